@@ -1,0 +1,138 @@
+"""Deeply immutable containers and the attrs converters and validators that build them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+from .errors import InvalidValue, NaiveDatetime
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[K, V]):
+    """A read-only, hashable mapping that keeps insertion order.
+
+    Example:
+        >>> m = FrozenMap({"b": 2, "a": 1})
+        >>> m["a"], len(m), dict(m)
+        (1, 2, {'b': 2, 'a': 1})
+    """
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
+        self._data: dict[K, V] = dict(data)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+
+EMPTY_MAP: FrozenMap[Any, Any] = FrozenMap()
+
+
+def freeze_value(value: Any) -> Any:
+    """Turn JSON-like data (dicts, lists) into hashable equivalents (FrozenMap, tuple)."""
+    if isinstance(value, Mapping):
+        return FrozenMap((k, freeze_value(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(freeze_value(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return frozenset(freeze_value(v) for v in value)
+    return value
+
+
+def thaw_value(value: Any) -> Any:
+    """Inverse of :func:`freeze_value` for JSON: FrozenMap -> dict, tuple -> list."""
+    if isinstance(value, Mapping):
+        return {k: thaw_value(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [thaw_value(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted(thaw_value(v) for v in value)
+    return value
+
+
+def to_map(value: Mapping[Any, Any] | None) -> FrozenMap[Any, Any]:
+    """attrs converter: any mapping (or None) to a FrozenMap."""
+    if value is None:
+        return EMPTY_MAP
+    if isinstance(value, FrozenMap):
+        return value
+    return FrozenMap(value)
+
+
+def to_deep_map(value: Mapping[str, Any] | None) -> FrozenMap[str, Any]:
+    """attrs converter: a JSON-like mapping to a deeply frozen FrozenMap."""
+    if not value:
+        return EMPTY_MAP
+    frozen: FrozenMap[str, Any] = freeze_value(value)
+    return frozen
+
+
+def to_frozenset(value: Iterable[Any] | None) -> frozenset[Any]:
+    """attrs converter: any iterable (or None) to a frozenset; a lone string is one item."""
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        return frozenset((value,))
+    return frozenset(value)
+
+
+def to_tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    """attrs converter: any iterable (or None) to a tuple; a lone string is one item."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def to_timedelta(value: timedelta | float | int) -> timedelta:
+    """attrs converter: seconds (int or float) or a timedelta to a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidValue("duration", value, "give seconds or a timedelta")
+    return timedelta(seconds=value)
+
+
+def aware(value: datetime, field: str = "now") -> datetime:
+    """Check that a datetime is timezone-aware and return it in UTC.
+
+    Raises:
+        NaiveDatetime: the datetime has no time zone.
+        InvalidValue: the value is not a datetime at all.
+    """
+    if not isinstance(value, datetime):
+        raise InvalidValue(field, value, "a timezone-aware datetime is required")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetime(field, value)
+    return value.astimezone(timezone.utc)
+
+
+def optional_aware(value: datetime | None) -> datetime | None:
+    """attrs converter: None, or an aware datetime normalised to UTC."""
+    return None if value is None else aware(value, "datetime")

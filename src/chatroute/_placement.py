@@ -1,0 +1,523 @@
+"""The router's engine: choosing a target, picking an operator, queueing and draining.
+
+:class:`Placement` holds the router's state and the internal steps its public calls
+(in :mod:`chatroute.router`) are made of. Decisions are made in two steps: ``_decide``
+looks and changes nothing (so :meth:`Router.explain` can dry-run it), ``_apply`` carries
+the decision out.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from itertools import chain
+
+from ._state import AvailableIndex, LiveDialog, LiveOperator, RankKey
+from .config import RoutingConfig
+from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
+from .errors import InvalidValue
+from .events import DialogAssigned, DialogQueued, Event, Via
+from .model import Channel, Client, Dialog, DialogState, Group, SlaLevel, Target, TargetKind
+from .queue import ChannelPriorityQueue
+from .rules import RuleContext, region_matches, url_matches
+from .strategies import (
+    RandomWithinLimit,
+    Ranked,
+    RoundRobin,
+    Sticky,
+    Strategy,
+    StrategyContext,
+)
+
+EVERYONE = "everyone"
+_TRACE_LISTED = 50  # operators listed by name in a trace; the rest are counted
+
+
+def _by_id(op: LiveOperator) -> RankKey:
+    return (op.id,)
+
+
+def rank_of(strategy: Strategy) -> Callable[[LiveOperator], RankKey]:
+    """The key a target's available-operator index is sorted by."""
+    inner = strategy.then if isinstance(strategy, Sticky) else strategy
+    return inner.key if isinstance(inner, Ranked) else _by_id
+
+
+def target_key(target: Target) -> str:
+    """The internal name of a resolved target's queue and index."""
+    if target.kind is TargetKind.GROUP:
+        return f"group:{target.id}"
+    if target.kind is TargetKind.OPERATOR:
+        return f"operator:{target.id}"
+    return EVERYONE
+
+
+class _Notes:
+    """What a decision saw, gathered while it is made (only when explaining)."""
+
+    __slots__ = ("groups", "notes", "rules")
+
+    def __init__(self) -> None:
+        self.rules: list[RuleCheck] = []
+        self.groups: list[GroupCheck] = []
+        self.notes: list[str] = []
+
+
+class Placement:
+    """Router state and the steps of routing; see :class:`chatroute.Router`."""
+
+    def __init__(self, config: RoutingConfig, *, seed: int = 0) -> None:
+        if not isinstance(config, RoutingConfig):
+            raise InvalidValue("config", config, "must be a RoutingConfig")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise InvalidValue("seed", seed, "must be an integer")
+        config.validate()
+        self._config = config
+        self._seed = seed
+        self._statuses = {s.key: s for s in config.all_statuses()}
+        self._channels: dict[str, Channel] = {c.name: c for c in config.channels}
+        self._groups: dict[str, Group] = {g.id: g for g in config.groups}
+        self._strategies: dict[str, Strategy] = {EVERYONE: config.strategy}
+        self._members: dict[str, tuple[str, ...]] = {EVERYONE: tuple(sorted(o.id for o in config.operators))}
+        served: dict[str, list[str]] = {o.id: [f"operator:{o.id}"] for o in config.operators}
+        group_limits: dict[str, list[int]] = {o.id: [] for o in config.operators}
+        for group in config.groups:
+            key = f"group:{group.id}"
+            self._strategies[key] = group.strategy or config.strategy
+            self._members[key] = tuple(sorted(group.operator_ids))
+            for op_id in group.operator_ids:
+                served[op_id].append(key)
+                if group.limit is not None:
+                    group_limits[op_id].append(group.limit)
+        self._ops: dict[str, LiveOperator] = {}
+        for op in config.operators:
+            limits = group_limits[op.id]
+            limit = op.limit if op.limit is not None else min(limits, default=config.default_limit)
+            routable = self._statuses[op.status].routable
+            self._ops[op.id] = LiveOperator(op, limit, routable, (*served[op.id], EVERYONE))
+        self._limited_channels = frozenset(ch for op in config.operators for ch in op.channel_limits)
+        self._dialogs: dict[str, LiveDialog] = {}
+        self._clients: dict[str, Client] = {}
+        self._queues: dict[str, ChannelPriorityQueue] = {}
+        self._indexes: dict[str, AvailableIndex] = {}
+        self._capacity: dict[str, int] = {}
+        self._deadlines: list[tuple[datetime, int, int, str, int, SlaLevel]] = []
+        self._rngs: dict[str, random.Random] = {}
+        self._last_picks: dict[str, str] = {}
+        self._assign_seq = 0
+        self._queue_seq = 0
+        self._handle_time = config.default_handle_time.total_seconds()
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Recompute indexes and capacities from the operators' states."""
+        self._indexes = {key: AvailableIndex(rank_of(s)) for key, s in self._strategies.items()}
+        self._capacity = {}
+        for op in self._ops.values():
+            if op.routable:
+                self._add_capacity(op, op.limit)
+            self._refresh(op)
+
+    # ----------------------------------------------------------------- deciding
+
+    def _decide(
+        self,
+        rec: LiveDialog,
+        client: Client | None,
+        now: datetime,
+        *,
+        trace: bool,
+        dry: bool = False,
+        forced: Target | None = None,
+    ) -> Decision:
+        """Where the dialog should go now. Changes nothing but random sources (unless dry)."""
+        notes = _Notes() if trace else None
+        ctx = RuleContext(now=now, client=client, region=rec.dialog.region)
+        if forced is not None:
+            target: Target | None = forced
+            reject_reason = None
+        else:
+            target, reject_reason = self._select_target(rec.dialog, ctx, notes)
+        if target is not None:
+            target = self._resolve_preferred(target, rec, client, notes)
+        if target is None:
+            return Decision(dialog_id=rec.id, outcome=Outcome.REJECTED, reason=reject_reason,
+                            trace=self._trace(notes, None, None, ()))
+        key = target_key(target)
+        strategy = self._strategies.get(key)
+        pool = strategy is not None and strategy.manual
+        if target.kind is TargetKind.OPERATOR:
+            op = self._ops[str(target.id)]
+            chosen = op.id if self._ineligible(op, rec) is None else None
+        elif strategy is None or pool:
+            chosen = None
+        else:
+            chosen = self._pick(rec, key, strategy, client, now, dry)
+        checks = self._operator_checks(key, rec, chosen, strategy) if notes is not None else ()
+        reason = None
+        if chosen is None and not pool:
+            counts = Counter(c.reason.value for c in checks if c.reason is not None)
+            summary = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
+            reason = f"nobody in {target} can take it now" + (f" ({summary})" if summary else "")
+        return Decision(
+            dialog_id=rec.id,
+            outcome=Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED,
+            operator_id=chosen,
+            group_id=target.id if target.kind is TargetKind.GROUP else None,
+            target=target,
+            pool=pool,
+            reason=reason,
+            trace=self._trace(notes, target, strategy, checks),
+        )
+
+    def _trace(
+        self,
+        notes: _Notes | None,
+        target: Target | None,
+        strategy: Strategy | None,
+        checks: tuple[OperatorCheck, ...],
+    ) -> Trace | None:
+        if notes is None:
+            return None
+        listed = checks[:_TRACE_LISTED]
+        return Trace(
+            rules=tuple(notes.rules),
+            groups=tuple(notes.groups),
+            operators=listed,
+            operators_omitted=len(checks) - len(listed),
+            target=target,
+            strategy=strategy.describe() if strategy is not None else None,
+            notes=tuple(notes.notes),
+        )
+
+    def _select_target(
+        self, dialog: Dialog, ctx: RuleContext, notes: _Notes | None
+    ) -> tuple[Target | None, str | None]:
+        """The visitor's department, else the first matching rule that can take it, else the fallback."""
+        if dialog.chosen_group_id is not None:
+            target = Target.group(dialog.chosen_group_id)
+            if self._target_fits(target, dialog, ctx, notes) is None:
+                if notes is not None:
+                    notes.notes.append(f"the visitor chose group {dialog.chosen_group_id!r}")
+                return target, None
+        for rule in self._config.rules:
+            matched = rule.when(dialog, ctx)
+            skipped = self._target_fits(rule.to, dialog, ctx, notes) if matched else None
+            if notes is not None:
+                detail = rule.when.explain(dialog, ctx)
+                notes.rules.append(RuleCheck(rule=rule.name, matched=matched, detail=detail, skipped=skipped))
+            if matched and skipped is None:
+                return rule.to, None
+        fallback = self._config.fallback
+        if notes is not None:
+            notes.notes.append(f"no rule applied: fallback to {fallback}")
+        problem = self._target_fits(fallback, dialog, ctx, notes)
+        if problem is not None:
+            return None, f"the fallback {fallback} cannot take it: {problem}"
+        return fallback, None
+
+    def _target_fits(
+        self, target: Target, dialog: Dialog, ctx: RuleContext, notes: _Notes | None
+    ) -> str | None:
+        """Why a group target's filters refuse this dialog, or None when they let it in."""
+        if target.kind is not TargetKind.GROUP:
+            return None
+        group = self._groups[str(target.id)]
+        problem = self._group_problem(group, dialog, ctx)
+        if problem is None:
+            return None
+        reason, detail = problem
+        if notes is not None:
+            notes.groups.append(GroupCheck(group_id=group.id, reason=reason, detail=detail))
+        return f"group {group.id!r}: {detail}"
+
+    def _group_problem(self, group: Group, dialog: Dialog, ctx: RuleContext) -> tuple[Reason, str] | None:
+        """Static filters of a group: enabled, channel, region and page (Callibri)."""
+        if not group.enabled:
+            return Reason.DISABLED, "the group is disabled"
+        if group.channels is not None and dialog.channel not in group.channels:
+            return Reason.CHANNEL_NOT_ALLOWED, f"does not take channel {dialog.channel!r}"
+        if not self._channels[dialog.channel].carries_ip:
+            return None  # messengers carry no IP or page: region and page filters do not apply
+        region = ctx.region or dialog.region
+        if group.regions_include and not region_matches(region, group.regions_include):
+            return Reason.REGION, f"serves only {', '.join(sorted(group.regions_include))} (visitor: {region or 'unknown'})"
+        if group.regions_exclude and region_matches(region, group.regions_exclude):
+            return Reason.REGION, f"does not serve {region}"
+        if group.pages_include and not url_matches(dialog.page_url, group.pages_include):
+            return Reason.PAGE, f"serves only pages {', '.join(group.pages_include)} (page: {dialog.page_url!r})"
+        if group.pages_exclude and url_matches(dialog.page_url, group.pages_exclude):
+            return Reason.PAGE, f"does not serve page {dialog.page_url!r}"
+        return None
+
+    def _resolve_preferred(
+        self, target: Target, rec: LiveDialog, client: Client | None, notes: _Notes | None
+    ) -> Target:
+        """Turn a preferred-operator target into that operator, or into its alternative."""
+        for _ in range(3):
+            if target.kind is not TargetKind.PREFERRED_OPERATOR:
+                return target
+            preferred = client.preferred_operator_id if client is not None else None
+            op = self._ops.get(preferred) if preferred is not None else None
+            problem = self._ineligible(op, rec) if op is not None else (Reason.NO_OPERATOR, "")
+            if problem is None:
+                if notes is not None:
+                    notes.notes.append(f"the client's preferred operator {preferred!r} can take it")
+                return Target.operator(str(preferred))
+            if notes is not None:
+                why = "the client has no preferred operator" if op is None else (
+                    f"the client's preferred operator {preferred!r} cannot take it: {problem[1]}")
+                notes.notes.append(why)
+            target = target.otherwise or self._config.fallback
+        return Target.everyone()
+
+    def _pick(
+        self,
+        rec: LiveDialog,
+        key: str,
+        strategy: Strategy,
+        client: Client | None,
+        now: datetime,
+        dry: bool,
+    ) -> str | None:
+        """The operator the target's strategy picks, using the target's index."""
+        index = self._indexes[key]
+        if not index:
+            return None
+        if isinstance(strategy, Sticky):
+            for favourite in Sticky.favourites(client):
+                op = self._ops.get(favourite)
+                if op is not None and favourite in index and self._ineligible(op, rec) is None:
+                    return favourite
+            strategy = strategy.then
+        if isinstance(strategy, Ranked):
+            return next(self._fitting(rec, index), None)
+        if isinstance(strategy, RoundRobin):
+            last = self._last_picks.get(key)
+            after = index.from_rank((last,)) if last is not None else iter(())
+            return next(self._fitting(rec, chain(after, index)), None)
+        rng = self._rng(key, strategy, dry)
+        if isinstance(strategy, RandomWithinLimit) and not self._constrained(rec):
+            return index.at(rng.randrange(len(index)))
+        candidates = [self._ops[op_id] for op_id in self._fitting(rec, index)]
+        if not candidates:
+            return None
+        ctx = StrategyContext(now=now, rng=rng, client=client, last_pick=self._last_picks.get(key))
+        chosen = strategy.choose(candidates, rec.dialog, ctx)
+        if chosen is not None and chosen not in {c.id for c in candidates}:
+            raise InvalidValue("strategy", chosen, f"{strategy!r} chose an operator who is not a candidate")
+        return chosen
+
+    def _fitting(self, rec: LiveDialog, ids: Iterator[str] | AvailableIndex) -> Iterator[str]:
+        ops = self._ops
+        return (op_id for op_id in ids if self._ineligible(ops[op_id], rec) is None)
+
+    def _constrained(self, rec: LiveDialog) -> bool:
+        """Whether some available operators may still be unable to take this dialog."""
+        dialog = rec.dialog
+        return bool(rec.weight > 1 or rec.excluded or dialog.required_skills
+                    or dialog.channel in self._limited_channels)
+
+    def _rng(self, key: str, strategy: Strategy, dry: bool) -> random.Random:
+        rng = self._rngs.get(key)
+        if rng is None:
+            seed = self._seed
+            if isinstance(strategy, RandomWithinLimit) and strategy.seed is not None:
+                seed = strategy.seed
+            rng = random.Random(f"{seed}/{key}")
+            if not dry:
+                self._rngs[key] = rng
+            return rng
+        if dry:
+            copy = random.Random()
+            copy.setstate(rng.getstate())
+            return copy
+        return rng
+
+    def _ineligible(self, op: LiveOperator, rec: LiveDialog) -> tuple[Reason, str] | None:
+        """Why this operator cannot take this dialog now, or None when they can."""
+        if not op.routable:
+            return Reason.STATUS, f"status {op.status!r} is not routable"
+        if op.id in rec.excluded:
+            return Reason.EXCLUDED, "transferred this dialog away"
+        if op.load + rec.weight > op.limit:
+            return Reason.AT_LIMIT, f"{op.load} of {op.limit} in use"
+        dialog = rec.dialog
+        cap = op.operator.channel_limits.get(dialog.channel)
+        if cap is not None and op.channel_loads.get(dialog.channel, 0) >= cap:
+            return Reason.CHANNEL_LIMIT, f"{cap} {dialog.channel!r} dialogs already"
+        for skill, level in dialog.required_skills.items():
+            if op.skills.get(skill, 0) < level:
+                return Reason.MISSING_SKILL, f"{skill!r} {op.skills.get(skill, 0)} < {level}"
+        return None
+
+    def _operator_checks(
+        self, key: str, rec: LiveDialog, chosen: str | None, strategy: Strategy | None
+    ) -> tuple[OperatorCheck, ...]:
+        """Every member of the target with its eligibility, excluded ones first."""
+        members = self._members.get(key) or (key.removeprefix("operator:"),)
+        excluded, eligible = [], []
+        for op_id in members:
+            op = self._ops[op_id]
+            problem = self._ineligible(op, rec)
+            if problem is not None:
+                excluded.append(OperatorCheck(operator_id=op_id, reason=problem[0], detail=problem[1]))
+                continue
+            detail = f"load {op.load} of {op.limit}"
+            if op_id == chosen:
+                detail += ": chosen" + (f" by {strategy.describe()}" if strategy else "")
+            eligible.append(OperatorCheck(operator_id=op_id, reason=None, detail=detail))
+        eligible.sort(key=lambda c: c.operator_id != chosen)
+        return (*eligible[:1], *excluded, *eligible[1:])
+
+    # ----------------------------------------------------------------- applying
+
+    def _apply(self, rec: LiveDialog, decision: Decision, now: datetime, via: Via, events: list[Event]) -> None:
+        """Carry out a decision made by ``_decide``."""
+        assert decision.target is not None
+        rec.target = decision.target
+        rec.target_key = target_key(decision.target)
+        rec.group_id = decision.group_id
+        if decision.operator_id is not None:
+            self._assign(rec, self._ops[decision.operator_id], now, via, events)
+        else:
+            self._enqueue(rec, now, decision.pool, events)
+
+    def _assign(self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]) -> None:
+        channel = rec.dialog.channel
+        op.load += rec.weight
+        op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
+        op.assigned_total += 1
+        self._assign_seq += 1
+        op.last_assigned_seq = self._assign_seq
+        op.last_assigned_at = now
+        op.dialogs.add(rec.id)
+        self._refresh(op)
+        rec.state = DialogState.ASSIGNED
+        rec.operator_id = op.id
+        rec.assigned_at = now
+        rec.pool = False
+        if rec.target_key in self._strategies:
+            self._last_picks[rec.target_key] = op.id
+        client_id = rec.dialog.client_id
+        if client_id is not None:
+            client = self._clients.get(client_id)
+            if client is None or client.last_operator_id != op.id:
+                self._clients[client_id] = Client(
+                    id=client_id, last_operator_id=op.id,
+                    tags=client.tags if client else frozenset(),
+                    preferred_operator_id=client.preferred_operator_id if client else None,
+                )
+        events.append(DialogAssigned(at=now, dialog_id=rec.id, operator_id=op.id, group_id=rec.group_id, via=via))
+
+    def _detach(self, rec: LiveDialog) -> LiveOperator | None:
+        """Take the dialog off its operator or out of its queue; the operator, if it had one."""
+        if rec.state is DialogState.QUEUED:
+            self._dequeue(rec)
+            return None
+        if rec.state is not DialogState.ASSIGNED:
+            return None
+        op = self._ops[str(rec.operator_id)]
+        channel = rec.dialog.channel
+        op.load -= rec.weight
+        op.channel_loads[channel] -= 1
+        op.dialogs.discard(rec.id)
+        self._refresh(op)
+        return op
+
+    def _enqueue(self, rec: LiveDialog, now: datetime, pool: bool, events: list[Event]) -> None:
+        self._queue_seq += 1
+        rec.state = DialogState.QUEUED
+        rec.operator_id = None
+        rec.pool = pool
+        rec.waiting_since = now
+        rec.sla_notified = SlaLevel.OK
+        rec.epoch += 1
+        self._push(rec, self._queue_seq, now)
+        assert rec.target is not None
+        events.append(DialogQueued(at=now, dialog_id=rec.id, target=rec.target, pool=pool))
+
+    def _push(self, rec: LiveDialog, seq: int, since: datetime) -> None:
+        """Put the dialog in its queue (or pool) and schedule its SLA deadlines."""
+        channel = self._channels[rec.dialog.channel]
+        key = self._queue_key(rec)
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = ChannelPriorityQueue()
+        queue.push(rec.id, channel_priority=channel.priority, priority=rec.dialog.priority,
+                   seq=seq, since=since, sla=channel.sla)
+        rec.queue_key = queue.key(rec.id)
+        if rec.sla_notified is SlaLevel.OK:
+            heapq.heappush(self._deadlines, (since + channel.sla.warn, seq, 1, rec.id, rec.epoch, SlaLevel.WARN))
+        if rec.sla_notified is not SlaLevel.CRITICAL:
+            heapq.heappush(
+                self._deadlines, (since + channel.sla.critical, seq, 2, rec.id, rec.epoch, SlaLevel.CRITICAL))
+
+    def _dequeue(self, rec: LiveDialog) -> None:
+        key = self._queue_key(rec)
+        queue = self._queues[key]
+        queue.remove(rec.id)
+        if not queue:
+            del self._queues[key]
+        rec.queue_key = None
+
+    def _queue_key(self, rec: LiveDialog) -> str:
+        return "pool:" + rec.target_key if rec.pool else rec.target_key
+
+    def _drain(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
+        """Give the operator the best waiting dialogs they can take, while they have room.
+
+        Looks at the queues of every target the operator serves (their own, their
+        groups', everyone's; manual pools excepted) and takes the dialog first in
+        service order that they are eligible for.
+        """
+        while op.routable and op.load < op.limit:
+            best_key = None
+            best: LiveDialog | None = None
+            for key in op.targets:
+                queue = self._queues.get(key)
+                if queue is None:
+                    continue
+                for entry in queue.keys():
+                    if best_key is not None and entry >= best_key:
+                        break
+                    rec = self._dialogs[entry[3]]
+                    if self._ineligible(op, rec) is None:
+                        best_key, best = entry, rec
+                        break
+            if best is None:
+                return
+            self._dequeue(best)
+            self._assign(best, op, now, Via.DRAIN, events)
+
+    def _refresh(self, op: LiveOperator) -> None:
+        """Re-rank the operator in every index it belongs to."""
+        indexes = self._indexes
+        for key in op.targets:
+            index = indexes.get(key)
+            if index is not None:
+                index.update(op)
+
+    def _add_capacity(self, op: LiveOperator, delta: int) -> None:
+        for key in op.targets:
+            self._capacity[key] = self._capacity.get(key, 0) + delta
+
+    def _position(self, rec: LiveDialog) -> int | None:
+        if rec.state is not DialogState.QUEUED:
+            return None
+        return self._queues[self._queue_key(rec)].position(rec.id)
+
+    def _estimate(self, rec: LiveDialog) -> timedelta | None:
+        if rec.state is not DialogState.QUEUED:
+            return None
+        return self._queues[self._queue_key(rec)].estimated_wait(
+            rec.id, handle_time=timedelta(seconds=self._handle_time),
+            capacity=self._capacity.get(rec.target_key, 0),
+        )
+
+    def _target_key(self, target: Target) -> str:
+        return target_key(target)
+

@@ -1,0 +1,151 @@
+"""The routing set-up as one immutable value: channels, statuses, operators, groups, rules.
+
+:meth:`RoutingConfig.problems` lists every cross-reference problem with its path
+(``rules[0].to: unknown group 'salez' (did you mean 'sales'?)``); the router refuses a
+config that has any.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Iterable
+from datetime import timedelta
+
+import attrs
+
+from ._frozen import to_timedelta, to_tuple
+from .errors import ConfigError
+from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target, TargetKind
+from .rules import Rule
+from .strategies import Even, Strategy
+
+__all__ = ["OfflinePolicy", "RoutingConfig"]
+
+
+class OfflinePolicy(enum.Enum):
+    """What happens to an operator's open dialogs when they go offline."""
+
+    KEEP = "keep"  # the dialogs stay with the operator
+    REQUEUE = "requeue"  # the dialogs go back to their target and are routed again
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@attrs.frozen(kw_only=True)
+class RoutingConfig:
+    """Everything the router needs to know that does not change with traffic.
+
+    Attributes:
+        channels: the channels dialogs may arrive on, with priorities and SLA thresholds.
+        statuses: extra statuses besides the built-in online / away / offline.
+        operators: every operator.
+        groups: departments.
+        rules: tried in order; the first match whose target can take the dialog wins.
+        fallback: where a dialog goes when no rule sends it anywhere.
+        strategy: the default distribution strategy.
+        default_limit: concurrent-dialog limit of operators and groups that set none.
+        offline_policy: what happens to an operator's dialogs when they go offline.
+        default_handle_time: the handle time assumed for wait estimates until the router
+            has seen dialogs close.
+        explain: collect a full trace on every decision; turn off for speed and ask
+            :meth:`Router.explain` when needed.
+    """
+
+    channels: tuple[Channel, ...] = attrs.field(
+        factory=lambda: (Channel(name="site"),), converter=to_tuple
+    )
+    statuses: tuple[Status, ...] = attrs.field(default=(), converter=to_tuple)
+    operators: tuple[Operator, ...] = attrs.field(default=(), converter=to_tuple)
+    groups: tuple[Group, ...] = attrs.field(default=(), converter=to_tuple)
+    rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple)
+    fallback: Target = attrs.field(factory=Target.everyone)
+    strategy: Strategy = attrs.field(factory=Even)
+    default_limit: int = 5
+    offline_policy: OfflinePolicy = OfflinePolicy.KEEP
+    default_handle_time: timedelta = attrs.field(
+        default=timedelta(minutes=5), converter=to_timedelta
+    )
+    explain: bool = True
+
+    def all_statuses(self) -> tuple[Status, ...]:
+        """Built-in statuses followed by the extra ones."""
+        return BUILTIN_STATUSES + self.statuses
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Every problem found, as ``(path, message)`` pairs; empty when the config is sound."""
+        found: list[tuple[str, str]] = []
+        found += _duplicates("channels", [c.name for c in self.channels])
+        found += _duplicates("statuses", [s.key for s in self.all_statuses()], skip=3)
+        found += _duplicates("operators", [o.id for o in self.operators])
+        found += _duplicates("groups", [g.id for g in self.groups])
+        found += _duplicates("rules", [r.name for r in self.rules])
+        channels = {c.name for c in self.channels}
+        statuses = {s.key for s in self.all_statuses()}
+        operators = {o.id for o in self.operators}
+        groups = {g.id for g in self.groups}
+        if isinstance(self.default_limit, bool) or not isinstance(self.default_limit, int):
+            found.append(("default_limit", "must be an integer"))
+        elif self.default_limit < 0:
+            found.append(("default_limit", f"must not be negative (got {self.default_limit})"))
+        if not self.channels:
+            found.append(("channels", "define at least one channel"))
+        if self.default_handle_time <= timedelta(0):
+            found.append(("default_handle_time", "must be positive"))
+        for i, op in enumerate(self.operators):
+            if op.status not in statuses:
+                found.append(
+                    (f"operators[{i}].status", f"unknown status {op.status!r}"
+                     + _did_you_mean(op.status, statuses))
+                )
+            for name in op.channel_limits:
+                if name not in channels:
+                    found.append((f"operators[{i}].channel_limits", f"unknown channel {name!r}"
+                                  + _did_you_mean(name, channels)))
+        for i, group in enumerate(self.groups):
+            for j, op_id in enumerate(group.operator_ids):
+                if op_id not in operators:
+                    found.append((f"groups[{i}].operator_ids[{j}]", f"unknown operator {op_id!r}"
+                                  + _did_you_mean(op_id, operators)))
+            for name in sorted(group.channels or ()):
+                if name not in channels:
+                    found.append((f"groups[{i}].channels", f"unknown channel {name!r}"
+                                  + _did_you_mean(name, channels)))
+        for i, rule in enumerate(self.rules):
+            found += _target_problems(f"rules[{i}].to", rule.to, groups, operators)
+        found += _target_problems("fallback", self.fallback, groups, operators)
+        return found
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` listing every problem, if there is any."""
+        problems = self.problems()
+        if problems:
+            raise ConfigError(problems)
+
+
+def _duplicates(path: str, names: list[str], skip: int = 0) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    found = []
+    for i, name in enumerate(names):
+        if name in seen:
+            found.append((f"{path}[{i - skip}]", f"duplicate id {name!r}"))
+        seen.add(name)
+    return found
+
+
+def _target_problems(
+    path: str, target: Target, groups: set[str], operators: set[str]
+) -> list[tuple[str, str]]:
+    if target.kind is TargetKind.GROUP and target.id not in groups:
+        assert target.id is not None
+        return [(f"{path}.group", f"unknown group {target.id!r}" + _did_you_mean(target.id, groups))]
+    if target.kind is TargetKind.OPERATOR and target.id not in operators:
+        assert target.id is not None
+        return [(f"{path}.operator", f"unknown operator {target.id!r}"
+                 + _did_you_mean(target.id, operators))]
+    if target.otherwise is not None:
+        return _target_problems(f"{path}.otherwise", target.otherwise, groups, operators)
+    return []

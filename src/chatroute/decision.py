@@ -1,0 +1,186 @@
+"""What the router decided, and why: :class:`Decision` and its :class:`Trace`.
+
+``decision.explain()`` renders the trace as text: the rules tried and why each matched
+or not, the groups filtered out, and every operator of the target who was excluded,
+with a reason code. It answers "why did this chat go to X / why did nobody get it?".
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from datetime import timedelta
+
+import attrs
+
+from .events import Event
+from .model import Target
+
+__all__ = ["Decision", "GroupCheck", "OperatorCheck", "Outcome", "Reason", "RuleCheck", "Trace"]
+
+
+class Outcome(enum.Enum):
+    """What happened to a routed dialog."""
+
+    ASSIGNED = "assigned"
+    QUEUED = "queued"
+    OFFERED = "offered"
+    REJECTED = "rejected"
+
+
+class Reason(enum.Enum):
+    """Why a group or an operator could not take a dialog."""
+
+    STATUS = "status"  # the operator's status is not routable
+    AT_LIMIT = "at_limit"  # the operator has no free capacity
+    CHANNEL_LIMIT = "channel_limit"  # the operator is at their limit for this channel
+    MISSING_SKILL = "missing_skill"  # below a required skill level
+    NOT_MEMBER = "not_member"  # not in the target group
+    EXCLUDED = "excluded"  # transferred the dialog away earlier
+    CHANNEL_NOT_ALLOWED = "channel_not_allowed"  # the group does not take this channel
+    DISABLED = "disabled"  # the group is switched off
+    CLOSED = "closed"  # the group is outside its business hours
+    REGION = "region"  # the visitor's region is not served by the group
+    PAGE = "page"  # the page is not served by the group
+    NO_OPERATOR = "no_operator"  # no such operator, or the client has no preferred one
+
+
+@attrs.frozen(kw_only=True)
+class RuleCheck:
+    """One rule tried: whether it matched, why, and why its target was skipped if it was."""
+
+    rule: str
+    matched: bool
+    detail: str
+    skipped: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class GroupCheck:
+    """A group that could not take the dialog."""
+
+    group_id: str
+    reason: Reason
+    detail: str
+
+
+@attrs.frozen(kw_only=True)
+class OperatorCheck:
+    """An operator of the target: eligible (``reason`` None) or excluded, and why."""
+
+    operator_id: str
+    reason: Reason | None
+    detail: str
+
+
+@attrs.frozen(kw_only=True)
+class Trace:
+    """The full reasoning behind a decision.
+
+    Attributes:
+        rules: the rules tried, in order, up to the one that was used.
+        groups: groups filtered out on the way.
+        operators: the members of the final target with their eligibility; capped, with
+            ``operators_omitted`` counting the rest.
+        target: the target the dialog was placed on.
+        strategy: the strategy that picked (or did not pick) an operator.
+        notes: anything else worth saying (fallback used, preferred operator away...).
+    """
+
+    rules: tuple[RuleCheck, ...] = ()
+    groups: tuple[GroupCheck, ...] = ()
+    operators: tuple[OperatorCheck, ...] = ()
+    operators_omitted: int = 0
+    target: Target | None = None
+    strategy: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def excluded(self) -> dict[str, Reason]:
+        """Operator id -> reason, for the operators listed as excluded."""
+        return {c.operator_id: c.reason for c in self.operators if c.reason is not None}
+
+    def render(self) -> list[str]:
+        """The trace as lines of text."""
+        lines: list[str] = []
+        for check in self.rules:
+            mark = "matched" if check.matched else "no match"
+            lines.append(f"rule {check.rule!r}: {mark}: {check.detail}")
+            if check.skipped:
+                lines.append(f"  skipped: {check.skipped}")
+        for group in self.groups:
+            lines.append(f"group {group.group_id!r} filtered out [{group.reason.value}]: {group.detail}")
+        lines.extend(self.notes)
+        if self.target is not None:
+            lines.append(f"target: {self.target}" + (f", strategy {self.strategy}" if self.strategy else ""))
+        counts = Counter(c.reason for c in self.operators if c.reason is not None)
+        for op in self.operators:
+            tag = "eligible" if op.reason is None else op.reason.value
+            lines.append(f"  operator {op.operator_id!r} [{tag}]: {op.detail}")
+        if self.operators_omitted:
+            lines.append(f"  ... and {self.operators_omitted} more operators not listed")
+        if counts:
+            summary = ", ".join(f"{reason.value} {n}" for reason, n in sorted(
+                counts.items(), key=lambda item: item[0].value))
+            lines.append(f"  excluded: {summary}")
+        return lines
+
+
+@attrs.frozen(kw_only=True)
+class Decision:
+    """The result of routing (or transferring) one dialog.
+
+    Attributes:
+        dialog_id: the dialog.
+        outcome: assigned, queued, offered or rejected.
+        operator_id: who got it, when assigned.
+        group_id: the group it was routed to, if any.
+        target: the target it was placed on (None when rejected).
+        position: 1-based place in its queue, when queued.
+        estimated_wait: a rough wait, when queued and someone can serve it.
+        pool: True when it waits in a manual pool for an operator to claim it.
+        reason: why nobody took it, when queued or rejected.
+        events: what the call changed, in order.
+        trace: the reasoning; None when the router was built with ``explain=False``.
+    """
+
+    dialog_id: str
+    outcome: Outcome
+    operator_id: str | None = None
+    group_id: str | None = None
+    target: Target | None = None
+    position: int | None = None
+    estimated_wait: timedelta | None = None
+    pool: bool = False
+    reason: str | None = None
+    events: tuple[Event, ...] = ()
+    trace: Trace | None = None
+
+    def explain(self) -> str:
+        """The decision and its reasons as readable text."""
+        head = f"dialog {self.dialog_id!r}: {self.outcome.value}"
+        if self.operator_id:
+            head += f" to operator {self.operator_id!r}"
+        if self.group_id:
+            head += f" in group {self.group_id!r}"
+        if self.position is not None:
+            head += f", position {self.position}"
+            if self.estimated_wait is not None:
+                head += f", about {_duration(self.estimated_wait)}"
+        if self.pool:
+            head += " (manual pool: waiting for an operator to claim it)"
+        lines = [head]
+        if self.reason:
+            lines.append(f"why: {self.reason}")
+        if self.trace is None:
+            lines.append("(explanations are off: ask Router.explain(dialog, now) for the full trace)")
+        else:
+            lines.extend(self.trace.render())
+        return "\n".join(lines)
+
+
+def _duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min" if not rest else f"{minutes} min {rest} s"

@@ -1,0 +1,118 @@
+"""Events: what each state-changing call did, for hosts that persist events.
+
+Every event is a frozen value with the time it happened (``at``, UTC). Calls return
+them in the order they happened.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from .model import Rating, SlaLevel, Target
+
+__all__ = [
+    "DialogAssigned",
+    "DialogQueued",
+    "DialogReleased",
+    "DialogRequeued",
+    "DialogTransferred",
+    "Event",
+    "LimitChanged",
+    "SlaLevelChanged",
+    "StatusChanged",
+    "Via",
+]
+
+
+class Via(enum.Enum):
+    """How a dialog reached its operator."""
+
+    ROUTE = "route"  # chosen when the dialog was routed
+    DRAIN = "drain"  # taken from the queue when the operator freed capacity
+    CLAIM = "claim"  # claimed by the operator from a pool or queue
+    TRANSFER = "transfer"  # placed by a transfer
+    REQUEUE = "requeue"  # re-routed after its operator went offline
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """Base of all events."""
+
+    at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class DialogQueued(Event):
+    """The dialog waits for ``target``; in a manual pool when ``pool`` is set."""
+
+    dialog_id: str
+    target: Target
+    pool: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class DialogAssigned(Event):
+    """The dialog now belongs to ``operator_id``."""
+
+    dialog_id: str
+    operator_id: str
+    group_id: str | None
+    via: Via
+
+
+@attrs.frozen(kw_only=True)
+class DialogTransferred(Event):
+    """The dialog was moved to ``to`` (by an operator, if ``by`` is set)."""
+
+    dialog_id: str
+    from_operator_id: str | None
+    to: Target
+    by: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DialogRequeued(Event):
+    """The dialog was taken back from ``operator_id`` to be routed again."""
+
+    dialog_id: str
+    operator_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class DialogReleased(Event):
+    """The dialog was closed; ``operator_id`` is None if it closed while waiting."""
+
+    dialog_id: str
+    operator_id: str | None
+    rating: Rating | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StatusChanged(Event):
+    """An operator's status changed."""
+
+    operator_id: str
+    old: str
+    new: str
+    comment: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LimitChanged(Event):
+    """An operator's concurrent-dialog limit changed."""
+
+    operator_id: str
+    old: int
+    new: int
+
+
+@attrs.frozen(kw_only=True)
+class SlaLevelChanged(Event):
+    """A waiting dialog crossed an SLA threshold (LiveTex yellow / red highlight)."""
+
+    dialog_id: str
+    level: SlaLevel

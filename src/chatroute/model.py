@@ -1,0 +1,416 @@
+"""Immutable values: channels, statuses, operators, groups, clients, dialogs, targets.
+
+All are frozen, slotted attrs classes with keyword-only arguments; change them with
+:func:`attrs.evolve`. Containers are converted on the way in to tuples, frozensets and
+read-only :class:`~chatroute._frozen.FrozenMap` mappings, so a value can be shared
+freely and hashed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._frozen import (
+    EMPTY_MAP,
+    FrozenMap,
+    optional_aware,
+    to_deep_map,
+    to_frozenset,
+    to_map,
+    to_timedelta,
+    to_tuple,
+)
+from .errors import InvalidValue
+
+if TYPE_CHECKING:
+    from .strategies import Strategy
+
+__all__ = [
+    "AWAY",
+    "BUILTIN_STATUSES",
+    "OFFLINE",
+    "ONLINE",
+    "SLA",
+    "Channel",
+    "Client",
+    "Dialog",
+    "DialogState",
+    "Group",
+    "Operator",
+    "Rating",
+    "RatingScale",
+    "SlaLevel",
+    "Status",
+    "Target",
+    "TargetKind",
+]
+
+
+def _non_empty(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidValue(attribute.name, value, "must be a non-empty string")
+
+
+def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidValue(attribute.name, value, "must be an integer of at least 1")
+
+
+def _limit(instance: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValue(attribute.name, value, "must be a non-negative integer")
+
+
+def _int_map(low: int, high: int | None) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, int]) -> None:
+        for key, item in value.items():
+            bad_type = isinstance(item, bool) or not isinstance(item, int)
+            if not isinstance(key, str) or bad_type or item < low or (high and item > high):
+                span = f"{low}..{high}" if high else f"at least {low}"
+                raise InvalidValue(f"{attribute.name}[{key!r}]", item, f"must be an integer {span}")
+
+    return check
+
+
+class SlaLevel(enum.Enum):
+    """How long a dialog has waited, against its channel's thresholds (LiveTex)."""
+
+    OK = "ok"
+    WARN = "warn"
+    CRITICAL = "critical"
+
+
+@attrs.frozen(kw_only=True)
+class SLA:
+    """Highlight thresholds for a waiting dialog: yellow after ``warn``, red after ``critical``.
+
+    Seconds are accepted for both and converted to :class:`~datetime.timedelta`.
+    """
+
+    warn: timedelta = attrs.field(default=timedelta(seconds=30), converter=to_timedelta)
+    critical: timedelta = attrs.field(default=timedelta(seconds=60), converter=to_timedelta)
+
+    def __attrs_post_init__(self) -> None:
+        if self.warn <= timedelta(0):
+            raise InvalidValue("warn", self.warn, "must be positive")
+        if self.critical < self.warn:
+            raise InvalidValue("critical", self.critical, "must not be shorter than warn")
+
+    def level(self, waited: timedelta) -> SlaLevel:
+        """The SLA level after waiting ``waited``."""
+        if waited >= self.critical:
+            return SlaLevel.CRITICAL
+        if waited >= self.warn:
+            return SlaLevel.WARN
+        return SlaLevel.OK
+
+
+@attrs.frozen(kw_only=True)
+class Channel:
+    """A way a dialog reaches the business: site widget, telegram, email...
+
+    Attributes:
+        name: the key dialogs use in ``Dialog.channel``.
+        priority: 1 is served first; a higher number waits behind lower ones (LiveTex).
+        sla: thresholds for highlighting a dialog nobody has taken.
+        carries_ip: False for social and messenger channels, whose dialogs have no IP.
+        capacity_weight: how many units of an operator's limit one dialog takes.
+    """
+
+    name: str = attrs.field(validator=_non_empty)
+    priority: int = attrs.field(default=1, validator=_positive_int)
+    sla: SLA = attrs.field(factory=SLA)
+    carries_ip: bool = True
+    capacity_weight: int = attrs.field(default=1, validator=_positive_int)
+
+
+@attrs.frozen(kw_only=True)
+class Status:
+    """An operator status (Jivo): only routable statuses receive new dialogs.
+
+    Attributes:
+        key: the id used in calls (``"online"``).
+        label: text shown to colleagues.
+        emoji: an optional emoji shown beside the label.
+        routable: whether an operator in this status receives new dialogs.
+        order: where the status sits in the status menu.
+    """
+
+    key: str = attrs.field(validator=_non_empty)
+    label: str = ""
+    emoji: str = ""
+    routable: bool = False
+    order: int = 0
+
+
+ONLINE = Status(key="online", label="Online", emoji="🟢", routable=True, order=0)
+AWAY = Status(key="away", label="Away", emoji="🟡", routable=False, order=1)
+OFFLINE = Status(key="offline", label="Offline", emoji="⚪", routable=False, order=2)
+BUILTIN_STATUSES = (ONLINE, AWAY, OFFLINE)
+
+
+@attrs.frozen(kw_only=True)
+class Operator:
+    """A person who answers dialogs.
+
+    Attributes:
+        id: unique operator id.
+        name: display name.
+        status: key of the status the operator starts in.
+        limit: maximum concurrent dialogs; None takes the group's or the config's default.
+        channel_limits: optional maximum concurrent dialogs per channel name.
+        skills: skill name -> level 1..10.
+        languages: language codes the operator speaks.
+        tags: free-form tags.
+    """
+
+    id: str = attrs.field(validator=_non_empty)
+    name: str = ""
+    status: str = "offline"
+    limit: int | None = attrs.field(default=None, validator=_limit)
+    channel_limits: Mapping[str, int] = attrs.field(
+        default=EMPTY_MAP, converter=to_map, validator=_int_map(0, None)
+    )
+    skills: Mapping[str, int] = attrs.field(
+        default=EMPTY_MAP, converter=to_map, validator=_int_map(1, 10)
+    )
+    languages: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+
+
+class TargetKind(enum.Enum):
+    """What a :class:`Target` points at."""
+
+    GROUP = "group"
+    OPERATOR = "operator"
+    EVERYONE = "everyone"
+    PREFERRED_OPERATOR = "preferred_operator"
+
+
+@attrs.frozen(kw_only=True)
+class Target:
+    """Where a rule, fallback or transfer sends a dialog.
+
+    Build one with the class methods:
+
+        >>> Target.group("sales")
+        Target(kind=<TargetKind.GROUP: 'group'>, id='sales', otherwise=None)
+        >>> str(Target.preferred_operator(otherwise=Target.group("sales")))
+        "the client's preferred operator, otherwise group 'sales'"
+    """
+
+    kind: TargetKind
+    id: str | None = None
+    otherwise: Target | None = None
+
+    def __attrs_post_init__(self) -> None:
+        needs_id = self.kind in (TargetKind.GROUP, TargetKind.OPERATOR)
+        if needs_id and not self.id:
+            raise InvalidValue("id", self.id, f"a {self.kind.value} target needs an id")
+        if not needs_id and self.id is not None:
+            raise InvalidValue("id", self.id, f"a {self.kind.value} target takes no id")
+        if self.otherwise is not None and self.kind is not TargetKind.PREFERRED_OPERATOR:
+            raise InvalidValue("otherwise", self.otherwise, "only a preferred_operator target has one")
+
+    @classmethod
+    def group(cls, group_id: str) -> Target:
+        """Any eligible member of the group, chosen by the group's strategy."""
+        return cls(kind=TargetKind.GROUP, id=group_id)
+
+    @classmethod
+    def operator(cls, operator_id: str) -> Target:
+        """This operator; the dialog waits for them when they cannot take it now."""
+        return cls(kind=TargetKind.OPERATOR, id=operator_id)
+
+    @classmethod
+    def everyone(cls) -> Target:
+        """Any eligible operator at all, chosen by the config's default strategy."""
+        return cls(kind=TargetKind.EVERYONE)
+
+    @classmethod
+    def preferred_operator(cls, otherwise: Target | None = None) -> Target:
+        """The client's preferred (managing) operator when eligible now, else ``otherwise``.
+
+        Without ``otherwise`` the config's fallback applies.
+        """
+        return cls(kind=TargetKind.PREFERRED_OPERATOR, otherwise=otherwise)
+
+    def __str__(self) -> str:
+        if self.kind is TargetKind.GROUP:
+            return f"group {self.id!r}"
+        if self.kind is TargetKind.OPERATOR:
+            return f"operator {self.id!r}"
+        if self.kind is TargetKind.EVERYONE:
+            return "everyone"
+        tail = f", otherwise {self.otherwise}" if self.otherwise else ""
+        return f"the client's preferred operator{tail}"
+
+
+@attrs.frozen(kw_only=True)
+class Group:
+    """A department: operators who share dialogs, with filters on what reaches them.
+
+    Attributes:
+        id: unique group id, used by rules and transfers.
+        name: internal name, seen by operators.
+        title: name shown to the visitor (Jivo, Callibri); defaults to ``name``.
+        operator_ids: members; one operator may be in many groups.
+        channels: channel names this group takes; None means all channels.
+        regions_include / regions_exclude: ISO 3166 codes (``RU``, ``RU-MOW``); give one
+            list or the other, not both.
+        pages_include / pages_exclude: URL globs (``*/finance*``).
+        enabled: a disabled group takes nothing.
+        strategy: overrides the config's default strategy inside this group.
+        limit: default concurrent-dialog limit for members who have none of their own.
+    """
+
+    id: str = attrs.field(validator=_non_empty)
+    name: str = ""
+    title: str = ""
+    operator_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    channels: frozenset[str] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(to_frozenset)
+    )
+    regions_include: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+    regions_exclude: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+    pages_include: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    pages_exclude: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    enabled: bool = True
+    strategy: Strategy | None = None
+    limit: int | None = attrs.field(default=None, validator=_limit)
+
+    def __attrs_post_init__(self) -> None:
+        if self.regions_include and self.regions_exclude:
+            raise InvalidValue("regions", self.id, "give include or exclude, not both")
+        if len(set(self.operator_ids)) != len(self.operator_ids):
+            raise InvalidValue("operator_ids", self.operator_ids, "lists an operator twice")
+
+    @property
+    def display_title(self) -> str:
+        """What the visitor sees: ``title``, else ``name``, else ``id``."""
+        return self.title or self.name or self.id
+
+
+@attrs.frozen(kw_only=True)
+class Client:
+    """The person on the other side of dialogs.
+
+    Attributes:
+        id: unique client id.
+        tags: tags on the client (Chat2Desk), seen by tag predicates.
+        preferred_operator_id: the client's managing operator, if any.
+        last_operator_id: who handled the client last; the router keeps it up to date.
+    """
+
+    id: str = attrs.field(validator=_non_empty)
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+    preferred_operator_id: str | None = None
+    last_operator_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Dialog:
+    """An incoming conversation as the host knows it when asking where it goes.
+
+    Attributes:
+        id: unique dialog id.
+        client_id: the client, if known.
+        channel: channel name.
+        created_at: when the client started it (defaults to the routing time).
+        topic: a topic chosen by the visitor or a bot.
+        tags: dialog tags.
+        page_url: the page the widget was opened on.
+        ip: visitor IP, when the channel carries one.
+        region: ISO 3166 region code, if already known.
+        language: language code.
+        priority: lower is served sooner within the same channel priority (default 0).
+        required_skills: skill -> minimum level an operator needs.
+        chosen_group_id: the department the visitor picked, if any.
+        attributes: free JSON-like data for ``attr`` predicates.
+    """
+
+    id: str = attrs.field(validator=_non_empty)
+    client_id: str | None = None
+    channel: str = "site"
+    created_at: datetime | None = attrs.field(default=None, converter=optional_aware)
+    topic: str | None = None
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+    page_url: str | None = None
+    ip: str | None = None
+    region: str | None = None
+    language: str | None = None
+    priority: int = 0
+    required_skills: Mapping[str, int] = attrs.field(
+        default=EMPTY_MAP, converter=to_map, validator=_int_map(1, 10)
+    )
+    chosen_group_id: str | None = None
+    attributes: Mapping[str, Any] = attrs.field(default=EMPTY_MAP, converter=to_deep_map)
+
+
+class DialogState(enum.Enum):
+    """Where a dialog is: exactly one of these at any time."""
+
+    QUEUED = "queued"
+    OFFERED = "offered"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+
+
+class RatingScale(enum.Enum):
+    """Rating scales of Jivo and Chat2Desk, with the values each allows."""
+
+    LIKE = "like"  # 0 dislike, 1 like
+    SMILEYS_3 = "smileys3"  # 1..3
+    SMILEYS_5 = "smileys5"  # 1..5
+    TEN = "ten"  # 1..10
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """Lowest and highest allowed value."""
+        return {
+            RatingScale.LIKE: (0, 1),
+            RatingScale.SMILEYS_3: (1, 3),
+            RatingScale.SMILEYS_5: (1, 5),
+            RatingScale.TEN: (1, 10),
+        }[self]
+
+
+@attrs.frozen(kw_only=True)
+class Rating:
+    """A client's rating of a closed dialog.
+
+    Example:
+        >>> Rating(scale=RatingScale.SMILEYS_5, value=4).score
+        0.75
+    """
+
+    scale: RatingScale
+    value: int
+
+    def __attrs_post_init__(self) -> None:
+        low, high = self.scale.bounds
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            raise InvalidValue("rating.value", self.value, "must be an integer")
+        if not low <= self.value <= high:
+            raise InvalidValue(
+                "rating.value", self.value, f"must be in {low}..{high} on the {self.scale.value} scale"
+            )
+
+    @property
+    def score(self) -> float:
+        """The rating on a 0..1 scale."""
+        low, high = self.scale.bounds
+        return (self.value - low) / (high - low)
+
+    @property
+    def positive(self) -> bool:
+        """Whether the rating is in the upper half of its scale."""
+        return self.score > 0.5
+

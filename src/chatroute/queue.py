@@ -1,0 +1,144 @@
+"""The channel-priority queue of dialogs waiting for a target (LiveTex).
+
+Dialogs are served by channel priority (1 first), then dialog priority (lower first),
+then arrival (first come, first served). Each waiting dialog has a position, an
+estimated wait and an SLA level (ok / warn / critical) from its channel's thresholds.
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    >>> q = ChannelPriorityQueue()
+    >>> q.push("mail-1", channel_priority=3, since=t)
+    >>> q.push("tg-1", channel_priority=1, since=t)
+    >>> list(q), q.position("mail-1")
+    (['tg-1', 'mail-1'], 2)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from sortedcontainers import SortedList
+
+from .errors import UnknownDialog
+from .model import SLA, SlaLevel
+
+__all__ = ["ChannelPriorityQueue", "QueueKey"]
+
+#: (channel priority, dialog priority, arrival sequence, dialog id): smaller is served first.
+QueueKey = tuple[int, int, int, str]
+
+_DEFAULT_SLA = SLA()
+
+
+class ChannelPriorityQueue:
+    """Dialogs waiting for one target, in service order.
+
+    Push, remove and position are O(log n).
+    """
+
+    __slots__ = ("_counter", "_entries", "_order")
+
+    def __init__(self) -> None:
+        self._order: SortedList[QueueKey] = SortedList()
+        self._entries: dict[str, tuple[QueueKey, datetime, SLA]] = {}
+        self._counter = itertools.count()
+
+    def push(
+        self,
+        dialog_id: str,
+        *,
+        channel_priority: int,
+        since: datetime,
+        priority: int = 0,
+        seq: int | None = None,
+        sla: SLA = _DEFAULT_SLA,
+    ) -> None:
+        """Add a waiting dialog.
+
+        Args:
+            dialog_id: the dialog; must not be in the queue already.
+            channel_priority: its channel's priority (1 is served first).
+            since: when it started waiting, for SLA levels.
+            priority: its own priority within the channel (lower first).
+            seq: arrival order; defaults to a counter of this queue. Routers pass a
+                global sequence so that heads of different queues compare fairly.
+            sla: the channel's thresholds.
+        """
+        if dialog_id in self._entries:
+            raise ValueError(f"dialog {dialog_id!r} is already queued")
+        order = next(self._counter) if seq is None else seq
+        key: QueueKey = (channel_priority, priority, order, dialog_id)
+        self._order.add(key)
+        self._entries[dialog_id] = (key, since, sla)
+
+    def remove(self, dialog_id: str) -> None:
+        """Take a dialog out of the queue (it was assigned, transferred or abandoned)."""
+        key = self._entry(dialog_id)[0]
+        self._order.remove(key)
+        del self._entries[dialog_id]
+
+    def pop(self) -> str:
+        """Remove and return the dialog served next."""
+        key = self._order.pop(0)
+        del self._entries[key[3]]
+        return key[3]
+
+    def key(self, dialog_id: str) -> QueueKey:
+        """The dialog's service-order key."""
+        return self._entry(dialog_id)[0]
+
+    def keys(self) -> Iterator[QueueKey]:
+        """Service-order keys, first served first."""
+        return iter(self._order)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key[3] for key in self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, dialog_id: object) -> bool:
+        return dialog_id in self._entries
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+    def position(self, dialog_id: str) -> int:
+        """1 for the dialog served next, 2 for the one after, and so on."""
+        return self._order.bisect_left(self._entry(dialog_id)[0]) + 1
+
+    def waited(self, dialog_id: str, now: datetime) -> timedelta:
+        """How long the dialog has waited by ``now``."""
+        return max(now - self._entry(dialog_id)[1], timedelta(0))
+
+    def sla_level(self, dialog_id: str, now: datetime) -> SlaLevel:
+        """ok / warn / critical from how long the dialog has waited."""
+        _, since, sla = self._entry(dialog_id)
+        return sla.level(now - since)
+
+    def overdue(self, now: datetime) -> list[str]:
+        """Dialogs at the critical level by ``now``, in service order. O(n)."""
+        return [d for d in self if self.sla_level(d, now) is SlaLevel.CRITICAL]
+
+    def estimated_wait(
+        self, dialog_id: str, *, handle_time: timedelta, capacity: int
+    ) -> timedelta | None:
+        """A rough wait before the dialog is taken: position x handle time / capacity.
+
+        With ``capacity`` concurrent slots, each freeing on average once per
+        ``handle_time``, a slot frees every ``handle_time / capacity``; the dialog at
+        position k waits for the k-th. None when nobody can serve (capacity 0).
+        """
+        if capacity <= 0:
+            return None
+        seconds = self.position(dialog_id) * handle_time.total_seconds() / capacity
+        return timedelta(seconds=math.ceil(seconds))
+
+    def _entry(self, dialog_id: str) -> tuple[QueueKey, datetime, SLA]:
+        try:
+            return self._entries[dialog_id]
+        except KeyError:
+            raise UnknownDialog(dialog_id, field="queue") from None

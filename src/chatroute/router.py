@@ -1,0 +1,530 @@
+"""The Router: the one stateful object. It routes, queues, releases, transfers and explains.
+
+Every call that depends on time takes ``now`` (an aware datetime). Every call either
+succeeds and returns the events it caused, or raises a :class:`ChatrouteError` and
+leaves the router exactly as it was: each call checks all of its input before it
+changes anything.
+
+    >>> from datetime import datetime, timezone
+    >>> from chatroute import Dialog, Operator, Router, RoutingConfig
+    >>> t = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    >>> router = Router(RoutingConfig(operators=[Operator(id="natalia", status="online")]))
+    >>> router.route(Dialog(id="d1"), now=t).operator_id
+    'natalia'
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import attrs
+
+from ._frozen import aware
+from ._placement import Placement
+from ._state import LiveDialog, LiveOperator
+from .config import OfflinePolicy, RoutingConfig
+from .decision import Decision, Outcome, Reason
+from .errors import (
+    AlreadyClaimed,
+    AtLimit,
+    DialogClosed,
+    DuplicateDialog,
+    InvalidTransition,
+    InvalidValue,
+    NotEligible,
+    UnknownChannel,
+    UnknownDialog,
+    UnknownGroup,
+    UnknownOperator,
+    UnknownStatus,
+)
+from .events import (
+    DialogReleased,
+    DialogRequeued,
+    DialogTransferred,
+    Event,
+    LimitChanged,
+    SlaLevelChanged,
+    StatusChanged,
+    Via,
+)
+from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind
+from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord
+
+__all__ = ["Router"]
+
+_LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
+_HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
+
+
+class Router(Placement):
+    """Routes dialogs to operators under one :class:`RoutingConfig`.
+
+    Args:
+        config: the routing set-up; checked, and refused with a :class:`ConfigError`
+            listing every problem.
+        seed: seeds every random choice the router makes.
+    """
+
+    # ------------------------------------------------------------------ dialogs
+
+    def route(self, dialog: Dialog, now: datetime, *, client: Client | None = None) -> Decision:
+        """Decide where a new dialog goes, and put it there.
+
+        Tries the rules in order (a department the visitor chose comes first), falls
+        back to the config's fallback, then lets the target's strategy pick an eligible
+        operator. Nobody free: the dialog waits in the target's queue.
+
+        Args:
+            dialog: the new dialog; its id must be new to the router.
+            now: the routing time.
+            client: the dialog's client, if the host knows more about them than the
+                router does (tags, preferred operator).
+
+        Returns:
+            The decision, with events and (unless explanations are off) its trace.
+
+        Raises:
+            DuplicateDialog: the id was routed before.
+            UnknownChannel / UnknownGroup: the dialog names something the config lacks.
+            InvalidValue / NaiveDatetime: bad arguments.
+        """
+        now = aware(now)
+        rec, ctx_client = self._check_new(dialog, client, now)
+        decision = self._decide(rec, ctx_client, now, trace=self._config.explain)
+        events: list[Event] = []
+        if decision.outcome is Outcome.REJECTED:
+            return decision
+        if client is not None:
+            self._clients[client.id] = client
+        elif dialog.client_id is not None and dialog.client_id not in self._clients:
+            self._clients[dialog.client_id] = Client(id=dialog.client_id)
+        self._dialogs[rec.id] = rec
+        self._apply(rec, decision, now, Via.ROUTE, events)
+        return self._finish(decision, rec, now, events)
+
+    def explain(self, dialog: Dialog, now: datetime, *, client: Client | None = None) -> Decision:
+        """What :meth:`route` would decide for this dialog now, with the full trace.
+
+        Changes nothing, random sources included. The dialog id may be new or known.
+        """
+        now = aware(now)
+        known = self._dialogs.get(dialog.id)
+        if known is not None:
+            dialog = attrs.evolve(dialog, id=f"{dialog.id} (explain)")
+        rec, ctx_client = self._check_new(dialog, client, now)
+        return self._decide(rec, ctx_client, now, trace=True, dry=True)
+
+    def release(self, dialog_id: str, now: datetime, *, rating: Rating | None = None) -> tuple[Event, ...]:
+        """Close a dialog: its operator's capacity frees and the queue drains into it.
+
+        Args:
+            dialog_id: an open dialog (queued, offered or assigned); closing a queued
+                dialog means the client left before anyone answered.
+            now: when it closed.
+            rating: the client's rating, if any.
+
+        Raises:
+            UnknownDialog: no such dialog.
+            DialogClosed: it is closed already.
+        """
+        now = aware(now)
+        rec = self._open_dialog(dialog_id)
+        if rating is not None and not isinstance(rating, Rating):
+            raise InvalidValue("rating", rating, "must be a Rating")
+        events: list[Event] = []
+        freed = self._detach(rec)
+        if freed is not None and rec.assigned_at is not None:
+            handled = (now - rec.assigned_at).total_seconds()
+            self._handle_time += _HANDLE_TIME_WEIGHT * (max(handled, 0.0) - self._handle_time)
+        rec.state = DialogState.CLOSED
+        rec.closed_at = now
+        rec.rating = rating
+        events.append(DialogReleased(at=now, dialog_id=rec.id, operator_id=rec.operator_id, rating=rating))
+        if freed is not None:
+            self._drain(freed, now, events)
+        return tuple(events)
+
+    def claim(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
+        """An operator takes a waiting dialog (manual pool, or any queue they serve).
+
+        The first claim wins; a later one raises :class:`AlreadyClaimed`.
+
+        Raises:
+            UnknownDialog / UnknownOperator: unknown ids.
+            AlreadyClaimed: someone holds the dialog already.
+            DialogClosed: the dialog is closed.
+            NotEligible / AtLimit: the operator may not take it now.
+        """
+        now = aware(now)
+        rec = self._open_dialog(dialog_id)
+        op = self._operator(operator_id)
+        if rec.state is not DialogState.QUEUED:
+            raise AlreadyClaimed(rec.id, rec.state.value, rec.operator_id)
+        if rec.target_key not in op.targets:
+            raise NotEligible(op.id, rec.id, Reason.NOT_MEMBER.value, f"does not serve {rec.target}")
+        problem = self._ineligible(op, rec)
+        if problem is not None:
+            reason, detail = problem
+            error = AtLimit if reason is Reason.AT_LIMIT else NotEligible
+            raise error(op.id, rec.id, reason.value, detail)
+        events: list[Event] = []
+        self._dequeue(rec)
+        self._assign(rec, op, now, Via.CLAIM, events)
+        return tuple(events)
+
+    def transfer(
+        self, dialog_id: str, to: Target, now: datetime, *, by: str | None = None
+    ) -> Decision:
+        """Move an open dialog to another operator or group, keeping its history.
+
+        The operator who held it frees capacity (and drains the queue); moved to a
+        group, the dialog does not come back to them from that group.
+
+        Raises:
+            UnknownDialog / UnknownGroup / UnknownOperator: unknown ids.
+            DialogClosed: the dialog is closed.
+            InvalidTransition: the dialog is already with that operator.
+        """
+        now = aware(now)
+        rec = self._open_dialog(dialog_id)
+        if not isinstance(to, Target):
+            raise InvalidValue("to", to, "must be a Target")
+        self._check_target(to, "to")
+        if by is not None:
+            self._operator(by, field="by")
+        if to.kind is TargetKind.OPERATOR and to.id == rec.operator_id:
+            raise InvalidTransition(rec.id, rec.state.value, f"already with operator {to.id!r}")
+        client = self._client_of(rec.dialog)
+        from_operator, from_group = rec.operator_id, rec.group_id
+        freed = self._detach(rec)
+        if freed is not None and to.kind is not TargetKind.OPERATOR:
+            rec.excluded = rec.excluded | {freed.id}
+        elif to.kind is TargetKind.OPERATOR and to.id in rec.excluded:
+            rec.excluded = rec.excluded - {to.id}
+        rec.operator_id = None
+        rec.history = (*rec.history, TransferRecord(
+            at=now, from_operator_id=from_operator, from_group_id=from_group, to=to, by=by))
+        events: list[Event] = [DialogTransferred(
+            at=now, dialog_id=rec.id, from_operator_id=from_operator, to=to, by=by)]
+        decision = self._decide(rec, client, now, trace=self._config.explain, forced=to)
+        self._apply(rec, decision, now, Via.TRANSFER, events)
+        if freed is not None:
+            self._drain(freed, now, events)
+        return self._finish(decision, rec, now, events)
+
+    def forget(self, dialog_id: str) -> None:
+        """Drop a closed dialog's record (the host keeps its archive)."""
+        rec = self._dialogs.get(dialog_id)
+        if rec is None:
+            raise UnknownDialog(dialog_id)
+        if rec.state is not DialogState.CLOSED:
+            raise InvalidTransition(rec.id, rec.state.value, "only closed dialogs can be forgotten")
+        del self._dialogs[dialog_id]
+
+    # ---------------------------------------------------------------- operators
+
+    def set_status(
+        self, operator_id: str, status: str, now: datetime, *, comment: str | None = None
+    ) -> tuple[Event, ...]:
+        """Change an operator's status; a routable status drains the queue into them.
+
+        Going ``offline`` under :attr:`OfflinePolicy.REQUEUE` sends their open dialogs
+        back to be routed again; otherwise the dialogs stay.
+
+        Raises:
+            UnknownOperator / UnknownStatus: unknown ids.
+        """
+        now = aware(now)
+        op = self._operator(operator_id)
+        if status not in self._statuses:
+            raise UnknownStatus(status, field="status")
+        if comment is not None and not isinstance(comment, str):
+            raise InvalidValue("comment", comment, "must be a string")
+        events: list[Event] = [StatusChanged(
+            at=now, operator_id=op.id, old=op.status, new=status, comment=comment)]
+        was_routable = op.routable
+        op.status = status
+        op.status_since = now
+        op.comment = comment
+        op.routable = self._statuses[status].routable
+        if was_routable != op.routable:
+            self._add_capacity(op, op.limit if op.routable else -op.limit)
+        self._refresh(op)
+        if status == "offline" and self._config.offline_policy is OfflinePolicy.REQUEUE:
+            self._requeue_all(op, now, events)
+        self._drain(op, now, events)
+        return tuple(events)
+
+    def set_limit(self, operator_id: str, limit: int, now: datetime) -> tuple[Event, ...]:
+        """Change an operator's concurrent-dialog limit; a higher one drains the queue.
+
+        A limit below the current load takes nothing away: the operator just gets no
+        new dialogs until the load falls under it.
+        """
+        now = aware(now)
+        op = self._operator(operator_id)
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise InvalidValue("limit", limit, "must be a non-negative integer")
+        events: list[Event] = [LimitChanged(at=now, operator_id=op.id, old=op.limit, new=limit)]
+        if op.routable:
+            self._add_capacity(op, limit - op.limit)
+        op.limit = limit
+        self._refresh(op)
+        self._drain(op, now, events)
+        return tuple(events)
+
+    # -------------------------------------------------------------------- time
+
+    def tick(self, now: datetime) -> tuple[Event, ...]:
+        """Announce SLA level changes of waiting dialogs up to ``now``.
+
+        Each dialog gets at most one event per level per wait: warn, then critical.
+        """
+        now = aware(now)
+        events: list[Event] = []
+        heap = self._deadlines
+        while heap and heap[0][0] <= now:
+            deadline, _, _, dialog_id, epoch, level = heapq.heappop(heap)
+            rec = self._dialogs.get(dialog_id)
+            if rec is None or rec.state is not DialogState.QUEUED or rec.epoch != epoch:
+                continue
+            if _LEVEL_RANK[level] > _LEVEL_RANK[rec.sla_notified]:
+                rec.sla_notified = level
+                events.append(SlaLevelChanged(at=deadline, dialog_id=rec.id, level=level))
+        return tuple(events)
+
+    # ------------------------------------------------------------------ queries
+
+    def dialog(self, dialog_id: str) -> DialogRecord:
+        """A dialog with its routing state."""
+        rec = self._dialogs.get(dialog_id)
+        if rec is None:
+            raise UnknownDialog(dialog_id)
+        return rec.freeze()
+
+    def operator(self, operator_id: str) -> OperatorState:
+        """An operator's current status and load."""
+        return self._operator(operator_id).freeze()
+
+    def operators(self) -> tuple[OperatorState, ...]:
+        """Every operator's state, by id."""
+        return tuple(self._ops[op_id].freeze() for op_id in sorted(self._ops))
+
+    def dialogs(self, state: DialogState | None = None) -> tuple[DialogRecord, ...]:
+        """Every dialog held (in ``state``, if given), by id."""
+        return tuple(
+            self._dialogs[d].freeze()
+            for d in sorted(self._dialogs)
+            if state is None or self._dialogs[d].state is state
+        )
+
+    def position(self, dialog_id: str) -> int | None:
+        """1-based place in its queue, or None when the dialog is not waiting."""
+        rec = self._open_dialog(dialog_id)
+        return self._position(rec)
+
+    def estimated_wait(self, dialog_id: str, now: datetime) -> timedelta | None:
+        """A rough wait before someone takes the dialog (see :class:`ChannelPriorityQueue`).
+
+        None when it is not waiting, or nobody who could take it is routable.
+        """
+        aware(now)
+        rec = self._open_dialog(dialog_id)
+        return self._estimate(rec)
+
+    def sla_level(self, dialog_id: str, now: datetime) -> SlaLevel:
+        """ok / warn / critical for a waiting dialog; ok for any other."""
+        now = aware(now)
+        rec = self._dialog(dialog_id)
+        if rec.state is not DialogState.QUEUED or rec.waiting_since is None:
+            return SlaLevel.OK
+        return self._channels[rec.dialog.channel].sla.level(now - rec.waiting_since)
+
+    def overdue(self, now: datetime) -> tuple[str, ...]:
+        """Waiting dialogs at the critical SLA level, oldest wait first."""
+        now = aware(now)
+        found = [
+            (rec.waiting_since, rec.id)
+            for rec in self._dialogs.values()
+            if rec.state is DialogState.QUEUED and rec.waiting_since is not None
+            and self._channels[rec.dialog.channel].sla.level(now - rec.waiting_since)
+            is SlaLevel.CRITICAL
+        ]
+        return tuple(d for _, d in sorted(found))
+
+    def queue(self, target: Target) -> tuple[str, ...]:
+        """The dialogs waiting for a target (a pool, for a manual group), in service order."""
+        self._check_target(target, "target")
+        key = self._target_key(target)
+        found = list(self._queues.get(key, ())) + list(self._queues.get(_pool_key(key), ()))
+        return tuple(found)
+
+    def claimable(self, operator_id: str) -> tuple[str, ...]:
+        """Dialogs waiting in the manual pools of the operator's groups, oldest first."""
+        op = self._operator(operator_id)
+        keys = []
+        for target_key in op.targets:
+            pool = self._queues.get(_pool_key(target_key))
+            if pool is not None:
+                keys.extend(pool.keys())
+        return tuple(key[3] for key in sorted(keys))
+
+    # ------------------------------------------------------------- persistence
+
+    def snapshot(self) -> Snapshot:
+        """The whole state as a frozen, serializable value."""
+        return Snapshot(
+            seed=self._seed,
+            operators=self.operators(),
+            dialogs=self.dialogs(),
+            clients=tuple(self._clients[c] for c in sorted(self._clients)),
+            assign_seq=self._assign_seq,
+            queue_seq=self._queue_seq,
+            random_states={k: _pack(r) for k, r in sorted(self._rngs.items())},
+            last_picks=dict(sorted(self._last_picks.items())),
+            handle_time=self._handle_time,
+        )
+
+    @classmethod
+    def restore(cls, config: RoutingConfig, snapshot: Snapshot) -> Router:
+        """A router that carries on from ``snapshot`` exactly as the original would.
+
+        Raises:
+            ConfigError: the config is invalid.
+            UnknownOperator / UnknownStatus / UnknownChannel: the snapshot does not
+                fit the config.
+        """
+        router = cls(config, seed=snapshot.seed)
+        router._load(snapshot)
+        return router
+
+    # ---------------------------------------------------------------- internals
+
+    def _check_new(
+        self, dialog: Dialog, client: Client | None, now: datetime
+    ) -> tuple[LiveDialog, Client | None]:
+        if not isinstance(dialog, Dialog):
+            raise InvalidValue("dialog", dialog, "must be a Dialog")
+        known = self._dialogs.get(dialog.id)
+        if known is not None:
+            raise DuplicateDialog(dialog.id, known.state.value)
+        channel = self._channels.get(dialog.channel)
+        if channel is None:
+            raise UnknownChannel(dialog.channel, field="dialog.channel")
+        if dialog.chosen_group_id is not None and dialog.chosen_group_id not in self._groups:
+            raise UnknownGroup(dialog.chosen_group_id, field="dialog.chosen_group_id")
+        if client is not None:
+            if not isinstance(client, Client):
+                raise InvalidValue("client", client, "must be a Client")
+            if client.id != dialog.client_id:
+                raise InvalidValue("client.id", client.id, f"differs from dialog.client_id {dialog.client_id!r}")
+        ctx_client = client if client is not None else self._client_of(dialog)
+        return LiveDialog(dialog, channel.capacity_weight, now), ctx_client
+
+    def _client_of(self, dialog: Dialog) -> Client | None:
+        if dialog.client_id is None:
+            return None
+        return self._clients.get(dialog.client_id) or Client(id=dialog.client_id)
+
+    def _check_target(self, target: Target, field: str) -> None:
+        if target.kind is TargetKind.GROUP and target.id not in self._groups:
+            raise UnknownGroup(str(target.id), field=f"{field}.group")
+        if target.kind is TargetKind.OPERATOR and target.id not in self._ops:
+            raise UnknownOperator(str(target.id), field=f"{field}.operator")
+        if target.otherwise is not None:
+            self._check_target(target.otherwise, f"{field}.otherwise")
+
+    def _open_dialog(self, dialog_id: str) -> LiveDialog:
+        rec = self._dialog(dialog_id)
+        if rec.state is DialogState.CLOSED:
+            raise DialogClosed(rec.id)
+        return rec
+
+    def _dialog(self, dialog_id: str) -> LiveDialog:
+        rec = self._dialogs.get(dialog_id)
+        if rec is None:
+            raise UnknownDialog(dialog_id, field="dialog_id")
+        return rec
+
+    def _operator(self, operator_id: str, field: str = "operator_id") -> LiveOperator:
+        op = self._ops.get(operator_id)
+        if op is None:
+            raise UnknownOperator(operator_id, field=field)
+        return op
+
+    def _finish(self, decision: Decision, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
+        queued = rec.state is DialogState.QUEUED
+        return attrs.evolve(
+            decision,
+            events=tuple(events),
+            position=self._position(rec) if queued else None,
+            estimated_wait=self._estimate(rec) if queued else None,
+        )
+
+    def _requeue_all(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
+        for rec in sorted((self._dialogs[d] for d in op.dialogs), key=lambda r: (r.routed_at, r.id)):
+            events.append(DialogRequeued(at=now, dialog_id=rec.id, operator_id=op.id, reason="offline"))
+            self._detach(rec)
+            rec.operator_id = None
+            assert rec.target is not None
+            decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
+            self._apply(rec, decision, now, Via.REQUEUE, events)
+
+    def _load(self, snapshot: Snapshot) -> None:
+        for state in snapshot.operators:
+            op = self._operator(state.id, field="snapshot.operators")
+            if state.status not in self._statuses:
+                raise UnknownStatus(state.status, field="snapshot.operators.status")
+            op.status, op.status_since, op.comment = state.status, state.status_since, state.comment
+            op.routable = self._statuses[state.status].routable
+            op.limit, op.load = state.limit, state.load
+            op.channel_loads = dict(state.channel_loads)
+            op.assigned_total = state.assigned_total
+            op.last_assigned_seq, op.last_assigned_at = state.last_assigned_seq, state.last_assigned_at
+        self._clients = {c.id: c for c in snapshot.clients}
+        self._assign_seq, self._queue_seq = snapshot.assign_seq, snapshot.queue_seq
+        self._rngs = {k: _unpack(v) for k, v in snapshot.random_states.items()}
+        self._last_picks = dict(snapshot.last_picks)
+        self._handle_time = snapshot.handle_time
+        for record in snapshot.dialogs:
+            self._load_dialog(record)
+        self._rebuild()
+
+    def _load_dialog(self, record: DialogRecord) -> None:
+        channel = self._channels.get(record.dialog.channel)
+        if channel is None:
+            raise UnknownChannel(record.dialog.channel, field="snapshot.dialogs.channel")
+        rec = LiveDialog(record.dialog, channel.capacity_weight, record.routed_at)
+        for name in ("state", "target", "group_id", "operator_id", "waiting_since", "assigned_at",
+                     "closed_at", "pool", "excluded", "history", "rating", "sla_notified", "epoch"):
+            setattr(rec, name, getattr(record, name))
+        if rec.target is not None:
+            self._check_target(rec.target, "snapshot.dialogs.target")
+            rec.target_key = self._target_key(rec.target)
+        if rec.state is DialogState.ASSIGNED:
+            self._operator(str(rec.operator_id), field="snapshot.dialogs.operator_id").dialogs.add(rec.id)
+        elif rec.state is DialogState.QUEUED:
+            assert record.queue_seq is not None and rec.waiting_since is not None
+            self._push(rec, record.queue_seq, rec.waiting_since)
+        self._dialogs[rec.id] = rec
+
+
+def _pool_key(target_key: str) -> str:
+    return "pool:" + target_key
+
+
+def _pack(rng: random.Random) -> tuple[int, ...]:
+    version, internal, _ = rng.getstate()
+    return (version, *internal)
+
+
+def _unpack(state: Iterable[int]) -> random.Random:
+    values = tuple(state)
+    rng = random.Random()
+    rng.setstate((values[0], values[1:], None))
+    return rng
+

@@ -1,0 +1,156 @@
+"""Plain, JSON-able dicts to and from chatroute values (snapshots, configs, rules, events).
+
+Round trips are exact: ``from_dict(Snapshot, json.loads(json.dumps(to_dict(s)))) == s``.
+Polymorphic values (predicates, strategies, events) carry a ``"kind"`` tag; a host's own
+predicate or strategy class joins in with :func:`register`.
+
+    >>> from chatroute.rules import topic, channel
+    >>> to_dict(topic("billing") & ~channel("email"))
+    {'kind': 'all_of', 'items': [{'kind': 'topic', 'topics': ['billing']}, {'kind': 'not', 'item': {'kind': 'channel', 'channels': ['email']}}]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from datetime import datetime, time, timedelta
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+
+from . import events as ev
+from . import rules as ru
+from . import strategies as st
+from ._frozen import FrozenMap, aware, thaw_value
+from .errors import ConfigError
+from .model import Group
+
+__all__ = ["from_dict", "register", "to_dict"]
+
+T = TypeVar("T")
+
+_BASES: tuple[type, ...] = (ru.Predicate, st.Strategy, ev.Event)
+_KINDS: dict[type, dict[str, type]] = {base: {} for base in _BASES}
+_NAMES: dict[type, str] = {}
+
+converter = cattrs.Converter(
+    forbid_extra_keys=True,
+    unstruct_collection_overrides={Set: sorted, frozenset: sorted},
+)
+converter.register_unstructure_hook(datetime, lambda d: d.isoformat())
+converter.register_structure_hook(datetime, lambda v, _: aware(datetime.fromisoformat(v), "datetime"))
+converter.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
+converter.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=v))
+converter.register_unstructure_hook(time, lambda t: t.isoformat())
+converter.register_structure_hook(time, lambda v, _: time.fromisoformat(v))
+converter.register_unstructure_hook(FrozenMap, lambda m: thaw_value(m))
+converter.register_structure_hook(Any, lambda v, _: v)
+
+
+def _base_of(cls: type) -> type:
+    for base in _BASES:
+        if issubclass(cls, base):
+            return base
+    raise TypeError(f"{cls.__name__} is not a Predicate, Strategy or Event")
+
+
+def register(cls: type, kind: str) -> None:
+    """Let :func:`to_dict` / :func:`from_dict` handle a predicate, strategy or event class.
+
+    Args:
+        cls: a frozen attrs subclass of ``Predicate``, ``Strategy`` or ``Event``.
+        kind: the tag written in the ``"kind"`` key.
+    """
+    base = _base_of(cls)
+    _KINDS[base][kind] = cls
+    _NAMES[cls] = kind
+    unstructure = make_dict_unstructure_fn(cls, converter)
+    converter.register_unstructure_hook(cls, lambda value: {"kind": kind, **unstructure(value)})
+    converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter))
+
+
+def _unstructure_any(value: Any) -> Any:
+    return converter.unstructure(value, type(value))
+
+
+def _structure_tagged(base: type) -> Any:
+    def structure(data: Any, _: Any) -> Any:
+        if not isinstance(data, dict) or "kind" not in data:
+            raise ValueError(f"expected a dict with a 'kind' naming a {base.__name__}")
+        cls = _KINDS[base].get(data["kind"])
+        if cls is None:
+            raise ValueError(f"unknown {base.__name__.lower()} kind {data['kind']!r}")
+        body = {k: v for k, v in data.items() if k != "kind"}
+        return converter.structure(body, cls)
+
+    return structure
+
+
+for _base in _BASES:
+    converter.register_unstructure_hook(_base, _unstructure_any)
+    converter.register_structure_hook(_base, _structure_tagged(_base))
+
+attrs.resolve_types(Group, localns={"Strategy": st.Strategy})
+
+for _cls, _kind in (
+    (ru.Always, "always"), (ru.AllOf, "all_of"), (ru.AnyOf, "any_of"), (ru.Not, "not"),
+    (ru.TopicIs, "topic"), (ru.OnChannel, "channel"), (ru.HasTag, "has_tag"),
+    (ru.HasAnyTag, "has_any_tag"), (ru.HasAllTags, "has_all_tags"), (ru.PageMatches, "page"),
+    (ru.InRegion, "region"), (ru.LanguageIs, "language"), (ru.TimeBetween, "time_between"),
+    (ru.OnWeekday, "weekday"), (ru.AttrCompare, "attr"),
+    (st.Even, "even"), (st.LongestIdle, "longest_idle"), (st.MostAvailable, "most_available"),
+    (st.SkillBased, "skill_based"), (st.RoundRobin, "round_robin"),
+    (st.RandomWithinLimit, "random_within_limit"), (st.ManualPool, "manual_pool"),
+    (st.Sticky, "sticky"),
+    (ev.DialogQueued, "dialog_queued"), (ev.DialogAssigned, "dialog_assigned"),
+    (ev.DialogTransferred, "dialog_transferred"), (ev.DialogRequeued, "dialog_requeued"),
+    (ev.DialogReleased, "dialog_released"), (ev.StatusChanged, "status_changed"),
+    (ev.LimitChanged, "limit_changed"), (ev.SlaLevelChanged, "sla_level_changed"),
+):
+    register(_cls, _kind)
+
+
+def to_dict(value: Any) -> Any:
+    """A JSON-able form of any chatroute value (or list of values)."""
+    return converter.unstructure(value)
+
+
+def from_dict(cls: type[T], data: Any) -> T:
+    """Rebuild a value of type ``cls`` from :func:`to_dict` output.
+
+    Raises:
+        ConfigError: the data does not describe a ``cls``; the message names each
+            problem's path.
+    """
+    try:
+        return converter.structure(data, cls)
+    except Exception as exc:  # cattrs wraps every failure; report them with paths
+        raise ConfigError(_problems(exc)) from exc
+
+
+def _problems(exc: BaseException, path: str = "") -> list[tuple[str, str]]:
+    if isinstance(exc, cattrs.ClassValidationError | cattrs.IterableValidationError):
+        found: list[tuple[str, str]] = []
+        for inner in exc.exceptions:
+            notes = getattr(inner, "__notes__", [])
+            step = _note_path(notes[0]) if notes else ""
+            found += _problems(inner, path + step)
+        return found or [(path, str(exc))]
+    if isinstance(exc, ConfigError):
+        return [(path + ("." + p if p and path else p), m) for p, m in exc.problems]
+    if isinstance(exc, KeyError):
+        return [(path, f"missing key {exc.args[0]!r}")]
+    return [(path, str(exc))]
+
+
+def _note_path(note: str) -> str:
+    # cattrs notes read "Structuring class X @ attribute y" or "... @ index 3"
+    if "@ attribute " in note:
+        return "." + note.rsplit("@ attribute ", 1)[1].strip()
+    if "@ index " in note:
+        return f"[{note.rsplit('@ index ', 1)[1].strip()}]"
+    return ""
+
+
+

@@ -1,0 +1,133 @@
+"""Frozen views of the router's state: operators, dialogs, and the whole :class:`Snapshot`.
+
+A snapshot holds everything the router needs, besides its config, to carry on exactly
+where it was: ``Router.restore(config, snapshot)`` makes the same decisions from then on.
+Hosts persist it through :mod:`chatroute.serialize`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import attrs
+
+from ._frozen import EMPTY_MAP, to_map, to_tuple
+from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target
+
+__all__ = ["DialogRecord", "OperatorState", "Snapshot", "TransferRecord"]
+
+
+@attrs.frozen(kw_only=True)
+class TransferRecord:
+    """One transfer in a dialog's history."""
+
+    at: datetime
+    from_operator_id: str | None
+    from_group_id: str | None
+    to: Target
+    by: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OperatorState:
+    """An operator's current status and load.
+
+    Attributes:
+        id: the operator.
+        status: current status key.
+        status_since: when the status was set (None: since the router started).
+        comment: the operator's status comment (Jivo), if any.
+        limit: current concurrent-dialog limit.
+        load: capacity units in use by assigned dialogs.
+        channel_loads: open dialogs per channel.
+        assigned_total: dialogs assigned since the router started.
+        last_assigned_seq: order of the last assignment (0: never), for idle ranking.
+        last_assigned_at: time of the last assignment.
+        skills: skill levels, for strategies.
+    """
+
+    id: str
+    status: str
+    status_since: datetime | None = None
+    comment: str | None = None
+    limit: int
+    load: int = 0
+    channel_loads: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_map)
+    assigned_total: int = 0
+    last_assigned_seq: int = 0
+    last_assigned_at: datetime | None = None
+    skills: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_map)
+
+
+@attrs.frozen(kw_only=True)
+class DialogRecord:
+    """A dialog with its routing state.
+
+    Attributes:
+        dialog: the dialog as routed.
+        state: queued, offered, assigned or closed.
+        target: the target it was placed on.
+        group_id: its group, if the target is a group.
+        operator_id: the assignee (or the last one, once closed).
+        routed_at: when it was first routed.
+        waiting_since: when it last started waiting in a queue.
+        assigned_at: when it was last assigned.
+        closed_at: when it was released.
+        queue_seq: its arrival order in the queue, while queued.
+        pool: whether it waits in a manual pool.
+        excluded: operators who transferred it away and do not get it back from a group.
+        history: its transfers.
+        rating: the client's rating, once closed.
+        sla_notified: the highest SLA level already announced for the current wait.
+        epoch: how many times it has entered a queue.
+    """
+
+    dialog: Dialog
+    state: DialogState
+    target: Target | None = None
+    group_id: str | None = None
+    operator_id: str | None = None
+    routed_at: datetime
+    waiting_since: datetime | None = None
+    assigned_at: datetime | None = None
+    closed_at: datetime | None = None
+    queue_seq: int | None = None
+    pool: bool = False
+    excluded: frozenset[str] = frozenset()
+    history: tuple[TransferRecord, ...] = attrs.field(default=(), converter=to_tuple)
+    rating: Rating | None = None
+    sla_notified: SlaLevel = SlaLevel.OK
+    epoch: int = 0
+
+    @property
+    def id(self) -> str:
+        """The dialog id."""
+        return self.dialog.id
+
+
+@attrs.frozen(kw_only=True)
+class Snapshot:
+    """The router's whole state, sorted by id so equal states give equal snapshots.
+
+    Attributes:
+        seed: the router seed.
+        operators: every operator's state.
+        dialogs: every dialog the router holds (closed ones until forgotten).
+        clients: clients the router has seen, with their last operator.
+        assign_seq: assignments made so far (orders idle time).
+        queue_seq: queue entries made so far (orders arrivals).
+        random_states: the state of each target's random source, by target key.
+        last_picks: the operator each target picked last, by target key.
+        handle_time: the running mean handle time in seconds, for wait estimates.
+    """
+
+    seed: int
+    operators: tuple[OperatorState, ...] = attrs.field(converter=to_tuple)
+    dialogs: tuple[DialogRecord, ...] = attrs.field(converter=to_tuple)
+    clients: tuple[Client, ...] = attrs.field(default=(), converter=to_tuple)
+    assign_seq: int = 0
+    queue_seq: int = 0
+    random_states: Mapping[str, tuple[int, ...]] = attrs.field(default=EMPTY_MAP, converter=to_map)
+    last_picks: Mapping[str, str] = attrs.field(default=EMPTY_MAP, converter=to_map)
+    handle_time: float

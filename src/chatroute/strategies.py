@@ -1,0 +1,268 @@
+"""Distribution strategies: which eligible operator gets a dialog.
+
+A strategy has one required method, :meth:`Strategy.choose`, which picks among the
+eligible candidates (members of the target who are routable, under their limit, have
+the required skills and may take the channel). That simple protocol costs O(n) per
+decision and is what a custom strategy implements.
+
+The built-ins that rank operators (least load, longest idle, highest skill, most free
+capacity) subclass :class:`Ranked` and define only :meth:`Ranked.key`; the router keeps
+per-group indexes sorted by that key and picks without a scan. ``choose`` on a ranked
+strategy is the plain reference, ``min(candidates, key=key)``, and the two always agree.
+
+    >>> class FewestToday(Ranked):
+    ...     '''Whoever has taken the fewest dialogs so far.'''
+    ...     def key(self, op):
+    ...         return (op.assigned_total, op.id)
+"""
+
+from __future__ import annotations
+
+import abc
+import random
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+import attrs
+
+from .errors import InvalidValue
+from .model import Client, Dialog
+
+__all__ = [
+    "Even",
+    "LongestIdle",
+    "ManualPool",
+    "MostAvailable",
+    "OperatorView",
+    "RandomWithinLimit",
+    "Ranked",
+    "RoundRobin",
+    "SkillBased",
+    "Sticky",
+    "Strategy",
+    "StrategyContext",
+]
+
+
+class OperatorView(Protocol):
+    """What a strategy may read about an operator."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def load(self) -> int: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def skills(self) -> Mapping[str, int]: ...
+    @property
+    def assigned_total(self) -> int: ...
+    @property
+    def last_assigned_seq(self) -> int: ...
+
+
+@attrs.frozen(kw_only=True)
+class StrategyContext:
+    """What a strategy may use besides the candidates.
+
+    Attributes:
+        now: the decision time.
+        rng: the seeded random source of this target (never the global one).
+        client: the dialog's client, if known.
+        last_pick: the operator this target's strategy picked last, if any.
+    """
+
+    now: datetime
+    rng: random.Random
+    client: Client | None = None
+    last_pick: str | None = None
+
+
+class Strategy(abc.ABC):
+    """Picks one operator among eligible candidates. Subclasses are frozen attrs classes."""
+
+    __slots__ = ()
+
+    #: A manual strategy assigns nobody: dialogs wait in the pool until claimed.
+    manual: bool = False
+
+    @abc.abstractmethod
+    def choose(
+        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
+    ) -> str | None:
+        """The id of the chosen candidate, or None to leave the dialog waiting.
+
+        Args:
+            candidates: eligible operators, sorted by id; never empty.
+            dialog: the dialog being routed.
+            ctx: time, a seeded random source, the client and the last pick.
+        """
+
+    def describe(self) -> str:
+        """The strategy in words."""
+        return type(self).__name__
+
+
+class Ranked(Strategy):
+    """A strategy that ranks operators by a key; the lowest key wins.
+
+    The router keeps each group's available operators sorted by this key, so a
+    decision reads the head of an index instead of scanning.
+    """
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    def key(self, op: OperatorView) -> tuple[Any, ...]:
+        """The operator's rank; must end with ``op.id`` so ties are broken by id."""
+
+    def choose(
+        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
+    ) -> str | None:
+        return min(candidates, key=self.key).id
+
+
+@attrs.frozen(kw_only=True)
+class Even(Ranked):
+    """Least loaded wins; ties go to the longest idle, then the smallest id (LiveTex).
+
+    With limit 5 and loads Natalia 1, Tatiana 3, Maxim 5, Natalia gets the dialog.
+    """
+
+    def key(self, op: OperatorView) -> tuple[Any, ...]:
+        return (op.load, op.last_assigned_seq, op.id)
+
+    def describe(self) -> str:
+        return "Even (least loaded first)"
+
+
+@attrs.frozen(kw_only=True)
+class LongestIdle(Ranked):
+    """Whoever received a dialog least recently wins, whatever their load."""
+
+    def key(self, op: OperatorView) -> tuple[Any, ...]:
+        return (op.last_assigned_seq, op.id)
+
+    def describe(self) -> str:
+        return "LongestIdle (least recently assigned first)"
+
+
+@attrs.frozen(kw_only=True)
+class MostAvailable(Ranked):
+    """Largest free capacity (limit minus load) wins; unlike Even, a bigger limit counts."""
+
+    def key(self, op: OperatorView) -> tuple[Any, ...]:
+        return (op.load - op.limit, op.last_assigned_seq, op.id)
+
+    def describe(self) -> str:
+        return "MostAvailable (most free capacity first)"
+
+
+@attrs.frozen(kw_only=True)
+class SkillBased(Ranked):
+    """Highest level in ``skill`` wins, then least loaded (Chat2Desk "qualification")."""
+
+    skill: str = attrs.field(validator=attrs.validators.min_len(1))
+
+    def key(self, op: OperatorView) -> tuple[Any, ...]:
+        return (-op.skills.get(self.skill, 0), op.load, op.last_assigned_seq, op.id)
+
+    def describe(self) -> str:
+        return f"SkillBased (highest {self.skill!r} level first)"
+
+
+@attrs.frozen(kw_only=True)
+class RoundRobin(Strategy):
+    """Members take turns in id order, starting after whoever this target picked last.
+
+    Unlike LongestIdle, the turn order is per group: a dialog from another group does
+    not move an operator to the back of this group's line.
+    """
+
+    def choose(
+        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
+    ) -> str | None:
+        ids = [c.id for c in candidates]
+        if ctx.last_pick is not None:
+            for op_id in ids:
+                if op_id > ctx.last_pick:
+                    return op_id
+        return ids[0]
+
+    def describe(self) -> str:
+        return "RoundRobin (members in turn)"
+
+
+@attrs.frozen(kw_only=True)
+class RandomWithinLimit(Strategy):
+    """Uniformly random among operators under their limit (LiveTex).
+
+    Args:
+        seed: seeds this strategy's random source; None derives it from the router seed.
+    """
+
+    seed: int | None = None
+
+    def choose(
+        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
+    ) -> str | None:
+        return candidates[ctx.rng.randrange(len(candidates))].id
+
+    def describe(self) -> str:
+        return "RandomWithinLimit (uniform among those under their limit)"
+
+
+@attrs.frozen(kw_only=True)
+class ManualPool(Strategy):
+    """Assigns nobody: dialogs wait in the group's pool and operators claim them (LiveTex)."""
+
+    manual = True
+
+    def choose(
+        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
+    ) -> str | None:
+        return None
+
+    def describe(self) -> str:
+        return "ManualPool (operators claim dialogs)"
+
+
+def _strategy(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Strategy) or isinstance(value, Sticky | ManualPool):
+        raise InvalidValue(attribute.name, value, "must be a non-manual, non-sticky strategy")
+
+
+@attrs.frozen(kw_only=True)
+class Sticky(Strategy):
+    """The client's preferred operator, else their last one, when eligible; else ``then``.
+
+    Callibri and Chat2Desk: a returning client gets "their" operator when that operator
+    can take the dialog now.
+    """
+
+    then: Strategy = attrs.field(factory=Even, validator=_strategy)
+
+    def choose(
+        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
+    ) -> str | None:
+        favourite = self.favourite(candidates, ctx.client)
+        return favourite if favourite is not None else self.then.choose(candidates, dialog, ctx)
+
+    @staticmethod
+    def favourites(client: Client | None) -> tuple[str, ...]:
+        """The operators this client sticks to, in order of preference."""
+        if client is None:
+            return ()
+        found = (client.preferred_operator_id, client.last_operator_id)
+        return tuple(op_id for op_id in found if op_id is not None)
+
+    def favourite(self, candidates: Sequence[OperatorView], client: Client | None) -> str | None:
+        """The first of the client's favourites among the candidates."""
+        ids = {c.id for c in candidates}
+        return next((f for f in self.favourites(client) if f in ids), None)
+
+    def describe(self) -> str:
+        return f"Sticky (the client's own operator, else {self.then.describe()})"
