@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from .errors import InvalidValue, NaiveDatetime
@@ -130,7 +130,7 @@ def aware(value: datetime, field: str = "now") -> datetime:
         raise InvalidValue(field, value, "a timezone-aware datetime is required")
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetime(field, value)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def optional_aware(value: datetime | None) -> datetime | None:

@@ -144,8 +144,12 @@ class Placement:
         if target is not None:
             target = self._resolve_preferred(target, rec, client, notes)
         if target is None:
-            return Decision(dialog_id=rec.id, outcome=Outcome.REJECTED, reason=reject_reason,
-                            trace=self._trace(notes, None, None, ()))
+            return Decision(
+                dialog_id=rec.id,
+                outcome=Outcome.REJECTED,
+                reason=reject_reason,
+                trace=self._trace(notes, None, None, ()),
+            )
         key = target_key(target)
         strategy = self._strategies.get(key)
         pool = strategy is not None and strategy.manual
@@ -244,11 +248,17 @@ class Placement:
             return None  # messengers carry no IP or page: region and page filters do not apply
         region = ctx.region or dialog.region
         if group.regions_include and not region_matches(region, group.regions_include):
-            return Reason.REGION, f"serves only {', '.join(sorted(group.regions_include))} (visitor: {region or 'unknown'})"
+            return (
+                Reason.REGION,
+                f"serves only {', '.join(sorted(group.regions_include))} (visitor: {region or 'unknown'})",
+            )
         if group.regions_exclude and region_matches(region, group.regions_exclude):
             return Reason.REGION, f"does not serve {region}"
         if group.pages_include and not url_matches(dialog.page_url, group.pages_include):
-            return Reason.PAGE, f"serves only pages {', '.join(group.pages_include)} (page: {dialog.page_url!r})"
+            return (
+                Reason.PAGE,
+                f"serves only pages {', '.join(group.pages_include)} (page: {dialog.page_url!r})",
+            )
         if group.pages_exclude and url_matches(dialog.page_url, group.pages_exclude):
             return Reason.PAGE, f"does not serve page {dialog.page_url!r}"
         return None
@@ -268,8 +278,11 @@ class Placement:
                     notes.notes.append(f"the client's preferred operator {preferred!r} can take it")
                 return Target.operator(str(preferred))
             if notes is not None:
-                why = "the client has no preferred operator" if op is None else (
-                    f"the client's preferred operator {preferred!r} cannot take it: {problem[1]}")
+                why = (
+                    "the client has no preferred operator"
+                    if op is None
+                    else (f"the client's preferred operator {preferred!r} cannot take it: {problem[1]}")
+                )
                 notes.notes.append(why)
             target = target.otherwise or self._config.fallback
         return Target.everyone()
@@ -318,8 +331,12 @@ class Placement:
     def _constrained(self, rec: LiveDialog) -> bool:
         """Whether some available operators may still be unable to take this dialog."""
         dialog = rec.dialog
-        return bool(rec.weight > 1 or rec.excluded or dialog.required_skills
-                    or dialog.channel in self._limited_channels)
+        return bool(
+            rec.weight > 1
+            or rec.excluded
+            or dialog.required_skills
+            or dialog.channel in self._limited_channels
+        )
 
     def _rng(self, key: str, strategy: Strategy, dry: bool) -> random.Random:
         rng = self._rngs.get(key)
@@ -375,7 +392,9 @@ class Placement:
 
     # ----------------------------------------------------------------- applying
 
-    def _apply(self, rec: LiveDialog, decision: Decision, now: datetime, via: Via, events: list[Event]) -> None:
+    def _apply(
+        self, rec: LiveDialog, decision: Decision, now: datetime, via: Via, events: list[Event]
+    ) -> None:
         """Carry out a decision made by ``_decide``."""
         assert decision.target is not None
         rec.target = decision.target
@@ -386,7 +405,9 @@ class Placement:
         else:
             self._enqueue(rec, now, decision.pool, events)
 
-    def _assign(self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]) -> None:
+    def _assign(
+        self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]
+    ) -> None:
         channel = rec.dialog.channel
         op.load += rec.weight
         op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
@@ -407,11 +428,14 @@ class Placement:
             client = self._clients.get(client_id)
             if client is None or client.last_operator_id != op.id:
                 self._clients[client_id] = Client(
-                    id=client_id, last_operator_id=op.id,
+                    id=client_id,
+                    last_operator_id=op.id,
                     tags=client.tags if client else frozenset(),
                     preferred_operator_id=client.preferred_operator_id if client else None,
                 )
-        events.append(DialogAssigned(at=now, dialog_id=rec.id, operator_id=op.id, group_id=rec.group_id, via=via))
+        events.append(
+            DialogAssigned(at=now, dialog_id=rec.id, operator_id=op.id, group_id=rec.group_id, via=via)
+        )
 
     def _detach(self, rec: LiveDialog) -> LiveOperator | None:
         """Take the dialog off its operator or out of its queue; the operator, if it had one."""
@@ -447,14 +471,23 @@ class Placement:
         queue = self._queues.get(key)
         if queue is None:
             queue = self._queues[key] = ChannelPriorityQueue()
-        queue.push(rec.id, channel_priority=channel.priority, priority=rec.dialog.priority,
-                   seq=seq, since=since, sla=channel.sla)
+        queue.push(
+            rec.id,
+            channel_priority=channel.priority,
+            priority=rec.dialog.priority,
+            seq=seq,
+            since=since,
+            sla=channel.sla,
+        )
         rec.queue_key = queue.key(rec.id)
         if rec.sla_notified is SlaLevel.OK:
-            heapq.heappush(self._deadlines, (since + channel.sla.warn, seq, 1, rec.id, rec.epoch, SlaLevel.WARN))
+            heapq.heappush(
+                self._deadlines, (since + channel.sla.warn, seq, 1, rec.id, rec.epoch, SlaLevel.WARN)
+            )
         if rec.sla_notified is not SlaLevel.CRITICAL:
             heapq.heappush(
-                self._deadlines, (since + channel.sla.critical, seq, 2, rec.id, rec.epoch, SlaLevel.CRITICAL))
+                self._deadlines, (since + channel.sla.critical, seq, 2, rec.id, rec.epoch, SlaLevel.CRITICAL)
+            )
 
     def _dequeue(self, rec: LiveDialog) -> None:
         key = self._queue_key(rec)
@@ -481,7 +514,7 @@ class Placement:
                 queue = self._queues.get(key)
                 if queue is None:
                     continue
-                for entry in queue.keys():
+                for entry in queue.entries():
                     if best_key is not None and entry >= best_key:
                         break
                     rec = self._dialogs[entry[3]]
@@ -514,10 +547,10 @@ class Placement:
         if rec.state is not DialogState.QUEUED:
             return None
         return self._queues[self._queue_key(rec)].estimated_wait(
-            rec.id, handle_time=timedelta(seconds=self._handle_time),
+            rec.id,
+            handle_time=timedelta(seconds=self._handle_time),
             capacity=self._capacity.get(rec.target_key, 0),
         )
 
     def _target_key(self, target: Target) -> str:
         return target_key(target)
-

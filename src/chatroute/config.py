@@ -55,9 +55,7 @@ class RoutingConfig:
             :meth:`Router.explain` when needed.
     """
 
-    channels: tuple[Channel, ...] = attrs.field(
-        factory=lambda: (Channel(name="site"),), converter=to_tuple
-    )
+    channels: tuple[Channel, ...] = attrs.field(factory=lambda: (Channel(name="site"),), converter=to_tuple)
     statuses: tuple[Status, ...] = attrs.field(default=(), converter=to_tuple)
     operators: tuple[Operator, ...] = attrs.field(default=(), converter=to_tuple)
     groups: tuple[Group, ...] = attrs.field(default=(), converter=to_tuple)
@@ -66,9 +64,7 @@ class RoutingConfig:
     strategy: Strategy = attrs.field(factory=Even)
     default_limit: int = 5
     offline_policy: OfflinePolicy = OfflinePolicy.KEEP
-    default_handle_time: timedelta = attrs.field(
-        default=timedelta(minutes=5), converter=to_timedelta
-    )
+    default_handle_time: timedelta = attrs.field(default=timedelta(minutes=5), converter=to_timedelta)
     explain: bool = True
 
     def all_statuses(self) -> tuple[Status, ...]:
@@ -98,22 +94,33 @@ class RoutingConfig:
         for i, op in enumerate(self.operators):
             if op.status not in statuses:
                 found.append(
-                    (f"operators[{i}].status", f"unknown status {op.status!r}"
-                     + _did_you_mean(op.status, statuses))
+                    (
+                        f"operators[{i}].status",
+                        f"unknown status {op.status!r}" + _did_you_mean(op.status, statuses),
+                    )
                 )
             for name in op.channel_limits:
                 if name not in channels:
-                    found.append((f"operators[{i}].channel_limits", f"unknown channel {name!r}"
-                                  + _did_you_mean(name, channels)))
+                    found.append(
+                        (
+                            f"operators[{i}].channel_limits",
+                            f"unknown channel {name!r}" + _did_you_mean(name, channels),
+                        )
+                    )
         for i, group in enumerate(self.groups):
             for j, op_id in enumerate(group.operator_ids):
                 if op_id not in operators:
-                    found.append((f"groups[{i}].operator_ids[{j}]", f"unknown operator {op_id!r}"
-                                  + _did_you_mean(op_id, operators)))
+                    found.append(
+                        (
+                            f"groups[{i}].operator_ids[{j}]",
+                            f"unknown operator {op_id!r}" + _did_you_mean(op_id, operators),
+                        )
+                    )
             for name in sorted(group.channels or ()):
                 if name not in channels:
-                    found.append((f"groups[{i}].channels", f"unknown channel {name!r}"
-                                  + _did_you_mean(name, channels)))
+                    found.append(
+                        (f"groups[{i}].channels", f"unknown channel {name!r}" + _did_you_mean(name, channels))
+                    )
         for i, rule in enumerate(self.rules):
             found += _target_problems(f"rules[{i}].to", rule.to, groups, operators)
         found += _target_problems("fallback", self.fallback, groups, operators)
@@ -144,8 +151,7 @@ def _target_problems(
         return [(f"{path}.group", f"unknown group {target.id!r}" + _did_you_mean(target.id, groups))]
     if target.kind is TargetKind.OPERATOR and target.id not in operators:
         assert target.id is not None
-        return [(f"{path}.operator", f"unknown operator {target.id!r}"
-                 + _did_you_mean(target.id, operators))]
+        return [(f"{path}.operator", f"unknown operator {target.id!r}" + _did_you_mean(target.id, operators))]
     if target.otherwise is not None:
         return _target_problems(f"{path}.otherwise", target.otherwise, groups, operators)
     return []

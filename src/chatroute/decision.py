@@ -119,8 +119,9 @@ class Trace:
         if self.operators_omitted:
             lines.append(f"  ... and {self.operators_omitted} more operators not listed")
         if counts:
-            summary = ", ".join(f"{reason.value} {n}" for reason, n in sorted(
-                counts.items(), key=lambda item: item[0].value))
+            summary = ", ".join(
+                f"{reason.value} {n}" for reason, n in sorted(counts.items(), key=lambda item: item[0].value)
+            )
             lines.append(f"  excluded: {summary}")
         return lines
 

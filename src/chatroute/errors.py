@@ -45,7 +45,7 @@ class UnknownId(ChatrouteError, LookupError):
 
     kind = "object"
 
-    def __init__(self, id: str, *, field: str | None = None) -> None:  # noqa: A002
+    def __init__(self, id: str, *, field: str | None = None) -> None:
         self.id = id
         self.field = field
         where = f"{field}: " if field else ""

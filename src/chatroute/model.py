@@ -17,7 +17,6 @@ import attrs
 
 from ._frozen import (
     EMPTY_MAP,
-    FrozenMap,
     optional_aware,
     to_deep_map,
     to_frozenset,
@@ -178,9 +177,7 @@ class Operator:
     channel_limits: Mapping[str, int] = attrs.field(
         default=EMPTY_MAP, converter=to_map, validator=_int_map(0, None)
     )
-    skills: Mapping[str, int] = attrs.field(
-        default=EMPTY_MAP, converter=to_map, validator=_int_map(1, 10)
-    )
+    skills: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_map, validator=_int_map(1, 10))
     languages: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
 
@@ -413,4 +410,3 @@ class Rating:
     def positive(self) -> bool:
         """Whether the rating is in the upper half of its scale."""
         return self.score > 0.5
-

@@ -90,7 +90,7 @@ class ChannelPriorityQueue:
         """The dialog's service-order key."""
         return self._entry(dialog_id)[0]
 
-    def keys(self) -> Iterator[QueueKey]:
+    def entries(self) -> Iterator[QueueKey]:
         """Service-order keys, first served first."""
         return iter(self._order)
 
@@ -123,9 +123,7 @@ class ChannelPriorityQueue:
         """Dialogs at the critical level by ``now``, in service order. O(n)."""
         return [d for d in self if self.sla_level(d, now) is SlaLevel.CRITICAL]
 
-    def estimated_wait(
-        self, dialog_id: str, *, handle_time: timedelta, capacity: int
-    ) -> timedelta | None:
+    def estimated_wait(self, dialog_id: str, *, handle_time: timedelta, capacity: int) -> timedelta | None:
         """A rough wait before the dialog is taken: position x handle time / capacity.
 
         With ``capacity`` concurrent slots, each freeing on average once per

@@ -52,6 +52,7 @@ from .events import (
     Via,
 )
 from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind
+from .queue import QueueKey
 from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord
 
 __all__ = ["Router"]
@@ -176,9 +177,7 @@ class Router(Placement):
         self._assign(rec, op, now, Via.CLAIM, events)
         return tuple(events)
 
-    def transfer(
-        self, dialog_id: str, to: Target, now: datetime, *, by: str | None = None
-    ) -> Decision:
+    def transfer(self, dialog_id: str, to: Target, now: datetime, *, by: str | None = None) -> Decision:
         """Move an open dialog to another operator or group, keeping its history.
 
         The operator who held it frees capacity (and drains the queue); moved to a
@@ -206,10 +205,13 @@ class Router(Placement):
         elif to.kind is TargetKind.OPERATOR and to.id in rec.excluded:
             rec.excluded = rec.excluded - {to.id}
         rec.operator_id = None
-        rec.history = (*rec.history, TransferRecord(
-            at=now, from_operator_id=from_operator, from_group_id=from_group, to=to, by=by))
-        events: list[Event] = [DialogTransferred(
-            at=now, dialog_id=rec.id, from_operator_id=from_operator, to=to, by=by)]
+        rec.history = (
+            *rec.history,
+            TransferRecord(at=now, from_operator_id=from_operator, from_group_id=from_group, to=to, by=by),
+        )
+        events: list[Event] = [
+            DialogTransferred(at=now, dialog_id=rec.id, from_operator_id=from_operator, to=to, by=by)
+        ]
         decision = self._decide(rec, client, now, trace=self._config.explain, forced=to)
         self._apply(rec, decision, now, Via.TRANSFER, events)
         if freed is not None:
@@ -244,8 +246,9 @@ class Router(Placement):
             raise UnknownStatus(status, field="status")
         if comment is not None and not isinstance(comment, str):
             raise InvalidValue("comment", comment, "must be a string")
-        events: list[Event] = [StatusChanged(
-            at=now, operator_id=op.id, old=op.status, new=status, comment=comment)]
+        events: list[Event] = [
+            StatusChanged(at=now, operator_id=op.id, old=op.status, new=status, comment=comment)
+        ]
         was_routable = op.routable
         op.status = status
         op.status_since = now
@@ -350,9 +353,9 @@ class Router(Placement):
         found = [
             (rec.waiting_since, rec.id)
             for rec in self._dialogs.values()
-            if rec.state is DialogState.QUEUED and rec.waiting_since is not None
-            and self._channels[rec.dialog.channel].sla.level(now - rec.waiting_since)
-            is SlaLevel.CRITICAL
+            if rec.state is DialogState.QUEUED
+            and rec.waiting_since is not None
+            and self._channels[rec.dialog.channel].sla.level(now - rec.waiting_since) is SlaLevel.CRITICAL
         ]
         return tuple(d for _, d in sorted(found))
 
@@ -366,11 +369,11 @@ class Router(Placement):
     def claimable(self, operator_id: str) -> tuple[str, ...]:
         """Dialogs waiting in the manual pools of the operator's groups, oldest first."""
         op = self._operator(operator_id)
-        keys = []
+        keys: list[QueueKey] = []
         for target_key in op.targets:
             pool = self._queues.get(_pool_key(target_key))
             if pool is not None:
-                keys.extend(pool.keys())
+                keys.extend(pool.entries())
         return tuple(key[3] for key in sorted(keys))
 
     # ------------------------------------------------------------- persistence
@@ -421,7 +424,9 @@ class Router(Placement):
             if not isinstance(client, Client):
                 raise InvalidValue("client", client, "must be a Client")
             if client.id != dialog.client_id:
-                raise InvalidValue("client.id", client.id, f"differs from dialog.client_id {dialog.client_id!r}")
+                raise InvalidValue(
+                    "client.id", client.id, f"differs from dialog.client_id {dialog.client_id!r}"
+                )
         ctx_client = client if client is not None else self._client_of(dialog)
         return LiveDialog(dialog, channel.capacity_weight, now), ctx_client
 
@@ -499,8 +504,21 @@ class Router(Placement):
         if channel is None:
             raise UnknownChannel(record.dialog.channel, field="snapshot.dialogs.channel")
         rec = LiveDialog(record.dialog, channel.capacity_weight, record.routed_at)
-        for name in ("state", "target", "group_id", "operator_id", "waiting_since", "assigned_at",
-                     "closed_at", "pool", "excluded", "history", "rating", "sla_notified", "epoch"):
+        for name in (
+            "state",
+            "target",
+            "group_id",
+            "operator_id",
+            "waiting_since",
+            "assigned_at",
+            "closed_at",
+            "pool",
+            "excluded",
+            "history",
+            "rating",
+            "sla_notified",
+            "epoch",
+        ):
             setattr(rec, name, getattr(record, name))
         if rec.target is not None:
             self._check_target(rec.target, "snapshot.dialogs.target")
@@ -508,7 +526,8 @@ class Router(Placement):
         if rec.state is DialogState.ASSIGNED:
             self._operator(str(rec.operator_id), field="snapshot.dialogs.operator_id").dialogs.add(rec.id)
         elif rec.state is DialogState.QUEUED:
-            assert record.queue_seq is not None and rec.waiting_since is not None
+            assert record.queue_seq is not None
+            assert rec.waiting_since is not None
             self._push(rec, record.queue_seq, rec.waiting_since)
         self._dialogs[rec.id] = rec
 
@@ -527,4 +546,3 @@ def _unpack(state: Iterable[int]) -> random.Random:
     rng = random.Random()
     rng.setstate((values[0], values[1:], None))
     return rng
-

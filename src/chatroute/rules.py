@@ -207,7 +207,7 @@ class AnyOf(Predicate):
 class Not(Predicate):
     """Matches when its item does not (``~a``)."""
 
-    item: Predicate = attrs.field(validator=attrs.validators.instance_of(Predicate))
+    item: Predicate = attrs.field(validator=lambda _, a, v: _predicates(_, a, (v,)))
 
     def __call__(self, dialog: Dialog, ctx: RuleContext) -> bool:
         return not self.item(dialog, ctx)
@@ -262,13 +262,18 @@ def _all_tags(dialog: Dialog, ctx: RuleContext) -> frozenset[str]:
     return dialog.tags | ctx.client.tags
 
 
-def _tags_seen(dialog: Dialog, ctx: RuleContext) -> str:
-    tags = _all_tags(dialog, ctx)
-    return f"tags: {_quoted(tags)}" if tags else "no tags"
+class _TagPredicate(Predicate):
+    """Base of the tag predicates: they all look at dialog and client tags."""
+
+    __slots__ = ()
+
+    def observed(self, dialog: Dialog, ctx: RuleContext) -> str | None:
+        tags = _all_tags(dialog, ctx)
+        return f"tags: {_quoted(tags)}" if tags else "no tags"
 
 
 @attrs.frozen(kw_only=True)
-class HasTag(Predicate):
+class HasTag(_TagPredicate):
     """The dialog or its client carries ``tag``."""
 
     tag: str = attrs.field(validator=attrs.validators.min_len(1))
@@ -279,11 +284,9 @@ class HasTag(Predicate):
     def describe(self) -> str:
         return f"has tag {self.tag!r}"
 
-    observed = staticmethod(_tags_seen)  # type: ignore[assignment]
-
 
 @attrs.frozen(kw_only=True)
-class HasAnyTag(Predicate):
+class HasAnyTag(_TagPredicate):
     """The dialog or its client carries at least one of ``tags``."""
 
     tags: frozenset[str] = attrs.field(converter=to_frozenset, validator=_strings)
@@ -294,11 +297,9 @@ class HasAnyTag(Predicate):
     def describe(self) -> str:
         return f"has any tag of {_quoted(self.tags)}"
 
-    observed = staticmethod(_tags_seen)  # type: ignore[assignment]
-
 
 @attrs.frozen(kw_only=True)
-class HasAllTags(Predicate):
+class HasAllTags(_TagPredicate):
     """The dialog and its client together carry every one of ``tags``."""
 
     tags: frozenset[str] = attrs.field(converter=to_frozenset, validator=_strings)
@@ -308,8 +309,6 @@ class HasAllTags(Predicate):
 
     def describe(self) -> str:
         return f"has all tags {_quoted(self.tags)}"
-
-    observed = staticmethod(_tags_seen)  # type: ignore[assignment]
 
 
 def url_matches(url: str | None, globs: Iterable[str]) -> bool:
@@ -361,14 +360,15 @@ class InRegion(Predicate):
         return f"region: {found!r}" if found else "region unknown"
 
 
+def _lower_set(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(v.lower() if isinstance(v, str) else v for v in to_frozenset(value))
+
+
 @attrs.frozen(kw_only=True)
 class LanguageIs(Predicate):
     """The dialog's language is one of ``languages`` (case-insensitive)."""
 
-    languages: frozenset[str] = attrs.field(
-        converter=lambda v: frozenset(s.lower() if isinstance(s, str) else s for s in to_frozenset(v)),
-        validator=_strings,
-    )
+    languages: frozenset[str] = attrs.field(converter=_lower_set, validator=_strings)
 
     def __call__(self, dialog: Dialog, ctx: RuleContext) -> bool:
         return dialog.language is not None and dialog.language.lower() in self.languages
@@ -580,12 +580,12 @@ def language(*codes: str) -> LanguageIs:
 
 def time_between(start: time | str, end: time | str, tz: str = "UTC") -> TimeBetween:
     """Local time in ``tz`` is in ``[start, end)``."""
-    return TimeBetween(start=start, end=end, tz=tz)  # type: ignore[arg-type]
+    return TimeBetween(start=start, end=end, tz=tz)
 
 
 def weekday(*days: int | str, tz: str = "UTC") -> OnWeekday:
     """The local weekday in ``tz`` is one of ``days`` (0 or "mon" is Monday)."""
-    return OnWeekday(days=days, tz=tz)  # type: ignore[arg-type]
+    return OnWeekday(days=days, tz=tz)
 
 
 def attr(name: str) -> AttrRef:
@@ -608,10 +608,9 @@ class Rule:
     """
 
     name: str = attrs.field(validator=attrs.validators.min_len(1))
-    when: Predicate = attrs.field(validator=attrs.validators.instance_of(Predicate))
+    when: Predicate = attrs.field(validator=lambda _, a, v: _predicates(_, a, (v,)))
     to: Target = attrs.field(validator=_rule_target)
 
     def describe(self) -> str:
         """The rule in words."""
         return f"{self.name}: if {self.when.describe()} then {self.to}"
-

@@ -90,9 +90,7 @@ class Strategy(abc.ABC):
     manual: bool = False
 
     @abc.abstractmethod
-    def choose(
-        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
-    ) -> str | None:
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
         """The id of the chosen candidate, or None to leave the dialog waiting.
 
         Args:
@@ -119,9 +117,7 @@ class Ranked(Strategy):
     def key(self, op: OperatorView) -> tuple[Any, ...]:
         """The operator's rank; must end with ``op.id`` so ties are broken by id."""
 
-    def choose(
-        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
-    ) -> str | None:
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
         return min(candidates, key=self.key).id
 
 
@@ -182,9 +178,7 @@ class RoundRobin(Strategy):
     not move an operator to the back of this group's line.
     """
 
-    def choose(
-        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
-    ) -> str | None:
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
         ids = [c.id for c in candidates]
         if ctx.last_pick is not None:
             for op_id in ids:
@@ -206,9 +200,7 @@ class RandomWithinLimit(Strategy):
 
     seed: int | None = None
 
-    def choose(
-        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
-    ) -> str | None:
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
         return candidates[ctx.rng.randrange(len(candidates))].id
 
     def describe(self) -> str:
@@ -221,9 +213,7 @@ class ManualPool(Strategy):
 
     manual = True
 
-    def choose(
-        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
-    ) -> str | None:
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
         return None
 
     def describe(self) -> str:
@@ -245,9 +235,7 @@ class Sticky(Strategy):
 
     then: Strategy = attrs.field(factory=Even, validator=_strategy)
 
-    def choose(
-        self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext
-    ) -> str | None:
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
         favourite = self.favourite(candidates, ctx.client)
         return favourite if favourite is not None else self.then.choose(candidates, dialog, ctx)
 
