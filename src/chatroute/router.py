@@ -113,10 +113,7 @@ class Router(Placement):
         Changes nothing, random sources included. The dialog id may be new or known.
         """
         now = aware(now)
-        known = self._dialogs.get(dialog.id)
-        if known is not None:
-            dialog = attrs.evolve(dialog, id=f"{dialog.id} (explain)")
-        rec, ctx_client = self._check_new(dialog, client, now)
+        rec, ctx_client = self._check_new(dialog, client, now, known_ok=True)
         return self._decide(rec, ctx_client, now, trace=True, dry=True)
 
     def release(self, dialog_id: str, now: datetime, *, rating: Rating | None = None) -> tuple[Event, ...]:
@@ -199,11 +196,17 @@ class Router(Placement):
             raise InvalidTransition(rec.id, rec.state.value, f"already with operator {to.id!r}")
         client = self._client_of(rec.dialog)
         from_operator, from_group = rec.operator_id, rec.group_id
+        before = rec.excluded
+        if to.kind is TargetKind.OPERATOR:
+            rec.excluded = before - {str(to.id)}
+        elif from_operator is not None:
+            rec.excluded = before | {from_operator}
+        try:
+            decision = self._decide(rec, client, now, trace=self._config.explain, forced=to)
+        except BaseException:
+            rec.excluded = before
+            raise
         freed = self._detach(rec)
-        if freed is not None and to.kind is not TargetKind.OPERATOR:
-            rec.excluded = rec.excluded | {freed.id}
-        elif to.kind is TargetKind.OPERATOR and to.id in rec.excluded:
-            rec.excluded = rec.excluded - {to.id}
         rec.operator_id = None
         rec.history = (
             *rec.history,
@@ -212,7 +215,6 @@ class Router(Placement):
         events: list[Event] = [
             DialogTransferred(at=now, dialog_id=rec.id, from_operator_id=from_operator, to=to, by=by)
         ]
-        decision = self._decide(rec, client, now, trace=self._config.explain, forced=to)
         self._apply(rec, decision, now, Via.TRANSFER, events)
         if freed is not None:
             self._drain(freed, now, events)
@@ -408,12 +410,12 @@ class Router(Placement):
     # ---------------------------------------------------------------- internals
 
     def _check_new(
-        self, dialog: Dialog, client: Client | None, now: datetime
+        self, dialog: Dialog, client: Client | None, now: datetime, *, known_ok: bool = False
     ) -> tuple[LiveDialog, Client | None]:
         if not isinstance(dialog, Dialog):
             raise InvalidValue("dialog", dialog, "must be a Dialog")
         known = self._dialogs.get(dialog.id)
-        if known is not None:
+        if known is not None and not known_ok:
             raise DuplicateDialog(dialog.id, known.state.value)
         channel = self._channels.get(dialog.channel)
         if channel is None:
