@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import enum
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+
+import attrs
 
 from .errors import InvalidValue, NaiveDatetime
 
 K = TypeVar("K")
 V = TypeVar("V")
+E = TypeVar("E", bound=enum.Enum)
 
 
 class FrozenMap(Mapping[K, V]):
@@ -36,6 +41,21 @@ class FrozenMap(Mapping[K, V]):
     def __len__(self) -> int:
         return len(self._data)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: K, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def keys(self) -> Any:
+        return self._data.keys()
+
+    def values(self) -> Any:
+        return self._data.values()
+
+    def items(self) -> Any:
+        return self._data.items()
+
     def __hash__(self) -> int:
         if self._hash is None:
             self._hash = hash(frozenset(self._data.items()))
@@ -60,7 +80,7 @@ def freeze_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return tuple(freeze_value(v) for v in value)
     if isinstance(value, set | frozenset):
-        return frozenset(freeze_value(v) for v in value)
+        raise InvalidValue("attributes", value, "sets are not JSON data: use a list")
     return value
 
 
@@ -110,13 +130,46 @@ def to_tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
     return tuple(value)
 
 
-def to_timedelta(value: timedelta | float | int) -> timedelta:
-    """attrs converter: seconds (int or float) or a timedelta to a timedelta."""
+def to_timedelta(value: timedelta | float | int, field: str = "duration") -> timedelta:
+    """Seconds (int or float) or a timedelta to a timedelta.
+
+    Raises:
+        InvalidValue: naming ``field``, for anything else.
+    """
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidValue("duration", value, "give seconds or a timedelta")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidValue(field, value, "give seconds or a timedelta")
     return timedelta(seconds=value)
+
+
+def optional_aware(value: datetime | None, field: str) -> datetime | None:
+    """None, or an aware datetime normalised to UTC."""
+    return None if value is None else aware(value, field)
+
+
+def to_enum(cls: type[E], value: Any, field: str) -> E:
+    """Check that ``value`` is a member of ``cls`` (a plain string is not).
+
+    Raises:
+        InvalidValue: naming ``field`` and the allowed members.
+    """
+    if isinstance(value, cls):
+        return value
+    allowed = ", ".join(f"{cls.__name__}.{m.name}" for m in cls)
+    raise InvalidValue(field, value, f"must be one of {allowed}")
+
+
+def non_empty_str(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise InvalidValue(attribute.name, value, "must be a non-empty string")
+
+
+def integer(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: an int (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(attribute.name, value, "must be an integer")
 
 
 def aware(value: datetime, field: str = "now") -> datetime:
@@ -131,8 +184,3 @@ def aware(value: datetime, field: str = "now") -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetime(field, value)
     return value.astimezone(UTC)
-
-
-def optional_aware(value: datetime | None) -> datetime | None:
-    """attrs converter: None, or an aware datetime normalised to UTC."""
-    return None if value is None else aware(value, "datetime")

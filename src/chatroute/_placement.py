@@ -312,16 +312,20 @@ class Placement:
             last = self._last_picks.get(key)
             after = index.from_rank((last,)) if last is not None else iter(())
             return next(self._fitting(rec, chain(after, index)), None)
-        rng = self._rng(key, strategy, dry)
         if isinstance(strategy, RandomWithinLimit) and not self._constrained(rec):
-            return index.at(rng.randrange(len(index)))
+            return index.at(self._rng(key, strategy, dry).randrange(len(index)))
         candidates = [self._ops[op_id] for op_id in self._fitting(rec, index)]
         if not candidates:
             return None
+        # The strategy draws from a copy, kept only once its choice is known to be sound,
+        # so a faulty custom strategy leaves the router as it was.
+        rng = self._rng(key, strategy, dry=True)
         ctx = StrategyContext(now=now, rng=rng, client=client, last_pick=self._last_picks.get(key))
         chosen = strategy.choose(candidates, rec.dialog, ctx)
         if chosen is not None and chosen not in {c.id for c in candidates}:
             raise InvalidValue("strategy", chosen, f"{strategy!r} chose an operator who is not a candidate")
+        if not dry:
+            self._rngs[key] = rng
         return chosen
 
     def _fitting(self, rec: LiveDialog, ids: Iterator[str] | AvailableIndex) -> Iterator[str]:
@@ -375,7 +379,7 @@ class Placement:
         self, key: str, rec: LiveDialog, chosen: str | None, strategy: Strategy | None
     ) -> tuple[OperatorCheck, ...]:
         """Every member of the target with its eligibility, excluded ones first."""
-        members = self._members.get(key) or (key.removeprefix("operator:"),)
+        members = self._members[key] if key in self._members else (key.removeprefix("operator:"),)
         excluded, eligible = [], []
         for op_id in members:
             op = self._ops[op_id]

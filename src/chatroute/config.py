@@ -11,16 +11,25 @@ import difflib
 import enum
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 import attrs
 
-from ._frozen import to_timedelta, to_tuple
+from ._frozen import to_enum, to_timedelta, to_tuple
 from .errors import ConfigError
 from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target, TargetKind
 from .rules import Rule
 from .strategies import Even, Strategy
 
 __all__ = ["OfflinePolicy", "RoutingConfig"]
+
+
+def _to_offline_policy(value: Any) -> OfflinePolicy:
+    return to_enum(OfflinePolicy, value, "offline_policy")
+
+
+def _to_default_handle_time(value: Any) -> timedelta:
+    return to_timedelta(value, "default_handle_time")
 
 
 class OfflinePolicy(enum.Enum):
@@ -63,8 +72,10 @@ class RoutingConfig:
     fallback: Target = attrs.field(factory=Target.everyone)
     strategy: Strategy = attrs.field(factory=Even)
     default_limit: int = 5
-    offline_policy: OfflinePolicy = OfflinePolicy.KEEP
-    default_handle_time: timedelta = attrs.field(default=timedelta(minutes=5), converter=to_timedelta)
+    offline_policy: OfflinePolicy = attrs.field(default=OfflinePolicy.KEEP, converter=_to_offline_policy)
+    default_handle_time: timedelta = attrs.field(
+        default=timedelta(minutes=5), converter=_to_default_handle_time
+    )
     explain: bool = True
 
     def all_statuses(self) -> tuple[Status, ...]:

@@ -17,8 +17,11 @@ import attrs
 
 from ._frozen import (
     EMPTY_MAP,
+    integer,
+    non_empty_str,
     optional_aware,
     to_deep_map,
+    to_enum,
     to_frozenset,
     to_map,
     to_timedelta,
@@ -50,9 +53,24 @@ __all__ = [
 ]
 
 
-def _non_empty(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise InvalidValue(attribute.name, value, "must be a non-empty string")
+def _to_warn(value: Any) -> timedelta:
+    return to_timedelta(value, "warn")
+
+
+def _to_critical(value: Any) -> timedelta:
+    return to_timedelta(value, "critical")
+
+
+def _to_kind(value: Any) -> TargetKind:
+    return to_enum(TargetKind, value, "kind")
+
+
+def _to_created_at(value: Any) -> datetime | None:
+    return optional_aware(value, "created_at")
+
+
+def _to_scale(value: Any) -> RatingScale:
+    return to_enum(RatingScale, value, "scale")
 
 
 def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -93,8 +111,8 @@ class SLA:
     Seconds are accepted for both and converted to :class:`~datetime.timedelta`.
     """
 
-    warn: timedelta = attrs.field(default=timedelta(seconds=30), converter=to_timedelta)
-    critical: timedelta = attrs.field(default=timedelta(seconds=60), converter=to_timedelta)
+    warn: timedelta = attrs.field(default=timedelta(seconds=30), converter=_to_warn)
+    critical: timedelta = attrs.field(default=timedelta(seconds=60), converter=_to_critical)
 
     def __attrs_post_init__(self) -> None:
         if self.warn <= timedelta(0):
@@ -123,7 +141,7 @@ class Channel:
         capacity_weight: how many units of an operator's limit one dialog takes.
     """
 
-    name: str = attrs.field(validator=_non_empty)
+    name: str = attrs.field(validator=non_empty_str)
     priority: int = attrs.field(default=1, validator=_positive_int)
     sla: SLA = attrs.field(factory=SLA)
     carries_ip: bool = True
@@ -142,7 +160,7 @@ class Status:
         order: where the status sits in the status menu.
     """
 
-    key: str = attrs.field(validator=_non_empty)
+    key: str = attrs.field(validator=non_empty_str)
     label: str = ""
     emoji: str = ""
     routable: bool = False
@@ -170,7 +188,7 @@ class Operator:
         tags: free-form tags.
     """
 
-    id: str = attrs.field(validator=_non_empty)
+    id: str = attrs.field(validator=non_empty_str)
     name: str = ""
     status: str = "offline"
     limit: int | None = attrs.field(default=None, validator=_limit)
@@ -203,7 +221,7 @@ class Target:
         "the client's preferred operator, otherwise group 'sales'"
     """
 
-    kind: TargetKind
+    kind: TargetKind = attrs.field(converter=_to_kind)
     id: str | None = None
     otherwise: Target | None = None
 
@@ -268,7 +286,7 @@ class Group:
         limit: default concurrent-dialog limit for members who have none of their own.
     """
 
-    id: str = attrs.field(validator=_non_empty)
+    id: str = attrs.field(validator=non_empty_str)
     name: str = ""
     title: str = ""
     operator_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
@@ -306,7 +324,7 @@ class Client:
         last_operator_id: who handled the client last; the router keeps it up to date.
     """
 
-    id: str = attrs.field(validator=_non_empty)
+    id: str = attrs.field(validator=non_empty_str)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     preferred_operator_id: str | None = None
     last_operator_id: str | None = None
@@ -333,17 +351,17 @@ class Dialog:
         attributes: free JSON-like data for ``attr`` predicates.
     """
 
-    id: str = attrs.field(validator=_non_empty)
+    id: str = attrs.field(validator=non_empty_str)
     client_id: str | None = None
     channel: str = "site"
-    created_at: datetime | None = attrs.field(default=None, converter=optional_aware)
+    created_at: datetime | None = attrs.field(default=None, converter=_to_created_at)
     topic: str | None = None
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     page_url: str | None = None
     ip: str | None = None
     region: str | None = None
     language: str | None = None
-    priority: int = 0
+    priority: int = attrs.field(default=0, validator=integer)
     required_skills: Mapping[str, int] = attrs.field(
         default=EMPTY_MAP, converter=to_map, validator=_int_map(1, 10)
     )
@@ -388,7 +406,7 @@ class Rating:
         0.75
     """
 
-    scale: RatingScale
+    scale: RatingScale = attrs.field(converter=_to_scale)
     value: int
 
     def __attrs_post_init__(self) -> None:

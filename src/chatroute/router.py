@@ -177,8 +177,8 @@ class Router(Placement):
     def transfer(self, dialog_id: str, to: Target, now: datetime, *, by: str | None = None) -> Decision:
         """Move an open dialog to another operator or group, keeping its history.
 
-        The operator who held it frees capacity (and drains the queue); moved to a
-        group, the dialog does not come back to them from that group.
+        The operator who held it frees capacity (and drains the queue). Moved to a group or
+        to everyone, the dialog does not come back to that operator until its next transfer.
 
         Raises:
             UnknownDialog / UnknownGroup / UnknownOperator: unknown ids.
@@ -196,11 +196,11 @@ class Router(Placement):
             raise InvalidTransition(rec.id, rec.state.value, f"already with operator {to.id!r}")
         client = self._client_of(rec.dialog)
         from_operator, from_group = rec.operator_id, rec.group_id
+        # Only the operator who just passed the dialog on is kept from getting it back, and
+        # only until its next transfer; naming an operator explicitly lifts it.
         before = rec.excluded
-        if to.kind is TargetKind.OPERATOR:
-            rec.excluded = before - {str(to.id)}
-        elif from_operator is not None:
-            rec.excluded = before | {from_operator}
+        named = to.kind is TargetKind.OPERATOR
+        rec.excluded = frozenset({from_operator}) if from_operator is not None and not named else frozenset()
         try:
             decision = self._decide(rec, client, now, trace=self._config.explain, forced=to)
         except BaseException:
@@ -222,9 +222,7 @@ class Router(Placement):
 
     def forget(self, dialog_id: str) -> None:
         """Drop a closed dialog's record (the host keeps its archive)."""
-        rec = self._dialogs.get(dialog_id)
-        if rec is None:
-            raise UnknownDialog(dialog_id)
+        rec = self._dialog(dialog_id)
         if rec.state is not DialogState.CLOSED:
             raise InvalidTransition(rec.id, rec.state.value, "only closed dialogs can be forgotten")
         del self._dialogs[dialog_id]
@@ -244,6 +242,7 @@ class Router(Placement):
         """
         now = aware(now)
         op = self._operator(operator_id)
+        _check_id(status, "status")
         if status not in self._statuses:
             raise UnknownStatus(status, field="status")
         if comment is not None and not isinstance(comment, str):
@@ -306,10 +305,7 @@ class Router(Placement):
 
     def dialog(self, dialog_id: str) -> DialogRecord:
         """A dialog with its routing state."""
-        rec = self._dialogs.get(dialog_id)
-        if rec is None:
-            raise UnknownDialog(dialog_id)
-        return rec.freeze()
+        return self._dialog(dialog_id).freeze()
 
     def operator(self, operator_id: str) -> OperatorState:
         """An operator's current status and load."""
@@ -321,6 +317,8 @@ class Router(Placement):
 
     def dialogs(self, state: DialogState | None = None) -> tuple[DialogRecord, ...]:
         """Every dialog held (in ``state``, if given), by id."""
+        if state is not None and not isinstance(state, DialogState):
+            raise InvalidValue("state", state, "must be a DialogState or None")
         return tuple(
             self._dialogs[d].freeze()
             for d in sorted(self._dialogs)
@@ -363,6 +361,8 @@ class Router(Placement):
 
     def queue(self, target: Target) -> tuple[str, ...]:
         """The dialogs waiting for a target (a pool, for a manual group), in service order."""
+        if not isinstance(target, Target):
+            raise InvalidValue("target", target, "must be a Target")
         self._check_target(target, "target")
         key = self._target_key(target)
         found = list(self._queues.get(key, ())) + list(self._queues.get(_pool_key(key), ()))
@@ -452,12 +452,14 @@ class Router(Placement):
         return rec
 
     def _dialog(self, dialog_id: str) -> LiveDialog:
+        _check_id(dialog_id, "dialog_id")
         rec = self._dialogs.get(dialog_id)
         if rec is None:
             raise UnknownDialog(dialog_id, field="dialog_id")
         return rec
 
     def _operator(self, operator_id: str, field: str = "operator_id") -> LiveOperator:
+        _check_id(operator_id, field)
         op = self._ops.get(operator_id)
         if op is None:
             raise UnknownOperator(operator_id, field=field)
@@ -532,6 +534,11 @@ class Router(Placement):
             assert rec.waiting_since is not None
             self._push(rec, record.queue_seq, rec.waiting_since)
         self._dialogs[rec.id] = rec
+
+
+def _check_id(value: object, field: str) -> None:
+    if not isinstance(value, str):
+        raise InvalidValue(field, value, "an id must be a string")
 
 
 def _pool_key(target_key: str) -> str:

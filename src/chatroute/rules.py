@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from ._frozen import freeze_value, to_frozenset, to_tuple
+from ._frozen import freeze_value, non_empty_str, to_enum, to_frozenset, to_tuple
 from .errors import InvalidValue
 from .model import Client, Dialog, Target, TargetKind
 
@@ -67,6 +67,10 @@ __all__ = [
     "topic",
     "weekday",
 ]
+
+
+def _to_op(value: Any) -> Op:
+    return to_enum(Op, value, "op")
 
 
 @attrs.frozen(kw_only=True)
@@ -276,7 +280,7 @@ class _TagPredicate(Predicate):
 class HasTag(_TagPredicate):
     """The dialog or its client carries ``tag``."""
 
-    tag: str = attrs.field(validator=attrs.validators.min_len(1))
+    tag: str = attrs.field(validator=non_empty_str)
 
     def __call__(self, dialog: Dialog, ctx: RuleContext) -> bool:
         return self.tag in dialog.tags or (ctx.client is not None and self.tag in ctx.client.tags)
@@ -388,12 +392,13 @@ def _zone(instance: object, attribute: attrs.Attribute[str], value: str) -> None
 
 
 def _to_time(value: time | str) -> time:
-    if isinstance(value, time):
-        return value
     try:
-        return time.fromisoformat(value)
+        parsed = value if isinstance(value, time) else time.fromisoformat(value)
     except (TypeError, ValueError):
         raise InvalidValue("time", value, "give a time such as '09:30'") from None
+    if parsed.tzinfo is not None:
+        raise InvalidValue("time", value, "give a local time without an offset; the zone is tz")
+    return parsed
 
 
 @attrs.frozen(kw_only=True)
@@ -421,13 +426,20 @@ class TimeBetween(Predicate):
 
 
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _some_days(instance: object, attribute: attrs.Attribute[Any], value: frozenset[int]) -> None:
+    if not value:
+        raise InvalidValue(attribute.name, value, "needs at least one day")
 
 
 def _to_days(value: Iterable[int | str]) -> frozenset[int]:
     days: set[int] = set()
     for day in to_tuple(value):
-        if isinstance(day, str) and day[:3].lower() in _DAY_NAMES:
-            days.add(_DAY_NAMES.index(day[:3].lower()))
+        name = day.lower() if isinstance(day, str) else None
+        if name is not None and (name in _DAY_NAMES or name in _FULL_DAY_NAMES):
+            days.add(_DAY_NAMES.index(name[:3]))
         elif isinstance(day, int) and not isinstance(day, bool) and 0 <= day <= 6:
             days.add(day)
         else:
@@ -439,7 +451,7 @@ def _to_days(value: Iterable[int | str]) -> frozenset[int]:
 class OnWeekday(Predicate):
     """The local day in ``tz`` is one of ``days`` (0 is Monday)."""
 
-    days: frozenset[int] = attrs.field(converter=_to_days, validator=attrs.validators.min_len(1))
+    days: frozenset[int] = attrs.field(converter=_to_days, validator=_some_days)
     tz: str = attrs.field(default="UTC", validator=_zone)
 
     def __call__(self, dialog: Dialog, ctx: RuleContext) -> bool:
@@ -467,10 +479,11 @@ class Op(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class AttrCompare(Predicate):
-    """``dialog.attributes[name] <op> value``; a missing attribute or mismatched types never match."""
+    """``dialog.attributes[name] <op> value``; a missing attribute, or values that cannot be
+    ordered against each other (``"9" < 10``), never match."""
 
-    name: str = attrs.field(validator=attrs.validators.min_len(1))
-    op: Op
+    name: str = attrs.field(validator=non_empty_str)
+    op: Op = attrs.field(converter=_to_op)
     value: Any = attrs.field(converter=freeze_value)
 
     _OPS: ClassVar[dict[Op, Any]] = {
@@ -607,7 +620,7 @@ class Rule:
     "billing: if topic is 'billing' then group 'accounting'"
     """
 
-    name: str = attrs.field(validator=attrs.validators.min_len(1))
+    name: str = attrs.field(validator=non_empty_str)
     when: Predicate = attrs.field(validator=lambda _, a, v: _predicates(_, a, (v,)))
     to: Target = attrs.field(validator=_rule_target)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 from datetime import datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
@@ -46,6 +46,54 @@ converter.register_unstructure_hook(time, lambda t: t.isoformat())
 converter.register_structure_hook(time, lambda v, _: time.fromisoformat(v))
 converter.register_unstructure_hook(FrozenMap, lambda m: thaw_value(m))
 converter.register_structure_hook(Any, lambda v, _: v)
+
+
+def _strict(kind: type, check: Callable[[Any], bool]) -> Callable[[Any, Any], Any]:
+    def structure(value: Any, _: Any) -> Any:
+        if not check(value):
+            raise ValueError(f"expected {kind.__name__}, got {value!r}")
+        return kind(value)
+
+    return structure
+
+
+# No silent coercion: "false" is not False, 2.9 is not 2, 5 is not "5".
+converter.register_structure_hook(bool, _strict(bool, lambda v: isinstance(v, bool)))
+converter.register_structure_hook(int, _strict(int, lambda v: isinstance(v, int) and not isinstance(v, bool)))
+converter.register_structure_hook(
+    float, _strict(float, lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+)
+converter.register_structure_hook(str, _strict(str, lambda v: isinstance(v, str)))
+
+
+def _is_collection(tp: Any) -> bool:
+    return get_origin(tp) in (frozenset, tuple)
+
+
+def _structure_collection(tp: Any) -> Callable[[Any, Any], Any]:
+    origin, args = get_origin(tp), get_args(tp)
+    item = args[0] if args else Any
+    if origin is tuple and args and (len(args) != 2 or args[1] is not Ellipsis):
+        raise TypeError(f"fixed-length tuples are not supported: {tp}")
+
+    def structure(value: Any, _: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"expected a list, got {value!r}")
+        items, errors = [], []
+        for i, v in enumerate(value):
+            try:
+                items.append(converter.structure(v, item))
+            except Exception as exc:  # collected, then reported with their indexes
+                exc.add_note(f"Structuring {tp} @ index {i}")
+                errors.append(exc)
+        if errors:
+            raise cattrs.IterableValidationError(f"While structuring {tp}", errors, tp)
+        return origin(items)
+
+    return structure
+
+
+converter.register_structure_hook_factory(_is_collection, _structure_collection)
 
 
 def _base_of(cls: type) -> type:
@@ -144,7 +192,8 @@ def from_dict(cls: type[T], data: Any) -> T:
     try:
         return converter.structure(data, cls)
     except Exception as exc:  # cattrs wraps every failure; report them with paths
-        raise ConfigError(_problems(exc)) from exc
+        problems = [(path.removeprefix("."), message) for path, message in _problems(exc)]
+        raise ConfigError(problems) from exc
 
 
 def _problems(exc: BaseException, path: str = "") -> list[tuple[str, str]]:

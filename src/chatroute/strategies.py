@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from ._frozen import non_empty_str
 from .errors import InvalidValue
 from .model import Client, Dialog
 
@@ -161,7 +162,7 @@ class MostAvailable(Ranked):
 class SkillBased(Ranked):
     """Highest level in ``skill`` wins, then least loaded (Chat2Desk "qualification")."""
 
-    skill: str = attrs.field(validator=attrs.validators.min_len(1))
+    skill: str = attrs.field(validator=non_empty_str)
 
     def key(self, op: OperatorView) -> tuple[Any, ...]:
         return (-op.skills.get(self.skill, 0), op.load, op.last_assigned_seq, op.id)
