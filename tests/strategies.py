@@ -1,0 +1,407 @@
+"""Shared Hypothesis strategies for chatroute tests: small configs, dialogs, times and call sequences.
+
+Everything is kept small (a handful of operators, groups, channels and calls) so that
+examples run fast and shrink to readable counterexamples. Names are fixed, short and
+sorted the way the router sorts them (``op0`` < ``op1`` < ...), so a failing example
+reads like a scenario.
+
+    >>> from hypothesis import given
+    >>> @given(configs())
+    ... def test_something(config): ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+
+from chatroute import (
+    SLA,
+    Channel,
+    Client,
+    Dialog,
+    Group,
+    OfflinePolicy,
+    Operator,
+    RoutingConfig,
+    Status,
+    Target,
+)
+from chatroute.rules import Rule, channel, has_tag, topic
+from chatroute.strategies import (
+    Even,
+    LongestIdle,
+    ManualPool,
+    MostAvailable,
+    RandomWithinLimit,
+    RoundRobin,
+    SkillBased,
+    Sticky,
+    Strategy,
+)
+
+__all__ = [
+    "CHANNEL_NAMES",
+    "CLIENT_IDS",
+    "SKILLS",
+    "START",
+    "STATUS_KEYS",
+    "TAGS",
+    "TOPICS",
+    "ZONES",
+    "Call",
+    "all_strategies",
+    "aware_datetimes",
+    "call_sequences",
+    "channels",
+    "clients",
+    "configs",
+    "dialogs",
+    "indexed_strategies",
+    "routing_strategies",
+    "seconds",
+]
+
+#: A fixed Monday morning, the default start of every scenario.
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+CHANNEL_NAMES = ("site", "telegram", "email")
+TOPICS = ("billing", "delivery", "returns")
+TAGS = ("vip", "spam", "new")
+SKILLS = ("english", "tech")
+CLIENT_IDS = ("c0", "c1", "c2")
+#: Extra statuses a config may define besides online / away / offline.
+EXTRA_STATUSES = (
+    Status(key="lunch", label="Lunch", routable=False, order=3),
+    Status(key="overtime", label="Overtime", routable=True, order=4),
+)
+STATUS_KEYS = ("online", "away", "offline", "lunch", "overtime")
+
+
+def routing_strategies(*, manual: bool = True) -> st.SearchStrategy[Strategy]:
+    """Every built-in strategy (ManualPool only when ``manual``), with small parameters."""
+    options: list[Strategy] = [
+        Even(),
+        LongestIdle(),
+        MostAvailable(),
+        SkillBased(skill="tech"),
+        RoundRobin(),
+        RandomWithinLimit(),
+        RandomWithinLimit(seed=7),
+        Sticky(),
+        Sticky(then=RoundRobin()),
+    ]
+    if manual:
+        options.append(ManualPool())
+    return st.sampled_from(options)
+
+
+def all_strategies() -> st.SearchStrategy[Strategy]:
+    """Every built-in strategy, ManualPool included."""
+    return routing_strategies(manual=True)
+
+
+def indexed_strategies() -> st.SearchStrategy[Strategy]:
+    """The strategies the router picks for through its indexes rather than ``choose``."""
+    return st.sampled_from(
+        [Even(), LongestIdle(), MostAvailable(), SkillBased(skill="tech"), RoundRobin(), Sticky()]
+    )
+
+
+#: Time zones scenarios run in: UTC and two fixed offsets (Moscow, New York in winter).
+ZONES = (UTC, timezone(timedelta(hours=3)), timezone(timedelta(hours=-5)))
+_EARLIEST = datetime(2020, 1, 1)
+_LATEST = datetime(2030, 1, 1)
+
+
+def aware_datetimes(
+    min_value: datetime = _EARLIEST, max_value: datetime = _LATEST
+) -> st.SearchStrategy[datetime]:
+    """Timezone-aware datetimes in UTC or a fixed offset; the bounds are naive, as Hypothesis wants."""
+    return st.datetimes(min_value=min_value, max_value=max_value, timezones=st.sampled_from(ZONES))
+
+
+def seconds(max_value: int = 45) -> st.SearchStrategy[int]:
+    """A time step in whole seconds; 0 is common so several calls share a timestamp."""
+    return st.one_of(st.just(0), st.integers(min_value=1, max_value=max_value))
+
+
+@st.composite
+def channels(draw: st.DrawFn, *, weights: bool = True) -> tuple[Channel, ...]:
+    """1-3 channels from ``site``, ``telegram``, ``email`` with priorities 1-3.
+
+    With ``weights``, a channel sometimes takes 2 capacity units per dialog.
+    """
+    names = draw(
+        st.lists(st.sampled_from(CHANNEL_NAMES), min_size=1, max_size=3, unique=True).map(
+            lambda found: sorted(found, key=CHANNEL_NAMES.index)
+        )
+    )
+    made = []
+    for name in names:
+        weight = draw(st.sampled_from([1, 1, 1, 2])) if weights else 1
+        made.append(
+            Channel(
+                name=name,
+                priority=draw(st.integers(min_value=1, max_value=3)),
+                sla=SLA(warn=30, critical=60),
+                carries_ip=name == "site",
+                capacity_weight=weight,
+            )
+        )
+    return tuple(made)
+
+
+@st.composite
+def _skills(draw: st.DrawFn) -> dict[str, int]:
+    found = draw(st.lists(st.sampled_from(SKILLS), max_size=len(SKILLS), unique=True))
+    return {skill: draw(st.integers(min_value=1, max_value=4)) for skill in sorted(found)}
+
+
+@st.composite
+def configs(
+    draw: st.DrawFn,
+    *,
+    min_operators: int = 2,
+    max_operators: int = 8,
+    strategy: st.SearchStrategy[Strategy] | None = None,
+    weights: bool = True,
+    channel_limits: bool = True,
+    skills: bool = True,
+    rules: bool = True,
+    statuses: bool = True,
+    limits: st.SearchStrategy[int | None] | None = None,
+) -> RoutingConfig:
+    """A small, valid routing config.
+
+    2-8 operators ``op0``.. with limits 0-4 (sometimes none, taking a group's or the
+    default), skills and sometimes per-channel limits; 1-3 groups ``g0``.. with random
+    members, channels and strategies; 1-3 channels; 0-3 rules by topic, channel or tag
+    sending dialogs to a group, an operator or the client's preferred operator (otherwise
+    everyone or a group that takes every channel); the fallback is everyone; an operator
+    offline policy of keep or requeue; traces are sometimes switched off.
+
+    Args:
+        strategy: draws every strategy (groups' and the default); all built-ins by default.
+        weights: let channels take 2 capacity units per dialog.
+        channel_limits: let operators have per-channel limits.
+        skills: give operators skills.
+        rules: add routing rules (otherwise everything goes to the fallback).
+        statuses: start operators in random statuses and add the extra statuses;
+            otherwise everyone starts online.
+        limits: draws operator limits; 0-4 or None by default.
+    """
+    chans = draw(channels(weights=weights))
+    names = [c.name for c in chans]
+    pick_strategy = strategy if strategy is not None else all_strategies()
+    limit_strategy = limits if limits is not None else st.one_of(st.none(), st.integers(0, 4))
+    count = draw(st.integers(min_value=min_operators, max_value=max_operators))
+    ops = []
+    for i in range(count):
+        status = draw(st.sampled_from(["online", "online", "away", "offline"])) if statuses else "online"
+        per_channel: dict[str, int] = {}
+        if channel_limits and draw(st.integers(0, 3)) == 0:
+            per_channel = {draw(st.sampled_from(names)): draw(st.integers(min_value=0, max_value=2))}
+        ops.append(
+            Operator(
+                id=f"op{i}",
+                name=f"Operator {i}",
+                status=status,
+                limit=draw(limit_strategy),
+                channel_limits=per_channel,
+                skills=draw(_skills()) if skills else {},
+            )
+        )
+    op_ids = [op.id for op in ops]
+    groups = []
+    for i in range(draw(st.integers(min_value=1, max_value=3))):
+        members = draw(st.lists(st.sampled_from(op_ids), max_size=len(op_ids), unique=True))
+        allowed = draw(st.one_of(st.none(), st.lists(st.sampled_from(names), min_size=1, unique=True)))
+        groups.append(
+            Group(
+                id=f"g{i}",
+                name=f"group {i}",
+                operator_ids=sorted(members),
+                channels=allowed,
+                strategy=draw(pick_strategy),
+                limit=draw(st.one_of(st.none(), st.integers(min_value=1, max_value=4))),
+            )
+        )
+    made_rules = []
+    if rules:
+        for i in range(draw(st.integers(min_value=0, max_value=3))):
+            when = draw(
+                st.one_of(
+                    st.sampled_from(TOPICS).map(topic),
+                    st.sampled_from(names).map(channel),
+                    st.sampled_from(TAGS).map(has_tag),
+                )
+            )
+            # a preferred-operator target falls back to everyone or to a group that takes any channel
+            otherwise = [None, Target.everyone()]
+            otherwise += [Target.group(g.id) for g in groups if g.channels is None]
+            to = draw(
+                st.one_of(
+                    st.sampled_from([g.id for g in groups]).map(Target.group),
+                    st.sampled_from(op_ids).map(Target.operator),
+                    st.sampled_from(otherwise).map(lambda o: Target.preferred_operator(otherwise=o)),
+                )
+            )
+            made_rules.append(Rule(name=f"r{i}", when=when, to=to))
+    return RoutingConfig(
+        channels=chans,
+        statuses=EXTRA_STATUSES if statuses else (),
+        operators=ops,
+        groups=groups,
+        rules=made_rules,
+        fallback=Target.everyone(),
+        strategy=draw(pick_strategy),
+        default_limit=draw(st.integers(min_value=1, max_value=4)),
+        offline_policy=draw(st.sampled_from(OfflinePolicy)),
+        default_handle_time=300,
+        explain=draw(st.sampled_from([True, True, False])),
+    )
+
+
+@st.composite
+def dialogs(
+    draw: st.DrawFn,
+    config: RoutingConfig,
+    *,
+    dialog_id: str | st.SearchStrategy[str] | None = None,
+    skills: bool = True,
+    chosen_group: bool = False,
+) -> Dialog:
+    """A dialog on one of the config's channels, with a topic, tags, a priority and a client.
+
+    Args:
+        config: the config whose channels (and groups, with ``chosen_group``) it uses.
+        dialog_id: the dialog id, or a strategy for it; ``d`` followed by digits by default.
+        skills: sometimes require a skill level.
+        chosen_group: sometimes name a group the visitor picked.
+    """
+    if dialog_id is None:
+        dialog_id = draw(st.integers(min_value=0, max_value=999).map(lambda n: f"d{n}"))
+    elif not isinstance(dialog_id, str):
+        dialog_id = draw(dialog_id)
+    required: dict[str, int] = {}
+    if skills and draw(st.integers(0, 3)) == 0:
+        required = {draw(st.sampled_from(SKILLS)): draw(st.integers(min_value=1, max_value=3))}
+    chosen = None
+    if chosen_group and config.groups:
+        chosen = draw(st.one_of(st.none(), st.sampled_from([g.id for g in config.groups])))
+    return Dialog(
+        id=dialog_id,
+        client_id=draw(st.one_of(st.none(), st.sampled_from(CLIENT_IDS))),
+        channel=draw(st.sampled_from([c.name for c in config.channels])),
+        topic=draw(st.one_of(st.none(), st.sampled_from(TOPICS))),
+        tags=draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True)),
+        priority=draw(st.integers(min_value=0, max_value=2)),
+        required_skills=required,
+        chosen_group_id=chosen,
+    )
+
+
+def clients(config: RoutingConfig, dialog: Dialog) -> st.SearchStrategy[Client | None]:
+    """Usually None (the router uses what it knows); sometimes the dialog's client with a
+    preferred operator or none. Never with tags, so tag rules see only the dialog's tags."""
+    if dialog.client_id is None:
+        return st.none()
+    preferred = st.one_of(st.none(), st.sampled_from([o.id for o in config.operators]))
+    made = preferred.map(lambda op_id: Client(id=str(dialog.client_id), preferred_operator_id=op_id))
+    return st.one_of(st.none(), made)
+
+
+@attrs.frozen(kw_only=True)
+class Call:
+    """One call to make on a router, ``dt`` seconds after the previous one.
+
+    Attributes:
+        kind: ``route``, ``release``, ``set_status``, ``set_limit``, ``transfer``,
+            ``claim`` or ``tick``.
+        dt: seconds to move the clock forward before the call.
+        dialog: the new dialog, for ``route``.
+        client: the client passed along with it, if any.
+        pick: which known dialog the call is about (index modulo the number routed so
+            far, in routing order), for ``release``, ``transfer`` and ``claim``.
+        operator_id: the operator, for ``set_status``, ``set_limit`` and ``claim``.
+        status: the new status key, for ``set_status``.
+        limit: the new limit, for ``set_limit``.
+        to: the transfer target, for ``transfer``.
+    """
+
+    kind: str
+    dt: int = 0
+    dialog: Dialog | None = None
+    client: Client | None = None
+    pick: int = 0
+    operator_id: str | None = None
+    status: str | None = None
+    limit: int | None = None
+    to: Target | None = None
+
+
+def _targets(config: RoutingConfig) -> st.SearchStrategy[Target]:
+    return st.one_of(
+        st.just(Target.everyone()),
+        st.sampled_from([g.id for g in config.groups]).map(Target.group),
+        st.sampled_from([o.id for o in config.operators]).map(Target.operator),
+    )
+
+
+@st.composite
+def call_sequences(
+    draw: st.DrawFn,
+    config: RoutingConfig,
+    *,
+    min_size: int = 0,
+    max_size: int = 25,
+    kinds: Sequence[str] = ("route", "release", "set_status", "set_limit", "transfer", "claim", "tick"),
+    skills: bool = True,
+    chosen_group: bool = False,
+    id_prefix: str = "d",
+) -> list[Call]:
+    """A random sequence of router calls for ``config``; routed dialogs are numbered in order.
+
+    Routing is drawn about twice as often as any other call so that state builds up.
+    Status keys come from the config's statuses; limits are 0-4.
+
+    Args:
+        config: the config the calls are made against.
+        kinds: the call kinds to draw from.
+        skills / chosen_group: passed to :func:`dialogs`.
+        id_prefix: prefix of the routed dialogs' ids (``d0``, ``d1``...).
+    """
+    op_ids = [o.id for o in config.operators]
+    status_keys = [s.key for s in config.all_statuses()]
+    weighted = [k for k in kinds for _ in range(2 if k == "route" else 1)]
+    size = draw(st.integers(min_value=min_size, max_value=max_size))
+    calls: list[Call] = []
+    routed = 0
+    for _ in range(size):
+        kind = draw(st.sampled_from(weighted))
+        dt = draw(seconds())
+        args: dict[str, Any] = {}
+        if kind == "route":
+            dialog_id = f"{id_prefix}{routed}"
+            args["dialog"] = draw(
+                dialogs(config, dialog_id=dialog_id, skills=skills, chosen_group=chosen_group)
+            )
+            args["client"] = draw(clients(config, args["dialog"]))
+            routed += 1
+        elif kind in ("release", "transfer", "claim"):
+            args["pick"] = draw(st.integers(min_value=0, max_value=30))
+        if kind in ("set_status", "set_limit", "claim"):
+            args["operator_id"] = draw(st.sampled_from(op_ids))
+        if kind == "set_status":
+            args["status"] = draw(st.sampled_from(status_keys))
+        elif kind == "set_limit":
+            args["limit"] = draw(st.integers(min_value=0, max_value=4))
+        elif kind == "transfer":
+            args["to"] = draw(_targets(config))
+        calls.append(Call(kind=kind, dt=dt, **args))
+    return calls
