@@ -1,0 +1,88 @@
+"""Every script in examples/ runs with the suite's Python, succeeds and prints what it promises.
+
+New scripts are picked up by the glob; give them expected lines in ``EXPECTED`` to check
+more than a clean exit.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+
+# Script name -> lines (stripped) its output must contain.
+EXPECTED: dict[str, list[str]] = {
+    "quickstart.py": [
+        "maxim",
+        "dialog 'd1': assigned to operator 'maxim' in group 'support'",
+        "rule 'returns': matched: topic is 'return': yes (dialog topic: 'return')",
+    ],
+    "persistence.py": [
+        "restored: 7 dialogs, waiting for support: mail-1",
+        "next decisions, restored router:",
+        "same decisions and same final state: True",
+    ],
+    "morning.py": [
+        "chatroute demo: a morning at the desk, 2026-03-02 09:00-11:00 UTC, seed 20260302",
+        "09:00:00  alice is online",
+        "rule 'vip': matched: has tag 'vip': yes (tags: 'vip')",
+        "no rule applied: fallback to everyone",
+        "09:50:00  elena is away (coffee break); keeps 2 open dialog(s), gets no new ones",
+        "10:10:00  elena is online",
+        "10:20:00  boris transfers d33 to billing: the client asks about an invoice",
+        "summary",
+        "dialogs arrived:      40",
+    ],
+}
+
+
+def run(script: Path, cwd: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run one example the way a user would, from an unrelated directory; also return its duration."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+    return done, time.perf_counter() - started
+
+
+def test_the_examples_are_found() -> None:
+    """The glob finds the examples this suite knows about, so a renamed script cannot go unnoticed."""
+    assert set(EXPECTED) <= {script.name for script in SCRIPTS}
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
+def test_an_example_runs_cleanly_and_prints_what_it_promises(script: Path, tmp_path: Path) -> None:
+    """The script exits 0 with no errors, prints its expected lines, and prints the same on a second run."""
+    done, _ = run(script, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.strip(), "an example should show something"
+    lines = {line.strip() for line in done.stdout.splitlines()}
+    for expected in EXPECTED.get(script.name, []):
+        assert expected in lines, f"{script.name} did not print {expected!r}"
+    again, _ = run(script, tmp_path)
+    assert again.stdout == done.stdout
+
+
+def test_the_demo_explains_decisions_and_sla_events_quickly(tmp_path: Path) -> None:
+    """``make demo`` prints explained decisions, queue hand-outs, SLA highlights and a summary within 5 s."""
+    done, seconds = run(EXAMPLES / "morning.py", tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert seconds < 5
+    assert out.count("new dialog d") == 40
+    assert out.count("    dialog 'd") >= 40  # each arrival's explain() and the transfer's
+    assert "from the queue (waited" in out
+    assert "SLA warn (yellow)" in out
+    assert "SLA critical (red)" in out
+    assert "[at_limit]" in out
+    assert "[status]: status 'offline' is not routable" in out
+    summary = out[out.index("\nsummary\n") :]
+    for op_id in ("alice", "boris", "carmen", "dmitri", "elena", "farid", "galina", "hugo"):
+        assert f"\n    {op_id}" in summary
