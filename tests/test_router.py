@@ -60,7 +60,7 @@ from chatroute import (
     UnknownStatus,
     Via,
 )
-from chatroute.rules import has_tag, topic
+from chatroute.rules import always, has_tag, topic
 from chatroute.strategies import (
     ManualPool,
     OperatorView,
@@ -1279,3 +1279,26 @@ def test_restore_refuses_a_snapshot_that_does_not_fit_the_config() -> None:
         Router.restore(smaller, snapshot)
     assert info.value.id in {"boris", "vera"}
     assert router.snapshot() == snapshot
+
+
+def test_a_preferred_operator_alternative_group_keeps_its_filters() -> None:
+    """When the client's manager cannot take it, the alternative group's channel filter still applies."""
+    config = RoutingConfig(
+        channels=[Channel(name="site"), Channel(name="email")],
+        operators=[Operator(id="op0", status="online"), Operator(id="op1", status="online")],
+        groups=[Group(id="sales", operator_ids=["op1"], channels=["site"])],
+        rules=[
+            Rule(
+                name="own",
+                when=always(),
+                to=Target.preferred_operator(otherwise=Target.group("sales")),
+            )
+        ],
+    )
+    router = Router(config)
+    decision = router.route(Dialog(id="d0", channel="email"), T0)
+    assert decision.target == Target.everyone()
+    assert decision.operator_id == "op0"
+    assert decision.trace is not None
+    assert decision.trace.rules[0].skipped == "group 'sales': does not take channel 'email'"
+    assert router.route(Dialog(id="d1", channel="site"), T0).operator_id == "op1"

@@ -137,12 +137,11 @@ class Placement:
         notes = _Notes() if trace else None
         ctx = RuleContext(now=now, client=client, region=rec.dialog.region)
         if forced is not None:
-            target: Target | None = forced
+            # an operator's explicit transfer: the target's filters do not apply
+            target: Target | None = self._resolve_preferred(forced, rec, client, notes)
             reject_reason = None
         else:
-            target, reject_reason = self._select_target(rec.dialog, ctx, notes)
-        if target is not None:
-            target = self._resolve_preferred(target, rec, client, notes)
+            target, reject_reason = self._select_target(rec, ctx, notes)
         if target is None:
             return Decision(
                 dialog_id=rec.id,
@@ -198,9 +197,14 @@ class Placement:
         )
 
     def _select_target(
-        self, dialog: Dialog, ctx: RuleContext, notes: _Notes | None
+        self, rec: LiveDialog, ctx: RuleContext, notes: _Notes | None
     ) -> tuple[Target | None, str | None]:
-        """The visitor's department, else the first matching rule that can take it, else the fallback."""
+        """The visitor's department, else the first matching rule that can take it, else the fallback.
+
+        A preferred-operator target is resolved first (to the operator, or to its
+        alternative), so the filters of the group it resolves to apply like any other.
+        """
+        dialog = rec.dialog
         if dialog.chosen_group_id is not None:
             target = Target.group(dialog.chosen_group_id)
             if self._target_fits(target, dialog, ctx, notes) is None:
@@ -209,15 +213,16 @@ class Placement:
                 return target, None
         for rule in self._config.rules:
             matched = rule.when(dialog, ctx)
-            skipped = self._target_fits(rule.to, dialog, ctx, notes) if matched else None
+            target = self._resolve_preferred(rule.to, rec, ctx.client, notes) if matched else rule.to
+            skipped = self._target_fits(target, dialog, ctx, notes) if matched else None
             if notes is not None:
                 detail = rule.when.explain(dialog, ctx)
                 notes.rules.append(RuleCheck(rule=rule.name, matched=matched, detail=detail, skipped=skipped))
             if matched and skipped is None:
-                return rule.to, None
-        fallback = self._config.fallback
+                return target, None
         if notes is not None:
-            notes.notes.append(f"no rule applied: fallback to {fallback}")
+            notes.notes.append(f"no rule applied: fallback to {self._config.fallback}")
+        fallback = self._resolve_preferred(self._config.fallback, rec, ctx.client, notes)
         problem = self._target_fits(fallback, dialog, ctx, notes)
         if problem is not None:
             return None, f"the fallback {fallback} cannot take it: {problem}"

@@ -1,0 +1,696 @@
+"""The Router against an obviously-correct model, driven by random call sequences.
+
+:class:`RouterMachine` routes, releases, claims and transfers dialogs, changes operator
+statuses and limits, and moves time forward. A small model kept here records who holds
+which dialog, each operator's load, which dialogs wait in which queue and which are
+closed. Each call's events are checked one by one against the model (an assignment only
+goes to an eligible member of the dialog's target, a dialog only queues when nobody
+can take it, a drain takes the best dialog in service order), and invariants compare the
+whole router with the model after every step. Now and then the router is persisted
+(snapshot -> dict -> JSON -> Router.restore) and the machine carries on with the
+restored router, making every call on the original as well and requiring the same answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, TypeVar
+
+import attrs
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+)
+
+from chatroute import (
+    AlreadyClaimed,
+    AtLimit,
+    ChatrouteError,
+    Decision,
+    Dialog,
+    DialogAssigned,
+    DialogClosed,
+    DialogQueued,
+    DialogReleased,
+    DialogRequeued,
+    DialogState,
+    DialogTransferred,
+    Event,
+    InvalidTransition,
+    LimitChanged,
+    NotEligible,
+    OfflinePolicy,
+    Outcome,
+    Reason,
+    Router,
+    RoutingConfig,
+    SlaLevel,
+    SlaLevelChanged,
+    Snapshot,
+    StatusChanged,
+    Target,
+    TargetKind,
+    Via,
+    serialize,
+)
+from chatroute.rules import HasTag, OnChannel, Predicate, TopicIs
+from chatroute.strategies import Strategy
+
+from .strategies import START, STATUS_KEYS, ZONES, clients, configs, dialogs, seconds
+
+T = TypeVar("T")
+_LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
+EVERYONE = Target.everyone()
+
+# ---------------------------------------------------------------------------------- the model
+
+
+@attrs.define
+class ModelOperator:
+    """An operator as the model sees it."""
+
+    id: str
+    status: str
+    limit: int
+    cut_load: int = 0  # the load when the limit was last cut below it; loads never grow past that
+    dialogs: set[str] = attrs.Factory(set)
+
+
+@attrs.define
+class ModelDialog:
+    """A dialog as the model sees it; ``state`` is None while a call moves it."""
+
+    dialog: Dialog
+    weight: int
+    routed_at: datetime
+    state: DialogState | None = None
+    target: Target | None = None
+    operator_id: str | None = None
+    pool: bool = False
+    seq: int | None = None
+    waiting_since: datetime | None = None
+    notified: SlaLevel = SlaLevel.OK
+    excluded: set[str] = attrs.Factory(set)
+
+
+class Model:
+    """Plain dicts and sets, and the routing rules spelled out the slow, obvious way."""
+
+    def __init__(self, config: RoutingConfig) -> None:
+        self.config = config
+        self.channels = {c.name: c for c in config.channels}
+        self.routable = {s.key: s.routable for s in config.all_statuses()}
+        self.groups = {g.id: g for g in config.groups}
+        self.ops: dict[str, ModelOperator] = {}
+        for op in config.operators:
+            group_limits = [g.limit for g in config.groups if op.id in g.operator_ids and g.limit is not None]
+            limit = op.limit if op.limit is not None else min(group_limits, default=config.default_limit)
+            self.ops[op.id] = ModelOperator(id=op.id, status=op.status, limit=limit)
+        self.config_ops = {op.id: op for op in config.operators}
+        self.dialogs: dict[str, ModelDialog] = {}
+        self.preferred: dict[str, str | None] = {}  # client id -> preferred operator, as last told
+        self.queue_seq = 0
+
+    # -- who serves what
+
+    def members(self, target: Target) -> list[str]:
+        """Operators who serve a (resolved) target, by id."""
+        if target.kind is TargetKind.GROUP:
+            return sorted(self.groups[str(target.id)].operator_ids)
+        if target.kind is TargetKind.OPERATOR:
+            return [str(target.id)]
+        return sorted(self.ops)
+
+    def strategy(self, target: Target) -> Strategy | None:
+        if target.kind is TargetKind.GROUP:
+            return self.groups[str(target.id)].strategy or self.config.strategy
+        if target.kind is TargetKind.EVERYONE:
+            return self.config.strategy
+        return None
+
+    def is_pool(self, target: Target) -> bool:
+        strategy = self.strategy(target)
+        return strategy is not None and strategy.manual
+
+    def load(self, op_id: str) -> int:
+        return sum(self.dialogs[d].weight for d in self.ops[op_id].dialogs)
+
+    def channel_load(self, op_id: str, channel: str) -> int:
+        return sum(1 for d in self.ops[op_id].dialogs if self.dialogs[d].dialog.channel == channel)
+
+    def ineligible(self, op_id: str, md: ModelDialog) -> Reason | None:
+        """Why the operator cannot take the dialog now, checked in the router's order."""
+        op = self.ops[op_id]
+        if not self.routable[op.status]:
+            return Reason.STATUS
+        if op_id in md.excluded:
+            return Reason.EXCLUDED
+        if self.load(op_id) + md.weight > op.limit:
+            return Reason.AT_LIMIT
+        cap = self.config_ops[op_id].channel_limits.get(md.dialog.channel)
+        if cap is not None and self.channel_load(op_id, md.dialog.channel) >= cap:
+            return Reason.CHANNEL_LIMIT
+        skills = self.config_ops[op_id].skills
+        if any(skills.get(skill, 0) < level for skill, level in md.dialog.required_skills.items()):
+            return Reason.MISSING_SKILL
+        return None
+
+    def eligible_members(self, md: ModelDialog) -> list[str]:
+        assert md.target is not None
+        return [op_id for op_id in self.members(md.target) if self.ineligible(op_id, md) is None]
+
+    # -- where a new dialog goes
+
+    def _fits(self, target: Target, dialog: Dialog) -> bool:
+        if target.kind is not TargetKind.GROUP:
+            return True
+        group = self.groups[str(target.id)]
+        return group.enabled and (group.channels is None or dialog.channel in group.channels)
+
+    def rule_target(self, dialog: Dialog) -> Target:
+        """The visitor's group, else the first matching rule whose group takes the channel, else everyone."""
+        if dialog.chosen_group_id is not None:
+            chosen = Target.group(dialog.chosen_group_id)
+            if self._fits(chosen, dialog):
+                return chosen
+        for r in self.config.rules:
+            if _matches(r.when, dialog) and self._fits(r.to, dialog):
+                return r.to
+        return self.config.fallback
+
+    def target_for(self, md: ModelDialog, preferred: str | None) -> Target:
+        """Where a new dialog goes: a preferred-operator target becomes that operator when they
+        can take it now, else its alternative (or the fallback)."""
+        target = self.rule_target(md.dialog)
+        while target.kind is TargetKind.PREFERRED_OPERATOR:
+            if preferred is not None and self.ineligible(preferred, md) is None:
+                return Target.operator(preferred)
+            target = target.otherwise or self.config.fallback
+        return target
+
+    # -- queues
+
+    def key(self, md: ModelDialog) -> tuple[int, int, int, str]:
+        assert md.seq is not None
+        return (self.channels[md.dialog.channel].priority, md.dialog.priority, md.seq, md.dialog.id)
+
+    def queued(self) -> list[ModelDialog]:
+        return [md for md in self.dialogs.values() if md.state is DialogState.QUEUED]
+
+    def queue(self, target: Target, pool: bool) -> list[str]:
+        """The dialogs waiting in a target's queue (or pool), in service order."""
+        found = [md for md in self.queued() if md.target == target and md.pool == pool]
+        return [md.dialog.id for md in sorted(found, key=self.key)]
+
+    def best_for(self, op_id: str) -> str | None:
+        """The dialog a drain into this operator must take: first in service order they can take."""
+        found = [
+            md
+            for md in self.queued()
+            if not md.pool
+            and md.target is not None
+            and op_id in self.members(md.target)
+            and self.ineligible(op_id, md) is None
+        ]
+        return min(found, key=self.key).dialog.id if found else None
+
+    # -- applying events
+
+    def detach(self, md: ModelDialog) -> str | None:
+        """Take the dialog off its operator or out of its queue; the operator it left, if any."""
+        freed = md.operator_id if md.state is DialogState.ASSIGNED else None
+        if freed is not None:
+            self.ops[freed].dialogs.discard(md.dialog.id)
+        md.state = None
+        md.seq = None
+        return freed
+
+    def assign(self, event: DialogAssigned, drainer: str | None) -> None:
+        md = self.dialogs[event.dialog_id]
+        op_id = event.operator_id
+        assert md.target is not None
+        assert op_id in self.members(md.target), f"{op_id} does not serve {md.target}"
+        assert self.ineligible(op_id, md) is None, f"{op_id} got {md.dialog.id}: {self.ineligible(op_id, md)}"
+        assert event.group_id == (md.target.id if md.target.kind is TargetKind.GROUP else None)
+        if event.via is Via.DRAIN:
+            assert md.state is DialogState.QUEUED
+            assert op_id == drainer, f"drained into {op_id}, expected {drainer}"
+            assert md.dialog.id == self.best_for(op_id), "a drain took a dialog out of service order"
+        elif event.via is Via.CLAIM:
+            assert md.state is DialogState.QUEUED
+        else:
+            assert md.state is None, f"{md.dialog.id} assigned via {event.via} from {md.state}"
+        md.state = DialogState.ASSIGNED
+        md.operator_id = op_id
+        md.seq = None
+        md.pool = False
+        self.ops[op_id].dialogs.add(md.dialog.id)
+
+    def enqueue(self, event: DialogQueued) -> None:
+        md = self.dialogs[event.dialog_id]
+        assert md.state is None
+        assert event.target == md.target
+        assert event.pool == self.is_pool(event.target)
+        if not event.pool:
+            eligible = self.eligible_members(md)
+            assert not eligible, f"{md.dialog.id} queued while {eligible} could take it"
+        self.queue_seq += 1
+        md.state = DialogState.QUEUED
+        md.operator_id = None
+        md.pool = event.pool
+        md.seq = self.queue_seq
+        md.waiting_since = event.at
+        md.notified = SlaLevel.OK
+
+    def apply(self, events: tuple[Event, ...], now: datetime, drainer: str | None = None) -> None:
+        """Check each event against the model, then carry it out in the model."""
+        for event in events:
+            assert event.at == now or isinstance(event, SlaLevelChanged)
+            if isinstance(event, DialogAssigned):
+                self.assign(event, drainer)
+            elif isinstance(event, DialogQueued):
+                self.enqueue(event)
+            else:
+                raise AssertionError(f"unexpected event {event!r}")
+
+    def position(self, md: ModelDialog) -> int:
+        assert md.target is not None
+        return self.queue(md.target, md.pool).index(md.dialog.id) + 1
+
+    def sla_events(self, now: datetime) -> list[SlaLevelChanged]:
+        """The SLA level changes a tick at ``now`` must announce, in deadline order."""
+        due: list[tuple[datetime, int, int, str, SlaLevel]] = []
+        for md in self.queued():
+            assert md.waiting_since is not None
+            assert md.seq is not None
+            sla = self.channels[md.dialog.channel].sla
+            for level, after in ((SlaLevel.WARN, sla.warn), (SlaLevel.CRITICAL, sla.critical)):
+                at = md.waiting_since + after
+                if at <= now and _LEVEL_RANK[level] > _LEVEL_RANK[md.notified]:
+                    due.append((at, md.seq, _LEVEL_RANK[level], md.dialog.id, level))
+        return [SlaLevelChanged(at=at, dialog_id=d, level=level) for at, _, _, d, level in sorted(due)]
+
+
+def _matches(predicate: Predicate, dialog: Dialog) -> bool:
+    """The rule predicates the test configs use, evaluated by hand."""
+    if isinstance(predicate, TopicIs):
+        return dialog.topic in predicate.topics
+    if isinstance(predicate, OnChannel):
+        return dialog.channel in predicate.channels
+    if isinstance(predicate, HasTag):
+        return predicate.tag in dialog.tags
+    raise AssertionError(f"the model does not know {predicate!r}")
+
+
+def round_trip(snapshot: Snapshot) -> Snapshot:
+    """The snapshot as a host would persist it: to a dict, to JSON text, and back."""
+    text = json.dumps(serialize.to_dict(snapshot), sort_keys=True)
+    return serialize.from_dict(Snapshot, json.loads(text))
+
+
+# -------------------------------------------------------------------------------- the machine
+
+
+class RouterMachine(RuleBasedStateMachine):
+    """Random calls on a Router, each checked against :class:`Model`."""
+
+    dialog_ids = Bundle("dialog_ids")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.router: Router
+        self.twin: Router | None = None  # the router before the last restore, kept in lockstep
+        self.model: Model
+        self.now = START
+        self.zone: tzinfo = START.tzinfo  # type: ignore[assignment]
+        self.routed = 0
+        self.restores = 0
+
+    # -- helpers
+
+    def advance(self, dt: int) -> datetime:
+        self.now += timedelta(seconds=dt)
+        return self.now.astimezone(self.zone)
+
+    def call(self, fn: Callable[[Router], T]) -> T | ChatrouteError:
+        """Make the call on the router (and its twin); an error must leave the state untouched."""
+        before = self.router.snapshot()
+        result = _outcome(fn, self.router)
+        if self.twin is not None:
+            other = _outcome(fn, self.twin)
+            if isinstance(result, ChatrouteError):
+                assert type(other) is type(result)
+                assert str(other) == str(result)
+            else:
+                assert other == result, "the restored router answered differently"
+        if isinstance(result, ChatrouteError):
+            assert self.router.snapshot() == before, f"{result!r} changed the router"
+        return result
+
+    def expect_error(self, result: object, kind: type[ChatrouteError], dialog_id: str) -> None:
+        assert type(result) is kind, f"expected {kind.__name__}, got {result!r}"
+        assert repr(dialog_id) in str(result)
+
+    # -- set-up
+
+    @initialize(
+        target=dialog_ids,
+        config=configs(),
+        seed=st.integers(min_value=0, max_value=3),
+        zone=st.sampled_from(ZONES),
+        data=st.data(),
+    )
+    def start(self, config: RoutingConfig, seed: int, zone: tzinfo, data: st.DataObject) -> Any:
+        """A fresh router with a few dialogs already routed, so every run has something to work on."""
+        self.router = Router(config, seed=seed)
+        self.model = Model(config)
+        self.zone = zone
+        count = data.draw(st.integers(min_value=1, max_value=6), label="initial dialogs")
+        return multiple(*(self.route_one(data.draw(seconds(), label="dt"), data) for _ in range(count)))
+
+    def pick_operator(self, data: st.DataObject, label: str = "operator_id") -> str:
+        return data.draw(st.sampled_from(sorted(self.model.ops)), label=label)
+
+    # -- calls
+
+    @rule(target=dialog_ids, dt=seconds(), data=st.data())
+    def route(self, dt: int, data: st.DataObject) -> str:
+        """A new dialog goes to an eligible member of its target, or waits when nobody can take it."""
+        return self.route_one(dt, data)
+
+    def route_one(self, dt: int, data: st.DataObject) -> str:
+        """Route one drawn dialog (with sometimes a client) and check the decision against the model."""
+        now = self.advance(dt)
+        dialog_id = f"d{self.routed}"
+        self.routed += 1
+        model = self.model
+        dialog = data.draw(dialogs(model.config, dialog_id=dialog_id, chosen_group=True), label="dialog")
+        client = data.draw(clients(model.config, dialog), label="client")
+        decision = self.call(lambda r: r.route(dialog, now, client=client))
+        assert isinstance(decision, Decision), decision
+        md = ModelDialog(dialog=dialog, weight=model.channels[dialog.channel].capacity_weight, routed_at=now)
+        if client is not None:
+            preferred = client.preferred_operator_id
+        else:
+            preferred = model.preferred.get(dialog.client_id) if dialog.client_id else None
+        md.target = model.target_for(md, preferred)
+        model.dialogs[dialog_id] = md
+        if dialog.client_id is not None:
+            model.preferred[dialog.client_id] = preferred
+        assert decision.target == md.target
+        assert len(decision.events) == 1
+        self.model.apply(decision.events, now)
+        if md.state is DialogState.ASSIGNED:
+            assert decision.outcome is Outcome.ASSIGNED
+            assert decision.operator_id == md.operator_id
+            assert decision.events[0] == DialogAssigned(
+                at=now,
+                dialog_id=dialog_id,
+                operator_id=md.operator_id,
+                group_id=decision.group_id,
+                via=Via.ROUTE,
+            )
+        else:
+            assert decision.outcome is Outcome.QUEUED
+            assert decision.operator_id is None
+            assert decision.pool == md.pool
+            assert decision.position == self.model.position(md)
+        return dialog_id
+
+    @rule(dialog_id=dialog_ids, dt=seconds())
+    def release(self, dialog_id: str, dt: int) -> None:
+        """Closing any known dialog frees its operator and drains the queue; closing twice is refused."""
+        self._release(dialog_id, self.advance(dt))
+
+    @precondition(lambda self: any(md.state is not DialogState.CLOSED for md in self.model.dialogs.values()))
+    @rule(dt=seconds(), data=st.data())
+    def release_open(self, dt: int, data: st.DataObject) -> None:
+        """Closing an open dialog frees its operator, who takes the best dialog they can from the queue."""
+        open_ids = sorted(d for d, md in self.model.dialogs.items() if md.state is not DialogState.CLOSED)
+        self._release(data.draw(st.sampled_from(open_ids), label="dialog_id"), self.advance(dt))
+
+    def _release(self, dialog_id: str, now: datetime) -> None:
+        md = self.model.dialogs[dialog_id]
+        events = self.call(lambda r: r.release(dialog_id, now))
+        if md.state is DialogState.CLOSED:
+            self.expect_error(events, DialogClosed, dialog_id)
+            return
+        assert isinstance(events, tuple), events
+        holder = md.operator_id if md.state is DialogState.ASSIGNED else None
+        assert events[0] == DialogReleased(at=now, dialog_id=dialog_id, operator_id=holder)
+        freed = self.model.detach(md)
+        md.state = DialogState.CLOSED
+        md.operator_id = holder
+        self.model.apply(events[1:], now, drainer=freed)
+        if freed is None:
+            assert events[1:] == ()
+
+    @rule(status=st.sampled_from(STATUS_KEYS), dt=seconds(), data=st.data())
+    def set_status(self, status: str, dt: int, data: st.DataObject) -> None:
+        """A status change is announced; offline may requeue (by policy); routable drains the queue."""
+        operator_id = self.pick_operator(data)
+        now = self.advance(dt)
+        op = self.model.ops[operator_id]
+        events = self.call(lambda r: r.set_status(operator_id, status, now))
+        assert isinstance(events, tuple), events
+        assert events[0] == StatusChanged(at=now, operator_id=operator_id, old=op.status, new=status)
+        op.status = status
+        rest = list(events[1:])
+        if status == "offline" and self.model.config.offline_policy is OfflinePolicy.REQUEUE:
+            held = sorted(op.dialogs, key=lambda d: (self.model.dialogs[d].routed_at, d))
+            for dialog_id in held:
+                requeued = rest.pop(0)
+                assert requeued == DialogRequeued(
+                    at=now, dialog_id=dialog_id, operator_id=operator_id, reason="offline"
+                )
+                self.model.detach(self.model.dialogs[dialog_id])
+                self.model.dialogs[dialog_id].operator_id = None
+                placed = rest.pop(0)
+                assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
+                if isinstance(placed, DialogAssigned):
+                    assert placed.via is Via.REQUEUE
+                self.model.apply((placed,), now)
+            assert not op.dialogs
+        assert all(isinstance(e, DialogAssigned) and e.via is Via.DRAIN for e in rest)
+        self.model.apply(tuple(rest), now, drainer=operator_id)
+
+    @rule(limit=st.integers(min_value=0, max_value=4), dt=seconds(), data=st.data())
+    def set_limit(self, limit: int, dt: int, data: st.DataObject) -> None:
+        """A new limit is announced and a raised one drains the queue; a cut takes nothing away."""
+        operator_id = self.pick_operator(data)
+        now = self.advance(dt)
+        op = self.model.ops[operator_id]
+        events = self.call(lambda r: r.set_limit(operator_id, limit, now))
+        assert isinstance(events, tuple), events
+        assert events[0] == LimitChanged(at=now, operator_id=operator_id, old=op.limit, new=limit)
+        op.limit = limit
+        load = self.model.load(operator_id)
+        op.cut_load = load if load > limit else 0
+        assert all(isinstance(e, DialogAssigned) and e.via is Via.DRAIN for e in events[1:])
+        self.model.apply(events[1:], now, drainer=operator_id)
+
+    @rule(dialog_id=dialog_ids, dt=seconds(), data=st.data())
+    def transfer(self, dialog_id: str, dt: int, data: st.DataObject) -> None:
+        """A transfer moves the dialog to the new target; its operator does not get it back from a group."""
+        now = self.advance(dt)
+        model = self.model
+        to = data.draw(
+            st.one_of(
+                st.just(EVERYONE),
+                st.sampled_from(sorted(model.groups)).map(Target.group),
+                st.sampled_from(sorted(model.ops)).map(Target.operator),
+            ),
+            label="to",
+        )
+        by = data.draw(st.one_of(st.none(), st.sampled_from(sorted(model.ops))), label="by")
+        md = model.dialogs[dialog_id]
+        decision = self.call(lambda r: r.transfer(dialog_id, to, now, by=by))
+        if md.state is DialogState.CLOSED:
+            self.expect_error(decision, DialogClosed, dialog_id)
+            return
+        holder = md.operator_id if md.state is DialogState.ASSIGNED else None
+        if to.kind is TargetKind.OPERATOR and to.id == holder:
+            self.expect_error(decision, InvalidTransition, dialog_id)
+            return
+        assert isinstance(decision, Decision), decision
+        assert decision.target == to
+        events = decision.events
+        assert events[0] == DialogTransferred(
+            at=now, dialog_id=dialog_id, from_operator_id=holder, to=to, by=by
+        )
+        freed = model.detach(md)
+        # only the operator who just passed it on is kept from getting it back, until the next
+        # transfer; a transfer to a named operator excludes nobody
+        md.excluded = {freed} if freed is not None and to.kind is not TargetKind.OPERATOR else set()
+        md.operator_id = None
+        md.target = to
+        placed = events[1]
+        assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
+        if isinstance(placed, DialogAssigned):
+            assert placed.via is Via.TRANSFER
+        model.apply((placed,), now)
+        assert decision.operator_id == (md.operator_id if md.state is DialogState.ASSIGNED else None)
+        model.apply(events[2:], now, drainer=freed)
+        if freed is None:
+            assert events[2:] == ()
+
+    @rule(dialog_id=dialog_ids, dt=seconds(), data=st.data())
+    def claim(self, dialog_id: str, dt: int, data: st.DataObject) -> None:
+        """A claim succeeds only on a waiting dialog the operator serves and can take, else says why."""
+        self._claim(dialog_id, self.pick_operator(data), self.advance(dt))
+
+    @precondition(lambda self: any(md.pool for md in self.model.queued()))
+    @rule(dt=seconds(), data=st.data())
+    def claim_from_pool(self, dt: int, data: st.DataObject) -> None:
+        """A member claims a dialog waiting in a manual pool."""
+        pooled = sorted(md.dialog.id for md in self.model.queued() if md.pool)
+        dialog_id = data.draw(st.sampled_from(pooled), label="dialog_id")
+        target = self.model.dialogs[dialog_id].target
+        assert target is not None
+        members = self.model.members(target) or sorted(self.model.ops)
+        self._claim(dialog_id, data.draw(st.sampled_from(members), label="operator_id"), self.advance(dt))
+
+    def _claim(self, dialog_id: str, operator_id: str, now: datetime) -> None:
+        md = self.model.dialogs[dialog_id]
+        events = self.call(lambda r: r.claim(dialog_id, operator_id, now))
+        if md.state is DialogState.CLOSED:
+            self.expect_error(events, DialogClosed, dialog_id)
+            return
+        if md.state is DialogState.ASSIGNED:
+            self.expect_error(events, AlreadyClaimed, dialog_id)
+            assert isinstance(events, AlreadyClaimed)
+            assert events.operator_id == md.operator_id
+            return
+        assert md.target is not None
+        if operator_id not in self.model.members(md.target):
+            self.expect_error(events, NotEligible, dialog_id)
+            return
+        reason = self.model.ineligible(operator_id, md)
+        if reason is not None:
+            self.expect_error(events, AtLimit if reason is Reason.AT_LIMIT else NotEligible, dialog_id)
+            assert isinstance(events, NotEligible)
+            assert events.reason == reason.value
+            return
+        assert isinstance(events, tuple), events
+        group_id = md.target.id if md.target.kind is TargetKind.GROUP else None
+        assert events == (
+            DialogAssigned(
+                at=now, dialog_id=dialog_id, operator_id=operator_id, group_id=group_id, via=Via.CLAIM
+            ),
+        )
+        self.model.apply(events, now)
+
+    @rule(dt=seconds(max_value=90))
+    def tick(self, dt: int) -> None:
+        """A tick announces each SLA level each waiting dialog has reached, once, in deadline order."""
+        now = self.advance(dt)
+        expected = self.model.sla_events(now)
+        events = self.call(lambda r: r.tick(now))
+        assert events == tuple(expected)
+        for event in expected:
+            self.model.dialogs[event.dialog_id].notified = event.level
+        for md in self.model.queued():
+            assert self.router.sla_level(md.dialog.id, now) is md.notified
+
+    @precondition(lambda self: self.restores < 2)
+    @rule()
+    def persist_and_restore(self) -> None:
+        """The snapshot survives dict and JSON exactly; the machine carries on with the restored router."""
+        snapshot = self.router.snapshot()
+        restored_snapshot = round_trip(snapshot)
+        assert restored_snapshot == snapshot
+        restored = Router.restore(self.model.config, restored_snapshot)
+        assert restored.snapshot() == snapshot
+        self.twin = self.router
+        self.router = restored
+        self.restores += 1
+
+    # -- invariants
+
+    @invariant()
+    def loads_stay_within_limits(self) -> None:
+        """No operator is over its limit, unless a limit cut left it there and it has only shrunk since."""
+        for state in self.router.operators():
+            op = self.model.ops[state.id]
+            assert state.limit == op.limit
+            assert state.load <= max(op.limit, op.cut_load), f"{state.id}: load {state.load} of {op.limit}"
+            for channel_name, cap in self.model.config_ops[state.id].channel_limits.items():
+                assert state.channel_loads.get(channel_name, 0) <= cap
+
+    @invariant()
+    def every_dialog_is_in_exactly_one_state(self) -> None:
+        """Queued, assigned and closed partition the dialogs, and each matches the model."""
+        by_state = {s: {rec.id for rec in self.router.dialogs(s)} for s in DialogState}
+        assert by_state[DialogState.OFFERED] == set()
+        seen: set[str] = set()
+        for ids in by_state.values():
+            assert not ids & seen
+            seen |= ids
+        assert seen == set(self.model.dialogs)
+        for rec in self.router.dialogs():
+            md = self.model.dialogs[rec.id]
+            assert rec.state is md.state, f"{rec.id}: {rec.state} != {md.state}"
+            assert (rec.operator_id, rec.target, rec.pool) == (md.operator_id, md.target, md.pool), rec.id
+            assert rec.excluded == md.excluded
+            assert rec.queue_seq == md.seq
+            if md.state is DialogState.QUEUED:
+                assert rec.waiting_since == md.waiting_since
+                assert rec.sla_notified is md.notified
+                assert self.router.position(rec.id) == self.model.position(md)
+
+    @invariant()
+    def loads_are_the_weights_of_assigned_dialogs(self) -> None:
+        """An operator's load is the sum of the capacity weights of the dialogs assigned to them."""
+        weights = dict.fromkeys(self.model.ops, 0)
+        channel_counts: dict[str, dict[str, int]] = {op_id: {} for op_id in self.model.ops}
+        for rec in self.router.dialogs(DialogState.ASSIGNED):
+            assert rec.operator_id is not None
+            weights[rec.operator_id] += self.model.channels[rec.dialog.channel].capacity_weight
+            counts = channel_counts[rec.operator_id]
+            counts[rec.dialog.channel] = counts.get(rec.dialog.channel, 0) + 1
+        for state in self.router.operators():
+            assert state.load == weights[state.id] == self.model.load(state.id), state.id
+            assert dict(state.channel_loads) == channel_counts[state.id]
+            assert state.status == self.model.ops[state.id].status
+
+    @invariant()
+    def queue_drains_into_free_capacity(self) -> None:
+        """No waiting (non-pool) dialog has an eligible operator with free capacity."""
+        for md in self.model.queued():
+            if not md.pool:
+                assert not self.model.eligible_members(md), f"{md.dialog.id} waits while someone is free"
+
+    @invariant()
+    def queues_are_in_service_order(self) -> None:
+        """Each queue lists (channel priority, dialog priority, arrival), pools after it."""
+        targets = {md.target for md in self.model.queued()} | {EVERYONE}
+        for target in targets:
+            assert target is not None
+            expected = self.model.queue(target, pool=False) + self.model.queue(target, pool=True)
+            assert list(self.router.queue(target)) == expected, target
+
+    @invariant()
+    def twin_agrees(self) -> None:
+        """The router from before the last restore is in exactly the same state."""
+        if self.twin is not None:
+            assert self.twin.snapshot() == self.router.snapshot()
+
+
+def _outcome(fn: Callable[[Router], T], router: Router) -> T | ChatrouteError:
+    try:
+        return fn(router)
+    except ChatrouteError as error:
+        return error
+
+
+RouterMachine.TestCase.settings = settings(stateful_step_count=30)
+TestRouterStateful = RouterMachine.TestCase
