@@ -12,7 +12,7 @@ predicate or strategy class joins in with :func:`register`.
 from __future__ import annotations
 
 from collections.abc import Callable, Set
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
@@ -42,6 +42,8 @@ converter.register_unstructure_hook(datetime, lambda d: d.isoformat())
 converter.register_structure_hook(datetime, lambda v, _: aware(datetime.fromisoformat(v), "datetime"))
 converter.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
 converter.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=v))
+converter.register_unstructure_hook(date, lambda d: d.isoformat())
+converter.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
 converter.register_unstructure_hook(time, lambda t: t.isoformat())
 converter.register_structure_hook(time, lambda v, _: time.fromisoformat(v))
 converter.register_unstructure_hook(FrozenMap, lambda m: thaw_value(m))
