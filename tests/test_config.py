@@ -221,3 +221,196 @@ def test_router_refuses_a_broken_config_listing_every_problem() -> None:
     assert sorted(lines) == sorted(f"{path}: {message}" for path, message in EXPECTED_PROBLEMS)
     assert "rules[0].to.group: unknown group 'salez' (did you mean 'sales'?)" in lines
     assert error.path == error.problems[0][0]
+
+
+# ---------------------------------------------------------------- loading and dumping
+
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from chatroute import ConfigError as _ConfigError  # noqa: E402
+
+from .strategies import configs  # noqa: E402
+
+_SMALL_TOML = """
+default_limit = 3
+
+[[channels]]
+name = "site"
+
+[[channels]]
+name = "telegram"
+priority = 2
+carries_ip = false
+sla = { warn = 20, critical = 45 }
+
+[[operators]]
+id = "natalia"
+status = "online"
+skills = { en = 7 }
+
+[[operators]]
+id = "maxim"
+limit = 5
+
+[[groups]]
+id = "sales"
+name = "Sales desk"
+title = "Buy a car"
+operator_ids = ["natalia", "maxim"]
+regions_include = ["RU-MOW"]
+strategy = { kind = "random_within_limit", seed = 7 }
+
+[[rules]]
+name = "buying"
+when = { kind = "all_of", items = [
+    { kind = "topic", topics = ["price", "order"] },
+    { kind = "not", item = { kind = "channel", channels = ["email"] } },
+] }
+to = { kind = "group", id = "sales" }
+"""
+
+
+@given(configs())
+def test_configs_round_trip_through_dict_json_and_toml(config: RoutingConfig) -> None:
+    """load(dump(c)) == c for plain data, JSON text and TOML text."""
+    assert RoutingConfig.from_dict(config.to_dict()) == config
+    assert RoutingConfig.from_json(config.to_json()) == config
+    assert RoutingConfig.from_toml(config.to_toml()) == config
+
+
+def test_a_hand_written_toml_file_loads_with_defaults_filled_in(tmp_path: Path) -> None:
+    """Keys left out take their defaults; inline tables and nested predicates load."""
+    path = tmp_path / "desk.toml"
+    path.write_text(_SMALL_TOML, encoding="utf-8")
+    config = RoutingConfig.load(path)
+    assert config.default_limit == 3
+    assert [c.name for c in config.channels] == ["site", "telegram"]
+    assert config.channels[1].sla.critical == timedelta(seconds=45)
+    assert config.groups[0].title == "Buy a car"
+    assert config.groups[0].strategy is not None
+    assert config.rules[0].when.describe() == "topic is one of 'order', 'price' and not channel is 'email'"
+    assert RoutingConfig.load(path) == RoutingConfig.from_toml(config.to_toml())
+
+
+def test_every_problem_of_a_file_is_reported_with_its_path() -> None:
+    """Structural problems are all listed at once, each with its path."""
+    data = {
+        "operators": [{"id": "a", "limit": -1}, 3],
+        "groups": [{"id": "g", "regions_include": ["RU"], "regions_exclude": ["DE"]}],
+        "rules": [{"name": "r", "when": {"kind": "topic", "topics": [1]}, "to": {"kind": "everyone"}}],
+        "grups": [],
+    }
+    with pytest.raises(_ConfigError) as info:
+        RoutingConfig.from_dict(data)
+    assert info.value.problems == (
+        ("operators[0].limit", "must be a non-negative integer (got -1)"),
+        ("operators[1]", "expected a table (a mapping of keys to values)"),
+        ("groups[0].regions", "give include or exclude, not both (got 'g')"),
+        ("rules[0].when.topics[0]", "expected str, got 1"),
+        ("grups", "unknown key (did you mean 'groups'?)"),
+    )
+
+
+def test_cross_references_are_checked_after_loading() -> None:
+    """A loadable file still fails on an unknown group, with a did-you-mean, and unknown regions."""
+    data = {
+        "groups": [{"id": "sales", "regions_include": ["RU-XYZ"]}],
+        "rules": [
+            {"name": "r", "when": {"kind": "region", "codes": ["XX"]}, "to": {"kind": "group", "id": "salez"}}
+        ],
+    }
+    with pytest.raises(_ConfigError) as info:
+        RoutingConfig.from_dict(data)
+    assert info.value.problems == (
+        ("groups[0].regions.include[0]", "unknown region code 'RU-XYZ'"),
+        ("rules[0].to.group", "unknown group 'salez' (did you mean 'sales'?)"),
+        ("rules[0].when[0]", "unknown region code 'XX'"),
+    )
+
+
+def test_a_time_zone_that_does_not_exist_is_named() -> None:
+    """A predicate's unknown IANA zone is reported at its path."""
+    rule = {
+        "name": "evening",
+        "when": {"kind": "time_between", "start": "18:00", "end": "23:00", "tz": "Mars/Olympus"},
+        "to": {"kind": "everyone"},
+    }
+    with pytest.raises(_ConfigError) as info:
+        RoutingConfig.from_dict({"rules": [rule]})
+    assert info.value.problems == (("rules[0].when.tz", "unknown IANA time zone (got 'Mars/Olympus')"),)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("bad.toml", "operators = [", "invalid TOML"),
+        ("bad.json", "{", "invalid JSON"),
+        ("bad.yaml", "a: 1", "give a .toml or .json file"),
+    ],
+)
+def test_unreadable_files_raise_config_errors(tmp_path: Path, name: str, text: str, message: str) -> None:
+    """Syntax errors and unsupported suffixes are ConfigErrors, not parser exceptions."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(_ConfigError, match=message):
+        RoutingConfig.load(path)
+
+
+def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    """A path that does not exist is reported with that path."""
+    with pytest.raises(_ConfigError) as info:
+        RoutingConfig.load(tmp_path / "nope.toml")
+    assert info.value.path.endswith("nope.toml")
+
+
+_json_like = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "kind",
+                    "name",
+                    "operators",
+                    "groups",
+                    "rules",
+                    "channels",
+                    "when",
+                    "to",
+                    "items",
+                    "topics",
+                    "limit",
+                    "status",
+                    "sla",
+                    "warn",
+                    "priority",
+                    "x",
+                ]
+            )
+            | st.text(max_size=6),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@given(_json_like)
+def test_the_loader_either_loads_or_raises_config_error(data: Any) -> None:
+    """Arbitrary nested data never escapes as anything but a ConfigError."""
+    try:
+        config = RoutingConfig.from_dict(data)
+    except _ConfigError as exc:
+        problems = exc.problems
+    else:
+        assert RoutingConfig.from_dict(config.to_dict()) == config
+        return
+    assert problems
+    assert all(isinstance(path, str) and message for path, message in problems)

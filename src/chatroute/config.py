@@ -7,18 +7,21 @@ config that has any.
 
 from __future__ import annotations
 
-import difflib
 import enum
-from collections.abc import Iterable
+import json
+import os
+import tomllib
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 import attrs
+import tomli_w
 
 from ._frozen import to_enum, to_timedelta, to_tuple
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
 from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target, TargetKind
-from .rules import Rule
+from .rules import AllOf, AnyOf, InRegion, Not, Predicate, Rule
 from .strategies import Even, Strategy
 
 __all__ = ["OfflinePolicy", "RoutingConfig"]
@@ -37,11 +40,6 @@ class OfflinePolicy(enum.Enum):
 
     KEEP = "keep"  # the dialogs stay with the operator
     REQUEUE = "requeue"  # the dialogs go back to their target and are routed again
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 @attrs.frozen(kw_only=True)
@@ -107,7 +105,7 @@ class RoutingConfig:
                 found.append(
                     (
                         f"operators[{i}].status",
-                        f"unknown status {op.status!r}" + _did_you_mean(op.status, statuses),
+                        f"unknown status {op.status!r}" + did_you_mean(op.status, statuses),
                     )
                 )
             for name in op.channel_limits:
@@ -115,7 +113,7 @@ class RoutingConfig:
                     found.append(
                         (
                             f"operators[{i}].channel_limits",
-                            f"unknown channel {name!r}" + _did_you_mean(name, channels),
+                            f"unknown channel {name!r}" + did_you_mean(name, channels),
                         )
                     )
         for i, group in enumerate(self.groups):
@@ -124,24 +122,128 @@ class RoutingConfig:
                     found.append(
                         (
                             f"groups[{i}].operator_ids[{j}]",
-                            f"unknown operator {op_id!r}" + _did_you_mean(op_id, operators),
+                            f"unknown operator {op_id!r}" + did_you_mean(op_id, operators),
                         )
                     )
             for name in sorted(group.channels or ()):
                 if name not in channels:
                     found.append(
-                        (f"groups[{i}].channels", f"unknown channel {name!r}" + _did_you_mean(name, channels))
+                        (f"groups[{i}].channels", f"unknown channel {name!r}" + did_you_mean(name, channels))
                     )
+        for i, group in enumerate(self.groups):
+            for side in ("include", "exclude"):
+                codes = sorted(getattr(group, f"regions_{side}"))
+                found += _region_problems(f"groups[{i}].regions.{side}", codes)
         for i, rule in enumerate(self.rules):
             found += _target_problems(f"rules[{i}].to", rule.to, groups, operators)
+            found += _region_problems(f"rules[{i}].when", _predicate_regions(rule.when))
         found += _target_problems("fallback", self.fallback, groups, operators)
         return found
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RoutingConfig:
+        """Load a config from plain data (as :meth:`to_dict` writes it) and check it.
+
+        Raises:
+            ConfigError: listing every problem with its path, e.g.
+                ``groups[2].regions: give include or exclude, not both``.
+        """
+        from .serialize import from_dict
+
+        config = from_dict(cls, data)
+        config.validate()
+        return config
+
+    @classmethod
+    def from_json(cls, text: str) -> RoutingConfig:
+        """Load a config from JSON text (see :meth:`from_dict`)."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError([("", f"invalid JSON: {exc}")]) from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_toml(cls, text: str) -> RoutingConfig:
+        """Load a config from TOML text (see :meth:`from_dict`)."""
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([("", f"invalid TOML: {exc}")]) from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> RoutingConfig:
+        """Load a ``.toml`` or ``.json`` file.
+
+        Raises:
+            ConfigError: the file cannot be read, is not TOML or JSON, or has problems.
+        """
+        name = os.fspath(path)
+        suffix = os.path.splitext(name)[1].lower()
+        if suffix not in (".toml", ".json"):
+            raise ConfigError([(name, "give a .toml or .json file")])
+        try:
+            with open(name, encoding="utf-8") as file:
+                text = file.read()
+        except OSError as exc:
+            raise ConfigError([(name, f"cannot read: {exc.strerror or exc}")]) from None
+        return cls.from_toml(text) if suffix == ".toml" else cls.from_json(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain, JSON-able data; ``from_dict(c.to_dict()) == c``."""
+        from .serialize import to_dict
+
+        data: dict[str, Any] = to_dict(self)
+        return data
+
+    def to_json(self) -> str:
+        """The config as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def to_toml(self) -> str:
+        """The config as TOML (keys whose value is None are left out: they are defaults)."""
+        return tomli_w.dumps(_without_none(self.to_dict()))
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` listing every problem, if there is any."""
         problems = self.problems()
         if problems:
             raise ConfigError(problems)
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def _predicate_regions(predicate: Predicate) -> list[str]:
+    """Every region code named anywhere in a predicate tree."""
+    if isinstance(predicate, AllOf | AnyOf):
+        return [code for item in predicate.items for code in _predicate_regions(item)]
+    if isinstance(predicate, Not):
+        return _predicate_regions(predicate.item)
+    return sorted(predicate.codes) if isinstance(predicate, InRegion) else []
+
+
+def _region_problems(path: str, codes: list[str]) -> list[tuple[str, str]]:
+    """Codes that are neither an ISO 3166-1 country nor an ISO 3166-2 subdivision."""
+    if not codes:
+        return []
+    import pycountry  # loaded only when a config names regions
+
+    found = []
+    for j, code in enumerate(codes):
+        if "-" in code:
+            known = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
+        else:
+            known = pycountry.countries.get(alpha_2=code)
+        if known is None:
+            found.append((f"{path}[{j}]", f"unknown region code {code!r}"))
+    return found
 
 
 def _duplicates(path: str, names: list[str], skip: int = 0) -> list[tuple[str, str]]:
@@ -159,10 +261,10 @@ def _target_problems(
 ) -> list[tuple[str, str]]:
     if target.kind is TargetKind.GROUP and target.id not in groups:
         assert target.id is not None
-        return [(f"{path}.group", f"unknown group {target.id!r}" + _did_you_mean(target.id, groups))]
+        return [(f"{path}.group", f"unknown group {target.id!r}" + did_you_mean(target.id, groups))]
     if target.kind is TargetKind.OPERATOR and target.id not in operators:
         assert target.id is not None
-        return [(f"{path}.operator", f"unknown operator {target.id!r}" + _did_you_mean(target.id, operators))]
+        return [(f"{path}.operator", f"unknown operator {target.id!r}" + did_you_mean(target.id, operators))]
     if target.otherwise is not None:
         return _target_problems(f"{path}.otherwise", target.otherwise, groups, operators)
     return []

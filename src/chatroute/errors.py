@@ -10,6 +10,9 @@ A call that raises leaves the router exactly as it was before the call.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
     "AlreadyClaimed",
     "AtLimit",
@@ -29,6 +32,12 @@ __all__ = [
     "UnknownOperator",
     "UnknownStatus",
 ]
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'sales'?)`` when a known name is close to ``name``, else ``""``."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class ChatrouteError(Exception):
@@ -94,11 +103,13 @@ class InvalidValue(ChatrouteError, ValueError):
     Attributes:
         field: the name of the offending field or argument.
         value: the offending value.
+        problem: what is wrong with it, without the field name.
     """
 
     def __init__(self, field: str, value: object, problem: str) -> None:
         self.field = field
         self.value = value
+        self.problem = problem
         super().__init__(f"{field}: {problem} (got {value!r})")
 
 

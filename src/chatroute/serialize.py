@@ -23,7 +23,7 @@ from . import events as ev
 from . import rules as ru
 from . import strategies as st
 from ._frozen import FrozenMap, aware, thaw_value
-from .errors import ConfigError
+from .errors import ConfigError, InvalidValue, did_you_mean
 from .model import Group
 
 __all__ = ["from_dict", "register", "to_dict"]
@@ -39,7 +39,16 @@ converter = cattrs.Converter(
     unstruct_collection_overrides={Set: sorted, frozenset: sorted},
 )
 converter.register_unstructure_hook(datetime, lambda d: d.isoformat())
-converter.register_structure_hook(datetime, lambda v, _: aware(datetime.fromisoformat(v), "datetime"))
+
+
+def _structure_datetime(value: Any, _: Any) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise ValueError(f"expected an ISO 8601 time with a UTC offset, got {value!r}")
+    return aware(moment)
+
+
+converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
 converter.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=v))
 converter.register_unstructure_hook(date, lambda d: d.isoformat())
@@ -198,6 +207,17 @@ def from_dict(cls: type[T], data: Any) -> T:
         raise ConfigError(problems) from exc
 
 
+# what Python says when cattrs treats a list, number or string as a mapping
+_NOT_A_TABLE = (
+    "has no attribute 'keys'",
+    "has no attribute 'items'",
+    "has no attribute 'get'",
+    "is not iterable",
+    "is not subscriptable",
+    "indices must be integers",
+)
+
+
 def _problems(exc: BaseException, path: str = "") -> list[tuple[str, str]]:
     if isinstance(exc, cattrs.ClassValidationError | cattrs.IterableValidationError):
         found: list[tuple[str, str]] = []
@@ -208,8 +228,17 @@ def _problems(exc: BaseException, path: str = "") -> list[tuple[str, str]]:
         return found or [(path, str(exc))]
     if isinstance(exc, ConfigError):
         return [(path + ("." + p if p and path else p), m) for p, m in exc.problems]
+    if isinstance(exc, InvalidValue):
+        return [(f"{path}.{exc.field}", f"{exc.problem} (got {exc.value!r})")]
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        known = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
+        return [
+            (f"{path}.{key}", "unknown key" + did_you_mean(key, known)) for key in sorted(exc.extra_fields)
+        ]
     if isinstance(exc, KeyError):
         return [(path, f"missing key {exc.args[0]!r}")]
+    if isinstance(exc, AttributeError | TypeError) and any(hint in str(exc) for hint in _NOT_A_TABLE):
+        return [(path, "expected a table (a mapping of keys to values)")]
     return [(path, str(exc))]
 
 
