@@ -36,6 +36,7 @@ from .events import (
     StatusChanged,
     Via,
 )
+from .geo import GeoLookup, GeoResolver, MaxMindResolver, StaticResolver
 from .model import (
     AWAY,
     BUILTIN_STATUSES,
@@ -58,6 +59,7 @@ from .model import (
 from .queue import ChannelPriorityQueue
 from .router import Router
 from .rules import Predicate, Rule, RuleContext
+from .schedule import HORIZON_DAYS, Closure, Hours, Schedule, SpecialHours, Window
 from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord
 from .strategies import (
     Even,
@@ -78,6 +80,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "AWAY",
     "BUILTIN_STATUSES",
+    "HORIZON_DAYS",
     "OFFLINE",
     "ONLINE",
     "SLA",
@@ -87,6 +90,7 @@ __all__ = [
     "ChannelPriorityQueue",
     "ChatrouteError",
     "Client",
+    "Closure",
     "ConfigError",
     "Decision",
     "Dialog",
@@ -101,13 +105,17 @@ __all__ = [
     "DuplicateDialog",
     "Even",
     "Event",
+    "GeoLookup",
+    "GeoResolver",
     "Group",
     "GroupCheck",
+    "Hours",
     "InvalidTransition",
     "InvalidValue",
     "LimitChanged",
     "LongestIdle",
     "ManualPool",
+    "MaxMindResolver",
     "MostAvailable",
     "NaiveDatetime",
     "NotEligible",
@@ -128,10 +136,13 @@ __all__ = [
     "Rule",
     "RuleCheck",
     "RuleContext",
+    "Schedule",
     "SkillBased",
     "SlaLevel",
     "SlaLevelChanged",
     "Snapshot",
+    "SpecialHours",
+    "StaticResolver",
     "Status",
     "StatusChanged",
     "Sticky",
@@ -149,5 +160,6 @@ __all__ = [
     "UnknownOperator",
     "UnknownStatus",
     "Via",
+    "Window",
     "__version__",
 ]
