@@ -32,6 +32,7 @@ from chatroute import (
     Target,
 )
 from chatroute.rules import Rule, channel, has_tag, topic
+from chatroute.schedule import Closure, Hours, Schedule, SpecialHours, Window
 from chatroute.strategies import (
     Even,
     LongestIdle,
@@ -175,6 +176,7 @@ def configs(
     rules: bool = True,
     statuses: bool = True,
     limits: st.SearchStrategy[int | None] | None = None,
+    departments: bool = False,
 ) -> RoutingConfig:
     """A small, valid routing config.
 
@@ -194,6 +196,8 @@ def configs(
         statuses: start operators in random statuses and add the extra statuses;
             otherwise everyone starts online.
         limits: draws operator limits; 0-4 or None by default.
+        departments: give groups business hours, region and page filters, sometimes
+            disable one, and draw the messenger group and the number of groups shown.
     """
     chans = draw(channels(weights=weights))
     names = [c.name for c in chans]
@@ -229,6 +233,7 @@ def configs(
                 channels=allowed,
                 strategy=draw(pick_strategy),
                 limit=draw(st.one_of(st.none(), st.integers(min_value=1, max_value=4))),
+                **(draw(_department_filters()) if departments else {}),
             )
         )
     made_rules = []
@@ -264,7 +269,45 @@ def configs(
         offline_policy=draw(st.sampled_from(OfflinePolicy)),
         default_handle_time=300,
         explain=draw(st.sampled_from([True, True, False])),
+        **(
+            {
+                "messenger_group": draw(st.one_of(st.none(), st.sampled_from([g.id for g in groups]))),
+                "groups_shown": draw(st.integers(1, 4)),
+            }
+            if departments
+            else {}
+        ),
     )
+
+
+SCHEDULES = [
+    Schedule.weekdays("09:00", "18:00", tz="Europe/Moscow"),
+    Schedule.always(tz="America/New_York"),
+    Schedule(
+        tz="Europe/Berlin",
+        windows=[Window(days=range(7), start="22:00", end="06:00")],
+        closures=[Closure(dates=["2026-12-25"], note="Christmas")],
+        special=[
+            SpecialHours(
+                rrule="FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31", hours=[Hours(start="10:00", end="14:00")]
+            )
+        ],
+    ),
+]
+
+
+@st.composite
+def _department_filters(draw: st.DrawFn) -> dict[str, Any]:
+    """Callibri filters for one group: hours, regions (include or exclude), pages, enabled."""
+    regions = st.frozensets(st.sampled_from(["RU", "RU-MOW", "RU-SPE", "DE", "US-NY"]), max_size=2)
+    side = draw(st.sampled_from(["regions_include", "regions_exclude"]))
+    return {
+        "schedule": draw(st.one_of(st.none(), st.sampled_from(SCHEDULES))),
+        side: draw(regions),
+        "pages_include": draw(st.lists(st.sampled_from(["*/cars*", "*/service*"]), max_size=1)),
+        "pages_exclude": draw(st.lists(st.sampled_from(["*/jobs*"]), max_size=1)),
+        "enabled": draw(st.sampled_from([True, True, True, False])),
+    }
 
 
 @st.composite

@@ -71,14 +71,16 @@ Result = Decision | tuple[Event, ...] | tuple[str, str] | None
 def play_one(router: Router, call: Call, now: datetime, routed: list[str]) -> Result:
     """Make one call; an error comes back as ``(error class name, message)``.
 
-    ``routed`` lists the ids routed so far (it grows on ``route``); ``call.pick`` indexes it.
+    ``routed`` lists the ids routed and kept so far (it grows on ``route``); ``call.pick`` indexes it.
     A call about a dialog when none has been routed does nothing and returns None.
     """
     try:
         if call.kind == "route":
             assert call.dialog is not None
-            routed.append(call.dialog.id)
-            return router.route(call.dialog, now, client=call.client)
+            decision = router.route(call.dialog, now, client=call.client)
+            if decision.outcome is not Outcome.REJECTED:  # a rejected dialog is not kept
+                routed.append(call.dialog.id)
+            return decision
         if call.kind == "tick":
             return router.tick(now)
         if call.kind == "set_status":
@@ -133,7 +135,8 @@ def persisted(snapshot: Snapshot) -> Snapshot:
 
 @st.composite
 def scenarios(draw: st.DrawFn, **config_options: Any) -> tuple[RoutingConfig, list[Call]]:
-    """A config and a sequence of calls on it."""
+    """A config (half of them with business hours, region and page filters) and calls on it."""
+    config_options.setdefault("departments", draw(st.booleans()))
     config = draw(configs(**config_options))
     return config, draw(call_sequences(config, chosen_group=True))
 

@@ -24,12 +24,14 @@ from chatroute.rules import (
     has_any_tag,
     has_tag,
     language,
+    open_now,
     page,
     region,
     time_between,
     topic,
     weekday,
 )
+from chatroute.schedule import Closure, Schedule
 
 MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 2026-03-02 is a Monday
 DST_DAY = datetime(2026, 3, 29, tzinfo=UTC)  # Europe/Berlin: 02:00 CET -> 03:00 CEST at 01:00 UTC
@@ -570,6 +572,48 @@ def test_predicates_are_hashable_values() -> None:
     assert len({~has_tag("x"), ~has_tag("x"), has_tag("x")}) == 2
 
 
+# ---------------------------------------------------------------- open_now
+
+
+def test_open_now_follows_the_schedule_to_the_closing_instant() -> None:
+    """open_now is true from the opening instant up to, not including, the closing instant."""
+    hours = open_now(Schedule.weekdays("09:00", "18:00", tz="Europe/Moscow"))
+    opening = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # Monday 09:00 in Moscow (UTC+3)
+    closing = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    assert not hours(dialog(), ctx(opening - timedelta(microseconds=1)))
+    assert hours(dialog(), ctx(opening))
+    assert hours(dialog(), ctx(closing - timedelta(microseconds=1)))
+    assert not hours(dialog(), ctx(closing))
+
+
+def test_open_now_explains_until_when() -> None:
+    """The explanation says when it opens (closed) or closes (open)."""
+    hours = open_now(Schedule.weekdays("09:00", "18:00", tz="Europe/Moscow"))
+    friday_evening = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)  # 19:00 in Moscow
+    assert hours.explain(dialog(), ctx(friday_evening)) == (
+        "open now (Mon-Fri 09:00-18:00 Europe/Moscow): no (closed until Mon 09:00 Europe/Moscow)"
+    )
+    assert hours.explain(dialog(), ctx(MONDAY_9)).endswith(": yes (open until 18:00 Europe/Moscow)")
+
+
+def test_open_now_respects_holidays_and_combines_with_other_predicates() -> None:
+    """A closure day makes it false, and ~open_now picks the after-hours scenario."""
+    hours = Schedule(
+        tz="Europe/Berlin",
+        windows=Schedule.weekdays("09:00", "17:00").windows,
+        closures=[Closure(dates=["2026-03-02"], note="holiday")],
+    )
+    after_hours = ~open_now(hours) & channel("site")
+    assert after_hours(dialog(), ctx(MONDAY_9))
+    assert not after_hours(dialog(), ctx(MONDAY_9 + timedelta(days=1)))
+
+
+def test_open_now_wants_a_schedule() -> None:
+    """Anything but a Schedule is refused, naming the field."""
+    with pytest.raises(InvalidValue, match="schedule"):
+        open_now("Mon-Fri 09:00-18:00")  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------- Hypothesis properties
 
 LEAVES: tuple[Predicate, ...] = (
@@ -587,6 +631,7 @@ LEAVES: tuple[Predicate, ...] = (
     time_between("09:00", "18:00", tz="Europe/Berlin"),
     time_between("22:00", "06:00"),
     weekday("sat", "sun", tz="Europe/Moscow"),
+    open_now(Schedule.weekdays("09:00", "18:00", tz="Europe/Moscow")),
     attr("amount") > 1000,
     attr("amount").is_in([5, 10]),
 )

@@ -400,7 +400,7 @@ def test_full_routing_config_round_trips() -> None:
     assert back.default_handle_time == timedelta(seconds=123.5)
 
 
-@given(configs(), predicates)
+@given(configs(departments=True), predicates)
 def test_generated_configs_round_trip(config: RoutingConfig, predicate: Predicate) -> None:
     """Any small valid config, with a generated predicate as an extra rule, round-trips exactly."""
     config = attrs.evolve(

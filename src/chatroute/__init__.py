@@ -4,7 +4,17 @@ Everything public is re-exported here; see ``DESIGN.md`` for the architecture.
 """
 
 from .config import OfflinePolicy, RoutingConfig
-from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
+from .decision import (
+    Decision,
+    GroupCheck,
+    GroupChoice,
+    GroupChoices,
+    OperatorCheck,
+    Outcome,
+    Reason,
+    RuleCheck,
+    Trace,
+)
 from .errors import (
     AlreadyClaimed,
     AtLimit,
@@ -55,6 +65,7 @@ from .model import (
     Status,
     Target,
     TargetKind,
+    Visitor,
 )
 from .queue import ChannelPriorityQueue
 from .router import Router
@@ -109,6 +120,8 @@ __all__ = [
     "GeoResolver",
     "Group",
     "GroupCheck",
+    "GroupChoice",
+    "GroupChoices",
     "Hours",
     "InvalidTransition",
     "InvalidValue",
@@ -160,6 +173,7 @@ __all__ = [
     "UnknownOperator",
     "UnknownStatus",
     "Via",
+    "Visitor",
     "Window",
     "__version__",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -170,6 +170,16 @@ def integer(instance: object, attribute: attrs.Attribute[Any], value: object) ->
     """attrs validator: an int (bools refused)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidValue(attribute.name, value, "must be an integer")
+
+
+def of_type(kind: type, *, optional: bool = False) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """A validator refusing values that are not ``kind`` (or None, when ``optional``)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind) and not (optional and value is None):
+            raise InvalidValue(attribute.name, value, f"must be a {kind.__name__}")
+
+    return check
 
 
 def aware(value: datetime, field: str = "now") -> datetime:

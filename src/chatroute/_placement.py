@@ -15,14 +15,16 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from itertools import chain
 
+from ._departments import group_problem
 from ._state import AvailableIndex, LiveDialog, LiveOperator, RankKey
 from .config import RoutingConfig
 from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import InvalidValue
 from .events import DialogAssigned, DialogQueued, Event, Via
+from .geo import GeoResolver
 from .model import Channel, Client, Dialog, DialogState, Group, SlaLevel, Target, TargetKind
 from .queue import ChannelPriorityQueue
-from .rules import RuleContext, region_matches, url_matches
+from .rules import RuleContext
 from .strategies import (
     RandomWithinLimit,
     Ranked,
@@ -66,17 +68,34 @@ class _Notes:
         self.notes: list[str] = []
 
 
+class _Refusal:
+    """Why no target could take a dialog, and the earliest time a closed one reopens."""
+
+    __slots__ = ("reason", "reopens_at")
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.reopens_at: datetime | None = None
+
+    def reopening(self, opens: datetime | None) -> None:
+        if opens is not None and (self.reopens_at is None or opens < self.reopens_at):
+            self.reopens_at = opens
+
+
 class Placement:
     """Router state and the steps of routing; see :class:`chatroute.Router`."""
 
-    def __init__(self, config: RoutingConfig, *, seed: int = 0) -> None:
+    def __init__(self, config: RoutingConfig, *, seed: int = 0, geo: GeoResolver | None = None) -> None:
         if not isinstance(config, RoutingConfig):
             raise InvalidValue("config", config, "must be a RoutingConfig")
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise InvalidValue("seed", seed, "must be an integer")
+        if geo is not None and not isinstance(geo, GeoResolver):
+            raise InvalidValue("geo", geo, "must be a GeoResolver (an object with resolve(ip))")
         config.validate()
         self._config = config
         self._seed = seed
+        self._geo = geo
         self._statuses = {s.key: s for s in config.all_statuses()}
         self._channels: dict[str, Channel] = {c.name: c for c in config.channels}
         self._groups: dict[str, Group] = {g.id: g for g in config.groups}
@@ -135,18 +154,21 @@ class Placement:
     ) -> Decision:
         """Where the dialog should go now. Changes nothing but random sources (unless dry)."""
         notes = _Notes() if trace else None
+        if notes is not None and rec.region_note is not None:
+            notes.notes.append(rec.region_note)
         ctx = RuleContext(now=now, client=client, region=rec.dialog.region)
         if forced is not None:
             # an operator's explicit transfer: the target's filters do not apply
             target: Target | None = self._resolve_preferred(forced, rec, client, notes)
-            reject_reason = None
+            refusal = _Refusal()
         else:
-            target, reject_reason = self._select_target(rec, ctx, notes)
+            target, refusal = self._select_target(rec, ctx, notes)
         if target is None:
             return Decision(
                 dialog_id=rec.id,
                 outcome=Outcome.REJECTED,
-                reason=reject_reason,
+                reason=refusal.reason,
+                reopens_at=refusal.reopens_at,
                 trace=self._trace(notes, None, None, ()),
             )
         key = target_key(target)
@@ -198,75 +220,69 @@ class Placement:
 
     def _select_target(
         self, rec: LiveDialog, ctx: RuleContext, notes: _Notes | None
-    ) -> tuple[Target | None, str | None]:
+    ) -> tuple[Target | None, _Refusal]:
         """The visitor's department, else the first matching rule that can take it, else the fallback.
 
         A preferred-operator target is resolved first (to the operator, or to its
         alternative), so the filters of the group it resolves to apply like any other.
+        Dialogs from channels without IP fall back to the config's ``messenger_group``
+        when it names one.
         """
         dialog = rec.dialog
+        refusal = _Refusal()
         if dialog.chosen_group_id is not None:
             target = Target.group(dialog.chosen_group_id)
-            if self._target_fits(target, dialog, ctx, notes) is None:
+            if self._target_fits(target, dialog, ctx, notes, refusal) is None:
                 if notes is not None:
                     notes.notes.append(f"the visitor chose group {dialog.chosen_group_id!r}")
-                return target, None
+                return target, refusal
         for rule in self._config.rules:
             matched = rule.when(dialog, ctx)
             target = self._resolve_preferred(rule.to, rec, ctx.client, notes) if matched else rule.to
-            skipped = self._target_fits(target, dialog, ctx, notes) if matched else None
+            skipped = self._target_fits(target, dialog, ctx, notes, refusal) if matched else None
             if notes is not None:
                 detail = rule.when.explain(dialog, ctx)
                 notes.rules.append(RuleCheck(rule=rule.name, matched=matched, detail=detail, skipped=skipped))
             if matched and skipped is None:
-                return target, None
+                return target, refusal
+        fallback = self._fallback(dialog, notes)
+        fallback = self._resolve_preferred(fallback, rec, ctx.client, notes)
+        problem = self._target_fits(fallback, dialog, ctx, notes, refusal)
+        if problem is not None:
+            refusal.reason = f"the fallback {fallback} cannot take it: {problem}"
+            return None, refusal
+        return fallback, refusal
+
+    def _fallback(self, dialog: Dialog, notes: _Notes | None) -> Target:
+        """Where a dialog goes when no rule applied."""
+        messengers = self._config.messenger_group
+        if messengers is not None and not self._channels[dialog.channel].carries_ip:
+            if notes is not None:
+                notes.notes.append(
+                    f"no rule applied: channel {dialog.channel!r} carries no IP,"
+                    f" so to the messenger group {messengers!r}"
+                )
+            return Target.group(messengers)
         if notes is not None:
             notes.notes.append(f"no rule applied: fallback to {self._config.fallback}")
-        fallback = self._resolve_preferred(self._config.fallback, rec, ctx.client, notes)
-        problem = self._target_fits(fallback, dialog, ctx, notes)
-        if problem is not None:
-            return None, f"the fallback {fallback} cannot take it: {problem}"
-        return fallback, None
+        return self._config.fallback
 
     def _target_fits(
-        self, target: Target, dialog: Dialog, ctx: RuleContext, notes: _Notes | None
+        self, target: Target, dialog: Dialog, ctx: RuleContext, notes: _Notes | None, refusal: _Refusal
     ) -> str | None:
         """Why a group target's filters refuse this dialog, or None when they let it in."""
         if target.kind is not TargetKind.GROUP:
             return None
         group = self._groups[str(target.id)]
-        problem = self._group_problem(group, dialog, ctx)
+        problem = group_problem(group, dialog, self._channels[dialog.channel], ctx)
         if problem is None:
             return None
         reason, detail = problem
         if notes is not None:
             notes.groups.append(GroupCheck(group_id=group.id, reason=reason, detail=detail))
+        if reason is Reason.CLOSED and group.schedule is not None:
+            refusal.reopening(group.schedule.next_open(ctx.now))
         return f"group {group.id!r}: {detail}"
-
-    def _group_problem(self, group: Group, dialog: Dialog, ctx: RuleContext) -> tuple[Reason, str] | None:
-        """Static filters of a group: enabled, channel, region and page (Callibri)."""
-        if not group.enabled:
-            return Reason.DISABLED, "the group is disabled"
-        if group.channels is not None and dialog.channel not in group.channels:
-            return Reason.CHANNEL_NOT_ALLOWED, f"does not take channel {dialog.channel!r}"
-        if not self._channels[dialog.channel].carries_ip:
-            return None  # messengers carry no IP or page: region and page filters do not apply
-        region = ctx.region or dialog.region
-        if group.regions_include and not region_matches(region, group.regions_include):
-            return (
-                Reason.REGION,
-                f"serves only {', '.join(sorted(group.regions_include))} (visitor: {region or 'unknown'})",
-            )
-        if group.regions_exclude and region_matches(region, group.regions_exclude):
-            return Reason.REGION, f"does not serve {region}"
-        if group.pages_include and not url_matches(dialog.page_url, group.pages_include):
-            return (
-                Reason.PAGE,
-                f"serves only pages {', '.join(group.pages_include)} (page: {dialog.page_url!r})",
-            )
-        if group.pages_exclude and url_matches(dialog.page_url, group.pages_exclude):
-            return Reason.PAGE, f"does not serve page {dialog.page_url!r}"
-        return None
 
     def _resolve_preferred(
         self, target: Target, rec: LiveDialog, client: Client | None, notes: _Notes | None

@@ -95,6 +95,7 @@ class LiveDialog:
         "pool",
         "queue_key",
         "rating",
+        "region_note",
         "routed_at",
         "sla_notified",
         "state",
@@ -120,6 +121,7 @@ class LiveDialog:
         self.queue_key: QueueKey | None = None
         self.pool = False
         self.excluded: frozenset[str] = frozenset()
+        self.region_note: str | None = None  # how the region was found, for traces
         self.history: tuple[TransferRecord, ...] = ()
         self.rating: Rating | None = None
         self.sla_notified = SlaLevel.OK

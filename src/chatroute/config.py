@@ -53,6 +53,11 @@ class RoutingConfig:
         groups: departments.
         rules: tried in order; the first match whose target can take the dialog wins.
         fallback: where a dialog goes when no rule sends it anywhere.
+        messenger_group: the group that takes dialogs from channels that carry no IP
+            (social networks, messengers: Callibri) when no rule sends them anywhere;
+            None sends them to ``fallback`` like the rest.
+        groups_shown: at most this many departments are offered to a visitor by
+            :meth:`Router.available_groups` (Callibri: ideally one, three at most).
         strategy: the default distribution strategy.
         default_limit: concurrent-dialog limit of operators and groups that set none.
         offline_policy: what happens to an operator's dialogs when they go offline.
@@ -68,6 +73,8 @@ class RoutingConfig:
     groups: tuple[Group, ...] = attrs.field(default=(), converter=to_tuple)
     rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple)
     fallback: Target = attrs.field(factory=Target.everyone)
+    messenger_group: str | None = None
+    groups_shown: int = 3
     strategy: Strategy = attrs.field(factory=Even)
     default_limit: int = 5
     offline_policy: OfflinePolicy = attrs.field(default=OfflinePolicy.KEEP, converter=_to_offline_policy)
@@ -96,6 +103,17 @@ class RoutingConfig:
             found.append(("default_limit", "must be an integer"))
         elif self.default_limit < 0:
             found.append(("default_limit", f"must not be negative (got {self.default_limit})"))
+        if isinstance(self.groups_shown, bool) or not isinstance(self.groups_shown, int):
+            found.append(("groups_shown", "must be an integer"))
+        elif self.groups_shown < 1:
+            found.append(("groups_shown", f"must be at least 1 (got {self.groups_shown})"))
+        if self.messenger_group is not None and self.messenger_group not in groups:
+            found.append(
+                (
+                    "messenger_group",
+                    f"unknown group {self.messenger_group!r}" + did_you_mean(self.messenger_group, groups),
+                )
+            )
         if not self.channels:
             found.append(("channels", "define at least one channel"))
         if self.default_handle_time <= timedelta(0):

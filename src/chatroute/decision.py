@@ -9,14 +9,25 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import attrs
 
 from .events import Event
 from .model import Target
 
-__all__ = ["Decision", "GroupCheck", "OperatorCheck", "Outcome", "Reason", "RuleCheck", "Trace"]
+__all__ = [
+    "Decision",
+    "GroupCheck",
+    "GroupChoice",
+    "GroupChoices",
+    "OperatorCheck",
+    "Outcome",
+    "Reason",
+    "RuleCheck",
+    "Trace",
+]
 
 
 class Outcome(enum.Enum):
@@ -140,6 +151,8 @@ class Decision:
         estimated_wait: a rough wait, when queued and someone can serve it.
         pool: True when it waits in a manual pool for an operator to claim it.
         reason: why nobody took it, when queued or rejected.
+        reopens_at: when rejected because departments were closed, the earliest time
+            one of them opens (so the host can offer a leave-a-message form).
         events: what the call changed, in order.
         trace: the reasoning; None when the router was built with ``explain=False``.
     """
@@ -153,6 +166,7 @@ class Decision:
     estimated_wait: timedelta | None = None
     pool: bool = False
     reason: str | None = None
+    reopens_at: datetime | None = None
     events: tuple[Event, ...] = ()
     trace: Trace | None = None
 
@@ -185,3 +199,60 @@ def _duration(delta: timedelta) -> str:
         return f"{seconds} s"
     minutes, rest = divmod(seconds, 60)
     return f"{minutes} min" if not rest else f"{minutes} min {rest} s"
+
+
+@attrs.frozen(kw_only=True)
+class GroupChoice:
+    """A department the widget may show a visitor.
+
+    Attributes:
+        group_id: the group, for ``Dialog.chosen_group_id``.
+        title: what the visitor sees (the group's ``title``; its ``name`` is internal).
+    """
+
+    group_id: str
+    title: str
+
+
+@attrs.frozen(kw_only=True)
+class GroupChoices:
+    """The departments to show a visitor, and why the others are not shown.
+
+    Iterating gives the :class:`GroupChoice` items. With exactly one, the widget can skip
+    the choice and route straight into that group (:attr:`direct`); with none, the
+    dialog goes through the rules and the fallback.
+
+    Attributes:
+        groups: the departments to show, in config order, at most the config's
+            ``groups_shown``.
+        hidden: departments that qualified but did not fit in ``groups_shown``.
+        excluded: departments filtered out, each with its reason.
+        notes: how the visitor's region was found.
+    """
+
+    groups: tuple[GroupChoice, ...] = ()
+    hidden: tuple[str, ...] = ()
+    excluded: tuple[GroupCheck, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[GroupChoice]:
+        return iter(self.groups)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    @property
+    def direct(self) -> str | None:
+        """The one group to route into without asking, when exactly one qualifies."""
+        return self.groups[0].group_id if len(self.groups) == 1 and not self.hidden else None
+
+    def explain(self) -> str:
+        """The choice and its reasons as readable text."""
+        shown = ", ".join(f"{g.group_id!r} ({g.title})" for g in self.groups) or "none"
+        lines = [f"show: {shown}"]
+        if self.hidden:
+            lines.append(f"not shown, over the limit of groups shown: {', '.join(map(repr, self.hidden))}")
+        for check in self.excluded:
+            lines.append(f"group {check.group_id!r} filtered out [{check.reason.value}]: {check.detail}")
+        lines.extend(self.notes)
+        return "\n".join(lines)

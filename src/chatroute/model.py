@@ -19,6 +19,7 @@ from ._frozen import (
     EMPTY_MAP,
     integer,
     non_empty_str,
+    of_type,
     optional_aware,
     to_deep_map,
     to_enum,
@@ -28,6 +29,7 @@ from ._frozen import (
     to_tuple,
 )
 from .errors import InvalidValue
+from .schedule import Schedule
 
 if TYPE_CHECKING:
     from .strategies import Strategy
@@ -50,6 +52,7 @@ __all__ = [
     "Status",
     "Target",
     "TargetKind",
+    "Visitor",
 ]
 
 
@@ -281,6 +284,8 @@ class Group:
         regions_include / regions_exclude: ISO 3166 codes (``RU``, ``RU-MOW``); give one
             list or the other, not both.
         pages_include / pages_exclude: URL globs (``*/finance*``).
+        schedule: business hours; a closed group takes no new dialogs. None means
+            always open.
         enabled: a disabled group takes nothing.
         strategy: overrides the config's default strategy inside this group.
         limit: default concurrent-dialog limit for members who have none of their own.
@@ -297,6 +302,7 @@ class Group:
     regions_exclude: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
     pages_include: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     pages_exclude: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    schedule: Schedule | None = attrs.field(default=None, validator=of_type(Schedule, optional=True))
     enabled: bool = True
     strategy: Strategy | None = None
     limit: int | None = attrs.field(default=None, validator=_limit)
@@ -367,6 +373,45 @@ class Dialog:
     )
     chosen_group_id: str | None = None
     attributes: Mapping[str, Any] = attrs.field(default=EMPTY_MAP, converter=to_deep_map)
+
+
+@attrs.frozen(kw_only=True)
+class Visitor:
+    """Someone on the site who has not started a dialog yet (the widget's question).
+
+    The widget asks :meth:`Router.available_groups` which departments to show this
+    visitor (Callibri), then starts a :class:`Dialog` with :meth:`dialog`.
+
+    Attributes:
+        ip: the visitor's IP, when the channel carries one.
+        url: the page the widget is open on.
+        channel: channel name.
+        language: language code.
+        region: ISO 3166 region code, when the host knows it already (skips GeoIP).
+    """
+
+    ip: str | None = None
+    url: str | None = None
+    channel: str = "site"
+    language: str | None = None
+    region: str | None = None
+
+    def dialog(self, dialog_id: str, **fields: Any) -> Dialog:
+        """A dialog started by this visitor, e.g. after they picked a department.
+
+        Args:
+            dialog_id: the new dialog's id.
+            **fields: any other :class:`Dialog` field (``chosen_group_id``, ``topic`` ...).
+
+        Example:
+            >>> Visitor(ip="203.0.113.9", url="https://shop.example/cars").dialog(
+            ...     "d1", chosen_group_id="sales"
+            ... ).page_url
+            'https://shop.example/cars'
+        """
+        seen = {"ip": self.ip, "page_url": self.url, "channel": self.channel}
+        seen |= {"language": self.language, "region": self.region}
+        return Dialog(id=dialog_id, **(seen | fields))
 
 
 class DialogState(enum.Enum):

@@ -22,11 +22,12 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from ._departments import group_problem, locate
 from ._frozen import aware
 from ._placement import Placement
 from ._state import LiveDialog, LiveOperator
 from .config import OfflinePolicy, RoutingConfig
-from .decision import Decision, Outcome, Reason
+from .decision import Decision, GroupCheck, GroupChoice, GroupChoices, Outcome, Reason
 from .errors import (
     AlreadyClaimed,
     AtLimit,
@@ -51,8 +52,10 @@ from .events import (
     StatusChanged,
     Via,
 )
-from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind
+from .geo import GeoResolver
+from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind, Visitor
 from .queue import QueueKey
+from .rules import RuleContext
 from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord
 
 __all__ = ["Router"]
@@ -68,7 +71,15 @@ class Router(Placement):
         config: the routing set-up; checked, and refused with a :class:`ConfigError`
             listing every problem.
         seed: seeds every random choice the router makes.
+        geo: resolves a dialog's or visitor's IP to a region (for group region filters
+            and ``region`` predicates) when the host gives no region; None leaves such
+            regions unknown.
     """
+
+    @property
+    def config(self) -> RoutingConfig:
+        """The routing set-up this router was built with."""
+        return self._config
 
     # ------------------------------------------------------------------ dialogs
 
@@ -378,6 +389,49 @@ class Router(Placement):
                 keys.extend(pool.entries())
         return tuple(key[3] for key in sorted(keys))
 
+    def available_groups(self, visitor: Visitor, now: datetime) -> GroupChoices:
+        """The departments to show a visitor who is about to start a dialog (Callibri).
+
+        A group is shown when it is enabled and open, takes the visitor's channel, serves
+        their region (found from their IP once) and their page, and has at least one
+        routable operator with free capacity; at most the config's ``groups_shown``, in
+        config order. One group: route straight into it (``choices.direct``). None: the
+        dialog goes through the rules and the fallback.
+
+        Args:
+            visitor: the visitor's IP, page, channel and language.
+            now: the time of the question (schedules).
+
+        Raises:
+            UnknownChannel: the visitor's channel is not in the config.
+            InvalidValue / NaiveDatetime: bad arguments.
+        """
+        now = aware(now)
+        if not isinstance(visitor, Visitor):
+            raise InvalidValue("visitor", visitor, "must be a Visitor")
+        channel = self._channels.get(visitor.channel)
+        if channel is None:
+            raise UnknownChannel(visitor.channel, field="visitor.channel")
+        probe, note = locate(visitor.dialog("visitor"), channel, self._geo)
+        ctx = RuleContext(now=now, region=probe.region)
+        qualified: list[GroupChoice] = []
+        excluded: list[GroupCheck] = []
+        for group in self._config.groups:
+            problem = group_problem(group, probe, channel, ctx)
+            if problem is None and not self._indexes[f"group:{group.id}"]:
+                problem = Reason.NO_OPERATOR, "nobody routable with free capacity"
+            if problem is not None:
+                excluded.append(GroupCheck(group_id=group.id, reason=problem[0], detail=problem[1]))
+            else:
+                qualified.append(GroupChoice(group_id=group.id, title=group.display_title))
+        shown = self._config.groups_shown
+        return GroupChoices(
+            groups=tuple(qualified[:shown]),
+            hidden=tuple(g.group_id for g in qualified[shown:]),
+            excluded=tuple(excluded),
+            notes=(note,) if note is not None else (),
+        )
+
     # ------------------------------------------------------------- persistence
 
     def snapshot(self) -> Snapshot:
@@ -395,15 +449,18 @@ class Router(Placement):
         )
 
     @classmethod
-    def restore(cls, config: RoutingConfig, snapshot: Snapshot) -> Router:
+    def restore(cls, config: RoutingConfig, snapshot: Snapshot, *, geo: GeoResolver | None = None) -> Router:
         """A router that carries on from ``snapshot`` exactly as the original would.
+
+        Regions found by GeoIP were kept on the dialogs, so ``geo`` matters only for
+        dialogs routed from now on.
 
         Raises:
             ConfigError: the config is invalid.
             UnknownOperator / UnknownStatus / UnknownChannel: the snapshot does not
                 fit the config.
         """
-        router = cls(config, seed=snapshot.seed)
+        router = cls(config, seed=snapshot.seed, geo=geo)
         router._load(snapshot)
         return router
 
@@ -430,7 +487,10 @@ class Router(Placement):
                     "client.id", client.id, f"differs from dialog.client_id {dialog.client_id!r}"
                 )
         ctx_client = client if client is not None else self._client_of(dialog)
-        return LiveDialog(dialog, channel.capacity_weight, now), ctx_client
+        located, note = locate(dialog, channel, self._geo)
+        rec = LiveDialog(located, channel.capacity_weight, now)
+        rec.region_note = note
+        return rec, ctx_client
 
     def _client_of(self, dialog: Dialog) -> Client | None:
         if dialog.client_id is None:

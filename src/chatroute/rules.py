@@ -27,9 +27,10 @@ from typing import Any, ClassVar
 
 import attrs
 
-from ._frozen import freeze_value, non_empty_str, to_enum, to_frozenset, to_tuple
+from ._frozen import freeze_value, non_empty_str, of_type, to_enum, to_frozenset, to_tuple
 from .errors import InvalidValue
 from .model import Client, Dialog, Target, TargetKind
+from .schedule import Schedule
 
 __all__ = [
     "AllOf",
@@ -46,6 +47,7 @@ __all__ = [
     "OnChannel",
     "OnWeekday",
     "Op",
+    "OpenNow",
     "PageMatches",
     "Predicate",
     "Rule",
@@ -61,6 +63,7 @@ __all__ = [
     "has_any_tag",
     "has_tag",
     "language",
+    "open_now",
     "page",
     "region",
     "time_between",
@@ -425,6 +428,31 @@ class TimeBetween(Predicate):
         return f"local time {self._local(ctx):%H:%M %a}"
 
 
+@attrs.frozen(kw_only=True)
+class OpenNow(Predicate):
+    """The business hours of ``schedule`` are open at the routing time.
+
+    Jivo: one scenario in working hours, another at night and on holidays.
+
+    >>> from datetime import datetime, UTC
+    >>> hours = Schedule.weekdays("09:00", "18:00", tz="Europe/Moscow")
+    >>> ctx = RuleContext(now=datetime(2026, 1, 10, 7, 0, tzinfo=UTC))  # Saturday
+    >>> open_now(hours).explain(Dialog(id="d1"), ctx)
+    'open now (Mon-Fri 09:00-18:00 Europe/Moscow): no (closed until Mon 09:00 Europe/Moscow)'
+    """
+
+    schedule: Schedule = attrs.field(validator=of_type(Schedule))
+
+    def __call__(self, dialog: Dialog, ctx: RuleContext) -> bool:
+        return self.schedule.is_open(ctx.now)
+
+    def describe(self) -> str:
+        return f"open now ({self.schedule.describe()})"
+
+    def observed(self, dialog: Dialog, ctx: RuleContext) -> str | None:
+        return self.schedule.closed_until(ctx.now)
+
+
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -599,6 +627,11 @@ def time_between(start: time | str, end: time | str, tz: str = "UTC") -> TimeBet
 def weekday(*days: int | str, tz: str = "UTC") -> OnWeekday:
     """The local weekday in ``tz`` is one of ``days`` (0 or "mon" is Monday)."""
     return OnWeekday(days=days, tz=tz)
+
+
+def open_now(schedule: Schedule) -> OpenNow:
+    """The schedule's business hours are open at the routing time."""
+    return OpenNow(schedule=schedule)
 
 
 def attr(name: str) -> AttrRef:

@@ -167,6 +167,7 @@ for _cls, _kind in (
     (ru.LanguageIs, "language"),
     (ru.TimeBetween, "time_between"),
     (ru.OnWeekday, "weekday"),
+    (ru.OpenNow, "open_now"),
     (ru.AttrCompare, "attr"),
     (st.Even, "even"),
     (st.LongestIdle, "longest_idle"),
