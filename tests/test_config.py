@@ -414,3 +414,59 @@ def test_the_loader_either_loads_or_raises_config_error(data: Any) -> None:
         return
     assert problems
     assert all(isinstance(path, str) and message for path, message in problems)
+
+
+_HOURS_TOML = """
+messenger_group = "sales"
+
+[[operators]]
+id = "ann"
+
+[[groups]]
+id = "sales"
+operator_ids = ["ann"]
+
+[groups.schedule]
+tz = "Europe/Moscow"
+windows = [
+    { days = ["mon", "tue", "wed", "thu", "fri"], start = "09:00", end = "18:00" },
+    { days = "sat", start = "10:00", end = "24:00" },
+]
+closures = [{ dates = ["2026-01-01"], note = "New Year" }, { rrule = "FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=9" }]
+special = [{ dates = "2026-12-31", hours = ["10:00-14:00"] }]
+
+[[rules]]
+name = "weekend"
+when = { kind = "weekday", days = ["sat", "sun"], tz = "Europe/Moscow" }
+to = { kind = "group", id = "sales" }
+"""
+
+
+def test_business_hours_are_written_by_hand_with_day_names_and_ranges() -> None:
+    """Day names, a lone day or date, '24:00' and '10:00-14:00' load, and the dump loads back equal."""
+    config = RoutingConfig.from_toml(_HOURS_TOML)
+    schedule = config.groups[0].schedule
+    assert schedule is not None
+    assert schedule.describe() == (
+        "Mon-Fri 09:00-18:00, Sat 10:00-24:00 Europe/Moscow; closed 2026-01-01 (New Year);"
+        " closed FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=9; 2026-12-31 10:00-14:00"
+    )
+    assert config.messenger_group == "sales"
+    assert RoutingConfig.from_toml(config.to_toml()) == config
+
+
+def test_mistakes_in_business_hours_name_their_paths() -> None:
+    """A bad time, a bad recurrence and a bad day name are each reported where they are."""
+    bad = (
+        _HOURS_TOML.replace('"09:00"', '"9am"')
+        .replace("BYMONTHDAY=9", "BYMONTHDAY=x")
+        .replace('"sun"', '"sunday-ish"')
+    )
+    with pytest.raises(ConfigError) as raised:
+        RoutingConfig.from_toml(bad)
+    assert [path for path, _ in raised.value.problems] == [
+        "groups[0].schedule.windows[0].start",
+        "groups[0].schedule.closures[1].rrule",
+        "rules[0].when.days",
+    ]
+    assert "give a time such as '09:30' (got '9am')" in str(raised.value)

@@ -17,10 +17,11 @@ from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import events as ev
 from . import rules as ru
+from . import schedule as sc
 from . import strategies as st
 from ._frozen import FrozenMap, aware, thaw_value
 from .errors import ConfigError, InvalidValue, did_you_mean
@@ -187,6 +188,35 @@ for _cls, _kind in (
     (ev.SlaLevelChanged, "sla_level_changed"),
 ):
     register(_cls, _kind)
+
+
+def _raw(value: Any, _: Any) -> Any:
+    return value
+
+
+def _hours_items(value: Any, _: Any) -> Any:
+    if isinstance(value, list):
+        return [converter.structure(item, sc.Hours) if isinstance(item, dict) else item for item in value]
+    return value
+
+
+def _own_converters(cls: type, **hooks: Callable[[Any, Any], Any]) -> None:
+    """Hand the named fields' values to the class's own converters.
+
+    Hand-written files use friendlier forms than :func:`to_dict` writes (day names,
+    ``"24:00"``, ``"10:00-14:00"``, a lone date); the classes' converters accept them
+    and reject the rest with an error naming the field.
+    """
+    overrides: dict[str, Any] = {name: override(struct_hook=hook) for name, hook in hooks.items()}
+    converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **overrides))
+
+
+_own_converters(sc.Hours, start=_raw, end=_raw)
+_own_converters(sc.Window, days=_raw, start=_raw, end=_raw)
+_own_converters(sc.Closure, dates=_raw)
+_own_converters(sc.SpecialHours, dates=_raw, hours=_hours_items)
+_own_converters(ru.OnWeekday, days=_raw)
+_own_converters(ru.TimeBetween, start=_raw, end=_raw)
 
 
 def to_dict(value: Any) -> Any:

@@ -7,14 +7,18 @@ messenger chats (which carry no IP, so region filters cannot apply: they go to t
 biggest department, "new Skoda"). A started dialog stays with its operator; a dialog can
 be moved to another operator or to a whole group.
 
-The region is set on the dialog directly here (``Dialog.region``); the host, or later a
-GeoIP lookup, resolves it from the visitor's IP.
+The widget asks ``router.available_groups(visitor, now)`` which departments to show: the
+router finds the visitor's region from their IP (a static table stands in for a MaxMind
+database here), then applies the region, page and channel filters, then keeps the
+departments with someone online and free. Dialogs here mostly carry their region
+directly (``Dialog.region``), as a host that resolved it itself would send them.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
 from chatroute import (
@@ -34,7 +38,9 @@ from chatroute import (
     Sticky,
     Target,
     TransferRecord,
+    Visitor,
 )
+from chatroute.geo import StaticResolver
 from chatroute.rules import channel, page
 
 T0 = datetime(2026, 4, 6, 7, 0, tzinfo=UTC)  # Monday, 10:00 in Moscow
@@ -50,6 +56,9 @@ PAGES = {
 OTHERS_PAGES = ("*/tatra/*", "*/used/*", "*/service/*")
 GROUP_IDS = ("skoda", "tatra", "used", "service")
 MOSCOW, MOSCOW_OBLAST, ST_PETERSBURG, NOVOSIBIRSK = "RU-MOW", "RU-MOS", "RU-SPE", "RU-NVS"
+#: One documentation-range address per region, and the table that places them.
+IPS = {MOSCOW: "5.8.1.1", MOSCOW_OBLAST: "5.9.1.1", ST_PETERSBURG: "5.10.1.1", NOVOSIBIRSK: "5.11.1.1"}
+GEO = StaticResolver({f"{ip.rsplit('.', 2)[0]}.0.0/16": code for code, ip in IPS.items()})
 
 
 def at(seconds: float) -> datetime:
@@ -116,32 +125,23 @@ def dealer_config() -> RoutingConfig:
         operators=operators,
         groups=groups,
         rules=rules,
+        groups_shown=4,  # on the finance page all four departments are offered
     )
 
 
-def dealer() -> Router:
-    """The dealer's router with every manager online at T0."""
-    config = dealer_config()
-    router = Router(config)
+def dealer(config: RoutingConfig | None = None) -> Router:
+    """The dealer's router, with GeoIP, and every manager online at T0."""
+    config = config or dealer_config()
+    router = Router(config, geo=GEO)
     for op in config.operators:
         router.set_status(op.id, "online", T0)
     return router
 
 
 def offered_groups(router: Router, page_key: str, region: str | None) -> list[str]:
-    """The departments the widget may offer a visitor: those whose filters let the dialog in.
-
-    Asks the router, without changing it, where a dialog would go if the visitor picked
-    each department in turn.
-    """
-    found = []
-    for group_id in GROUP_IDS:
-        probe = Dialog(id="probe", page_url=PAGES[page_key], region=region, chosen_group_id=group_id)
-        decision = router.explain(probe, T0)
-        assert decision.trace is not None
-        if f"the visitor chose group {group_id!r}" in decision.trace.notes:
-            found.append(group_id)
-    return found
+    """The departments the widget offers a visitor from ``region`` (by IP) on a page."""
+    visitor = Visitor(ip=IPS[region] if region else None, url=PAGES[page_key])
+    return [choice.group_id for choice in router.available_groups(visitor, T0)]
 
 
 # --------------------------------------------------------------- what the visitor sees
@@ -175,6 +175,43 @@ def test_the_widget_offers_only_departments_whose_region_and_pages_fit(
     """Region filters (Moscow only, everywhere, all but St Petersburg) and page filters pick departments."""
     router = dealer()
     assert offered_groups(router, page_key, region) == expected
+
+
+def test_a_visitor_sees_titles_and_the_departments_left_out_with_reasons() -> None:
+    """From St Petersburg on the finance page: the visitor-facing titles, and why two are missing."""
+    choices = dealer().available_groups(Visitor(ip=IPS[ST_PETERSBURG], url=PAGES["finance"]), T0)
+    assert [(c.group_id, c.title) for c in choices] == [
+        ("tatra", "New Tatra"),
+        ("used", "Trade-in and used cars"),
+    ]
+    assert choices.explain().splitlines()[1:] == [
+        "group 'skoda' filtered out [region]: serves only RU-MOS, RU-MOW (visitor: RU-SPE)",
+        "group 'service' filtered out [region]: does not serve RU-SPE",
+        "region RU-SPE (5.10.1.1) from GeoIP",
+    ]
+
+
+def test_with_one_department_left_the_visitor_goes_straight_to_its_operator() -> None:
+    """The ideal set-up: one group qualifies, so the widget routes into it without asking."""
+    router = dealer()
+    visitor = Visitor(ip=IPS[MOSCOW], url=PAGES["skoda"])
+    choices = router.available_groups(visitor, T0)
+    assert choices.direct == "skoda"
+    decision = router.route(visitor.dialog("d1", chosen_group_id=choices.direct), at(1))
+    assert decision.operator_id in {"anna", "boris", "vera"}
+    assert router.dialog("d1").dialog.region == MOSCOW
+
+
+def test_a_department_with_nobody_online_is_not_offered() -> None:
+    """Gleb, the only Tatra manager, goes offline: Tatra disappears from the finance page."""
+    router = dealer()
+    router.set_status("gleb", "offline", at(1))
+    choices = router.available_groups(Visitor(ip=IPS[NOVOSIBIRSK], url=PAGES["finance"]), at(2))
+    assert [c.group_id for c in choices] == ["used", "service"]
+    assert [(c.group_id, c.reason) for c in choices.excluded] == [
+        ("skoda", Reason.REGION),
+        ("tatra", Reason.NO_OPERATOR),
+    ]
 
 
 def test_a_refused_department_is_explained_by_region_and_by_page() -> None:
@@ -264,6 +301,19 @@ def test_messenger_dialogs_go_to_new_skoda_whatever_the_region(messenger: str) -
     assert decision.operator_id in {"anna", "boris", "vera"}
     from_spb = router.route(Dialog(id="m2", channel=messenger, region=ST_PETERSBURG), at(2))
     assert from_spb.group_id == "skoda"
+
+
+@pytest.mark.parametrize("messenger", ["vk", "telegram", "whatsapp"])
+def test_the_messenger_group_setting_replaces_the_messenger_rule(messenger: str) -> None:
+    """Naming new Skoda as the messenger group does what the rule did, and the trace says so."""
+    config = dealer_config()
+    config = attrs.evolve(config, rules=config.rules[1:], messenger_group="skoda")
+    decision = dealer(config).route(Dialog(id="m1", channel=messenger), at(1))
+    assert decision.group_id == "skoda"
+    assert decision.trace is not None
+    assert f"no rule applied: channel {messenger!r} carries no IP, so to the messenger group 'skoda'" in (
+        decision.trace.notes
+    )
 
 
 def test_site_only_departments_refuse_messenger_dialogs() -> None:
