@@ -470,3 +470,13 @@ def test_mistakes_in_business_hours_name_their_paths() -> None:
         "rules[0].when.days",
     ]
     assert "give a time such as '09:30' (got '9am')" in str(raised.value)
+
+
+def test_a_group_schedule_in_an_unknown_zone_names_its_path() -> None:
+    """A misspelt IANA zone in a group's hours is a config problem at groups[i].schedule.tz."""
+    data = {"groups": [{"id": "g", "schedule": {"tz": "Europe/Moskow"}}]}
+    with pytest.raises(ConfigError) as raised:
+        RoutingConfig.from_dict(data)
+    assert list(raised.value.problems) == [
+        ("groups[0].schedule.tz", "unknown IANA time zone (got 'Europe/Moskow')")
+    ]
