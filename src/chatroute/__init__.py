@@ -69,9 +69,9 @@ from .model import (
 )
 from .queue import ChannelPriorityQueue
 from .router import Router
-from .rules import Predicate, Rule, RuleContext
+from .rules import Predicate, Rule, RuleContext, Trigger
 from .schedule import HORIZON_DAYS, Closure, Hours, Schedule, SpecialHours, Window
-from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord
+from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord, ViewEntry, Views
 from .strategies import (
     Even,
     LongestIdle,
@@ -165,6 +165,7 @@ __all__ = [
     "TargetKind",
     "Trace",
     "TransferRecord",
+    "Trigger",
     "UnknownChannel",
     "UnknownClient",
     "UnknownDialog",
@@ -173,6 +174,8 @@ __all__ = [
     "UnknownOperator",
     "UnknownStatus",
     "Via",
+    "ViewEntry",
+    "Views",
     "Visitor",
     "Window",
     "__version__",

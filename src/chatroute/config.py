@@ -21,7 +21,7 @@ import tomli_w
 from ._frozen import to_enum, to_timedelta, to_tuple
 from .errors import ConfigError, did_you_mean
 from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target, TargetKind
-from .rules import AllOf, AnyOf, InRegion, Not, Predicate, Rule
+from .rules import AllOf, AnyOf, InRegion, Not, Predicate, Rule, Trigger
 from .strategies import Even, Strategy
 
 __all__ = ["OfflinePolicy", "RoutingConfig"]
@@ -52,6 +52,8 @@ class RoutingConfig:
         operators: every operator.
         groups: departments.
         rules: tried in order; the first match whose target can take the dialog wins.
+        triggers: what :meth:`Router.handle` does on the host's events (Chat2Desk:
+            "invoice paid" moves the dialog to logistics).
         fallback: where a dialog goes when no rule sends it anywhere.
         messenger_group: the group that takes dialogs from channels that carry no IP
             (social networks, messengers: Callibri) when no rule sends them anywhere;
@@ -72,6 +74,7 @@ class RoutingConfig:
     operators: tuple[Operator, ...] = attrs.field(default=(), converter=to_tuple)
     groups: tuple[Group, ...] = attrs.field(default=(), converter=to_tuple)
     rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple)
+    triggers: tuple[Trigger, ...] = attrs.field(default=(), converter=to_tuple)
     fallback: Target = attrs.field(factory=Target.everyone)
     messenger_group: str | None = None
     groups_shown: int = 3
@@ -95,6 +98,7 @@ class RoutingConfig:
         found += _duplicates("operators", [o.id for o in self.operators])
         found += _duplicates("groups", [g.id for g in self.groups])
         found += _duplicates("rules", [r.name for r in self.rules])
+        found += _duplicates("triggers", [t.name for t in self.triggers])
         channels = {c.name for c in self.channels}
         statuses = {s.key for s in self.all_statuses()}
         operators = {o.id for o in self.operators}
@@ -155,6 +159,9 @@ class RoutingConfig:
         for i, rule in enumerate(self.rules):
             found += _target_problems(f"rules[{i}].to", rule.to, groups, operators)
             found += _region_problems(f"rules[{i}].when", _predicate_regions(rule.when))
+        for i, trigger in enumerate(self.triggers):
+            found += _target_problems(f"triggers[{i}].to", trigger.to, groups, operators)
+            found += _region_problems(f"triggers[{i}].when", _predicate_regions(trigger.when))
         found += _target_problems("fallback", self.fallback, groups, operators)
         return found
 

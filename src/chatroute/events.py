@@ -65,12 +65,13 @@ class DialogAssigned(Event):
 
 @attrs.frozen(kw_only=True)
 class DialogTransferred(Event):
-    """The dialog was moved to ``to`` (by an operator, if ``by`` is set)."""
+    """The dialog was moved to ``to``: by an operator (``by``), or by a ``trigger``."""
 
     dialog_id: str
     from_operator_id: str | None
     to: Target
     by: str | None = None
+    trigger: str | None = None
 
 
 @attrs.frozen(kw_only=True)

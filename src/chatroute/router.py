@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 
@@ -56,7 +57,7 @@ from .geo import GeoResolver
 from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind, Visitor
 from .queue import QueueKey
 from .rules import RuleContext
-from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord
+from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord, ViewEntry, Views
 
 __all__ = ["Router"]
 
@@ -205,6 +206,61 @@ class Router(Placement):
             self._operator(by, field="by")
         if to.kind is TargetKind.OPERATOR and to.id == rec.operator_id:
             raise InvalidTransition(rec.id, rec.state.value, f"already with operator {to.id!r}")
+        return self._transfer(rec, to, now, by=by, trigger=None)
+
+    def handle(
+        self, dialog_id: str, event: str, now: datetime, *, data: Mapping[str, Any] | None = None
+    ) -> Decision | None:
+        """React to something that happened to a dialog in the host (Chat2Desk hand-offs).
+
+        ``data`` is merged into the dialog's attributes (so ``attr`` predicates see it,
+        now and later); then the config's triggers for ``event`` are tried in order, and
+        the first whose ``when`` matches and whose target is not where the dialog already
+        is moves the dialog there, like a transfer with no operator.
+
+        Args:
+            dialog_id: an open dialog.
+            event: the host's event name, e.g. ``"invoice.paid"``.
+            now: when it happened.
+            data: facts that came with the event, e.g. ``{"amount": 1200}``.
+
+        Returns:
+            The transfer's decision, or None when no trigger fired.
+
+        Raises:
+            UnknownDialog / DialogClosed: no such open dialog.
+            InvalidValue: ``event`` is not a string or ``data`` not a mapping of plain data.
+        """
+        now = aware(now)
+        rec = self._open_dialog(dialog_id)
+        _check_id(event, "event")
+        dialog = rec.dialog
+        if data is not None:
+            if not isinstance(data, Mapping):
+                raise InvalidValue("data", data, "must be a mapping")
+            dialog = attrs.evolve(dialog, attributes={**dialog.attributes, **data})
+        ctx = RuleContext(now=now, client=self._client_of(dialog), region=dialog.region)
+        fired = next(
+            (
+                t
+                for t in self._config.triggers
+                if t.on == event and t.when(dialog, ctx) and not self._holds(rec, t.to)
+            ),
+            None,
+        )
+        decision = self._transfer(rec, fired.to, now, by=None, trigger=fired.name) if fired else None
+        rec.dialog = dialog
+        return decision
+
+    def _holds(self, rec: LiveDialog, target: Target) -> bool:
+        """Whether the dialog already is where ``target`` would put it."""
+        if target.kind is TargetKind.OPERATOR:
+            return rec.operator_id == target.id
+        return rec.target == target
+
+    def _transfer(
+        self, rec: LiveDialog, to: Target, now: datetime, *, by: str | None, trigger: str | None
+    ) -> Decision:
         client = self._client_of(rec.dialog)
         from_operator, from_group = rec.operator_id, rec.group_id
         # Only the operator who just passed the dialog on is kept from getting it back, and
@@ -221,10 +277,19 @@ class Router(Placement):
         rec.operator_id = None
         rec.history = (
             *rec.history,
-            TransferRecord(at=now, from_operator_id=from_operator, from_group_id=from_group, to=to, by=by),
+            TransferRecord(
+                at=now,
+                from_operator_id=from_operator,
+                from_group_id=from_group,
+                to=to,
+                by=by,
+                trigger=trigger,
+            ),
         )
         events: list[Event] = [
-            DialogTransferred(at=now, dialog_id=rec.id, from_operator_id=from_operator, to=to, by=by)
+            DialogTransferred(
+                at=now, dialog_id=rec.id, from_operator_id=from_operator, to=to, by=by, trigger=trigger
+            )
         ]
         self._apply(rec, decision, now, Via.TRANSFER, events)
         if freed is not None:
@@ -388,6 +453,39 @@ class Router(Placement):
             if pool is not None:
                 keys.extend(pool.entries())
         return tuple(key[3] for key in sorted(keys))
+
+    def views(self, operator_id: str) -> Views:
+        """The operator's "mine" and "others" dialog lists (Callibri).
+
+        "Mine" holds the dialogs assigned to the operator, then the unassigned ones
+        waiting for a group, queue or pool the operator serves (flagged ``unassigned``);
+        "others" the rest of the open dialogs. A scan of the open dialogs, meant for
+        screens, not for the routing path.
+
+        Raises:
+            UnknownOperator: no such operator.
+        """
+        op = self._operator(operator_id)
+        buckets: tuple[list[ViewEntry], ...] = ([], [], [], [])
+        for rec in self._dialogs.values():
+            if rec.state is DialogState.CLOSED:
+                continue
+            unassigned = rec.operator_id is None
+            mine = rec.operator_id == op.id if not unassigned else rec.target_key in op.targets
+            since = rec.waiting_since if unassigned else rec.assigned_at
+            entry = ViewEntry(
+                dialog_id=rec.id,
+                state=rec.state,
+                operator_id=rec.operator_id,
+                group_id=rec.group_id,
+                unassigned=unassigned,
+                since=since,
+            )
+            buckets[(0 if mine else 2) + unassigned].append(entry)
+        for bucket in buckets:
+            bucket.sort(key=lambda e: (e.since or datetime.min.replace(tzinfo=UTC), e.dialog_id))
+        assigned, waiting, others_assigned, others_waiting = buckets
+        return Views(operator_id=op.id, mine=assigned + waiting, others=others_assigned + others_waiting)
 
     def available_groups(self, visitor: Visitor, now: datetime) -> GroupChoices:
         """The departments to show a visitor who is about to start a dialog (Callibri).

@@ -56,6 +56,7 @@ __all__ = [
     "TargetKind",
     "TimeBetween",
     "TopicIs",
+    "Trigger",
     "always",
     "attr",
     "channel",
@@ -660,3 +661,25 @@ class Rule:
     def describe(self) -> str:
         """The rule in words."""
         return f"{self.name}: if {self.when.describe()} then {self.to}"
+
+
+@attrs.frozen(kw_only=True)
+class Trigger:
+    """On the host's event ``on``, if ``when`` matches, move the dialog to ``to`` (Chat2Desk).
+
+    :meth:`Router.handle` tries the triggers in order; the first that matches and
+    would move the dialog somewhere new fires.
+
+    >>> t = Trigger(name="paid", on="invoice.paid", to=Target.group("logistics"))
+    >>> t.describe()
+    "paid: on 'invoice.paid' if always then group 'logistics'"
+    """
+
+    name: str = attrs.field(validator=non_empty_str)
+    on: str = attrs.field(validator=non_empty_str)
+    when: Predicate = attrs.field(factory=lambda: Always(), validator=lambda _, a, v: _predicates(_, a, (v,)))
+    to: Target = attrs.field(validator=_rule_target)
+
+    def describe(self) -> str:
+        """The trigger in words."""
+        return f"{self.name}: on {self.on!r} if {self.when.describe()} then {self.to}"

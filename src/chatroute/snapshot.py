@@ -15,18 +15,19 @@ import attrs
 from ._frozen import EMPTY_MAP, to_map, to_tuple
 from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target
 
-__all__ = ["DialogRecord", "OperatorState", "Snapshot", "TransferRecord"]
+__all__ = ["DialogRecord", "OperatorState", "Snapshot", "TransferRecord", "ViewEntry", "Views"]
 
 
 @attrs.frozen(kw_only=True)
 class TransferRecord:
-    """One transfer in a dialog's history."""
+    """One transfer in a dialog's history: by an operator (``by``), or by a ``trigger``."""
 
     at: datetime
     from_operator_id: str | None
     from_group_id: str | None
     to: Target
     by: str | None = None
+    trigger: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -131,3 +132,41 @@ class Snapshot:
     random_states: Mapping[str, tuple[int, ...]] = attrs.field(default=EMPTY_MAP, converter=to_map)
     last_picks: Mapping[str, str] = attrs.field(default=EMPTY_MAP, converter=to_map)
     handle_time: float
+
+
+@attrs.frozen(kw_only=True)
+class ViewEntry:
+    """One open dialog as an operator's dialog list shows it.
+
+    Attributes:
+        dialog_id: the dialog.
+        state: queued (or offered) while nobody holds it, else assigned.
+        operator_id: who holds it, if anyone.
+        group_id: its group, if any.
+        unassigned: nobody holds it yet (the list flags these).
+        since: when it started waiting, or when it was assigned.
+    """
+
+    dialog_id: str
+    state: DialogState
+    operator_id: str | None
+    group_id: str | None
+    unassigned: bool
+    since: datetime | None
+
+
+@attrs.frozen(kw_only=True)
+class Views:
+    """An operator's dialog lists (Callibri: "mine", "others"; closed ones are the host's archive).
+
+    Attributes:
+        operator_id: whose lists these are.
+        mine: assigned to the operator, then unassigned dialogs waiting for a group or
+            queue the operator serves; oldest first within each part.
+        others: assigned to other operators, then unassigned dialogs waiting for groups
+            or operators the operator does not serve.
+    """
+
+    operator_id: str
+    mine: tuple[ViewEntry, ...] = attrs.field(default=(), converter=to_tuple)
+    others: tuple[ViewEntry, ...] = attrs.field(default=(), converter=to_tuple)

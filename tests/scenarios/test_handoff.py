@@ -31,9 +31,10 @@ from chatroute import (
     SkillBased,
     Target,
     TransferRecord,
+    Trigger,
     Via,
 )
-from chatroute.rules import has_tag, topic
+from chatroute.rules import attr, has_tag, topic
 
 T0 = datetime(2026, 5, 12, 9, 0, tzinfo=UTC)
 PIPELINE = ("sales", "design", "accounting", "logistics")
@@ -85,11 +86,24 @@ def print_shop_config() -> RoutingConfig:
         Rule(name="prepress", when=topic("file check"), to=Target.group("tech")),
         Rule(name="delivery", when=topic("delivery"), to=Target.group("logistics")),
     ]
+    # The pipeline as event triggers: the host reports what happened, the router moves the dialog.
+    triggers = [
+        Trigger(name="order agreed", on="order.agreed", to=Target.group("design")),
+        Trigger(name="layout approved", on="layout.approved", to=Target.group("accounting")),
+        Trigger(
+            name="large invoice paid",
+            on="invoice.paid",
+            when=attr("amount") >= 10_000,
+            to=Target.group("key-accounts"),
+        ),
+        Trigger(name="invoice paid", on="invoice.paid", to=Target.group("logistics")),
+    ]
     return RoutingConfig(
         channels=[Channel(name="whatsapp", carries_ip=False), Channel(name="telegram", carries_ip=False)],
         operators=operators,
         groups=groups,
         rules=rules,
+        triggers=triggers,
         fallback=Target.group("sales"),
     )
 
@@ -198,6 +212,63 @@ def test_a_hand_off_to_a_busy_department_waits_and_drains_when_it_frees() -> Non
     )
     assert router.queue(Target.group("logistics")) == ()
     assert router.dialog("order-1").history[-1].to == Target.group("logistics")
+
+
+def test_events_move_the_order_along_the_pipeline() -> None:
+    """Events "order agreed", "layout approved", "invoice paid" move the order from sales to logistics."""
+    router = print_shop()
+    router.route(order(), at(0))
+    path = [router.dialog("order-1").group_id]
+    for i, event in enumerate(("order.agreed", "layout.approved", "invoice.paid"), start=1):
+        decision = router.handle("order-1", event, at(60 * i), data={"amount": 4_500})
+        assert decision is not None
+        assert decision.outcome is Outcome.ASSIGNED
+        path.append(decision.group_id)
+    assert path == list(PIPELINE)
+    history = router.dialog("order-1").history
+    assert [(h.by, h.trigger) for h in history] == [
+        (None, "order agreed"),
+        (None, "layout approved"),
+        (None, "invoice paid"),
+    ]
+    assert router.dialog("order-1").dialog.attributes["amount"] == 4_500
+
+
+def test_a_large_payment_goes_to_key_accounts_instead() -> None:
+    """Triggers go in order: an invoice of 10,000 or more matches the key-accounts trigger first."""
+    router = print_shop()
+    router.route(order(), at(0))
+    decision = router.handle("order-1", "invoice.paid", at(30), data={"amount": 12_000})
+    assert decision is not None
+    assert decision.group_id == "key-accounts"
+    assert decision.events[0] == DialogTransferred(
+        at=at(30),
+        dialog_id="order-1",
+        from_operator_id="sam",
+        to=Target.group("key-accounts"),
+        trigger="large invoice paid",
+    )
+
+
+def test_an_event_without_a_matching_trigger_changes_only_the_attributes() -> None:
+    """An unknown event fires nothing; its data is still kept on the dialog for later rules."""
+    router = print_shop()
+    router.route(order(), at(0))
+    assert router.handle("order-1", "client.typing", at(5), data={"mood": "happy"}) is None
+    record = router.dialog("order-1")
+    assert (record.group_id, record.operator_id, record.history) == ("sales", "sam", ())
+    assert record.dialog.attributes["mood"] == "happy"
+
+
+def test_a_trigger_to_where_the_dialog_already_is_does_not_fire() -> None:
+    """A repeated "invoice paid" while the order is in logistics is a no-op, not a re-shuffle."""
+    router = print_shop()
+    router.route(order(), at(0))
+    router.handle("order-1", "invoice.paid", at(10))
+    operator = router.dialog("order-1").operator_id
+    assert router.handle("order-1", "invoice.paid", at(20)) is None
+    assert router.dialog("order-1").operator_id == operator
+    assert len(router.dialog("order-1").history) == 1
 
 
 def test_a_system_hand_off_after_payment_records_no_operator() -> None:
