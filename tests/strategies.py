@@ -34,6 +34,7 @@ from chatroute import (
 from chatroute.rules import Rule, channel, has_tag, topic
 from chatroute.schedule import Closure, Hours, Schedule, SpecialHours, Window
 from chatroute.strategies import (
+    Broadcast,
     Even,
     LongestIdle,
     ManualPool,
@@ -177,6 +178,7 @@ def configs(
     statuses: bool = True,
     limits: st.SearchStrategy[int | None] | None = None,
     departments: bool = False,
+    offers: bool = False,
 ) -> RoutingConfig:
     """A small, valid routing config.
 
@@ -198,6 +200,8 @@ def configs(
         limits: draws operator limits; 0-4 or None by default.
         departments: give groups business hours, region and page filters, sometimes
             disable one, and draw the messenger group and the number of groups shown.
+        offers: make operators accept dialogs (an accept timeout, sometimes a missed-offers
+            limit), and let groups broadcast.
     """
     chans = draw(channels(weights=weights))
     names = [c.name for c in chans]
@@ -231,7 +235,7 @@ def configs(
                 name=f"group {i}",
                 operator_ids=sorted(members),
                 channels=allowed,
-                strategy=draw(pick_strategy),
+                strategy=draw(st.one_of(pick_strategy, st.just(Broadcast())) if offers else pick_strategy),
                 limit=draw(st.one_of(st.none(), st.integers(min_value=1, max_value=4))),
                 **(draw(_department_filters()) if departments else {}),
             )
@@ -275,6 +279,14 @@ def configs(
                 "groups_shown": draw(st.integers(1, 4)),
             }
             if departments
+            else {}
+        ),
+        **(
+            {
+                "accept_timeout": draw(st.integers(5, 60)),
+                "missed_offers_limit": draw(st.one_of(st.none(), st.integers(1, 3))),
+            }
+            if offers
             else {}
         ),
     )
@@ -365,13 +377,14 @@ class Call:
 
     Attributes:
         kind: ``route``, ``release``, ``set_status``, ``set_limit``, ``transfer``,
-            ``claim`` or ``tick``.
+            ``claim``, ``accept``, ``decline`` or ``tick``.
         dt: seconds to move the clock forward before the call.
         dialog: the new dialog, for ``route``.
         client: the client passed along with it, if any.
         pick: which known dialog the call is about (index modulo the number routed so
             far, in routing order), for ``release``, ``transfer`` and ``claim``.
-        operator_id: the operator, for ``set_status``, ``set_limit`` and ``claim``.
+        operator_id: the operator, for ``set_status``, ``set_limit``, ``claim``, ``accept``
+            and ``decline`` (for the last two, None means whoever the dialog is offered to).
         status: the new status key, for ``set_status``.
         limit: the new limit, for ``set_limit``.
         to: the transfer target, for ``transfer``.
@@ -403,7 +416,17 @@ def call_sequences(
     *,
     min_size: int = 0,
     max_size: int = 25,
-    kinds: Sequence[str] = ("route", "release", "set_status", "set_limit", "transfer", "claim", "tick"),
+    kinds: Sequence[str] = (
+        "route",
+        "release",
+        "set_status",
+        "set_limit",
+        "transfer",
+        "claim",
+        "accept",
+        "decline",
+        "tick",
+    ),
     skills: bool = True,
     chosen_group: bool = False,
     id_prefix: str = "d",
@@ -436,8 +459,10 @@ def call_sequences(
             )
             args["client"] = draw(clients(config, args["dialog"]))
             routed += 1
-        elif kind in ("release", "transfer", "claim"):
+        elif kind in ("release", "transfer", "claim", "accept", "decline"):
             args["pick"] = draw(st.integers(min_value=0, max_value=30))
+        if kind in ("accept", "decline"):  # None: whoever the dialog is offered to
+            args["operator_id"] = draw(st.one_of(st.none(), st.none(), st.sampled_from(op_ids)))
         if kind in ("set_status", "set_limit", "claim"):
             args["operator_id"] = draw(st.sampled_from(op_ids))
         if kind == "set_status":

@@ -97,6 +97,12 @@ def play_one(router: Router, call: Call, now: datetime, routed: list[str]) -> Re
             return router.transfer(dialog_id, call.to, now)
         if call.kind == "claim":
             return router.claim(dialog_id, str(call.operator_id), now)
+        if call.kind in ("accept", "decline"):
+            # no operator drawn: the first one the dialog is offered to, if any
+            offered = sorted(router.dialog(dialog_id).offered_to) if router.dialog(dialog_id) else []
+            op_id = call.operator_id or (offered[0] if offered else "nobody")
+            answer = router.accept if call.kind == "accept" else router.decline
+            return answer(dialog_id, op_id, now)
     except ChatrouteError as error:
         return (type(error).__name__, str(error))
     raise AssertionError(f"unknown call kind {call.kind!r}")
@@ -135,8 +141,9 @@ def persisted(snapshot: Snapshot) -> Snapshot:
 
 @st.composite
 def scenarios(draw: st.DrawFn, **config_options: Any) -> tuple[RoutingConfig, list[Call]]:
-    """A config (half of them with business hours, region and page filters) and calls on it."""
+    """A config (half with business hours and region and page filters, half with offers) and calls."""
     config_options.setdefault("departments", draw(st.booleans()))
+    config_options.setdefault("offers", draw(st.booleans()))
     config = draw(configs(**config_options))
     return config, draw(call_sequences(config, chosen_group=True))
 
@@ -181,14 +188,13 @@ def test_loads_stay_within_limits_when_limits_only_rise(scenario: tuple[RoutingC
 
 @given(scenarios())
 def test_every_dialog_is_in_exactly_one_state(scenario: tuple[RoutingConfig, list[Call]]) -> None:
-    """Queued, assigned and closed partition the routed dialogs; each state shows in the queries."""
+    """Queued, offered, assigned and closed partition the routed dialogs, as the queries show."""
     config, calls = scenario
     router = Router(config)
     routed: list[str] = []
     weights = {c.name: c.capacity_weight for c in config.channels}
     for call, _, _ in play(router, calls, routed=routed):
         partition = {state: {r.id for r in router.dialogs(state)} for state in DialogState}
-        assert partition[DialogState.OFFERED] == set()
         everything = [d for ids in partition.values() for d in ids]
         assert sorted(everything) == sorted(set(routed)), f"after {call}"
         load = {op.id: 0 for op in router.operators()}
@@ -203,6 +209,12 @@ def test_every_dialog_is_in_exactly_one_state(scenario: tuple[RoutingConfig, lis
                 assert position is not None
                 assert rec.target is not None
                 assert router.queue(rec.target).count(rec.id) == 1
+            elif rec.state is DialogState.OFFERED:
+                assert position is None
+                assert rec.offered_to
+                if rec.operator_id is not None:  # offered to one operator, holding a slot
+                    assert rec.offered_to == {rec.operator_id}
+                    load[rec.operator_id] += weights[rec.dialog.channel]
             else:
                 assert position is None
                 assert rec.operator_id is not None

@@ -26,6 +26,7 @@ from chatroute import (
     Even,
     Event,
     Group,
+    InvalidValue,
     LimitChanged,
     LongestIdle,
     ManualPool,
@@ -653,3 +654,22 @@ def test_register_refuses_classes_that_are_not_predicates_strategies_or_events()
     """Only Predicate, Strategy and Event subclasses can be registered."""
     with pytest.raises(TypeError):
         serialize.register(Dialog, "dialog")
+
+
+def test_a_registered_class_reads_back_its_own_tagged_form() -> None:
+    """from_dict(Even, to_dict(Even())) works: the 'kind' tag a class writes is accepted by that class."""
+    assert serialize.from_dict(Even, serialize.to_dict(Even())) == Even()
+    weekend = weekday("sat", "sun", tz="Europe/Moscow")
+    assert serialize.from_dict(type(weekend), serialize.to_dict(weekend)) == weekend
+
+
+def test_an_unregistered_custom_strategy_gets_a_clear_error() -> None:
+    """to_dict on a config with an unregistered strategy says to register it, instead of recursing."""
+
+    @attrs.frozen
+    class Mine(Strategy):
+        def choose(self, candidates: Any, dialog: Any, ctx: Any) -> str | None:
+            return None
+
+    with pytest.raises(InvalidValue, match=r"Mine is not registered: call serialize.register\(Mine"):
+        serialize.to_dict(RoutingConfig(strategy=Mine()))

@@ -36,12 +36,14 @@ from .errors import (
 )
 from .events import (
     DialogAssigned,
+    DialogOffered,
     DialogQueued,
     DialogReleased,
     DialogRequeued,
     DialogTransferred,
     Event,
     LimitChanged,
+    OfferWithdrawn,
     SlaLevelChanged,
     StatusChanged,
     Via,
@@ -73,6 +75,7 @@ from .rules import Predicate, Rule, RuleContext, Trigger
 from .schedule import HORIZON_DAYS, Closure, Hours, Schedule, SpecialHours, Window
 from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord, ViewEntry, Views
 from .strategies import (
+    Broadcast,
     Even,
     LongestIdle,
     ManualPool,
@@ -97,6 +100,7 @@ __all__ = [
     "SLA",
     "AlreadyClaimed",
     "AtLimit",
+    "Broadcast",
     "Channel",
     "ChannelPriorityQueue",
     "ChatrouteError",
@@ -107,6 +111,7 @@ __all__ = [
     "Dialog",
     "DialogAssigned",
     "DialogClosed",
+    "DialogOffered",
     "DialogQueued",
     "DialogRecord",
     "DialogReleased",
@@ -132,6 +137,7 @@ __all__ = [
     "MostAvailable",
     "NaiveDatetime",
     "NotEligible",
+    "OfferWithdrawn",
     "OfflinePolicy",
     "Operator",
     "OperatorCheck",

@@ -20,7 +20,7 @@ from ._state import AvailableIndex, LiveDialog, LiveOperator, RankKey
 from .config import RoutingConfig
 from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import InvalidValue
-from .events import DialogAssigned, DialogQueued, Event, Via
+from .events import DialogAssigned, DialogOffered, DialogQueued, Event, Via
 from .geo import GeoResolver
 from .model import Channel, Client, Dialog, DialogState, Group, SlaLevel, Target, TargetKind
 from .queue import ChannelPriorityQueue
@@ -124,6 +124,7 @@ class Placement:
         self._indexes: dict[str, AvailableIndex] = {}
         self._capacity: dict[str, int] = {}
         self._deadlines: list[tuple[datetime, int, int, str, int, SlaLevel]] = []
+        self._offer_deadlines: list[tuple[datetime, str, int]] = []  # (expires, dialog id, epoch)
         self._rngs: dict[str, random.Random] = {}
         self._last_picks: dict[str, str] = {}
         self._assign_seq = 0
@@ -174,22 +175,30 @@ class Placement:
         key = target_key(target)
         strategy = self._strategies.get(key)
         pool = strategy is not None and strategy.manual
+        offered_to: tuple[str, ...] = ()
         if target.kind is TargetKind.OPERATOR:
             op = self._ops[str(target.id)]
             chosen = op.id if self._ineligible(op, rec) is None else None
         elif strategy is None or pool:
             chosen = None
+        elif strategy.broadcast:
+            offered_to, chosen = tuple(self._fitting(rec, self._indexes[key])), None
         else:
             chosen = self._pick(rec, key, strategy, client, now, dry)
+        if chosen is not None and self._config.accept_timeout is not None:
+            offered_to, chosen = (chosen,), None
         checks = self._operator_checks(key, rec, chosen, strategy) if notes is not None else ()
         reason = None
-        if chosen is None and not pool:
+        if chosen is None and not pool and not offered_to:
             counts = Counter(c.reason.value for c in checks if c.reason is not None)
             summary = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
             reason = f"nobody in {target} can take it now" + (f" ({summary})" if summary else "")
+        outcome = Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED
         return Decision(
             dialog_id=rec.id,
-            outcome=Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED,
+            outcome=Outcome.OFFERED if offered_to else outcome,
+            offered_to=offered_to,
+            offer_expires_at=self._offer_expiry(now) if offered_to else None,
             operator_id=chosen,
             group_id=target.id if target.kind is TargetKind.GROUP else None,
             target=target,
@@ -197,6 +206,10 @@ class Placement:
             reason=reason,
             trace=self._trace(notes, target, strategy, checks),
         )
+
+    def _offer_expiry(self, now: datetime) -> datetime | None:
+        timeout = self._config.accept_timeout
+        return None if timeout is None else now + timeout
 
     def _trace(
         self,
@@ -359,6 +372,7 @@ class Placement:
         return bool(
             rec.weight > 1
             or rec.excluded
+            or rec.declined
             or dialog.required_skills
             or dialog.channel in self._limited_channels
         )
@@ -385,6 +399,8 @@ class Placement:
             return Reason.STATUS, f"status {op.status!r} is not routable"
         if op.id in rec.excluded:
             return Reason.EXCLUDED, "transferred this dialog away"
+        if op.id in rec.declined:
+            return Reason.DECLINED, "declined an offer of this dialog"
         if op.load + rec.weight > op.limit:
             return Reason.AT_LIMIT, f"{op.load} of {op.limit} in use"
         dialog = rec.dialog
@@ -427,27 +443,85 @@ class Placement:
         rec.group_id = decision.group_id
         if decision.operator_id is not None:
             self._assign(rec, self._ops[decision.operator_id], now, via, events)
+        elif decision.offered_to:
+            strategy = self._strategies.get(rec.target_key)
+            broadcast = strategy is not None and strategy.broadcast
+            self._offer(rec, decision.offered_to, now, via, events, reserve=not broadcast)
         else:
             self._enqueue(rec, now, decision.pool, events)
 
-    def _assign(
-        self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]
-    ) -> None:
+    def _hand(self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]) -> None:
+        """Give the dialog to the operator: offered when operators must accept, else assigned."""
+        if self._config.accept_timeout is not None:
+            self._offer(rec, (op.id,), now, via, events, reserve=True)
+        else:
+            self._assign(rec, op, now, via, events)
+
+    def _take_slot(self, rec: LiveDialog, op: LiveOperator, now: datetime) -> None:
+        """Count the dialog in the operator's load (assigned, or offered to them alone)."""
         channel = rec.dialog.channel
         op.load += rec.weight
         op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
-        op.assigned_total += 1
         self._assign_seq += 1
         op.last_assigned_seq = self._assign_seq
         op.last_assigned_at = now
         op.dialogs.add(rec.id)
         self._refresh(op)
-        rec.state = DialogState.ASSIGNED
         rec.operator_id = op.id
-        rec.assigned_at = now
         rec.pool = False
         if rec.target_key in self._strategies:
             self._last_picks[rec.target_key] = op.id
+
+    def _offer(
+        self,
+        rec: LiveDialog,
+        operator_ids: tuple[str, ...],
+        now: datetime,
+        via: Via,
+        events: list[Event],
+        *,
+        reserve: bool,
+    ) -> None:
+        """Offer the dialog to one operator, holding a slot for them, or broadcast it to several."""
+        if reserve:
+            self._take_slot(rec, self._ops[operator_ids[0]], now)
+        else:
+            rec.operator_id = None
+            for op_id in operator_ids:
+                self._ops[op_id].offers.add(rec.id)
+        rec.state = DialogState.OFFERED
+        rec.offered_to = frozenset(operator_ids)
+        rec.offer_expires = self._offer_expiry(now)
+        rec.epoch += 1
+        if rec.offer_expires is not None:
+            heapq.heappush(self._offer_deadlines, (rec.offer_expires, rec.id, rec.epoch))
+        events.append(
+            DialogOffered(
+                at=now,
+                dialog_id=rec.id,
+                operator_ids=tuple(sorted(operator_ids)),
+                group_id=rec.group_id,
+                expires_at=rec.offer_expires,
+                via=via,
+            )
+        )
+
+    def _assign(
+        self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]
+    ) -> None:
+        self._take_slot(rec, op, now)
+        self._accepted(rec, op, now, via, events)
+
+    def _accepted(
+        self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]
+    ) -> None:
+        """The dialog, already in the operator's load, is now theirs."""
+        op.assigned_total += 1
+        op.missed = 0
+        rec.state = DialogState.ASSIGNED
+        rec.assigned_at = now
+        rec.offered_to = frozenset()
+        rec.offer_expires = None
         client_id = rec.dialog.client_id
         if client_id is not None:
             client = self._clients.get(client_id)
@@ -467,9 +541,13 @@ class Placement:
         if rec.state is DialogState.QUEUED:
             self._dequeue(rec)
             return None
-        if rec.state is not DialogState.ASSIGNED:
+        if rec.state is DialogState.OFFERED:
+            for op_id in rec.offered_to:
+                self._ops[op_id].offers.discard(rec.id)
+            rec.offered_to, rec.offer_expires = frozenset(), None
+        if rec.state is DialogState.CLOSED or rec.operator_id is None:
             return None
-        op = self._ops[str(rec.operator_id)]
+        op = self._ops[rec.operator_id]
         channel = rec.dialog.channel
         op.load -= rec.weight
         op.channel_loads[channel] -= 1
@@ -549,7 +627,7 @@ class Placement:
             if best is None:
                 return
             self._dequeue(best)
-            self._assign(best, op, now, Via.DRAIN, events)
+            self._hand(best, op, now, Via.DRAIN, events)
 
     def _refresh(self, op: LiveOperator) -> None:
         """Re-rank the operator in every index it belongs to."""

@@ -32,6 +32,8 @@ class LiveOperator:
         "last_assigned_seq",
         "limit",
         "load",
+        "missed",
+        "offers",
         "operator",
         "routable",
         "skills",
@@ -55,7 +57,9 @@ class LiveOperator:
         self.last_assigned_seq = 0
         self.last_assigned_at: datetime | None = None
         self.targets = targets  # keys of every target this operator serves
-        self.dialogs: set[str] = set()
+        self.dialogs: set[str] = set()  # assigned to them, or offered to them alone
+        self.offers: set[str] = set()  # broadcast offers they may accept
+        self.missed = 0  # offers in a row they let expire
 
     @property
     def free(self) -> int:
@@ -75,6 +79,7 @@ class LiveOperator:
             assigned_total=self.assigned_total,
             last_assigned_seq=self.last_assigned_seq,
             last_assigned_at=self.last_assigned_at,
+            missed_offers=self.missed,
             skills=self.skills,
         )
 
@@ -85,12 +90,15 @@ class LiveDialog:
     __slots__ = (
         "assigned_at",
         "closed_at",
+        "declined",
         "dialog",
         "epoch",
         "excluded",
         "group_id",
         "history",
         "id",
+        "offer_expires",
+        "offered_to",
         "operator_id",
         "pool",
         "queue_key",
@@ -121,6 +129,9 @@ class LiveDialog:
         self.queue_key: QueueKey | None = None
         self.pool = False
         self.excluded: frozenset[str] = frozenset()
+        self.declined: frozenset[str] = frozenset()  # never offered to these again
+        self.offered_to: frozenset[str] = frozenset()
+        self.offer_expires: datetime | None = None
         self.region_note: str | None = None  # how the region was found, for traces
         self.history: tuple[TransferRecord, ...] = ()
         self.rating: Rating | None = None
@@ -142,6 +153,9 @@ class LiveDialog:
             queue_seq=None if self.queue_key is None else self.queue_key[2],
             pool=self.pool,
             excluded=self.excluded,
+            offered_to=self.offered_to,
+            offer_expires_at=self.offer_expires,
+            declined=self.declined,
             history=self.history,
             rating=self.rating,
             sla_notified=self.sla_notified,

@@ -31,6 +31,10 @@ def _to_offline_policy(value: Any) -> OfflinePolicy:
     return to_enum(OfflinePolicy, value, "offline_policy")
 
 
+def _to_accept_timeout(value: Any) -> timedelta | None:
+    return None if value is None else to_timedelta(value, "accept_timeout")
+
+
 def _to_default_handle_time(value: Any) -> timedelta:
     return to_timedelta(value, "default_handle_time")
 
@@ -65,6 +69,12 @@ class RoutingConfig:
         offline_policy: what happens to an operator's dialogs when they go offline.
         default_handle_time: the handle time assumed for wait estimates until the router
             has seen dialogs close.
+        accept_timeout: when set, operators must accept each dialog: routing offers it
+            (outcome ``offered``) and an offer not accepted in time goes to the next
+            eligible operator. None assigns dialogs directly.
+        missed_offers_limit: after this many offers in a row let expire, the operator is
+            set to ``missed_offers_status`` (None: never).
+        missed_offers_status: the status for operators who keep missing offers.
         explain: collect a full trace on every decision; turn off for speed and ask
             :meth:`Router.explain` when needed.
     """
@@ -84,6 +94,9 @@ class RoutingConfig:
     default_handle_time: timedelta = attrs.field(
         default=timedelta(minutes=5), converter=_to_default_handle_time
     )
+    accept_timeout: timedelta | None = attrs.field(default=None, converter=_to_accept_timeout)
+    missed_offers_limit: int | None = None
+    missed_offers_status: str = "away"
     explain: bool = True
 
     def all_statuses(self) -> tuple[Status, ...]:
@@ -111,6 +124,7 @@ class RoutingConfig:
             found.append(("groups_shown", "must be an integer"))
         elif self.groups_shown < 1:
             found.append(("groups_shown", f"must be at least 1 (got {self.groups_shown})"))
+        found += self._offer_problems(statuses)
         if self.messenger_group is not None and self.messenger_group not in groups:
             found.append(
                 (
@@ -163,6 +177,21 @@ class RoutingConfig:
             found += _target_problems(f"triggers[{i}].to", trigger.to, groups, operators)
             found += _region_problems(f"triggers[{i}].when", _predicate_regions(trigger.when))
         found += _target_problems("fallback", self.fallback, groups, operators)
+        return found
+
+    def _offer_problems(self, statuses: set[str]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        if self.accept_timeout is not None and self.accept_timeout <= timedelta(0):
+            found.append(("accept_timeout", "must be positive"))
+        limit = self.missed_offers_limit
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            found.append(("missed_offers_limit", f"must be a whole number of at least 1 (got {limit!r})"))
+        status = self.missed_offers_status
+        if status not in statuses:
+            unknown = f"unknown status {status!r}" + did_you_mean(status, statuses)
+            found.append(("missed_offers_status", unknown))
+        elif any(s.routable for s in self.all_statuses() if s.key == status):
+            found.append(("missed_offers_status", f"status {status!r} is routable: it would not stop offers"))
         return found
 
     @classmethod

@@ -54,6 +54,7 @@ class Reason(enum.Enum):
     REGION = "region"  # the visitor's region is not served by the group
     PAGE = "page"  # the page is not served by the group
     NO_OPERATOR = "no_operator"  # no such operator, or the client has no preferred one
+    DECLINED = "declined"  # declined (or let expire) an offer of this dialog
 
 
 @attrs.frozen(kw_only=True)
@@ -153,6 +154,8 @@ class Decision:
         reason: why nobody took it, when queued or rejected.
         reopens_at: when rejected because departments were closed, the earliest time
             one of them opens (so the host can offer a leave-a-message form).
+        offered_to: when offered, the operators who may accept it.
+        offer_expires_at: when offered, when the offer lapses (None: never).
         events: what the call changed, in order.
         trace: the reasoning; None when the router was built with ``explain=False``.
     """
@@ -167,6 +170,8 @@ class Decision:
     pool: bool = False
     reason: str | None = None
     reopens_at: datetime | None = None
+    offered_to: tuple[str, ...] = ()
+    offer_expires_at: datetime | None = None
     events: tuple[Event, ...] = ()
     trace: Trace | None = None
 
@@ -183,6 +188,8 @@ class Decision:
                 head += f", about {_duration(self.estimated_wait)}"
         if self.pool:
             head += " (manual pool: waiting for an operator to claim it)"
+        if self.offered_to:
+            head += f", offered to {', '.join(map(repr, self.offered_to))}"
         lines = [head]
         if self.reason:
             lines.append(f"why: {self.reason}")

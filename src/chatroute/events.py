@@ -11,16 +11,19 @@ from datetime import datetime
 
 import attrs
 
+from ._frozen import to_tuple
 from .model import Rating, SlaLevel, Target
 
 __all__ = [
     "DialogAssigned",
+    "DialogOffered",
     "DialogQueued",
     "DialogReleased",
     "DialogRequeued",
     "DialogTransferred",
     "Event",
     "LimitChanged",
+    "OfferWithdrawn",
     "SlaLevelChanged",
     "StatusChanged",
     "Via",
@@ -35,6 +38,8 @@ class Via(enum.Enum):
     CLAIM = "claim"  # claimed by the operator from a pool or queue
     TRANSFER = "transfer"  # placed by a transfer
     REQUEUE = "requeue"  # re-routed after its operator went offline
+    ACCEPT = "accept"  # accepted by the operator it was offered to
+    REOFFER = "reoffer"  # routed again after an offer was declined, lapsed or withdrawn
 
 
 @attrs.frozen(kw_only=True)
@@ -61,6 +66,34 @@ class DialogAssigned(Event):
     operator_id: str
     group_id: str | None
     via: Via
+
+
+@attrs.frozen(kw_only=True)
+class DialogOffered(Event):
+    """The dialog was offered to ``operator_ids`` (one, or all eligible for a broadcast).
+
+    It is theirs once one of them accepts; ``expires_at`` is when an unanswered offer
+    counts as missed (None: it never expires).
+    """
+
+    dialog_id: str
+    operator_ids: tuple[str, ...] = attrs.field(converter=to_tuple)
+    group_id: str | None
+    expires_at: datetime | None = None
+    via: Via
+
+
+@attrs.frozen(kw_only=True)
+class OfferWithdrawn(Event):
+    """An offer to ``operator_id`` ended without an accept.
+
+    ``reason`` is ``"declined"``, ``"expired"`` (not answered in time) or ``"status"``
+    (the operator stopped taking dialogs).
+    """
+
+    dialog_id: str
+    operator_id: str
+    reason: str
 
 
 @attrs.frozen(kw_only=True)

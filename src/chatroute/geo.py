@@ -67,7 +67,7 @@ _SHOWN_CHARS = 80
 class GeoLookup:
     """Where an IP address is, or why that is unknown.
 
-    Args:
+    Attributes:
         ip: the address as given (``None`` when there was none, or it was not a string).
         country: ISO 3166-1 alpha-2 code, e.g. ``"RU"``.
         subdivision: full ISO 3166-2 code, e.g. ``"RU-MOW"``, when the source knows it.

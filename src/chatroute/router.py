@@ -25,7 +25,7 @@ import attrs
 
 from ._departments import group_problem, locate
 from ._frozen import aware
-from ._placement import Placement
+from ._offers import OfferBook
 from ._state import LiveDialog, LiveOperator
 from .config import OfflinePolicy, RoutingConfig
 from .decision import Decision, GroupCheck, GroupChoice, GroupChoices, Outcome, Reason
@@ -50,7 +50,6 @@ from .events import (
     Event,
     LimitChanged,
     SlaLevelChanged,
-    StatusChanged,
     Via,
 )
 from .geo import GeoResolver
@@ -65,7 +64,7 @@ _LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
 _HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
 
 
-class Router(Placement):
+class Router(OfferBook):
     """Routes dialogs to operators under one :class:`RoutingConfig`.
 
     Args:
@@ -146,8 +145,9 @@ class Router(Placement):
         if rating is not None and not isinstance(rating, Rating):
             raise InvalidValue("rating", rating, "must be a Rating")
         events: list[Event] = []
+        was_assigned = rec.state is DialogState.ASSIGNED
         freed = self._detach(rec)
-        if freed is not None and rec.assigned_at is not None:
+        if freed is not None and was_assigned and rec.assigned_at is not None:
             handled = (now - rec.assigned_at).total_seconds()
             self._handle_time += _HANDLE_TIME_WEIGHT * (max(handled, 0.0) - self._handle_time)
         rec.state = DialogState.CLOSED
@@ -157,6 +157,57 @@ class Router(Placement):
         if freed is not None:
             self._drain(freed, now, events)
         return tuple(events)
+
+    def accept(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
+        """An operator accepts a dialog offered to them; for a broadcast, the first accept wins.
+
+        Raises:
+            UnknownDialog / UnknownOperator: unknown ids.
+            DialogClosed: the dialog is closed.
+            AlreadyClaimed: someone accepted or holds it already.
+            NotEligible: it is not offered to this operator (or no longer is).
+            AtLimit: a broadcast offer, and the operator has no room for it now.
+        """
+        now = aware(now)
+        rec, op = self._offered(dialog_id, operator_id)
+        if rec.operator_id is None:  # a broadcast: nothing was reserved, so check room now
+            problem = self._ineligible(op, rec)
+            if problem is not None:
+                reason, detail = problem
+                error = AtLimit if reason is Reason.AT_LIMIT else NotEligible
+                raise error(op.id, rec.id, reason.value, detail)
+            self._detach(rec)
+            self._take_slot(rec, op, now)
+        events: list[Event] = []
+        self._accepted(rec, op, now, Via.ACCEPT, events)
+        return tuple(events)
+
+    def decline(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
+        """An operator turns down an offer: it goes to the next eligible operator, never back to them.
+
+        Raises:
+            UnknownDialog / UnknownOperator: unknown ids.
+            DialogClosed: the dialog is closed.
+            AlreadyClaimed: someone accepted or holds it already.
+            NotEligible: it is not offered to this operator.
+        """
+        now = aware(now)
+        rec, op = self._offered(dialog_id, operator_id)
+        events: list[Event] = []
+        op.missed = 0
+        self._withdraw(rec, op, now, "declined", events, decline=True)
+        return tuple(events)
+
+    def _offered(self, dialog_id: str, operator_id: str) -> tuple[LiveDialog, LiveOperator]:
+        rec = self._open_dialog(dialog_id)
+        op = self._operator(operator_id)
+        if rec.state is DialogState.ASSIGNED:
+            raise AlreadyClaimed(rec.id, rec.state.value, rec.operator_id)
+        if rec.state is not DialogState.OFFERED or op.id not in rec.offered_to:
+            raise NotEligible(
+                op.id, rec.id, "not_offered", f"the dialog is {rec.state.value}, not offered to them"
+            )
+        return rec, op
 
     def claim(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
         """An operator takes a waiting dialog (manual pool, or any queue they serve).
@@ -264,14 +315,17 @@ class Router(Placement):
         client = self._client_of(rec.dialog)
         from_operator, from_group = rec.operator_id, rec.group_id
         # Only the operator who just passed the dialog on is kept from getting it back, and
-        # only until its next transfer; naming an operator explicitly lifts it.
-        before = rec.excluded
+        # only until its next transfer; naming an operator explicitly lifts that, and their
+        # earlier decline of an offer.
+        before = rec.excluded, rec.declined
         named = to.kind is TargetKind.OPERATOR
         rec.excluded = frozenset({from_operator}) if from_operator is not None and not named else frozenset()
+        if named:
+            rec.declined -= {str(to.id)}
         try:
             decision = self._decide(rec, client, now, trace=self._config.explain, forced=to)
         except BaseException:
-            rec.excluded = before
+            rec.excluded, rec.declined = before
             raise
         freed = self._detach(rec)
         rec.operator_id = None
@@ -311,7 +365,8 @@ class Router(Placement):
         """Change an operator's status; a routable status drains the queue into them.
 
         Going ``offline`` under :attr:`OfflinePolicy.REQUEUE` sends their open dialogs
-        back to be routed again; otherwise the dialogs stay.
+        back to be routed again; otherwise the dialogs stay. A status that takes no
+        dialogs withdraws the offers the operator holds (they go to someone else).
 
         Raises:
             UnknownOperator / UnknownStatus: unknown ids.
@@ -323,17 +378,8 @@ class Router(Placement):
             raise UnknownStatus(status, field="status")
         if comment is not None and not isinstance(comment, str):
             raise InvalidValue("comment", comment, "must be a string")
-        events: list[Event] = [
-            StatusChanged(at=now, operator_id=op.id, old=op.status, new=status, comment=comment)
-        ]
-        was_routable = op.routable
-        op.status = status
-        op.status_since = now
-        op.comment = comment
-        op.routable = self._statuses[status].routable
-        if was_routable != op.routable:
-            self._add_capacity(op, op.limit if op.routable else -op.limit)
-        self._refresh(op)
+        events: list[Event] = []
+        self._change_status(op, status, now, comment, events)
         if status == "offline" and self._config.offline_policy is OfflinePolicy.REQUEUE:
             self._requeue_all(op, now, events)
         self._drain(op, now, events)
@@ -360,12 +406,16 @@ class Router(Placement):
     # -------------------------------------------------------------------- time
 
     def tick(self, now: datetime) -> tuple[Event, ...]:
-        """Announce SLA level changes of waiting dialogs up to ``now``.
+        """Let time pass: lapse unanswered offers, and announce SLA level changes up to ``now``.
 
-        Each dialog gets at most one event per level per wait: warn, then critical.
+        An offer not accepted by its expiry goes to the next eligible operator (a
+        broadcast rings again); an operator who lets ``missed_offers_limit`` offers in a
+        row lapse is set to ``missed_offers_status``. Each waiting dialog gets at most one
+        SLA event per level per wait: warn, then critical.
         """
         now = aware(now)
         events: list[Event] = []
+        self._expire_offers(now, events)
         heap = self._deadlines
         while heap and heap[0][0] <= now:
             deadline, _, _, dialog_id, epoch, level = heapq.heappop(heap)
@@ -652,6 +702,7 @@ class Router(Placement):
             op.channel_loads = dict(state.channel_loads)
             op.assigned_total = state.assigned_total
             op.last_assigned_seq, op.last_assigned_at = state.last_assigned_seq, state.last_assigned_at
+            op.missed = state.missed_offers
         self._clients = {c.id: c for c in snapshot.clients}
         self._assign_seq, self._queue_seq = snapshot.assign_seq, snapshot.queue_seq
         self._rngs = {k: _unpack(v) for k, v in snapshot.random_states.items()}
@@ -676,6 +727,8 @@ class Router(Placement):
             "closed_at",
             "pool",
             "excluded",
+            "offered_to",
+            "declined",
             "history",
             "rating",
             "sla_notified",
@@ -685,6 +738,13 @@ class Router(Placement):
         if rec.target is not None:
             self._check_target(rec.target, "snapshot.dialogs.target")
             rec.target_key = self._target_key(rec.target)
+        if rec.state is DialogState.OFFERED:
+            rec.offer_expires = record.offer_expires_at
+            for op_id in sorted(rec.offered_to):
+                holder = self._operator(op_id, field="snapshot.dialogs.offered_to")
+                (holder.dialogs if rec.operator_id is not None else holder.offers).add(rec.id)
+            if rec.offer_expires is not None:
+                heapq.heappush(self._offer_deadlines, (rec.offer_expires, rec.id, rec.epoch))
         if rec.state is DialogState.ASSIGNED:
             self._operator(str(rec.operator_id), field="snapshot.dialogs.operator_id").dialogs.add(rec.id)
         elif rec.state is DialogState.QUEUED:

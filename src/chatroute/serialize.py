@@ -127,11 +127,31 @@ def register(cls: type, kind: str) -> None:
     _NAMES[cls] = kind
     unstructure: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
     converter.register_unstructure_hook(cls, lambda value: {"kind": kind, **unstructure(value)})
-    converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter))
+    _structure_kind(cls, kind, {})
+
+
+def _structure_kind(cls: type, kind: str, overrides: dict[str, Any]) -> None:
+    """Structure ``cls`` from its fields, with or without the ``"kind"`` tag it is written with."""
+    body: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter, **overrides)
+
+    def structure(data: Any, _: Any) -> Any:
+        if isinstance(data, dict) and data.get("kind") == kind:
+            data = {k: v for k, v in data.items() if k != "kind"}
+        return body(data, cls)
+
+    converter.register_structure_hook(cls, structure)
 
 
 def _unstructure_any(value: Any) -> Any:
-    return converter.unstructure(value, type(value))
+    cls = type(value)
+    if cls not in _NAMES:
+        base = _base_of(cls)
+        raise InvalidValue(
+            base.__name__.lower(),
+            value,
+            f"{cls.__name__} is not registered: call serialize.register({cls.__name__}, 'a-kind') first",
+        )
+    return converter.unstructure(value, cls)
 
 
 def _structure_tagged(base: type) -> Any:
@@ -178,8 +198,11 @@ for _cls, _kind in (
     (st.RandomWithinLimit, "random_within_limit"),
     (st.ManualPool, "manual_pool"),
     (st.Sticky, "sticky"),
+    (st.Broadcast, "broadcast"),
     (ev.DialogQueued, "dialog_queued"),
     (ev.DialogAssigned, "dialog_assigned"),
+    (ev.DialogOffered, "dialog_offered"),
+    (ev.OfferWithdrawn, "offer_withdrawn"),
     (ev.DialogTransferred, "dialog_transferred"),
     (ev.DialogRequeued, "dialog_requeued"),
     (ev.DialogReleased, "dialog_released"),
@@ -208,7 +231,10 @@ def _own_converters(cls: type, **hooks: Callable[[Any, Any], Any]) -> None:
     and reject the rest with an error naming the field.
     """
     overrides: dict[str, Any] = {name: override(struct_hook=hook) for name, hook in hooks.items()}
-    converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **overrides))
+    if cls in _NAMES:
+        _structure_kind(cls, _NAMES[cls], overrides)
+    else:
+        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **overrides))
 
 
 _own_converters(sc.Hours, start=_raw, end=_raw)

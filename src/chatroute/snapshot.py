@@ -45,6 +45,7 @@ class OperatorState:
         assigned_total: dialogs assigned since the router started.
         last_assigned_seq: order of the last assignment (0: never), for idle ranking.
         last_assigned_at: time of the last assignment.
+        missed_offers: offers in a row the operator let expire.
         skills: skill levels, for strategies.
     """
 
@@ -58,6 +59,7 @@ class OperatorState:
     assigned_total: int = 0
     last_assigned_seq: int = 0
     last_assigned_at: datetime | None = None
+    missed_offers: int = 0
     skills: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_map)
 
 
@@ -78,6 +80,10 @@ class DialogRecord:
         queue_seq: its arrival order in the queue, while queued.
         pool: whether it waits in a manual pool.
         excluded: operators who transferred it away and do not get it back from a group.
+        offered_to: while offered, the operators who may accept it.
+        offer_expires_at: while offered, when the offer lapses.
+        declined: operators who declined or let expire an offer of it; it is not
+            offered to them again.
         history: its transfers.
         rating: the client's rating, once closed.
         sla_notified: the highest SLA level already announced for the current wait.
@@ -96,6 +102,9 @@ class DialogRecord:
     queue_seq: int | None = None
     pool: bool = False
     excluded: frozenset[str] = frozenset()
+    offered_to: frozenset[str] = frozenset()
+    offer_expires_at: datetime | None = None
+    declined: frozenset[str] = frozenset()
     history: tuple[TransferRecord, ...] = attrs.field(default=(), converter=to_tuple)
     rating: Rating | None = None
     sla_notified: SlaLevel = SlaLevel.OK

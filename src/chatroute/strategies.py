@@ -31,6 +31,7 @@ from .errors import InvalidValue
 from .model import Client, Dialog
 
 __all__ = [
+    "Broadcast",
     "Even",
     "LongestIdle",
     "ManualPool",
@@ -89,6 +90,8 @@ class Strategy(abc.ABC):
 
     #: A manual strategy assigns nobody: dialogs wait in the pool until claimed.
     manual: bool = False
+    #: A broadcast strategy offers each dialog to every eligible operator at once.
+    broadcast: bool = False
 
     @abc.abstractmethod
     def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
@@ -195,7 +198,7 @@ class RoundRobin(Strategy):
 class RandomWithinLimit(Strategy):
     """Uniformly random among operators under their limit (LiveTex).
 
-    Args:
+    Attributes:
         seed: seeds this strategy's random source; None derives it from the router seed.
     """
 
@@ -221,8 +224,26 @@ class ManualPool(Strategy):
         return "ManualPool (operators claim dialogs)"
 
 
+@attrs.frozen(kw_only=True)
+class Broadcast(Strategy):
+    """Offers the dialog to every eligible operator at once; the first to accept wins (Jivo).
+
+    The router records the offer (outcome ``offered``, with ``offered_to``); operators
+    answer with :meth:`Router.accept` or :meth:`Router.decline`. An offer nobody accepts
+    within the config's ``accept_timeout`` goes back to the target's queue.
+    """
+
+    broadcast = True
+
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
+        return None
+
+    def describe(self) -> str:
+        return "Broadcast (offered to every eligible operator; the first to accept gets it)"
+
+
 def _strategy(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Strategy) or isinstance(value, Sticky | ManualPool):
+    if not isinstance(value, Strategy) or isinstance(value, Sticky | ManualPool | Broadcast):
         raise InvalidValue(attribute.name, value, "must be a non-manual, non-sticky strategy")
 
 

@@ -1,0 +1,100 @@
+"""Offers that end without an accept: declined, expired, or withdrawn when an operator leaves.
+
+An offer either holds a slot in one operator's load (the config's ``accept_timeout``
+makes every hand-over an offer) or is broadcast to several operators without holding
+anything (:class:`~chatroute.strategies.Broadcast`). When it ends without an accept,
+the dialog is routed again inside its target, never to an operator who declined it or
+let it expire; a broadcast that some operators still hold stays open for them.
+"""
+
+from __future__ import annotations
+
+import heapq
+from datetime import datetime
+
+from ._placement import Placement
+from ._state import LiveDialog, LiveOperator
+from .events import Event, OfferWithdrawn, StatusChanged, Via
+from .model import DialogState
+
+__all__ = ["OfferBook"]
+
+
+class OfferBook(Placement):
+    """The router's handling of offers; see :meth:`chatroute.Router.accept`."""
+
+    def _withdraw(
+        self,
+        rec: LiveDialog,
+        op: LiveOperator,
+        now: datetime,
+        reason: str,
+        events: list[Event],
+        *,
+        decline: bool,
+    ) -> None:
+        """End the offer of ``rec`` to ``op`` and, if nobody else holds it, route it again.
+
+        With ``decline``, the dialog is never offered to ``op`` again.
+        """
+        events.append(OfferWithdrawn(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
+        if decline:
+            rec.declined |= {op.id}
+        if rec.operator_id is None and len(rec.offered_to) > 1:  # a broadcast others still hold
+            op.offers.discard(rec.id)
+            rec.offered_to -= {op.id}
+            return
+        freed = self._detach(rec)
+        rec.operator_id = None
+        assert rec.target is not None
+        client = self._clients.get(rec.dialog.client_id) if rec.dialog.client_id else None
+        decision = self._decide(rec, client, now, trace=False, forced=rec.target)
+        self._apply(rec, decision, now, Via.REOFFER, events)
+        if freed is not None:
+            self._drain(freed, now, events)
+
+    def _expire_offers(self, now: datetime, events: list[Event]) -> None:
+        """Withdraw offers whose time ran out; count misses and apply the missed-offers status."""
+        heap = self._offer_deadlines
+        limit = self._config.missed_offers_limit
+        while heap and heap[0][0] <= now:
+            _, dialog_id, epoch = heapq.heappop(heap)
+            rec = self._dialogs.get(dialog_id)
+            if rec is None or rec.state is not DialogState.OFFERED or rec.epoch != epoch:
+                continue
+            holders = [self._ops[op_id] for op_id in sorted(rec.offered_to)]
+            single = rec.operator_id is not None
+            # A lapsed single offer moves on to the next operator; a lapsed broadcast rings again.
+            for op in holders:
+                self._withdraw(rec, op, now, "expired", events, decline=single)
+            if not single:
+                continue
+            op = holders[0]
+            op.missed += 1
+            if limit is not None and op.missed >= limit and op.routable:
+                comment = f"missed {op.missed} offers in a row"
+                self._change_status(op, self._config.missed_offers_status, now, comment, events)
+
+    def _withdraw_offers_of(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
+        """An operator who stops taking dialogs loses the offers they hold (no miss counted)."""
+        offered = [d for d in op.dialogs if self._dialogs[d].state is DialogState.OFFERED]
+        for dialog_id in sorted(offered) + sorted(op.offers):
+            rec = self._dialogs[dialog_id]
+            if rec.state is DialogState.OFFERED and op.id in rec.offered_to:
+                self._withdraw(rec, op, now, "status", events, decline=False)
+
+    def _change_status(
+        self, op: LiveOperator, status: str, now: datetime, comment: str | None, events: list[Event]
+    ) -> None:
+        """Set the status; update capacity, indexes and offers. The caller drains or re-queues."""
+        events.append(StatusChanged(at=now, operator_id=op.id, old=op.status, new=status, comment=comment))
+        was_routable = op.routable
+        op.status = status
+        op.status_since = now
+        op.comment = comment
+        op.routable = self._statuses[status].routable
+        if was_routable != op.routable:
+            self._add_capacity(op, op.limit if op.routable else -op.limit)
+        self._refresh(op)
+        if not op.routable:
+            self._withdraw_offers_of(op, now, events)
