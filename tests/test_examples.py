@@ -18,6 +18,11 @@ SCRIPTS = sorted(EXAMPLES.glob("*.py"))
 
 # Script name -> lines (stripped) its output must contain.
 EXPECTED: dict[str, list[str]] = {
+    "menu_bot.py": [
+        "bot: sorry, please send one of 1, 2, 3",
+        "routed: maxim in group sales (topic purchase)",
+        "resolved by the menu: 1 (33%)",
+    ],
     "quickstart.py": [
         "maxim",
         "dialog 'd1': assigned to operator 'maxim' in group 'support'",

@@ -49,6 +49,7 @@ from .events import (
     Via,
 )
 from .geo import GeoLookup, GeoResolver, MaxMindResolver, StaticResolver
+from .menu import Handover, Menu, MenuFinished, MenuOutcome, MenuState, UnknownChoice, UnknownNode
 from .model import (
     AWAY,
     BUILTIN_STATUSES,
@@ -74,6 +75,7 @@ from .router import Router
 from .rules import Predicate, Rule, RuleContext, Trigger
 from .schedule import HORIZON_DAYS, Closure, Hours, Schedule, SpecialHours, Window
 from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord, ViewEntry, Views
+from .stats import BestRated, MenuStats, RatingStats, RatingSummary
 from .strategies import (
     Broadcast,
     Even,
@@ -100,6 +102,7 @@ __all__ = [
     "SLA",
     "AlreadyClaimed",
     "AtLimit",
+    "BestRated",
     "Broadcast",
     "Channel",
     "ChannelPriorityQueue",
@@ -127,6 +130,7 @@ __all__ = [
     "GroupCheck",
     "GroupChoice",
     "GroupChoices",
+    "Handover",
     "Hours",
     "InvalidTransition",
     "InvalidValue",
@@ -134,6 +138,11 @@ __all__ = [
     "LongestIdle",
     "ManualPool",
     "MaxMindResolver",
+    "Menu",
+    "MenuFinished",
+    "MenuOutcome",
+    "MenuState",
+    "MenuStats",
     "MostAvailable",
     "NaiveDatetime",
     "NotEligible",
@@ -148,6 +157,8 @@ __all__ = [
     "Ranked",
     "Rating",
     "RatingScale",
+    "RatingStats",
+    "RatingSummary",
     "Reason",
     "RoundRobin",
     "Router",
@@ -173,10 +184,12 @@ __all__ = [
     "TransferRecord",
     "Trigger",
     "UnknownChannel",
+    "UnknownChoice",
     "UnknownClient",
     "UnknownDialog",
     "UnknownGroup",
     "UnknownId",
+    "UnknownNode",
     "UnknownOperator",
     "UnknownStatus",
     "Via",
