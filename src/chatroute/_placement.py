@@ -19,7 +19,7 @@ from ._departments import group_problem
 from ._state import AvailableIndex, LiveDialog, LiveOperator, RankKey
 from .config import RoutingConfig
 from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
-from .errors import InvalidValue
+from .errors import DialogClosed, InvalidValue, UnknownDialog, UnknownGroup, UnknownOperator
 from .events import DialogAssigned, DialogOffered, DialogQueued, Event, Via
 from .geo import GeoResolver
 from .model import Channel, Client, Dialog, DialogState, Group, SlaLevel, Target, TargetKind
@@ -40,6 +40,12 @@ _TRACE_LISTED = 50  # operators listed by name in a trace; the rest are counted
 
 def _by_id(op: LiveOperator) -> RankKey:
     return (op.id,)
+
+
+def check_id(value: object, field: str) -> None:
+    """Refuse an id that is not a string, naming the field."""
+    if not isinstance(value, str):
+        raise InvalidValue(field, value, "an id must be a string")
 
 
 def rank_of(strategy: Strategy) -> Callable[[LiveOperator], RankKey]:
@@ -140,6 +146,40 @@ class Placement:
             if op.routable:
                 self._add_capacity(op, op.limit)
             self._refresh(op)
+
+    # ------------------------------------------------------------------ lookups
+    def _client_of(self, dialog: Dialog) -> Client | None:
+        if dialog.client_id is None:
+            return None
+        return self._clients.get(dialog.client_id) or Client(id=dialog.client_id)
+
+    def _check_target(self, target: Target, field: str) -> None:
+        if target.kind is TargetKind.GROUP and target.id not in self._groups:
+            raise UnknownGroup(str(target.id), field=f"{field}.group")
+        if target.kind is TargetKind.OPERATOR and target.id not in self._ops:
+            raise UnknownOperator(str(target.id), field=f"{field}.operator")
+        if target.otherwise is not None:
+            self._check_target(target.otherwise, f"{field}.otherwise")
+
+    def _open_dialog(self, dialog_id: str) -> LiveDialog:
+        rec = self._dialog(dialog_id)
+        if rec.state is DialogState.CLOSED:
+            raise DialogClosed(rec.id)
+        return rec
+
+    def _dialog(self, dialog_id: str) -> LiveDialog:
+        check_id(dialog_id, "dialog_id")
+        rec = self._dialogs.get(dialog_id)
+        if rec is None:
+            raise UnknownDialog(dialog_id, field="dialog_id")
+        return rec
+
+    def _operator(self, operator_id: str, field: str = "operator_id") -> LiveOperator:
+        check_id(operator_id, field)
+        op = self._ops.get(operator_id)
+        if op is None:
+            raise UnknownOperator(operator_id, field=field)
+        return op
 
     # ----------------------------------------------------------------- deciding
 

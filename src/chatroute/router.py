@@ -16,8 +16,7 @@ changes anything.
 from __future__ import annotations
 
 import heapq
-import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,22 +24,20 @@ import attrs
 
 from ._departments import group_problem, locate
 from ._frozen import aware
-from ._offers import OfferBook
+from ._persist import Persistence, pack_rng
+from ._placement import check_id
 from ._state import LiveDialog, LiveOperator
 from .config import OfflinePolicy, RoutingConfig
 from .decision import Decision, GroupCheck, GroupChoice, GroupChoices, Outcome, Reason
 from .errors import (
     AlreadyClaimed,
     AtLimit,
-    DialogClosed,
     DuplicateDialog,
     InvalidTransition,
     InvalidValue,
     NotEligible,
     UnknownChannel,
-    UnknownDialog,
     UnknownGroup,
-    UnknownOperator,
     UnknownStatus,
 )
 from .events import (
@@ -64,7 +61,7 @@ _LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
 _HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
 
 
-class Router(OfferBook):
+class Router(Persistence):
     """Routes dialogs to operators under one :class:`RoutingConfig`.
 
     Args:
@@ -284,7 +281,7 @@ class Router(OfferBook):
         """
         now = aware(now)
         rec = self._open_dialog(dialog_id)
-        _check_id(event, "event")
+        check_id(event, "event")
         dialog = rec.dialog
         if data is not None:
             if not isinstance(data, Mapping):
@@ -373,7 +370,7 @@ class Router(OfferBook):
         """
         now = aware(now)
         op = self._operator(operator_id)
-        _check_id(status, "status")
+        check_id(status, "status")
         if status not in self._statuses:
             raise UnknownStatus(status, field="status")
         if comment is not None and not isinstance(comment, str):
@@ -591,7 +588,7 @@ class Router(OfferBook):
             clients=tuple(self._clients[c] for c in sorted(self._clients)),
             assign_seq=self._assign_seq,
             queue_seq=self._queue_seq,
-            random_states={k: _pack(r) for k, r in sorted(self._rngs.items())},
+            random_states={k: pack_rng(r) for k, r in sorted(self._rngs.items())},
             last_picks=dict(sorted(self._last_picks.items())),
             handle_time=self._handle_time,
         )
@@ -640,39 +637,6 @@ class Router(OfferBook):
         rec.region_note = note
         return rec, ctx_client
 
-    def _client_of(self, dialog: Dialog) -> Client | None:
-        if dialog.client_id is None:
-            return None
-        return self._clients.get(dialog.client_id) or Client(id=dialog.client_id)
-
-    def _check_target(self, target: Target, field: str) -> None:
-        if target.kind is TargetKind.GROUP and target.id not in self._groups:
-            raise UnknownGroup(str(target.id), field=f"{field}.group")
-        if target.kind is TargetKind.OPERATOR and target.id not in self._ops:
-            raise UnknownOperator(str(target.id), field=f"{field}.operator")
-        if target.otherwise is not None:
-            self._check_target(target.otherwise, f"{field}.otherwise")
-
-    def _open_dialog(self, dialog_id: str) -> LiveDialog:
-        rec = self._dialog(dialog_id)
-        if rec.state is DialogState.CLOSED:
-            raise DialogClosed(rec.id)
-        return rec
-
-    def _dialog(self, dialog_id: str) -> LiveDialog:
-        _check_id(dialog_id, "dialog_id")
-        rec = self._dialogs.get(dialog_id)
-        if rec is None:
-            raise UnknownDialog(dialog_id, field="dialog_id")
-        return rec
-
-    def _operator(self, operator_id: str, field: str = "operator_id") -> LiveOperator:
-        _check_id(operator_id, field)
-        op = self._ops.get(operator_id)
-        if op is None:
-            raise UnknownOperator(operator_id, field=field)
-        return op
-
     def _finish(self, decision: Decision, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
         queued = rec.state is DialogState.QUEUED
         return attrs.evolve(
@@ -691,85 +655,6 @@ class Router(OfferBook):
             decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
             self._apply(rec, decision, now, Via.REQUEUE, events)
 
-    def _load(self, snapshot: Snapshot) -> None:
-        for state in snapshot.operators:
-            op = self._operator(state.id, field="snapshot.operators")
-            if state.status not in self._statuses:
-                raise UnknownStatus(state.status, field="snapshot.operators.status")
-            op.status, op.status_since, op.comment = state.status, state.status_since, state.comment
-            op.routable = self._statuses[state.status].routable
-            op.limit, op.load = state.limit, state.load
-            op.channel_loads = dict(state.channel_loads)
-            op.assigned_total = state.assigned_total
-            op.last_assigned_seq, op.last_assigned_at = state.last_assigned_seq, state.last_assigned_at
-            op.missed = state.missed_offers
-        self._clients = {c.id: c for c in snapshot.clients}
-        self._assign_seq, self._queue_seq = snapshot.assign_seq, snapshot.queue_seq
-        self._rngs = {k: _unpack(v) for k, v in snapshot.random_states.items()}
-        self._last_picks = dict(snapshot.last_picks)
-        self._handle_time = snapshot.handle_time
-        for record in snapshot.dialogs:
-            self._load_dialog(record)
-        self._rebuild()
-
-    def _load_dialog(self, record: DialogRecord) -> None:
-        channel = self._channels.get(record.dialog.channel)
-        if channel is None:
-            raise UnknownChannel(record.dialog.channel, field="snapshot.dialogs.channel")
-        rec = LiveDialog(record.dialog, channel.capacity_weight, record.routed_at)
-        for name in (
-            "state",
-            "target",
-            "group_id",
-            "operator_id",
-            "waiting_since",
-            "assigned_at",
-            "closed_at",
-            "pool",
-            "excluded",
-            "offered_to",
-            "declined",
-            "history",
-            "rating",
-            "sla_notified",
-            "epoch",
-        ):
-            setattr(rec, name, getattr(record, name))
-        if rec.target is not None:
-            self._check_target(rec.target, "snapshot.dialogs.target")
-            rec.target_key = self._target_key(rec.target)
-        if rec.state is DialogState.OFFERED:
-            rec.offer_expires = record.offer_expires_at
-            for op_id in sorted(rec.offered_to):
-                holder = self._operator(op_id, field="snapshot.dialogs.offered_to")
-                (holder.dialogs if rec.operator_id is not None else holder.offers).add(rec.id)
-            if rec.offer_expires is not None:
-                heapq.heappush(self._offer_deadlines, (rec.offer_expires, rec.id, rec.epoch))
-        if rec.state is DialogState.ASSIGNED:
-            self._operator(str(rec.operator_id), field="snapshot.dialogs.operator_id").dialogs.add(rec.id)
-        elif rec.state is DialogState.QUEUED:
-            assert record.queue_seq is not None
-            assert rec.waiting_since is not None
-            self._push(rec, record.queue_seq, rec.waiting_since)
-        self._dialogs[rec.id] = rec
-
-
-def _check_id(value: object, field: str) -> None:
-    if not isinstance(value, str):
-        raise InvalidValue(field, value, "an id must be a string")
-
 
 def _pool_key(target_key: str) -> str:
     return "pool:" + target_key
-
-
-def _pack(rng: random.Random) -> tuple[int, ...]:
-    version, internal, _ = rng.getstate()
-    return (version, *internal)
-
-
-def _unpack(state: Iterable[int]) -> random.Random:
-    values = tuple(state)
-    rng = random.Random()
-    rng.setstate((values[0], values[1:], None))
-    return rng

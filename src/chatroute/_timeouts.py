@@ -1,4 +1,4 @@
-"""Offers that end without an accept: declined, expired, or withdrawn when an operator leaves.
+"""Offers that end without an accept (declined, lapsed, withdrawn), and status changes.
 
 An offer either holds a slot in one operator's load (the config's ``accept_timeout``
 makes every hand-over an offer) or is broadcast to several operators without holding
@@ -17,11 +17,11 @@ from ._state import LiveDialog, LiveOperator
 from .events import Event, OfferWithdrawn, StatusChanged, Via
 from .model import DialogState
 
-__all__ = ["OfferBook"]
+__all__ = ["Timeouts"]
 
 
-class OfferBook(Placement):
-    """The router's handling of offers; see :meth:`chatroute.Router.accept`."""
+class Timeouts(Placement):
+    """What happens when time runs out: offers lapse, and operators' statuses change."""
 
     def _withdraw(
         self,

@@ -1,0 +1,98 @@
+"""Restoring a router from a :class:`~chatroute.snapshot.Snapshot`.
+
+Snapshots hold the state as frozen records; loading rebuilds the live records, the
+queues, the offer deadlines and the indexes from them, checking every id against the
+config.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Iterable
+
+from ._state import LiveDialog
+from ._timeouts import Timeouts
+from .errors import UnknownChannel, UnknownStatus
+from .model import DialogState
+from .snapshot import DialogRecord, Snapshot
+
+__all__ = ["Persistence", "pack_rng", "unpack_rng"]
+
+
+class Persistence(Timeouts):
+    """Loading snapshots; see :meth:`chatroute.Router.restore`."""
+
+    def _load(self, snapshot: Snapshot) -> None:
+        for state in snapshot.operators:
+            op = self._operator(state.id, field="snapshot.operators")
+            if state.status not in self._statuses:
+                raise UnknownStatus(state.status, field="snapshot.operators.status")
+            op.status, op.status_since, op.comment = state.status, state.status_since, state.comment
+            op.routable = self._statuses[state.status].routable
+            op.limit, op.load = state.limit, state.load
+            op.channel_loads = dict(state.channel_loads)
+            op.assigned_total = state.assigned_total
+            op.last_assigned_seq, op.last_assigned_at = state.last_assigned_seq, state.last_assigned_at
+            op.missed = state.missed_offers
+        self._clients = {c.id: c for c in snapshot.clients}
+        self._assign_seq, self._queue_seq = snapshot.assign_seq, snapshot.queue_seq
+        self._rngs = {k: unpack_rng(v) for k, v in snapshot.random_states.items()}
+        self._last_picks = dict(snapshot.last_picks)
+        self._handle_time = snapshot.handle_time
+        for record in snapshot.dialogs:
+            self._load_dialog(record)
+        self._rebuild()
+
+    def _load_dialog(self, record: DialogRecord) -> None:
+        channel = self._channels.get(record.dialog.channel)
+        if channel is None:
+            raise UnknownChannel(record.dialog.channel, field="snapshot.dialogs.channel")
+        rec = LiveDialog(record.dialog, channel.capacity_weight, record.routed_at)
+        for name in (
+            "state",
+            "target",
+            "group_id",
+            "operator_id",
+            "waiting_since",
+            "assigned_at",
+            "closed_at",
+            "pool",
+            "excluded",
+            "offered_to",
+            "declined",
+            "history",
+            "rating",
+            "sla_notified",
+            "epoch",
+        ):
+            setattr(rec, name, getattr(record, name))
+        if rec.target is not None:
+            self._check_target(rec.target, "snapshot.dialogs.target")
+            rec.target_key = self._target_key(rec.target)
+        if rec.state is DialogState.OFFERED:
+            rec.offer_expires = record.offer_expires_at
+            for op_id in sorted(rec.offered_to):
+                holder = self._operator(op_id, field="snapshot.dialogs.offered_to")
+                (holder.dialogs if rec.operator_id is not None else holder.offers).add(rec.id)
+            if rec.offer_expires is not None:
+                heapq.heappush(self._offer_deadlines, (rec.offer_expires, rec.id, rec.epoch))
+        if rec.state is DialogState.ASSIGNED:
+            self._operator(str(rec.operator_id), field="snapshot.dialogs.operator_id").dialogs.add(rec.id)
+        elif rec.state is DialogState.QUEUED:
+            assert record.queue_seq is not None
+            assert rec.waiting_since is not None
+            self._push(rec, record.queue_seq, rec.waiting_since)
+        self._dialogs[rec.id] = rec
+
+
+def pack_rng(rng: random.Random) -> tuple[int, ...]:
+    version, internal, _ = rng.getstate()
+    return (version, *internal)
+
+
+def unpack_rng(state: Iterable[int]) -> random.Random:
+    values = tuple(state)
+    rng = random.Random()
+    rng.setstate((values[0], values[1:], None))
+    return rng
