@@ -201,7 +201,7 @@ def configs(
         departments: give groups business hours, region and page filters, sometimes
             disable one, and draw the messenger group and the number of groups shown.
         offers: make operators accept dialogs (an accept timeout, sometimes a missed-offers
-            limit), and let groups broadcast.
+            limit), let groups broadcast, and draw reply timeouts and re-queue grace periods.
     """
     chans = draw(channels(weights=weights))
     names = [c.name for c in chans]
@@ -285,6 +285,8 @@ def configs(
             {
                 "accept_timeout": draw(st.integers(5, 60)),
                 "missed_offers_limit": draw(st.one_of(st.none(), st.integers(1, 3))),
+                "reply_timeout": draw(st.one_of(st.none(), st.integers(20, 90))),
+                "requeue_grace": draw(st.sampled_from([0, 0, 30])),
             }
             if offers
             else {}
@@ -377,7 +379,7 @@ class Call:
 
     Attributes:
         kind: ``route``, ``release``, ``set_status``, ``set_limit``, ``transfer``,
-            ``claim``, ``accept``, ``decline`` or ``tick``.
+            ``claim``, ``accept``, ``decline``, ``replied`` or ``tick``.
         dt: seconds to move the clock forward before the call.
         dialog: the new dialog, for ``route``.
         client: the client passed along with it, if any.
@@ -425,6 +427,7 @@ def call_sequences(
         "claim",
         "accept",
         "decline",
+        "replied",
         "tick",
     ),
     skills: bool = True,
@@ -459,7 +462,7 @@ def call_sequences(
             )
             args["client"] = draw(clients(config, args["dialog"]))
             routed += 1
-        elif kind in ("release", "transfer", "claim", "accept", "decline"):
+        elif kind in ("release", "transfer", "claim", "accept", "decline", "replied"):
             args["pick"] = draw(st.integers(min_value=0, max_value=30))
         if kind in ("accept", "decline"):  # None: whoever the dialog is offered to
             args["operator_id"] = draw(st.one_of(st.none(), st.none(), st.sampled_from(op_ids)))

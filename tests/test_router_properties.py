@@ -97,6 +97,8 @@ def play_one(router: Router, call: Call, now: datetime, routed: list[str]) -> Re
             return router.transfer(dialog_id, call.to, now)
         if call.kind == "claim":
             return router.claim(dialog_id, str(call.operator_id), now)
+        if call.kind == "replied":
+            return router.replied(dialog_id, now)
         if call.kind in ("accept", "decline"):
             # no operator drawn: the first one the dialog is offered to, if any
             offered = sorted(router.dialog(dialog_id).offered_to) if router.dialog(dialog_id) else []

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from ._state import LiveDialog
 from ._timeouts import Timeouts
+from .config import OfflinePolicy
 from .errors import UnknownChannel, UnknownStatus
 from .model import DialogState
 from .snapshot import DialogRecord, Snapshot
@@ -43,6 +44,16 @@ class Persistence(Timeouts):
         for record in snapshot.dialogs:
             self._load_dialog(record)
         self._rebuild()
+        self._restart_grace_periods()
+
+    def _restart_grace_periods(self) -> None:
+        """Offline operators who still hold dialogs under REQUEUE are waiting out their grace."""
+        grace = self._config.requeue_grace
+        if self._config.offline_policy is not OfflinePolicy.REQUEUE or not grace:
+            return
+        for op in self._ops.values():
+            if op.status == "offline" and op.dialogs and op.status_since is not None:
+                heapq.heappush(self._requeue_deadlines, (op.status_since + grace, op.id, op.status_since))
 
     def _load_dialog(self, record: DialogRecord) -> None:
         channel = self._channels.get(record.dialog.channel)
@@ -61,6 +72,7 @@ class Persistence(Timeouts):
             "excluded",
             "offered_to",
             "declined",
+            "replied_at",
             "history",
             "rating",
             "sla_notified",
@@ -79,6 +91,9 @@ class Persistence(Timeouts):
                 heapq.heappush(self._offer_deadlines, (rec.offer_expires, rec.id, rec.epoch))
         if rec.state is DialogState.ASSIGNED:
             self._operator(str(rec.operator_id), field="snapshot.dialogs.operator_id").dialogs.add(rec.id)
+            timeout = self._config.reply_timeout
+            if timeout is not None and rec.replied_at is None and rec.assigned_at is not None:
+                heapq.heappush(self._reply_deadlines, (rec.assigned_at + timeout, rec.id, rec.assigned_at))
         elif rec.state is DialogState.QUEUED:
             assert record.queue_seq is not None
             assert rec.waiting_since is not None

@@ -131,6 +131,9 @@ class Placement:
         self._capacity: dict[str, int] = {}
         self._deadlines: list[tuple[datetime, int, int, str, int, SlaLevel]] = []
         self._offer_deadlines: list[tuple[datetime, str, int]] = []  # (expires, dialog id, epoch)
+        self._reply_deadlines: list[tuple[datetime, str, datetime]] = []  # (due, dialog id, assigned at)
+        # (due, operator id, offline since)
+        self._requeue_deadlines: list[tuple[datetime, str, datetime]] = []
         self._rngs: dict[str, random.Random] = {}
         self._last_picks: dict[str, str] = {}
         self._assign_seq = 0
@@ -560,8 +563,11 @@ class Placement:
         op.missed = 0
         rec.state = DialogState.ASSIGNED
         rec.assigned_at = now
+        rec.replied_at = None
         rec.offered_to = frozenset()
         rec.offer_expires = None
+        if self._config.reply_timeout is not None:
+            heapq.heappush(self._reply_deadlines, (now + self._config.reply_timeout, rec.id, now))
         client_id = rec.dialog.client_id
         if client_id is not None:
             client = self._clients.get(client_id)

@@ -104,6 +104,7 @@ class LiveDialog:
         "queue_key",
         "rating",
         "region_note",
+        "replied_at",
         "routed_at",
         "sla_notified",
         "state",
@@ -132,6 +133,7 @@ class LiveDialog:
         self.declined: frozenset[str] = frozenset()  # never offered to these again
         self.offered_to: frozenset[str] = frozenset()
         self.offer_expires: datetime | None = None
+        self.replied_at: datetime | None = None  # the assignee's first reply, when reported
         self.region_note: str | None = None  # how the region was found, for traces
         self.history: tuple[TransferRecord, ...] = ()
         self.rating: Rating | None = None
@@ -156,6 +158,7 @@ class LiveDialog:
             offered_to=self.offered_to,
             offer_expires_at=self.offer_expires,
             declined=self.declined,
+            replied_at=self.replied_at,
             history=self.history,
             rating=self.rating,
             sla_notified=self.sla_notified,

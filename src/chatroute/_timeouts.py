@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ._placement import Placement
 from ._state import LiveDialog, LiveOperator
-from .events import Event, OfferWithdrawn, StatusChanged, Via
+from .events import DialogRequeued, Event, OfferWithdrawn, StatusChanged, Via
 from .model import DialogState
 
 __all__ = ["Timeouts"]
@@ -47,8 +47,7 @@ class Timeouts(Placement):
         freed = self._detach(rec)
         rec.operator_id = None
         assert rec.target is not None
-        client = self._clients.get(rec.dialog.client_id) if rec.dialog.client_id else None
-        decision = self._decide(rec, client, now, trace=False, forced=rec.target)
+        decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
         self._apply(rec, decision, now, Via.REOFFER, events)
         if freed is not None:
             self._drain(freed, now, events)
@@ -98,3 +97,51 @@ class Timeouts(Placement):
         self._refresh(op)
         if not op.routable:
             self._withdraw_offers_of(op, now, events)
+
+    def _requeue_all(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
+        for rec in sorted((self._dialogs[d] for d in op.dialogs), key=lambda r: (r.routed_at, r.id)):
+            events.append(DialogRequeued(at=now, dialog_id=rec.id, operator_id=op.id, reason="offline"))
+            self._detach(rec)
+            rec.operator_id = None
+            assert rec.target is not None
+            decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
+            self._apply(rec, decision, now, Via.REQUEUE, events)
+
+    def _requeue_later(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
+        """Re-queue an offline operator's dialogs now, or after the grace period."""
+        grace = self._config.requeue_grace
+        if not grace:
+            self._requeue_all(op, now, events)
+        elif op.dialogs:
+            heapq.heappush(self._requeue_deadlines, (now + grace, op.id, now))
+
+    def _requeue_lapsed(self, now: datetime, events: list[Event]) -> None:
+        """Re-queue the dialogs of operators still offline when their grace period ends."""
+        heap = self._requeue_deadlines
+        while heap and heap[0][0] <= now:
+            _, op_id, since = heapq.heappop(heap)
+            op = self._ops[op_id]
+            if op.status == "offline" and op.status_since == since:
+                self._requeue_all(op, now, events)
+
+    def _lapse_replies(self, now: datetime, events: list[Event]) -> None:
+        """Dialogs whose operator did not reply in time go to someone else, never back."""
+        heap = self._reply_deadlines
+        timeout = self._config.reply_timeout
+        while heap and heap[0][0] <= now:
+            _, dialog_id, assigned_at = heapq.heappop(heap)
+            rec = self._dialogs.get(dialog_id)
+            if rec is None or rec.state is not DialogState.ASSIGNED or rec.assigned_at != assigned_at:
+                continue
+            if rec.replied_at is not None or rec.operator_id is None or timeout is None:
+                continue
+            op = self._ops[rec.operator_id]
+            reason = f"no reply within {timeout.total_seconds():g} s"
+            events.append(DialogRequeued(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
+            rec.declined |= {op.id}
+            self._detach(rec)
+            rec.operator_id = None
+            assert rec.target is not None
+            decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
+            self._apply(rec, decision, now, Via.REOFFER, events)
+            self._drain(op, now, events)

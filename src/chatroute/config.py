@@ -31,6 +31,14 @@ def _to_offline_policy(value: Any) -> OfflinePolicy:
     return to_enum(OfflinePolicy, value, "offline_policy")
 
 
+def _to_requeue_grace(value: Any) -> timedelta:
+    return to_timedelta(value, "requeue_grace")
+
+
+def _to_reply_timeout(value: Any) -> timedelta | None:
+    return None if value is None else to_timedelta(value, "reply_timeout")
+
+
 def _to_accept_timeout(value: Any) -> timedelta | None:
     return None if value is None else to_timedelta(value, "accept_timeout")
 
@@ -67,6 +75,13 @@ class RoutingConfig:
         strategy: the default distribution strategy.
         default_limit: concurrent-dialog limit of operators and groups that set none.
         offline_policy: what happens to an operator's dialogs when they go offline.
+        requeue_grace: under :attr:`OfflinePolicy.REQUEUE`, how long an operator may stay
+            offline before their dialogs go back to be routed again (a flapping mobile
+            connection does not reshuffle chats); zero re-queues at once.
+        reply_timeout: when set, an assigned dialog whose operator has not replied
+            (:meth:`Router.replied`) within this time goes to another operator.
+        max_extra_statuses: how many statuses an account may add to the built-in
+            online / away / offline (Jivo: three).
         default_handle_time: the handle time assumed for wait estimates until the router
             has seen dialogs close.
         accept_timeout: when set, operators must accept each dialog: routing offers it
@@ -91,6 +106,9 @@ class RoutingConfig:
     strategy: Strategy = attrs.field(factory=Even)
     default_limit: int = 5
     offline_policy: OfflinePolicy = attrs.field(default=OfflinePolicy.KEEP, converter=_to_offline_policy)
+    requeue_grace: timedelta = attrs.field(default=timedelta(0), converter=_to_requeue_grace)
+    reply_timeout: timedelta | None = attrs.field(default=None, converter=_to_reply_timeout)
+    max_extra_statuses: int = 3
     default_handle_time: timedelta = attrs.field(
         default=timedelta(minutes=5), converter=_to_default_handle_time
     )
@@ -181,6 +199,15 @@ class RoutingConfig:
 
     def _offer_problems(self, statuses: set[str]) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
+        if self.requeue_grace < timedelta(0):
+            found.append(("requeue_grace", "must not be negative"))
+        if self.reply_timeout is not None and self.reply_timeout <= timedelta(0):
+            found.append(("reply_timeout", "must be positive"))
+        most = self.max_extra_statuses
+        if isinstance(most, bool) or not isinstance(most, int) or most < 0:
+            found.append(("max_extra_statuses", f"must be a whole number of at least 0 (got {most!r})"))
+        elif len(self.statuses) > most:
+            found.append(("statuses", f"at most {most} extra statuses (got {len(self.statuses)})"))
         if self.accept_timeout is not None and self.accept_timeout <= timedelta(0):
             found.append(("accept_timeout", "must be positive"))
         limit = self.missed_offers_limit

@@ -42,7 +42,6 @@ from .errors import (
 )
 from .events import (
     DialogReleased,
-    DialogRequeued,
     DialogTransferred,
     Event,
     LimitChanged,
@@ -194,6 +193,23 @@ class Router(Persistence):
         op.missed = 0
         self._withdraw(rec, op, now, "declined", events, decline=True)
         return tuple(events)
+
+    def replied(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
+        """The host reports the assignee's first reply: the ``reply_timeout`` no longer applies.
+
+        Later calls change nothing.
+
+        Raises:
+            UnknownDialog / DialogClosed: no such open dialog.
+            InvalidTransition: the dialog is not assigned.
+        """
+        now = aware(now)
+        rec = self._open_dialog(dialog_id)
+        if rec.state is not DialogState.ASSIGNED:
+            raise InvalidTransition(rec.id, rec.state.value, "only an assigned dialog can be replied to")
+        if rec.replied_at is None:
+            rec.replied_at = now
+        return ()
 
     def _offered(self, dialog_id: str, operator_id: str) -> tuple[LiveDialog, LiveOperator]:
         rec = self._open_dialog(dialog_id)
@@ -362,7 +378,8 @@ class Router(Persistence):
         """Change an operator's status; a routable status drains the queue into them.
 
         Going ``offline`` under :attr:`OfflinePolicy.REQUEUE` sends their open dialogs
-        back to be routed again; otherwise the dialogs stay. A status that takes no
+        back to be routed again, at once or, with a ``requeue_grace``, when
+        :meth:`tick` finds them still offline after it; otherwise the dialogs stay. A status that takes no
         dialogs withdraws the offers the operator holds (they go to someone else).
 
         Raises:
@@ -378,7 +395,7 @@ class Router(Persistence):
         events: list[Event] = []
         self._change_status(op, status, now, comment, events)
         if status == "offline" and self._config.offline_policy is OfflinePolicy.REQUEUE:
-            self._requeue_all(op, now, events)
+            self._requeue_later(op, now, events)
         self._drain(op, now, events)
         return tuple(events)
 
@@ -407,12 +424,16 @@ class Router(Persistence):
 
         An offer not accepted by its expiry goes to the next eligible operator (a
         broadcast rings again); an operator who lets ``missed_offers_limit`` offers in a
-        row lapse is set to ``missed_offers_status``. Each waiting dialog gets at most one
+        row lapse is set to ``missed_offers_status``. Operators still offline after the
+        ``requeue_grace`` lose their dialogs to the queue, and dialogs not replied to
+        within ``reply_timeout`` go to another operator. Each waiting dialog gets at most one
         SLA event per level per wait: warn, then critical.
         """
         now = aware(now)
         events: list[Event] = []
         self._expire_offers(now, events)
+        self._requeue_lapsed(now, events)
+        self._lapse_replies(now, events)
         heap = self._deadlines
         while heap and heap[0][0] <= now:
             deadline, _, _, dialog_id, epoch, level = heapq.heappop(heap)
@@ -645,15 +666,6 @@ class Router(Persistence):
             position=self._position(rec) if queued else None,
             estimated_wait=self._estimate(rec) if queued else None,
         )
-
-    def _requeue_all(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
-        for rec in sorted((self._dialogs[d] for d in op.dialogs), key=lambda r: (r.routed_at, r.id)):
-            events.append(DialogRequeued(at=now, dialog_id=rec.id, operator_id=op.id, reason="offline"))
-            self._detach(rec)
-            rec.operator_id = None
-            assert rec.target is not None
-            decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
-            self._apply(rec, decision, now, Via.REQUEUE, events)
 
 
 def _pool_key(target_key: str) -> str:

@@ -84,6 +84,7 @@ class DialogRecord:
         offer_expires_at: while offered, when the offer lapses.
         declined: operators who declined or let expire an offer of it; it is not
             offered to them again.
+        replied_at: when its operator first replied, as the host reported.
         history: its transfers.
         rating: the client's rating, once closed.
         sla_notified: the highest SLA level already announced for the current wait.
@@ -105,6 +106,7 @@ class DialogRecord:
     offered_to: frozenset[str] = frozenset()
     offer_expires_at: datetime | None = None
     declined: frozenset[str] = frozenset()
+    replied_at: datetime | None = None
     history: tuple[TransferRecord, ...] = attrs.field(default=(), converter=to_tuple)
     rating: Rating | None = None
     sla_notified: SlaLevel = SlaLevel.OK
