@@ -31,7 +31,7 @@ from chatroute import (
     Status,
     Target,
 )
-from chatroute.rules import Rule, channel, has_tag, topic
+from chatroute.rules import Ring, Rule, channel, has_tag, topic
 from chatroute.schedule import Closure, Hours, Schedule, SpecialHours, Window
 from chatroute.strategies import (
     Broadcast,
@@ -199,7 +199,8 @@ def configs(
             otherwise everyone starts online.
         limits: draws operator limits; 0-4 or None by default.
         departments: give groups business hours, region and page filters, sometimes
-            disable one, and draw the messenger group and the number of groups shown.
+            disable one, draw the messenger group and the number of groups shown, give
+            rules escalation rings and the queue aging.
         offers: make operators accept dialogs (an accept timeout, sometimes a missed-offers
             limit), let groups broadcast, and draw reply timeouts and re-queue grace periods.
     """
@@ -260,7 +261,13 @@ def configs(
                     st.sampled_from(otherwise).map(lambda o: Target.preferred_operator(otherwise=o)),
                 )
             )
-            made_rules.append(Rule(name=f"r{i}", when=when, to=to))
+            rings = []
+            if departments and draw(st.booleans()):  # widen to a group, then to everyone
+                rings = [
+                    Ring(after=draw(st.integers(5, 40)), to=Target.group(draw(st.sampled_from(groups)).id)),
+                    Ring(after=draw(st.integers(41, 90)), to=Target.everyone()),
+                ]
+            made_rules.append(Rule(name=f"r{i}", when=when, to=to, escalate=rings))
     return RoutingConfig(
         channels=chans,
         statuses=EXTRA_STATUSES if statuses else (),
@@ -277,6 +284,7 @@ def configs(
             {
                 "messenger_group": draw(st.one_of(st.none(), st.sampled_from([g.id for g in groups]))),
                 "groups_shown": draw(st.integers(1, 4)),
+                "aging": draw(st.one_of(st.none(), st.integers(10, 120))),
             }
             if departments
             else {}

@@ -36,6 +36,7 @@ from .errors import (
 )
 from .events import (
     DialogAssigned,
+    DialogEscalated,
     DialogOffered,
     DialogQueued,
     DialogReleased,
@@ -72,7 +73,7 @@ from .model import (
 )
 from .queue import ChannelPriorityQueue
 from .router import Router
-from .rules import Predicate, Rule, RuleContext, Trigger
+from .rules import Predicate, Ring, Rule, RuleContext, Trigger
 from .schedule import HORIZON_DAYS, Closure, Hours, Schedule, SpecialHours, Window
 from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord, ViewEntry, Views
 from .stats import BestRated, MenuStats, RatingStats, RatingSummary
@@ -114,6 +115,7 @@ __all__ = [
     "Dialog",
     "DialogAssigned",
     "DialogClosed",
+    "DialogEscalated",
     "DialogOffered",
     "DialogQueued",
     "DialogRecord",
@@ -160,6 +162,7 @@ __all__ = [
     "RatingStats",
     "RatingSummary",
     "Reason",
+    "Ring",
     "RoundRobin",
     "Router",
     "RoutingConfig",

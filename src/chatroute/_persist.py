@@ -73,6 +73,8 @@ class Persistence(Timeouts):
             "offered_to",
             "declined",
             "replied_at",
+            "rule",
+            "ring",
             "history",
             "rating",
             "sla_notified",
@@ -98,6 +100,7 @@ class Persistence(Timeouts):
             assert record.queue_seq is not None
             assert rec.waiting_since is not None
             self._push(rec, record.queue_seq, rec.waiting_since)
+            self._schedule_ring(rec)
         self._dialogs[rec.id] = rec
 
 

@@ -75,13 +75,17 @@ class _Notes:
 
 
 class _Refusal:
-    """Why no target could take a dialog, and the earliest time a closed one reopens."""
+    """Why no target could take a dialog, and the earliest time a closed one reopens.
 
-    __slots__ = ("reason", "reopens_at")
+    Also carries the name of the rule whose target was chosen, when one was.
+    """
+
+    __slots__ = ("reason", "reopens_at", "rule")
 
     def __init__(self) -> None:
         self.reason: str | None = None
         self.reopens_at: datetime | None = None
+        self.rule: str | None = None
 
     def reopening(self, opens: datetime | None) -> None:
         if opens is not None and (self.reopens_at is None or opens < self.reopens_at):
@@ -132,6 +136,8 @@ class Placement:
         self._deadlines: list[tuple[datetime, int, int, str, int, SlaLevel]] = []
         self._offer_deadlines: list[tuple[datetime, str, int]] = []  # (expires, dialog id, epoch)
         self._reply_deadlines: list[tuple[datetime, str, datetime]] = []  # (due, dialog id, assigned at)
+        self._ring_deadlines: list[tuple[datetime, str, int]] = []  # (due, dialog id, ring)
+        self._rules = {rule.name: rule for rule in config.rules}
         # (due, operator id, offline since)
         self._requeue_deadlines: list[tuple[datetime, str, datetime]] = []
         self._rngs: dict[str, random.Random] = {}
@@ -239,6 +245,7 @@ class Placement:
         outcome = Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED
         return Decision(
             dialog_id=rec.id,
+            rule=refusal.rule,
             outcome=Outcome.OFFERED if offered_to else outcome,
             offered_to=offered_to,
             offer_expires_at=self._offer_expiry(now) if offered_to else None,
@@ -300,6 +307,7 @@ class Placement:
                 detail = rule.when.explain(dialog, ctx)
                 notes.rules.append(RuleCheck(rule=rule.name, matched=matched, detail=detail, skipped=skipped))
             if matched and skipped is None:
+                refusal.rule = rule.name
                 return target, refusal
         fallback = self._fallback(dialog, notes)
         fallback = self._resolve_preferred(fallback, rec, ctx.client, notes)
@@ -484,6 +492,10 @@ class Placement:
         rec.target = decision.target
         rec.target_key = target_key(decision.target)
         rec.group_id = decision.group_id
+        if via is Via.ROUTE:
+            rec.rule, rec.ring = decision.rule, 0
+        elif via is Via.TRANSFER:
+            rec.rule = None  # a transfer ends the rule's escalation
         if decision.operator_id is not None:
             self._assign(rec, self._ops[decision.operator_id], now, via, events)
         elif decision.offered_to:
@@ -610,8 +622,16 @@ class Placement:
         rec.sla_notified = SlaLevel.OK
         rec.epoch += 1
         self._push(rec, self._queue_seq, now)
+        self._schedule_ring(rec)
         assert rec.target is not None
         events.append(DialogQueued(at=now, dialog_id=rec.id, target=rec.target, pool=pool))
+
+    def _schedule_ring(self, rec: LiveDialog) -> None:
+        """If the dialog's rule has a wider ring left, note when the dialog reaches it."""
+        rule = self._rules.get(rec.rule) if rec.rule is not None else None
+        if rule is not None and rec.ring < len(rule.escalate):
+            due = rec.routed_at + rule.escalate[rec.ring].after
+            heapq.heappush(self._ring_deadlines, (due, rec.id, rec.ring + 1))
 
     def _push(self, rec: LiveDialog, seq: int, since: datetime) -> None:
         """Put the dialog in its queue (or pool) and schedule its SLA deadlines."""
@@ -619,7 +639,7 @@ class Placement:
         key = self._queue_key(rec)
         queue = self._queues.get(key)
         if queue is None:
-            queue = self._queues[key] = ChannelPriorityQueue()
+            queue = self._queues[key] = ChannelPriorityQueue(aging=self._config.aging)
         queue.push(
             rec.id,
             channel_priority=channel.priority,

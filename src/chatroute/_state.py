@@ -105,7 +105,9 @@ class LiveDialog:
         "rating",
         "region_note",
         "replied_at",
+        "ring",
         "routed_at",
+        "rule",
         "sla_notified",
         "state",
         "target",
@@ -134,6 +136,8 @@ class LiveDialog:
         self.offered_to: frozenset[str] = frozenset()
         self.offer_expires: datetime | None = None
         self.replied_at: datetime | None = None  # the assignee's first reply, when reported
+        self.rule: str | None = None  # the rule that placed it, while its rings may widen it
+        self.ring = 0  # 0: the rule's own target; k: its k-th escalation ring
         self.region_note: str | None = None  # how the region was found, for traces
         self.history: tuple[TransferRecord, ...] = ()
         self.rating: Rating | None = None
@@ -159,6 +163,8 @@ class LiveDialog:
             offer_expires_at=self.offer_expires,
             declined=self.declined,
             replied_at=self.replied_at,
+            rule=self.rule,
+            ring=self.ring,
             history=self.history,
             rating=self.rating,
             sla_notified=self.sla_notified,

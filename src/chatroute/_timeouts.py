@@ -12,9 +12,10 @@ from __future__ import annotations
 import heapq
 from datetime import datetime
 
-from ._placement import Placement
+from ._placement import Placement, target_key
 from ._state import LiveDialog, LiveOperator
-from .events import DialogRequeued, Event, OfferWithdrawn, StatusChanged, Via
+from .decision import Outcome
+from .events import DialogEscalated, DialogRequeued, Event, OfferWithdrawn, StatusChanged, Via
 from .model import DialogState
 
 __all__ = ["Timeouts"]
@@ -145,3 +146,27 @@ class Timeouts(Placement):
             decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
             self._apply(rec, decision, now, Via.REOFFER, events)
             self._drain(op, now, events)
+
+    def _escalate_waiting(self, now: datetime, events: list[Event]) -> None:
+        """Widen dialogs that waited past their rule's next ring; they keep their place in line."""
+        heap = self._ring_deadlines
+        while heap and heap[0][0] <= now:
+            _, dialog_id, ring = heapq.heappop(heap)
+            rec = self._dialogs.get(dialog_id)
+            if rec is None or rec.state is not DialogState.QUEUED or rec.ring != ring - 1 or rec.rule is None:
+                continue
+            to = self._rules[rec.rule].escalate[ring - 1].to
+            assert rec.queue_key is not None
+            assert rec.waiting_since is not None
+            seq, since = rec.queue_key[2], rec.waiting_since
+            self._dequeue(rec)
+            rec.ring = ring
+            events.append(DialogEscalated(at=now, dialog_id=rec.id, rule=rec.rule, ring=ring, to=to))
+            decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=to)
+            if decision.outcome is Outcome.QUEUED and not decision.pool:
+                assert decision.target is not None
+                rec.target, rec.target_key, rec.group_id = decision.target, target_key(to), decision.group_id
+                self._push(rec, seq, since)  # same place in line, same SLA clock
+                self._schedule_ring(rec)
+            else:
+                self._apply(rec, decision, now, Via.ESCALATE, events)

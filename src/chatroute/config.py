@@ -31,6 +31,10 @@ def _to_offline_policy(value: Any) -> OfflinePolicy:
     return to_enum(OfflinePolicy, value, "offline_policy")
 
 
+def _to_aging(value: Any) -> timedelta | None:
+    return None if value is None else to_timedelta(value, "aging")
+
+
 def _to_requeue_grace(value: Any) -> timedelta:
     return to_timedelta(value, "requeue_grace")
 
@@ -75,6 +79,9 @@ class RoutingConfig:
         strategy: the default distribution strategy.
         default_limit: concurrent-dialog limit of operators and groups that set none.
         offline_policy: what happens to an operator's dialogs when they go offline.
+        aging: None serves waiting dialogs strictly by channel priority (LiveTex); a
+            duration lets waiting time outweigh priority, each priority step being worth
+            that much waiting, so low-priority channels cannot starve.
         requeue_grace: under :attr:`OfflinePolicy.REQUEUE`, how long an operator may stay
             offline before their dialogs go back to be routed again (a flapping mobile
             connection does not reshuffle chats); zero re-queues at once.
@@ -106,6 +113,7 @@ class RoutingConfig:
     strategy: Strategy = attrs.field(factory=Even)
     default_limit: int = 5
     offline_policy: OfflinePolicy = attrs.field(default=OfflinePolicy.KEEP, converter=_to_offline_policy)
+    aging: timedelta | None = attrs.field(default=None, converter=_to_aging)
     requeue_grace: timedelta = attrs.field(default=timedelta(0), converter=_to_requeue_grace)
     reply_timeout: timedelta | None = attrs.field(default=None, converter=_to_reply_timeout)
     max_extra_statuses: int = 3
@@ -190,6 +198,8 @@ class RoutingConfig:
                 found += _region_problems(f"groups[{i}].regions.{side}", codes)
         for i, rule in enumerate(self.rules):
             found += _target_problems(f"rules[{i}].to", rule.to, groups, operators)
+            for j, ring in enumerate(rule.escalate):
+                found += _target_problems(f"rules[{i}].escalate[{j}].to", ring.to, groups, operators)
             found += _region_problems(f"rules[{i}].when", _predicate_regions(rule.when))
         for i, trigger in enumerate(self.triggers):
             found += _target_problems(f"triggers[{i}].to", trigger.to, groups, operators)
@@ -199,6 +209,8 @@ class RoutingConfig:
 
     def _offer_problems(self, statuses: set[str]) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
+        if self.aging is not None and self.aging <= timedelta(0):
+            found.append(("aging", "must be positive"))
         if self.requeue_grace < timedelta(0):
             found.append(("requeue_grace", "must not be negative"))
         if self.reply_timeout is not None and self.reply_timeout <= timedelta(0):

@@ -154,6 +154,7 @@ class Decision:
         reason: why nobody took it, when queued or rejected.
         reopens_at: when rejected because departments were closed, the earliest time
             one of them opens (so the host can offer a leave-a-message form).
+        rule: the rule whose target was used, if a rule placed it.
         offered_to: when offered, the operators who may accept it.
         offer_expires_at: when offered, when the offer lapses (None: never).
         events: what the call changed, in order.
@@ -170,6 +171,7 @@ class Decision:
     pool: bool = False
     reason: str | None = None
     reopens_at: datetime | None = None
+    rule: str | None = None
     offered_to: tuple[str, ...] = ()
     offer_expires_at: datetime | None = None
     events: tuple[Event, ...] = ()

@@ -16,6 +16,7 @@ from .model import Rating, SlaLevel, Target
 
 __all__ = [
     "DialogAssigned",
+    "DialogEscalated",
     "DialogOffered",
     "DialogQueued",
     "DialogReleased",
@@ -40,6 +41,7 @@ class Via(enum.Enum):
     REQUEUE = "requeue"  # re-routed after its operator went offline
     ACCEPT = "accept"  # accepted by the operator it was offered to
     REOFFER = "reoffer"  # routed again after an offer was declined, lapsed or withdrawn
+    ESCALATE = "escalate"  # reached through a wider ring of its rule after waiting
 
 
 @attrs.frozen(kw_only=True)
@@ -81,6 +83,16 @@ class DialogOffered(Event):
     group_id: str | None
     expires_at: datetime | None = None
     via: Via
+
+
+@attrs.frozen(kw_only=True)
+class DialogEscalated(Event):
+    """A waiting dialog widened to ring ``ring`` of its rule: now ``to`` may take it."""
+
+    dialog_id: str
+    rule: str
+    ring: int
+    to: Target
 
 
 @attrs.frozen(kw_only=True)

@@ -11,6 +11,17 @@ estimated wait and an SLA level (ok / warn / critical) from its channel's thresh
     >>> q.push("tg-1", channel_priority=1, since=t)
     >>> list(q), q.position("mail-1")
     (['tg-1', 'mail-1'], 2)
+
+With ``aging``, strict priority gives way to waiting time, so low priorities cannot
+starve: each step of channel priority counts as ``aging`` of extra wait. Here an email
+(priority 3) that has waited more than 2 minutes longer than a telegram dialog is served
+first:
+
+    >>> aged = ChannelPriorityQueue(aging=timedelta(minutes=1))
+    >>> aged.push("mail-1", channel_priority=3, since=t)
+    >>> aged.push("tg-1", channel_priority=1, since=t + timedelta(minutes=3))
+    >>> list(aged)
+    ['mail-1', 'tg-1']
 """
 
 from __future__ import annotations
@@ -27,8 +38,9 @@ from .model import SLA, SlaLevel
 
 __all__ = ["ChannelPriorityQueue", "QueueKey"]
 
-#: (channel priority, dialog priority, arrival sequence, dialog id): smaller is served first.
-QueueKey = tuple[int, int, int, str]
+#: (rank, dialog priority, arrival sequence, dialog id): smaller is served first. The rank
+#: is the channel priority, or with aging a virtual arrival time in seconds.
+QueueKey = tuple[float, int, int, str]
 
 _DEFAULT_SLA = SLA()
 
@@ -37,11 +49,18 @@ class ChannelPriorityQueue:
     """Dialogs waiting for one target, in service order.
 
     Push, remove and position are O(log n).
+
+    Args:
+        aging: None serves strictly by channel priority; a duration makes each step of
+            channel priority worth that much waiting time instead (a dialog's rank is
+            its arrival time plus ``(channel_priority - 1) * aging``). The order never
+            changes while dialogs wait, so no re-sorting is needed.
     """
 
-    __slots__ = ("_counter", "_entries", "_order")
+    __slots__ = ("_aging", "_counter", "_entries", "_order")
 
-    def __init__(self) -> None:
+    def __init__(self, *, aging: timedelta | None = None) -> None:
+        self._aging = None if aging is None else aging.total_seconds()
         self._order: SortedList[QueueKey] = SortedList()
         self._entries: dict[str, tuple[QueueKey, datetime, SLA]] = {}
         self._counter = itertools.count()
@@ -70,7 +89,12 @@ class ChannelPriorityQueue:
         if dialog_id in self._entries:
             raise ValueError(f"dialog {dialog_id!r} is already queued")
         order = next(self._counter) if seq is None else seq
-        key: QueueKey = (channel_priority, priority, order, dialog_id)
+        rank = (
+            channel_priority
+            if self._aging is None
+            else since.timestamp() + (channel_priority - 1) * self._aging
+        )
+        key: QueueKey = (rank, priority, order, dialog_id)
         self._order.add(key)
         self._entries[dialog_id] = (key, since, sla)
 

@@ -426,7 +426,9 @@ class Router(Persistence):
         broadcast rings again); an operator who lets ``missed_offers_limit`` offers in a
         row lapse is set to ``missed_offers_status``. Operators still offline after the
         ``requeue_grace`` lose their dialogs to the queue, and dialogs not replied to
-        within ``reply_timeout`` go to another operator. Each waiting dialog gets at most one
+        within ``reply_timeout`` go to another operator. Waiting dialogs whose rule has
+        escalation rings widen to the next ring once they have waited long enough,
+        keeping their place in line. Each waiting dialog gets at most one
         SLA event per level per wait: warn, then critical.
         """
         now = aware(now)
@@ -434,6 +436,7 @@ class Router(Persistence):
         self._expire_offers(now, events)
         self._requeue_lapsed(now, events)
         self._lapse_replies(now, events)
+        self._escalate_waiting(now, events)
         heap = self._deadlines
         while heap and heap[0][0] <= now:
             deadline, _, _, dialog_id, epoch, level = heapq.heappop(heap)

@@ -22,12 +22,13 @@ import enum
 import fnmatch
 import zoneinfo
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
+from itertools import pairwise
 from typing import Any, ClassVar
 
 import attrs
 
-from ._frozen import freeze_value, non_empty_str, of_type, to_enum, to_frozenset, to_tuple
+from ._frozen import freeze_value, non_empty_str, of_type, to_enum, to_frozenset, to_timedelta, to_tuple
 from .errors import InvalidValue
 from .model import Client, Dialog, Target, TargetKind
 from .schedule import Schedule
@@ -50,6 +51,7 @@ __all__ = [
     "OpenNow",
     "PageMatches",
     "Predicate",
+    "Ring",
     "Rule",
     "RuleContext",
     "Target",
@@ -645,22 +647,57 @@ def _rule_target(instance: object, attribute: attrs.Attribute[Target], value: Ta
         raise InvalidValue(attribute.name, value, "must be a Target")
 
 
+def _to_after(value: Any) -> timedelta:
+    return to_timedelta(value, "after")
+
+
+@attrs.frozen(kw_only=True)
+class Ring:
+    """A wider target a waiting dialog may reach after ``after`` of waiting.
+
+    Attributes:
+        after: waiting time since the dialog was routed.
+        to: the wider target, e.g. a group holding the sibling departments, or everyone.
+    """
+
+    after: timedelta = attrs.field(converter=_to_after)
+    to: Target = attrs.field(validator=_rule_target)
+
+    def __attrs_post_init__(self) -> None:
+        if self.after <= timedelta(0):
+            raise InvalidValue("after", self.after, "must be positive")
+
+
+def _rings(instance: object, attribute: attrs.Attribute[Any], value: tuple[Ring, ...]) -> None:
+    for ring in value:
+        if not isinstance(ring, Ring):
+            raise InvalidValue(attribute.name, ring, "must be a Ring")
+    if any(a.after >= b.after for a, b in pairwise(value)):
+        raise InvalidValue(attribute.name, [r.after for r in value], "rings must come later and later")
+
+
 @attrs.frozen(kw_only=True)
 class Rule:
-    """If ``when`` matches, send the dialog to ``to``.
+    """If ``when`` matches, send the dialog to ``to``; while it waits, widen through ``escalate``.
 
     >>> r = Rule(name="billing", when=topic("billing"), to=Target.group("accounting"))
     >>> r.describe()
     "billing: if topic is 'billing' then group 'accounting'"
+    >>> Rule(name="b", when=topic("billing"), to=Target.group("accounting"),
+    ...      escalate=[Ring(after=60, to=Target.group("office")), Ring(after=180, to=Target.everyone())]
+    ... ).describe()
+    "b: if topic is 'billing' then group 'accounting'; after 60 s group 'office'; after 180 s everyone"
     """
 
     name: str = attrs.field(validator=non_empty_str)
     when: Predicate = attrs.field(validator=lambda _, a, v: _predicates(_, a, (v,)))
     to: Target = attrs.field(validator=_rule_target)
+    escalate: tuple[Ring, ...] = attrs.field(default=(), converter=to_tuple, validator=_rings)
 
     def describe(self) -> str:
         """The rule in words."""
-        return f"{self.name}: if {self.when.describe()} then {self.to}"
+        rings = "".join(f"; after {r.after.total_seconds():g} s {r.to}" for r in self.escalate)
+        return f"{self.name}: if {self.when.describe()} then {self.to}{rings}"
 
 
 @attrs.frozen(kw_only=True)

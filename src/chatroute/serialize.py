@@ -204,6 +204,7 @@ for _cls, _kind in (
     (ev.DialogQueued, "dialog_queued"),
     (ev.DialogAssigned, "dialog_assigned"),
     (ev.DialogOffered, "dialog_offered"),
+    (ev.DialogEscalated, "dialog_escalated"),
     (ev.OfferWithdrawn, "offer_withdrawn"),
     (ev.DialogTransferred, "dialog_transferred"),
     (ev.DialogRequeued, "dialog_requeued"),

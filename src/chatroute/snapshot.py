@@ -85,6 +85,8 @@ class DialogRecord:
         declined: operators who declined or let expire an offer of it; it is not
             offered to them again.
         replied_at: when its operator first replied, as the host reported.
+        rule: the rule that placed it (until a transfer), whose rings may widen it.
+        ring: 0 for the rule's own target, k once widened to its k-th ring.
         history: its transfers.
         rating: the client's rating, once closed.
         sla_notified: the highest SLA level already announced for the current wait.
@@ -107,6 +109,8 @@ class DialogRecord:
     offer_expires_at: datetime | None = None
     declined: frozenset[str] = frozenset()
     replied_at: datetime | None = None
+    rule: str | None = None
+    ring: int = 0
     history: tuple[TransferRecord, ...] = attrs.field(default=(), converter=to_tuple)
     rating: Rating | None = None
     sla_notified: SlaLevel = SlaLevel.OK
