@@ -308,7 +308,11 @@ def test_release_drains_the_queue_in_service_order() -> None:
     events = router.release("d0", at(10), rating=Rating(scale=RatingScale.LIKE, value=1))
     assert events == (
         DialogReleased(
-            at=at(10), dialog_id="d0", operator_id="ana", rating=Rating(scale=RatingScale.LIKE, value=1)
+            at=at(10),
+            dialog_id="d0",
+            operator_id="ana",
+            rating=Rating(scale=RatingScale.LIKE, value=1),
+            sentiment="positive",
         ),
         DialogAssigned(at=at(10), dialog_id="d1", operator_id="ana", group_id=None, via=Via.DRAIN),
     )
@@ -1302,3 +1306,21 @@ def test_a_preferred_operator_alternative_group_keeps_its_filters() -> None:
     assert decision.trace is not None
     assert decision.trace.rules[0].skipped == "group 'sales': does not take channel 'email'"
     assert router.route(Dialog(id="d1", channel="site"), T0).operator_id == "op1"
+
+
+def test_a_rated_release_says_whether_the_rating_was_good_or_bad() -> None:
+    """DialogReleased carries the rating's sentiment, so the host can auto-reply (Jivo, Chat2Desk)."""
+    config = RoutingConfig(operators=[Operator(id="ann", status="online")])
+    router = Router(config)
+    t = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for i, (scale, value, sentiment) in enumerate(
+        [
+            (RatingScale.LIKE, 1, "positive"),
+            (RatingScale.SMILEYS_3, 2, "neutral"),
+            (RatingScale.TEN, 3, "negative"),
+        ]
+    ):
+        router.route(Dialog(id=f"d{i}"), t)
+        (released,) = router.release(f"d{i}", t, rating=Rating(scale=scale, value=value))
+        assert isinstance(released, DialogReleased)
+        assert released.sentiment == sentiment

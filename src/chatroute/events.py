@@ -130,11 +130,16 @@ class DialogRequeued(Event):
 
 @attrs.frozen(kw_only=True)
 class DialogReleased(Event):
-    """The dialog was closed; ``operator_id`` is None if it closed while waiting."""
+    """The dialog was closed; ``operator_id`` is None if it closed while waiting.
+
+    With a rating, ``sentiment`` says whether it was positive, negative or neutral, so
+    the host can send its automatic reply to good and bad ratings.
+    """
 
     dialog_id: str
     operator_id: str | None
     rating: Rating | None = None
+    sentiment: str | None = None
 
 
 @attrs.frozen(kw_only=True)

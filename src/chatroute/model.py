@@ -473,3 +473,21 @@ class Rating:
     def positive(self) -> bool:
         """Whether the rating is in the upper half of its scale."""
         return self.score > 0.5
+
+    @property
+    def negative(self) -> bool:
+        """Whether the rating is in the lower half of its scale."""
+        return self.score < 0.5
+
+    @property
+    def sentiment(self) -> str:
+        """``"positive"``, ``"negative"`` or ``"neutral"`` (the middle of an odd scale).
+
+        Jivo and Chat2Desk send an automatic reply to good and bad ratings.
+
+        >>> Rating(scale=RatingScale.SMILEYS_3, value=2).sentiment
+        'neutral'
+        >>> Rating(scale=RatingScale.LIKE, value=0).sentiment
+        'negative'
+        """
+        return "positive" if self.positive else "negative" if self.negative else "neutral"

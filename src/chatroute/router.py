@@ -149,7 +149,11 @@ class Router(Persistence):
         rec.state = DialogState.CLOSED
         rec.closed_at = now
         rec.rating = rating
-        events.append(DialogReleased(at=now, dialog_id=rec.id, operator_id=rec.operator_id, rating=rating))
+        sentiment = rating.sentiment if rating is not None else None
+        released = DialogReleased(
+            at=now, dialog_id=rec.id, operator_id=rec.operator_id, rating=rating, sentiment=sentiment
+        )
+        events.append(released)
         if freed is not None:
             self._drain(freed, now, events)
         return tuple(events)
