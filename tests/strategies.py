@@ -202,7 +202,8 @@ def configs(
             disable one, draw the messenger group and the number of groups shown, give
             rules escalation rings and the queue aging.
         offers: make operators accept dialogs (an accept timeout, sometimes a missed-offers
-            limit), let groups broadcast, and draw reply timeouts and re-queue grace periods.
+            limit), let groups broadcast, and draw reply timeouts, re-queue grace periods
+            and intake caps.
     """
     chans = draw(channels(weights=weights))
     names = [c.name for c in chans]
@@ -295,6 +296,8 @@ def configs(
                 "missed_offers_limit": draw(st.one_of(st.none(), st.integers(1, 3))),
                 "reply_timeout": draw(st.one_of(st.none(), st.integers(20, 90))),
                 "requeue_grace": draw(st.sampled_from([0, 0, 30])),
+                "intake_cap": draw(st.one_of(st.none(), st.integers(1, 3))),
+                "intake_window": draw(st.integers(30, 300)),
             }
             if offers
             else {}

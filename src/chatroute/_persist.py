@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections import deque
 from collections.abc import Iterable
 
 from ._state import LiveDialog
@@ -36,6 +37,10 @@ class Persistence(Timeouts):
             op.assigned_total = state.assigned_total
             op.last_assigned_seq, op.last_assigned_at = state.last_assigned_seq, state.last_assigned_at
             op.missed = state.missed_offers
+            op.intake = deque(state.intake)
+            op.capped_until = state.capped_until
+            if op.capped_until is not None:
+                heapq.heappush(self._cap_deadlines, (op.capped_until, op.id))
         self._clients = {c.id: c for c in snapshot.clients}
         self._assign_seq, self._queue_seq = snapshot.assign_seq, snapshot.queue_seq
         self._rngs = {k: unpack_rng(v) for k, v in snapshot.random_states.items()}

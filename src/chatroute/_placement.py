@@ -137,6 +137,7 @@ class Placement:
         self._offer_deadlines: list[tuple[datetime, str, int]] = []  # (expires, dialog id, epoch)
         self._reply_deadlines: list[tuple[datetime, str, datetime]] = []  # (due, dialog id, assigned at)
         self._ring_deadlines: list[tuple[datetime, str, int]] = []  # (due, dialog id, ring)
+        self._cap_deadlines: list[tuple[datetime, str]] = []  # (capped until, operator id)
         self._rules = {rule.name: rule for rule in config.rules}
         # (due, operator id, offline since)
         self._requeue_deadlines: list[tuple[datetime, str, datetime]] = []
@@ -452,6 +453,8 @@ class Placement:
             return Reason.EXCLUDED, "transferred this dialog away"
         if op.id in rec.declined:
             return Reason.DECLINED, "declined an offer of this dialog"
+        if op.capped_until is not None:
+            return Reason.CAPPED, f"{len(op.intake)} new dialogs within {self._config.intake_window}"
         if op.load + rec.weight > op.limit:
             return Reason.AT_LIMIT, f"{op.load} of {op.limit} in use"
         dialog = rec.dialog
@@ -521,11 +524,31 @@ class Placement:
         op.last_assigned_seq = self._assign_seq
         op.last_assigned_at = now
         op.dialogs.add(rec.id)
+        self._count_intake(op, now)
         self._refresh(op)
         rec.operator_id = op.id
         rec.pool = False
         if rec.target_key in self._strategies:
             self._last_picks[rec.target_key] = op.id
+
+    def _count_intake(self, op: LiveOperator, now: datetime) -> None:
+        """Note a new dialog for the intake cap; at the cap, the operator rests until the window moves."""
+        cap = self._config.intake_cap
+        if cap is None:
+            return
+        op.intake.append(now)
+        self._recheck_cap(op, now)
+
+    def _recheck_cap(self, op: LiveOperator, now: datetime) -> None:
+        """Forget intake older than the window; cap the operator while the window is full."""
+        cap, window = self._config.intake_cap, self._config.intake_window
+        while op.intake and op.intake[0] <= now - window:
+            op.intake.popleft()
+        if cap is not None and len(op.intake) >= cap:
+            op.capped_until = op.intake[-cap] + window
+            heapq.heappush(self._cap_deadlines, (op.capped_until, op.id))
+        else:
+            op.capped_until = None
 
     def _offer(
         self,
@@ -676,7 +699,7 @@ class Placement:
         groups', everyone's; manual pools excepted) and takes the dialog first in
         service order that they are eligible for.
         """
-        while op.routable and op.load < op.limit:
+        while op.routable and op.load < op.limit and op.capped_until is None:
             best_key = None
             best: LiveDialog | None = None
             for key in op.targets:

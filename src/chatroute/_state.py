@@ -6,6 +6,7 @@ Nothing here is public: the router hands out frozen copies (:class:`OperatorStat
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -24,10 +25,12 @@ class LiveOperator:
 
     __slots__ = (
         "assigned_total",
+        "capped_until",
         "channel_loads",
         "comment",
         "dialogs",
         "id",
+        "intake",
         "last_assigned_at",
         "last_assigned_seq",
         "limit",
@@ -60,6 +63,8 @@ class LiveOperator:
         self.dialogs: set[str] = set()  # assigned to them, or offered to them alone
         self.offers: set[str] = set()  # broadcast offers they may accept
         self.missed = 0  # offers in a row they let expire
+        self.intake: deque[datetime] = deque()  # when they got their recent new dialogs (intake cap)
+        self.capped_until: datetime | None = None  # at the intake cap until then
 
     @property
     def free(self) -> int:
@@ -80,6 +85,8 @@ class LiveOperator:
             last_assigned_seq=self.last_assigned_seq,
             last_assigned_at=self.last_assigned_at,
             missed_offers=self.missed,
+            intake=tuple(self.intake),
+            capped_until=self.capped_until,
             skills=self.skills,
         )
 
@@ -189,7 +196,7 @@ class AvailableIndex:
 
     def update(self, op: LiveOperator) -> None:
         """Re-rank ``op``, adding or dropping it as it gains or loses free capacity."""
-        new = self._rank(op) if op.routable and op.load < op.limit else None
+        new = self._rank(op) if op.routable and op.load < op.limit and op.capped_until is None else None
         old = self._current.get(op.id)
         if old == new:
             return

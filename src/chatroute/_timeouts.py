@@ -170,3 +170,15 @@ class Timeouts(Placement):
                 self._schedule_ring(rec)
             else:
                 self._apply(rec, decision, now, Via.ESCALATE, events)
+
+    def _lift_caps(self, now: datetime, events: list[Event]) -> None:
+        """Operators whose intake window moved on get new dialogs again (and the queue drains)."""
+        heap = self._cap_deadlines
+        while heap and heap[0][0] <= now:
+            until, op_id = heapq.heappop(heap)
+            op = self._ops[op_id]
+            if op.capped_until != until:
+                continue
+            self._recheck_cap(op, now)
+            self._refresh(op)
+            self._drain(op, now, events)

@@ -31,6 +31,10 @@ def _to_offline_policy(value: Any) -> OfflinePolicy:
     return to_enum(OfflinePolicy, value, "offline_policy")
 
 
+def _to_intake_window(value: Any) -> timedelta:
+    return to_timedelta(value, "intake_window")
+
+
 def _to_aging(value: Any) -> timedelta | None:
     return None if value is None else to_timedelta(value, "aging")
 
@@ -87,6 +91,10 @@ class RoutingConfig:
             connection does not reshuffle chats); zero re-queues at once.
         reply_timeout: when set, an assigned dialog whose operator has not replied
             (:meth:`Router.replied`) within this time goes to another operator.
+        intake_cap: at most this many new dialogs per operator within ``intake_window``
+            (a fairness cap on top of the concurrent limit); None for no cap. A capped
+            operator gets nothing new until :meth:`Router.tick` sees the window move on.
+        intake_window: the window of ``intake_cap``.
         max_extra_statuses: how many statuses an account may add to the built-in
             online / away / offline (Jivo: three).
         default_handle_time: the handle time assumed for wait estimates until the router
@@ -116,6 +124,8 @@ class RoutingConfig:
     aging: timedelta | None = attrs.field(default=None, converter=_to_aging)
     requeue_grace: timedelta = attrs.field(default=timedelta(0), converter=_to_requeue_grace)
     reply_timeout: timedelta | None = attrs.field(default=None, converter=_to_reply_timeout)
+    intake_cap: int | None = None
+    intake_window: timedelta = attrs.field(default=timedelta(hours=1), converter=_to_intake_window)
     max_extra_statuses: int = 3
     default_handle_time: timedelta = attrs.field(
         default=timedelta(minutes=5), converter=_to_default_handle_time
@@ -209,6 +219,11 @@ class RoutingConfig:
 
     def _offer_problems(self, statuses: set[str]) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
+        cap = self.intake_cap
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            found.append(("intake_cap", f"must be a whole number of at least 1 (got {cap!r})"))
+        if self.intake_window <= timedelta(0):
+            found.append(("intake_window", "must be positive"))
         if self.aging is not None and self.aging <= timedelta(0):
             found.append(("aging", "must be positive"))
         if self.requeue_grace < timedelta(0):

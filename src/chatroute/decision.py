@@ -55,6 +55,7 @@ class Reason(enum.Enum):
     PAGE = "page"  # the page is not served by the group
     NO_OPERATOR = "no_operator"  # no such operator, or the client has no preferred one
     DECLINED = "declined"  # declined (or let expire) an offer of this dialog
+    CAPPED = "capped"  # got as many new dialogs as the intake cap allows in its window
 
 
 @attrs.frozen(kw_only=True)

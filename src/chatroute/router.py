@@ -432,7 +432,8 @@ class Router(Persistence):
         ``requeue_grace`` lose their dialogs to the queue, and dialogs not replied to
         within ``reply_timeout`` go to another operator. Waiting dialogs whose rule has
         escalation rings widen to the next ring once they have waited long enough,
-        keeping their place in line. Each waiting dialog gets at most one
+        keeping their place in line. Operators at the ``intake_cap`` whose window has
+        moved on take dialogs again. Each waiting dialog gets at most one
         SLA event per level per wait: warn, then critical.
         """
         now = aware(now)
@@ -441,6 +442,7 @@ class Router(Persistence):
         self._requeue_lapsed(now, events)
         self._lapse_replies(now, events)
         self._escalate_waiting(now, events)
+        self._lift_caps(now, events)
         heap = self._deadlines
         while heap and heap[0][0] <= now:
             deadline, _, _, dialog_id, epoch, level = heapq.heappop(heap)

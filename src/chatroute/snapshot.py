@@ -46,6 +46,8 @@ class OperatorState:
         last_assigned_seq: order of the last assignment (0: never), for idle ranking.
         last_assigned_at: time of the last assignment.
         missed_offers: offers in a row the operator let expire.
+        intake: when the operator got their recent new dialogs (for the intake cap).
+        capped_until: while at the intake cap, when the oldest of those leaves the window.
         skills: skill levels, for strategies.
     """
 
@@ -60,6 +62,8 @@ class OperatorState:
     last_assigned_seq: int = 0
     last_assigned_at: datetime | None = None
     missed_offers: int = 0
+    intake: tuple[datetime, ...] = attrs.field(default=(), converter=to_tuple)
+    capped_until: datetime | None = None
     skills: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_map)
 
 
