@@ -1,4 +1,4 @@
-"""Jivo: chat routing, operator statuses and departments (seeds/000 and seeds/001).
+"""Jivo: chat routing, offers, operator statuses, ratings and departments (seeds/000 and seeds/001).
 
 A per-operator limit of concurrent chats; routing by topic, channel and time of day; up
 to three ordered checks, after which the chat is shown to every active operator; away
@@ -15,18 +15,24 @@ import attrs
 import pytest
 
 from chatroute import (
+    AlreadyClaimed,
+    Broadcast,
     Channel,
     Decision,
     Dialog,
     DialogAssigned,
+    DialogReleased,
     DialogState,
     DialogTransferred,
     Even,
     Group,
+    InvalidValue,
     ManualPool,
     NotEligible,
     Operator,
     Outcome,
+    Rating,
+    RatingScale,
     Reason,
     Router,
     RoutingConfig,
@@ -407,3 +413,91 @@ def test_a_department_has_an_internal_name_and_a_title_for_the_visitor() -> None
     )
     assert groups["duty"].display_title == "Evening duty"
     assert Group(id="misc").display_title == "misc"
+
+
+# ------------------------------------------------------------- offers (seeds/000)
+
+
+def offering_router(*, broadcast: bool) -> Router:
+    """The shop's account where operators must accept chats within 15 s (Jivo's "offer" mode).
+
+    ``broadcast``: unmatched chats ring every active operator at once (Jivo: "to all
+    operators"); otherwise they are offered to one operator at a time ("to one of a group").
+    """
+    config = attrs.evolve(
+        jivo_config(fallback_strategy=Broadcast() if broadcast else None),
+        accept_timeout=15,
+        missed_offers_limit=2,
+        missed_offers_status="lunch",
+    )
+    router = Router(config)
+    for op_id in ("olga", "pavel"):
+        router.set_status(op_id, "online", T0)
+    return router
+
+
+def test_an_order_is_offered_to_one_sales_operator_at_a_time() -> None:
+    """Olga is offered the order; she lets it ring out, so Pavel is offered it, and accepts."""
+    router = offering_router(broadcast=False)
+    decision = router.route(Dialog(id="o1", topic="order"), at(0))
+    assert (decision.outcome, decision.offered_to, decision.group_id) == (Outcome.OFFERED, ("olga",), "sales")
+    router.tick(at(15))
+    assert router.dialog("o1").offered_to == frozenset({"pavel"})
+    router.accept("o1", "pavel", at(20))
+    assert (router.dialog("o1").operator_id, router.dialog("o1").state) == ("pavel", DialogState.ASSIGNED)
+
+
+def test_an_operator_who_keeps_missing_offers_is_put_on_lunch() -> None:
+    """Two offers in a row rung out: Olga's status becomes "lunch" and she gets nothing more."""
+    router = offering_router(broadcast=False)
+    router.route(Dialog(id="o1", topic="order"), at(0))
+    router.tick(at(15))  # olga missed 1; pavel is offered o1
+    router.accept("o1", "pavel", at(16))
+    router.route(Dialog(id="o2", topic="order"), at(17))  # olga (pavel holds one now)
+    events = router.tick(at(32))
+    assert (
+        StatusChanged(
+            at=at(32), operator_id="olga", old="online", new="lunch", comment="missed 2 offers in a row"
+        )
+        in events
+    )
+    assert router.operator("olga").status == "lunch"
+
+
+def test_an_unmatched_chat_rings_every_active_operator_and_the_first_to_answer_wins() -> None:
+    """After the three checks the chat rings everyone online; Pavel answers first, Olga is too late."""
+    router = offering_router(broadcast=True)
+    decision = router.route(Dialog(id="q1", topic="question"), at(0))
+    assert (decision.outcome, decision.offered_to) == (Outcome.OFFERED, ("olga", "pavel"))
+    router.accept("q1", "pavel", at(4))
+    with pytest.raises(AlreadyClaimed, match="pavel"):
+        router.accept("q1", "olga", at(5))
+
+
+# ------------------------------------------------------------ ratings (seeds/001)
+
+
+@pytest.mark.parametrize(
+    ("scale", "value", "reply"),
+    [
+        (RatingScale.LIKE, 1, "positive"),
+        (RatingScale.LIKE, 0, "negative"),
+        (RatingScale.SMILEYS_3, 2, "neutral"),
+        (RatingScale.SMILEYS_5, 5, "positive"),
+    ],
+)
+def test_a_rating_after_the_chat_tells_the_host_which_auto_reply_to_send(
+    scale: RatingScale, value: int, reply: str
+) -> None:
+    """Like/dislike, 3 and 5 smileys: the release event says positive, negative or neutral."""
+    router = jivo_router("olga")
+    router.route(Dialog(id="o1", topic="order"), at(0))
+    (released,) = router.release("o1", at(60), rating=Rating(scale=scale, value=value))
+    assert isinstance(released, DialogReleased)
+    assert released.sentiment == reply
+
+
+def test_a_rating_off_the_scale_is_refused() -> None:
+    """Six smileys out of five is refused before anything changes."""
+    with pytest.raises(InvalidValue, match=r"1\.\.5"):
+        Rating(scale=RatingScale.SMILEYS_5, value=6)
