@@ -423,3 +423,27 @@ def test_a_dialog_transferred_to_a_whole_group_goes_to_one_of_its_members() -> N
         Target.group("service"),
         Target.group("skoda"),
     ]
+
+
+# ---------------------------------------------------------------- operator views
+
+
+def test_each_manager_sees_mine_and_others_tabs() -> None:
+    """Callibri's tabs: Gleb sees his dialog and Tatra's waiting one as his; Skoda's dialogs under others."""
+    router = dealer()
+    router.route(Dialog(id="t1", page_url=PAGES["tatra"], region=MOSCOW), at(1))  # gleb
+    router.route(Dialog(id="t2", page_url=PAGES["tatra"], region=MOSCOW), at(2))
+    router.route(Dialog(id="t3", page_url=PAGES["tatra"], region=MOSCOW), at(3))
+    router.route(Dialog(id="t4", page_url=PAGES["tatra"], region=MOSCOW), at(4))  # gleb full (3): waits
+    router.route(Dialog(id="s1", page_url=PAGES["skoda"], region=MOSCOW), at(5))
+    router.release("t3", at(6))
+    router.route(Dialog(id="t5", page_url=PAGES["tatra"], region=MOSCOW), at(7))  # waits: t4 took t3's place
+    views = router.views("gleb")
+    assert [(e.dialog_id, e.unassigned) for e in views.mine] == [
+        ("t1", False),
+        ("t2", False),
+        ("t4", False),
+        ("t5", True),
+    ]
+    assert [e.dialog_id for e in views.others] == ["s1"]
+    assert [e.dialog_id for e in router.views("anna").others if e.unassigned] == ["t5"]
