@@ -303,3 +303,40 @@ def test_a_trace_lists_operators_who_declined() -> None:
     transfer = router.transfer("d1", Target.group("desk"), at(2))
     assert transfer.trace is not None
     assert transfer.trace.excluded().get("ann") is Reason.DECLINED
+
+
+def test_a_broadcast_dialog_that_waited_is_offered_even_without_a_timeout() -> None:
+    """Broadcast and no accept_timeout: a dialog drained into a freed operator is offered, not assigned."""
+    config = RoutingConfig(
+        operators=[Operator(id="ann", status="online", limit=1)],
+        strategy=Broadcast(),
+    )
+    router = Router(config)
+    router.route(Dialog(id="d1"), at(0))
+    router.accept("d1", "ann", at(1))
+    router.route(Dialog(id="d2"), at(2))
+    events = router.release("d1", at(3))
+    offered = [e for e in events if isinstance(e, DialogOffered)]
+    assert [(e.dialog_id, e.operator_ids, e.expires_at) for e in offered] == [("d2", ("ann",), None)]
+
+
+def test_offered_dialogs_show_as_unassigned_in_views() -> None:
+    """An offer nobody accepted yet is 'unassigned' in the offeree's mine list, since the offer."""
+    router = desk()
+    router.route(Dialog(id="d1"), at(0))
+    entry = router.views("ann").mine[0]
+    assert (entry.dialog_id, entry.state, entry.unassigned, entry.since) == (
+        "d1",
+        DialogState.OFFERED,
+        True,
+        at(0),
+    )
+    router.accept("d1", "ann", at(4))
+    entry = router.views("ann").mine[0]
+    assert (entry.unassigned, entry.since) == (False, at(4))
+
+
+def test_an_offer_trace_says_whom_the_strategy_chose() -> None:
+    """The explanation of an offered decision marks the operator the strategy picked."""
+    decision = desk().route(Dialog(id="d1"), at(0))
+    assert "operator 'ann' [eligible]: load 0 of 2: chosen by Even" in decision.explain()

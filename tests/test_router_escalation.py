@@ -198,3 +198,22 @@ def test_with_aging_each_priority_step_is_worth_a_minute_of_waiting(tg_after: in
     router.release("busy", at(700))
     assert router.dialog(first).operator_id == "ann"
     assert RoutingConfig.from_json(router.config.to_json()) == router.config
+
+
+def test_with_aging_a_dialog_priority_step_is_a_head_start_too() -> None:
+    """aging=60: an urgent dialog (priority -1) that came 30 s after a normal one is served first."""
+    router = busy_desk(aging=60)
+    router.route(Dialog(id="normal", channel="telegram"), at(1))
+    router.route(Dialog(id="urgent", channel="telegram", priority=-1), at(31))
+    assert router.queue(Target.everyone()) == ("urgent", "normal")
+
+
+def test_one_tick_reports_in_time_order() -> None:
+    """SLA level changes (at their thresholds) come before what the tick itself does (at its time)."""
+    router = office()
+    router.route(Dialog(id="b0", topic="billing"), at(0))
+    router.route(Dialog(id="s0", topic="sales"), at(0))
+    router.route(Dialog(id="b1", topic="billing"), at(1))
+    times = [e.at for e in router.tick(at(61))]
+    assert times == sorted(times)
+    assert len(times) == 3  # warn at 31 s, critical at 61 s, then the escalation

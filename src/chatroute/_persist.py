@@ -76,6 +76,7 @@ class Persistence(Timeouts):
             "pool",
             "excluded",
             "offered_to",
+            "offered_at",
             "declined",
             "replied_at",
             "rule",

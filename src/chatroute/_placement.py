@@ -235,9 +235,10 @@ class Placement:
             offered_to, chosen = tuple(self._fitting(rec, self._indexes[key])), None
         else:
             chosen = self._pick(rec, key, strategy, client, now, dry)
+        picked = chosen if chosen is not None else (offered_to[0] if len(offered_to) == 1 else None)
         if chosen is not None and self._config.accept_timeout is not None:
             offered_to, chosen = (chosen,), None
-        checks = self._operator_checks(key, rec, chosen, strategy) if notes is not None else ()
+        checks = self._operator_checks(key, rec, picked, strategy) if notes is not None else ()
         reason = None
         if chosen is None and not pool and not offered_to:
             counts = Counter(c.reason.value for c in checks if c.reason is not None)
@@ -509,8 +510,13 @@ class Placement:
             self._enqueue(rec, now, decision.pool, events)
 
     def _hand(self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]) -> None:
-        """Give the dialog to the operator: offered when operators must accept, else assigned."""
-        if self._config.accept_timeout is not None:
+        """Give the dialog to the operator: offered when operators must accept, else assigned.
+
+        Operators must accept when the config has an ``accept_timeout``, and always for
+        dialogs of a broadcast target.
+        """
+        strategy = self._strategies.get(rec.target_key)
+        if self._config.accept_timeout is not None or (strategy is not None and strategy.broadcast):
             self._offer(rec, (op.id,), now, via, events, reserve=True)
         else:
             self._assign(rec, op, now, via, events)
@@ -568,6 +574,7 @@ class Placement:
             for op_id in operator_ids:
                 self._ops[op_id].offers.add(rec.id)
         rec.state = DialogState.OFFERED
+        rec.offered_at = now
         rec.offered_to = frozenset(operator_ids)
         rec.offer_expires = self._offer_expiry(now)
         rec.epoch += 1

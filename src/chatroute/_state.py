@@ -105,6 +105,7 @@ class LiveDialog:
         "history",
         "id",
         "offer_expires",
+        "offered_at",
         "offered_to",
         "operator_id",
         "pool",
@@ -142,6 +143,7 @@ class LiveDialog:
         self.declined: frozenset[str] = frozenset()  # never offered to these again
         self.offered_to: frozenset[str] = frozenset()
         self.offer_expires: datetime | None = None
+        self.offered_at: datetime | None = None
         self.replied_at: datetime | None = None  # the assignee's first reply, when reported
         self.rule: str | None = None  # the rule that placed it, while its rings may widen it
         self.ring = 0  # 0: the rule's own target; k: its k-th escalation ring
@@ -168,6 +170,7 @@ class LiveDialog:
             excluded=self.excluded,
             offered_to=self.offered_to,
             offer_expires_at=self.offer_expires,
+            offered_at=self.offered_at,
             declined=self.declined,
             replied_at=self.replied_at,
             rule=self.rule,

@@ -53,7 +53,8 @@ class ChannelPriorityQueue:
     Args:
         aging: None serves strictly by channel priority; a duration makes each step of
             channel priority worth that much waiting time instead (a dialog's rank is
-            its arrival time plus ``(channel_priority - 1) * aging``). The order never
+            its arrival time plus ``(channel_priority - 1 + priority) * aging``, so a
+            dialog priority of -1 is a head start of one ``aging``). The order never
             changes while dialogs wait, so no re-sorting is needed.
     """
 
@@ -92,7 +93,7 @@ class ChannelPriorityQueue:
         rank = (
             channel_priority
             if self._aging is None
-            else since.timestamp() + (channel_priority - 1) * self._aging
+            else since.timestamp() + (channel_priority - 1 + priority) * self._aging
         )
         key: QueueKey = (rank, priority, order, dialog_id)
         self._order.add(key)

@@ -365,6 +365,11 @@ class Router(Persistence):
         self._apply(rec, decision, now, Via.TRANSFER, events)
         if freed is not None:
             self._drain(freed, now, events)
+        if trigger is not None and decision.trace is not None:
+            note = f"trigger {trigger!r} moved the dialog to {to}"
+            decision = attrs.evolve(
+                decision, trace=attrs.evolve(decision.trace, notes=(note, *decision.trace.notes))
+            )
         return self._finish(decision, rec, now, events)
 
     def forget(self, dialog_id: str) -> None:
@@ -438,11 +443,7 @@ class Router(Persistence):
         """
         now = aware(now)
         events: list[Event] = []
-        self._expire_offers(now, events)
-        self._requeue_lapsed(now, events)
-        self._lapse_replies(now, events)
-        self._escalate_waiting(now, events)
-        self._lift_caps(now, events)
+        # SLA levels first: they happened at their thresholds, before anything this tick does.
         heap = self._deadlines
         while heap and heap[0][0] <= now:
             deadline, _, _, dialog_id, epoch, level = heapq.heappop(heap)
@@ -452,6 +453,11 @@ class Router(Persistence):
             if _LEVEL_RANK[level] > _LEVEL_RANK[rec.sla_notified]:
                 rec.sla_notified = level
                 events.append(SlaLevelChanged(at=deadline, dialog_id=rec.id, level=level))
+        self._expire_offers(now, events)
+        self._requeue_lapsed(now, events)
+        self._lapse_replies(now, events)
+        self._escalate_waiting(now, events)
+        self._lift_caps(now, events)
         return tuple(events)
 
     # ------------------------------------------------------------------ queries
@@ -535,8 +541,9 @@ class Router(Persistence):
         """The operator's "mine" and "others" dialog lists (Callibri).
 
         "Mine" holds the dialogs assigned to the operator, then the unassigned ones
-        waiting for a group, queue or pool the operator serves (flagged ``unassigned``);
-        "others" the rest of the open dialogs. A scan of the open dialogs, meant for
+        (waiting, or offered and not yet accepted) for a group, queue or pool the
+        operator serves or offered to them (flagged ``unassigned``); "others" the rest
+        of the open dialogs. A scan of the open dialogs, meant for
         screens, not for the routing path.
 
         Raises:
@@ -547,9 +554,13 @@ class Router(Persistence):
         for rec in self._dialogs.values():
             if rec.state is DialogState.CLOSED:
                 continue
-            unassigned = rec.operator_id is None
-            mine = rec.operator_id == op.id if not unassigned else rec.target_key in op.targets
-            since = rec.waiting_since if unassigned else rec.assigned_at
+            unassigned = rec.state is not DialogState.ASSIGNED
+            if not unassigned:
+                mine, since = rec.operator_id == op.id, rec.assigned_at
+            elif rec.state is DialogState.OFFERED:
+                mine, since = op.id in rec.offered_to or rec.target_key in op.targets, rec.offered_at
+            else:
+                mine, since = rec.target_key in op.targets, rec.waiting_since
             entry = ViewEntry(
                 dialog_id=rec.id,
                 state=rec.state,

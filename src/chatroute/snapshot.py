@@ -86,6 +86,7 @@ class DialogRecord:
         excluded: operators who transferred it away and do not get it back from a group.
         offered_to: while offered, the operators who may accept it.
         offer_expires_at: while offered, when the offer lapses.
+        offered_at: when it was last offered.
         declined: operators who declined or let expire an offer of it; it is not
             offered to them again.
         replied_at: when its operator first replied, as the host reported.
@@ -111,6 +112,7 @@ class DialogRecord:
     excluded: frozenset[str] = frozenset()
     offered_to: frozenset[str] = frozenset()
     offer_expires_at: datetime | None = None
+    offered_at: datetime | None = None
     declined: frozenset[str] = frozenset()
     replied_at: datetime | None = None
     rule: str | None = None
@@ -159,11 +161,11 @@ class ViewEntry:
 
     Attributes:
         dialog_id: the dialog.
-        state: queued (or offered) while nobody holds it, else assigned.
-        operator_id: who holds it, if anyone.
+        state: queued, offered (not yet accepted) or assigned.
+        operator_id: who holds it (or the slot of its offer), if anyone.
         group_id: its group, if any.
-        unassigned: nobody holds it yet (the list flags these).
-        since: when it started waiting, or when it was assigned.
+        unassigned: nobody has it yet: queued or offered (the list flags these).
+        since: when it started waiting, was offered, or was assigned.
     """
 
     dialog_id: str

@@ -230,7 +230,9 @@ class Broadcast(Strategy):
 
     The router records the offer (outcome ``offered``, with ``offered_to``); operators
     answer with :meth:`Router.accept` or :meth:`Router.decline`. An offer nobody accepts
-    within the config's ``accept_timeout`` goes back to the target's queue.
+    within the config's ``accept_timeout`` rings everyone eligible again (without an
+    ``accept_timeout`` it never lapses). A dialog that had to wait is offered to the
+    operator who frees up first.
     """
 
     broadcast = True
