@@ -37,7 +37,7 @@ class Persistence(Timeouts):
             op.assigned_total = state.assigned_total
             op.last_assigned_seq, op.last_assigned_at = state.last_assigned_seq, state.last_assigned_at
             op.missed = state.missed_offers
-            op.intake = deque(state.intake)
+            op.intake = deque(state.intake) if state.intake else None
             op.capped_until = state.capped_until
             if op.capped_until is not None:
                 heapq.heappush(self._cap_deadlines, (op.capped_until, op.id))
@@ -94,7 +94,10 @@ class Persistence(Timeouts):
             rec.offer_expires = record.offer_expires_at
             for op_id in sorted(rec.offered_to):
                 holder = self._operator(op_id, field="snapshot.dialogs.offered_to")
-                (holder.dialogs if rec.operator_id is not None else holder.offers).add(rec.id)
+                if rec.operator_id is not None:
+                    holder.dialogs.add(rec.id)
+                else:
+                    holder.add_offer(rec.id)
             if rec.offer_expires is not None:
                 heapq.heappush(self._offer_deadlines, (rec.offer_expires, rec.id, rec.epoch))
         if rec.state is DialogState.ASSIGNED:

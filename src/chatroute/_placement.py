@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from itertools import chain
 
 from ._departments import group_problem
-from ._state import AvailableIndex, LiveDialog, LiveOperator, RankKey
+from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator, RankKey
 from .config import RoutingConfig
 from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import DialogClosed, InvalidValue, UnknownDialog, UnknownGroup, UnknownOperator
@@ -109,6 +109,8 @@ class Placement:
         self._statuses = {s.key: s for s in config.all_statuses()}
         self._channels: dict[str, Channel] = {c.name: c for c in config.channels}
         self._groups: dict[str, Group] = {g.id: g for g in config.groups}
+        self._group_targets = {g.id: Target.group(g.id) for g in config.groups}
+        self._group_keys = {g.id: target_key(self._group_targets[g.id]) for g in config.groups}
         self._strategies: dict[str, Strategy] = {EVERYONE: config.strategy}
         self._members: dict[str, tuple[str, ...]] = {EVERYONE: tuple(sorted(o.id for o in config.operators))}
         served: dict[str, list[str]] = {o.id: [f"operator:{o.id}"] for o in config.operators}
@@ -222,7 +224,7 @@ class Placement:
                 reopens_at=refusal.reopens_at,
                 trace=self._trace(notes, None, None, ()),
             )
-        key = target_key(target)
+        key = self._target_key(target)
         strategy = self._strategies.get(key)
         pool = strategy is not None and strategy.manual
         offered_to: tuple[str, ...] = ()
@@ -296,7 +298,7 @@ class Placement:
         dialog = rec.dialog
         refusal = _Refusal()
         if dialog.chosen_group_id is not None:
-            target = Target.group(dialog.chosen_group_id)
+            target = self._group_targets[dialog.chosen_group_id]
             if self._target_fits(target, dialog, ctx, notes, refusal) is None:
                 if notes is not None:
                     notes.notes.append(f"the visitor chose group {dialog.chosen_group_id!r}")
@@ -455,7 +457,7 @@ class Placement:
         if op.id in rec.declined:
             return Reason.DECLINED, "declined an offer of this dialog"
         if op.capped_until is not None:
-            return Reason.CAPPED, f"{len(op.intake)} new dialogs within {self._config.intake_window}"
+            return Reason.CAPPED, f"{len(op.intake or ())} new dialogs within {self._config.intake_window}"
         if op.load + rec.weight > op.limit:
             return Reason.AT_LIMIT, f"{op.load} of {op.limit} in use"
         dialog = rec.dialog
@@ -494,7 +496,7 @@ class Placement:
         """Carry out a decision made by ``_decide``."""
         assert decision.target is not None
         rec.target = decision.target
-        rec.target_key = target_key(decision.target)
+        rec.target_key = self._target_key(decision.target)
         rec.group_id = decision.group_id
         if via is Via.ROUTE:
             rec.rule, rec.ring = decision.rule, 0
@@ -542,16 +544,18 @@ class Placement:
         cap = self._config.intake_cap
         if cap is None:
             return
+        if op.intake is None:
+            op.intake = deque()
         op.intake.append(now)
         self._recheck_cap(op, now)
 
     def _recheck_cap(self, op: LiveOperator, now: datetime) -> None:
         """Forget intake older than the window; cap the operator while the window is full."""
-        cap, window = self._config.intake_cap, self._config.intake_window
-        while op.intake and op.intake[0] <= now - window:
-            op.intake.popleft()
-        if cap is not None and len(op.intake) >= cap:
-            op.capped_until = op.intake[-cap] + window
+        cap, window, intake = self._config.intake_cap, self._config.intake_window, op.intake
+        while intake and intake[0] <= now - window:
+            intake.popleft()
+        if cap is not None and intake is not None and len(intake) >= cap:
+            op.capped_until = intake[-cap] + window
             heapq.heappush(self._cap_deadlines, (op.capped_until, op.id))
         else:
             op.capped_until = None
@@ -572,7 +576,7 @@ class Placement:
         else:
             rec.operator_id = None
             for op_id in operator_ids:
-                self._ops[op_id].offers.add(rec.id)
+                self._ops[op_id].add_offer(rec.id)
         rec.state = DialogState.OFFERED
         rec.offered_at = now
         rec.offered_to = frozenset(operator_ids)
@@ -606,7 +610,7 @@ class Placement:
         rec.state = DialogState.ASSIGNED
         rec.assigned_at = now
         rec.replied_at = None
-        rec.offered_to = frozenset()
+        rec.offered_to = NOBODY
         rec.offer_expires = None
         if self._config.reply_timeout is not None:
             heapq.heappush(self._reply_deadlines, (now + self._config.reply_timeout, rec.id, now))
@@ -631,8 +635,8 @@ class Placement:
             return None
         if rec.state is DialogState.OFFERED:
             for op_id in rec.offered_to:
-                self._ops[op_id].offers.discard(rec.id)
-            rec.offered_to, rec.offer_expires = frozenset(), None
+                self._ops[op_id].drop_offer(rec.id)
+            rec.offered_to, rec.offer_expires = NOBODY, None
         if rec.state is DialogState.CLOSED or rec.operator_id is None:
             return None
         op = self._ops[rec.operator_id]
@@ -679,11 +683,15 @@ class Placement:
             sla=channel.sla,
         )
         rec.queue_key = queue.key(rec.id)
+        self._next_sla_deadline(rec, channel, seq, since)
+
+    def _next_sla_deadline(self, rec: LiveDialog, channel: Channel, seq: int, since: datetime) -> None:
+        """Schedule the next SLA threshold the waiting dialog has not reached (one at a time)."""
         if rec.sla_notified is SlaLevel.OK:
             heapq.heappush(
                 self._deadlines, (since + channel.sla.warn, seq, 1, rec.id, rec.epoch, SlaLevel.WARN)
             )
-        if rec.sla_notified is not SlaLevel.CRITICAL:
+        elif rec.sla_notified is SlaLevel.WARN:
             heapq.heappush(
                 self._deadlines, (since + channel.sla.critical, seq, 2, rec.id, rec.epoch, SlaLevel.CRITICAL)
             )
@@ -752,4 +760,9 @@ class Placement:
         )
 
     def _target_key(self, target: Target) -> str:
-        return target_key(target)
+        """The target's key, shared by every dialog placed on it (one string per target)."""
+        if target.kind is TargetKind.GROUP:
+            return self._group_keys[str(target.id)]
+        if target.kind is TargetKind.OPERATOR:
+            return self._ops[str(target.id)].targets[0]  # an operator's own key comes first
+        return EVERYONE

@@ -19,6 +19,10 @@ from .snapshot import DialogRecord, OperatorState, TransferRecord
 
 RankKey = tuple[Any, ...]
 
+#: The one empty set of operator ids that fresh dialog records share (CPython makes a new
+#: empty frozenset per call, 216 bytes each).
+NOBODY: frozenset[str] = frozenset()
+
 
 class LiveOperator:
     """An operator's current state: status, load, and what the strategies rank by."""
@@ -61,10 +65,21 @@ class LiveOperator:
         self.last_assigned_at: datetime | None = None
         self.targets = targets  # keys of every target this operator serves
         self.dialogs: set[str] = set()  # assigned to them, or offered to them alone
-        self.offers: set[str] = set()  # broadcast offers they may accept
+        self.offers: set[str] | None = None  # broadcast offers they may accept (made on first use)
         self.missed = 0  # offers in a row they let expire
-        self.intake: deque[datetime] = deque()  # when they got their recent new dialogs (intake cap)
+        self.intake: deque[datetime] | None = None  # times of their recent new dialogs (intake cap)
         self.capped_until: datetime | None = None  # at the intake cap until then
+
+    def add_offer(self, dialog_id: str) -> None:
+        """Note a broadcast offer this operator may accept."""
+        if self.offers is None:
+            self.offers = set()
+        self.offers.add(dialog_id)
+
+    def drop_offer(self, dialog_id: str) -> None:
+        """Forget a broadcast offer (accepted, declined, lapsed or withdrawn)."""
+        if self.offers:
+            self.offers.discard(dialog_id)
 
     @property
     def free(self) -> int:
@@ -85,7 +100,7 @@ class LiveOperator:
             last_assigned_seq=self.last_assigned_seq,
             last_assigned_at=self.last_assigned_at,
             missed_offers=self.missed,
-            intake=tuple(self.intake),
+            intake=tuple(self.intake or ()),
             capped_until=self.capped_until,
             skills=self.skills,
         )
@@ -139,9 +154,9 @@ class LiveDialog:
         self.closed_at: datetime | None = None
         self.queue_key: QueueKey | None = None
         self.pool = False
-        self.excluded: frozenset[str] = frozenset()
-        self.declined: frozenset[str] = frozenset()  # never offered to these again
-        self.offered_to: frozenset[str] = frozenset()
+        self.excluded: frozenset[str] = NOBODY
+        self.declined: frozenset[str] = NOBODY  # never offered to these again
+        self.offered_to: frozenset[str] = NOBODY
         self.offer_expires: datetime | None = None
         self.offered_at: datetime | None = None
         self.replied_at: datetime | None = None  # the assignee's first reply, when reported

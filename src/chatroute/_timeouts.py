@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from datetime import datetime
 
-from ._placement import Placement, target_key
+from ._placement import Placement
 from ._state import LiveDialog, LiveOperator
 from .decision import Outcome
 from .events import DialogEscalated, DialogRequeued, Event, OfferWithdrawn, StatusChanged, Via
@@ -42,7 +42,7 @@ class Timeouts(Placement):
         if decline:
             rec.declined |= {op.id}
         if rec.operator_id is None and len(rec.offered_to) > 1:  # a broadcast others still hold
-            op.offers.discard(rec.id)
+            op.drop_offer(rec.id)
             rec.offered_to -= {op.id}
             return
         freed = self._detach(rec)
@@ -78,7 +78,7 @@ class Timeouts(Placement):
     def _withdraw_offers_of(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
         """An operator who stops taking dialogs loses the offers they hold (no miss counted)."""
         offered = [d for d in op.dialogs if self._dialogs[d].state is DialogState.OFFERED]
-        for dialog_id in sorted(offered) + sorted(op.offers):
+        for dialog_id in sorted(offered) + sorted(op.offers or ()):
             rec = self._dialogs[dialog_id]
             if rec.state is DialogState.OFFERED and op.id in rec.offered_to:
                 self._withdraw(rec, op, now, "status", events, decline=False)
@@ -165,7 +165,11 @@ class Timeouts(Placement):
             decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=to)
             if decision.outcome is Outcome.QUEUED and not decision.pool:
                 assert decision.target is not None
-                rec.target, rec.target_key, rec.group_id = decision.target, target_key(to), decision.group_id
+                rec.target, rec.target_key, rec.group_id = (
+                    decision.target,
+                    self._target_key(to),
+                    decision.group_id,
+                )
                 self._push(rec, seq, since)  # same place in line, same SLA clock
                 self._schedule_ring(rec)
             else:

@@ -26,7 +26,7 @@ from ._departments import group_problem, locate
 from ._frozen import aware
 from ._persist import Persistence, pack_rng
 from ._placement import check_id
-from ._state import LiveDialog, LiveOperator
+from ._state import NOBODY, LiveDialog, LiveOperator
 from .config import OfflinePolicy, RoutingConfig
 from .decision import Decision, GroupCheck, GroupChoice, GroupChoices, Outcome, Reason
 from .errors import (
@@ -336,7 +336,7 @@ class Router(Persistence):
         # earlier decline of an offer.
         before = rec.excluded, rec.declined
         named = to.kind is TargetKind.OPERATOR
-        rec.excluded = frozenset({from_operator}) if from_operator is not None and not named else frozenset()
+        rec.excluded = frozenset({from_operator}) if from_operator is not None and not named else NOBODY
         if named:
             rec.declined -= {str(to.id)}
         try:
@@ -446,13 +446,15 @@ class Router(Persistence):
         # SLA levels first: they happened at their thresholds, before anything this tick does.
         heap = self._deadlines
         while heap and heap[0][0] <= now:
-            deadline, _, _, dialog_id, epoch, level = heapq.heappop(heap)
+            deadline, seq, _, dialog_id, epoch, level = heapq.heappop(heap)
             rec = self._dialogs.get(dialog_id)
             if rec is None or rec.state is not DialogState.QUEUED or rec.epoch != epoch:
                 continue
             if _LEVEL_RANK[level] > _LEVEL_RANK[rec.sla_notified]:
                 rec.sla_notified = level
                 events.append(SlaLevelChanged(at=deadline, dialog_id=rec.id, level=level))
+                assert rec.waiting_since is not None
+                self._next_sla_deadline(rec, self._channels[rec.dialog.channel], seq, rec.waiting_since)
         self._expire_offers(now, events)
         self._requeue_lapsed(now, events)
         self._lapse_replies(now, events)
