@@ -176,8 +176,8 @@ def test_memory_quick_run_reports_consistent_bytes_and_verdicts(
     per_queued = targets["bytes per queued dialog (router + Dialog value)"]
     assert per_operator["measured"] == steps["router, online"]["bytes_per_unit"]
     assert per_queued["measured"] == pytest.approx(
-        steps["queued dialogs"]["bytes_per_unit"] + steps["dialog values"]["bytes_per_unit"], abs=0.1
-    )
+        steps["queued dialogs"]["bytes_per_unit"] + steps["dialog values"]["bytes_per_unit"], abs=1
+    )  # each figure is rounded on its own
     for goal in (per_operator, per_queued):
         assert goal["limit"] == 1024
         assert goal["met"] is (goal["measured"] <= goal["limit"])
