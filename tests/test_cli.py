@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -87,3 +88,156 @@ def test_help_shows_an_example() -> None:
     result = _run("check", "--help")
     assert result.returncode == 0
     assert "chatroute check desk.toml" in result.stdout
+
+
+# ------------------------------------------------------------------ simulator
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SHOP = str(EXAMPLES / "small_shop.toml")
+DESK = str(EXAMPLES / "support_desk.toml")
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The single error line of a failed run (asserting there is exactly one, and no traceback)."""
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("chatroute: error: ")
+    return lines[0].removeprefix("chatroute: error: ")
+
+
+def test_simulate_without_a_scenario_compares_strategies_on_the_car_dealer() -> None:
+    """`chatroute simulate` prints the table of the embedded scenario; no progress bar off a terminal."""
+    result = _run("simulate")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Cheshka car dealer: 2026-03-02 08:00-20:00 Europe/Moscow, seed 20260302")
+    assert lines[2].split() == ["config", "even", "random", "round-robin"]
+    for label in ("abandoned", "wait p99", "service level (SLA)", "fairness (CV, 0 = even)", "max queue"):
+        assert any(line.startswith(label) and len(line.split()) >= 5 for line in lines), label
+    for group in ("skoda", "tatra", "used", "service"):
+        assert any(line.startswith(f"  {group} ") for line in lines), group
+    assert "round-robin: RoundRobin (members in turn)" in lines
+
+
+def test_simulate_json_carries_the_full_report_with_the_overrides() -> None:
+    """--json prints the whole report; --compare, --hours and --seed change what is simulated."""
+    result = _run("simulate", SHOP, "--compare", "even,random", "--hours", "2", "--seed", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [run["name"] for run in data["runs"]] == ["even", "random"]
+    assert (data["hours"], data["seed"], data["scenario"]) == (2.0, 3, "Small shop, manual pick-up")
+    overall = data["runs"][0]["overall"]
+    assert overall["offered"] == data["runs"][1]["overall"]["offered"] > 0
+    assert set(data["runs"][0]["channels"]) == {"site", "telegram"}
+
+
+def test_simulate_plot_writes_a_png(tmp_path: Path) -> None:
+    """--plot FILE.png writes a PNG image and says so after the table."""
+    target = tmp_path / "waits.png"
+    result = _run("simulate", SHOP, "--plot", str(target))
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert target.stat().st_size > 20_000
+    assert result.stdout.rstrip().endswith(f"plot written to {target}")
+
+
+def test_simulate_reports_a_bad_scenario_in_one_line_with_its_path(tmp_path: Path) -> None:
+    """A mistake in the scenario is one line naming the file and the path inside it."""
+    path = tmp_path / "shop.toml"
+    path.write_text(
+        Path(SHOP).read_text(encoding="utf-8").replace("rate = 14", "rate = -14"), encoding="utf-8"
+    )
+    line = _one_error_line(_run("simulate", str(path)))
+    assert line == f"{path}: traffic.arrivals[0].rate: must be a positive number"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["simulate", "--compare", "even,evn"], "strategies: unknown strategy (did you mean 'even'?)"),
+        (["simulate", "nowhere.toml"], "nowhere.toml: cannot read: No such file or directory"),
+        (["explain", SHOP, "--dialog", "{channel: site}"], "--dialog: not valid JSON"),
+        (["explain", SHOP, "--dialog", "[1]"], "--dialog: give a JSON object"),
+        (["explain", SHOP, "--dialog", '{"channel": "fax"}'], "unknown channel 'fax'"),
+        (["explain", SHOP, "--dialog", '{"priority": "high"}'], "--dialog: priority: expected int"),
+        (["explain", SHOP, "--dialog", "{}", "--at", "23:30"], "at: must be within the simulated span"),
+        (["explain", SHOP, "--dialog", "{}", "--at", "noon"], "--at: give HH:MM or an ISO 8601 time"),
+        (["staff", SHOP, "--target", "80"], "target: give percent/seconds, such as 80/30"),
+    ],
+)
+def test_user_mistakes_are_one_clear_line_and_exit_1(args: list[str], expected: str) -> None:
+    """Bad strategy names, files, dialogs, times and targets print one line, no traceback."""
+    assert expected in _one_error_line(_run(*args))
+
+
+def test_a_malformed_command_line_exits_2_with_usage() -> None:
+    """A negative --hours or a missing --dialog is refused by the argument parser (exit 2)."""
+    for args in (["simulate", "--hours", "-2"], ["explain", SHOP]):
+        result = _run(*args)
+        assert result.returncode == 2
+        assert "usage: chatroute" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_explain_shows_the_decision_at_a_moment_of_the_day() -> None:
+    """At 03:00 only the night shift is on: the technical dialog goes to fay, with every operator's reason."""
+    dialog = json.dumps({"topic": "tech", "required_skills": {"tech": 6}})
+    result = _run("explain", DESK, "--dialog", dialog, "--at", "03:00")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "at 2026-03-04T03:00:00+00:00 in 'Support desk with skills and a night shift':"
+    assert lines[1] == "dialog 'explained': assigned to operator 'fay' in group 'tech'"
+    assert "  operator 'gus' [missing_skill]: 'tech' 5 < 6" in lines
+    assert "  operator 'chen' [status]: status 'offline' is not routable" in lines
+
+
+def test_check_summarises_a_scenario_and_lists_its_problems(tmp_path: Path) -> None:
+    """check reads a scenario as a whole: its config summary plus the traffic; problems have paths."""
+    result = _run("check", DESK)
+    assert result.returncode == 0, result.stderr
+    assert f"{DESK}: ok" in result.stdout
+    assert "  fallback: group 'first-line'" in result.stdout
+    assert "  arrivals: 5 streams, about 303 dialogs a day" in result.stdout
+    assert "    fay, gus: Mon-Sun 20:00-08:00, away at 02:00 for 20 min" in result.stdout
+    path = tmp_path / "desk.toml"
+    text = Path(DESK).read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('"fay", "gus"]\nstart', '"fay", "guss"]\nstart').replace("rate = 8", "rate = 0")
+    )
+    result = _run("check", str(path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{path}: 2 problems",
+        "  traffic.arrivals[0].rate: must be a positive number",
+        "  shifts[2].operators[1]: unknown operator 'guss' (did you mean 'gus'?)",
+    ]
+
+
+def test_staff_finds_the_head_count_beside_erlang_c() -> None:
+    """staff prints the simulated head count, the Erlang C estimate and how much concurrency saves."""
+    result = _run("staff", DESK, "--target", "80/30")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "target: 80% answered within 30 s (strategy: config; the scenario has 7 operators)"
+    assert lines[1].startswith("simulation: ")
+    assert lines[2].startswith("Erlang C (one dialog at a time): ")
+    assert lines[3].startswith("concurrency (limits 2-3): the simulation needs ")
+
+
+@pytest.mark.parametrize(
+    ("command", "example"),
+    [
+        ("simulate", "chatroute simulate examples/support_desk.toml --compare config,even,random"),
+        ("explain", "chatroute explain examples/support_desk.toml --dialog"),
+        ("staff", "chatroute staff examples/support_desk.toml --target 80/30"),
+        ("check", "chatroute check examples/support_desk.toml"),
+    ],
+)
+def test_every_command_shows_an_example_in_its_help(command: str, example: str) -> None:
+    """`chatroute COMMAND --help` exits 0 and shows how the command is used."""
+    result = _run(command, "--help")
+    assert result.returncode == 0
+    assert example in result.stdout

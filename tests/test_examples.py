@@ -44,6 +44,15 @@ EXPECTED: dict[str, list[str]] = {
         "summary",
         "dialogs arrived:      40",
     ],
+    "simulate_desk.py": [
+        "Support desk with skills and a night shift: 2026-03-04 00:00 UTC + 24 h, seed 11, warm-up 60 min,"
+        " 283 dialogs offered",
+        "config  LongestIdle      limit 4",
+        "limit 4: a config of its own",
+        "best service level: limit 4 (96.8%)",
+        "target: 80% answered within 30 s (strategy: config; the scenario has 7 operators)",
+        "simulation: 5 operators reach 86.2%; 4: 66.4%",
+    ],
 }
 
 

@@ -1,18 +1,26 @@
-"""The ``chatroute`` command line.
+"""The ``chatroute`` command line: ``check``, ``simulate``, ``explain`` and ``staff``.
 
-``chatroute check FILE`` validates a routing set-up (TOML or JSON): it prints every
-problem with its path and exits 1, or prints a one-screen summary and exits 0.
+``chatroute check FILE`` validates a routing set-up or a scenario (TOML or JSON): it
+prints every problem with its path and exits 1, or prints a one-screen summary and
+exits 0. ``chatroute simulate`` compares strategies on simulated traffic (the embedded
+car-dealer scenario when no file is given), ``chatroute explain`` shows where one
+dialog would go and why, and ``chatroute staff`` finds the head count for a
+service-level target. A user's mistake is one line on stderr and exit code 1 (2 for
+a malformed command line), never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, NoReturn, TextIO
 
 from .config import RoutingConfig
-from .errors import ConfigError
+from .errors import ChatrouteError, ConfigError
 from .model import TargetKind
 
 __all__ = ["main", "main_exit", "summary"]
@@ -22,7 +30,37 @@ _CHECK_EXAMPLE = """example:
   desk.toml: 2 problems
     rules[0].to.group: unknown group 'salez' (did you mean 'sales'?)
     operators[3].limit: must be a non-negative integer (got -1)
+
+A scenario file (one with [config] and [traffic] tables) is checked as a whole:
+  chatroute check examples/support_desk.toml
 """
+_SIMULATE_EXAMPLE = """examples:
+  chatroute simulate                                  # the embedded car-dealer scenario
+  chatroute simulate examples/support_desk.toml --compare config,even,random
+  chatroute simulate --hours 4 --seed 7 --json > report.json
+  chatroute simulate --plot waits.png
+
+strategies for --compare: config (the scenario as written), even, random,
+round-robin, longest-idle, most-available, sticky, manual, broadcast, skill:NAME
+"""
+_EXPLAIN_EXAMPLE = """examples:
+  chatroute explain examples/support_desk.toml --dialog '{"channel": "site", "topic": "billing"}'
+  chatroute explain default --dialog '{"page_url": "https://cheshka.example/used/x"}' --at 10:30
+
+The dialog is JSON with Dialog's fields (id defaults to "explained"). --at is a time
+in the simulated span (ISO 8601, or HH:MM on the scenario's first day); the scenario
+is simulated up to then, so statuses and loads are those of that moment.
+"""
+_STAFF_EXAMPLE = """example:
+  chatroute staff examples/support_desk.toml --target 80/30
+  chatroute staff default --target 90/20 --strategy even
+"""
+_DEFAULT = "default"
+_PROGRESS_AFTER = 2.0  # seconds of work before a progress bar appears
+
+
+class _Fail(Exception):
+    """A user's mistake, reported as one line."""
 
 
 def summary(config: RoutingConfig) -> list[str]:
@@ -53,9 +91,23 @@ def summary(config: RoutingConfig) -> list[str]:
     return lines
 
 
-def _check(path: str, out: TextIO) -> int:
+# ----------------------------------------------------------------------- commands
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    path = args.file
     try:
-        config = RoutingConfig.load(path)
+        from .simulate._load import read_file
+
+        data = read_file(path)
+        if "config" in data or "traffic" in data:
+            from .simulate import Scenario
+            from .simulate.describe import describe_scenario
+
+            scenario = Scenario.load(path)
+            lines = summary(scenario.config) + describe_scenario(scenario)
+        else:
+            lines = summary(RoutingConfig.from_dict(data))
     except ConfigError as exc:
         count = len(exc.problems)
         out.write(f"{path}: {count} problem{'s' if count != 1 else ''}\n")
@@ -63,27 +115,240 @@ def _check(path: str, out: TextIO) -> int:
             out.write(f"  {where}: {message}\n" if where else f"  {message}\n")
         return 1
     out.write(f"{path}: ok\n")
-    out.writelines(f"  {line}\n" for line in summary(config))
+    out.writelines(f"  {line}\n" for line in lines)
     return 0
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="chatroute", description="Route customer chats to operators.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser(
-        "check",
-        help="validate a routing set-up (TOML or JSON)",
-        epilog=_CHECK_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+def _simulate(args: argparse.Namespace, out: TextIO) -> int:
+    import attrs
+
+    from .simulate import simulate
+
+    scenario = _scenario(args.scenario)
+    if args.hours is not None:
+        scenario = attrs.evolve(scenario, hours=args.hours)
+    strategies = _names(args.compare) if args.compare else None
+    with _Progress() as progress:
+        report = simulate(scenario, strategies, seed=args.seed, progress=progress.update)
+    if args.json:
+        out.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.write(report.render() + "\n")
+    if args.plot:
+        from .simulate.plot import write_plot
+
+        try:
+            write_plot(report, args.plot)
+        except OSError as exc:
+            raise _Fail(f"cannot write {args.plot}: {exc.strerror or exc}") from None
+        if not args.json:
+            out.write(f"\nplot written to {args.plot}\n")
+    return 0
+
+
+def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    from .model import Dialog
+    from .serialize import from_dict
+    from .simulate import explain_at
+
+    scenario = _scenario(args.scenario)
+    try:
+        data = json.loads(args.dialog)
+    except json.JSONDecodeError as exc:
+        raise _Fail(f"--dialog: not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(data, dict):
+        raise _Fail('--dialog: give a JSON object, such as \'{"channel": "site"}\'')
+    data.setdefault("id", "explained")
+    try:
+        dialog = from_dict(Dialog, data)
+    except ConfigError as exc:
+        path, message = exc.problems[0]
+        raise _Fail(f"--dialog: {path}: {message}" if path else f"--dialog: {message}") from None
+    at = _moment(args.at, scenario) if args.at else None
+    decision = explain_at(scenario, dialog, at)
+    when = at or scenario.start
+    out.write(f"at {when.isoformat()} in {scenario.name!r}:\n")
+    out.write(decision.explain() + "\n")
+    return 0
+
+
+def _staff(args: argparse.Namespace, out: TextIO) -> int:
+    from .simulate import staff
+
+    scenario = _scenario(args.scenario)
+    found = staff(
+        scenario, args.target, strategy=args.strategy, seed=args.seed, max_operators=args.max_operators
     )
-    check.add_argument("file", help="a .toml or .json routing config")
-    args = parser.parse_args(argv)
+    out.write(found.render() + "\n")
+    return 0 if found.operators is not None else 1
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def _scenario(path: str | None) -> Any:
+    from .simulate import Scenario
+
+    if path is None or path == _DEFAULT:
+        return Scenario.default()
+    try:
+        return Scenario.load(path)
+    except ConfigError as exc:
+        line = _config_line(exc)
+        raise _Fail(line if line.startswith(path) else f"{path}: {line}") from None
+
+
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise _Fail("--compare: give strategy names separated by commas, such as even,random")
+    return names
+
+
+def _moment(text: str, scenario: Any) -> datetime:
+    from datetime import time as clock
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(scenario.timezone)
+    try:
+        if len(text) <= 8 and ":" in text:
+            local = scenario.start.astimezone(zone)
+            return datetime.combine(local.date(), clock.fromisoformat(text), tzinfo=zone)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise _Fail(f"--at: give HH:MM or an ISO 8601 time (got {text!r})") from None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of hours, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of hours, got {text!r}")
+    return value
+
+
+class _Progress:
+    """A progress bar on stderr, shown only on a terminal and only once a run takes a while."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+        self.enabled = sys.stderr.isatty()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def update(self, share: float) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < _PROGRESS_AFTER:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                "simulating",
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("simulate", total=1.0)
+        self.bar.update(self.task, completed=share)
+
+
+# --------------------------------------------------------------------------- main
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="chatroute", description="Route customer chats to operators.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def command(name: str, help: str, example: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog=example,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    check = command("check", "validate a routing set-up or a scenario (TOML or JSON)", _CHECK_EXAMPLE)
+    check.add_argument("file", help="a .toml or .json routing config or scenario")
+    sim = command("simulate", "compare routing strategies on simulated traffic", _SIMULATE_EXAMPLE)
+    sim.add_argument("scenario", nargs="?", help="a scenario file (default: the embedded car dealer)")
+    sim.add_argument("--compare", metavar="LIST", help="strategies to compare, comma-separated")
+    sim.add_argument("--hours", type=_positive_float, metavar="H", help="simulate H hours of arrivals")
+    sim.add_argument("--seed", type=int, metavar="S", help="seed of the traffic and the routers")
+    sim.add_argument("--json", action="store_true", help="print the full report as JSON")
+    sim.add_argument("--plot", metavar="FILE.png", help="also draw waits and service levels to a PNG")
+    explain = command("explain", "show where one dialog would go, and why", _EXPLAIN_EXAMPLE)
+    explain.add_argument("scenario", help="a scenario file, or 'default'")
+    explain.add_argument("--dialog", required=True, metavar="JSON", help="the dialog, as a JSON object")
+    explain.add_argument("--at", metavar="TIME", help="when, within the simulated span (default: its start)")
+    staff = command("staff", "find the fewest operators that reach a service-level target", _STAFF_EXAMPLE)
+    staff.add_argument("scenario", help="a scenario file, or 'default'")
+    staff.add_argument("--target", default="80/30", help="percent/seconds, such as 80/30 (the default)")
+    staff.add_argument("--strategy", default="config", help="the strategy to staff for (default: config)")
+    staff.add_argument("--seed", type=int, metavar="S", help="seed of the traffic and the routers")
+    staff.add_argument("--max-operators", type=int, metavar="N", help="give up above N operators")
+    return parser
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "check": _check,
+    "simulate": _simulate,
+    "explain": _explain,
+    "staff": _staff,
+}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit code.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+        out: where results go (default: stdout); errors go to stderr.
+    """
+    args = _parser().parse_args(argv)
     stream = out if out is not None else sys.stdout
-    if args.command == "check":
-        return _check(args.file, stream)
-    parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses first
-    return 2  # pragma: no cover
+    try:
+        return _COMMANDS[args.command](args, stream)
+    except ConfigError as exc:
+        _error(_config_line(exc))
+    except (ChatrouteError, _Fail) as exc:
+        _error(str(exc))
+    except KeyboardInterrupt:
+        _error("interrupted")
+    return 1
+
+
+def _config_line(exc: ConfigError) -> str:
+    path, message = exc.problems[0] if exc.problems else ("", str(exc))
+    more = len(exc.problems) - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''}: run chatroute check)" if more > 0 else ""
+    return (f"{path}: {message}" if path else message) + tail
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"chatroute: error: {message}\n")
 
 
 def main_exit() -> None:

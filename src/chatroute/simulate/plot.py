@@ -1,0 +1,92 @@
+"""A PNG of a report: the wait-time distribution and the service level of each strategy.
+
+Needs matplotlib (``pip install 'chatroute[plot]'``); it is imported only here, when a
+plot is asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..errors import ChatrouteError
+from .report import Report
+
+__all__ = ["PlotUnavailable", "write_plot"]
+
+
+class PlotUnavailable(ChatrouteError, RuntimeError):
+    """matplotlib is not installed."""
+
+
+def write_plot(report: Report, path: str | os.PathLike[str]) -> None:
+    """Draw the report to a PNG file.
+
+    Left: for each strategy, the share of answered dialogs that waited longer than t
+    (a survival curve, so a lower curve is better). Right: the service level of each
+    strategy, overall and per channel.
+
+    Args:
+        report: what to draw.
+        path: the PNG file to write.
+
+    Raises:
+        PlotUnavailable: matplotlib is not installed.
+        OSError: the file cannot be written.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise PlotUnavailable("--plot needs matplotlib: pip install 'chatroute[plot]'") from None
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5), dpi=110)
+    try:
+        _waits(left, report)
+        _levels(right, report)
+        figure.suptitle(f"{report.scenario}: seed {report.seed}, {report.hours:g} h simulated", fontsize=13)
+        figure.tight_layout()
+        figure.savefig(os.fspath(path), format="png")
+    finally:
+        plt.close(figure)
+
+
+def _waits(axes: Any, report: Report) -> None:
+    longest = 1.0
+    for run in report.runs:
+        waits = run.waits
+        if not waits:
+            continue
+        count = len(waits)
+        waited = [w for w in waits if w > 0]
+        xs = [0.0, *waited]
+        ys = [len(waited) / count] + [(len(waited) - k - 1) / count for k in range(len(waited))]
+        axes.step(xs, [100 * y for y in ys], where="post", label=run.name, linewidth=1.8)
+        longest = max(longest, waits[int(0.995 * (count - 1))])
+    axes.set_xlim(0, longest * 1.05)
+    axes.set_ylim(bottom=0)
+    axes.set_xlabel("wait to first answer (seconds)", fontsize=11)
+    axes.set_ylabel("answered dialogs that waited longer (%)", fontsize=11)
+    axes.set_title("Wait-time distribution", fontsize=12)
+    axes.grid(True, alpha=0.3)
+    axes.legend(title="strategy")
+
+
+def _levels(axes: Any, report: Report) -> None:
+    channels = list(dict.fromkeys(name for run in report.runs for name in run.channels))
+    labels = ["overall", *channels]
+    width = 0.8 / max(1, len(report.runs))
+    for i, run in enumerate(report.runs):
+        values = [run.overall.service_level] + [
+            run.channels[name].service_level if name in run.channels else None for name in channels
+        ]
+        xs = [j + (i - (len(report.runs) - 1) / 2) * width for j in range(len(labels))]
+        bars = axes.bar(xs, [100 * (v or 0.0) for v in values], width, label=run.name)
+        axes.bar_label(bars, labels=[f"{100 * v:.0f}" if v is not None else "" for v in values], fontsize=8)
+    axes.set_xticks(range(len(labels)), labels, fontsize=10)
+    axes.set_ylim(0, 122)  # room above the bars for the legend
+    axes.set_ylabel("answered within the channel's SLA (%)", fontsize=11)
+    axes.set_title("Service level", fontsize=12)
+    axes.grid(True, axis="y", alpha=0.3)
+    axes.legend(title="strategy", loc="upper center", ncol=max(1, len(report.runs)), fontsize=9)

@@ -1,0 +1,343 @@
+"""Staffing: the fewest operators that reach a service-level target, in simulation and by Erlang C.
+
+The roster grows or shrinks by whole operators while keeping the scenario's shape: the
+operators are taken in turn from each group (so every department keeps someone as
+long as possible), and beyond the scenario's head count they are cloned (``anna+1``),
+with their groups, skills, limit and shifts. Operators named by a rule or the fallback
+are always kept.
+
+Erlang C assumes one dialog at a time per operator. Chat operators hold several at
+once (a limit of 3-5), so the simulation usually needs far fewer people; the report
+says how many fewer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from .._frozen import to_map
+from ..config import RoutingConfig
+from ..errors import InvalidValue
+from ..model import Target, TargetKind
+from ..strategies import Strategy
+from .engine import Engine
+from .erlang import agents_for_service_level
+from .metrics import share_within
+from .scenario import Scenario, Shift
+from .traffic import Arrival, generate, status_changes
+from .variants import Variant, variant
+
+__all__ = ["ServiceTarget", "Staffing", "roster", "staff"]
+
+_TARGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
+
+
+def _share(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise InvalidValue("target", value, "the share must be between 0 and 1 (exclusive)")
+
+
+def _seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise InvalidValue("target", value, "the time must be a positive number of seconds")
+
+
+@attrs.frozen(kw_only=True)
+class ServiceTarget:
+    """A service-level target: ``share`` of dialogs answered within ``seconds``.
+
+    Example:
+        >>> str(ServiceTarget.parse("80/30"))
+        '80% answered within 30 s'
+    """
+
+    share: float = attrs.field(validator=_share)
+    seconds: float = attrs.field(validator=_seconds)
+
+    @classmethod
+    def parse(cls, text: str) -> ServiceTarget:
+        """Read ``"80/30"`` (percent / seconds).
+
+        Raises:
+            InvalidValue: anything else.
+        """
+        match = _TARGET.match(text) if isinstance(text, str) else None
+        if match is None:
+            raise InvalidValue("target", text, "give percent/seconds, such as 80/30")
+        return cls(share=float(match[1]) / 100, seconds=float(match[2]))
+
+    def __str__(self) -> str:
+        return f"{100 * self.share:g}% answered within {self.seconds:g} s"
+
+
+@attrs.frozen(kw_only=True)
+class Staffing:
+    """What :func:`staff` found.
+
+    Attributes:
+        target: the service-level target.
+        strategy: the variant simulated.
+        operators: the fewest operators that reach the target in simulation; None if
+            even ``max_operators`` do not.
+        levels: service level reached for each head count simulated.
+        configured: operators in the scenario.
+        limits: the smallest and largest concurrent-dialog limit among them.
+        handle_time: mean work per dialog in seconds (both handlings of a transfer).
+        load: average offered load in Erlangs over the measured span.
+        peak_load: the load of the busiest hour.
+        erlang: Erlang C agents (one dialog at a time) for the target at ``load``.
+        erlang_peak: the same at ``peak_load``.
+    """
+
+    target: ServiceTarget
+    strategy: str
+    operators: int | None
+    levels: Mapping[int, float] = attrs.field(converter=to_map)
+    configured: int
+    limits: tuple[int, int]
+    handle_time: float
+    load: float
+    peak_load: float
+    erlang: int
+    erlang_peak: int
+
+    def render(self) -> str:
+        """A few lines for people."""
+        low, high = self.limits
+        limits = f"{low}" if low == high else f"{low}-{high}"
+        lines = [
+            f"target: {self.target} (strategy: {self.strategy}; the scenario has {self.configured} operators)"
+        ]
+        if self.operators is None:
+            best = max(self.levels)
+            lines.append(f"simulation: not reached with up to {best} operators ({_pct(self.levels[best])})")
+        else:
+            below = self.levels.get(self.operators - 1)
+            tail = f"; {self.operators - 1}: {_pct(below)}" if below is not None else ""
+            lines.append(
+                f"simulation: {self.operators} operators reach {_pct(self.levels[self.operators])}{tail}"
+            )
+        lines.append(
+            f"Erlang C (one dialog at a time): {self.erlang} operators at the average load "
+            f"({self.load:.1f} Erlangs, {self.handle_time / 60:.1f} min per dialog), "
+            f"{self.erlang_peak} at the busiest hour ({self.peak_load:.1f} Erlangs)"
+        )
+        if self.operators is not None:
+            lines.append(f"concurrency (limits {limits}): {self._difference()}")
+        tried = ", ".join(f"{n}: {_pct(level)}" for n, level in sorted(self.levels.items()))
+        lines.append(f"simulated head counts: {tried}")
+        return "\n".join(lines)
+
+    def _difference(self) -> str:
+        assert self.operators is not None
+        parts = []
+        for label, erlang in (("average load", self.erlang), ("busiest hour", self.erlang_peak)):
+            gap = erlang - self.operators
+            word = "fewer" if gap >= 0 else "more"
+            parts.append(f"{abs(gap)} {word} than Erlang C at the {label} ({abs(gap) / erlang:.0%} {word})")
+        return "the simulation needs " + ", and ".join(parts)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def staff(
+    scenario: Scenario,
+    target: str | ServiceTarget = "80/30",
+    *,
+    strategy: str | Strategy | Variant = "config",
+    seed: int | None = None,
+    max_operators: int | None = None,
+) -> Staffing:
+    """Find the fewest operators whose simulated service level reaches ``target``.
+
+    Every head count is simulated on the same traffic. The search starts from the
+    head count whose total capacity just covers the average load, and steps down or
+    doubles up, then bisects.
+
+    Args:
+        scenario: the scenario; its roster is shrunk or grown (see the module doc).
+        target: ``"80/30"`` or a :class:`ServiceTarget`.
+        strategy: the variant to staff for (default: the scenario's own config).
+        seed: overrides the scenario's seed.
+        max_operators: give up above this head count (default: four times Erlang C's
+            busiest-hour answer, at least 50).
+
+    Returns:
+        The result, with the Erlang C estimates beside it.
+
+    Raises:
+        ConfigError / InvalidValue: a bad scenario, target or strategy.
+    """
+    scenario.validate()
+    goal = target if isinstance(target, ServiceTarget) else ServiceTarget.parse(target)
+    seed = scenario.seed if seed is None else seed
+    chosen = variant(scenario.config, strategy)
+    arrivals = generate(scenario, seed)
+    handle, load, peak = _loads(scenario, arrivals)
+    erlang = agents_for_service_level(load, handle, goal.share, goal.seconds) if load > 0 else 1
+    erlang_peak = agents_for_service_level(peak, handle, goal.share, goal.seconds) if peak > 0 else 1
+    limits = _limits(chosen.config)
+    minimum = max(1, len(_pinned(chosen.config)))
+    ceiling = max_operators if max_operators is not None else max(50, 4 * erlang_peak)
+    levels: dict[int, float] = {}
+
+    def level(count: int) -> float:
+        if count not in levels:
+            levels[count] = _simulate(scenario, chosen, arrivals, count, goal, seed)
+        return levels[count]
+
+    mean_limit = sum(limits) / 2
+    start = min(ceiling, max(minimum, math.ceil(load / mean_limit)))
+    found = _search(level, start, minimum, ceiling, goal.share)
+    return Staffing(
+        target=goal,
+        strategy=chosen.name,
+        operators=found,
+        levels=dict(sorted(levels.items())),
+        configured=len(scenario.config.operators),
+        limits=limits,
+        handle_time=handle,
+        load=load,
+        peak_load=peak,
+        erlang=erlang,
+        erlang_peak=erlang_peak,
+    )
+
+
+def _search(level: Callable[[int], float], start: int, minimum: int, ceiling: int, goal: float) -> int | None:
+    """The smallest head count reaching ``goal``, assuming more operators never hurt."""
+    if level(start) >= goal:
+        count = start
+        while count > minimum and level(count - 1) >= goal:
+            count -= 1
+        return count
+    low, high = start, start
+    while level(high) < goal:
+        if high >= ceiling:
+            return None
+        low, high = high, min(ceiling, high * 2)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if level(middle) >= goal:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _simulate(
+    scenario: Scenario,
+    chosen: Variant,
+    arrivals: tuple[Arrival, ...],
+    count: int,
+    goal: ServiceTarget,
+    seed: int,
+) -> float:
+    config, shifts = roster(chosen.config, scenario.shifts, count)
+    sized = attrs.evolve(scenario, config=config, shifts=shifts)
+    horizon = scenario.hours * 3600.0 + scenario.drain.total_seconds()
+    engine = Engine(
+        sized, attrs.evolve(chosen, config=config), arrivals, status_changes(sized, horizon), seed=seed
+    )
+    engine.run()
+    return share_within(engine.result().outcomes, lambda _: goal.seconds) or 0.0
+
+
+def _loads(scenario: Scenario, arrivals: tuple[Arrival, ...]) -> tuple[float, float, float]:
+    """Mean work per dialog (s), average load and busiest-hour load (Erlangs) after the warm-up."""
+    warmup = scenario.warmup.total_seconds()
+    span = scenario.hours * 3600.0 - warmup
+    hours: dict[int, float] = {}
+    total, count = 0.0, 0
+    for arrival in arrivals:
+        if arrival.at < warmup:
+            continue
+        work = arrival.handle
+        if arrival.transfer_to is not None and arrival.transfer_after < arrival.handle:
+            work = arrival.transfer_after + arrival.second_handle
+        total += work
+        count += 1
+        hour = int(arrival.at // 3600)
+        hours[hour] = hours.get(hour, 0.0) + work
+    if not count:
+        return 1.0, 0.0, 0.0
+    return total / count, total / span, max(hours.values()) / min(3600.0, span)
+
+
+def _limits(config: RoutingConfig) -> tuple[int, int]:
+    limits: dict[str, int] = {}
+    for group in config.groups:
+        for op_id in group.operator_ids:
+            if group.limit is not None:
+                limits[op_id] = min(limits.get(op_id, group.limit), group.limit)
+    found = [
+        op.limit if op.limit is not None else limits.get(op.id, config.default_limit)
+        for op in config.operators
+    ]
+    return (min(found), max(found)) if found else (config.default_limit, config.default_limit)
+
+
+def _pinned(config: RoutingConfig) -> list[str]:
+    """Operators a rule or the fallback names: they are never dropped."""
+    targets = [rule.to for rule in config.rules] + [config.fallback]
+    found: list[str] = []
+    for first in targets:
+        target: Target | None = first
+        while target is not None:
+            if target.kind is TargetKind.OPERATOR and target.id not in found:
+                found.append(str(target.id))
+            target = target.otherwise
+    return found
+
+
+def _order(config: RoutingConfig) -> list[str]:
+    """Operators in the order the roster takes them: pinned ones, then each group in turn."""
+    order = _pinned(config)
+    queues = [[m for m in group.operator_ids if m not in order] for group in config.groups]
+    while any(queues):
+        for queue in queues:
+            while queue and queue[0] in order:
+                queue.pop(0)
+            if queue:
+                order.append(queue.pop(0))
+    order += [op.id for op in config.operators if op.id not in order]
+    return order
+
+
+def roster(
+    config: RoutingConfig, shifts: tuple[Shift, ...], count: int
+) -> tuple[RoutingConfig, tuple[Shift, ...]]:
+    """The config and shifts with ``count`` operators, shaped like the original (see the module doc).
+
+    Raises:
+        InvalidValue: ``count`` below one, or the config has no operators.
+    """
+    order = _order(config)
+    if not order or count < 1:
+        raise InvalidValue("count", count, "needs a positive count and a config with operators")
+    originals = {op.id: op for op in config.operators}
+    copies: dict[str, list[str]] = {}
+    operators = []
+    for k in range(count):
+        source = order[k % len(order)]
+        copy = k // len(order)
+        new_id = source if copy == 0 else f"{source}+{copy}"
+        copies.setdefault(source, []).append(new_id)
+        operators.append(attrs.evolve(originals[source], id=new_id))
+
+    def members(ids: tuple[str, ...]) -> list[str]:
+        return [new for old in ids for new in copies.get(old, [])]
+
+    groups = [attrs.evolve(group, operator_ids=members(group.operator_ids)) for group in config.groups]
+    resized: list[Any] = [attrs.evolve(s, operators=members(s.operators)) for s in shifts]
+    return (
+        attrs.evolve(config, operators=operators, groups=groups),
+        tuple(s for s in resized if s.operators),
+    )

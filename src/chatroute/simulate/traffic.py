@@ -1,0 +1,373 @@
+"""Turning a scenario into concrete traffic: arrivals, their durations, and shift changes.
+
+Everything random is drawn here, once per :func:`chatroute.simulate.simulate` call,
+from generators seeded by name (``"<seed>/arrivals/0"``, ``"<seed>/handle"``...), so
+every compared strategy sees the same dialogs, handle times and patience.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import random
+import zoneinfo
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from ..errors import ConfigError
+from ..model import Dialog
+from ..schedule import Schedule
+from .scenario import Arrivals, LoggedDialog, Scenario, Shift
+
+__all__ = ["Arrival", "StatusChange", "generate", "read_log", "status_changes"]
+
+_LOG_FIELDS = (
+    "created_at",
+    "channel",
+    "topic",
+    "page_url",
+    "region",
+    "language",
+    "tags",
+    "client_id",
+    "priority",
+    "handle_time",
+    "patience",
+)
+
+
+@attrs.frozen(kw_only=True)
+class Arrival:
+    """One dialog of the simulated traffic, with everything random about it drawn.
+
+    Attributes:
+        at: seconds after the scenario's start.
+        dialog: the dialog the router is asked to route.
+        handle: seconds the (first) operator spends on it.
+        patience: seconds the client waits unanswered before leaving (``inf``: forever).
+        transfer_to: the group the dialog gets transferred to, if it does.
+        transfer_after: seconds into the first handling when the transfer happens.
+        second_handle: seconds the operator it is transferred to spends on it.
+    """
+
+    at: float
+    dialog: Dialog
+    handle: float
+    patience: float = math.inf
+    transfer_to: str | None = None
+    transfer_after: float = 0.0
+    second_handle: float = 0.0
+
+
+@attrs.frozen(kw_only=True)
+class StatusChange:
+    """A shift or break moment: ``operator_id`` goes to ``status`` at ``at`` seconds."""
+
+    at: float
+    operator_id: str
+    status: str
+
+
+def generate(scenario: Scenario, seed: int) -> tuple[Arrival, ...]:
+    """Every dialog that arrives during the span, in arrival order.
+
+    Args:
+        scenario: the traffic to draw from.
+        seed: names the random streams.
+
+    Returns:
+        Arrivals sorted by time (ties by stream); dialog ids are ``d1``, ``d2``...
+    """
+    start, span = scenario.start, scenario.hours * 3600.0
+    found: list[tuple[float, int, Arrivals | LoggedDialog]] = []
+    for i, stream in enumerate(scenario.traffic.arrivals):
+        rng = random.Random(f"{seed}/arrivals/{i}")
+        found.extend((t, i, stream) for t in _poisson(stream, rng, start, span, scenario.timezone))
+    replay = scenario.traffic.replay
+    if replay is not None:
+        for logged in replay.dialogs:
+            at = (logged.created_at - start).total_seconds()
+            if 0 <= at < span:
+                found.append((at, len(scenario.traffic.arrivals), logged))
+    found.sort(key=lambda item: (item[0], item[1]))
+    rngs = {name: random.Random(f"{seed}/{name}") for name in ("handle", "patience", "transfer", "clients")}
+    return tuple(_arrival(n, at, source, scenario, rngs) for n, (at, _, source) in enumerate(found, 1))
+
+
+def _poisson(stream: Arrivals, rng: random.Random, start: datetime, span: float, tz: str) -> Iterator[float]:
+    """Arrival times of a Poisson process whose rate follows the hourly profile."""
+    for begin, end, hour in _hours(start, span, tz):
+        rate = stream.rate * stream.profile[hour] / 3600.0
+        if rate <= 0:
+            continue
+        t = begin + rng.expovariate(rate)
+        while t < end:
+            yield t
+            t += rng.expovariate(rate)
+
+
+def _hours(start: datetime, span: float, tz: str) -> Iterator[tuple[float, float, int]]:
+    """``(begin, end, local hour)`` pieces of the span, in seconds after ``start``."""
+    zone = zoneinfo.ZoneInfo(tz)
+    end = start + timedelta(seconds=span)
+    current = start.astimezone(zone)
+    while current < end:
+        floor = current.replace(minute=0, second=0, microsecond=0)
+        following = (floor + timedelta(hours=1)).astimezone(UTC)
+        if following <= current:  # a repeated hour when the clocks go back
+            following = current + timedelta(hours=1)
+        piece_end = min(following, end)
+        yield (current - start).total_seconds(), (piece_end - start).total_seconds(), current.hour
+        current = piece_end.astimezone(zone)
+
+
+def _arrival(
+    n: int, at: float, source: Arrivals | LoggedDialog, scenario: Scenario, rngs: Mapping[str, random.Random]
+) -> Arrival:
+    traffic = scenario.traffic
+    created = scenario.start + timedelta(seconds=at)
+    handle = traffic.handle_for(source.topic).draw(rngs["handle"])
+    patience = traffic.patience.draw(rngs["patience"]) if traffic.patience is not None else math.inf
+    if isinstance(source, LoggedDialog):
+        dialog = Dialog(
+            id=f"d{n}",
+            client_id=source.client_id,
+            channel=source.channel,
+            created_at=created,
+            topic=source.topic,
+            tags=source.tags,
+            page_url=source.page_url,
+            region=source.region,
+            language=source.language,
+            priority=source.priority,
+        )
+        handle = source.handle_time if source.handle_time is not None else handle
+        patience = source.patience if source.patience is not None else patience
+        return Arrival(at=at, dialog=dialog, handle=handle, patience=patience)
+    client = f"c{rngs['clients'].randrange(source.clients)}" if source.clients else None
+    dialog = Dialog(
+        id=f"d{n}",
+        client_id=client,
+        channel=source.channel,
+        created_at=created,
+        topic=source.topic,
+        tags=source.tags,
+        page_url=source.page_url,
+        region=source.region,
+        language=source.language,
+        priority=source.priority,
+        required_skills=source.required_skills,
+        chosen_group_id=source.chosen_group_id,
+    )
+    transfer = source.transfer
+    if transfer is None or rngs["transfer"].random() >= transfer.share:
+        return Arrival(at=at, dialog=dialog, handle=handle, patience=patience)
+    after = transfer.after.draw(rngs["transfer"])
+    second = traffic.handle_for(source.topic).draw(rngs["handle"])
+    return Arrival(
+        at=at,
+        dialog=dialog,
+        handle=handle,
+        patience=patience,
+        transfer_to=transfer.to,
+        transfer_after=after,
+        second_handle=second,
+    )
+
+
+# ------------------------------------------------------------------------ shifts
+
+
+def status_changes(scenario: Scenario, horizon: float) -> tuple[StatusChange, ...]:
+    """Status changes of every operator named by a shift, from the start to ``horizon`` seconds.
+
+    Each such operator gets their status at the start (offline outside every shift),
+    then one change per shift start, shift end, break start and break end that changes
+    it. Overlapping shifts count as one; a break shows its status while on shift.
+    """
+    moments: dict[str, list[tuple[float, int, int, str]]] = {}
+    for shift in scenario.shifts:
+        for begin, end, breaks in _occurrences(shift, scenario, horizon):
+            for op_id in shift.operators:
+                items = moments.setdefault(op_id, [])
+                items += [(begin, 1, 0, ""), (end, -1, 0, "")]
+                for pause_begin, pause_end, status in breaks:
+                    items += [(pause_begin, 0, 1, status), (pause_end, 0, -1, status)]
+    found: list[StatusChange] = []
+    for op_id in sorted(moments):
+        found += [c for c in _sweep(op_id, sorted(moments[op_id], key=lambda m: m[0])) if c.at <= horizon]
+    found.sort(key=lambda change: (change.at, change.operator_id))
+    return tuple(found)
+
+
+def _sweep(op_id: str, items: list[tuple[float, int, int, str]]) -> list[StatusChange]:
+    """Fold shift and break edges into the status changes they cause."""
+    on_shift, pauses = 0, []
+    current: str | None = None
+    changes = []
+    i = 0
+    while i < len(items):
+        at = items[i][0]
+        while i < len(items) and items[i][0] == at:
+            _, shift_delta, pause_delta, status = items[i]
+            on_shift += shift_delta
+            if pause_delta > 0:
+                pauses.append(status)
+            elif pause_delta < 0:
+                pauses.remove(status)
+            i += 1
+        status = "offline" if on_shift <= 0 else (pauses[-1] if pauses else "online")
+        if status != current:
+            changes.append(StatusChange(at=max(at, 0.0), operator_id=op_id, status=status))
+            current = status
+    if not changes or changes[0].at > 0:
+        changes.insert(0, StatusChange(at=0.0, operator_id=op_id, status="offline"))
+    # several changes before the start collapse into the status at the start
+    while len(changes) > 1 and changes[1].at == 0.0:
+        changes.pop(0)
+    return changes
+
+
+def _occurrences(
+    shift: Shift, scenario: Scenario, horizon: float
+) -> Iterator[tuple[float, float, list[tuple[float, float, str]]]]:
+    """``(begin, end, breaks)`` of each occurrence of the shift, in seconds after the start."""
+    schedule = Schedule(tz=scenario.timezone, windows=(shift.window,))
+    zone = schedule.zone
+    start = scenario.start
+    last = start + timedelta(seconds=horizon)
+    cursor = start - timedelta(days=1)
+    while cursor < last:
+        opens = schedule.next_open(cursor)
+        if opens is None or opens >= last:
+            return
+        closes = schedule.next_close(opens) or last
+        breaks = []
+        for pause in shift.breaks:
+            local = opens.astimezone(zone)
+            begins = datetime.combine(local.date(), pause.at, tzinfo=zone)
+            if begins < opens:
+                begins = datetime.combine(local.date() + timedelta(days=1), pause.at, tzinfo=zone)
+            if begins < closes:
+                ends = min(begins + pause.length, closes)
+                breaks.append(
+                    ((begins - start).total_seconds(), (ends - start).total_seconds(), pause.status)
+                )
+        yield (opens - start).total_seconds(), (closes - start).total_seconds(), breaks
+        cursor = closes
+
+
+# ------------------------------------------------------------------------ replay logs
+
+
+def read_log(path: str | os.PathLike[str], *, tz: str = "UTC") -> tuple[LoggedDialog, ...]:
+    """Dialogs from a CSV (header row) or JSON (a list of objects) log.
+
+    Columns: ``created_at`` (ISO 8601; without an offset it is read in ``tz``), and
+    optionally ``channel``, ``topic``, ``page_url``, ``region``, ``language``, ``tags``
+    (``;``-separated in CSV), ``client_id``, ``priority``, ``handle_time`` and
+    ``patience`` (seconds).
+
+    Raises:
+        ConfigError: the file cannot be read, or rows have problems, each named
+            ``dialogs[i].column`` with the file's line.
+    """
+    name = os.fspath(path)
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix not in (".csv", ".json"):
+        raise ConfigError([("path", f"{name}: give a .csv or .json log")])
+    try:
+        with open(name, encoding="utf-8", newline="") as file:
+            rows, lines = _rows(file.read(), suffix, name)
+    except OSError as exc:
+        raise ConfigError([("path", f"cannot read {name}: {exc.strerror or exc}")]) from None
+    problems: list[tuple[str, str]] = []
+    found = []
+    zone = zoneinfo.ZoneInfo(tz)
+    for i, row in enumerate(rows):
+        where = f"; {os.path.basename(name)} line {lines[i]}" if lines else ""
+        logged = _logged(row, f"dialogs[{i}]", where, zone, problems)
+        if logged is not None:
+            found.append(logged)
+    if problems:
+        raise ConfigError(problems)
+    return tuple(sorted(found, key=lambda d: d.created_at))
+
+
+def _rows(text: str, suffix: str, name: str) -> tuple[list[Any], list[int]]:
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError([("path", f"{name}: invalid JSON: {exc}")]) from None
+        if isinstance(data, dict):
+            data = data.get("dialogs")
+        if not isinstance(data, list):
+            raise ConfigError([("path", f"{name}: expected a list of dialogs")])
+        return data, []
+    reader = csv.DictReader(text.splitlines())
+    if reader.fieldnames is None or "created_at" not in reader.fieldnames:
+        raise ConfigError([("path", f"{name}: the header row needs a created_at column")])
+    rows = [{k: v for k, v in row.items() if v not in ("", None)} for row in reader]
+    return rows, list(range(2, len(rows) + 2))
+
+
+def _logged(
+    row: Any, path: str, where: str, zone: zoneinfo.ZoneInfo, problems: list[tuple[str, str]]
+) -> LoggedDialog | None:
+    if not isinstance(row, dict):
+        problems.append((path, f"expected an object{where}"))
+        return None
+    before = len(problems)
+    fields: dict[str, Any] = {}
+    for key, value in row.items():
+        if key not in _LOG_FIELDS:
+            problems.append((f"{path}.{key}", f"unknown column{where}"))
+        elif key == "created_at":
+            fields[key] = _moment(value, zone)
+            if fields[key] is None:
+                problems.append((f"{path}.created_at", f"give an ISO 8601 time (got {value!r}{where})"))
+        elif key in ("handle_time", "patience", "priority"):
+            number = _number(value, integer=key == "priority")
+            if number is None or (key != "priority" and number <= 0):
+                problems.append((f"{path}.{key}", f"must be a positive number (got {value!r}{where})"))
+            fields[key] = number
+        elif key == "tags":
+            fields[key] = (
+                [t.strip() for t in value.split(";") if t.strip()] if isinstance(value, str) else value
+            )
+        else:
+            fields[key] = value if isinstance(value, str) else str(value)
+    if "created_at" not in row:
+        problems.append((f"{path}.created_at", f"missing{where}"))
+    if len(problems) > before:
+        return None
+    return LoggedDialog(**fields)
+
+
+def _moment(value: Any, zone: zoneinfo.ZoneInfo) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def _number(value: Any, *, integer: bool) -> float | None:
+    if isinstance(value, str):
+        try:
+            value = int(value) if integer else float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    if integer and not isinstance(value, int):
+        return None
+    return value
