@@ -191,6 +191,8 @@ def aware(value: datetime, field: str = "now") -> datetime:
     """
     if not isinstance(value, datetime):
         raise InvalidValue(field, value, "a timezone-aware datetime is required")
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetime(field, value)
     return value.astimezone(UTC)

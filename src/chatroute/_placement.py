@@ -74,6 +74,83 @@ class _Notes:
         self.notes: list[str] = []
 
 
+class Draft:
+    """A decision while it is being made and carried out; :meth:`build` freezes it.
+
+    The router fills in the events and the queue position once the decision is applied,
+    so the frozen :class:`Decision` is built once, at the end.
+    """
+
+    __slots__ = (
+        "dialog_id",
+        "group_id",
+        "offer_expires_at",
+        "offered_to",
+        "operator_id",
+        "outcome",
+        "pool",
+        "reason",
+        "reopens_at",
+        "rule",
+        "target",
+        "trace",
+    )
+
+    def __init__(
+        self,
+        *,
+        dialog_id: str,
+        outcome: Outcome,
+        operator_id: str | None = None,
+        group_id: str | None = None,
+        target: Target | None = None,
+        pool: bool = False,
+        reason: str | None = None,
+        reopens_at: datetime | None = None,
+        rule: str | None = None,
+        offered_to: tuple[str, ...] = (),
+        offer_expires_at: datetime | None = None,
+        trace: Trace | None = None,
+    ) -> None:
+        self.dialog_id = dialog_id
+        self.outcome = outcome
+        self.operator_id = operator_id
+        self.group_id = group_id
+        self.target = target
+        self.pool = pool
+        self.reason = reason
+        self.reopens_at = reopens_at
+        self.rule = rule
+        self.offered_to = offered_to
+        self.offer_expires_at = offer_expires_at
+        self.trace = trace
+
+    def build(
+        self,
+        events: tuple[Event, ...] = (),
+        position: int | None = None,
+        estimated_wait: timedelta | None = None,
+    ) -> Decision:
+        """The frozen decision, with what carrying it out produced."""
+        return Decision(
+            dialog_id=self.dialog_id,
+            outcome=self.outcome,
+            operator_id=self.operator_id,
+            group_id=self.group_id,
+            target=self.target,
+            position=position,
+            estimated_wait=estimated_wait,
+            pool=self.pool,
+            reason=self.reason,
+            reopens_at=self.reopens_at,
+            rule=self.rule,
+            offered_to=self.offered_to,
+            offer_expires_at=self.offer_expires_at,
+            events=events,
+            trace=self.trace,
+        )
+
+
 class _Refusal:
     """Why no target could take a dialog, and the earliest time a closed one reopens.
 
@@ -151,13 +228,28 @@ class Placement:
         self._rebuild()
 
     def _rebuild(self) -> None:
-        """Recompute indexes and capacities from the operators' states."""
-        self._indexes = {key: AvailableIndex(rank_of(s)) for key, s in self._strategies.items()}
+        """Recompute indexes and capacities from the operators' states.
+
+        Everyone's index (every operator, the largest) is built on first use: when no
+        rule, fallback or transfer sends dialogs to everyone, nobody pays to keep it.
+        """
+        self._indexes = {
+            key: AvailableIndex(rank_of(s)) for key, s in self._strategies.items() if key != EVERYONE
+        }
         self._capacity = {}
         for op in self._ops.values():
             if op.routable:
                 self._add_capacity(op, op.limit)
             self._refresh(op)
+
+    def _index(self, key: str) -> AvailableIndex:
+        """Who of the target can take a dialog now, best first (built on first use)."""
+        index = self._indexes.get(key)
+        if index is None:
+            index = self._indexes[key] = AvailableIndex(rank_of(self._strategies[key]))
+            for op in self._ops.values():
+                index.update(op)
+        return index
 
     # ------------------------------------------------------------------ lookups
     def _client_of(self, dialog: Dialog) -> Client | None:
@@ -204,7 +296,7 @@ class Placement:
         trace: bool,
         dry: bool = False,
         forced: Target | None = None,
-    ) -> Decision:
+    ) -> Draft:
         """Where the dialog should go now. Changes nothing but random sources (unless dry)."""
         notes = _Notes() if trace else None
         if notes is not None and rec.region_note is not None:
@@ -217,7 +309,7 @@ class Placement:
         else:
             target, refusal = self._select_target(rec, ctx, notes)
         if target is None:
-            return Decision(
+            return Draft(
                 dialog_id=rec.id,
                 outcome=Outcome.REJECTED,
                 reason=refusal.reason,
@@ -234,7 +326,7 @@ class Placement:
         elif strategy is None or pool:
             chosen = None
         elif strategy.broadcast:
-            offered_to, chosen = tuple(self._fitting(rec, self._indexes[key])), None
+            offered_to, chosen = tuple(self._fitting(rec, self._index(key))), None
         else:
             chosen = self._pick(rec, key, strategy, client, now, dry)
         picked = chosen if chosen is not None else (offered_to[0] if len(offered_to) == 1 else None)
@@ -247,7 +339,7 @@ class Placement:
             summary = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
             reason = f"nobody in {target} can take it now" + (f" ({summary})" if summary else "")
         outcome = Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED
-        return Decision(
+        return Draft(
             dialog_id=rec.id,
             rule=refusal.rule,
             outcome=Outcome.OFFERED if offered_to else outcome,
@@ -386,7 +478,7 @@ class Placement:
         dry: bool,
     ) -> str | None:
         """The operator the target's strategy picks, using the target's index."""
-        index = self._indexes[key]
+        index = self._index(key)
         if not index:
             return None
         if isinstance(strategy, Sticky):
@@ -490,9 +582,7 @@ class Placement:
 
     # ----------------------------------------------------------------- applying
 
-    def _apply(
-        self, rec: LiveDialog, decision: Decision, now: datetime, via: Via, events: list[Event]
-    ) -> None:
+    def _apply(self, rec: LiveDialog, decision: Draft, now: datetime, via: Via, events: list[Event]) -> None:
         """Carry out a decision made by ``_decide``."""
         assert decision.target is not None
         rec.target = decision.target

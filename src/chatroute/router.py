@@ -25,7 +25,7 @@ import attrs
 from ._departments import group_problem, locate
 from ._frozen import aware
 from ._persist import Persistence, pack_rng
-from ._placement import check_id
+from ._placement import Draft, check_id
 from ._state import NOBODY, LiveDialog, LiveOperator
 from .config import OfflinePolicy, RoutingConfig
 from .decision import Decision, GroupCheck, GroupChoice, GroupChoices, Outcome, Reason
@@ -105,7 +105,7 @@ class Router(Persistence):
         decision = self._decide(rec, ctx_client, now, trace=self._config.explain)
         events: list[Event] = []
         if decision.outcome is Outcome.REJECTED:
-            return decision
+            return decision.build()
         if client is not None:
             self._clients[client.id] = client
         elif dialog.client_id is not None and dialog.client_id not in self._clients:
@@ -121,7 +121,7 @@ class Router(Persistence):
         """
         now = aware(now)
         rec, ctx_client = self._check_new(dialog, client, now, known_ok=True)
-        return self._decide(rec, ctx_client, now, trace=True, dry=True)
+        return self._decide(rec, ctx_client, now, trace=True, dry=True).build()
 
     def release(self, dialog_id: str, now: datetime, *, rating: Rating | None = None) -> tuple[Event, ...]:
         """Close a dialog: its operator's capacity frees and the queue drains into it.
@@ -367,9 +367,7 @@ class Router(Persistence):
             self._drain(freed, now, events)
         if trigger is not None and decision.trace is not None:
             note = f"trigger {trigger!r} moved the dialog to {to}"
-            decision = attrs.evolve(
-                decision, trace=attrs.evolve(decision.trace, notes=(note, *decision.trace.notes))
-            )
+            decision.trace = attrs.evolve(decision.trace, notes=(note, *decision.trace.notes))
         return self._finish(decision, rec, now, events)
 
     def forget(self, dialog_id: str) -> None:
@@ -680,14 +678,10 @@ class Router(Persistence):
         rec.region_note = note
         return rec, ctx_client
 
-    def _finish(self, decision: Decision, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
-        queued = rec.state is DialogState.QUEUED
-        return attrs.evolve(
-            decision,
-            events=tuple(events),
-            position=self._position(rec) if queued else None,
-            estimated_wait=self._estimate(rec) if queued else None,
-        )
+    def _finish(self, decision: Draft, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
+        if rec.state is not DialogState.QUEUED:
+            return decision.build(tuple(events))
+        return decision.build(tuple(events), self._position(rec), self._estimate(rec))
 
 
 def _pool_key(target_key: str) -> str:
