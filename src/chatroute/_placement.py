@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 
 from ._departments import group_problem
-from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator, RankKey
+from ._state import NOBODY, AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex, RankKey
 from .config import RoutingConfig
 from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import DialogClosed, InvalidValue, UnknownDialog, UnknownGroup, UnknownOperator
@@ -233,9 +233,7 @@ class Placement:
         Everyone's index (every operator, the largest) is built on first use: when no
         rule, fallback or transfer sends dialogs to everyone, nobody pays to keep it.
         """
-        self._indexes = {
-            key: AvailableIndex(rank_of(s)) for key, s in self._strategies.items() if key != EVERYONE
-        }
+        self._indexes = {key: self._new_index(key) for key in self._strategies if key != EVERYONE}
         self._capacity = {}
         for op in self._ops.values():
             if op.routable:
@@ -246,10 +244,15 @@ class Placement:
         """Who of the target can take a dialog now, best first (built on first use)."""
         index = self._indexes.get(key)
         if index is None:
-            index = self._indexes[key] = AvailableIndex(rank_of(self._strategies[key]))
+            index = self._indexes[key] = self._new_index(key)
             for op in self._ops.values():
                 index.update(op)
         return index
+
+    def _new_index(self, key: str) -> AvailableIndex:
+        """An empty index for the target: by the strategy's key, or by id over its members."""
+        rank = rank_of(self._strategies[key])
+        return IdIndex(self._members[key]) if rank is _by_id else RankedIndex(rank)
 
     # ------------------------------------------------------------------ lookups
     def _client_of(self, dialog: Dialog) -> Client | None:
@@ -488,12 +491,14 @@ class Placement:
                     return favourite
             strategy = strategy.then
         if isinstance(strategy, Ranked):
-            return next(self._fitting(rec, index), None)
+            return index.first(self._fits(rec) if self._constrained(rec) else None)
         if isinstance(strategy, RoundRobin):
+            assert isinstance(index, IdIndex)
             last = self._last_picks.get(key)
             after = index.from_rank((last,)) if last is not None else iter(())
             return next(self._fitting(rec, chain(after, index)), None)
         if isinstance(strategy, RandomWithinLimit) and not self._constrained(rec):
+            assert isinstance(index, IdIndex)
             return index.at(self._rng(key, strategy, dry).randrange(len(index)))
         candidates = [self._ops[op_id] for op_id in self._fitting(rec, index)]
         if not candidates:
@@ -508,6 +513,11 @@ class Placement:
         if not dry:
             self._rngs[key] = rng
         return chosen
+
+    def _fits(self, rec: LiveDialog) -> Callable[[str], bool]:
+        """Whether an available operator can take this dialog (skills, channel limits...)."""
+        ops = self._ops
+        return lambda op_id: self._ineligible(ops[op_id], rec) is None
 
     def _fitting(self, rec: LiveDialog, ids: Iterator[str] | AvailableIndex) -> Iterator[str]:
         ops = self._ops

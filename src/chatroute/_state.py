@@ -6,12 +6,12 @@ Nothing here is public: the router hands out frozen copies (:class:`OperatorStat
 
 from __future__ import annotations
 
+import bisect
+import heapq
 from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
-
-from sortedcontainers import SortedList
 
 from .model import Dialog, DialogState, Operator, Rating, SlaLevel, Target
 from .queue import QueueKey
@@ -197,50 +197,146 @@ class LiveDialog:
         )
 
 
-class AvailableIndex:
-    """Who, among one target's members, can take a dialog now, best first?
+def _available(op: LiveOperator) -> bool:
+    """Whether the operator can take a new dialog at all: routable, under the limit, not capped."""
+    return op.routable and op.load < op.limit and op.capped_until is None
 
-    Holds the members that are routable and under their limit, sorted by the target's
-    strategy key (least loaded first for ``Even``). Every change to an operator's load,
-    status or limit calls :meth:`update`; each costs O(log n).
+
+class RankedIndex:
+    """Who, among one target's members, can take a dialog now, best first? (ranked strategies)
+
+    Answers "who is least loaded in group g?" for ``Even`` and the other strategies that
+    expose a ranking key. A min-heap with lazy invalidation: :meth:`update` pushes the
+    operator's new key (O(log n)) and remembers it as current; entries that are no longer
+    current are dropped when they reach the top, and the heap is compacted when stale
+    entries outnumber live ones.
     """
 
-    __slots__ = ("_current", "_rank", "_sorted")
+    __slots__ = ("_current", "_heap", "_rank")
 
     def __init__(self, rank: Callable[[LiveOperator], RankKey]) -> None:
         self._rank = rank
-        self._sorted: SortedList[RankKey] = SortedList()
+        self._heap: list[RankKey] = []
         self._current: dict[str, RankKey] = {}
 
     def update(self, op: LiveOperator) -> None:
         """Re-rank ``op``, adding or dropping it as it gains or loses free capacity."""
-        new = self._rank(op) if op.routable and op.load < op.limit and op.capped_until is None else None
-        old = self._current.get(op.id)
-        if old == new:
+        new = self._rank(op) if _available(op) else None
+        current = self._current
+        if current.get(op.id) == new:
             return
-        if old is not None:
-            self._sorted.remove(old)
         if new is None:
-            del self._current[op.id]
-        else:
-            self._sorted.add(new)
-            self._current[op.id] = new
+            del current[op.id]
+            return
+        current[op.id] = new
+        heapq.heappush(self._heap, new)
+        if len(self._heap) > 2 * len(current) + 16:
+            self._heap = sorted(current.values())  # a sorted list is a heap
+
+    def first(self, fits: Callable[[str], bool] | None = None) -> str | None:
+        """The best operator (for whom ``fits`` holds, if given); None when there is none.
+
+        Walks the heap in rank order, setting aside the operators that do not fit and
+        putting them back afterwards, so the cost grows with how many are skipped.
+        """
+        heap, current = self._heap, self._current
+        skipped: list[RankKey] = []
+        found = None
+        while heap:
+            key = heap[0]
+            op_id = key[-1]
+            if current.get(op_id) != key:
+                heapq.heappop(heap)  # stale: the operator was re-ranked or left
+            elif fits is None or fits(op_id):
+                found = op_id
+                break
+            else:
+                skipped.append(heapq.heappop(heap))
+        for key in skipped:
+            heapq.heappush(heap, key)
+        return found
 
     def __iter__(self) -> Iterator[str]:
-        return (key[-1] for key in self._sorted)
+        return (key[-1] for key in sorted(self._current.values()))
 
     def __len__(self) -> int:
-        return len(self._sorted)
+        return len(self._current)
 
     def __contains__(self, op_id: object) -> bool:
         return op_id in self._current
 
-    def at(self, i: int) -> str:
-        """The i-th operator in rank order."""
-        op_id: str = self._sorted[i][-1]
-        return op_id
+
+class IdIndex:
+    """Who, among one target's members, can take a dialog now, in id order? (id-ordered strategies)
+
+    Answers "the k-th available member" (``RandomWithinLimit``) and "the next available
+    member after the last pick" (``RoundRobin``) in O(log n): a Fenwick tree of 0/1 flags
+    over the target's members, sorted by id and fixed by the config.
+    """
+
+    __slots__ = ("_count", "_flags", "_ids", "_position", "_step", "_tree")
+
+    def __init__(self, members: tuple[str, ...]) -> None:
+        self._ids = members
+        self._position = {op_id: i for i, op_id in enumerate(members)}
+        self._flags = bytearray(len(members))
+        self._tree = [0] * (len(members) + 1)
+        self._count = 0
+        self._step = 1 << (len(members).bit_length() - 1) if members else 0
+
+    def update(self, op: LiveOperator) -> None:
+        """Flag ``op`` as available or not."""
+        i = self._position.get(op.id)
+        if i is None:
+            return
+        available = _available(op)
+        if available == self._flags[i]:
+            return
+        self._flags[i] = available
+        delta = 1 if available else -1
+        self._count += delta
+        tree, j = self._tree, i + 1
+        while j < len(tree):
+            tree[j] += delta
+            j += j & -j
+
+    def at(self, k: int) -> str:
+        """The k-th (from 0) available member in id order."""
+        tree, position, remaining, step = self._tree, 0, k + 1, self._step
+        while step:
+            probe = position + step
+            if probe < len(tree) and tree[probe] < remaining:
+                position, remaining = probe, remaining - tree[probe]
+            step >>= 1
+        return self._ids[position]
+
+    def _before(self, i: int) -> int:
+        """How many available members come before position ``i``."""
+        tree, total = self._tree, 0
+        while i > 0:
+            total += tree[i]
+            i -= i & -i
+        return total
 
     def from_rank(self, key: RankKey) -> Iterator[str]:
-        """Operators ranked after ``key``, in order (for turn-taking)."""
-        start = self._sorted.bisect_right(key)
-        return (k[-1] for k in self._sorted.islice(start))
+        """Available members whose id comes after ``key``'s, in order (for turn-taking)."""
+        start = self._before(bisect.bisect_right(self._ids, key[-1]))
+        return (self.at(k) for k in range(start, self._count))
+
+    def first(self, fits: Callable[[str], bool] | None = None) -> str | None:
+        """The first available member in id order (for whom ``fits`` holds, if given)."""
+        return next((op_id for op_id in self if fits is None or fits(op_id)), None)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.at(k) for k in range(self._count))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, op_id: object) -> bool:
+        i = self._position.get(op_id) if isinstance(op_id, str) else None
+        return i is not None and bool(self._flags[i])
+
+
+#: The index of one target's available operators.
+AvailableIndex = RankedIndex | IdIndex
