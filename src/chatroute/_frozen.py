@@ -95,6 +95,10 @@ def thaw_value(value: Any) -> Any:
     return value
 
 
+#: The empty frozenset that empty collections of values share.
+EMPTY_SET: frozenset[Any] = frozenset()
+
+
 def to_map(value: Mapping[Any, Any] | None) -> FrozenMap[Any, Any]:
     """attrs converter: any mapping (or None) to a FrozenMap."""
     if value is None:
@@ -114,8 +118,8 @@ def to_deep_map(value: Mapping[str, Any] | None) -> FrozenMap[str, Any]:
 
 def to_frozenset(value: Iterable[Any] | None) -> frozenset[Any]:
     """attrs converter: any iterable (or None) to a frozenset; a lone string is one item."""
-    if value is None:
-        return frozenset()
+    if value is None or (isinstance(value, frozenset | set | tuple | list) and not value):
+        return EMPTY_SET  # one shared empty set: CPython makes a new one per frozenset() call
     if isinstance(value, str):
         return frozenset((value,))
     return frozenset(value)
