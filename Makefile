@@ -25,6 +25,7 @@ test: lint
 bench: $(STAMP)
 	$(PY) benchmarks/bench_route.py
 	$(PY) benchmarks/bench_memory.py
+	$(PY) benchmarks/bench_sim.py
 
 profile: $(STAMP)
 	$(PY) -m cProfile -s tottime benchmarks/bench_route.py --sizes 10000 | head -60

@@ -181,3 +181,139 @@ def test_memory_quick_run_reports_consistent_bytes_and_verdicts(
     for goal in (per_operator, per_queued):
         assert goal["limit"] == 1024
         assert goal["met"] is (goal["measured"] <= goal["limit"])
+
+
+# ------------------------------------------------------------------ bench_sim.py
+
+SIM_SCRIPT = ROOT / "benchmarks" / "bench_sim.py"
+SIM_MODELS = {"small": (100.0, 180.0, 6), "medium": (600.0, 240.0, 45), "large": (3000.0, 300.0, 260)}
+SIM_ENGINES = ["chatroute", "ciw", "simpy"]
+
+
+@pytest.fixture(scope="module")
+def sim_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """One ``bench_sim.py --quick`` run (needs the ``bench`` extra), writing its JSON to a temporary file."""
+    pytest.importorskip("ciw", reason="bench_sim.py needs the bench extra (ciw, simpy)")
+    pytest.importorskip("simpy", reason="bench_sim.py needs the bench extra (ciw, simpy)")
+    out = tmp_path_factory.mktemp("bench") / "bench_sim.json"
+    proc = subprocess.run(
+        [_venv_python(), str(SIM_SCRIPT), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
+    return proc, out
+
+
+def test_sim_quick_run_prints_every_model_and_engine_with_verdicts(
+    sim_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """``bench_sim.py --quick`` exits 0 and prints Erlang C and each engine per model, ratios, 8 verdicts."""
+    proc, _ = sim_run
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split()[:2] for line in proc.stdout.splitlines() if line.strip()]
+    for model in SIM_MODELS:
+        assert [model, "Erlang"] in rows
+        for engine in SIM_ENGINES:
+            assert [model, engine] in rows
+    assert proc.stdout.count("chatroute / ciw: ") == proc.stdout.count("chatroute / simpy: ") == 3
+    verdicts = [line for line in proc.stdout.splitlines() if line.startswith("target ")]
+    speed = [line for line in verdicts if "dialogs/s" in line or "faster than simpy" in line]
+    fidelity = [line for line in verdicts if "of Erlang C" in line]
+    assert len(speed) == 2
+    assert all(line.endswith((": met", ": NOT met")) for line in speed)
+    assert len(fidelity) == 6  # P(wait) and share within 30 s, per model
+    assert all(line.endswith(": n/a (needs 1,000,000 arrivals)") for line in fidelity)
+
+
+def test_sim_quick_run_writes_environment_and_settings(
+    sim_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """The JSON records Python, machine, CPU count, engine versions and 5,000 arrivals per model."""
+    import ciw  # type: ignore[import-untyped]
+    import simpy
+
+    report = _report(sim_run)
+    assert report["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert report["platform"]
+    assert report["machine"]
+    assert report["cpu_count"] >= 1
+    assert report["ciw"] == ciw.__version__
+    assert report["simpy"] == simpy.__version__
+    assert report["quick"] is True
+    assert report["settings"]["arrivals"] == 5000
+    assert report["settings"]["engines"] == SIM_ENGINES
+    models = {m["name"]: (m["rate"], m["handle"], m["agents"]) for m in report["models"]}
+    assert models == SIM_MODELS
+    assert [m["seed"] for m in report["models"]] == [1, 2, 3]
+
+
+def test_sim_erlang_c_figures_match_the_library_formulas(
+    sim_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """Each model's Erlang C row equals erlang_c, mean_wait and service_level at 30 s for its load."""
+    from chatroute.simulate import erlang_c, mean_wait, service_level
+
+    report = _report(sim_run)
+    for model in report["models"]:
+        agents, handle = model["agents"], model["handle"]
+        load = model["rate"] * handle / 3600
+        assert model["load_erlangs"] == pytest.approx(load, abs=1e-3)
+        theory = model["erlang_c"]
+        assert theory["p_wait"] == pytest.approx(erlang_c(agents, load), rel=1e-12)
+        assert theory["mean_wait"] == pytest.approx(mean_wait(agents, load, handle), rel=1e-12)
+        assert theory["within"] == pytest.approx(service_level(agents, load, handle, 30.0), rel=1e-12)
+    small = report["models"][0]["erlang_c"]
+    assert small["p_wait"] == pytest.approx(0.587516, abs=1e-6)  # 5 Erlangs on 6 operators
+
+
+def test_sim_quick_run_reports_consistent_counts_rates_and_deviations(
+    sim_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """About 5,000 dialogs per engine, 2% unmeasured; rates, ratios and deviations follow from the figures."""
+    report = _report(sim_run)
+    for model in report["models"]:
+        engines = model["engines"]
+        assert list(engines) == SIM_ENGINES
+        for row in engines.values():
+            assert (
+                4_600 <= row["simulated"] <= 5_400
+            )  # Poisson count around 5,000 (about 6 standard deviations)
+            assert 0.95 * row["simulated"] <= row["measured"] < row["simulated"]
+            assert row["dialogs_per_s"] == pytest.approx(row["simulated"] / row["seconds"], rel=1e-3)
+            for name, value in row["figures"].items():
+                assert value > 0 if name == "mean_wait" else 0 < value <= 1
+                expected = value / model["erlang_c"][name] - 1
+                assert row["deviation"][name] == pytest.approx(expected, abs=1e-5)
+                spread = 2 * row["standard_error"][name] / model["erlang_c"][name]
+                assert row["relative_2se"][name] == pytest.approx(spread, abs=1e-5)
+            assert row["standard_error"]["p_wait"] > 0  # batch means of 5,000 waits differ
+        chatroute = engines["chatroute"]["dialogs_per_s"]
+        for other in ["ciw", "simpy"]:
+            assert model["chatroute_over"][other] == pytest.approx(
+                chatroute / engines[other]["dialogs_per_s"], rel=2e-3
+            )
+
+
+def test_sim_verdicts_follow_the_measurements(
+    sim_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """Speed verdicts compare the large model's ratios with 5x and 1x; fidelity waits for 1,000,000."""
+    report = _report(sim_run)
+    large = next(m for m in report["models"] if m["name"] == "large")
+    goals = {goal["title"]: goal for goal in report["targets"]}
+    over_ciw = goals["chatroute >= 5x ciw dialogs/s (large)"]
+    over_simpy = goals["chatroute faster than simpy (large)"]
+    assert over_ciw["measured"] == pytest.approx(large["chatroute_over"]["ciw"], rel=2e-3)
+    assert over_ciw["met"] is (over_ciw["measured"] >= 5)
+    assert over_simpy["measured"] == pytest.approx(large["chatroute_over"]["simpy"], rel=2e-3)
+    assert over_simpy["met"] is (over_simpy["measured"] > 1)
+    fidelity = [goal for name, goal in goals.items() if "of Erlang C" in name]
+    assert len(fidelity) == 6
+    for goal in fidelity:
+        assert goal["met"] is None
+    p_wait_small = goals["chatroute P(wait) within 2% of Erlang C (small)"]
+    small = report["models"][0]["engines"]["chatroute"]
+    assert p_wait_small["measured"] == pytest.approx(small["deviation"]["p_wait"], abs=1e-5)
