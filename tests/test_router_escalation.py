@@ -217,3 +217,18 @@ def test_one_tick_reports_in_time_order() -> None:
     times = [e.at for e in router.tick(at(61))]
     assert times == sorted(times)
     assert len(times) == 3  # warn at 31 s, critical at 61 s, then the escalation
+
+
+def test_next_tick_says_when_tick_has_work() -> None:
+    """next_tick is the earliest pending deadline: the SLA warning of a waiting dialog, then none."""
+    router = office()
+    assert router.next_tick() is None
+    router.route(Dialog(id="b0", topic="billing"), at(0))
+    router.route(Dialog(id="s0", topic="sales"), at(0))
+    router.route(Dialog(id="b1", topic="billing"), at(1))
+    assert router.next_tick() == at(31)  # the 30 s SLA warning
+    router.tick(at(31))
+    assert router.next_tick() == at(61)  # the critical level and the first ring
+    router.release("b0", at(40))  # ann takes b1
+    router.tick(at(500))
+    assert router.next_tick() is None

@@ -460,6 +460,23 @@ class Router(Persistence):
         self._lift_caps(now, events)
         return tuple(events)
 
+    def next_tick(self) -> datetime | None:
+        """The earliest time :meth:`tick` may have something to do, or None for never.
+
+        A host can set a timer for it instead of ticking on a fixed beat: ticking earlier
+        changes nothing, ticking later delays the SLA events, lapses and re-queues due
+        meanwhile. The answer may be early (a deadline that no longer applies), never late.
+        """
+        heaps = (
+            self._deadlines,
+            self._offer_deadlines,
+            self._reply_deadlines,
+            self._requeue_deadlines,
+            self._ring_deadlines,
+            self._cap_deadlines,
+        )
+        return min((heap[0][0] for heap in heaps if heap), default=None)
+
     # ------------------------------------------------------------------ queries
 
     def dialog(self, dialog_id: str) -> DialogRecord:

@@ -218,9 +218,11 @@ class Engine:
     def _advance(self, at: float) -> None:
         self.now = at
         self.when = self.start + timedelta(seconds=at)
-        events = self.router.tick(self.when)
-        if events:
-            self._absorb(events)
+        due = self.router.next_tick()
+        if due is not None and due <= self.when:
+            events = self.router.tick(self.when)
+            if events:
+                self._absorb(events)
 
     def _push(self, at: float, kind: int, item: Any, token: int) -> None:
         self.seq += 1
