@@ -293,7 +293,8 @@ def test_sim_quick_run_reports_consistent_counts_rates_and_deviations(
         chatroute = engines["chatroute"]["dialogs_per_s"]
         for other in ["ciw", "simpy"]:
             assert model["chatroute_over"][other] == pytest.approx(
-                chatroute / engines[other]["dialogs_per_s"], abs=0.006  # ratios are rounded to 0.01
+                chatroute / engines[other]["dialogs_per_s"],
+                abs=0.006,  # ratios are rounded to 0.01
             )
 
 
