@@ -134,6 +134,29 @@ def to_tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
     return tuple(value)
 
 
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def to_days(value: Any) -> frozenset[int]:
+    """attrs converter: weekdays as 0..6 (Monday is 0) or names ("mon", "Monday"); one or many."""
+    items = (value,) if isinstance(value, int | str) else value
+    try:
+        items = to_tuple(items)
+    except TypeError:
+        raise InvalidValue("days", value, "give 0..6 (Monday is 0) or day names") from None
+    days: set[int] = set()
+    for day in items:
+        name = day.lower() if isinstance(day, str) else None
+        if name is not None and (name in DAY_NAMES or name in _FULL_DAY_NAMES):
+            days.add(DAY_NAMES.index(name[:3]))
+        elif isinstance(day, int) and not isinstance(day, bool) and 0 <= day <= 6:
+            days.add(day)
+        else:
+            raise InvalidValue("days", day, "give 0..6 (Monday is 0) or a day name such as 'mon'")
+    return frozenset(days)
+
+
 def to_timedelta(value: timedelta | float | int, field: str = "duration") -> timedelta:
     """Seconds (int or float) or a timedelta to a timedelta.
 

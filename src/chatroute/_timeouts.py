@@ -45,13 +45,22 @@ class Timeouts(Placement):
             op.drop_offer(rec.id)
             rec.offered_to -= {op.id}
             return
+        freed = self._reroute(rec, now, Via.REOFFER, events)
+        if freed is not None:
+            self._drain(freed, now, events)
+
+    def _reroute(self, rec: LiveDialog, now: datetime, via: Via, events: list[Event]) -> LiveOperator | None:
+        """Take the dialog from where it is and place it again inside its target.
+
+        Returns:
+            The operator whose capacity it freed, if any (the caller drains them).
+        """
         freed = self._detach(rec)
         rec.operator_id = None
         assert rec.target is not None
         decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
-        self._apply(rec, decision, now, Via.REOFFER, events)
-        if freed is not None:
-            self._drain(freed, now, events)
+        self._apply(rec, decision, now, via, events)
+        return freed
 
     def _expire_offers(self, now: datetime, events: list[Event]) -> None:
         """Withdraw offers whose time ran out; count misses and apply the missed-offers status."""
@@ -102,11 +111,7 @@ class Timeouts(Placement):
     def _requeue_all(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
         for rec in sorted((self._dialogs[d] for d in op.dialogs), key=lambda r: (r.routed_at, r.id)):
             events.append(DialogRequeued(at=now, dialog_id=rec.id, operator_id=op.id, reason="offline"))
-            self._detach(rec)
-            rec.operator_id = None
-            assert rec.target is not None
-            decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
-            self._apply(rec, decision, now, Via.REQUEUE, events)
+            self._reroute(rec, now, Via.REQUEUE, events)
 
     def _requeue_later(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
         """Re-queue an offline operator's dialogs now, or after the grace period."""
@@ -140,11 +145,7 @@ class Timeouts(Placement):
             reason = f"no reply within {timeout.total_seconds():g} s"
             events.append(DialogRequeued(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
             rec.declined |= {op.id}
-            self._detach(rec)
-            rec.operator_id = None
-            assert rec.target is not None
-            decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
-            self._apply(rec, decision, now, Via.REOFFER, events)
+            self._reroute(rec, now, Via.REOFFER, events)
             self._drain(op, now, events)
 
     def _escalate_waiting(self, now: datetime, events: list[Event]) -> None:

@@ -28,7 +28,17 @@ from typing import Any, ClassVar
 
 import attrs
 
-from ._frozen import freeze_value, non_empty_str, of_type, to_enum, to_frozenset, to_timedelta, to_tuple
+from ._frozen import (
+    DAY_NAMES,
+    freeze_value,
+    non_empty_str,
+    of_type,
+    to_days,
+    to_enum,
+    to_frozenset,
+    to_timedelta,
+    to_tuple,
+)
 from .errors import InvalidValue
 from .model import Client, Dialog, Target, TargetKind
 from .schedule import Schedule
@@ -456,40 +466,23 @@ class OpenNow(Predicate):
         return self.schedule.closed_until(ctx.now)
 
 
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
 def _some_days(instance: object, attribute: attrs.Attribute[Any], value: frozenset[int]) -> None:
     if not value:
         raise InvalidValue(attribute.name, value, "needs at least one day")
-
-
-def _to_days(value: Iterable[int | str]) -> frozenset[int]:
-    days: set[int] = set()
-    for day in to_tuple(value):
-        name = day.lower() if isinstance(day, str) else None
-        if name is not None and (name in _DAY_NAMES or name in _FULL_DAY_NAMES):
-            days.add(_DAY_NAMES.index(name[:3]))
-        elif isinstance(day, int) and not isinstance(day, bool) and 0 <= day <= 6:
-            days.add(day)
-        else:
-            raise InvalidValue("days", day, "give 0..6 (Monday is 0) or a day name")
-    return frozenset(days)
 
 
 @attrs.frozen(kw_only=True)
 class OnWeekday(Predicate):
     """The local day in ``tz`` is one of ``days`` (0 is Monday)."""
 
-    days: frozenset[int] = attrs.field(converter=_to_days, validator=_some_days)
+    days: frozenset[int] = attrs.field(converter=to_days, validator=_some_days)
     tz: str = attrs.field(default="UTC", validator=_zone)
 
     def __call__(self, dialog: Dialog, ctx: RuleContext) -> bool:
         return ctx.now.astimezone(zoneinfo.ZoneInfo(self.tz)).weekday() in self.days
 
     def describe(self) -> str:
-        names = ", ".join(_DAY_NAMES[d].capitalize() for d in sorted(self.days))
+        names = ", ".join(DAY_NAMES[d].capitalize() for d in sorted(self.days))
         return f"weekday is {names} in {self.tz}"
 
     def observed(self, dialog: Dialog, ctx: RuleContext) -> str | None:

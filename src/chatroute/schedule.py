@@ -36,7 +36,7 @@ from typing import Any
 import attrs
 from dateutil.rrule import rrule, rruleset, rrulestr
 
-from ._frozen import aware, to_tuple
+from ._frozen import DAY_NAMES, aware, to_days, to_tuple
 from .errors import InvalidValue
 
 __all__ = ["HORIZON_DAYS", "Closure", "Hours", "Schedule", "SpecialHours", "Window"]
@@ -44,8 +44,6 @@ __all__ = ["HORIZON_DAYS", "Closure", "Hours", "Schedule", "SpecialHours", "Wind
 HORIZON_DAYS = 400
 """How far ahead :meth:`Schedule.next_open` and :meth:`Schedule.next_close` look, in days."""
 
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ONE_DAY = timedelta(days=1)
 _RULE_START = datetime(2000, 1, 1)  # local midnight in the schedule's zone, for rules without DTSTART
 _SUB_DAILY = re.compile(r"FREQ\s*=\s*(HOURLY|MINUTELY|SECONDLY)", re.IGNORECASE)
@@ -73,24 +71,6 @@ def _to_start(value: time | str) -> time:
 
 def _to_end(value: time | str) -> time:
     return _to_time(value, "end")
-
-
-def _to_days(value: Any) -> frozenset[int]:
-    days: set[int] = set()
-    items = (value,) if isinstance(value, int | str) else value
-    try:
-        items = to_tuple(items)
-    except TypeError:
-        raise InvalidValue("days", value, "give 0..6 (Monday is 0) or day names") from None
-    for day in items:
-        name = day.lower() if isinstance(day, str) else None
-        if name is not None and (name in _DAY_NAMES or name in _FULL_DAY_NAMES):
-            days.add(_DAY_NAMES.index(name[:3]))
-        elif isinstance(day, int) and not isinstance(day, bool) and 0 <= day <= 6:
-            days.add(day)
-        else:
-            raise InvalidValue("days", day, "give 0..6 (Monday is 0) or a day name such as 'mon'")
-    return frozenset(days)
 
 
 def _to_date(value: Any) -> date:
@@ -203,7 +183,7 @@ def _day_list(days: frozenset[int]) -> str:
             runs.append([day])
     parts = []
     for run in runs:
-        names = [_DAY_NAMES[d].capitalize() for d in run]
+        names = [DAY_NAMES[d].capitalize() for d in run]
         parts += [f"{names[0]}-{names[-1]}"] if len(run) >= 3 else names
     return ", ".join(parts)
 
@@ -241,7 +221,7 @@ class Window:
         InvalidValue: naming ``days``, ``start`` or ``end``.
     """
 
-    days: frozenset[int] = attrs.field(converter=_to_days)
+    days: frozenset[int] = attrs.field(converter=to_days)
     start: time = attrs.field(converter=_to_start)
     end: time = attrs.field(converter=_to_end)
 
