@@ -1,26 +1,26 @@
-"""The router's engine: choosing a target, picking an operator, queueing and draining.
+"""The router's state and its decisions: choosing a target and picking an operator.
 
-:class:`Placement` holds the router's state and the internal steps its public calls
-(in :mod:`chatroute.router`) are made of. Decisions are made in two steps: ``_decide``
-looks and changes nothing (so :meth:`Router.explain` can dry-run it), ``_apply`` carries
-the decision out.
+:class:`Placement` holds the router's state, its indexes and lookups, and ``_decide``,
+which looks and changes nothing (so :meth:`Router.explain` can dry-run it). Carrying a
+decision out is in :mod:`chatroute._applying`, lapses and status changes in
+:mod:`chatroute._timeouts`, loading snapshots in :mod:`chatroute._persist`; the public
+calls are in :mod:`chatroute.router`.
 """
 
 from __future__ import annotations
 
-import heapq
 import random
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from itertools import chain
 
 from ._departments import group_problem
-from ._state import NOBODY, AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex, RankKey
+from ._state import AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex, RankKey
 from .config import RoutingConfig
 from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import DialogClosed, InvalidValue, UnknownDialog, UnknownGroup, UnknownOperator
-from .events import DialogAssigned, DialogOffered, DialogQueued, Event, Via
+from .events import Event
 from .geo import GeoResolver
 from .model import Channel, Client, Dialog, DialogState, Group, SlaLevel, Target, TargetKind
 from .queue import ChannelPriorityQueue
@@ -590,249 +590,6 @@ class Placement:
         eligible.sort(key=lambda c: c.operator_id != chosen)
         return (*eligible[:1], *excluded, *eligible[1:])
 
-    # ----------------------------------------------------------------- applying
-
-    def _apply(self, rec: LiveDialog, decision: Draft, now: datetime, via: Via, events: list[Event]) -> None:
-        """Carry out a decision made by ``_decide``."""
-        assert decision.target is not None
-        rec.target = decision.target
-        rec.target_key = self._target_key(decision.target)
-        rec.group_id = decision.group_id
-        if via is Via.ROUTE:
-            rec.rule, rec.ring = decision.rule, 0
-        elif via is Via.TRANSFER:
-            rec.rule = None  # a transfer ends the rule's escalation
-        if decision.operator_id is not None:
-            self._assign(rec, self._ops[decision.operator_id], now, via, events)
-        elif decision.offered_to:
-            strategy = self._strategies.get(rec.target_key)
-            broadcast = strategy is not None and strategy.broadcast
-            self._offer(rec, decision.offered_to, now, via, events, reserve=not broadcast)
-        else:
-            self._enqueue(rec, now, decision.pool, events)
-
-    def _hand(self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]) -> None:
-        """Give the dialog to the operator: offered when operators must accept, else assigned.
-
-        Operators must accept when the config has an ``accept_timeout``, and always for
-        dialogs of a broadcast target.
-        """
-        strategy = self._strategies.get(rec.target_key)
-        if self._config.accept_timeout is not None or (strategy is not None and strategy.broadcast):
-            self._offer(rec, (op.id,), now, via, events, reserve=True)
-        else:
-            self._assign(rec, op, now, via, events)
-
-    def _take_slot(self, rec: LiveDialog, op: LiveOperator, now: datetime) -> None:
-        """Count the dialog in the operator's load (assigned, or offered to them alone)."""
-        channel = rec.dialog.channel
-        op.load += rec.weight
-        op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
-        self._assign_seq += 1
-        op.last_assigned_seq = self._assign_seq
-        op.last_assigned_at = now
-        op.dialogs.add(rec.id)
-        self._count_intake(op, now)
-        self._refresh(op)
-        rec.operator_id = op.id
-        rec.pool = False
-        if rec.target_key in self._strategies:
-            self._last_picks[rec.target_key] = op.id
-
-    def _count_intake(self, op: LiveOperator, now: datetime) -> None:
-        """Note a new dialog for the intake cap; at the cap, the operator rests until the window moves."""
-        cap = self._config.intake_cap
-        if cap is None:
-            return
-        if op.intake is None:
-            op.intake = deque()
-        op.intake.append(now)
-        self._recheck_cap(op, now)
-
-    def _recheck_cap(self, op: LiveOperator, now: datetime) -> None:
-        """Forget intake older than the window; cap the operator while the window is full."""
-        cap, window, intake = self._config.intake_cap, self._config.intake_window, op.intake
-        while intake and intake[0] <= now - window:
-            intake.popleft()
-        if cap is not None and intake is not None and len(intake) >= cap:
-            op.capped_until = intake[-cap] + window
-            heapq.heappush(self._cap_deadlines, (op.capped_until, op.id))
-        else:
-            op.capped_until = None
-
-    def _offer(
-        self,
-        rec: LiveDialog,
-        operator_ids: tuple[str, ...],
-        now: datetime,
-        via: Via,
-        events: list[Event],
-        *,
-        reserve: bool,
-    ) -> None:
-        """Offer the dialog to one operator, holding a slot for them, or broadcast it to several."""
-        if reserve:
-            self._take_slot(rec, self._ops[operator_ids[0]], now)
-        else:
-            rec.operator_id = None
-            for op_id in operator_ids:
-                self._ops[op_id].add_offer(rec.id)
-        rec.state = DialogState.OFFERED
-        rec.offered_at = now
-        rec.offered_to = frozenset(operator_ids)
-        rec.offer_expires = self._offer_expiry(now)
-        rec.epoch += 1
-        if rec.offer_expires is not None:
-            heapq.heappush(self._offer_deadlines, (rec.offer_expires, rec.id, rec.epoch))
-        events.append(
-            DialogOffered(
-                at=now,
-                dialog_id=rec.id,
-                operator_ids=tuple(sorted(operator_ids)),
-                group_id=rec.group_id,
-                expires_at=rec.offer_expires,
-                via=via,
-            )
-        )
-
-    def _assign(
-        self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]
-    ) -> None:
-        self._take_slot(rec, op, now)
-        self._accepted(rec, op, now, via, events)
-
-    def _accepted(
-        self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]
-    ) -> None:
-        """The dialog, already in the operator's load, is now theirs."""
-        op.assigned_total += 1
-        op.missed = 0
-        rec.state = DialogState.ASSIGNED
-        rec.assigned_at = now
-        rec.replied_at = None
-        rec.offered_to = NOBODY
-        rec.offer_expires = None
-        if self._config.reply_timeout is not None:
-            heapq.heappush(self._reply_deadlines, (now + self._config.reply_timeout, rec.id, now))
-        client_id = rec.dialog.client_id
-        if client_id is not None:
-            client = self._clients.get(client_id)
-            if client is None or client.last_operator_id != op.id:
-                self._clients[client_id] = Client(
-                    id=client_id,
-                    last_operator_id=op.id,
-                    tags=client.tags if client else frozenset(),
-                    preferred_operator_id=client.preferred_operator_id if client else None,
-                )
-        events.append(
-            DialogAssigned(at=now, dialog_id=rec.id, operator_id=op.id, group_id=rec.group_id, via=via)
-        )
-
-    def _detach(self, rec: LiveDialog) -> LiveOperator | None:
-        """Take the dialog off its operator or out of its queue; the operator, if it had one."""
-        if rec.state is DialogState.QUEUED:
-            self._dequeue(rec)
-            return None
-        if rec.state is DialogState.OFFERED:
-            for op_id in rec.offered_to:
-                self._ops[op_id].drop_offer(rec.id)
-            rec.offered_to, rec.offer_expires = NOBODY, None
-        if rec.state is DialogState.CLOSED or rec.operator_id is None:
-            return None
-        op = self._ops[rec.operator_id]
-        channel = rec.dialog.channel
-        op.load -= rec.weight
-        op.channel_loads[channel] -= 1
-        op.dialogs.discard(rec.id)
-        self._refresh(op)
-        return op
-
-    def _enqueue(self, rec: LiveDialog, now: datetime, pool: bool, events: list[Event]) -> None:
-        self._queue_seq += 1
-        rec.state = DialogState.QUEUED
-        rec.operator_id = None
-        rec.pool = pool
-        rec.waiting_since = now
-        rec.sla_notified = SlaLevel.OK
-        rec.epoch += 1
-        self._push(rec, self._queue_seq, now)
-        self._schedule_ring(rec)
-        assert rec.target is not None
-        events.append(DialogQueued(at=now, dialog_id=rec.id, target=rec.target, pool=pool))
-
-    def _schedule_ring(self, rec: LiveDialog) -> None:
-        """If the dialog's rule has a wider ring left, note when the dialog reaches it."""
-        rule = self._rules.get(rec.rule) if rec.rule is not None else None
-        if rule is not None and rec.ring < len(rule.escalate):
-            due = rec.routed_at + rule.escalate[rec.ring].after
-            heapq.heappush(self._ring_deadlines, (due, rec.id, rec.ring + 1))
-
-    def _push(self, rec: LiveDialog, seq: int, since: datetime) -> None:
-        """Put the dialog in its queue (or pool) and schedule its SLA deadlines."""
-        channel = self._channels[rec.dialog.channel]
-        key = self._queue_key(rec)
-        queue = self._queues.get(key)
-        if queue is None:
-            queue = self._queues[key] = ChannelPriorityQueue(aging=self._config.aging)
-        queue.push(
-            rec.id,
-            channel_priority=channel.priority,
-            priority=rec.dialog.priority,
-            seq=seq,
-            since=since,
-            sla=channel.sla,
-        )
-        rec.queue_key = queue.key(rec.id)
-        self._next_sla_deadline(rec, channel, seq, since)
-
-    def _next_sla_deadline(self, rec: LiveDialog, channel: Channel, seq: int, since: datetime) -> None:
-        """Schedule the next SLA threshold the waiting dialog has not reached (one at a time)."""
-        if rec.sla_notified is SlaLevel.OK:
-            heapq.heappush(
-                self._deadlines, (since + channel.sla.warn, seq, 1, rec.id, rec.epoch, SlaLevel.WARN)
-            )
-        elif rec.sla_notified is SlaLevel.WARN:
-            heapq.heappush(
-                self._deadlines, (since + channel.sla.critical, seq, 2, rec.id, rec.epoch, SlaLevel.CRITICAL)
-            )
-
-    def _dequeue(self, rec: LiveDialog) -> None:
-        key = self._queue_key(rec)
-        queue = self._queues[key]
-        queue.remove(rec.id)
-        if not queue:
-            del self._queues[key]
-        rec.queue_key = None
-
-    def _queue_key(self, rec: LiveDialog) -> str:
-        return "pool:" + rec.target_key if rec.pool else rec.target_key
-
-    def _drain(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
-        """Give the operator the best waiting dialogs they can take, while they have room.
-
-        Looks at the queues of every target the operator serves (their own, their
-        groups', everyone's; manual pools excepted) and takes the dialog first in
-        service order that they are eligible for.
-        """
-        while op.routable and op.load < op.limit and op.capped_until is None:
-            best_key = None
-            best: LiveDialog | None = None
-            for key in op.targets:
-                queue = self._queues.get(key)
-                if queue is None:
-                    continue
-                for entry in queue.entries():
-                    if best_key is not None and entry >= best_key:
-                        break
-                    rec = self._dialogs[entry[3]]
-                    if self._ineligible(op, rec) is None:
-                        best_key, best = entry, rec
-                        break
-            if best is None:
-                return
-            self._dequeue(best)
-            self._hand(best, op, now, Via.DRAIN, events)
-
     def _refresh(self, op: LiveOperator) -> None:
         """Re-rank the operator in every index it belongs to."""
         indexes = self._indexes
@@ -844,6 +601,9 @@ class Placement:
     def _add_capacity(self, op: LiveOperator, delta: int) -> None:
         for key in op.targets:
             self._capacity[key] = self._capacity.get(key, 0) + delta
+
+    def _queue_key(self, rec: LiveDialog) -> str:
+        return "pool:" + rec.target_key if rec.pool else rec.target_key
 
     def _position(self, rec: LiveDialog) -> int | None:
         if rec.state is not DialogState.QUEUED:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from datetime import datetime
 
-from ._placement import Placement
+from ._applying import Applying
 from ._state import LiveDialog, LiveOperator
 from .decision import Outcome
 from .events import DialogEscalated, DialogRequeued, Event, OfferWithdrawn, StatusChanged, Via
@@ -21,7 +21,7 @@ from .model import DialogState
 __all__ = ["Timeouts"]
 
 
-class Timeouts(Placement):
+class Timeouts(Applying):
     """What happens when time runs out: offers lapse, and operators' statuses change."""
 
     def _withdraw(
