@@ -47,6 +47,7 @@ from chatroute import (
     UnknownOperator,
     UnknownStatus,
     Via,
+    Visitor,
     serialize,
 )
 from chatroute.strategies import Even, RandomWithinLimit, StrategyContext
@@ -430,6 +431,17 @@ def bad_calls(router: Router, config: RoutingConfig, now: datetime) -> dict[str,
         "set_limit bool": (InvalidValue, "limit", lambda r: r.set_limit(op_id, True, now)),
         "set_limit text": (InvalidValue, "limit", lambda r: r.set_limit(op_id, "3", now)),  # type: ignore[arg-type]
         "set_limit unknown operator": (UnknownOperator, "'ghost'", lambda r: r.set_limit("ghost", 2, now)),
+        "accept unknown dialog": (UnknownDialog, "'ghost'", lambda r: r.accept("ghost", op_id, now)),
+        "decline unknown dialog": (UnknownDialog, "'ghost'", lambda r: r.decline("ghost", op_id, now)),
+        "replied unknown dialog": (UnknownDialog, "'ghost'", lambda r: r.replied("ghost", now)),
+        "handle unknown dialog": (UnknownDialog, "'ghost'", lambda r: r.handle("ghost", "paid", now)),
+        "views unknown operator": (UnknownOperator, "'ghost'", lambda r: r.views("ghost")),
+        "available_groups unknown channel": (
+            UnknownChannel,
+            "'fax'",
+            lambda r: r.available_groups(Visitor(channel="fax"), now),
+        ),
+        "available_groups naive now": (NaiveDatetime, "now", lambda r: r.available_groups(Visitor(), naive)),
     }
     if records:
         known = records[0].id
@@ -475,6 +487,21 @@ def bad_calls(router: Router, config: RoutingConfig, now: datetime) -> dict[str,
             UnknownOperator,
             "'ghost'",
             lambda r: r.claim(open_id, "ghost", now),
+        )
+        found["handle with a non-string event"] = (
+            InvalidValue,
+            "event",
+            lambda r: r.handle(open_id, 5, now),  # type: ignore[arg-type]
+        )
+        found["handle with non-mapping data"] = (
+            InvalidValue,
+            "data",
+            lambda r: r.handle(open_id, "paid", now, data=[1]),  # type: ignore[arg-type]
+        )
+        found["accept by unknown operator"] = (
+            UnknownOperator,
+            "'ghost'",
+            lambda r: r.accept(open_id, "ghost", now),
         )
     if by_state[DialogState.ASSIGNED]:
         taken = by_state[DialogState.ASSIGNED][0]
