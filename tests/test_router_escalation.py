@@ -17,6 +17,7 @@ from chatroute import (
     Event,
     Group,
     InvalidValue,
+    ManualPool,
     Operator,
     Outcome,
     Ring,
@@ -232,3 +233,27 @@ def test_next_tick_says_when_tick_has_work() -> None:
     router.release("b0", at(40))  # ann takes b1
     router.tick(at(500))
     assert router.next_tick() is None
+
+
+def test_a_pooled_dialog_widened_to_a_pushed_ring_is_handed_out_again() -> None:
+    """A pooled dialog widened to everyone leaves the pool: the next operator who frees up gets it."""
+    config = RoutingConfig(
+        operators=[Operator(id="ann", status="online", limit=1), Operator(id="cy", status="away", limit=1)],
+        groups=[Group(id="pool", operator_ids=["ann"], strategy=ManualPool())],
+        rules=[
+            Rule(
+                name="pooled",
+                when=topic("x"),
+                to=Target.group("pool"),
+                escalate=[Ring(after=60, to=Target.everyone())],
+            )
+        ],
+    )
+    router = Router(config)
+    router.route(Dialog(id="d0", topic="x"), at(0))
+    router.claim("d0", "ann", at(0))
+    router.route(Dialog(id="d1", topic="x"), at(1))
+    router.tick(at(61))
+    assert (router.dialog("d1").target, router.dialog("d1").pool) == (Target.everyone(), False)
+    router.set_status("cy", "online", at(62))
+    assert router.dialog("d1").operator_id == "cy"

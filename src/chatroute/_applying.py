@@ -26,14 +26,7 @@ class Applying(Placement):
 
     def _apply(self, rec: LiveDialog, decision: Draft, now: datetime, via: Via, events: list[Event]) -> None:
         """Carry out a decision made by ``_decide``."""
-        assert decision.target is not None
-        rec.target = decision.target
-        rec.target_key = self._target_key(decision.target)
-        rec.group_id = decision.group_id
-        if via is Via.ROUTE:
-            rec.rule, rec.ring = decision.rule, 0
-        elif via is Via.TRANSFER:
-            rec.rule = None  # a transfer ends the rule's escalation
+        self._retarget(rec, decision, via)
         if decision.operator_id is not None:
             self._assign(rec, self._ops[decision.operator_id], now, via, events)
         elif decision.offered_to:
@@ -41,7 +34,19 @@ class Applying(Placement):
             broadcast = strategy is not None and strategy.broadcast
             self._offer(rec, decision.offered_to, now, via, events, reserve=not broadcast)
         else:
-            self._enqueue(rec, now, decision.pool, events)
+            self._enqueue(rec, now, events)
+
+    def _retarget(self, rec: LiveDialog, decision: Draft, via: Via) -> None:
+        """Point the dialog at the decision's target (and pool, and the rule whose rings apply)."""
+        assert decision.target is not None
+        rec.target = decision.target
+        rec.target_key = self._target_key(decision.target)
+        rec.group_id = decision.group_id
+        rec.pool = decision.pool
+        if via is Via.ROUTE:
+            rec.rule, rec.ring = decision.rule, 0
+        elif via is Via.TRANSFER:
+            rec.rule = None  # a transfer ends the rule's escalation
 
     def _hand(self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]) -> None:
         """Give the dialog to the operator: offered when operators must accept, else assigned.
@@ -179,18 +184,18 @@ class Applying(Placement):
         self._refresh(op)
         return op
 
-    def _enqueue(self, rec: LiveDialog, now: datetime, pool: bool, events: list[Event]) -> None:
+    def _enqueue(self, rec: LiveDialog, now: datetime, events: list[Event]) -> None:
+        """Put the dialog at the back of its target's queue (or pool), its SLA clock restarted."""
         self._queue_seq += 1
         rec.state = DialogState.QUEUED
         rec.operator_id = None
-        rec.pool = pool
         rec.waiting_since = now
         rec.sla_notified = SlaLevel.OK
         rec.epoch += 1
         self._push(rec, self._queue_seq, now)
         self._schedule_ring(rec)
         assert rec.target is not None
-        events.append(DialogQueued(at=now, dialog_id=rec.id, target=rec.target, pool=pool))
+        events.append(DialogQueued(at=now, dialog_id=rec.id, target=rec.target, pool=rec.pool))
 
     def _schedule_ring(self, rec: LiveDialog) -> None:
         """If the dialog's rule has a wider ring left, note when the dialog reaches it."""

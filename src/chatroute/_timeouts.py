@@ -165,12 +165,7 @@ class Timeouts(Applying):
             events.append(DialogEscalated(at=now, dialog_id=rec.id, rule=rec.rule, ring=ring, to=to))
             decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=to)
             if decision.outcome is Outcome.QUEUED and not decision.pool:
-                assert decision.target is not None
-                rec.target, rec.target_key, rec.group_id = (
-                    decision.target,
-                    self._target_key(to),
-                    decision.group_id,
-                )
+                self._retarget(rec, decision, Via.ESCALATE)
                 self._push(rec, seq, since)  # same place in line, same SLA clock
                 self._schedule_ring(rec)
             else:
