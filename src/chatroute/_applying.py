@@ -12,6 +12,8 @@ import heapq
 from collections import deque
 from datetime import datetime
 
+import attrs
+
 from ._placement import Draft, Placement
 from ._state import NOBODY, LiveDialog, LiveOperator
 from .events import DialogAssigned, DialogOffered, DialogQueued, Event, Via
@@ -30,9 +32,8 @@ class Applying(Placement):
         if decision.operator_id is not None:
             self._assign(rec, self._ops[decision.operator_id], now, via, events)
         elif decision.offered_to:
-            strategy = self._strategies.get(rec.target_key)
-            broadcast = strategy is not None and strategy.broadcast
-            self._offer(rec, decision.offered_to, now, via, events, reserve=not broadcast)
+            reserve = not self._broadcasts(rec.target_key)
+            self._offer(rec, decision.offered_to, now, via, events, reserve=reserve)
         else:
             self._enqueue(rec, now, events)
 
@@ -54,8 +55,7 @@ class Applying(Placement):
         Operators must accept when the config has an ``accept_timeout``, and always for
         dialogs of a broadcast target.
         """
-        strategy = self._strategies.get(rec.target_key)
-        if self._config.accept_timeout is not None or (strategy is not None and strategy.broadcast):
+        if self._config.accept_timeout is not None or self._broadcasts(rec.target_key):
             self._offer(rec, (op.id,), now, via, events, reserve=True)
         else:
             self._assign(rec, op, now, via, events)
@@ -154,13 +154,10 @@ class Applying(Placement):
         client_id = rec.dialog.client_id
         if client_id is not None:
             client = self._clients.get(client_id)
-            if client is None or client.last_operator_id != op.id:
-                self._clients[client_id] = Client(
-                    id=client_id,
-                    last_operator_id=op.id,
-                    tags=client.tags if client else frozenset(),
-                    preferred_operator_id=client.preferred_operator_id if client else None,
-                )
+            if client is None:
+                self._clients[client_id] = Client(id=client_id, last_operator_id=op.id)
+            elif client.last_operator_id != op.id:
+                self._clients[client_id] = attrs.evolve(client, last_operator_id=op.id)
         events.append(
             DialogAssigned(at=now, dialog_id=rec.id, operator_id=op.id, group_id=rec.group_id, via=via)
         )

@@ -63,6 +63,11 @@ def target_key(target: Target) -> str:
     return EVERYONE
 
 
+def pool_key(target_key: str) -> str:
+    """The internal name of a target's manual pool."""
+    return "pool:" + target_key
+
+
 class _Notes:
     """What a decision saw, gathered while it is made (only when explaining)."""
 
@@ -193,7 +198,7 @@ class Placement:
         served: dict[str, list[str]] = {o.id: [f"operator:{o.id}"] for o in config.operators}
         group_limits: dict[str, list[int]] = {o.id: [] for o in config.operators}
         for group in config.groups:
-            key = f"group:{group.id}"
+            key = self._group_keys[group.id]
             self._strategies[key] = group.strategy or config.strategy
             self._members[key] = tuple(sorted(group.operator_ids))
             for op_id in group.operator_ids:
@@ -217,9 +222,9 @@ class Placement:
         self._reply_deadlines: list[tuple[datetime, str, datetime]] = []  # (due, dialog id, assigned at)
         self._ring_deadlines: list[tuple[datetime, str, int]] = []  # (due, dialog id, ring)
         self._cap_deadlines: list[tuple[datetime, str]] = []  # (capped until, operator id)
-        self._rules = {rule.name: rule for rule in config.rules}
         # (due, operator id, offline since)
         self._requeue_deadlines: list[tuple[datetime, str, datetime]] = []
+        self._rules = {rule.name: rule for rule in config.rules}
         self._rngs: dict[str, random.Random] = {}
         self._last_picks: dict[str, str] = {}
         self._assign_seq = 0
@@ -425,7 +430,7 @@ class Placement:
                     f"no rule applied: channel {dialog.channel!r} carries no IP,"
                     f" so to the messenger group {messengers!r}"
                 )
-            return Target.group(messengers)
+            return self._group_targets[messengers]
         if notes is not None:
             notes.notes.append(f"no rule applied: fallback to {self._config.fallback}")
         return self._config.fallback
@@ -491,6 +496,7 @@ class Placement:
                     return favourite
             strategy = strategy.then
         if isinstance(strategy, Ranked):
+            assert isinstance(index, RankedIndex)
             return index.first(self._fits(rec) if self._constrained(rec) else None)
         if isinstance(strategy, RoundRobin):
             assert isinstance(index, IdIndex)
@@ -603,7 +609,12 @@ class Placement:
             self._capacity[key] = self._capacity.get(key, 0) + delta
 
     def _queue_key(self, rec: LiveDialog) -> str:
-        return "pool:" + rec.target_key if rec.pool else rec.target_key
+        return pool_key(rec.target_key) if rec.pool else rec.target_key
+
+    def _broadcasts(self, target_key: str) -> bool:
+        """Whether the target offers its dialogs to every eligible operator at once."""
+        strategy = self._strategies.get(target_key)
+        return strategy is not None and strategy.broadcast
 
     def _position(self, rec: LiveDialog) -> int | None:
         if rec.state is not DialogState.QUEUED:

@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from ._frozen import EMPTY_SET
 from .model import Dialog, DialogState, Operator, Rating, SlaLevel, Target
 from .queue import QueueKey
 from .snapshot import DialogRecord, OperatorState, TransferRecord
 
 RankKey = tuple[Any, ...]
 
-#: The one empty set of operator ids that fresh dialog records share (CPython makes a new
-#: empty frozenset per call, 216 bytes each).
-NOBODY: frozenset[str] = frozenset()
+#: The empty set of operator ids that fresh dialog records share.
+NOBODY: frozenset[str] = EMPTY_SET
 
 
 class LiveOperator:
@@ -322,10 +322,6 @@ class IdIndex:
         """Available members whose id comes after ``key``'s, in order (for turn-taking)."""
         start = self._before(bisect.bisect_right(self._ids, key[-1]))
         return (self.at(k) for k in range(start, self._count))
-
-    def first(self, fits: Callable[[str], bool] | None = None) -> str | None:
-        """The first available member in id order (for whom ``fits`` holds, if given)."""
-        return next((op_id for op_id in self if fits is None or fits(op_id)), None)
 
     def __iter__(self) -> Iterator[str]:
         return (self.at(k) for k in range(self._count))

@@ -1,4 +1,8 @@
-"""Offers that end without an accept (declined, lapsed, withdrawn), and status changes.
+"""What :meth:`Router.tick` does when time runs out, and operators' status changes.
+
+Each kind of deadline (SLA levels, offers, re-queue grace periods, reply timeouts,
+escalation rings, intake caps) has its own heap of ``(due, ...)`` entries; an entry that
+no longer applies is recognised when it comes due and skipped.
 
 An offer either holds a slot in one operator's load (the config's ``accept_timeout``
 makes every hand-over an offer) or is broadcast to several operators without holding
@@ -15,14 +19,24 @@ from datetime import datetime
 from ._applying import Applying
 from ._state import LiveDialog, LiveOperator
 from .decision import Outcome
-from .events import DialogEscalated, DialogRequeued, Event, OfferWithdrawn, StatusChanged, Via
-from .model import DialogState
+from .events import (
+    DialogEscalated,
+    DialogRequeued,
+    Event,
+    OfferWithdrawn,
+    SlaLevelChanged,
+    StatusChanged,
+    Via,
+)
+from .model import DialogState, SlaLevel
 
 __all__ = ["Timeouts"]
 
+_LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
+
 
 class Timeouts(Applying):
-    """What happens when time runs out: offers lapse, and operators' statuses change."""
+    """Deadlines coming due, offers ending without an accept, and status changes."""
 
     def _withdraw(
         self,
@@ -61,6 +75,20 @@ class Timeouts(Applying):
         decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
         self._apply(rec, decision, now, via, events)
         return freed
+
+    def _announce_sla_levels(self, now: datetime, events: list[Event]) -> None:
+        """One event per waiting dialog per SLA level it reached by ``now``, dated at the threshold."""
+        heap = self._deadlines
+        while heap and heap[0][0] <= now:
+            deadline, seq, _, dialog_id, epoch, level = heapq.heappop(heap)
+            rec = self._dialogs.get(dialog_id)
+            if rec is None or rec.state is not DialogState.QUEUED or rec.epoch != epoch:
+                continue
+            if _LEVEL_RANK[level] > _LEVEL_RANK[rec.sla_notified]:
+                rec.sla_notified = level
+                events.append(SlaLevelChanged(at=deadline, dialog_id=rec.id, level=level))
+                assert rec.waiting_since is not None
+                self._next_sla_deadline(rec, self._channels[rec.dialog.channel], seq, rec.waiting_since)
 
     def _expire_offers(self, now: datetime, events: list[Event]) -> None:
         """Withdraw offers whose time ran out; count misses and apply the missed-offers status."""

@@ -15,7 +15,6 @@ changes anything.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,7 +24,7 @@ import attrs
 from ._departments import group_problem, locate
 from ._frozen import aware
 from ._persist import Persistence, pack_rng
-from ._placement import Draft, check_id
+from ._placement import Draft, check_id, pool_key
 from ._state import NOBODY, LiveDialog, LiveOperator
 from .config import OfflinePolicy, RoutingConfig
 from .decision import Decision, GroupCheck, GroupChoice, GroupChoices, Outcome, Reason
@@ -45,7 +44,6 @@ from .events import (
     DialogTransferred,
     Event,
     LimitChanged,
-    SlaLevelChanged,
     Via,
 )
 from .geo import GeoResolver
@@ -56,7 +54,6 @@ from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord, Vie
 
 __all__ = ["Router"]
 
-_LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
 _HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
 
 
@@ -442,17 +439,7 @@ class Router(Persistence):
         now = aware(now)
         events: list[Event] = []
         # SLA levels first: they happened at their thresholds, before anything this tick does.
-        heap = self._deadlines
-        while heap and heap[0][0] <= now:
-            deadline, seq, _, dialog_id, epoch, level = heapq.heappop(heap)
-            rec = self._dialogs.get(dialog_id)
-            if rec is None or rec.state is not DialogState.QUEUED or rec.epoch != epoch:
-                continue
-            if _LEVEL_RANK[level] > _LEVEL_RANK[rec.sla_notified]:
-                rec.sla_notified = level
-                events.append(SlaLevelChanged(at=deadline, dialog_id=rec.id, level=level))
-                assert rec.waiting_since is not None
-                self._next_sla_deadline(rec, self._channels[rec.dialog.channel], seq, rec.waiting_since)
+        self._announce_sla_levels(now, events)
         self._expire_offers(now, events)
         self._requeue_lapsed(now, events)
         self._lapse_replies(now, events)
@@ -541,7 +528,7 @@ class Router(Persistence):
             raise InvalidValue("target", target, "must be a Target")
         self._check_target(target, "target")
         key = self._target_key(target)
-        found = list(self._queues.get(key, ())) + list(self._queues.get(_pool_key(key), ()))
+        found = list(self._queues.get(key, ())) + list(self._queues.get(pool_key(key), ()))
         return tuple(found)
 
     def claimable(self, operator_id: str) -> tuple[str, ...]:
@@ -549,7 +536,7 @@ class Router(Persistence):
         op = self._operator(operator_id)
         keys: list[QueueKey] = []
         for target_key in op.targets:
-            pool = self._queues.get(_pool_key(target_key))
+            pool = self._queues.get(pool_key(target_key))
             if pool is not None:
                 keys.extend(pool.entries())
         return tuple(key[3] for key in sorted(keys))
@@ -621,7 +608,7 @@ class Router(Persistence):
         excluded: list[GroupCheck] = []
         for group in self._config.groups:
             problem = group_problem(group, probe, channel, ctx)
-            if problem is None and not self._indexes[f"group:{group.id}"]:
+            if problem is None and not self._indexes[self._group_keys[group.id]]:
                 problem = Reason.NO_OPERATOR, "nobody routable with free capacity"
             if problem is not None:
                 excluded.append(GroupCheck(group_id=group.id, reason=problem[0], detail=problem[1]))
@@ -699,7 +686,3 @@ class Router(Persistence):
         if rec.state is not DialogState.QUEUED:
             return decision.build(tuple(events))
         return decision.build(tuple(events), self._position(rec), self._estimate(rec))
-
-
-def _pool_key(target_key: str) -> str:
-    return "pool:" + target_key
