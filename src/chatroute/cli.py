@@ -97,7 +97,7 @@ def summary(config: RoutingConfig) -> list[str]:
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     path = args.file
     try:
-        from .simulate._load import read_file
+        from .config import read_file
 
         data = read_file(path)
         if "config" in data or "traffic" in data:

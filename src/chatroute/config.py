@@ -265,20 +265,12 @@ class RoutingConfig:
     @classmethod
     def from_json(cls, text: str) -> RoutingConfig:
         """Load a config from JSON text (see :meth:`from_dict`)."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError([("", f"invalid JSON: {exc}")]) from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_text(text, "json"))
 
     @classmethod
     def from_toml(cls, text: str) -> RoutingConfig:
         """Load a config from TOML text (see :meth:`from_dict`)."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([("", f"invalid TOML: {exc}")]) from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_text(text, "toml"))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RoutingConfig:
@@ -287,16 +279,7 @@ class RoutingConfig:
         Raises:
             ConfigError: the file cannot be read, is not TOML or JSON, or has problems.
         """
-        name = os.fspath(path)
-        suffix = os.path.splitext(name)[1].lower()
-        if suffix not in (".toml", ".json"):
-            raise ConfigError([(name, "give a .toml or .json file")])
-        try:
-            with open(name, encoding="utf-8") as file:
-                text = file.read()
-        except OSError as exc:
-            raise ConfigError([(name, f"cannot read: {exc.strerror or exc}")]) from None
-        return cls.from_toml(text) if suffix == ".toml" else cls.from_json(text)
+        return cls.from_dict(read_file(os.fspath(path)))
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain, JSON-able data; ``from_dict(c.to_dict()) == c``."""
@@ -376,3 +359,35 @@ def _target_problems(
     if target.otherwise is not None:
         return _target_problems(f"{path}.otherwise", target.otherwise, groups, operators)
     return []
+
+
+def parse_text(text: str, kind: str) -> dict[str, Any]:
+    """TOML or JSON text as tables.
+
+    Raises:
+        ConfigError: the text does not parse, or is not a table at the top.
+    """
+    try:
+        data = tomllib.loads(text) if kind == "toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError([("", f"invalid {kind.upper()}: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([("", "expected a table at the top")])
+    return data
+
+
+def read_file(name: str) -> dict[str, Any]:
+    """The tables of a ``.toml`` or ``.json`` file.
+
+    Raises:
+        ConfigError: wrong suffix, unreadable, or not parseable; the path is the file name.
+    """
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix not in (".toml", ".json"):
+        raise ConfigError([(name, "give a .toml or .json file")])
+    try:
+        with open(name, encoding="utf-8") as file:
+            text = file.read()
+    except OSError as exc:
+        raise ConfigError([(name, f"cannot read: {exc.strerror or exc}")]) from None
+    return parse_text(text, suffix[1:])

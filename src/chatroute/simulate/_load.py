@@ -5,10 +5,8 @@ The layout is described in :mod:`chatroute.simulate.scenario`.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import tomllib
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time
@@ -64,38 +62,6 @@ _ARRIVAL_KEYS = (
 )
 _DEFAULT_START = time(9, 0)
 _DEFAULT_DAY = datetime(2026, 3, 2)  # a Monday
-
-
-def parse_text(text: str, kind: str) -> dict[str, Any]:
-    """TOML or JSON text as tables.
-
-    Raises:
-        ConfigError: the text does not parse, or is not a table at the top.
-    """
-    try:
-        data = tomllib.loads(text) if kind == "toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError([("", f"invalid {kind.upper()}: {exc}")]) from None
-    if not isinstance(data, dict):
-        raise ConfigError([("", "expected a table at the top")])
-    return data
-
-
-def read_file(name: str) -> dict[str, Any]:
-    """The tables of a ``.toml`` or ``.json`` file.
-
-    Raises:
-        ConfigError: wrong suffix, unreadable, or not parseable; the path is the file name.
-    """
-    suffix = os.path.splitext(name)[1].lower()
-    if suffix not in (".toml", ".json"):
-        raise ConfigError([(name, "give a .toml or .json file")])
-    try:
-        with open(name, encoding="utf-8") as file:
-            text = file.read()
-    except OSError as exc:
-        raise ConfigError([(name, f"cannot read: {exc.strerror or exc}")]) from None
-    return parse_text(text, suffix[1:])
 
 
 class _Reader:

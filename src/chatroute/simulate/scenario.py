@@ -449,7 +449,7 @@ class Scenario:
     @classmethod
     def from_toml(cls, text: str, *, base_dir: str | None = None) -> Scenario:
         """Load a scenario from TOML text (see :meth:`from_dict`)."""
-        from ._load import parse_text
+        from ..config import parse_text
 
         return cls.from_dict(parse_text(text, "toml"), base_dir=base_dir)
 
@@ -460,7 +460,7 @@ class Scenario:
         Raises:
             ConfigError: the file cannot be read or has problems.
         """
-        from ._load import read_file
+        from ..config import read_file
 
         name = os.fspath(path)
         return cls.from_dict(read_file(name), base_dir=os.path.dirname(os.path.abspath(name)))
@@ -470,7 +470,7 @@ class Scenario:
         """The embedded scenario: the Callibri article's car dealer on a busy weekday."""
         from importlib.resources import files
 
-        from ._load import parse_text
+        from ..config import parse_text
 
         text = files("chatroute.simulate").joinpath("default.toml").read_text(encoding="utf-8")
         return cls.from_dict(parse_text(text, "toml"))
