@@ -133,36 +133,28 @@ def _arrival(
     created = scenario.start + timedelta(seconds=at)
     handle = traffic.handle_for(source.topic).draw(rngs["handle"])
     patience = traffic.patience.draw(rngs["patience"]) if traffic.patience is not None else math.inf
+    common: dict[str, Any] = {
+        "id": f"d{n}",
+        "channel": source.channel,
+        "created_at": created,
+        "topic": source.topic,
+        "tags": source.tags,
+        "page_url": source.page_url,
+        "region": source.region,
+        "language": source.language,
+        "priority": source.priority,
+    }
     if isinstance(source, LoggedDialog):
-        dialog = Dialog(
-            id=f"d{n}",
-            client_id=source.client_id,
-            channel=source.channel,
-            created_at=created,
-            topic=source.topic,
-            tags=source.tags,
-            page_url=source.page_url,
-            region=source.region,
-            language=source.language,
-            priority=source.priority,
-        )
+        dialog = Dialog(client_id=source.client_id, **common)
         handle = source.handle_time if source.handle_time is not None else handle
         patience = source.patience if source.patience is not None else patience
         return Arrival(at=at, dialog=dialog, handle=handle, patience=patience)
     client = f"c{rngs['clients'].randrange(source.clients)}" if source.clients else None
     dialog = Dialog(
-        id=f"d{n}",
         client_id=client,
-        channel=source.channel,
-        created_at=created,
-        topic=source.topic,
-        tags=source.tags,
-        page_url=source.page_url,
-        region=source.region,
-        language=source.language,
-        priority=source.priority,
         required_skills=source.required_skills,
         chosen_group_id=source.chosen_group_id,
+        **common,
     )
     transfer = source.transfer
     if transfer is None or rngs["transfer"].random() >= transfer.share:
