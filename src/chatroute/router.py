@@ -103,10 +103,8 @@ class Router(Persistence):
         events: list[Event] = []
         if decision.outcome is Outcome.REJECTED:
             return decision.build()
-        if client is not None:
-            self._clients[client.id] = client
-        elif dialog.client_id is not None and dialog.client_id not in self._clients:
-            self._clients[dialog.client_id] = Client(id=dialog.client_id)
+        if ctx_client is not None:  # the host's client, the one known, or a new one
+            self._clients[ctx_client.id] = ctx_client
         self._dialogs[rec.id] = rec
         self._apply(rec, decision, now, Via.ROUTE, events)
         return self._finish(decision, rec, now, events)
