@@ -66,13 +66,16 @@ class Timeouts(Applying):
     def _reroute(self, rec: LiveDialog, now: datetime, via: Via, events: list[Event]) -> LiveOperator | None:
         """Take the dialog from where it is and place it again inside its target.
 
+        Decides before it changes anything, so a custom strategy that raises leaves the
+        dialog where it was.
+
         Returns:
             The operator whose capacity it freed, if any (the caller drains them).
         """
-        freed = self._detach(rec)
-        rec.operator_id = None
         assert rec.target is not None
         decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=rec.target)
+        freed = self._detach(rec)
+        rec.operator_id = None
         self._apply(rec, decision, now, via, events)
         return freed
 
@@ -188,10 +191,10 @@ class Timeouts(Applying):
             assert rec.queue_key is not None
             assert rec.waiting_since is not None
             seq, since = rec.queue_key[2], rec.waiting_since
+            decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=to)
             self._dequeue(rec)
             rec.ring = ring
             events.append(DialogEscalated(at=now, dialog_id=rec.id, rule=rec.rule, ring=ring, to=to))
-            decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=to)
             if decision.outcome is Outcome.QUEUED and not decision.pool:
                 self._retarget(rec, decision, Via.ESCALATE)
                 self._push(rec, seq, since)  # same place in line, same SLA clock
