@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import platform
 import random
@@ -50,6 +49,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+
+from _report import machine, write_report
 
 from chatroute import Dialog, Group, Operator, Outcome, Router, RoutingConfig, __version__
 
@@ -282,12 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
     report = {
         "benchmark": "memory per operator and per queued dialog",
-        "chatroute": __version__,
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
+        **machine(),
         "quick": args.quick,
         "settings": {"operators": n, "dialogs": n, "groups": GROUPS, "limit": LIMIT, "seed": args.seed},
         "traced_peak_bytes": peak,
@@ -295,9 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "steps": {name: step.as_dict() for name, step in steps.items()},
         "targets": goals,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwrote {args.json} in {report['total_s']} s total")
+    write_report(report, args.json)
     return 0
 
 

@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
 import os
 import platform
@@ -64,6 +63,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from _report import machine, write_report
 
 from chatroute import (
     Dialog,
@@ -555,11 +556,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = [run_size(n, settings, lambda line: print(line, flush=True)) for n in settings.sizes]
     report = {
         "benchmark": "route + release pairs",
-        "chatroute": __version__,
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
+        **machine(),
         "load_average_start": [round(x, 2) for x in load_start],
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "quick": args.quick,
@@ -567,9 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "total_s": round(time.perf_counter() - started, 1),
         "sizes": sizes,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwrote {args.json} in {report['total_s']} s total")
+    write_report(report, args.json)
     return 0
 
 

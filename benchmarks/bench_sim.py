@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
 import os
 import platform
@@ -59,6 +58,7 @@ from typing import Any
 
 import ciw  # type: ignore[import-untyped]
 import simpy
+from _report import machine, write_report
 
 from chatroute import Channel, Even, Operator, RoutingConfig, __version__
 from chatroute.simulate import Arrivals, Duration, Scenario, Traffic, erlang_c, mean_wait, simulate
@@ -494,14 +494,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(goal.verdict())
     report = {
         "benchmark": "M/M/c simulation: chatroute vs ciw vs simpy",
-        "chatroute": __version__,
         "ciw": ciw.__version__,
         "simpy": simpy.__version__,
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
+        **machine(),
         "load_average_start": [round(x, 2) for x in load_start],
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "quick": args.quick,
@@ -516,9 +511,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "models": sections,
         "targets": [asdict(goal) for goal in goals],
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwrote {args.json} in {report['total_s']} s total")
+    write_report(report, args.json)
     return 0
 
 
