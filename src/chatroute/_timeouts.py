@@ -14,7 +14,9 @@ let it expire; a broadcast that some operators still hold stays open for them.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any, TypeVar
 
 from ._applying import Applying
 from ._state import LiveDialog, LiveOperator
@@ -33,6 +35,17 @@ from .model import DialogState, SlaLevel
 __all__ = ["Timeouts"]
 
 _LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
+
+Entry = TypeVar("Entry", bound=tuple[Any, ...])
+
+
+def _due(heap: list[Entry], now: datetime) -> Iterator[Entry]:
+    """Pop the entries of a deadline heap that are due by ``now``, earliest first.
+
+    The caller may push new entries while it iterates; those due by ``now`` come too.
+    """
+    while heap and heap[0][0] <= now:
+        yield heapq.heappop(heap)
 
 
 class Timeouts(Applying):
@@ -81,9 +94,7 @@ class Timeouts(Applying):
 
     def _announce_sla_levels(self, now: datetime, events: list[Event]) -> None:
         """One event per waiting dialog per SLA level it reached by ``now``, dated at the threshold."""
-        heap = self._deadlines
-        while heap and heap[0][0] <= now:
-            deadline, seq, _, dialog_id, epoch, level = heapq.heappop(heap)
+        for deadline, seq, _, dialog_id, epoch, level in _due(self._deadlines, now):
             rec = self._dialogs.get(dialog_id)
             if rec is None or rec.state is not DialogState.QUEUED or rec.epoch != epoch:
                 continue
@@ -95,10 +106,8 @@ class Timeouts(Applying):
 
     def _expire_offers(self, now: datetime, events: list[Event]) -> None:
         """Withdraw offers whose time ran out; count misses and apply the missed-offers status."""
-        heap = self._offer_deadlines
         limit = self._config.missed_offers_limit
-        while heap and heap[0][0] <= now:
-            _, dialog_id, epoch = heapq.heappop(heap)
+        for _, dialog_id, epoch in _due(self._offer_deadlines, now):
             rec = self._dialogs.get(dialog_id)
             if rec is None or rec.state is not DialogState.OFFERED or rec.epoch != epoch:
                 continue
@@ -154,19 +163,15 @@ class Timeouts(Applying):
 
     def _requeue_lapsed(self, now: datetime, events: list[Event]) -> None:
         """Re-queue the dialogs of operators still offline when their grace period ends."""
-        heap = self._requeue_deadlines
-        while heap and heap[0][0] <= now:
-            _, op_id, since = heapq.heappop(heap)
+        for _, op_id, since in _due(self._requeue_deadlines, now):
             op = self._ops[op_id]
             if op.status == "offline" and op.status_since == since:
                 self._requeue_all(op, now, events)
 
     def _lapse_replies(self, now: datetime, events: list[Event]) -> None:
         """Dialogs whose operator did not reply in time go to someone else, never back."""
-        heap = self._reply_deadlines
         timeout = self._config.reply_timeout
-        while heap and heap[0][0] <= now:
-            _, dialog_id, assigned_at = heapq.heappop(heap)
+        for _, dialog_id, assigned_at in _due(self._reply_deadlines, now):
             rec = self._dialogs.get(dialog_id)
             if rec is None or rec.state is not DialogState.ASSIGNED or rec.assigned_at != assigned_at:
                 continue
@@ -181,9 +186,7 @@ class Timeouts(Applying):
 
     def _escalate_waiting(self, now: datetime, events: list[Event]) -> None:
         """Widen dialogs that waited past their rule's next ring; they keep their place in line."""
-        heap = self._ring_deadlines
-        while heap and heap[0][0] <= now:
-            _, dialog_id, ring = heapq.heappop(heap)
+        for _, dialog_id, ring in _due(self._ring_deadlines, now):
             rec = self._dialogs.get(dialog_id)
             if rec is None or rec.state is not DialogState.QUEUED or rec.ring != ring - 1 or rec.rule is None:
                 continue
@@ -204,9 +207,7 @@ class Timeouts(Applying):
 
     def _lift_caps(self, now: datetime, events: list[Event]) -> None:
         """Operators whose intake window moved on get new dialogs again (and the queue drains)."""
-        heap = self._cap_deadlines
-        while heap and heap[0][0] <= now:
-            until, op_id = heapq.heappop(heap)
+        for until, op_id in _due(self._cap_deadlines, now):
             op = self._ops[op_id]
             if op.capped_until != until:
                 continue

@@ -166,11 +166,7 @@ class Router(Persistence):
         now = aware(now)
         rec, op = self._offered(dialog_id, operator_id)
         if rec.operator_id is None:  # a broadcast: nothing was reserved, so check room now
-            problem = self._ineligible(op, rec)
-            if problem is not None:
-                reason, detail = problem
-                error = AtLimit if reason is Reason.AT_LIMIT else NotEligible
-                raise error(op.id, rec.id, reason.value, detail)
+            self._check_can_take(op, rec)
             self._detach(rec)
             self._take_slot(rec, op, now)
         events: list[Event] = []
@@ -210,6 +206,14 @@ class Router(Persistence):
             rec.replied_at = now
         return ()
 
+    def _check_can_take(self, op: LiveOperator, rec: LiveDialog) -> None:
+        """Raise AtLimit or NotEligible when the operator may not take the dialog now."""
+        problem = self._ineligible(op, rec)
+        if problem is not None:
+            reason, detail = problem
+            error = AtLimit if reason is Reason.AT_LIMIT else NotEligible
+            raise error(op.id, rec.id, reason.value, detail)
+
     def _offered(self, dialog_id: str, operator_id: str) -> tuple[LiveDialog, LiveOperator]:
         rec = self._open_dialog(dialog_id)
         op = self._operator(operator_id)
@@ -239,11 +243,7 @@ class Router(Persistence):
             raise AlreadyClaimed(rec.id, rec.state.value, rec.operator_id)
         if rec.target_key not in op.targets:
             raise NotEligible(op.id, rec.id, Reason.NOT_MEMBER.value, f"does not serve {rec.target}")
-        problem = self._ineligible(op, rec)
-        if problem is not None:
-            reason, detail = problem
-            error = AtLimit if reason is Reason.AT_LIMIT else NotEligible
-            raise error(op.id, rec.id, reason.value, detail)
+        self._check_can_take(op, rec)
         events: list[Event] = []
         self._dequeue(rec)
         self._assign(rec, op, now, Via.CLAIM, events)
