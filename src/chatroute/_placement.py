@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 
 from ._departments import group_problem
-from ._state import AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex, RankKey
+from ._state import AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex, RankKey, available
 from .config import RoutingConfig
 from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import DialogClosed, InvalidValue, UnknownDialog, UnknownGroup, UnknownOperator
@@ -38,20 +38,16 @@ EVERYONE = "everyone"
 _TRACE_LISTED = 50  # operators listed by name in a trace; the rest are counted
 
 
-def _by_id(op: LiveOperator) -> RankKey:
-    return (op.id,)
-
-
 def check_id(value: object, field: str) -> None:
     """Refuse an id that is not a string, naming the field."""
     if not isinstance(value, str):
         raise InvalidValue(field, value, "an id must be a string")
 
 
-def rank_of(strategy: Strategy) -> Callable[[LiveOperator], RankKey]:
-    """The key a target's available-operator index is sorted by."""
+def rank_of(strategy: Strategy) -> Callable[[LiveOperator], RankKey] | None:
+    """The key a target's available-operator index is sorted by; None for id order."""
     inner = strategy.then if isinstance(strategy, Sticky) else strategy
-    return inner.key if isinstance(inner, Ranked) else _by_id
+    return inner.key if isinstance(inner, Ranked) else None
 
 
 def target_key(target: Target) -> str:
@@ -205,6 +201,12 @@ class Placement:
                 served[op_id].append(key)
                 if group.limit is not None:
                     group_limits[op_id].append(group.limit)
+        # One rank function per strategy, shared by its indexes, so re-ranking an operator
+        # computes their key once for all the indexes that rank alike.
+        ranks: dict[int, Callable[[LiveOperator], RankKey] | None] = {}
+        self._ranks = {
+            key: ranks.setdefault(id(strategy), rank_of(strategy)) for key, strategy in self._strategies.items()
+        }
         self._ops: dict[str, LiveOperator] = {}
         for op in config.operators:
             limits = group_limits[op.id]
@@ -251,13 +253,16 @@ class Placement:
         if index is None:
             index = self._indexes[key] = self._new_index(key)
             for op in self._ops.values():
-                index.update(op)
+                if isinstance(index, IdIndex):
+                    index.mark(op.id, available(op))
+                else:
+                    index.put(op.id, index.rank(op) if available(op) else None)
         return index
 
     def _new_index(self, key: str) -> AvailableIndex:
         """An empty index for the target: by the strategy's key, or by id over its members."""
-        rank = rank_of(self._strategies[key])
-        return IdIndex(self._members[key]) if rank is _by_id else RankedIndex(rank)
+        rank = self._ranks[key]
+        return IdIndex(self._members[key]) if rank is None else RankedIndex(rank)
 
     # ------------------------------------------------------------------ lookups
     def _client_of(self, dialog: Dialog) -> Client | None:
@@ -597,12 +602,22 @@ class Placement:
         return (*eligible[:1], *excluded, *eligible[1:])
 
     def _refresh(self, op: LiveOperator) -> None:
-        """Re-rank the operator in every index it belongs to."""
+        """Re-rank the operator in every index it belongs to (its key computed once per rank)."""
+        is_available = op.routable and op.load < op.limit and op.capped_until is None
         indexes = self._indexes
-        for key in op.targets:
-            index = indexes.get(key)
-            if index is not None:
-                index.update(op)
+        rank: Callable[[LiveOperator], RankKey] | None = None
+        key: RankKey | None = None
+        for target in op.targets:
+            index = indexes.get(target)
+            if index is None:
+                continue
+            if isinstance(index, IdIndex):
+                index.mark(op.id, is_available)
+                continue
+            if index.rank is not rank:
+                rank = index.rank
+                key = rank(op) if is_available else None
+            index.put(op.id, key)
 
     def _add_capacity(self, op: LiveOperator, delta: int) -> None:
         for key in op.targets:

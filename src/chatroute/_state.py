@@ -197,7 +197,7 @@ class LiveDialog:
         )
 
 
-def _available(op: LiveOperator) -> bool:
+def available(op: LiveOperator) -> bool:
     """Whether the operator can take a new dialog at all: routable, under the limit, not capped."""
     return op.routable and op.load < op.limit and op.capped_until is None
 
@@ -206,30 +206,29 @@ class RankedIndex:
     """Who, among one target's members, can take a dialog now, best first? (ranked strategies)
 
     Answers "who is least loaded in group g?" for ``Even`` and the other strategies that
-    expose a ranking key. A min-heap with lazy invalidation: :meth:`update` pushes the
+    expose a ranking key. A min-heap with lazy invalidation: :meth:`put` pushes the
     operator's new key (O(log n)) and remembers it as current; entries that are no longer
     current are dropped when they reach the top, and the heap is compacted when stale
     entries outnumber live ones.
     """
 
-    __slots__ = ("_current", "_heap", "_rank")
+    __slots__ = ("_current", "_heap", "rank")
 
     def __init__(self, rank: Callable[[LiveOperator], RankKey]) -> None:
-        self._rank = rank
+        self.rank = rank  # an operator's key; the same function object for every index it ranks
         self._heap: list[RankKey] = []
         self._current: dict[str, RankKey] = {}
 
-    def update(self, op: LiveOperator) -> None:
-        """Re-rank ``op``, adding or dropping it as it gains or loses free capacity."""
-        new = self._rank(op) if _available(op) else None
+    def put(self, op_id: str, key: RankKey | None) -> None:
+        """Rank the operator by ``key`` (their current one), or drop them with None."""
         current = self._current
-        if current.get(op.id) == new:
+        if current.get(op_id) == key:
             return
-        if new is None:
-            del current[op.id]
+        if key is None:
+            del current[op_id]
             return
-        current[op.id] = new
-        heapq.heappush(self._heap, new)
+        current[op_id] = key
+        heapq.heappush(self._heap, key)
         if len(self._heap) > 2 * len(current) + 16:
             self._heap = sorted(current.values())  # a sorted list is a heap
 
@@ -284,13 +283,10 @@ class IdIndex:
         self._count = 0
         self._step = 1 << (len(members).bit_length() - 1) if members else 0
 
-    def update(self, op: LiveOperator) -> None:
-        """Flag ``op`` as available or not."""
-        i = self._position.get(op.id)
-        if i is None:
-            return
-        available = _available(op)
-        if available == self._flags[i]:
+    def mark(self, op_id: str, available: bool) -> None:
+        """Flag the operator as available or not (non-members are ignored)."""
+        i = self._position.get(op_id)
+        if i is None or available == self._flags[i]:
             return
         self._flags[i] = available
         delta = 1 if available else -1
