@@ -18,7 +18,7 @@ from ._placement import Draft, Placement
 from ._state import NOBODY, LiveDialog, LiveOperator
 from .events import DialogAssigned, DialogOffered, DialogQueued, Event, Via
 from .model import Channel, Client, DialogState, SlaLevel
-from .queue import ChannelPriorityQueue
+from .queue import ChannelPriorityQueue, QueueKey
 
 __all__ = ["Applying"]
 
@@ -162,8 +162,12 @@ class Applying(Placement):
             DialogAssigned(at=now, dialog_id=rec.id, operator_id=op.id, group_id=rec.group_id, via=via)
         )
 
-    def _detach(self, rec: LiveDialog) -> LiveOperator | None:
-        """Take the dialog off its operator or out of its queue; the operator, if it had one."""
+    def _detach(self, rec: LiveDialog, *, refresh: bool = True) -> LiveOperator | None:
+        """Take the dialog off its operator or out of its queue; the operator, if it had one.
+
+        With ``refresh=False`` the operator's indexes are left for the caller to refresh
+        (a release refreshes once, after the drain).
+        """
         if rec.state is DialogState.QUEUED:
             self._dequeue(rec)
             return None
@@ -178,7 +182,8 @@ class Applying(Placement):
         op.load -= rec.weight
         op.channel_loads[channel] -= 1
         op.dialogs.discard(rec.id)
-        self._refresh(op)
+        if refresh:
+            self._refresh(op)
         return op
 
     def _enqueue(self, rec: LiveDialog, now: datetime, events: list[Event]) -> None:
@@ -238,28 +243,38 @@ class Applying(Placement):
             del self._queues[key]
         rec.queue_key = None
 
-    def _drain(self, op: LiveOperator, now: datetime, events: list[Event]) -> None:
+    def _drain(self, op: LiveOperator, now: datetime, events: list[Event]) -> bool:
         """Give the operator the best waiting dialogs they can take, while they have room.
 
         Looks at the queues of every target the operator serves (their own, their
         groups', everyone's; manual pools excepted) and takes the dialog first in
-        service order that they are eligible for.
+        service order that they are eligible for. True when it gave them one (which
+        refreshed their place in the indexes).
         """
+        handed = False
+        queues, dialogs = self._queues, self._dialogs
         while op.routable and op.load < op.limit and op.capped_until is None:
-            best_key = None
+            best_key: QueueKey | None = None
             best: LiveDialog | None = None
             for key in op.targets:
-                queue = self._queues.get(key)
-                if queue is None:
+                queue = queues.get(key)
+                head = queue.peek() if queue is not None else None
+                if queue is None or head is None or (best_key is not None and head >= best_key):
                     continue
-                for entry in queue.entries():
+                rec = dialogs[head[3]]
+                if not self._constrained(rec):  # whoever has room can take it
+                    best_key, best = head, rec
+                    continue
+                for entry in queue.entries():  # walk past those this operator cannot take
                     if best_key is not None and entry >= best_key:
                         break
-                    rec = self._dialogs[entry[3]]
+                    rec = dialogs[entry[3]]
                     if self._ineligible(op, rec) is None:
                         best_key, best = entry, rec
                         break
             if best is None:
-                return
+                break
             self._dequeue(best)
             self._hand(best, op, now, Via.DRAIN, events)
+            handed = True
+        return handed

@@ -12,7 +12,6 @@ import random
 from collections import deque
 from collections.abc import Iterable
 
-from ._state import LiveDialog
 from ._timeouts import Timeouts
 from .config import OfflinePolicy
 from .errors import UnknownChannel, UnknownStatus
@@ -64,7 +63,7 @@ class Persistence(Timeouts):
         channel = self._channels.get(record.dialog.channel)
         if channel is None:
             raise UnknownChannel(record.dialog.channel, field="snapshot.dialogs.channel")
-        rec = LiveDialog(record.dialog, channel.capacity_weight, record.routed_at)
+        rec = self._live(record.dialog, channel, record.routed_at)
         for name in (
             "state",
             "target",

@@ -23,7 +23,7 @@ from .errors import DialogClosed, InvalidValue, UnknownDialog, UnknownGroup, Unk
 from .events import Event
 from .geo import GeoResolver
 from .model import Channel, Client, Dialog, DialogState, Group, SlaLevel, Target, TargetKind
-from .queue import ChannelPriorityQueue
+from .queue import ChannelPriorityQueue, wait_estimate
 from .rules import RuleContext
 from .strategies import (
     RandomWithinLimit,
@@ -205,7 +205,8 @@ class Placement:
         # computes their key once for all the indexes that rank alike.
         ranks: dict[int, Callable[[LiveOperator], RankKey] | None] = {}
         self._ranks = {
-            key: ranks.setdefault(id(strategy), rank_of(strategy)) for key, strategy in self._strategies.items()
+            key: ranks.setdefault(id(strategy), rank_of(strategy))
+            for key, strategy in self._strategies.items()
         }
         self._ops: dict[str, LiveOperator] = {}
         for op in config.operators:
@@ -240,7 +241,12 @@ class Placement:
         Everyone's index (every operator, the largest) is built on first use: when no
         rule, fallback or transfer sends dialogs to everyone, nobody pays to keep it.
         """
-        self._indexes = {key: self._new_index(key) for key in self._strategies if key != EVERYONE}
+        self._indexes = {}
+        for op in self._ops.values():
+            op.ranked_in, op.flagged_in = (), ()
+        for key in self._strategies:
+            if key != EVERYONE:
+                self._install(key)
         self._capacity = {}
         for op in self._ops.values():
             if op.routable:
@@ -251,7 +257,7 @@ class Placement:
         """Who of the target can take a dialog now, best first (built on first use)."""
         index = self._indexes.get(key)
         if index is None:
-            index = self._indexes[key] = self._new_index(key)
+            index = self._install(key)
             for op in self._ops.values():
                 if isinstance(index, IdIndex):
                     index.mark(op.id, available(op))
@@ -259,10 +265,20 @@ class Placement:
                     index.put(op.id, index.rank(op) if available(op) else None)
         return index
 
-    def _new_index(self, key: str) -> AvailableIndex:
-        """An empty index for the target: by the strategy's key, or by id over its members."""
+    def _install(self, key: str) -> AvailableIndex:
+        """A new, empty index for the target, known to each of its members.
+
+        Ranked by the strategy's key, or flags over the members in id order.
+        """
         rank = self._ranks[key]
-        return IdIndex(self._members[key]) if rank is None else RankedIndex(rank)
+        index = self._indexes[key] = IdIndex(self._members[key]) if rank is None else RankedIndex(rank)
+        for op_id in self._members[key]:
+            op = self._ops[op_id]
+            if isinstance(index, IdIndex):
+                op.flagged_in = (*op.flagged_in, index)
+            else:
+                op.ranked_in = (*op.ranked_in, index)
+        return index
 
     # ------------------------------------------------------------------ lookups
     def _client_of(self, dialog: Dialog) -> Client | None:
@@ -506,6 +522,8 @@ class Placement:
         if isinstance(strategy, RoundRobin):
             assert isinstance(index, IdIndex)
             last = self._last_picks.get(key)
+            if not self._constrained(rec):
+                return index.next_after(last)
             after = index.from_rank((last,)) if last is not None else iter(())
             return next(self._fitting(rec, chain(after, index)), None)
         if isinstance(strategy, RandomWithinLimit) and not self._constrained(rec):
@@ -534,16 +552,16 @@ class Placement:
         ops = self._ops
         return (op_id for op_id in ids if self._ineligible(ops[op_id], rec) is None)
 
-    def _constrained(self, rec: LiveDialog) -> bool:
+    def _live(self, dialog: Dialog, channel: Channel, now: datetime) -> LiveDialog:
+        """A new live record for the dialog."""
+        weight = channel.capacity_weight
+        picky = weight > 1 or bool(dialog.required_skills) or dialog.channel in self._limited_channels
+        return LiveDialog(dialog, weight, now, picky=picky)
+
+    @staticmethod
+    def _constrained(rec: LiveDialog) -> bool:
         """Whether some available operators may still be unable to take this dialog."""
-        dialog = rec.dialog
-        return bool(
-            rec.weight > 1
-            or rec.excluded
-            or rec.declined
-            or dialog.required_skills
-            or dialog.channel in self._limited_channels
-        )
+        return rec.picky or bool(rec.excluded) or bool(rec.declined)
 
     def _rng(self, key: str, strategy: Strategy, dry: bool) -> random.Random:
         rng = self._rngs.get(key)
@@ -602,22 +620,17 @@ class Placement:
         return (*eligible[:1], *excluded, *eligible[1:])
 
     def _refresh(self, op: LiveOperator) -> None:
-        """Re-rank the operator in every index it belongs to (its key computed once per rank)."""
+        """Re-rank the operator in every index they are in (their key computed once per rank)."""
         is_available = op.routable and op.load < op.limit and op.capped_until is None
-        indexes = self._indexes
         rank: Callable[[LiveOperator], RankKey] | None = None
         key: RankKey | None = None
-        for target in op.targets:
-            index = indexes.get(target)
-            if index is None:
-                continue
-            if isinstance(index, IdIndex):
-                index.mark(op.id, is_available)
-                continue
+        for index in op.ranked_in:
             if index.rank is not rank:
                 rank = index.rank
                 key = rank(op) if is_available else None
             index.put(op.id, key)
+        for flags in op.flagged_in:
+            flags.mark(op.id, is_available)
 
     def _add_capacity(self, op: LiveOperator, delta: int) -> None:
         for key in op.targets:
@@ -636,14 +649,11 @@ class Placement:
             return None
         return self._queues[self._queue_key(rec)].position(rec.id)
 
-    def _estimate(self, rec: LiveDialog) -> timedelta | None:
-        if rec.state is not DialogState.QUEUED:
+    def _estimate(self, rec: LiveDialog, position: int | None) -> timedelta | None:
+        """The dialog's wait estimate, from its ``position`` (None: it is not waiting)."""
+        if position is None:
             return None
-        return self._queues[self._queue_key(rec)].estimated_wait(
-            rec.id,
-            handle_time=timedelta(seconds=self._handle_time),
-            capacity=self._capacity.get(rec.target_key, 0),
-        )
+        return wait_estimate(position, self._handle_time, self._capacity.get(rec.target_key, 0))
 
     def _target_key(self, target: Target) -> str:
         """The target's key, shared by every dialog placed on it (one string per target)."""

@@ -33,6 +33,7 @@ class LiveOperator:
         "channel_loads",
         "comment",
         "dialogs",
+        "flagged_in",
         "id",
         "intake",
         "last_assigned_at",
@@ -42,6 +43,7 @@ class LiveOperator:
         "missed",
         "offers",
         "operator",
+        "ranked_in",
         "routable",
         "skills",
         "status",
@@ -64,6 +66,8 @@ class LiveOperator:
         self.last_assigned_seq = 0
         self.last_assigned_at: datetime | None = None
         self.targets = targets  # keys of every target this operator serves
+        self.ranked_in: tuple[RankedIndex, ...] = ()  # the built indexes of those targets
+        self.flagged_in: tuple[IdIndex, ...] = ()
         self.dialogs: set[str] = set()  # assigned to them, or offered to them alone
         self.offers: set[str] | None = None  # broadcast offers they may accept (made on first use)
         self.missed = 0  # offers in a row they let expire
@@ -123,6 +127,7 @@ class LiveDialog:
         "offered_at",
         "offered_to",
         "operator_id",
+        "picky",
         "pool",
         "queue_key",
         "rating",
@@ -139,10 +144,13 @@ class LiveDialog:
         "weight",
     )
 
-    def __init__(self, dialog: Dialog, weight: int, now: datetime) -> None:
+    def __init__(self, dialog: Dialog, weight: int, now: datetime, *, picky: bool) -> None:
         self.dialog = dialog
         self.id = dialog.id
         self.weight = weight
+        # needs more than a free slot (weight over 1, skills, a channel with per-operator
+        # limits), so not every available operator can take it
+        self.picky = picky
         self.state = DialogState.QUEUED
         self.target: Target | None = None
         self.target_key = ""
@@ -313,6 +321,13 @@ class IdIndex:
             total += tree[i]
             i -= i & -i
         return total
+
+    def next_after(self, op_id: str | None) -> str | None:
+        """The first available member after ``op_id`` in id order, wrapping round (turn-taking)."""
+        if not self._count:
+            return None
+        start = 0 if op_id is None else self._before(bisect.bisect_right(self._ids, op_id))
+        return self.at(start if start < self._count else 0)
 
     def from_rank(self, key: RankKey) -> Iterator[str]:
         """Available members whose id comes after ``key``'s, in order (for turn-taking)."""

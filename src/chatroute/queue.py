@@ -36,13 +36,23 @@ from sortedcontainers import SortedList
 from .errors import UnknownDialog
 from .model import SLA, SlaLevel
 
-__all__ = ["ChannelPriorityQueue", "QueueKey"]
+__all__ = ["ChannelPriorityQueue", "QueueKey", "wait_estimate"]
 
 #: (rank, dialog priority, arrival sequence, dialog id): smaller is served first. The rank
 #: is the channel priority, or with aging a virtual arrival time in seconds.
 QueueKey = tuple[float, int, int, str]
 
 _DEFAULT_SLA = SLA()
+
+
+def wait_estimate(position: int, handle_seconds: float, capacity: int) -> timedelta | None:
+    """The wait of the dialog at ``position``: position x handle time / capacity, whole seconds up.
+
+    None when nobody can serve (capacity 0). See :meth:`ChannelPriorityQueue.estimated_wait`.
+    """
+    if capacity <= 0:
+        return None
+    return timedelta(seconds=math.ceil(position * handle_seconds / capacity))
 
 
 class ChannelPriorityQueue:
@@ -115,6 +125,10 @@ class ChannelPriorityQueue:
         """The dialog's service-order key."""
         return self._entry(dialog_id)[0]
 
+    def peek(self) -> QueueKey | None:
+        """The service-order key of the dialog served next; None when the queue is empty."""
+        return self._order[0] if self._order else None
+
     def entries(self) -> Iterator[QueueKey]:
         """Service-order keys, first served first."""
         return iter(self._order)
@@ -155,10 +169,7 @@ class ChannelPriorityQueue:
         ``handle_time``, a slot frees every ``handle_time / capacity``; the dialog at
         position k waits for the k-th. None when nobody can serve (capacity 0).
         """
-        if capacity <= 0:
-            return None
-        seconds = self.position(dialog_id) * handle_time.total_seconds() / capacity
-        return timedelta(seconds=math.ceil(seconds))
+        return wait_estimate(self.position(dialog_id), handle_time.total_seconds(), capacity)
 
     def _entry(self, dialog_id: str) -> tuple[QueueKey, datetime, SLA]:
         try:

@@ -22,8 +22,9 @@ from typing import Any
 import attrs
 
 from ._departments import group_problem, locate
+from ._express import Express
 from ._frozen import aware
-from ._persist import Persistence, pack_rng
+from ._persist import pack_rng
 from ._placement import Draft, check_id, pool_key
 from ._state import NOBODY, LiveDialog, LiveOperator
 from .config import OfflinePolicy, RoutingConfig
@@ -57,7 +58,7 @@ __all__ = ["Router"]
 _HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
 
 
-class Router(Persistence):
+class Router(Express):
     """Routes dialogs to operators under one :class:`RoutingConfig`.
 
     Args:
@@ -98,6 +99,10 @@ class Router(Persistence):
             InvalidValue / NaiveDatetime: bad arguments.
         """
         now = aware(now)
+        if client is None and isinstance(dialog, Dialog):
+            express = self._route_express(dialog, now)
+            if express is not None:
+                return express
         rec, ctx_client = self._check_new(dialog, client, now)
         decision = self._decide(rec, ctx_client, now, trace=self._config.explain)
         events: list[Event] = []
@@ -137,7 +142,7 @@ class Router(Persistence):
             raise InvalidValue("rating", rating, "must be a Rating")
         events: list[Event] = []
         was_assigned = rec.state is DialogState.ASSIGNED
-        freed = self._detach(rec)
+        freed = self._detach(rec, refresh=False)  # refreshed once, below
         if freed is not None and was_assigned and rec.assigned_at is not None:
             handled = (now - rec.assigned_at).total_seconds()
             self._handle_time += _HANDLE_TIME_WEIGHT * (max(handled, 0.0) - self._handle_time)
@@ -149,8 +154,8 @@ class Router(Persistence):
             at=now, dialog_id=rec.id, operator_id=rec.operator_id, rating=rating, sentiment=sentiment
         )
         events.append(released)
-        if freed is not None:
-            self._drain(freed, now, events)
+        if freed is not None and not self._drain(freed, now, events):
+            self._refresh(freed)
         return tuple(events)
 
     def accept(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
@@ -498,7 +503,7 @@ class Router(Persistence):
         """
         aware(now)
         rec = self._open_dialog(dialog_id)
-        return self._estimate(rec)
+        return self._estimate(rec, self._position(rec))
 
     def sla_level(self, dialog_id: str, now: datetime) -> SlaLevel:
         """ok / warn / critical for a waiting dialog; ok for any other."""
@@ -676,11 +681,12 @@ class Router(Persistence):
                 )
         ctx_client = client if client is not None else self._client_of(dialog)
         located, note = locate(dialog, channel, self._geo)
-        rec = LiveDialog(located, channel.capacity_weight, now)
+        rec = self._live(located, channel, now)
         rec.region_note = note
         return rec, ctx_client
 
     def _finish(self, decision: Draft, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
         if rec.state is not DialogState.QUEUED:
             return decision.build(tuple(events))
-        return decision.build(tuple(events), self._position(rec), self._estimate(rec))
+        position = self._position(rec)
+        return decision.build(tuple(events), position, self._estimate(rec, position))
