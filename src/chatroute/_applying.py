@@ -69,7 +69,8 @@ class Applying(Placement):
         op.last_assigned_seq = self._assign_seq
         op.last_assigned_at = now
         op.dialogs.add(rec.id)
-        self._count_intake(op, now)
+        if self._config.intake_cap is not None:
+            self._count_intake(op, now)
         self._refresh(op)
         rec.operator_id = op.id
         rec.pool = False
@@ -78,9 +79,6 @@ class Applying(Placement):
 
     def _count_intake(self, op: LiveOperator, now: datetime) -> None:
         """Note a new dialog for the intake cap; at the cap, the operator rests until the window moves."""
-        cap = self._config.intake_cap
-        if cap is None:
-            return
         if op.intake is None:
             op.intake = deque()
         op.intake.append(now)

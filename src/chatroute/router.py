@@ -457,15 +457,18 @@ class Router(Express):
         changes nothing, ticking later delays the SLA events, lapses and re-queues due
         meanwhile. The answer may be early (a deadline that no longer applies), never late.
         """
-        heaps = (
+        due: datetime | None = None
+        for heap in (
             self._deadlines,
             self._offer_deadlines,
             self._reply_deadlines,
             self._requeue_deadlines,
             self._ring_deadlines,
             self._cap_deadlines,
-        )
-        return min((heap[0][0] for heap in heaps if heap), default=None)
+        ):
+            if heap and (due is None or heap[0][0] < due):
+                due = heap[0][0]
+        return due
 
     # ------------------------------------------------------------------ queries
 
