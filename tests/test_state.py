@@ -1,0 +1,74 @@
+"""The router's indexes of available operators (``chatroute._state``), against plain lists.
+
+``RankedIndex`` must answer like ``min`` over the current keys (also when some
+operators do not fit), however many stale heap entries it carries; ``IdIndex`` like a
+sorted list of the available members (k-th member, next after a given id).
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chatroute._state import IdIndex, RankedIndex
+
+IDS = [f"op{i}" for i in range(12)]
+
+# (operator, new key or None to drop them) steps; keys end with the id, as ranks do. Few
+# operators and long runs, so stale entries pile up and the heap gets compacted.
+_ranked_steps = st.lists(
+    st.tuples(st.sampled_from(IDS[:5]), st.one_of(st.none(), st.integers(0, 40))),
+    min_size=150,
+    max_size=300,
+)
+
+
+def _unranked(op_id: str) -> tuple[int, str]:
+    raise AssertionError("put() is given keys; the index never ranks by itself")
+
+
+@given(steps=_ranked_steps, banned=st.frozensets(st.sampled_from(IDS)))
+def test_ranked_index_head_is_the_minimum_of_current_keys(
+    steps: list[tuple[str, int | None]], banned: frozenset[str]
+) -> None:
+    """After any puts, first() is the smallest current key's operator, skipping those that do not fit."""
+    index = RankedIndex(_unranked)  # type: ignore[arg-type]
+    current: dict[str, tuple[int, str]] = {}
+    for op_id, load in steps:
+        key = None if load is None else (load, op_id)
+        index.put(op_id, key)
+        if key is None:
+            current.pop(op_id, None)
+        else:
+            current[op_id] = key
+        expected = min(current.values(), default=None)
+        assert index.first() == (expected[-1] if expected else None)
+        fitting = [k for k in current.values() if k[-1] not in banned]
+        assert index.first(lambda o: o not in banned) == (min(fitting)[-1] if fitting else None)
+        assert len(index) == len(current)
+        assert list(index) == [k[-1] for k in sorted(current.values())]
+    assert all((op_id in index) == (op_id in current) for op_id in IDS)
+
+
+@given(
+    members=st.lists(st.sampled_from(IDS), unique=True).map(sorted),
+    steps=st.lists(st.tuples(st.sampled_from(IDS), st.booleans()), max_size=80),
+    probe=st.one_of(st.none(), st.sampled_from(IDS)),
+)
+def test_id_index_matches_a_sorted_list_of_available_members(
+    members: list[str], steps: list[tuple[str, bool]], probe: str | None
+) -> None:
+    """at(k), next_after and iteration agree with the available members in id order; others are ignored."""
+    index = IdIndex(tuple(members))
+    available: set[str] = set()
+    for op_id, flag in steps:
+        index.mark(op_id, flag)
+        if op_id in members:
+            (available.add if flag else available.discard)(op_id)
+        ordered = sorted(available)
+        assert len(index) == len(ordered)
+        assert [index.at(k) for k in range(len(ordered))] == ordered
+        assert list(index) == ordered
+        after = [o for o in ordered if probe is None or o > probe]
+        assert index.next_after(probe) == (after[0] if after else ordered[0] if ordered else None)
+    assert all((op_id in index) == (op_id in available) for op_id in IDS)
