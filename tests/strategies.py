@@ -49,6 +49,7 @@ from chatroute.strategies import (
 __all__ = [
     "CHANNEL_NAMES",
     "CLIENT_IDS",
+    "EXPRESS_STRATEGIES",
     "SKILLS",
     "START",
     "STATUS_KEYS",
@@ -84,15 +85,21 @@ EXTRA_STATUSES = (
 STATUS_KEYS = ("online", "away", "offline", "lunch", "overtime")
 
 
+#: The built-ins the express route picks for (from an index alone: no client, pool or offers).
+EXPRESS_STRATEGIES: tuple[Strategy, ...] = (
+    Even(),
+    LongestIdle(),
+    MostAvailable(),
+    SkillBased(skill="tech"),
+    RoundRobin(),
+    RandomWithinLimit(),
+)
+
+
 def routing_strategies(*, manual: bool = True) -> st.SearchStrategy[Strategy]:
     """Every built-in strategy (ManualPool only when ``manual``), with small parameters."""
     options: list[Strategy] = [
-        Even(),
-        LongestIdle(),
-        MostAvailable(),
-        SkillBased(skill="tech"),
-        RoundRobin(),
-        RandomWithinLimit(),
+        *EXPRESS_STRATEGIES,
         RandomWithinLimit(seed=7),
         Sticky(),
         Sticky(then=RoundRobin()),

@@ -19,19 +19,17 @@ from chatroute import (
     Even,
     Group,
     LongestIdle,
-    MostAvailable,
     Operator,
     Outcome,
     RandomWithinLimit,
     RoundRobin,
     Router,
     RoutingConfig,
-    SkillBased,
 )
 from chatroute.decision import Decision
 from chatroute.strategies import Strategy
 
-from .strategies import START, Call, call_sequences, configs
+from .strategies import EXPRESS_STRATEGIES, START, Call, call_sequences, configs
 from .test_router_properties import play
 
 
@@ -74,18 +72,8 @@ def test_express_and_general_paths_agree_on_random_calls(
     _lockstep(config, calls, seed)
 
 
-_INDEXED = (
-    Even(),
-    LongestIdle(),
-    MostAvailable(),
-    SkillBased(skill="tech"),
-    RoundRobin(),
-    RandomWithinLimit(),
-)
-
-
 @given(
-    strategy=st.sampled_from(_INDEXED),
+    strategy=st.sampled_from(EXPRESS_STRATEGIES),
     data=st.data(),
     seed=st.integers(0, 3),
 )
