@@ -21,12 +21,10 @@ def _venv_python() -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """One ``bench_route.py --quick`` run, writing its JSON to a temporary file."""
-    out = tmp_path_factory.mktemp("bench") / "bench_route.json"
+def _quick(script: Path, out: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run a benchmark script with ``--quick``, writing its JSON to ``out``."""
     proc = subprocess.run(
-        [_venv_python(), str(SCRIPT), "--quick", "--json", str(out)],
+        [_venv_python(), str(script), "--quick", "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -34,6 +32,12 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comp
         check=False,
     )
     return proc, out
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """One ``bench_route.py --quick`` run, writing its JSON to a temporary file."""
+    return _quick(SCRIPT, tmp_path_factory.mktemp("bench") / "bench_route.json")
 
 
 def _report(quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> dict[str, Any]:
@@ -115,16 +119,7 @@ MEMORY_STEPS = [
 @pytest.fixture(scope="module")
 def memory_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     """One ``bench_memory.py --quick`` run, writing its JSON to a temporary file."""
-    out = tmp_path_factory.mktemp("bench") / "memory.json"
-    proc = subprocess.run(
-        [_venv_python(), str(MEMORY_SCRIPT), "--quick", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-    )
-    return proc, out
+    return _quick(MEMORY_SCRIPT, tmp_path_factory.mktemp("bench") / "memory.json")
 
 
 def test_memory_quick_run_prints_every_step_and_both_targets(
@@ -195,16 +190,7 @@ def sim_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comple
     """One ``bench_sim.py --quick`` run (needs the ``bench`` extra), writing its JSON to a temporary file."""
     pytest.importorskip("ciw", reason="bench_sim.py needs the bench extra (ciw, simpy)")
     pytest.importorskip("simpy", reason="bench_sim.py needs the bench extra (ciw, simpy)")
-    out = tmp_path_factory.mktemp("bench") / "bench_sim.json"
-    proc = subprocess.run(
-        [_venv_python(), str(SIM_SCRIPT), "--quick", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-    )
-    return proc, out
+    return _quick(SIM_SCRIPT, tmp_path_factory.mktemp("bench") / "bench_sim.json")
 
 
 def test_sim_quick_run_prints_every_model_and_engine_with_verdicts(
