@@ -256,8 +256,10 @@ class Applying(Placement):
             best: LiveDialog | None = None
             for key in op.targets:
                 queue = queues.get(key)
-                head = queue.peek() if queue is not None else None
-                if queue is None or head is None or (best_key is not None and head >= best_key):
+                if queue is None:
+                    continue
+                head = queue.peek()
+                if head is None or (best_key is not None and head >= best_key):
                     continue
                 rec = dialogs[head[3]]
                 if not self._constrained(rec):  # whoever has room can take it

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from ._persist import Persistence
 from ._placement import EVERYONE
-from ._state import IdIndex, LiveOperator, RankedIndex
+from ._state import IdIndex, LiveDialog, LiveOperator, RankedIndex
 from .config import RoutingConfig
 from .decision import Decision, Outcome
 from .events import Event, Via
@@ -113,11 +113,10 @@ class Express(Persistence):
             or channel is None
             or dialog.id in self._dialogs
             or (dialog.ip is not None and dialog.region is None)  # the general path locates it
+            or self._picky(dialog, channel)
         ):
             return None
-        rec = self._live(dialog, channel, now)
-        if rec.picky:
-            return None
+        rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)
         key = lane.key
         index = self._index(key)
         chosen: str | None = None

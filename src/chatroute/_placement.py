@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 
 from ._departments import group_problem
-from ._state import AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex, RankKey, available
+from ._state import AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex, RankKey
 from .config import RoutingConfig
 from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import DialogClosed, InvalidValue, UnknownDialog, UnknownGroup, UnknownOperator
@@ -258,11 +258,8 @@ class Placement:
         index = self._indexes.get(key)
         if index is None:
             index = self._install(key)
-            for op in self._ops.values():
-                if isinstance(index, IdIndex):
-                    index.mark(op.id, available(op))
-                else:
-                    index.put(op.id, index.rank(op) if available(op) else None)
+            for op_id in self._members[key]:
+                self._refresh(self._ops[op_id])  # the new index learns them; the others stay as they are
         return index
 
     def _install(self, key: str) -> AvailableIndex:
@@ -554,9 +551,15 @@ class Placement:
 
     def _live(self, dialog: Dialog, channel: Channel, now: datetime) -> LiveDialog:
         """A new live record for the dialog."""
-        weight = channel.capacity_weight
-        picky = weight > 1 or bool(dialog.required_skills) or dialog.channel in self._limited_channels
-        return LiveDialog(dialog, weight, now, picky=picky)
+        return LiveDialog(dialog, channel.capacity_weight, now, picky=self._picky(dialog, channel))
+
+    def _picky(self, dialog: Dialog, channel: Channel) -> bool:
+        """Whether the dialog needs more than a free slot: weight, skills, a channel with operator limits."""
+        return (
+            channel.capacity_weight > 1
+            or bool(dialog.required_skills)
+            or dialog.channel in self._limited_channels
+        )
 
     @staticmethod
     def _constrained(rec: LiveDialog) -> bool:

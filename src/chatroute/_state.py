@@ -205,11 +205,6 @@ class LiveDialog:
         )
 
 
-def available(op: LiveOperator) -> bool:
-    """Whether the operator can take a new dialog at all: routable, under the limit, not capped."""
-    return op.routable and op.load < op.limit and op.capped_until is None
-
-
 class RankedIndex:
     """Who, among one target's members, can take a dialog now, best first? (ranked strategies)
 
