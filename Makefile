@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_route.py
 	$(PY) benchmarks/bench_memory.py
 	$(PY) benchmarks/bench_sim.py
+	$(PY) benchmarks/probe_floor.py
 
 profile: $(STAMP)
 	$(PY) -m cProfile -s tottime benchmarks/bench_route.py --sizes 10000 | head -60

@@ -304,3 +304,21 @@ def test_sim_verdicts_follow_the_measurements(
     p_wait_small = goals["chatroute P(wait) within 2% of Erlang C (small)"]
     small = report["models"][0]["engines"]["chatroute"]
     assert p_wait_small["measured"] == pytest.approx(small["deviation"]["p_wait"], abs=1e-5)
+
+
+# ------------------------------------------------------------------ probe_floor.py
+
+FLOOR_SCRIPT = ROOT / "benchmarks" / "probe_floor.py"
+
+
+def test_floor_probe_chooses_as_even_does_and_times_each_kind(tmp_path: Path) -> None:
+    """``probe_floor.py --quick`` makes chatroute's Even choices on every pair, then times each kind."""
+    proc, out = _quick(FLOOR_SCRIPT, tmp_path / "probe_floor.json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    (size,) = data["sizes"]
+    assert size["operators"] == 1_000
+    assert size["pairs_checked"] == data["settings"]["warmup"] + data["settings"]["pairs"]
+    for kind in ("none", "slots", "attrs"):
+        assert size["results"][kind]["median_us"] > 0
+    assert "chose as chatroute's Even does" in proc.stdout
