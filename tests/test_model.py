@@ -408,6 +408,26 @@ def test_dialog_priority_must_be_an_integer(priority: Any) -> None:
     assert info.value.field == "priority"
 
 
+@pytest.mark.parametrize(
+    "field", ["client_id", "topic", "page_url", "ip", "region", "language", "chosen_group_id"]
+)
+@pytest.mark.parametrize("value", [["sales"], 7, b"sales"], ids=repr)
+def test_dialog_text_fields_must_be_strings(field: str, value: Any) -> None:
+    """An optional text field that is not a string (a list, say) is refused, naming the field."""
+    with pytest.raises(InvalidValue) as info:
+        Dialog(id="d1", **{field: value})
+    assert info.value.field == field
+    assert getattr(Dialog(id="d1", **{field: None}), field) is None
+
+
+@pytest.mark.parametrize("channel", ["", None, ["site"]], ids=repr)
+def test_dialog_channel_must_be_a_non_empty_string(channel: Any) -> None:
+    """The channel names a configured channel, so it is a non-empty string."""
+    with pytest.raises(InvalidValue) as info:
+        Dialog(id="d1", channel=channel)
+    assert info.value.field == "channel"
+
+
 @pytest.mark.parametrize("level", [0, 11, "3"])
 def test_dialog_required_skills_are_levels_1_to_10(level: Any) -> None:
     """Required skill levels follow the operator skill range."""

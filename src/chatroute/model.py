@@ -68,6 +68,10 @@ def _to_kind(value: Any) -> TargetKind:
     return to_enum(TargetKind, value, "kind")
 
 
+#: A validator for the optional text fields of values a host builds (ids, codes, URLs).
+_OPTIONAL_TEXT = of_type(str, optional=True)
+
+
 def _to_created_at(value: Any) -> datetime | None:
     return optional_aware(value, "created_at")
 
@@ -358,20 +362,20 @@ class Dialog:
     """
 
     id: str = attrs.field(validator=non_empty_str)
-    client_id: str | None = None
-    channel: str = "site"
+    client_id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    channel: str = attrs.field(default="site", validator=non_empty_str)
     created_at: datetime | None = attrs.field(default=None, converter=_to_created_at)
-    topic: str | None = None
+    topic: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
-    page_url: str | None = None
-    ip: str | None = None
-    region: str | None = None
-    language: str | None = None
+    page_url: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    ip: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    region: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    language: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     priority: int = attrs.field(default=0, validator=integer)
     required_skills: Mapping[str, int] = attrs.field(
         default=EMPTY_MAP, converter=to_map, validator=_int_map(1, 10)
     )
-    chosen_group_id: str | None = None
+    chosen_group_id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     attributes: Mapping[str, Any] = attrs.field(default=EMPTY_MAP, converter=to_deep_map)
 
 
