@@ -36,6 +36,12 @@ Usage::
     python benchmarks/bench_sim.py                      # 200,000 arrivals per model
     python benchmarks/bench_sim.py --quick              # 5,000 arrivals per model
     python benchmarks/bench_sim.py --arrivals 1000000   # judges the fidelity targets too
+    python benchmarks/bench_sim.py --arrivals 1000000 --models large --replicates 6
+
+At 96% busy one run of 1,000,000 arrivals still has several per cent of noise in the
+probability of waiting, more than the 2% tolerance; ``--replicates K`` runs chatroute K
+times per model with different seeds and judges the fidelity targets on the mean
+deviation, with its noise taken from the spread between the runs.
 
 Writes ``benchmarks/results/bench_sim.json`` (or ``--json PATH``).
 """
@@ -48,10 +54,11 @@ import math
 import os
 import platform
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import asdict, astuple, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,6 +82,7 @@ SPEED_TARGET = 5.0  # chatroute / ciw dialogs per second on the large model
 P_WAIT_TOLERANCE = 0.02  # relative deviation from Erlang C
 WITHIN_TOLERANCE = 0.01
 BATCHES = 20  # batch means for the standard errors
+REPLICATE_SEED_STEP = 1000  # --replicates: run r of a model is seeded with its seed + r * this
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "bench_sim.json"
 
 
@@ -438,23 +446,44 @@ def speed_goals(large: dict[str, Measured]) -> list[Goal]:
     ]
 
 
-def fidelity_goals(model: Model, chatroute: Measured, arrivals: int) -> list[Goal]:
-    """chatroute's P(wait) and share within 30 s against Erlang C; judged from 1,000,000 arrivals."""
+def fidelity_goals(model: Model, runs: Sequence[Measured], arrivals: int) -> list[Goal]:
+    """chatroute's P(wait) and share within 30 s against Erlang C; judged from 1,000,000 arrivals.
+
+    With several runs (``--replicates``, each with its own seed) the deviation judged is
+    their mean, and its two standard errors come from the spread between the runs.
+    """
     theory = erlang(model)
-    dev, spread = chatroute.deviation(theory), chatroute.spread(theory)
+    deviations = [run.deviation(theory) for run in runs]
     judged = arrivals >= FIDELITY_ARRIVALS
-    return [
-        Goal(
-            f"chatroute {label} within {tolerance:.0%} of Erlang C ({model.name})",
-            value,
-            f"{_dev(value, noise)} (2 standard errors)",
-            abs(value) <= tolerance if judged else None,
-        )
-        for label, value, noise, tolerance in (
-            ("P(wait)", dev.p_wait, spread.p_wait, P_WAIT_TOLERANCE),
-            ("share within 30 s", dev.within, spread.within, WITHIN_TOLERANCE),
-        )
-    ]
+    goals = []
+    for label, field, tolerance in (
+        ("P(wait)", "p_wait", P_WAIT_TOLERANCE),
+        ("share within 30 s", "within", WITHIN_TOLERANCE),
+    ):
+        values = [getattr(d, field) for d in deviations]
+        value = sum(values) / len(values)
+        if len(runs) == 1:
+            noise = getattr(runs[0].spread(theory), field)
+            shown = f"{_dev(value, noise)} (2 standard errors)"
+        else:
+            noise = 2 * statistics.stdev(values) / math.sqrt(len(values))
+            shown = f"{_dev(value, noise)} (mean of {len(runs)} runs, 2 standard errors between them)"
+        title = f"chatroute {label} within {tolerance:.0%} of Erlang C ({model.name})"
+        goals.append(Goal(title, value, shown, abs(value) <= tolerance if judged else None))
+    return goals
+
+
+def replicate(
+    model: Model, arrivals: int, seed: int, count: int, out: Callable[[str], None]
+) -> list[Measured]:
+    """``count`` more chatroute runs of the model, each with its own seed, printing a row each."""
+    theory = erlang(model)
+    runs = []
+    for r in range(1, count + 1):
+        run = run_chatroute(model, arrivals, seed + REPLICATE_SEED_STEP * r)
+        out(_row(model.name, replace(run, engine=f"seed {seed + REPLICATE_SEED_STEP * r}"), theory))
+        runs.append(run)
+    return runs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -465,6 +494,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--models", nargs="+", choices=[m.name for m in MODELS], help="which models (default: all)"
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the first model; +1 per model")
+    parser.add_argument(
+        "--replicates",
+        type=int,
+        default=1,
+        help="chatroute runs per model for the fidelity verdicts (more seeds, less noise; default 1)",
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"output (default {DEFAULT_JSON})")
     args = parser.parse_args(argv)
     arrivals = args.arrivals or (QUICK_ARRIVALS if args.quick else FULL_ARRIVALS)
@@ -484,9 +519,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     goals: list[Goal] = []
     for i, model in chosen:
         measured, section = run_model(model, arrivals, args.seed + i, lambda line: print(line, flush=True))
+        runs = [measured["chatroute"]]
+        runs += replicate(
+            model, arrivals, args.seed + i, args.replicates - 1, lambda line: print(line, flush=True)
+        )
+        section["replicates"] = [_as_dict(run, erlang(model)) for run in runs[1:]]
         results[model.name] = measured
         sections.append(section)
-        goals += fidelity_goals(model, measured["chatroute"], arrivals)
+        goals += fidelity_goals(model, runs, arrivals)
     if "large" in results:
         goals[:0] = speed_goals(results["large"])
     print()
@@ -505,6 +545,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "warmup_share": WARMUP_SHARE,
             "threshold_s": THRESHOLD,
             "seed": args.seed,
+            "replicates": args.replicates,
             "engines": list(ENGINES),
         },
         "total_s": round(time.perf_counter() - started, 1),

@@ -21,10 +21,10 @@ def _venv_python() -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
-def _quick(script: Path, out: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """Run a benchmark script with ``--quick``, writing its JSON to ``out``."""
+def _quick(script: Path, out: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run a benchmark script with ``--quick`` (and ``extra`` arguments), writing its JSON to ``out``."""
     proc = subprocess.run(
-        [_venv_python(), str(script), "--quick", "--json", str(out)],
+        [_venv_python(), str(script), "--quick", "--json", str(out), *extra],
         capture_output=True,
         text=True,
         timeout=120,
@@ -212,6 +212,23 @@ def test_sim_quick_run_prints_every_model_and_engine_with_verdicts(
     assert all(line.endswith((": met", ": NOT met")) for line in speed)
     assert len(fidelity) == 6  # P(wait) and share within 30 s, per model
     assert all(line.endswith(": n/a (needs 1,000,000 arrivals)") for line in fidelity)
+
+
+def test_sim_replicates_judge_fidelity_on_the_mean_of_several_seeds(tmp_path: Path) -> None:
+    """``--replicates 3`` adds two chatroute runs with their own seeds; the verdicts use the mean of three."""
+    pytest.importorskip("ciw", reason="bench_sim.py needs the bench extra (ciw, simpy)")
+    pytest.importorskip("simpy", reason="bench_sim.py needs the bench extra (ciw, simpy)")
+    proc, out = _quick(SIM_SCRIPT, tmp_path / "sim.json", "--models", "small", "--replicates", "3")
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split()[:3] for line in proc.stdout.splitlines() if line.strip()]
+    assert ["small", "seed", "1001"] in rows and ["small", "seed", "2001"] in rows
+    (section,) = json.loads(out.read_text())["models"]
+    deviations = [section["engines"]["chatroute"]["deviation"]["p_wait"]]
+    deviations += [run["deviation"]["p_wait"] for run in section["replicates"]]
+    assert len(set(deviations)) == 3  # three seeds, three different runs
+    (p_wait, _) = [line for line in proc.stdout.splitlines() if line.startswith("target ")]
+    assert f"{sum(deviations) / 3:+.2%}" in p_wait
+    assert "mean of 3 runs" in p_wait
 
 
 def test_sim_quick_run_writes_environment_and_settings(
