@@ -221,7 +221,8 @@ def test_sim_replicates_judge_fidelity_on_the_mean_of_several_seeds(tmp_path: Pa
     proc, out = _quick(SIM_SCRIPT, tmp_path / "sim.json", "--models", "small", "--replicates", "3")
     assert proc.returncode == 0, proc.stderr
     rows = [line.split()[:3] for line in proc.stdout.splitlines() if line.strip()]
-    assert ["small", "seed", "1001"] in rows and ["small", "seed", "2001"] in rows
+    assert ["small", "seed", "1001"] in rows
+    assert ["small", "seed", "2001"] in rows
     (section,) = json.loads(out.read_text())["models"]
     deviations = [section["engines"]["chatroute"]["deviation"]["p_wait"]]
     deviations += [run["deviation"]["p_wait"] for run in section["replicates"]]
