@@ -20,7 +20,7 @@ import enum
 from datetime import datetime
 
 from ._persist import Persistence
-from ._placement import EVERYONE
+from ._router_state import EVERYONE
 from ._state import IdIndex, LiveDialog, LiveOperator, RankedIndex
 from .config import RoutingConfig
 from .decision import Decision, Outcome

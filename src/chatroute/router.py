@@ -25,7 +25,8 @@ from ._departments import group_problem, locate
 from ._express import Express
 from ._frozen import aware
 from ._persist import pack_rng
-from ._placement import Draft, check_id, pool_key
+from ._placement import Draft
+from ._router_state import check_id, pool_key
 from ._state import NOBODY, LiveDialog, LiveOperator
 from .config import OfflinePolicy, RoutingConfig
 from .decision import Decision, GroupCheck, GroupChoice, GroupChoices, Outcome, Reason
