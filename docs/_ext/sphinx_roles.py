@@ -29,7 +29,7 @@ def _reference(name: str, obj: griffe.Object, loader: griffe.GriffeLoader) -> st
     """``[`name`][path]`` when ``name`` resolves to a public documented object, else ``` `name` ```."""
     shown = name.rsplit(".", 1)[-1] if name.startswith("chatroute.") else name
     path = _resolve(name, obj, loader)
-    if path is None or not path.startswith("chatroute.") or any(p.startswith("_") for p in path.split(".")):
+    if path is None or not path.startswith("chatroute.") or not _public(path):
         return f"`{shown}`"
     return f"[`{shown}`][{path}]"
 
@@ -49,5 +49,14 @@ def _resolve(name: str, obj: griffe.Object, loader: griffe.GriffeLoader) -> str 
         except (griffe.AliasResolutionError, griffe.CyclicAliasError):
             return None
         # only objects with a docstring get a heading (and an anchor) on the reference pages
-        return str(target.path) if target.docstring is not None else None
+        if target.docstring is None:
+            return None
+        # an object defined in a private module (a re-export, or a method a public class
+        # inherits from a private mixin) is rendered, and linked, under its public name
+        path = str(target.path)
+        return candidate if not _public(path) and _public(candidate) else path
     return None
+
+
+def _public(path: str) -> bool:
+    return not any(part.startswith("_") for part in path.split("."))
