@@ -20,8 +20,8 @@ kinds:
 * ``none``: the chosen operator's id, and ``(dialog, operator)`` tuples for drains;
 * ``slots``: one plain slotted result per route and one event per assignment or release,
   the least a library can hand a host;
-* ``attrs``: the same as frozen attrs classes with chatroute's fields (15 for the
-  result, 5 for an event), as DESIGN.md asks values to be.
+* ``attrs``: chatroute's own frozen attrs values, a ``Decision`` per route and a
+  ``DialogAssigned`` per event (15 and 5 fields), as the library returns.
 
 Before timing, the probe routes the same pairs through chatroute's ``Router`` with
 ``Even``. It checks that both pick the same operator on every route and drain the same
@@ -49,7 +49,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import attrs
 from _report import machine, write_report
 from bench_route import (
     FULL,
@@ -65,12 +64,13 @@ from bench_route import (
     workload,
 )
 
-from chatroute import Dialog, Even, Router, RoutingConfig
+from chatroute import Decision, Dialog, DialogAssigned, Even, Outcome, Router, RoutingConfig, Via
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "probe_floor.json"
 KINDS = ("none", "slots", "attrs")
 TARGET_US = 10.0  # bench_route.py's target at 10,000 operators
 TARGET_RATIO = 1.5  # and for 100,000 over 1,000 operators
+OUTCOMES = {"assigned": Outcome.ASSIGNED, "queued": Outcome.QUEUED}
 
 
 class SlotResult:
@@ -100,38 +100,6 @@ class SlotEvent:
         self.group_id = group_id
 
 
-@attrs.frozen(kw_only=True)
-class AttrsResult:
-    """A result with chatroute ``Decision``'s fields, as a frozen attrs value."""
-
-    dialog_id: str
-    outcome: str
-    operator_id: str | None = None
-    group_id: str | None = None
-    target: object = None
-    position: int | None = None
-    estimated_wait: timedelta | None = None
-    pool: bool = False
-    reason: str | None = None
-    reopens_at: datetime | None = None
-    rule: str | None = None
-    offered_to: tuple[str, ...] = ()
-    offer_expires_at: datetime | None = None
-    events: tuple[Any, ...] = ()
-    trace: object = None
-
-
-@attrs.frozen(kw_only=True)
-class AttrsEvent:
-    """An event with chatroute ``DialogAssigned``'s fields, as a frozen attrs value."""
-
-    at: datetime
-    dialog_id: str
-    operator_id: str
-    group_id: str | None
-    via: str
-
-
 def _result_none(
     dialog_id: str, outcome: str, operator_id: str | None, group_id: str, events: tuple[Any, ...]
 ) -> Any:
@@ -145,13 +113,19 @@ def _event_none(at: datetime, dialog_id: str, operator_id: str, group_id: str) -
 def _result_attrs(
     dialog_id: str, outcome: str, operator_id: str | None, group_id: str, events: tuple[Any, ...]
 ) -> Any:
-    return AttrsResult(
-        dialog_id=dialog_id, outcome=outcome, operator_id=operator_id, group_id=group_id, events=events
+    return Decision(
+        dialog_id=dialog_id,
+        outcome=OUTCOMES[outcome],
+        operator_id=operator_id,
+        group_id=group_id,
+        events=events,
     )
 
 
 def _event_attrs(at: datetime, dialog_id: str, operator_id: str, group_id: str) -> Any:
-    return AttrsEvent(at=at, dialog_id=dialog_id, operator_id=operator_id, group_id=group_id, via="route")
+    return DialogAssigned(
+        at=at, dialog_id=dialog_id, operator_id=operator_id, group_id=group_id, via=Via.ROUTE
+    )
 
 
 MAKERS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
