@@ -480,8 +480,9 @@ def replicate(
     theory = erlang(model)
     runs = []
     for r in range(1, count + 1):
-        run = run_chatroute(model, arrivals, seed + REPLICATE_SEED_STEP * r)
-        out(_row(model.name, replace(run, engine=f"seed {seed + REPLICATE_SEED_STEP * r}"), theory))
+        own_seed = seed + REPLICATE_SEED_STEP * r
+        run = run_chatroute(model, arrivals, own_seed)
+        out(_row(model.name, replace(run, engine=f"seed {own_seed}"), theory))
         runs.append(run)
     return runs
 

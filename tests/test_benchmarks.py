@@ -185,11 +185,16 @@ SIM_MODELS = {"small": (100.0, 180.0, 6), "medium": (600.0, 240.0, 45), "large":
 SIM_ENGINES = ["chatroute", "ciw", "simpy"]
 
 
+def _needs_bench_extra() -> None:
+    """Skip unless ciw and simpy (the ``bench`` extra) are installed."""
+    pytest.importorskip("ciw", reason="bench_sim.py needs the bench extra (ciw, simpy)")
+    pytest.importorskip("simpy", reason="bench_sim.py needs the bench extra (ciw, simpy)")
+
+
 @pytest.fixture(scope="module")
 def sim_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     """One ``bench_sim.py --quick`` run (needs the ``bench`` extra), writing its JSON to a temporary file."""
-    pytest.importorskip("ciw", reason="bench_sim.py needs the bench extra (ciw, simpy)")
-    pytest.importorskip("simpy", reason="bench_sim.py needs the bench extra (ciw, simpy)")
+    _needs_bench_extra()
     return _quick(SIM_SCRIPT, tmp_path_factory.mktemp("bench") / "bench_sim.json")
 
 
@@ -216,8 +221,7 @@ def test_sim_quick_run_prints_every_model_and_engine_with_verdicts(
 
 def test_sim_replicates_judge_fidelity_on_the_mean_of_several_seeds(tmp_path: Path) -> None:
     """``--replicates 3`` adds two chatroute runs with their own seeds; the verdicts use the mean of three."""
-    pytest.importorskip("ciw", reason="bench_sim.py needs the bench extra (ciw, simpy)")
-    pytest.importorskip("simpy", reason="bench_sim.py needs the bench extra (ciw, simpy)")
+    _needs_bench_extra()
     proc, out = _quick(SIM_SCRIPT, tmp_path / "sim.json", "--models", "small", "--replicates", "3")
     assert proc.returncode == 0, proc.stderr
     rows = [line.split()[:3] for line in proc.stdout.splitlines() if line.strip()]
