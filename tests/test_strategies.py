@@ -489,6 +489,32 @@ def test_custom_ranked_choose_is_the_reference_min_by_key() -> None:
     assert FewestToday().choose(router.operators(), Dialog(id="x"), ctx) == "b"
 
 
+@attrs.frozen(kw_only=True)
+class Backwards(RoundRobin):
+    """A RoundRobin subclass whose ``choose`` takes the candidate with the largest id."""
+
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
+        return max(c.id for c in candidates)
+
+
+@attrs.frozen(kw_only=True)
+class LargestId(Even):
+    """An Even subclass whose ``choose`` takes the candidate with the largest id, whatever the load."""
+
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
+        return max(c.id for c in candidates)
+
+
+@pytest.mark.parametrize("strategy", [Backwards(), LargestId(), Sticky(then=Backwards())])
+def test_a_subclass_that_overrides_choose_is_picked_for_by_its_choose(strategy: Strategy) -> None:
+    """The router picks through the subclass's own ``choose``, not the built-in's index: 'c' every time."""
+    for explain in (True, False):
+        router = work_router(strategy, THREE)
+        router = Router(attrs.evolve(router.config, explain=explain))
+        picks = [router.route(Dialog(id=f"d{i}", topic="work"), at(i)).operator_id for i in range(3)]
+        assert picks == ["c", "c", "c"]
+
+
 # ------------------------------------------------ indexed pick == reference choose
 
 

@@ -16,6 +16,7 @@ import attrs
 
 from ._placement import Draft, Placement
 from ._state import NOBODY, LiveDialog, LiveOperator
+from .decision import Decision
 from .events import DialogAssigned, DialogOffered, DialogQueued, Event, Via
 from .model import Channel, Client, DialogState, SlaLevel
 from .queue import ChannelPriorityQueue, QueueKey
@@ -25,6 +26,13 @@ __all__ = ["Applying"]
 
 class Applying(Placement):
     """The state-changing steps of routing; see :class:`chatroute.Router`."""
+
+    def _finish(self, decision: Draft, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
+        """The frozen decision once applied: its events, and its place in line when it waits."""
+        if rec.state is not DialogState.QUEUED:
+            return decision.build(tuple(events))
+        position = self._position(rec)
+        return decision.build(tuple(events), position, self._estimate(rec, position))
 
     def _apply(self, rec: LiveDialog, decision: Draft, now: datetime, via: Via, events: list[Event]) -> None:
         """Carry out a decision made by ``_decide``."""

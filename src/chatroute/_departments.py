@@ -8,6 +8,9 @@ filters do not apply to them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import attrs
 
 from .decision import Reason
@@ -16,7 +19,85 @@ from .geo import GeoLookup, GeoResolver
 from .model import Channel, Dialog, Group
 from .rules import RuleContext, region_matches, url_matches
 
-__all__ = ["group_problem", "locate"]
+__all__ = ["GROUP_FILTERS", "GroupFilter", "group_problem", "locate", "unfiltered"]
+
+
+class GroupFilter(NamedTuple):
+    """One of the checks a department makes on what reaches it.
+
+    Attributes:
+        present: whether the group has this filter at all (a group with none of them
+            takes every dialog at every time).
+        check: why the group refuses the dialog, or None; asked only when ``present``.
+        needs_ip: the filter looks at the region or the page, which only channels that
+            carry an IP have; other channels pass it.
+    """
+
+    present: Callable[[Group], bool]
+    check: Callable[[Group, Dialog, RuleContext], tuple[Reason, str] | None]
+    needs_ip: bool = False
+
+
+def _disabled(group: Group, dialog: Dialog, ctx: RuleContext) -> tuple[Reason, str] | None:
+    return (Reason.DISABLED, "the group is disabled") if not group.enabled else None
+
+
+def _closed(group: Group, dialog: Dialog, ctx: RuleContext) -> tuple[Reason, str] | None:
+    schedule = group.schedule
+    if schedule is not None and not schedule.is_open(ctx.now):
+        return Reason.CLOSED, schedule.closed_until(ctx.now)
+    return None
+
+
+def _channel(group: Group, dialog: Dialog, ctx: RuleContext) -> tuple[Reason, str] | None:
+    if group.channels is not None and dialog.channel not in group.channels:
+        return Reason.CHANNEL_NOT_ALLOWED, f"does not take channel {dialog.channel!r}"
+    return None
+
+
+def _regions_included(group: Group, dialog: Dialog, ctx: RuleContext) -> tuple[Reason, str] | None:
+    region = ctx.region or dialog.region
+    if not region_matches(region, group.regions_include):
+        served = ", ".join(sorted(group.regions_include))
+        return Reason.REGION, f"serves only {served} (visitor: {region or 'unknown'})"
+    return None
+
+
+def _regions_excluded(group: Group, dialog: Dialog, ctx: RuleContext) -> tuple[Reason, str] | None:
+    region = ctx.region or dialog.region
+    if region_matches(region, group.regions_exclude):
+        return Reason.REGION, f"does not serve {region}"
+    return None
+
+
+def _pages_included(group: Group, dialog: Dialog, ctx: RuleContext) -> tuple[Reason, str] | None:
+    if not url_matches(dialog.page_url, group.pages_include):
+        served = ", ".join(group.pages_include)
+        return Reason.PAGE, f"serves only pages {served} (page: {dialog.page_url!r})"
+    return None
+
+
+def _pages_excluded(group: Group, dialog: Dialog, ctx: RuleContext) -> tuple[Reason, str] | None:
+    if url_matches(dialog.page_url, group.pages_exclude):
+        return Reason.PAGE, f"does not serve page {dialog.page_url!r}"
+    return None
+
+
+#: The Callibri checks, in the order they are made; the first that refuses names the reason.
+GROUP_FILTERS: tuple[GroupFilter, ...] = (
+    GroupFilter(lambda g: not g.enabled, _disabled),
+    GroupFilter(lambda g: g.schedule is not None, _closed),
+    GroupFilter(lambda g: g.channels is not None, _channel),
+    GroupFilter(lambda g: bool(g.regions_include), _regions_included, needs_ip=True),
+    GroupFilter(lambda g: bool(g.regions_exclude), _regions_excluded, needs_ip=True),
+    GroupFilter(lambda g: bool(g.pages_include), _pages_included, needs_ip=True),
+    GroupFilter(lambda g: bool(g.pages_exclude), _pages_excluded, needs_ip=True),
+)
+
+
+def unfiltered(group: Group) -> bool:
+    """Whether the group takes every dialog at every time: none of :data:`GROUP_FILTERS` is present."""
+    return not any(f.present(group) for f in GROUP_FILTERS)
 
 
 def group_problem(
@@ -33,25 +114,13 @@ def group_problem(
     Returns:
         A reason code and a line for the trace (``"closed until 09:00 Europe/Moscow"``).
     """
-    if not group.enabled:
-        return Reason.DISABLED, "the group is disabled"
-    if group.schedule is not None and not group.schedule.is_open(ctx.now):
-        return Reason.CLOSED, group.schedule.closed_until(ctx.now)
-    if group.channels is not None and dialog.channel not in group.channels:
-        return Reason.CHANNEL_NOT_ALLOWED, f"does not take channel {dialog.channel!r}"
-    if not channel.carries_ip:
-        return None  # messengers carry no IP or page: region and page filters do not apply
-    region = ctx.region or dialog.region
-    if group.regions_include and not region_matches(region, group.regions_include):
-        served = ", ".join(sorted(group.regions_include))
-        return Reason.REGION, f"serves only {served} (visitor: {region or 'unknown'})"
-    if group.regions_exclude and region_matches(region, group.regions_exclude):
-        return Reason.REGION, f"does not serve {region}"
-    if group.pages_include and not url_matches(dialog.page_url, group.pages_include):
-        served = ", ".join(group.pages_include)
-        return Reason.PAGE, f"serves only pages {served} (page: {dialog.page_url!r})"
-    if group.pages_exclude and url_matches(dialog.page_url, group.pages_exclude):
-        return Reason.PAGE, f"does not serve page {dialog.page_url!r}"
+    for found in GROUP_FILTERS:
+        if found.needs_ip and not channel.carries_ip:
+            continue  # messengers carry no IP or page: region and page filters do not apply
+        if found.present(group):
+            problem = found.check(group, dialog, ctx)
+            if problem is not None:
+                return problem
     return None
 
 

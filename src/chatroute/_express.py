@@ -2,11 +2,15 @@
 
 Most dialogs in a busy deployment are the plain case: the visitor picked a department
 with no filters (or no rule applies and the fallback takes everyone), the dialog needs
-nothing but a free slot, explanations are off, and the department's strategy keeps an
-index (``Even`` and the other ranked ones, ``RandomWithinLimit``, ``RoundRobin``).
-For such a dialog :meth:`Express._route_express` reads the index head, takes the slot
-and builds the one :class:`Decision`, skipping the rule context, the target checks and
-the draft that :meth:`Placement._decide` needs for everything else.
+nothing but a free slot, explanations and offers are off, and the department's strategy
+picks an operator itself (not a manual pool or a broadcast).
+For such a dialog :meth:`Express._route_express` lets the strategy pick, takes the slot
+and builds the one :class:`Decision`, skipping the rule context and the target checks
+that :meth:`Placement._decide` needs for everything else. It is a lane of the general
+path, not a copy: the lanes are the groups :func:`~chatroute._departments.unfiltered`
+finds (the same filter list the general path checks), the operator comes from the same
+pick (the strategy's own :meth:`~chatroute.strategies.Strategy.pick`), and the decision
+is applied and finished by the same steps.
 
 It must decide exactly what the general path decides: the same operator, the same
 random draws, the same events and records. ``tests/test_express.py`` runs both on
@@ -16,65 +20,38 @@ None and goes the general way.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
+from ._departments import unfiltered
 from ._persist import Persistence
+from ._placement import Draft
 from ._router_state import EVERYONE
-from ._state import IdIndex, LiveDialog, LiveOperator, RankedIndex
+from ._state import LiveDialog
 from .config import RoutingConfig
 from .decision import Decision, Outcome
 from .events import Event, Via
 from .geo import GeoResolver
-from .model import Client, Dialog, Group, Target, TargetKind
-from .strategies import RandomWithinLimit, Ranked, RoundRobin, Strategy
+from .model import Dialog, Target, TargetKind
+from .strategies import Strategy
 
 __all__ = ["Express"]
 
 
-class _Pick(enum.Enum):
-    """How a target's strategy picks from its index when any available operator will do."""
-
-    FIRST = "first"  # a ranked strategy: the head of the index
-    RANDOM = "random"  # RandomWithinLimit: a uniform draw over the available, in id order
-    TURN = "turn"  # RoundRobin: the next available after the last pick
-
-
-def _pick_of(strategy: Strategy) -> _Pick | None:
-    """How the express route picks for this strategy; None when it leaves it to the general path."""
-    if isinstance(strategy, Ranked):
-        return _Pick.FIRST
-    if isinstance(strategy, RandomWithinLimit):
-        return _Pick.RANDOM
-    if isinstance(strategy, RoundRobin):
-        return _Pick.TURN
-    return None  # Sticky (needs the client), manual pools, broadcasts, custom strategies
-
-
-def _unfiltered(group: Group) -> bool:
-    """Whether the group takes every dialog at every time (no filter can refuse one)."""
-    return (
-        group.enabled
-        and group.schedule is None
-        and group.channels is None
-        and not group.regions_include
-        and not group.regions_exclude
-        and not group.pages_include
-        and not group.pages_exclude
-    )
+def _picks(strategy: Strategy) -> bool:
+    """Whether the strategy picks an operator itself (not a manual pool, not a broadcast)."""
+    return not strategy.manual and not strategy.broadcast
 
 
 class _Lane:
     """One target the express route can place dialogs on, with what it needs at hand."""
 
-    __slots__ = ("busy", "group_id", "key", "pick", "strategy", "target")
+    __slots__ = ("busy", "group_id", "key", "strategy", "target")
 
-    def __init__(self, key: str, target: Target, strategy: Strategy, pick: _Pick) -> None:
+    def __init__(self, key: str, target: Target, strategy: Strategy) -> None:
         self.key = key
         self.target = target
         self.group_id = target.id if target.kind is TargetKind.GROUP else None
         self.strategy = strategy
-        self.pick = pick
         self.busy = f"nobody in {target} can take it now"  # the reason when the dialog waits
 
 
@@ -93,15 +70,14 @@ class Express(Persistence):
         lanes: dict[str | None, _Lane] = {}
         for group in config.groups:
             key = self._group_keys[group.id]
-            pick = _pick_of(self._strategies[key])
-            if pick is not None and _unfiltered(group):
-                lanes[group.id] = _Lane(key, self._group_targets[group.id], self._strategies[key], pick)
+            if _picks(self._strategies[key]) and unfiltered(group):
+                lanes[group.id] = _Lane(key, self._group_targets[group.id], self._strategies[key])
         fallback = config.fallback
         if not config.rules and config.messenger_group is None:
             if fallback.kind is TargetKind.GROUP and fallback.id in lanes:
                 lanes[None] = lanes[str(fallback.id)]
-            elif fallback.kind is TargetKind.EVERYONE and (pick := _pick_of(config.strategy)) is not None:
-                lanes[None] = _Lane(EVERYONE, fallback, config.strategy, pick)
+            elif fallback.kind is TargetKind.EVERYONE and _picks(config.strategy):
+                lanes[None] = _Lane(EVERYONE, fallback, config.strategy)
         return lanes
 
     def _route_express(self, dialog: Dialog, now: datetime) -> Decision | None:
@@ -117,50 +93,19 @@ class Express(Persistence):
         ):
             return None
         rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)
-        key = lane.key
-        index = self._index(key)
-        chosen: str | None = None
-        if index:
-            if lane.pick is _Pick.FIRST:
-                assert isinstance(index, RankedIndex)
-                chosen = index.first()
-            elif lane.pick is _Pick.RANDOM:
-                assert isinstance(index, IdIndex)
-                chosen = index.at(self._rng(key, lane.strategy, dry=False).randrange(len(index)))
-            else:
-                assert isinstance(index, IdIndex)
-                chosen = index.next_after(self._last_picks.get(key))
-        rec.target, rec.target_key, rec.group_id = lane.target, key, lane.group_id
-        self._dialogs[rec.id] = rec
-        events: list[Event] = []
-        if chosen is None:
-            self._note_client(dialog)
-            self._enqueue(rec, now, events)
-            position = self._position(rec)
-            return Decision(
-                dialog_id=rec.id,
-                outcome=Outcome.QUEUED,
-                group_id=lane.group_id,
-                target=lane.target,
-                reason=lane.busy,
-                events=tuple(events),
-                position=position,
-                estimated_wait=self._estimate(rec, position),
-            )
-        op: LiveOperator = self._ops[chosen]
-        self._take_slot(rec, op, now)
-        self._accepted(rec, op, now, Via.ROUTE, events)
-        return Decision(
+        client = self._client_of(dialog)
+        chosen = self._pick(rec, lane.key, lane.strategy, client, now, dry=False)
+        decision = Draft(
             dialog_id=rec.id,
-            outcome=Outcome.ASSIGNED,
+            outcome=Outcome.QUEUED if chosen is None else Outcome.ASSIGNED,
             operator_id=chosen,
             group_id=lane.group_id,
             target=lane.target,
-            events=tuple(events),
+            reason=lane.busy if chosen is None else None,
         )
-
-    def _note_client(self, dialog: Dialog) -> None:
-        """Remember a dialog's client the router has not seen before."""
-        client_id = dialog.client_id
-        if client_id is not None and client_id not in self._clients:
-            self._clients[client_id] = Client(id=client_id)
+        if client is not None:
+            self._clients[client.id] = client
+        self._dialogs[rec.id] = rec
+        events: list[Event] = []
+        self._apply(rec, decision, now, Via.ROUTE, events)
+        return self._finish(decision, rec, now, events)

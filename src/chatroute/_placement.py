@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import chain
 
@@ -25,14 +25,7 @@ from .errors import InvalidValue
 from .events import Event
 from .model import Channel, Client, Dialog, Target, TargetKind
 from .rules import RuleContext
-from .strategies import (
-    RandomWithinLimit,
-    Ranked,
-    RoundRobin,
-    Sticky,
-    Strategy,
-    StrategyContext,
-)
+from .strategies import Strategy, StrategyContext
 
 __all__ = ["Draft", "Placement"]
 
@@ -338,42 +331,11 @@ class Placement(RouterState):
         now: datetime,
         dry: bool,
     ) -> str | None:
-        """The operator the target's strategy picks, using the target's index."""
+        """The operator the target's strategy picks, through the target's index."""
         index = self._index(key)
         if not index:
             return None
-        if isinstance(strategy, Sticky):
-            for favourite in Sticky.favourites(client):
-                op = self._ops.get(favourite)
-                if op is not None and favourite in index and self._ineligible(op, rec) is None:
-                    return favourite
-            strategy = strategy.then
-        if isinstance(strategy, Ranked):
-            assert isinstance(index, RankedIndex)
-            return index.first(self._fits(rec) if self._constrained(rec) else None)
-        if isinstance(strategy, RoundRobin):
-            assert isinstance(index, IdIndex)
-            last = self._last_picks.get(key)
-            if not self._constrained(rec):
-                return index.next_after(last)
-            after = index.from_rank((last,)) if last is not None else iter(())
-            return next(self._fitting(rec, chain(after, index)), None)
-        if isinstance(strategy, RandomWithinLimit) and not self._constrained(rec):
-            assert isinstance(index, IdIndex)
-            return index.at(self._rng(key, strategy, dry).randrange(len(index)))
-        candidates = [self._ops[op_id] for op_id in self._fitting(rec, index)]
-        if not candidates:
-            return None
-        # The strategy draws from a copy, kept only once its choice is known to be sound,
-        # so a faulty custom strategy leaves the router as it was.
-        rng = self._rng(key, strategy, dry=True)
-        ctx = StrategyContext(now=now, rng=rng, client=client, last_pick=self._last_picks.get(key))
-        chosen = strategy.choose(candidates, rec.dialog, ctx)
-        if chosen is not None and chosen not in {c.id for c in candidates}:
-            raise InvalidValue("strategy", chosen, f"{strategy!r} chose an operator who is not a candidate")
-        if not dry:
-            self._rngs[key] = rng
-        return chosen
+        return strategy.pick(_Picker(self, rec, key, index, client, now, dry))
 
     def _fits(self, rec: LiveDialog) -> Callable[[str], bool]:
         """Whether an available operator can take this dialog (skills, channel limits...)."""
@@ -404,9 +366,8 @@ class Placement(RouterState):
     def _rng(self, key: str, strategy: Strategy, dry: bool) -> random.Random:
         rng = self._rngs.get(key)
         if rng is None:
-            seed = self._seed
-            if isinstance(strategy, RandomWithinLimit) and strategy.seed is not None:
-                seed = strategy.seed
+            own = strategy.random_seed()
+            seed = self._seed if own is None else own
             rng = random.Random(f"{seed}/{key}")
             if not dry:
                 self._rngs[key] = rng
@@ -456,3 +417,83 @@ class Placement(RouterState):
             eligible.append(OperatorCheck(operator_id=op_id, reason=None, detail=detail))
         eligible.sort(key=lambda c: c.operator_id != chosen)
         return (*eligible[:1], *excluded, *eligible[1:])
+
+
+class _Picker:
+    """One target's available operators as a strategy sees them when it picks (see :class:`Picker`).
+
+    Every answer is an operator who can take the dialog: when some available operators
+    may not (``constrained``: skills, weights, channel limits, exclusions), each
+    candidate is checked.
+    """
+
+    __slots__ = ("_client", "_dry", "_index", "_key", "_now", "_rec", "_router", "constrained")
+
+    def __init__(
+        self,
+        router: Placement,
+        rec: LiveDialog,
+        key: str,
+        index: AvailableIndex,
+        client: Client | None,
+        now: datetime,
+        dry: bool,
+    ) -> None:
+        self._router = router
+        self._rec = rec
+        self._key = key
+        self._index = index
+        self._client = client
+        self._now = now
+        self._dry = dry
+        self.constrained = router._constrained(rec)
+
+    @property
+    def client(self) -> Client | None:
+        return self._client
+
+    def first(self) -> str | None:
+        index = self._index
+        assert isinstance(index, RankedIndex)
+        return index.first(self._router._fits(self._rec) if self.constrained else None)
+
+    def turn(self) -> str | None:
+        index = self._index
+        assert isinstance(index, IdIndex)
+        last = self._router._last_picks.get(self._key)
+        if not self.constrained:
+            return index.next_after(last)
+        after = index.from_rank((last,)) if last is not None else iter(())
+        return next(self._router._fitting(self._rec, chain(after, index)), None)
+
+    def draw(self, strategy: Strategy) -> str | None:
+        index = self._index
+        if self.constrained:
+            return self.scan(strategy)
+        assert isinstance(index, IdIndex)
+        return index.at(self._router._rng(self._key, strategy, self._dry).randrange(len(index)))
+
+    def favourite(self, operator_ids: Sequence[str]) -> str | None:
+        router, index = self._router, self._index
+        for op_id in operator_ids:
+            op = router._ops.get(op_id)
+            if op is not None and op_id in index and router._ineligible(op, self._rec) is None:
+                return op_id
+        return None
+
+    def scan(self, strategy: Strategy) -> str | None:
+        router, key, rec = self._router, self._key, self._rec
+        candidates = [router._ops[op_id] for op_id in router._fitting(rec, self._index)]
+        if not candidates:
+            return None
+        # The strategy draws from a copy, kept only once its choice is known to be sound,
+        # so a faulty custom strategy leaves the router as it was.
+        rng = router._rng(key, strategy, dry=True)
+        last = router._last_picks.get(key)
+        ctx = StrategyContext(now=self._now, rng=rng, client=self._client, last_pick=last)
+        chosen = strategy.choose(candidates, rec.dialog, ctx)
+        if chosen is not None and chosen not in {c.id for c in candidates}:
+            raise InvalidValue("strategy", chosen, f"{strategy!r} chose an operator who is not a candidate")
+        if not self._dry:
+            router._rngs[key] = rng
+        return chosen

@@ -21,7 +21,7 @@ from .errors import DialogClosed, InvalidValue, UnknownDialog, UnknownGroup, Unk
 from .geo import GeoResolver
 from .model import Channel, Client, Dialog, DialogState, Group, SlaLevel, Target, TargetKind
 from .queue import ChannelPriorityQueue, wait_estimate
-from .strategies import Ranked, Sticky, Strategy
+from .strategies import Strategy
 
 __all__ = ["EVERYONE", "RouterState", "check_id", "pool_key"]
 
@@ -32,12 +32,6 @@ def check_id(value: object, field: str) -> None:
     """Refuse an id that is not a string, naming the field."""
     if not isinstance(value, str):
         raise InvalidValue(field, value, "an id must be a string")
-
-
-def rank_of(strategy: Strategy) -> Callable[[LiveOperator], RankKey] | None:
-    """The key a target's available-operator index is sorted by; None for id order."""
-    inner = strategy.then if isinstance(strategy, Sticky) else strategy
-    return inner.key if isinstance(inner, Ranked) else None
 
 
 def target_key(target: Target) -> str:
@@ -89,7 +83,7 @@ class RouterState:
         # computes their key once for all the indexes that rank alike.
         ranks: dict[int, Callable[[LiveOperator], RankKey] | None] = {}
         self._ranks = {
-            key: ranks.setdefault(id(strategy), rank_of(strategy))
+            key: ranks.setdefault(id(strategy), strategy.index_key())
             for key, strategy in self._strategies.items()
         }
         self._ops: dict[str, LiveOperator] = {}

@@ -23,7 +23,6 @@ import attrs
 
 from ._departments import locate
 from ._frozen import aware
-from ._placement import Draft
 from ._queries import Queries
 from ._router_state import check_id
 from ._state import NOBODY, LiveDialog, LiveOperator
@@ -489,9 +488,3 @@ class Router(Queries):
         rec = self._live(located, channel, now)
         rec.region_note = note
         return rec, ctx_client
-
-    def _finish(self, decision: Draft, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
-        if rec.state is not DialogState.QUEUED:
-            return decision.build(tuple(events))
-        position = self._position(rec)
-        return decision.build(tuple(events), position, self._estimate(rec, position))

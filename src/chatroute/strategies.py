@@ -10,6 +10,13 @@ capacity) subclass :class:`Ranked` and define only :meth:`Ranked.key`; the route
 per-group indexes sorted by that key and picks without a scan. ``choose`` on a ranked
 strategy is the plain reference, ``min(candidates, key=key)``, and the two always agree.
 
+How a strategy picks is its own business: :meth:`Strategy.index_key` says how the
+router should order a target's available operators for it (by a ranking key, or by
+id), and :meth:`Strategy.pick` picks through a :class:`Picker`, the router's view of
+that index. The default ``pick`` scans every candidate with ``choose``; the built-ins
+read the index instead. A subclass that overrides ``choose`` is picked for by its
+``choose``.
+
     >>> class FewestToday(Ranked):
     ...     '''Whoever has taken the fewest dialogs so far.'''
     ...     def key(self, op):
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 import abc
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -37,6 +44,7 @@ __all__ = [
     "ManualPool",
     "MostAvailable",
     "OperatorView",
+    "Picker",
     "RandomWithinLimit",
     "Ranked",
     "RoundRobin",
@@ -83,6 +91,42 @@ class StrategyContext:
     last_pick: str | None = None
 
 
+#: An operator's place in a ranked index: lowest first, ending with the operator's id.
+RankKey = tuple[Any, ...]
+
+
+class Picker(Protocol):
+    """The router's view of one target's available operators, for :meth:`Strategy.pick`.
+
+    Each answer is an operator who can take the dialog now, or None when there is none.
+    The router keeps the index in the order :meth:`Strategy.index_key` asked for.
+    """
+
+    @property
+    def client(self) -> Client | None:
+        """The dialog's client, if known."""
+
+    def first(self) -> str | None:
+        """The best ranked operator (a ranked index)."""
+
+    def turn(self) -> str | None:
+        """The next operator in id order after the one this target picked last, wrapping round."""
+
+    def draw(self, strategy: Strategy) -> str | None:
+        """One operator uniformly at random, from the target's seeded random source."""
+
+    def favourite(self, operator_ids: Sequence[str]) -> str | None:
+        """The first of these operators who is available and can take the dialog."""
+
+    def scan(self, strategy: Strategy) -> str | None:
+        """``strategy.choose`` over every candidate: the plain O(n) protocol."""
+
+
+def _chooses_with(strategy: Strategy, choose: Callable[..., str | None]) -> bool:
+    """Whether ``strategy`` still chooses with this ``choose`` (a subclass may override it)."""
+    return type(strategy).choose is choose
+
+
 class Strategy(abc.ABC):
     """Picks one operator among eligible candidates. Subclasses are frozen attrs classes."""
 
@@ -107,6 +151,24 @@ class Strategy(abc.ABC):
         """The strategy in words."""
         return type(self).__name__
 
+    def index_key(self) -> Callable[[OperatorView], RankKey] | None:
+        """How the router orders a target's available operators for this strategy.
+
+        A ranking key (lowest first, ending with the operator's id), or None for id order.
+        """
+        return None
+
+    def pick(self, picker: Picker) -> str | None:
+        """The operator this strategy picks from a target's available operators, or None.
+
+        The default is the plain protocol, :meth:`choose` over every candidate.
+        """
+        return picker.scan(self)
+
+    def random_seed(self) -> int | None:
+        """The seed of this strategy's own random source; None derives it from the router's."""
+        return None
+
 
 class Ranked(Strategy):
     """A strategy that ranks operators by a key; the lowest key wins.
@@ -123,6 +185,12 @@ class Ranked(Strategy):
 
     def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
         return min(candidates, key=self.key).id
+
+    def index_key(self) -> Callable[[OperatorView], RankKey] | None:
+        return self.key if _chooses_with(self, Ranked.choose) else None
+
+    def pick(self, picker: Picker) -> str | None:
+        return picker.first() if _chooses_with(self, Ranked.choose) else picker.scan(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -190,6 +258,9 @@ class RoundRobin(Strategy):
                     return op_id
         return ids[0]
 
+    def pick(self, picker: Picker) -> str | None:
+        return picker.turn() if _chooses_with(self, RoundRobin.choose) else picker.scan(self)
+
     def describe(self) -> str:
         return "RoundRobin (members in turn)"
 
@@ -206,6 +277,12 @@ class RandomWithinLimit(Strategy):
 
     def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
         return candidates[ctx.rng.randrange(len(candidates))].id
+
+    def pick(self, picker: Picker) -> str | None:
+        return picker.draw(self) if _chooses_with(self, RandomWithinLimit.choose) else picker.scan(self)
+
+    def random_seed(self) -> int | None:
+        return self.seed
 
     def describe(self) -> str:
         return "RandomWithinLimit (uniform among those under their limit)"
@@ -262,6 +339,15 @@ class Sticky(Strategy):
     def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
         favourite = self.favourite(candidates, ctx.client)
         return favourite if favourite is not None else self.then.choose(candidates, dialog, ctx)
+
+    def index_key(self) -> Callable[[OperatorView], RankKey] | None:
+        return self.then.index_key() if _chooses_with(self, Sticky.choose) else None
+
+    def pick(self, picker: Picker) -> str | None:
+        if not _chooses_with(self, Sticky.choose):
+            return picker.scan(self)
+        favourite = picker.favourite(self.favourites(picker.client))
+        return favourite if favourite is not None else self.then.pick(picker)
 
     @staticmethod
     def favourites(client: Client | None) -> tuple[str, ...]:
