@@ -8,12 +8,12 @@ dialogs to whoever frees capacity.
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
 from datetime import datetime
 
 import attrs
 
+from ._deadlines import CapLifts, OfferExpiry, ReplyDue, RingDue, SlaDue
 from ._placement import Draft, Placement
 from ._state import NOBODY, LiveDialog, LiveOperator
 from .decision import Decision
@@ -99,7 +99,7 @@ class Applying(Placement):
             intake.popleft()
         if cap is not None and intake is not None and len(intake) >= cap:
             op.capped_until = intake[-cap] + window
-            heapq.heappush(self._cap_deadlines, (op.capped_until, op.id))
+            self._deadlines.caps.push(CapLifts(op.capped_until, op.id))
         else:
             op.capped_until = None
 
@@ -126,7 +126,7 @@ class Applying(Placement):
         rec.offer_expires = self._offer_expiry(now)
         rec.epoch += 1
         if rec.offer_expires is not None:
-            heapq.heappush(self._offer_deadlines, (rec.offer_expires, rec.id, rec.epoch))
+            self._deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
         events.append(
             DialogOffered(
                 at=now,
@@ -156,7 +156,7 @@ class Applying(Placement):
         rec.offered_to = NOBODY
         rec.offer_expires = None
         if self._config.reply_timeout is not None:
-            heapq.heappush(self._reply_deadlines, (now + self._config.reply_timeout, rec.id, now))
+            self._deadlines.replies.push(ReplyDue(now + self._config.reply_timeout, rec.id, now))
         client_id = rec.dialog.client_id
         if client_id is not None:
             client = self._clients.get(client_id)
@@ -210,7 +210,7 @@ class Applying(Placement):
         rule = self._rules.get(rec.rule) if rec.rule is not None else None
         if rule is not None and rec.ring < len(rule.escalate):
             due = rec.routed_at + rule.escalate[rec.ring].after
-            heapq.heappush(self._ring_deadlines, (due, rec.id, rec.ring + 1))
+            self._deadlines.rings.push(RingDue(due, rec.id, rec.ring + 1))
 
     def _push(self, rec: LiveDialog, seq: int, since: datetime) -> None:
         """Put the dialog in its queue (or pool) and schedule its SLA deadlines."""
@@ -233,13 +233,12 @@ class Applying(Placement):
     def _next_sla_deadline(self, rec: LiveDialog, channel: Channel, seq: int, since: datetime) -> None:
         """Schedule the next SLA threshold the waiting dialog has not reached (one at a time)."""
         if rec.sla_notified is SlaLevel.OK:
-            heapq.heappush(
-                self._deadlines, (since + channel.sla.warn, seq, 1, rec.id, rec.epoch, SlaLevel.WARN)
+            self._deadlines.sla.push(
+                SlaDue(since + channel.sla.warn, seq, 1, rec.id, rec.epoch, SlaLevel.WARN)
             )
         elif rec.sla_notified is SlaLevel.WARN:
-            heapq.heappush(
-                self._deadlines, (since + channel.sla.critical, seq, 2, rec.id, rec.epoch, SlaLevel.CRITICAL)
-            )
+            due = since + channel.sla.critical
+            self._deadlines.sla.push(SlaDue(due, seq, 2, rec.id, rec.epoch, SlaLevel.CRITICAL))
 
     def _dequeue(self, rec: LiveDialog) -> None:
         key = self._queue_key(rec)
@@ -269,14 +268,14 @@ class Applying(Placement):
                 head = queue.peek()
                 if head is None or (best_key is not None and head >= best_key):
                     continue
-                rec = dialogs[head[3]]
+                rec = dialogs[head.dialog_id]
                 if not self._constrained(rec):  # whoever has room can take it
                     best_key, best = head, rec
                     continue
                 for entry in queue.entries():  # walk past those this operator cannot take
                     if best_key is not None and entry >= best_key:
                         break
-                    rec = dialogs[entry[3]]
+                    rec = dialogs[entry.dialog_id]
                     if self._ineligible(op, rec) is None:
                         best_key, best = entry, rec
                         break

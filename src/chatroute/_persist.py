@@ -7,11 +7,11 @@ config.
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections import deque
 from collections.abc import Iterable
 
+from ._deadlines import CapLifts, OfferExpiry, ReplyDue, RequeueDue
 from ._timeouts import Timeouts
 from .config import OfflinePolicy
 from .errors import UnknownChannel, UnknownStatus
@@ -39,7 +39,7 @@ class Persistence(Timeouts):
             op.intake = deque(state.intake) if state.intake else None
             op.capped_until = state.capped_until
             if op.capped_until is not None:
-                heapq.heappush(self._cap_deadlines, (op.capped_until, op.id))
+                self._deadlines.caps.push(CapLifts(op.capped_until, op.id))
         self._clients = {c.id: c for c in snapshot.clients}
         self._assign_seq, self._queue_seq = snapshot.assign_seq, snapshot.queue_seq
         self._rngs = {k: unpack_rng(v) for k, v in snapshot.random_states.items()}
@@ -57,7 +57,7 @@ class Persistence(Timeouts):
             return
         for op in self._ops.values():
             if op.status == "offline" and op.dialogs and op.status_since is not None:
-                heapq.heappush(self._requeue_deadlines, (op.status_since + grace, op.id, op.status_since))
+                self._deadlines.requeues.push(RequeueDue(op.status_since + grace, op.id, op.status_since))
 
     def _load_dialog(self, record: DialogRecord) -> None:
         channel = self._channels.get(record.dialog.channel)
@@ -98,12 +98,12 @@ class Persistence(Timeouts):
                 else:
                     holder.add_offer(rec.id)
             if rec.offer_expires is not None:
-                heapq.heappush(self._offer_deadlines, (rec.offer_expires, rec.id, rec.epoch))
+                self._deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
         if rec.state is DialogState.ASSIGNED:
             self._operator(str(rec.operator_id), field="snapshot.dialogs.operator_id").dialogs.add(rec.id)
             timeout = self._config.reply_timeout
             if timeout is not None and rec.replied_at is None and rec.assigned_at is not None:
-                heapq.heappush(self._reply_deadlines, (rec.assigned_at + timeout, rec.id, rec.assigned_at))
+                self._deadlines.replies.push(ReplyDue(rec.assigned_at + timeout, rec.id, rec.assigned_at))
         elif rec.state is DialogState.QUEUED:
             assert record.queue_seq is not None
             assert rec.waiting_since is not None

@@ -111,7 +111,7 @@ class Queries(Express):
             pool = self._queues.get(pool_key(target_key))
             if pool is not None:
                 keys.extend(pool.entries())
-        return tuple(key[3] for key in sorted(keys))
+        return tuple(key.dialog_id for key in sorted(keys))
 
     def views(self, operator_id: str) -> Views:
         """The operator's "mine" and "others" dialog lists (Callibri).
@@ -203,18 +203,7 @@ class Queries(Express):
         changes nothing, ticking later delays the SLA events, lapses and re-queues due
         meanwhile. The answer may be early (a deadline that no longer applies), never late.
         """
-        due: datetime | None = None
-        for heap in (
-            self._deadlines,
-            self._offer_deadlines,
-            self._reply_deadlines,
-            self._requeue_deadlines,
-            self._ring_deadlines,
-            self._cap_deadlines,
-        ):
-            if heap and (due is None or heap[0][0] < due):
-                due = heap[0][0]
-        return due
+        return self._deadlines.next_due()
 
     # ------------------------------------------------------------- persistence
 

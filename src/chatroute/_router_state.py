@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from ._deadlines import Deadlines
 from ._state import AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex, RankKey
 from .config import RoutingConfig
 from .errors import DialogClosed, InvalidValue, UnknownDialog, UnknownGroup, UnknownOperator
 from .geo import GeoResolver
-from .model import Channel, Client, Dialog, DialogState, Group, SlaLevel, Target, TargetKind
+from .model import Channel, Client, Dialog, DialogState, Group, Target, TargetKind
 from .queue import ChannelPriorityQueue, wait_estimate
 from .strategies import Strategy
 
@@ -98,13 +99,7 @@ class RouterState:
         self._queues: dict[str, ChannelPriorityQueue] = {}
         self._indexes: dict[str, AvailableIndex] = {}
         self._capacity: dict[str, int] = {}
-        self._deadlines: list[tuple[datetime, int, int, str, int, SlaLevel]] = []
-        self._offer_deadlines: list[tuple[datetime, str, int]] = []  # (expires, dialog id, epoch)
-        self._reply_deadlines: list[tuple[datetime, str, datetime]] = []  # (due, dialog id, assigned at)
-        self._ring_deadlines: list[tuple[datetime, str, int]] = []  # (due, dialog id, ring)
-        self._cap_deadlines: list[tuple[datetime, str]] = []  # (capped until, operator id)
-        # (due, operator id, offline since)
-        self._requeue_deadlines: list[tuple[datetime, str, datetime]] = []
+        self._deadlines = Deadlines()
         self._rules = {rule.name: rule for rule in config.rules}
         self._rngs: dict[str, random.Random] = {}
         self._last_picks: dict[str, str] = {}

@@ -188,7 +188,7 @@ class LiveDialog:
             waiting_since=self.waiting_since,
             assigned_at=self.assigned_at,
             closed_at=self.closed_at,
-            queue_seq=None if self.queue_key is None else self.queue_key[2],
+            queue_seq=None if self.queue_key is None else self.queue_key.seq,
             pool=self.pool,
             excluded=self.excluded,
             offered_to=self.offered_to,

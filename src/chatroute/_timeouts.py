@@ -13,12 +13,10 @@ let it expire; a broadcast that some operators still hold stays open for them.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, TypeVar
 
 from ._applying import Applying
+from ._deadlines import RequeueDue
 from ._state import LiveDialog, LiveOperator
 from .decision import Outcome
 from .events import (
@@ -35,17 +33,6 @@ from .model import DialogState, SlaLevel
 __all__ = ["Timeouts"]
 
 _LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
-
-Entry = TypeVar("Entry", bound=tuple[Any, ...])
-
-
-def _due(heap: list[Entry], now: datetime) -> Iterator[Entry]:
-    """Pop the entries of a deadline heap that are due by ``now``, earliest first.
-
-    The caller may push new entries while it iterates; those due by ``now`` come too.
-    """
-    while heap and heap[0][0] <= now:
-        yield heapq.heappop(heap)
 
 
 class Timeouts(Applying):
@@ -94,7 +81,7 @@ class Timeouts(Applying):
 
     def _announce_sla_levels(self, now: datetime, events: list[Event]) -> None:
         """One event per waiting dialog per SLA level it reached by ``now``, dated at the threshold."""
-        for deadline, seq, _, dialog_id, epoch, level in _due(self._deadlines, now):
+        for deadline, seq, _, dialog_id, epoch, level in self._deadlines.sla.due(now):
             rec = self._dialogs.get(dialog_id)
             if rec is None or rec.state is not DialogState.QUEUED or rec.epoch != epoch:
                 continue
@@ -107,7 +94,7 @@ class Timeouts(Applying):
     def _expire_offers(self, now: datetime, events: list[Event]) -> None:
         """Withdraw offers whose time ran out; count misses and apply the missed-offers status."""
         limit = self._config.missed_offers_limit
-        for _, dialog_id, epoch in _due(self._offer_deadlines, now):
+        for _, dialog_id, epoch in self._deadlines.offers.due(now):
             rec = self._dialogs.get(dialog_id)
             if rec is None or rec.state is not DialogState.OFFERED or rec.epoch != epoch:
                 continue
@@ -159,11 +146,11 @@ class Timeouts(Applying):
         if not grace:
             self._requeue_all(op, now, events)
         elif op.dialogs:
-            heapq.heappush(self._requeue_deadlines, (now + grace, op.id, now))
+            self._deadlines.requeues.push(RequeueDue(now + grace, op.id, now))
 
     def _requeue_lapsed(self, now: datetime, events: list[Event]) -> None:
         """Re-queue the dialogs of operators still offline when their grace period ends."""
-        for _, op_id, since in _due(self._requeue_deadlines, now):
+        for _, op_id, since in self._deadlines.requeues.due(now):
             op = self._ops[op_id]
             if op.status == "offline" and op.status_since == since:
                 self._requeue_all(op, now, events)
@@ -171,7 +158,7 @@ class Timeouts(Applying):
     def _lapse_replies(self, now: datetime, events: list[Event]) -> None:
         """Dialogs whose operator did not reply in time go to someone else, never back."""
         timeout = self._config.reply_timeout
-        for _, dialog_id, assigned_at in _due(self._reply_deadlines, now):
+        for _, dialog_id, assigned_at in self._deadlines.replies.due(now):
             rec = self._dialogs.get(dialog_id)
             if rec is None or rec.state is not DialogState.ASSIGNED or rec.assigned_at != assigned_at:
                 continue
@@ -186,14 +173,14 @@ class Timeouts(Applying):
 
     def _escalate_waiting(self, now: datetime, events: list[Event]) -> None:
         """Widen dialogs that waited past their rule's next ring; they keep their place in line."""
-        for _, dialog_id, ring in _due(self._ring_deadlines, now):
+        for _, dialog_id, ring in self._deadlines.rings.due(now):
             rec = self._dialogs.get(dialog_id)
             if rec is None or rec.state is not DialogState.QUEUED or rec.ring != ring - 1 or rec.rule is None:
                 continue
             to = self._rules[rec.rule].escalate[ring - 1].to
             assert rec.queue_key is not None
             assert rec.waiting_since is not None
-            seq, since = rec.queue_key[2], rec.waiting_since
+            seq, since = rec.queue_key.seq, rec.waiting_since
             decision = self._decide(rec, self._client_of(rec.dialog), now, trace=False, forced=to)
             self._dequeue(rec)
             rec.ring = ring
@@ -207,7 +194,7 @@ class Timeouts(Applying):
 
     def _lift_caps(self, now: datetime, events: list[Event]) -> None:
         """Operators whose intake window moved on get new dialogs again (and the queue drains)."""
-        for until, op_id in _due(self._cap_deadlines, now):
+        for until, op_id in self._deadlines.caps.due(now):
             op = self._ops[op_id]
             if op.capped_until != until:
                 continue

@@ -30,6 +30,7 @@ import itertools
 import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sortedcontainers import SortedList
 
@@ -38,9 +39,15 @@ from .model import SLA, SlaLevel
 
 __all__ = ["ChannelPriorityQueue", "QueueKey", "wait_estimate"]
 
-#: (rank, dialog priority, arrival sequence, dialog id): smaller is served first. The rank
-#: is the channel priority, or with aging a virtual arrival time in seconds.
-QueueKey = tuple[float, int, int, str]
+
+class QueueKey(NamedTuple):
+    """A waiting dialog's place in service order: smaller is served first."""
+
+    rank: float  # the channel priority, or with aging a virtual arrival time in seconds
+    priority: int  # the dialog's own priority
+    seq: int  # arrival order
+    dialog_id: str
+
 
 _DEFAULT_SLA = SLA()
 
@@ -105,7 +112,7 @@ class ChannelPriorityQueue:
             if self._aging is None
             else since.timestamp() + (channel_priority - 1 + priority) * self._aging
         )
-        key: QueueKey = (rank, priority, order, dialog_id)
+        key = QueueKey(rank, priority, order, dialog_id)
         self._order.add(key)
         self._entries[dialog_id] = (key, since, sla)
 
@@ -118,8 +125,8 @@ class ChannelPriorityQueue:
     def pop(self) -> str:
         """Remove and return the dialog served next."""
         key = self._order.pop(0)
-        del self._entries[key[3]]
-        return key[3]
+        del self._entries[key.dialog_id]
+        return key.dialog_id
 
     def key(self, dialog_id: str) -> QueueKey:
         """The dialog's service-order key."""
@@ -134,7 +141,7 @@ class ChannelPriorityQueue:
         return iter(self._order)
 
     def __iter__(self) -> Iterator[str]:
-        return (key[3] for key in self._order)
+        return (key.dialog_id for key in self._order)
 
     def __len__(self) -> int:
         return len(self._order)

@@ -1,0 +1,130 @@
+"""The router's deadlines: one named heap per kind of thing that comes due.
+
+Each heap holds records that start with their ``due`` time; :meth:`DeadlineHeap.due`
+pops those due by a time, earliest first. An entry that no longer applies (the dialog
+moved on, the operator came back) stays until it comes due and is then skipped by
+whoever reads it, so nothing has to find and delete entries. This is the only place
+that touches :mod:`heapq` for deadlines.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Generic, NamedTuple, TypeVar
+
+from .model import SlaLevel
+
+__all__ = [
+    "CapLifts",
+    "DeadlineHeap",
+    "Deadlines",
+    "OfferExpiry",
+    "ReplyDue",
+    "RequeueDue",
+    "RingDue",
+    "SlaDue",
+]
+
+
+class SlaDue(NamedTuple):
+    """A waiting dialog reaches an SLA level (one entry at a time per dialog)."""
+
+    due: datetime
+    seq: int  # the dialog's place in line (ties go to the earlier arrival)
+    order: int  # 1 warn, 2 critical
+    dialog_id: str
+    epoch: int  # the wait it belongs to
+    level: SlaLevel
+
+
+class OfferExpiry(NamedTuple):
+    """An offer lapses unless accepted."""
+
+    due: datetime
+    dialog_id: str
+    epoch: int  # the offer it belongs to
+
+
+class ReplyDue(NamedTuple):
+    """An assigned dialog's operator must have replied."""
+
+    due: datetime
+    dialog_id: str
+    assigned_at: datetime  # the assignment it belongs to
+
+
+class RingDue(NamedTuple):
+    """A waiting dialog widens to its rule's next escalation ring."""
+
+    due: datetime
+    dialog_id: str
+    ring: int  # the ring it reaches
+
+
+class CapLifts(NamedTuple):
+    """An operator at the intake cap may take dialogs again."""
+
+    due: datetime
+    operator_id: str
+
+
+class RequeueDue(NamedTuple):
+    """An offline operator's grace period ends: their dialogs go back to the queue."""
+
+    due: datetime
+    operator_id: str
+    since: datetime  # the time they went offline
+
+
+Entry = TypeVar("Entry", SlaDue, OfferExpiry, ReplyDue, RingDue, CapLifts, RequeueDue)
+
+
+class DeadlineHeap(Generic[Entry]):
+    """Deadlines of one kind, earliest first."""
+
+    __slots__ = ("_heap",)
+
+    def __init__(self) -> None:
+        self._heap: list[Entry] = []
+
+    def push(self, entry: Entry) -> None:
+        """Add a deadline."""
+        heapq.heappush(self._heap, entry)
+
+    def due(self, now: datetime) -> Iterator[Entry]:
+        """Pop the entries due by ``now``, earliest first.
+
+        The caller may push new entries while it iterates; those due by ``now`` come too.
+        """
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            yield heapq.heappop(heap)
+
+    def next_due(self) -> datetime | None:
+        """The earliest due time, or None when empty."""
+        return self._heap[0][0] if self._heap else None
+
+
+class Deadlines:
+    """Every deadline the router keeps, by kind."""
+
+    __slots__ = ("caps", "offers", "replies", "requeues", "rings", "sla")
+
+    def __init__(self) -> None:
+        self.sla: DeadlineHeap[SlaDue] = DeadlineHeap()
+        self.offers: DeadlineHeap[OfferExpiry] = DeadlineHeap()
+        self.replies: DeadlineHeap[ReplyDue] = DeadlineHeap()
+        self.requeues: DeadlineHeap[RequeueDue] = DeadlineHeap()
+        self.rings: DeadlineHeap[RingDue] = DeadlineHeap()
+        self.caps: DeadlineHeap[CapLifts] = DeadlineHeap()
+
+    def next_due(self) -> datetime | None:
+        """The earliest time anything may come due, or None for never."""
+        found: datetime | None = None
+        for heap in (self.sla, self.offers, self.replies, self.requeues, self.rings, self.caps):
+            due = heap.next_due()
+            if due is not None and (found is None or due < found):
+                found = due
+        return found
