@@ -1,7 +1,7 @@
 """The express route (``chatroute._express``) decides exactly what the general path decides.
 
 Each test plays the same calls on a router and on one whose express route is switched
-off, and requires the same decisions, events and snapshots after every call: the same
+off (no lanes), and requires the same decisions, events and snapshots after every call: the same
 operators, the same random draws, the same records.
 """
 
@@ -26,6 +26,7 @@ from chatroute import (
     Router,
     RoutingConfig,
 )
+from chatroute._express import Express
 from chatroute.decision import Decision
 from chatroute.strategies import Strategy
 
@@ -33,30 +34,27 @@ from .strategies import EXPRESS_STRATEGIES, START, Call, call_sequences, configs
 from .test_router_properties import play
 
 
-class GeneralOnly(Router):
-    """A router that never takes the express route."""
+class CountingExpress(Express):
+    """The express route, counting the dialogs it takes."""
 
-    def _route_express(self, dialog: Dialog, now: datetime) -> Decision | None:
-        return None
+    taken = 0
+
+    def route(self, dialog: Dialog, now: datetime) -> Decision | None:
+        decision = super().route(dialog, now)
+        self.taken += decision is not None
+        return decision
 
 
 def _lockstep(config: RoutingConfig, calls: list[Call], seed: int) -> int:
     """Play the calls on both routers; returns how many routes the express router took express."""
-    express, general = Router(config, seed=seed), GeneralOnly(config, seed=seed)
-    taken = 0
-    original = express._route_express
-
-    def counting(dialog: Dialog, now: datetime) -> Decision | None:
-        nonlocal taken
-        decision = original(dialog, now)
-        taken += decision is not None
-        return decision
-
-    express._route_express = counting  # type: ignore[method-assign]
+    express, general = Router(config, seed=seed), Router(config, seed=seed)
+    general._express.lanes = {}  # never the express route
+    counting = CountingExpress(express._topology, express._state, express._decider, express._effects)
+    express._express = counting
     for (call, _, fast), (_, _, slow) in zip(play(express, calls), play(general, calls), strict=True):
         assert fast == slow, f"{call}: the express route decided {fast!r}, the general path {slow!r}"
         assert express.snapshot() == general.snapshot(), f"{call}: the routers' states differ"
-    return taken
+    return counting.taken
 
 
 @given(

@@ -1,109 +1,89 @@
 """Carrying decisions out: assigning, offering, queueing, and draining queues into operators.
 
-:class:`Applying` adds to :class:`~chatroute._placement.Placement` (the router's state
-and its decisions) the steps that change the state: a slot taken in an operator's load,
-an offer, a place in a queue with its SLA deadlines, and the drain that hands waiting
-dialogs to whoever frees capacity.
+:class:`Effects` turns a :class:`~chatroute._placement.Draft` into changes of the
+state (through :class:`~chatroute._router_state.RouterState`'s operations) and the
+events that say so: a slot taken in an operator's load, an offer, a place in a queue;
+the drain that hands waiting dialogs to whoever frees capacity; and an offer that ends
+without an accept, which places the dialog again.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import datetime
 
 import attrs
 
-from ._deadlines import CapLifts, OfferExpiry, ReplyDue, RingDue, SlaDue
-from ._placement import Draft, Placement
+from ._placement import Decider, Draft
+from ._router_state import RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
-from .decision import Decision
-from .events import DialogAssigned, DialogOffered, DialogQueued, Event, Via
-from .model import Channel, Client, DialogState, SlaLevel
-from .queue import ChannelPriorityQueue, QueueKey
+from ._topology import Topology
+from .decision import Decision, Outcome
+from .events import (
+    DialogAssigned,
+    DialogOffered,
+    DialogQueued,
+    DialogReleased,
+    DialogTransferred,
+    Event,
+    OfferWithdrawn,
+    Via,
+)
+from .model import Client, DialogState, Rating, Target, TargetKind
+from .queue import QueueKey
+from .snapshot import TransferRecord
 
-__all__ = ["Applying"]
+__all__ = ["Effects"]
 
 
-class Applying(Placement):
-    """The state-changing steps of routing; see :class:`chatroute.Router`."""
+class Effects:
+    """The state-changing steps of routing, each with the events it causes."""
 
-    def _finish(self, decision: Draft, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
+    __slots__ = ("decider", "state", "topology")
+
+    def __init__(self, topology: Topology, state: RouterState, decider: Decider) -> None:
+        self.topology = topology
+        self.state = state
+        self.decider = decider
+
+    def finish(self, decision: Draft, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
         """The frozen decision once applied: its events, and its place in line when it waits."""
         if rec.state is not DialogState.QUEUED:
             return decision.build(tuple(events))
-        position = self._position(rec)
-        return decision.build(tuple(events), position, self._estimate(rec, position))
+        position = self.state.position(rec)
+        return decision.build(tuple(events), position, self.state.estimate(rec, position))
 
-    def _apply(self, rec: LiveDialog, decision: Draft, now: datetime, via: Via, events: list[Event]) -> None:
-        """Carry out a decision made by ``_decide``."""
-        self._retarget(rec, decision, via)
+    def apply(self, rec: LiveDialog, decision: Draft, now: datetime, via: Via, events: list[Event]) -> None:
+        """Carry out a decision made by :meth:`Decider.decide`."""
+        self.retarget(rec, decision, via)
         if decision.operator_id is not None:
-            self._assign(rec, self._ops[decision.operator_id], now, via, events)
+            self.assign(rec, self.state.ops[decision.operator_id], now, via, events)
         elif decision.offered_to:
-            reserve = not self._broadcasts(rec.target_key)
-            self._offer(rec, decision.offered_to, now, via, events, reserve=reserve)
+            reserve = not self.topology.broadcasts(rec.target_key)
+            self.offer(rec, decision.offered_to, now, via, events, reserve=reserve)
         else:
-            self._enqueue(rec, now, events)
+            self.enqueue(rec, now, events)
 
-    def _retarget(self, rec: LiveDialog, decision: Draft, via: Via) -> None:
+    def retarget(self, rec: LiveDialog, decision: Draft, via: Via) -> None:
         """Point the dialog at the decision's target (and pool, and the rule whose rings apply)."""
         assert decision.target is not None
-        rec.target = decision.target
-        rec.target_key = self._target_key(decision.target)
-        rec.group_id = decision.group_id
-        rec.pool = decision.pool
+        self.state.retarget(rec, decision.target, decision.group_id, decision.pool)
         if via is Via.ROUTE:
-            rec.rule, rec.ring = decision.rule, 0
+            self.state.set_rule(rec, decision.rule, 0)
         elif via is Via.TRANSFER:
-            rec.rule = None  # a transfer ends the rule's escalation
+            self.state.set_rule(rec, None, None)  # a transfer ends the rule's escalation
 
-    def _hand(self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]) -> None:
+    def hand(self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]) -> None:
         """Give the dialog to the operator: offered when operators must accept, else assigned.
 
         Operators must accept when the config has an ``accept_timeout``, and always for
         dialogs of a broadcast target.
         """
-        if self._config.accept_timeout is not None or self._broadcasts(rec.target_key):
-            self._offer(rec, (op.id,), now, via, events, reserve=True)
+        if self.topology.config.accept_timeout is not None or self.topology.broadcasts(rec.target_key):
+            self.offer(rec, (op.id,), now, via, events, reserve=True)
         else:
-            self._assign(rec, op, now, via, events)
+            self.assign(rec, op, now, via, events)
 
-    def _take_slot(self, rec: LiveDialog, op: LiveOperator, now: datetime) -> None:
-        """Count the dialog in the operator's load (assigned, or offered to them alone)."""
-        channel = rec.dialog.channel
-        op.load += rec.weight
-        op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
-        self._assign_seq += 1
-        op.last_assigned_seq = self._assign_seq
-        op.last_assigned_at = now
-        op.dialogs.add(rec.id)
-        if self._config.intake_cap is not None:
-            self._count_intake(op, now)
-        self._refresh(op)
-        rec.operator_id = op.id
-        rec.pool = False
-        if rec.target_key in self._strategies:
-            self._last_picks[rec.target_key] = op.id
-
-    def _count_intake(self, op: LiveOperator, now: datetime) -> None:
-        """Note a new dialog for the intake cap; at the cap, the operator rests until the window moves."""
-        if op.intake is None:
-            op.intake = deque()
-        op.intake.append(now)
-        self._recheck_cap(op, now)
-
-    def _recheck_cap(self, op: LiveOperator, now: datetime) -> None:
-        """Forget intake older than the window; cap the operator while the window is full."""
-        cap, window, intake = self._config.intake_cap, self._config.intake_window, op.intake
-        while intake and intake[0] <= now - window:
-            intake.popleft()
-        if cap is not None and intake is not None and len(intake) >= cap:
-            op.capped_until = intake[-cap] + window
-            self._deadlines.caps.push(CapLifts(op.capped_until, op.id))
-        else:
-            op.capped_until = None
-
-    def _offer(
+    def offer(
         self,
         rec: LiveDialog,
         operator_ids: tuple[str, ...],
@@ -114,19 +94,7 @@ class Applying(Placement):
         reserve: bool,
     ) -> None:
         """Offer the dialog to one operator, holding a slot for them, or broadcast it to several."""
-        if reserve:
-            self._take_slot(rec, self._ops[operator_ids[0]], now)
-        else:
-            rec.operator_id = None
-            for op_id in operator_ids:
-                self._ops[op_id].add_offer(rec.id)
-        rec.state = DialogState.OFFERED
-        rec.offered_at = now
-        rec.offered_to = frozenset(operator_ids)
-        rec.offer_expires = self._offer_expiry(now)
-        rec.epoch += 1
-        if rec.offer_expires is not None:
-            self._deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
+        self.state.offer(rec, operator_ids, now, reserve=reserve)
         events.append(
             DialogOffered(
                 at=now,
@@ -138,117 +106,27 @@ class Applying(Placement):
             )
         )
 
-    def _assign(
-        self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]
-    ) -> None:
-        self._take_slot(rec, op, now)
-        self._accepted(rec, op, now, via, events)
+    def assign(self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]) -> None:
+        """Give the dialog to the operator, in their load."""
+        self.state.take_slot(rec, op, now)
+        self.accepted(rec, op, now, via, events)
 
-    def _accepted(
+    def accepted(
         self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]
     ) -> None:
         """The dialog, already in the operator's load, is now theirs."""
-        op.assigned_total += 1
-        op.missed = 0
-        rec.state = DialogState.ASSIGNED
-        rec.assigned_at = now
-        rec.replied_at = None
-        rec.offered_to = NOBODY
-        rec.offer_expires = None
-        if self._config.reply_timeout is not None:
-            self._deadlines.replies.push(ReplyDue(now + self._config.reply_timeout, rec.id, now))
-        client_id = rec.dialog.client_id
-        if client_id is not None:
-            client = self._clients.get(client_id)
-            if client is None:
-                self._clients[client_id] = Client(id=client_id, last_operator_id=op.id)
-            elif client.last_operator_id != op.id:
-                self._clients[client_id] = attrs.evolve(client, last_operator_id=op.id)
+        self.state.assigned(rec, op, now)
         events.append(
             DialogAssigned(at=now, dialog_id=rec.id, operator_id=op.id, group_id=rec.group_id, via=via)
         )
 
-    def _detach(self, rec: LiveDialog, *, refresh: bool = True) -> LiveOperator | None:
-        """Take the dialog off its operator or out of its queue; the operator, if it had one.
-
-        With ``refresh=False`` the operator's indexes are left for the caller to refresh
-        (a release refreshes once, after the drain).
-        """
-        if rec.state is DialogState.QUEUED:
-            self._dequeue(rec)
-            return None
-        if rec.state is DialogState.OFFERED:
-            for op_id in rec.offered_to:
-                self._ops[op_id].drop_offer(rec.id)
-            rec.offered_to, rec.offer_expires = NOBODY, None
-        if rec.state is DialogState.CLOSED or rec.operator_id is None:
-            return None
-        op = self._ops[rec.operator_id]
-        channel = rec.dialog.channel
-        op.load -= rec.weight
-        op.channel_loads[channel] -= 1
-        op.dialogs.discard(rec.id)
-        if refresh:
-            self._refresh(op)
-        return op
-
-    def _enqueue(self, rec: LiveDialog, now: datetime, events: list[Event]) -> None:
+    def enqueue(self, rec: LiveDialog, now: datetime, events: list[Event]) -> None:
         """Put the dialog at the back of its target's queue (or pool), its SLA clock restarted."""
-        self._queue_seq += 1
-        rec.state = DialogState.QUEUED
-        rec.operator_id = None
-        rec.waiting_since = now
-        rec.sla_notified = SlaLevel.OK
-        rec.epoch += 1
-        self._push(rec, self._queue_seq, now)
-        self._schedule_ring(rec)
+        self.state.enqueue(rec, now)
         assert rec.target is not None
         events.append(DialogQueued(at=now, dialog_id=rec.id, target=rec.target, pool=rec.pool))
 
-    def _schedule_ring(self, rec: LiveDialog) -> None:
-        """If the dialog's rule has a wider ring left, note when the dialog reaches it."""
-        rule = self._rules.get(rec.rule) if rec.rule is not None else None
-        if rule is not None and rec.ring < len(rule.escalate):
-            due = rec.routed_at + rule.escalate[rec.ring].after
-            self._deadlines.rings.push(RingDue(due, rec.id, rec.ring + 1))
-
-    def _push(self, rec: LiveDialog, seq: int, since: datetime) -> None:
-        """Put the dialog in its queue (or pool) and schedule its SLA deadlines."""
-        channel = self._channels[rec.dialog.channel]
-        key = self._queue_key(rec)
-        queue = self._queues.get(key)
-        if queue is None:
-            queue = self._queues[key] = ChannelPriorityQueue(aging=self._config.aging)
-        queue.push(
-            rec.id,
-            channel_priority=channel.priority,
-            priority=rec.dialog.priority,
-            seq=seq,
-            since=since,
-            sla=channel.sla,
-        )
-        rec.queue_key = queue.key(rec.id)
-        self._next_sla_deadline(rec, channel, seq, since)
-
-    def _next_sla_deadline(self, rec: LiveDialog, channel: Channel, seq: int, since: datetime) -> None:
-        """Schedule the next SLA threshold the waiting dialog has not reached (one at a time)."""
-        if rec.sla_notified is SlaLevel.OK:
-            self._deadlines.sla.push(
-                SlaDue(since + channel.sla.warn, seq, 1, rec.id, rec.epoch, SlaLevel.WARN)
-            )
-        elif rec.sla_notified is SlaLevel.WARN:
-            due = since + channel.sla.critical
-            self._deadlines.sla.push(SlaDue(due, seq, 2, rec.id, rec.epoch, SlaLevel.CRITICAL))
-
-    def _dequeue(self, rec: LiveDialog) -> None:
-        key = self._queue_key(rec)
-        queue = self._queues[key]
-        queue.remove(rec.id)
-        if not queue:
-            del self._queues[key]
-        rec.queue_key = None
-
-    def _drain(self, op: LiveOperator, now: datetime, events: list[Event]) -> bool:
+    def drain(self, op: LiveOperator, now: datetime, events: list[Event]) -> bool:
         """Give the operator the best waiting dialogs they can take, while they have room.
 
         Looks at the queues of every target the operator serves (their own, their
@@ -257,7 +135,8 @@ class Applying(Placement):
         refreshed their place in the indexes).
         """
         handed = False
-        queues, dialogs = self._queues, self._dialogs
+        state, decider = self.state, self.decider
+        queues, dialogs = state.queues, state.dialogs
         while op.routable and op.load < op.limit and op.capped_until is None:
             best_key: QueueKey | None = None
             best: LiveDialog | None = None
@@ -269,19 +148,124 @@ class Applying(Placement):
                 if head is None or (best_key is not None and head >= best_key):
                     continue
                 rec = dialogs[head.dialog_id]
-                if not self._constrained(rec):  # whoever has room can take it
+                if not decider.constrained(rec):  # whoever has room can take it
                     best_key, best = head, rec
                     continue
                 for entry in queue.entries():  # walk past those this operator cannot take
                     if best_key is not None and entry >= best_key:
                         break
                     rec = dialogs[entry.dialog_id]
-                    if self._ineligible(op, rec) is None:
+                    if decider.ineligible(op, rec) is None:
                         best_key, best = entry, rec
                         break
             if best is None:
                 break
-            self._dequeue(best)
-            self._hand(best, op, now, Via.DRAIN, events)
+            state.dequeue(best)
+            self.hand(best, op, now, Via.DRAIN, events)
             handed = True
         return handed
+
+    def withdraw(
+        self,
+        rec: LiveDialog,
+        op: LiveOperator,
+        now: datetime,
+        reason: str,
+        events: list[Event],
+        *,
+        decline: bool,
+    ) -> None:
+        """End the offer of ``rec`` to ``op`` and, if nobody else holds it, route it again.
+
+        With ``decline``, the dialog is never offered to ``op`` again.
+        """
+        events.append(OfferWithdrawn(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
+        if decline:
+            self.state.decline(rec, op)
+        if rec.operator_id is None and len(rec.offered_to) > 1:  # a broadcast others still hold
+            self.state.withdraw_from(rec, op)
+            return
+        freed = self.reroute(rec, now, Via.REOFFER, events)
+        if freed is not None:
+            self.drain(freed, now, events)
+
+    def reroute(self, rec: LiveDialog, now: datetime, via: Via, events: list[Event]) -> LiveOperator | None:
+        """Take the dialog from where it is and place it again inside its target.
+
+        Decides before it changes anything, so a custom strategy that raises leaves the
+        dialog where it was.
+
+        Returns:
+            The operator whose capacity it freed, if any (the caller drains them).
+        """
+        assert rec.target is not None
+        client = self.state.client_of(rec.dialog)
+        decision = self.decider.decide(rec, client, now, trace=False, forced=rec.target)
+        freed = self.state.free_slot(rec)
+        self.state.unassign(rec)
+        self.apply(rec, decision, now, via, events)
+        return freed
+
+    def release(self, rec: LiveDialog, now: datetime, rating: Rating | None) -> tuple[Event, ...]:
+        """Close the dialog; its operator's capacity frees and the queue drains into it."""
+        state = self.state
+        events: list[Event] = []
+        was_assigned = rec.state is DialogState.ASSIGNED
+        freed = state.free_slot(rec, refresh=False)  # refreshed once, below
+        state.close(rec, now, rating, handled=freed is not None and was_assigned)
+        sentiment = rating.sentiment if rating is not None else None
+        events.append(
+            DialogReleased(
+                at=now, dialog_id=rec.id, operator_id=rec.operator_id, rating=rating, sentiment=sentiment
+            )
+        )
+        if freed is not None and not self.drain(freed, now, events):
+            state.refresh(freed)
+        return tuple(events)
+
+    def transfer(
+        self, rec: LiveDialog, to: Target, now: datetime, *, by: str | None, trigger: str | None
+    ) -> Decision:
+        """Move the open dialog to ``to``, keeping its history; its operator's capacity frees."""
+        state = self.state
+        client = state.client_of(rec.dialog)
+        from_operator, from_group = rec.operator_id, rec.group_id
+        # Only the operator who just passed the dialog on is kept from getting it back, and
+        # only until its next transfer; naming an operator explicitly lifts that, and their
+        # earlier decline of an offer.
+        before = rec.excluded, rec.declined
+        named = to.kind is TargetKind.OPERATOR
+        excluded = frozenset({from_operator}) if from_operator is not None and not named else NOBODY
+        state.exclude(rec, excluded, rec.declined - {str(to.id)} if named else rec.declined)
+        try:
+            decision = self.decider.decide(rec, client, now, trace=self.topology.config.explain, forced=to)
+        except BaseException:
+            state.exclude(rec, *before)
+            raise
+        freed = state.free_slot(rec)
+        record = TransferRecord(
+            at=now, from_operator_id=from_operator, from_group_id=from_group, to=to, by=by, trigger=trigger
+        )
+        state.note_transfer(rec, record)
+        events: list[Event] = [
+            DialogTransferred(
+                at=now, dialog_id=rec.id, from_operator_id=from_operator, to=to, by=by, trigger=trigger
+            )
+        ]
+        self.apply(rec, decision, now, Via.TRANSFER, events)
+        if freed is not None:
+            self.drain(freed, now, events)
+        if trigger is not None and decision.trace is not None:
+            note = f"trigger {trigger!r} moved the dialog to {to}"
+            decision.trace = attrs.evolve(decision.trace, notes=(note, *decision.trace.notes))
+        return self.finish(decision, rec, now, events)
+
+    def route(self, rec: LiveDialog, client: Client | None, now: datetime) -> Decision:
+        """Decide where a new dialog goes and put it there (unless it is rejected)."""
+        decision = self.decider.decide(rec, client, now, trace=self.topology.config.explain)
+        if decision.outcome is Outcome.REJECTED:
+            return decision.build()
+        self.state.hold(rec, client)
+        events: list[Event] = []
+        self.apply(rec, decision, now, Via.ROUTE, events)
+        return self.finish(decision, rec, now, events)

@@ -4,9 +4,9 @@ Most dialogs in a busy deployment are the plain case: the visitor picked a depar
 with no filters (or no rule applies and the fallback takes everyone), the dialog needs
 nothing but a free slot, explanations and offers are off, and the department's strategy
 picks an operator itself (not a manual pool or a broadcast).
-For such a dialog :meth:`Express._route_express` lets the strategy pick, takes the slot
+For such a dialog :meth:`Express.route` lets the strategy pick, takes the slot
 and builds the one :class:`Decision`, skipping the rule context and the target checks
-that :meth:`Placement._decide` needs for everything else. It is a lane of the general
+that :meth:`Decider.decide` needs for everything else. It is a lane of the general
 path, not a copy: the lanes are the groups :func:`~chatroute._departments.unfiltered`
 finds (the same filter list the general path checks), the operator comes from the same
 pick (the strategy's own :meth:`~chatroute.strategies.Strategy.pick`), and the decision
@@ -22,15 +22,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ._applying import Effects
 from ._departments import unfiltered
-from ._persist import Persistence
-from ._placement import Draft
-from ._router_state import EVERYONE
+from ._placement import Decider, Draft
+from ._router_state import RouterState
 from ._state import LiveDialog
-from .config import RoutingConfig
+from ._topology import EVERYONE, Topology
 from .decision import Decision, Outcome
 from .events import Event, Via
-from .geo import GeoResolver
 from .model import Dialog, Target, TargetKind
 from .strategies import Strategy
 
@@ -55,23 +54,35 @@ class _Lane:
         self.busy = f"nobody in {target} can take it now"  # the reason when the dialog waits
 
 
-class Express(Persistence):
-    """The express route; see the module's description."""
+class Express:
+    """The express route; see the module's description.
 
-    def __init__(self, config: RoutingConfig, *, seed: int = 0, geo: GeoResolver | None = None) -> None:
-        super().__init__(config, seed=seed, geo=geo)
-        self._lanes = self._express_lanes()
+    Attributes:
+        lanes: by the group a visitor chose (None: no choice, the fallback applies),
+            the targets the express route takes dialogs to; empty when it is off.
+    """
+
+    __slots__ = ("decider", "effects", "lanes", "state", "topology")
+
+    def __init__(self, topology: Topology, state: RouterState, decider: Decider, effects: Effects) -> None:
+        self.topology = topology
+        self.state = state
+        self.decider = decider
+        self.effects = effects
+        self.lanes = self._express_lanes()
 
     def _express_lanes(self) -> dict[str | None, _Lane]:
         """Lanes by the group a visitor chose (None: no choice, the fallback applies)."""
-        config = self._config
+        topology = self.topology
+        config = topology.config
         if config.explain or config.accept_timeout is not None:
             return {}
         lanes: dict[str | None, _Lane] = {}
         for group in config.groups:
-            key = self._group_keys[group.id]
-            if _picks(self._strategies[key]) and unfiltered(group):
-                lanes[group.id] = _Lane(key, self._group_targets[group.id], self._strategies[key])
+            key = topology.group_keys[group.id]
+            strategy = topology.strategies[key]
+            if _picks(strategy) and unfiltered(group):
+                lanes[group.id] = _Lane(key, topology.group_targets[group.id], strategy)
         fallback = config.fallback
         if not config.rules and config.messenger_group is None:
             if fallback.kind is TargetKind.GROUP and fallback.id in lanes:
@@ -80,21 +91,22 @@ class Express(Persistence):
                 lanes[None] = _Lane(EVERYONE, fallback, config.strategy)
         return lanes
 
-    def _route_express(self, dialog: Dialog, now: datetime) -> Decision | None:
+    def route(self, dialog: Dialog, now: datetime) -> Decision | None:
         """Route a plain dialog (see the module) and return the decision; None if it is not plain."""
-        lane = self._lanes.get(dialog.chosen_group_id)
-        channel = self._channels.get(dialog.channel)
+        lane = self.lanes.get(dialog.chosen_group_id)
+        channel = self.topology.channels.get(dialog.channel)
+        state = self.state
         if (
             lane is None
             or channel is None
-            or dialog.id in self._dialogs
+            or dialog.id in state.dialogs
             or (dialog.ip is not None and dialog.region is None)  # the general path locates it
-            or self._picky(dialog, channel)
+            or self.topology.picky(dialog, channel)
         ):
             return None
         rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)
-        client = self._client_of(dialog)
-        chosen = self._pick(rec, lane.key, lane.strategy, client, now, dry=False)
+        client = state.client_of(dialog)
+        chosen = self.decider.pick(rec, lane.key, lane.strategy, client, now, dry=False)
         decision = Draft(
             dialog_id=rec.id,
             outcome=Outcome.QUEUED if chosen is None else Outcome.ASSIGNED,
@@ -103,9 +115,7 @@ class Express(Persistence):
             target=lane.target,
             reason=lane.busy if chosen is None else None,
         )
-        if client is not None:
-            self._clients[client.id] = client
-        self._dialogs[rec.id] = rec
+        state.hold(rec, client)
         events: list[Event] = []
-        self._apply(rec, decision, now, Via.ROUTE, events)
-        return self._finish(decision, rec, now, events)
+        self.effects.apply(rec, decision, now, Via.ROUTE, events)
+        return self.effects.finish(decision, rec, now, events)

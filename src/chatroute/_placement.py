@@ -1,17 +1,15 @@
 """The router's decisions: choosing a target and picking an operator.
 
-:class:`Placement` adds to :class:`~chatroute._router_state.RouterState` (the router's
-state, its indexes and lookups) ``_decide``, which looks and changes nothing (so
-:meth:`Router.explain` can dry-run it): the target from the visitor's department, the
-rules or the fallback, the operators' eligibility, the strategy's pick, and the trace
-when explaining. Carrying a decision out is in :mod:`chatroute._applying`, lapses and
-status changes in :mod:`chatroute._timeouts`, loading snapshots in
-:mod:`chatroute._persist`; the public calls are in :mod:`chatroute.router`.
+:class:`Decider` reads the topology and the state and changes nothing (so
+:meth:`Router.explain` can dry-run it): :meth:`Decider.decide` finds the target (the
+visitor's department, the rules or the fallback), then lets the target's strategy pick
+an operator through a :class:`~chatroute.strategies.Picker` over the target's index,
+and writes the trace when explaining. The result is a :class:`Draft`; carrying it out
+is :mod:`chatroute._applying`'s job.
 """
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -20,14 +18,15 @@ from itertools import chain
 from ._departments import group_problem
 from ._router_state import RouterState
 from ._state import AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex
+from ._topology import Topology
 from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import InvalidValue
 from .events import Event
-from .model import Channel, Client, Dialog, Target, TargetKind
-from .rules import RuleContext
+from .model import Client, Dialog, Target, TargetKind
+from .rules import RuleContext, Trigger
 from .strategies import Strategy, StrategyContext
 
-__all__ = ["Draft", "Placement"]
+__all__ = ["Decider", "Draft"]
 
 _TRACE_LISTED = 50  # operators listed by name in a trace; the rest are counted
 
@@ -138,10 +137,20 @@ class _Refusal:
             self.reopens_at = opens
 
 
-class Placement(RouterState):
-    """The steps of deciding where a dialog goes; see :class:`chatroute.Router`."""
+class Decider:
+    """Decides where a dialog goes, reading the topology and the state and writing neither.
 
-    def _decide(
+    The one exception is a strategy's random source, drawn from when the decision is
+    real (not ``dry``); a dry run draws from a copy.
+    """
+
+    __slots__ = ("state", "topology")
+
+    def __init__(self, topology: Topology, state: RouterState) -> None:
+        self.topology = topology
+        self.state = state
+
+    def decide(
         self,
         rec: LiveDialog,
         client: Client | None,
@@ -170,21 +179,21 @@ class Placement(RouterState):
                 reopens_at=refusal.reopens_at,
                 trace=self._trace(notes, None, None, ()),
             )
-        key = self._target_key(target)
-        strategy = self._strategies.get(key)
+        key = self.topology.target_key(target)
+        strategy = self.topology.strategies.get(key)
         pool = strategy is not None and strategy.manual
         offered_to: tuple[str, ...] = ()
         if target.kind is TargetKind.OPERATOR:
-            op = self._ops[str(target.id)]
-            chosen = op.id if self._ineligible(op, rec) is None else None
+            op = self.state.ops[str(target.id)]
+            chosen = op.id if self.ineligible(op, rec) is None else None
         elif strategy is None or pool:
             chosen = None
         elif strategy.broadcast:
-            offered_to, chosen = tuple(self._fitting(rec, self._index(key))), None
+            offered_to, chosen = tuple(self.fitting(rec, self.state.index(key))), None
         else:
-            chosen = self._pick(rec, key, strategy, client, now, dry)
+            chosen = self.pick(rec, key, strategy, client, now, dry)
         picked = chosen if chosen is not None else (offered_to[0] if len(offered_to) == 1 else None)
-        if chosen is not None and self._config.accept_timeout is not None:
+        if chosen is not None and self.topology.config.accept_timeout is not None:
             offered_to, chosen = (chosen,), None
         checks = self._operator_checks(key, rec, picked, strategy) if notes is not None else ()
         reason = None
@@ -198,7 +207,7 @@ class Placement(RouterState):
             rule=refusal.rule,
             outcome=Outcome.OFFERED if offered_to else outcome,
             offered_to=offered_to,
-            offer_expires_at=self._offer_expiry(now) if offered_to else None,
+            offer_expires_at=self.topology.offer_expiry(now) if offered_to else None,
             operator_id=chosen,
             group_id=target.id if target.kind is TargetKind.GROUP else None,
             target=target,
@@ -207,9 +216,24 @@ class Placement(RouterState):
             trace=self._trace(notes, target, strategy, checks),
         )
 
-    def _offer_expiry(self, now: datetime) -> datetime | None:
-        timeout = self._config.accept_timeout
-        return None if timeout is None else now + timeout
+    def trigger_for(self, rec: LiveDialog, dialog: Dialog, event: str, now: datetime) -> Trigger | None:
+        """The first of the config's triggers for ``event`` that matches and would move the dialog."""
+        ctx = RuleContext(now=now, client=self.state.client_of(dialog), region=dialog.region)
+        return next(
+            (
+                t
+                for t in self.topology.config.triggers
+                if t.on == event and t.when(dialog, ctx) and not self._holds(rec, t.to)
+            ),
+            None,
+        )
+
+    @staticmethod
+    def _holds(rec: LiveDialog, target: Target) -> bool:
+        """Whether the dialog already is where ``target`` would put it."""
+        if target.kind is TargetKind.OPERATOR:
+            return rec.operator_id == target.id
+        return rec.target == target
 
     def _trace(
         self,
@@ -244,12 +268,12 @@ class Placement(RouterState):
         dialog = rec.dialog
         refusal = _Refusal()
         if dialog.chosen_group_id is not None:
-            target = self._group_targets[dialog.chosen_group_id]
+            target = self.topology.group_targets[dialog.chosen_group_id]
             if self._target_fits(target, dialog, ctx, notes, refusal) is None:
                 if notes is not None:
                     notes.notes.append(f"the visitor chose group {dialog.chosen_group_id!r}")
                 return target, refusal
-        for rule in self._config.rules:
+        for rule in self.topology.config.rules:
             matched = rule.when(dialog, ctx)
             target = self._resolve_preferred(rule.to, rec, ctx.client, notes) if matched else rule.to
             skipped = self._target_fits(target, dialog, ctx, notes, refusal) if matched else None
@@ -269,17 +293,17 @@ class Placement(RouterState):
 
     def _fallback(self, dialog: Dialog, notes: _Notes | None) -> Target:
         """Where a dialog goes when no rule applied."""
-        messengers = self._config.messenger_group
-        if messengers is not None and not self._channels[dialog.channel].carries_ip:
+        messengers = self.topology.config.messenger_group
+        if messengers is not None and not self.topology.channels[dialog.channel].carries_ip:
             if notes is not None:
                 notes.notes.append(
                     f"no rule applied: channel {dialog.channel!r} carries no IP,"
                     f" so to the messenger group {messengers!r}"
                 )
-            return self._group_targets[messengers]
+            return self.topology.group_targets[messengers]
         if notes is not None:
-            notes.notes.append(f"no rule applied: fallback to {self._config.fallback}")
-        return self._config.fallback
+            notes.notes.append(f"no rule applied: fallback to {self.topology.config.fallback}")
+        return self.topology.config.fallback
 
     def _target_fits(
         self, target: Target, dialog: Dialog, ctx: RuleContext, notes: _Notes | None, refusal: _Refusal
@@ -287,8 +311,8 @@ class Placement(RouterState):
         """Why a group target's filters refuse this dialog, or None when they let it in."""
         if target.kind is not TargetKind.GROUP:
             return None
-        group = self._groups[str(target.id)]
-        problem = group_problem(group, dialog, self._channels[dialog.channel], ctx)
+        group = self.topology.groups[str(target.id)]
+        problem = group_problem(group, dialog, self.topology.channels[dialog.channel], ctx)
         if problem is None:
             return None
         reason, detail = problem
@@ -306,8 +330,8 @@ class Placement(RouterState):
             if target.kind is not TargetKind.PREFERRED_OPERATOR:
                 return target
             preferred = client.preferred_operator_id if client is not None else None
-            op = self._ops.get(preferred) if preferred is not None else None
-            problem = self._ineligible(op, rec) if op is not None else (Reason.NO_OPERATOR, "")
+            op = self.state.ops.get(preferred) if preferred is not None else None
+            problem = self.ineligible(op, rec) if op is not None else (Reason.NO_OPERATOR, "")
             if problem is None:
                 if notes is not None:
                     notes.notes.append(f"the client's preferred operator {preferred!r} can take it")
@@ -319,10 +343,10 @@ class Placement(RouterState):
                     else (f"the client's preferred operator {preferred!r} cannot take it: {problem[1]}")
                 )
                 notes.notes.append(why)
-            target = target.otherwise or self._config.fallback
+            target = target.otherwise or self.topology.config.fallback
         return Target.everyone()
 
-    def _pick(
+    def pick(
         self,
         rec: LiveDialog,
         key: str,
@@ -332,53 +356,26 @@ class Placement(RouterState):
         dry: bool,
     ) -> str | None:
         """The operator the target's strategy picks, through the target's index."""
-        index = self._index(key)
+        index = self.state.index(key)
         if not index:
             return None
         return strategy.pick(_Picker(self, rec, key, index, client, now, dry))
 
-    def _fits(self, rec: LiveDialog) -> Callable[[str], bool]:
+    def fits(self, rec: LiveDialog) -> Callable[[str], bool]:
         """Whether an available operator can take this dialog (skills, channel limits...)."""
-        ops = self._ops
-        return lambda op_id: self._ineligible(ops[op_id], rec) is None
+        ops = self.state.ops
+        return lambda op_id: self.ineligible(ops[op_id], rec) is None
 
-    def _fitting(self, rec: LiveDialog, ids: Iterator[str] | AvailableIndex) -> Iterator[str]:
-        ops = self._ops
-        return (op_id for op_id in ids if self._ineligible(ops[op_id], rec) is None)
-
-    def _live(self, dialog: Dialog, channel: Channel, now: datetime) -> LiveDialog:
-        """A new live record for the dialog."""
-        return LiveDialog(dialog, channel.capacity_weight, now, picky=self._picky(dialog, channel))
-
-    def _picky(self, dialog: Dialog, channel: Channel) -> bool:
-        """Whether the dialog needs more than a free slot: weight, skills, a channel with operator limits."""
-        return (
-            channel.capacity_weight > 1
-            or bool(dialog.required_skills)
-            or dialog.channel in self._limited_channels
-        )
+    def fitting(self, rec: LiveDialog, ids: Iterator[str] | AvailableIndex) -> Iterator[str]:
+        ops = self.state.ops
+        return (op_id for op_id in ids if self.ineligible(ops[op_id], rec) is None)
 
     @staticmethod
-    def _constrained(rec: LiveDialog) -> bool:
+    def constrained(rec: LiveDialog) -> bool:
         """Whether some available operators may still be unable to take this dialog."""
         return rec.picky or bool(rec.excluded) or bool(rec.declined)
 
-    def _rng(self, key: str, strategy: Strategy, dry: bool) -> random.Random:
-        rng = self._rngs.get(key)
-        if rng is None:
-            own = strategy.random_seed()
-            seed = self._seed if own is None else own
-            rng = random.Random(f"{seed}/{key}")
-            if not dry:
-                self._rngs[key] = rng
-            return rng
-        if dry:
-            copy = random.Random()
-            copy.setstate(rng.getstate())
-            return copy
-        return rng
-
-    def _ineligible(self, op: LiveOperator, rec: LiveDialog) -> tuple[Reason, str] | None:
+    def ineligible(self, op: LiveOperator, rec: LiveDialog) -> tuple[Reason, str] | None:
         """Why this operator cannot take this dialog now, or None when they can."""
         if not op.routable:
             return Reason.STATUS, f"status {op.status!r} is not routable"
@@ -387,7 +384,10 @@ class Placement(RouterState):
         if op.id in rec.declined:
             return Reason.DECLINED, "declined an offer of this dialog"
         if op.capped_until is not None:
-            return Reason.CAPPED, f"{len(op.intake or ())} new dialogs within {self._config.intake_window}"
+            return (
+                Reason.CAPPED,
+                f"{len(op.intake or ())} new dialogs within {self.topology.config.intake_window}",
+            )
         if op.load + rec.weight > op.limit:
             return Reason.AT_LIMIT, f"{op.load} of {op.limit} in use"
         dialog = rec.dialog
@@ -403,11 +403,11 @@ class Placement(RouterState):
         self, key: str, rec: LiveDialog, chosen: str | None, strategy: Strategy | None
     ) -> tuple[OperatorCheck, ...]:
         """Every member of the target with its eligibility, excluded ones first."""
-        members = self._members[key] if key in self._members else (key.removeprefix("operator:"),)
+        members = self.topology.members[key]
         excluded, eligible = [], []
         for op_id in members:
-            op = self._ops[op_id]
-            problem = self._ineligible(op, rec)
+            op = self.state.ops[op_id]
+            problem = self.ineligible(op, rec)
             if problem is not None:
                 excluded.append(OperatorCheck(operator_id=op_id, reason=problem[0], detail=problem[1]))
                 continue
@@ -431,7 +431,7 @@ class _Picker:
 
     def __init__(
         self,
-        router: Placement,
+        router: Decider,
         rec: LiveDialog,
         key: str,
         index: AvailableIndex,
@@ -446,7 +446,7 @@ class _Picker:
         self._client = client
         self._now = now
         self._dry = dry
-        self.constrained = router._constrained(rec)
+        self.constrained = router.constrained(rec)
 
     @property
     def client(self) -> Client | None:
@@ -455,45 +455,45 @@ class _Picker:
     def first(self) -> str | None:
         index = self._index
         assert isinstance(index, RankedIndex)
-        return index.first(self._router._fits(self._rec) if self.constrained else None)
+        return index.first(self._router.fits(self._rec) if self.constrained else None)
 
     def turn(self) -> str | None:
         index = self._index
         assert isinstance(index, IdIndex)
-        last = self._router._last_picks.get(self._key)
+        last = self._router.state.last_picks.get(self._key)
         if not self.constrained:
             return index.next_after(last)
         after = index.from_rank((last,)) if last is not None else iter(())
-        return next(self._router._fitting(self._rec, chain(after, index)), None)
+        return next(self._router.fitting(self._rec, chain(after, index)), None)
 
     def draw(self, strategy: Strategy) -> str | None:
         index = self._index
         if self.constrained:
             return self.scan(strategy)
         assert isinstance(index, IdIndex)
-        return index.at(self._router._rng(self._key, strategy, self._dry).randrange(len(index)))
+        return index.at(self._router.state.rng(self._key, strategy, self._dry).randrange(len(index)))
 
     def favourite(self, operator_ids: Sequence[str]) -> str | None:
         router, index = self._router, self._index
         for op_id in operator_ids:
-            op = router._ops.get(op_id)
-            if op is not None and op_id in index and router._ineligible(op, self._rec) is None:
+            op = router.state.ops.get(op_id)
+            if op is not None and op_id in index and router.ineligible(op, self._rec) is None:
                 return op_id
         return None
 
     def scan(self, strategy: Strategy) -> str | None:
         router, key, rec = self._router, self._key, self._rec
-        candidates = [router._ops[op_id] for op_id in router._fitting(rec, self._index)]
+        candidates = [router.state.ops[op_id] for op_id in router.fitting(rec, self._index)]
         if not candidates:
             return None
         # The strategy draws from a copy, kept only once its choice is known to be sound,
         # so a faulty custom strategy leaves the router as it was.
-        rng = router._rng(key, strategy, dry=True)
-        last = router._last_picks.get(key)
+        rng = router.state.rng(key, strategy, dry=True)
+        last = router.state.last_picks.get(key)
         ctx = StrategyContext(now=self._now, rng=rng, client=self._client, last_pick=last)
         chosen = strategy.choose(candidates, rec.dialog, ctx)
         if chosen is not None and chosen not in {c.id for c in candidates}:
             raise InvalidValue("strategy", chosen, f"{strategy!r} chose an operator who is not a candidate")
         if not self._dry:
-            router._rngs[key] = rng
+            router.state.keep_rng(key, rng)
         return chosen

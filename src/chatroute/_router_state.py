@@ -1,229 +1,502 @@
-"""The router's state: what it builds from the config, the indexes kept over it, and lookups.
+"""The router's live state, and the one object that writes it.
 
-:class:`RouterState` sets up the live operators, the dialogs, clients, queues and deadline
-heaps, and for each target (a group, one operator, everyone) its strategy, its members and
-the index that answers "who of this target can take a dialog now, best first?". It keeps
-those indexes and the targets' capacities current as operators change, names each
-target's queue and index, and looks up the dialogs, operators and targets a call names.
-The live records and the index structures themselves are in :mod:`chatroute._state`;
-deciding where a dialog goes is in :mod:`chatroute._placement`.
+:class:`RouterState` holds the live operators and dialogs, the clients, the queues, the
+indexes of available operators with the targets' capacities
+(:class:`~chatroute._indexes.Availability`), the deadlines
+(:class:`~chatroute._deadlines.Deadlines`), the random sources and the counters. Every
+change goes through one of its named operations (take a slot, free a slot, enqueue,
+dequeue, offer, accept, close, change status...), each of which keeps records, indexes,
+capacities and deadlines consistent; the other parts read the state and call these.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from datetime import timedelta
+from collections import deque
+from datetime import datetime, timedelta
 
-from ._deadlines import Deadlines
-from ._state import AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex, RankKey
-from .config import RoutingConfig
-from .errors import DialogClosed, InvalidValue, UnknownDialog, UnknownGroup, UnknownOperator
-from .geo import GeoResolver
-from .model import Channel, Client, Dialog, DialogState, Group, Target, TargetKind
+import attrs
+
+from ._deadlines import CapLifts, Deadlines, OfferExpiry, ReplyDue, RequeueDue, RingDue, SlaDue
+from ._indexes import Availability
+from ._persist import pack_rng, unpack_rng
+from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
+from ._topology import Topology, check_id, pool_key
+from .config import OfflinePolicy
+from .errors import DialogClosed, UnknownChannel, UnknownDialog, UnknownOperator, UnknownStatus
+from .model import Channel, Client, Dialog, DialogState, Rating, SlaLevel, Target
 from .queue import ChannelPriorityQueue, wait_estimate
+from .snapshot import DialogRecord, Snapshot, TransferRecord
 from .strategies import Strategy
 
-__all__ = ["EVERYONE", "RouterState", "check_id", "pool_key"]
+__all__ = ["RouterState"]
 
-EVERYONE = "everyone"
-
-
-def check_id(value: object, field: str) -> None:
-    """Refuse an id that is not a string, naming the field."""
-    if not isinstance(value, str):
-        raise InvalidValue(field, value, "an id must be a string")
-
-
-def target_key(target: Target) -> str:
-    """The internal name of a resolved target's queue and index."""
-    if target.kind is TargetKind.GROUP:
-        return f"group:{target.id}"
-    if target.kind is TargetKind.OPERATOR:
-        return f"operator:{target.id}"
-    return EVERYONE
-
-
-def pool_key(target_key: str) -> str:
-    """The internal name of a target's manual pool."""
-    return "pool:" + target_key
+_HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
 
 
 class RouterState:
-    """The router's state, its indexes and keys, and lookups by id; see :class:`chatroute.Router`."""
+    """Everything about the router that changes, and the operations that change it.
 
-    def __init__(self, config: RoutingConfig, *, seed: int = 0, geo: GeoResolver | None = None) -> None:
-        if not isinstance(config, RoutingConfig):
-            raise InvalidValue("config", config, "must be a RoutingConfig")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise InvalidValue("seed", seed, "must be an integer")
-        if geo is not None and not isinstance(geo, GeoResolver):
-            raise InvalidValue("geo", geo, "must be a GeoResolver (an object with resolve(ip))")
-        config.validate()
-        self._config = config
-        self._seed = seed
-        self._geo = geo
-        self._statuses = {s.key: s for s in config.all_statuses()}
-        self._channels: dict[str, Channel] = {c.name: c for c in config.channels}
-        self._groups: dict[str, Group] = {g.id: g for g in config.groups}
-        self._group_targets = {g.id: Target.group(g.id) for g in config.groups}
-        self._group_keys = {g.id: target_key(self._group_targets[g.id]) for g in config.groups}
-        self._strategies: dict[str, Strategy] = {EVERYONE: config.strategy}
-        self._members: dict[str, tuple[str, ...]] = {EVERYONE: tuple(sorted(o.id for o in config.operators))}
-        served: dict[str, list[str]] = {o.id: [f"operator:{o.id}"] for o in config.operators}
-        group_limits: dict[str, list[int]] = {o.id: [] for o in config.operators}
-        for group in config.groups:
-            key = self._group_keys[group.id]
-            self._strategies[key] = group.strategy or config.strategy
-            self._members[key] = tuple(sorted(group.operator_ids))
-            for op_id in group.operator_ids:
-                served[op_id].append(key)
-                if group.limit is not None:
-                    group_limits[op_id].append(group.limit)
-        # One rank function per strategy, shared by its indexes, so re-ranking an operator
-        # computes their key once for all the indexes that rank alike.
-        ranks: dict[int, Callable[[LiveOperator], RankKey] | None] = {}
-        self._ranks = {
-            key: ranks.setdefault(id(strategy), strategy.index_key())
-            for key, strategy in self._strategies.items()
+    Attributes (read freely; written only by this class's operations):
+        ops / dialogs / clients: the live records by id.
+        queues: by queue key (a target's key, or its pool's), the dialogs waiting there.
+        available: the per-target indexes of available operators and the capacities.
+        deadlines: what comes due when.
+        rngs / last_picks: by target key, its random source and its last pick.
+    """
+
+    __slots__ = (
+        "_topology",
+        "assign_seq",
+        "available",
+        "clients",
+        "deadlines",
+        "dialogs",
+        "handle_time",
+        "last_picks",
+        "ops",
+        "queue_seq",
+        "queues",
+        "rngs",
+    )
+
+    def __init__(self, topology: Topology) -> None:
+        self._topology = topology
+        statuses = topology.statuses
+        self.ops: dict[str, LiveOperator] = {
+            op.id: LiveOperator(
+                op, topology.limits[op.id], statuses[op.status].routable, topology.served[op.id]
+            )
+            for op in topology.config.operators
         }
-        self._ops: dict[str, LiveOperator] = {}
-        for op in config.operators:
-            limits = group_limits[op.id]
-            limit = op.limit if op.limit is not None else min(limits, default=config.default_limit)
-            routable = self._statuses[op.status].routable
-            self._ops[op.id] = LiveOperator(op, limit, routable, (*served[op.id], EVERYONE))
-        self._limited_channels = frozenset(ch for op in config.operators for ch in op.channel_limits)
-        self._dialogs: dict[str, LiveDialog] = {}
-        self._clients: dict[str, Client] = {}
-        self._queues: dict[str, ChannelPriorityQueue] = {}
-        self._indexes: dict[str, AvailableIndex] = {}
-        self._capacity: dict[str, int] = {}
-        self._deadlines = Deadlines()
-        self._rules = {rule.name: rule for rule in config.rules}
-        self._rngs: dict[str, random.Random] = {}
-        self._last_picks: dict[str, str] = {}
-        self._assign_seq = 0
-        self._queue_seq = 0
-        self._handle_time = config.default_handle_time.total_seconds()
-        self._rebuild()
-
-    def _rebuild(self) -> None:
-        """Recompute indexes and capacities from the operators' states.
-
-        Everyone's index (every operator, the largest) is built on first use: when no
-        rule, fallback or transfer sends dialogs to everyone, nobody pays to keep it.
-        """
-        self._indexes = {}
-        for op in self._ops.values():
-            op.ranked_in, op.flagged_in = (), ()
-        for key in self._strategies:
-            if key != EVERYONE:
-                self._install(key)
-        self._capacity = {}
-        for op in self._ops.values():
-            if op.routable:
-                self._add_capacity(op, op.limit)
-            self._refresh(op)
-
-    def _index(self, key: str) -> AvailableIndex:
-        """Who of the target can take a dialog now, best first (built on first use)."""
-        index = self._indexes.get(key)
-        if index is None:
-            index = self._install(key)
-            for op_id in self._members[key]:
-                self._refresh(self._ops[op_id])  # the new index learns them; the others stay as they are
-        return index
-
-    def _install(self, key: str) -> AvailableIndex:
-        """A new, empty index for the target, known to each of its members.
-
-        Ranked by the strategy's key, or flags over the members in id order.
-        """
-        rank = self._ranks[key]
-        index = self._indexes[key] = IdIndex(self._members[key]) if rank is None else RankedIndex(rank)
-        for op_id in self._members[key]:
-            op = self._ops[op_id]
-            if isinstance(index, IdIndex):
-                op.flagged_in = (*op.flagged_in, index)
-            else:
-                op.ranked_in = (*op.ranked_in, index)
-        return index
-
-    def _refresh(self, op: LiveOperator) -> None:
-        """Re-rank the operator in every index they are in (their key computed once per rank)."""
-        is_available = op.routable and op.load < op.limit and op.capped_until is None
-        rank: Callable[[LiveOperator], RankKey] | None = None
-        key: RankKey | None = None
-        for index in op.ranked_in:
-            if index.rank is not rank:
-                rank = index.rank
-                key = rank(op) if is_available else None
-            index.put(op.id, key)
-        for flags in op.flagged_in:
-            flags.mark(op.id, is_available)
-
-    def _add_capacity(self, op: LiveOperator, delta: int) -> None:
-        for key in op.targets:
-            self._capacity[key] = self._capacity.get(key, 0) + delta
-
-    def _queue_key(self, rec: LiveDialog) -> str:
-        return pool_key(rec.target_key) if rec.pool else rec.target_key
-
-    def _broadcasts(self, target_key: str) -> bool:
-        """Whether the target offers its dialogs to every eligible operator at once."""
-        strategy = self._strategies.get(target_key)
-        return strategy is not None and strategy.broadcast
-
-    def _position(self, rec: LiveDialog) -> int | None:
-        if rec.state is not DialogState.QUEUED:
-            return None
-        return self._queues[self._queue_key(rec)].position(rec.id)
-
-    def _estimate(self, rec: LiveDialog, position: int | None) -> timedelta | None:
-        """The dialog's wait estimate, from its ``position`` (None: it is not waiting)."""
-        if position is None:
-            return None
-        return wait_estimate(position, self._handle_time, self._capacity.get(rec.target_key, 0))
-
-    def _target_key(self, target: Target) -> str:
-        """The target's key, shared by every dialog placed on it (one string per target)."""
-        if target.kind is TargetKind.GROUP:
-            return self._group_keys[str(target.id)]
-        if target.kind is TargetKind.OPERATOR:
-            return self._ops[str(target.id)].targets[0]  # an operator's own key comes first
-        return EVERYONE
+        self.dialogs: dict[str, LiveDialog] = {}
+        self.clients: dict[str, Client] = {}
+        self.queues: dict[str, ChannelPriorityQueue] = {}
+        self.available = Availability(topology, self.ops)
+        self.deadlines = Deadlines()
+        self.rngs: dict[str, random.Random] = {}
+        self.last_picks: dict[str, str] = {}
+        self.assign_seq = 0
+        self.queue_seq = 0
+        self.handle_time = topology.config.default_handle_time.total_seconds()
+        self.available.rebuild(self.ops.values())
 
     # ------------------------------------------------------------------ lookups
-    def _client_of(self, dialog: Dialog) -> Client | None:
-        if dialog.client_id is None:
-            return None
-        return self._clients.get(dialog.client_id) or Client(id=dialog.client_id)
 
-    def _check_target(self, target: Target, field: str) -> None:
-        if target.kind is TargetKind.GROUP and target.id not in self._groups:
-            raise UnknownGroup(str(target.id), field=f"{field}.group")
-        if target.kind is TargetKind.OPERATOR and target.id not in self._ops:
-            raise UnknownOperator(str(target.id), field=f"{field}.operator")
-        if target.otherwise is not None:
-            self._check_target(target.otherwise, f"{field}.otherwise")
+    def index(self, key: str) -> AvailableIndex:
+        """Who of the target can take a dialog now, best first (built on first use)."""
+        return self.available.index(key)
 
-    def _open_dialog(self, dialog_id: str) -> LiveDialog:
-        rec = self._dialog(dialog_id)
-        if rec.state is DialogState.CLOSED:
-            raise DialogClosed(rec.id)
-        return rec
-
-    def _dialog(self, dialog_id: str) -> LiveDialog:
+    def dialog(self, dialog_id: str) -> LiveDialog:
+        """The dialog's record; raises UnknownDialog."""
         check_id(dialog_id, "dialog_id")
-        rec = self._dialogs.get(dialog_id)
+        rec = self.dialogs.get(dialog_id)
         if rec is None:
             raise UnknownDialog(dialog_id, field="dialog_id")
         return rec
 
-    def _operator(self, operator_id: str, field: str = "operator_id") -> LiveOperator:
+    def open_dialog(self, dialog_id: str) -> LiveDialog:
+        """The record of an open dialog; raises UnknownDialog or DialogClosed."""
+        rec = self.dialog(dialog_id)
+        if rec.state is DialogState.CLOSED:
+            raise DialogClosed(rec.id)
+        return rec
+
+    def operator(self, operator_id: str, field: str = "operator_id") -> LiveOperator:
+        """The operator's record; raises UnknownOperator naming ``field``."""
         check_id(operator_id, field)
-        op = self._ops.get(operator_id)
+        op = self.ops.get(operator_id)
         if op is None:
             raise UnknownOperator(operator_id, field=field)
         return op
+
+    def client_of(self, dialog: Dialog) -> Client | None:
+        """The dialog's client as the router knows them (a new one when it does not)."""
+        if dialog.client_id is None:
+            return None
+        return self.clients.get(dialog.client_id) or Client(id=dialog.client_id)
+
+    def live(self, dialog: Dialog, channel: Channel, now: datetime) -> LiveDialog:
+        """A new live record for the dialog, not yet held."""
+        return LiveDialog(dialog, channel.capacity_weight, now, picky=self._topology.picky(dialog, channel))
+
+    def queue_key(self, rec: LiveDialog) -> str:
+        """The key of the queue (or pool) the dialog waits in."""
+        return pool_key(rec.target_key) if rec.pool else rec.target_key
+
+    def position(self, rec: LiveDialog) -> int | None:
+        """The dialog's 1-based place in line, or None when it is not waiting."""
+        if rec.state is not DialogState.QUEUED:
+            return None
+        return self.queues[self.queue_key(rec)].position(rec.id)
+
+    def estimate(self, rec: LiveDialog, position: int | None) -> timedelta | None:
+        """The dialog's wait estimate, from its ``position`` (None: it is not waiting)."""
+        if position is None:
+            return None
+        return wait_estimate(position, self.handle_time, self.available.capacity.get(rec.target_key, 0))
+
+    def rng(self, key: str, strategy: Strategy, dry: bool) -> random.Random:
+        """The target's random source: kept (made on first use) unless ``dry``, then a copy."""
+        rng = self.rngs.get(key)
+        if rng is None:
+            own = strategy.random_seed()
+            seed = self._topology.seed if own is None else own
+            rng = random.Random(f"{seed}/{key}")
+            if not dry:
+                self.rngs[key] = rng
+            return rng
+        if dry:
+            copy = random.Random()
+            copy.setstate(rng.getstate())
+            return copy
+        return rng
+
+    # -------------------------------------------------------------- dialogs held
+
+    def keep_rng(self, key: str, rng: random.Random) -> None:
+        """Keep a random source a strategy drew from (its copy, once the choice proved sound)."""
+        self.rngs[key] = rng
+
+    def hold(self, rec: LiveDialog, client: Client | None) -> None:
+        """Start holding a new dialog (and remember its client)."""
+        if client is not None:
+            self.clients[client.id] = client
+        self.dialogs[rec.id] = rec
+
+    def forget(self, rec: LiveDialog) -> None:
+        """Drop a closed dialog's record."""
+        del self.dialogs[rec.id]
+
+    def update_dialog(self, rec: LiveDialog, dialog: Dialog) -> None:
+        """Replace the dialog's facts (attributes learned from the host)."""
+        rec.dialog = dialog
+
+    def retarget(self, rec: LiveDialog, target: Target, group_id: str | None, pool: bool) -> None:
+        """Point the dialog at a target (and its pool)."""
+        rec.target = target
+        rec.target_key = self._topology.target_key(target)
+        rec.group_id = group_id
+        rec.pool = pool
+
+    def set_rule(self, rec: LiveDialog, rule: str | None, ring: int | None) -> None:
+        """Note the rule whose escalation rings apply to the dialog (None: none), and its ring."""
+        rec.rule = rule
+        if ring is not None:
+            rec.ring = ring
+
+    def exclude(self, rec: LiveDialog, excluded: frozenset[str], declined: frozenset[str]) -> None:
+        """Set who may not get the dialog: who passed it on, who declined it."""
+        rec.excluded, rec.declined = excluded, declined
+
+    def decline(self, rec: LiveDialog, op: LiveOperator) -> None:
+        """Never offer or give the dialog to this operator again."""
+        rec.declined |= {op.id}
+
+    def note_transfer(self, rec: LiveDialog, record: TransferRecord) -> None:
+        """Add a transfer to the dialog's history; it has no operator for now."""
+        rec.operator_id = None
+        rec.history = (*rec.history, record)
+
+    def note_reply(self, rec: LiveDialog, now: datetime) -> None:
+        """The assignee replied (the first reply counts)."""
+        if rec.replied_at is None:
+            rec.replied_at = now
+
+    def close(self, rec: LiveDialog, now: datetime, rating: Rating | None, handled: bool) -> None:
+        """Close the dialog; with ``handled``, its handle time counts in the mean."""
+        if handled and rec.assigned_at is not None:
+            seconds = (now - rec.assigned_at).total_seconds()
+            self.handle_time += _HANDLE_TIME_WEIGHT * (max(seconds, 0.0) - self.handle_time)
+        rec.state = DialogState.CLOSED
+        rec.closed_at = now
+        rec.rating = rating
+
+    # ------------------------------------------------------------------- slots
+
+    def take_slot(self, rec: LiveDialog, op: LiveOperator, now: datetime) -> None:
+        """Count the dialog in the operator's load (assigned, or offered to them alone)."""
+        channel = rec.dialog.channel
+        op.load += rec.weight
+        op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
+        self.assign_seq += 1
+        op.last_assigned_seq = self.assign_seq
+        op.last_assigned_at = now
+        op.dialogs.add(rec.id)
+        if self._topology.config.intake_cap is not None:
+            self._count_intake(op, now)
+        self.available.refresh(op)
+        rec.operator_id = op.id
+        rec.pool = False
+        if rec.target_key in self._topology.strategies:
+            self.last_picks[rec.target_key] = op.id
+
+    def free_slot(self, rec: LiveDialog, *, refresh: bool = True) -> LiveOperator | None:
+        """Take the dialog off its operator or out of its queue; the operator, if it had one.
+
+        With ``refresh=False`` the operator's indexes are left for the caller to refresh
+        (a release refreshes once, after the drain).
+        """
+        if rec.state is DialogState.QUEUED:
+            self.dequeue(rec)
+            return None
+        if rec.state is DialogState.OFFERED:
+            for op_id in rec.offered_to:
+                self.ops[op_id].drop_offer(rec.id)
+            rec.offered_to, rec.offer_expires = NOBODY, None
+        if rec.state is DialogState.CLOSED or rec.operator_id is None:
+            return None
+        op = self.ops[rec.operator_id]
+        channel = rec.dialog.channel
+        op.load -= rec.weight
+        op.channel_loads[channel] -= 1
+        op.dialogs.discard(rec.id)
+        if refresh:
+            self.available.refresh(op)
+        return op
+
+    def unassign(self, rec: LiveDialog) -> None:
+        """The dialog, freed, has no operator until it is placed again."""
+        rec.operator_id = None
+
+    def refresh(self, op: LiveOperator) -> None:
+        """Re-rank the operator in the indexes (after a change the caller deferred)."""
+        self.available.refresh(op)
+
+    def _count_intake(self, op: LiveOperator, now: datetime) -> None:
+        """Note a new dialog for the intake cap; at the cap, the operator rests until the window moves."""
+        if op.intake is None:
+            op.intake = deque()
+        op.intake.append(now)
+        self._recheck_cap(op, now)
+
+    def _recheck_cap(self, op: LiveOperator, now: datetime) -> None:
+        """Forget intake older than the window; cap the operator while the window is full."""
+        config = self._topology.config
+        cap, window, intake = config.intake_cap, config.intake_window, op.intake
+        while intake and intake[0] <= now - window:
+            intake.popleft()
+        if cap is not None and intake is not None and len(intake) >= cap:
+            op.capped_until = intake[-cap] + window
+            self.deadlines.caps.push(CapLifts(op.capped_until, op.id))
+        else:
+            op.capped_until = None
+
+    def lift_cap(self, op: LiveOperator, now: datetime) -> None:
+        """The operator's intake window moved on: recheck the cap and re-rank them."""
+        self._recheck_cap(op, now)
+        self.available.refresh(op)
+
+    # ------------------------------------------------------------------ offers
+
+    def offer(self, rec: LiveDialog, operator_ids: tuple[str, ...], now: datetime, *, reserve: bool) -> None:
+        """Offer the dialog to one operator, holding a slot for them, or broadcast it to several."""
+        if reserve:
+            self.take_slot(rec, self.ops[operator_ids[0]], now)
+        else:
+            rec.operator_id = None
+            for op_id in operator_ids:
+                self.ops[op_id].add_offer(rec.id)
+        rec.state = DialogState.OFFERED
+        rec.offered_at = now
+        rec.offered_to = frozenset(operator_ids)
+        rec.offer_expires = self._topology.offer_expiry(now)
+        rec.epoch += 1
+        if rec.offer_expires is not None:
+            self.deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
+
+    def withdraw_from(self, rec: LiveDialog, op: LiveOperator) -> None:
+        """Take one operator out of a broadcast that others still hold."""
+        op.drop_offer(rec.id)
+        rec.offered_to -= {op.id}
+
+    def count_miss(self, op: LiveOperator) -> None:
+        """The operator let an offer lapse."""
+        op.missed += 1
+
+    def reset_misses(self, op: LiveOperator) -> None:
+        """The operator answered an offer."""
+        op.missed = 0
+
+    def assigned(self, rec: LiveDialog, op: LiveOperator, now: datetime) -> None:
+        """The dialog, already in the operator's load, is now theirs (their client's last operator too)."""
+        op.assigned_total += 1
+        op.missed = 0
+        rec.state = DialogState.ASSIGNED
+        rec.assigned_at = now
+        rec.replied_at = None
+        rec.offered_to = NOBODY
+        rec.offer_expires = None
+        reply_timeout = self._topology.config.reply_timeout
+        if reply_timeout is not None:
+            self.deadlines.replies.push(ReplyDue(now + reply_timeout, rec.id, now))
+        client_id = rec.dialog.client_id
+        if client_id is not None:
+            client = self.clients.get(client_id)
+            if client is None:
+                self.clients[client_id] = Client(id=client_id, last_operator_id=op.id)
+            elif client.last_operator_id != op.id:
+                self.clients[client_id] = attrs.evolve(client, last_operator_id=op.id)
+
+    # ------------------------------------------------------------------ queues
+
+    def enqueue(self, rec: LiveDialog, now: datetime) -> None:
+        """Put the dialog at the back of its target's queue (or pool), its SLA clock restarted."""
+        self.queue_seq += 1
+        rec.state = DialogState.QUEUED
+        rec.operator_id = None
+        rec.waiting_since = now
+        rec.sla_notified = SlaLevel.OK
+        rec.epoch += 1
+        self.push(rec, self.queue_seq, now)
+        self.schedule_ring(rec)
+
+    def schedule_ring(self, rec: LiveDialog) -> None:
+        """If the dialog's rule has a wider ring left, note when the dialog reaches it."""
+        rule = self._topology.rules.get(rec.rule) if rec.rule is not None else None
+        if rule is not None and rec.ring < len(rule.escalate):
+            due = rec.routed_at + rule.escalate[rec.ring].after
+            self.deadlines.rings.push(RingDue(due, rec.id, rec.ring + 1))
+
+    def push(self, rec: LiveDialog, seq: int, since: datetime) -> None:
+        """Put the dialog in its queue (or pool) at place ``seq`` and schedule its SLA deadlines."""
+        channel = self._topology.channels[rec.dialog.channel]
+        key = self.queue_key(rec)
+        queue = self.queues.get(key)
+        if queue is None:
+            queue = self.queues[key] = ChannelPriorityQueue(aging=self._topology.config.aging)
+        queue.push(
+            rec.id,
+            channel_priority=channel.priority,
+            priority=rec.dialog.priority,
+            seq=seq,
+            since=since,
+            sla=channel.sla,
+        )
+        rec.queue_key = queue.key(rec.id)
+        self.schedule_sla(rec, channel, seq, since)
+
+    def schedule_sla(self, rec: LiveDialog, channel: Channel, seq: int, since: datetime) -> None:
+        """Schedule the next SLA threshold the waiting dialog has not reached (one at a time)."""
+        if rec.sla_notified is SlaLevel.OK:
+            self.deadlines.sla.push(
+                SlaDue(since + channel.sla.warn, seq, 1, rec.id, rec.epoch, SlaLevel.WARN)
+            )
+        elif rec.sla_notified is SlaLevel.WARN:
+            due = since + channel.sla.critical
+            self.deadlines.sla.push(SlaDue(due, seq, 2, rec.id, rec.epoch, SlaLevel.CRITICAL))
+
+    def note_sla(self, rec: LiveDialog, level: SlaLevel, seq: int) -> None:
+        """The waiting dialog (at place ``seq``) reached an SLA level; the next threshold is scheduled."""
+        rec.sla_notified = level
+        assert rec.waiting_since is not None
+        self.schedule_sla(rec, self._topology.channels[rec.dialog.channel], seq, rec.waiting_since)
+
+    def dequeue(self, rec: LiveDialog) -> None:
+        """Take the dialog out of its queue (or pool)."""
+        key = self.queue_key(rec)
+        queue = self.queues[key]
+        queue.remove(rec.id)
+        if not queue:
+            del self.queues[key]
+        rec.queue_key = None
+
+    # --------------------------------------------------------------- operators
+
+    def set_status(self, op: LiveOperator, status: str, now: datetime, comment: str | None) -> None:
+        """Set the operator's status; their capacity and place in the indexes follow."""
+        was_routable = op.routable
+        op.status = status
+        op.status_since = now
+        op.comment = comment
+        op.routable = self._topology.statuses[status].routable
+        if was_routable != op.routable:
+            self.available.add_capacity(op, op.limit if op.routable else -op.limit)
+        self.available.refresh(op)
+
+    def set_limit(self, op: LiveOperator, limit: int) -> None:
+        """Set the operator's limit; their capacity and place in the indexes follow."""
+        if op.routable:
+            self.available.add_capacity(op, limit - op.limit)
+        op.limit = limit
+        self.available.refresh(op)
+
+    def requeue_after(self, op: LiveOperator, due: datetime, since: datetime) -> None:
+        """Re-queue the operator's dialogs at ``due`` if they are still offline since ``since``."""
+        self.deadlines.requeues.push(RequeueDue(due, op.id, since))
+
+    # ------------------------------------------------------------- persistence
+
+    def snapshot(self) -> Snapshot:
+        """The whole state as a frozen, serializable value."""
+        return Snapshot(
+            seed=self._topology.seed,
+            operators=tuple(self.ops[op_id].freeze() for op_id in sorted(self.ops)),
+            dialogs=tuple(self.dialogs[d].freeze() for d in sorted(self.dialogs)),
+            clients=tuple(self.clients[c] for c in sorted(self.clients)),
+            assign_seq=self.assign_seq,
+            queue_seq=self.queue_seq,
+            random_states={k: pack_rng(r) for k, r in sorted(self.rngs.items())},
+            last_picks=dict(sorted(self.last_picks.items())),
+            handle_time=self.handle_time,
+        )
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Take the state a snapshot kept, checking every id against the config."""
+        statuses = self._topology.statuses
+        for state in snapshot.operators:
+            op = self.operator(state.id, field="snapshot.operators")
+            if state.status not in statuses:
+                raise UnknownStatus(state.status, field="snapshot.operators.status")
+            op.thaw(state, statuses[state.status].routable)
+            if op.capped_until is not None:
+                self.deadlines.caps.push(CapLifts(op.capped_until, op.id))
+        self.clients = {c.id: c for c in snapshot.clients}
+        self.assign_seq, self.queue_seq = snapshot.assign_seq, snapshot.queue_seq
+        self.rngs = {k: unpack_rng(v) for k, v in snapshot.random_states.items()}
+        self.last_picks = dict(snapshot.last_picks)
+        self.handle_time = snapshot.handle_time
+        for record in snapshot.dialogs:
+            self._restore_dialog(record)
+        self.available.rebuild(self.ops.values())
+        self._restart_grace_periods()
+
+    def _restart_grace_periods(self) -> None:
+        """Offline operators who still hold dialogs under REQUEUE are waiting out their grace."""
+        config = self._topology.config
+        grace = config.requeue_grace
+        if config.offline_policy is not OfflinePolicy.REQUEUE or not grace:
+            return
+        for op in self.ops.values():
+            if op.status == "offline" and op.dialogs and op.status_since is not None:
+                self.deadlines.requeues.push(RequeueDue(op.status_since + grace, op.id, op.status_since))
+
+    def _restore_dialog(self, record: DialogRecord) -> None:
+        channel = self._topology.channels.get(record.dialog.channel)
+        if channel is None:
+            raise UnknownChannel(record.dialog.channel, field="snapshot.dialogs.channel")
+        rec = self.live(record.dialog, channel, record.routed_at)
+        rec.thaw(record)
+        if rec.target is not None:
+            self._topology.check_target(rec.target, "snapshot.dialogs.target")
+            rec.target_key = self._topology.target_key(rec.target)
+        if rec.state is DialogState.OFFERED:
+            for op_id in sorted(rec.offered_to):
+                holder = self.operator(op_id, field="snapshot.dialogs.offered_to")
+                if rec.operator_id is not None:
+                    holder.dialogs.add(rec.id)
+                else:
+                    holder.add_offer(rec.id)
+            if rec.offer_expires is not None:
+                self.deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
+        if rec.state is DialogState.ASSIGNED:
+            self.operator(str(rec.operator_id), field="snapshot.dialogs.operator_id").dialogs.add(rec.id)
+            timeout = self._topology.config.reply_timeout
+            if timeout is not None and rec.replied_at is None and rec.assigned_at is not None:
+                self.deadlines.replies.push(ReplyDue(rec.assigned_at + timeout, rec.id, rec.assigned_at))
+        elif rec.state is DialogState.QUEUED:
+            assert record.queue_seq is not None
+            assert rec.waiting_since is not None
+            self.push(rec, record.queue_seq, rec.waiting_since)
+            self.schedule_ring(rec)
+        self.dialogs[rec.id] = rec

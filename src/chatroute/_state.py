@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+import attrs
+
 from ._frozen import EMPTY_SET
 from .model import Dialog, DialogState, Operator, Rating, SlaLevel, Target
 from .queue import QueueKey
@@ -22,6 +24,14 @@ RankKey = tuple[Any, ...]
 
 #: The empty set of operator ids that fresh dialog records share.
 NOBODY: frozenset[str] = EMPTY_SET
+
+#: The fields a :class:`DialogRecord` keeps as the live record has them, under the same
+#: name (the others are made at the start, or kept differently).
+_SAME_IN_RECORD = tuple(
+    field.name
+    for field in attrs.fields(DialogRecord)
+    if field.name not in ("dialog", "routed_at", "queue_seq", "offer_expires_at")
+)
 
 
 class LiveOperator:
@@ -109,6 +119,18 @@ class LiveOperator:
             skills=self.skills,
         )
 
+    def thaw(self, state: OperatorState, routable: bool) -> None:
+        """Take the state a snapshot kept (the inverse of :meth:`freeze`)."""
+        self.status, self.status_since, self.comment = state.status, state.status_since, state.comment
+        self.routable = routable
+        self.limit, self.load = state.limit, state.load
+        self.channel_loads = dict(state.channel_loads)
+        self.assigned_total = state.assigned_total
+        self.last_assigned_seq, self.last_assigned_at = state.last_assigned_seq, state.last_assigned_at
+        self.missed = state.missed_offers
+        self.intake = deque(state.intake) if state.intake else None
+        self.capped_until = state.capped_until
+
 
 class LiveDialog:
     """A dialog's routing state while the router holds it."""
@@ -180,29 +202,18 @@ class LiveDialog:
         """A frozen copy for snapshots and queries."""
         return DialogRecord(
             dialog=self.dialog,
-            state=self.state,
-            target=self.target,
-            group_id=self.group_id,
-            operator_id=self.operator_id,
             routed_at=self.routed_at,
-            waiting_since=self.waiting_since,
-            assigned_at=self.assigned_at,
-            closed_at=self.closed_at,
             queue_seq=None if self.queue_key is None else self.queue_key.seq,
-            pool=self.pool,
-            excluded=self.excluded,
-            offered_to=self.offered_to,
             offer_expires_at=self.offer_expires,
-            offered_at=self.offered_at,
-            declined=self.declined,
-            replied_at=self.replied_at,
-            rule=self.rule,
-            ring=self.ring,
-            history=self.history,
-            rating=self.rating,
-            sla_notified=self.sla_notified,
-            epoch=self.epoch,
+            **{name: getattr(self, name) for name in _SAME_IN_RECORD},
         )
+
+    def thaw(self, record: DialogRecord) -> None:
+        """Take the state a snapshot kept (the inverse of :meth:`freeze`; the queue place is the caller's)."""
+        for name in _SAME_IN_RECORD:
+            setattr(self, name, getattr(record, name))
+        if self.state is DialogState.OFFERED:
+            self.offer_expires = record.offer_expires_at
 
 
 class RankedIndex:

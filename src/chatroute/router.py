@@ -16,18 +16,23 @@ changes anything.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
+from ._applying import Effects
 from ._departments import locate
+from ._express import Express
 from ._frozen import aware
+from ._placement import Decider
 from ._queries import Queries
-from ._router_state import check_id
-from ._state import NOBODY, LiveDialog, LiveOperator
+from ._router_state import RouterState
+from ._state import LiveDialog, LiveOperator
+from ._timeouts import Timeouts
+from ._topology import Topology, check_id
 from .config import OfflinePolicy, RoutingConfig
-from .decision import Decision, Outcome, Reason
+from .decision import Decision, GroupChoices, Reason
 from .errors import (
     AlreadyClaimed,
     AtLimit,
@@ -40,24 +45,29 @@ from .errors import (
     UnknownStatus,
 )
 from .events import (
-    DialogReleased,
-    DialogTransferred,
     Event,
     LimitChanged,
     Via,
 )
 from .geo import GeoResolver
-from .model import Client, Dialog, DialogState, Rating, Target, TargetKind
-from .rules import RuleContext
-from .snapshot import Snapshot, TransferRecord
+from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind, Visitor
+from .snapshot import DialogRecord, OperatorState, Snapshot, Views
 
 __all__ = ["Router"]
 
-_HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
 
-
-class Router(Queries):
+class Router:
     """Routes dialogs to operators under one :class:`RoutingConfig`.
+
+    A thin front: each call checks its input, then hands the work to the router's
+    parts (see the architecture section of the design page). The parts are a
+    :class:`~chatroute._topology.Topology` built once from the config, the
+    :class:`~chatroute._router_state.RouterState` (the only writer of live records,
+    indexes and deadlines), the :class:`~chatroute._placement.Decider` (pure: where a
+    dialog goes), the :class:`~chatroute._applying.Effects` and
+    :class:`~chatroute._timeouts.Timeouts` (carrying decisions out, draining queues,
+    running deadlines), the :class:`~chatroute._express.Express` lane and the
+    read-only :class:`~chatroute._queries.Queries`.
 
     Args:
         config: the routing set-up; checked, and refused with a :class:`ConfigError`
@@ -67,6 +77,29 @@ class Router(Queries):
             and ``region`` predicates) when the host gives no region; None leaves such
             regions unknown.
     """
+
+    __slots__ = ("_decider", "_effects", "_express", "_queries", "_state", "_timeouts", "_topology")
+
+    def __init__(self, config: RoutingConfig, *, seed: int = 0, geo: GeoResolver | None = None) -> None:
+        if not isinstance(config, RoutingConfig):
+            raise InvalidValue("config", config, "must be a RoutingConfig")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise InvalidValue("seed", seed, "must be an integer")
+        if geo is not None and not isinstance(geo, GeoResolver):
+            raise InvalidValue("geo", geo, "must be a GeoResolver (an object with resolve(ip))")
+        config.validate()
+        self._topology = topology = Topology(config, seed, geo)
+        self._state = state = RouterState(topology)
+        self._decider = decider = Decider(topology, state)
+        self._effects = effects = Effects(topology, state, decider)
+        self._timeouts = Timeouts(topology, state, decider, effects)
+        self._express = Express(topology, state, decider, effects)
+        self._queries = Queries(topology, state)
+
+    @property
+    def config(self) -> RoutingConfig:
+        """The routing set-up this router was built with."""
+        return self._topology.config
 
     # ------------------------------------------------------------------ dialogs
 
@@ -93,19 +126,12 @@ class Router(Queries):
         """
         now = aware(now)
         if client is None and isinstance(dialog, Dialog):
-            express = self._route_express(dialog, now)
+            express = self._express.route(dialog, now)
             if express is not None:
                 return express
         rec, ctx_client = self._check_new(dialog, client, now)
-        decision = self._decide(rec, ctx_client, now, trace=self._config.explain)
-        events: list[Event] = []
-        if decision.outcome is Outcome.REJECTED:
-            return decision.build()
-        if ctx_client is not None:  # the host's client, the one known, or a new one
-            self._clients[ctx_client.id] = ctx_client
-        self._dialogs[rec.id] = rec
-        self._apply(rec, decision, now, Via.ROUTE, events)
-        return self._finish(decision, rec, now, events)
+        # the client: the host's, the one known, or a new one
+        return self._effects.route(rec, ctx_client, now)
 
     def explain(self, dialog: Dialog, now: datetime, *, client: Client | None = None) -> Decision:
         """What :meth:`route` would decide for this dialog now, with the full trace.
@@ -114,7 +140,7 @@ class Router(Queries):
         """
         now = aware(now)
         rec, ctx_client = self._check_new(dialog, client, now, known_ok=True)
-        return self._decide(rec, ctx_client, now, trace=True, dry=True).build()
+        return self._decider.decide(rec, ctx_client, now, trace=True, dry=True).build()
 
     def release(self, dialog_id: str, now: datetime, *, rating: Rating | None = None) -> tuple[Event, ...]:
         """Close a dialog: its operator's capacity frees and the queue drains into it.
@@ -130,26 +156,10 @@ class Router(Queries):
             DialogClosed: it is closed already.
         """
         now = aware(now)
-        rec = self._open_dialog(dialog_id)
+        rec = self._state.open_dialog(dialog_id)
         if rating is not None and not isinstance(rating, Rating):
             raise InvalidValue("rating", rating, "must be a Rating")
-        events: list[Event] = []
-        was_assigned = rec.state is DialogState.ASSIGNED
-        freed = self._detach(rec, refresh=False)  # refreshed once, below
-        if freed is not None and was_assigned and rec.assigned_at is not None:
-            handled = (now - rec.assigned_at).total_seconds()
-            self._handle_time += _HANDLE_TIME_WEIGHT * (max(handled, 0.0) - self._handle_time)
-        rec.state = DialogState.CLOSED
-        rec.closed_at = now
-        rec.rating = rating
-        sentiment = rating.sentiment if rating is not None else None
-        released = DialogReleased(
-            at=now, dialog_id=rec.id, operator_id=rec.operator_id, rating=rating, sentiment=sentiment
-        )
-        events.append(released)
-        if freed is not None and not self._drain(freed, now, events):
-            self._refresh(freed)
-        return tuple(events)
+        return self._effects.release(rec, now, rating)
 
     def accept(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
         """An operator accepts a dialog offered to them; for a broadcast, the first accept wins.
@@ -165,10 +175,10 @@ class Router(Queries):
         rec, op = self._offered(dialog_id, operator_id)
         if rec.operator_id is None:  # a broadcast: nothing was reserved, so check room now
             self._check_can_take(op, rec)
-            self._detach(rec)
-            self._take_slot(rec, op, now)
+            self._state.free_slot(rec)
+            self._state.take_slot(rec, op, now)
         events: list[Event] = []
-        self._accepted(rec, op, now, Via.ACCEPT, events)
+        self._effects.accepted(rec, op, now, Via.ACCEPT, events)
         return tuple(events)
 
     def decline(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
@@ -183,8 +193,8 @@ class Router(Queries):
         now = aware(now)
         rec, op = self._offered(dialog_id, operator_id)
         events: list[Event] = []
-        op.missed = 0
-        self._withdraw(rec, op, now, "declined", events, decline=True)
+        self._state.reset_misses(op)
+        self._effects.withdraw(rec, op, now, "declined", events, decline=True)
         return tuple(events)
 
     def replied(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
@@ -197,24 +207,23 @@ class Router(Queries):
             InvalidTransition: the dialog is not assigned.
         """
         now = aware(now)
-        rec = self._open_dialog(dialog_id)
+        rec = self._state.open_dialog(dialog_id)
         if rec.state is not DialogState.ASSIGNED:
             raise InvalidTransition(rec.id, rec.state.value, "only an assigned dialog can be replied to")
-        if rec.replied_at is None:
-            rec.replied_at = now
+        self._state.note_reply(rec, now)
         return ()
 
     def _check_can_take(self, op: LiveOperator, rec: LiveDialog) -> None:
         """Raise AtLimit or NotEligible when the operator may not take the dialog now."""
-        problem = self._ineligible(op, rec)
+        problem = self._decider.ineligible(op, rec)
         if problem is not None:
             reason, detail = problem
             error = AtLimit if reason is Reason.AT_LIMIT else NotEligible
             raise error(op.id, rec.id, reason.value, detail)
 
     def _offered(self, dialog_id: str, operator_id: str) -> tuple[LiveDialog, LiveOperator]:
-        rec = self._open_dialog(dialog_id)
-        op = self._operator(operator_id)
+        rec = self._state.open_dialog(dialog_id)
+        op = self._state.operator(operator_id)
         if rec.state is DialogState.ASSIGNED:
             raise AlreadyClaimed(rec.id, rec.state.value, rec.operator_id)
         if rec.state is not DialogState.OFFERED or op.id not in rec.offered_to:
@@ -235,16 +244,16 @@ class Router(Queries):
             NotEligible / AtLimit: the operator may not take it now.
         """
         now = aware(now)
-        rec = self._open_dialog(dialog_id)
-        op = self._operator(operator_id)
+        rec = self._state.open_dialog(dialog_id)
+        op = self._state.operator(operator_id)
         if rec.state is not DialogState.QUEUED:
             raise AlreadyClaimed(rec.id, rec.state.value, rec.operator_id)
         if rec.target_key not in op.targets:
             raise NotEligible(op.id, rec.id, Reason.NOT_MEMBER.value, f"does not serve {rec.target}")
         self._check_can_take(op, rec)
         events: list[Event] = []
-        self._dequeue(rec)
-        self._assign(rec, op, now, Via.CLAIM, events)
+        self._state.dequeue(rec)
+        self._effects.assign(rec, op, now, Via.CLAIM, events)
         return tuple(events)
 
     def transfer(self, dialog_id: str, to: Target, now: datetime, *, by: str | None = None) -> Decision:
@@ -259,15 +268,15 @@ class Router(Queries):
             InvalidTransition: the dialog is already with that operator.
         """
         now = aware(now)
-        rec = self._open_dialog(dialog_id)
+        rec = self._state.open_dialog(dialog_id)
         if not isinstance(to, Target):
             raise InvalidValue("to", to, "must be a Target")
-        self._check_target(to, "to")
+        self._topology.check_target(to, "to")
         if by is not None:
-            self._operator(by, field="by")
+            self._state.operator(by, field="by")
         if to.kind is TargetKind.OPERATOR and to.id == rec.operator_id:
             raise InvalidTransition(rec.id, rec.state.value, f"already with operator {to.id!r}")
-        return self._transfer(rec, to, now, by=by, trigger=None)
+        return self._effects.transfer(rec, to, now, by=by, trigger=None)
 
     def handle(
         self, dialog_id: str, event: str, now: datetime, *, data: Mapping[str, Any] | None = None
@@ -293,82 +302,24 @@ class Router(Queries):
             InvalidValue: ``event`` is not a string or ``data`` not a mapping of plain data.
         """
         now = aware(now)
-        rec = self._open_dialog(dialog_id)
+        rec = self._state.open_dialog(dialog_id)
         check_id(event, "event")
         dialog = rec.dialog
         if data is not None:
             if not isinstance(data, Mapping):
                 raise InvalidValue("data", data, "must be a mapping")
             dialog = attrs.evolve(dialog, attributes={**dialog.attributes, **data})
-        ctx = RuleContext(now=now, client=self._client_of(dialog), region=dialog.region)
-        fired = next(
-            (
-                t
-                for t in self._config.triggers
-                if t.on == event and t.when(dialog, ctx) and not self._holds(rec, t.to)
-            ),
-            None,
-        )
-        decision = self._transfer(rec, fired.to, now, by=None, trigger=fired.name) if fired else None
-        rec.dialog = dialog
+        fired = self._decider.trigger_for(rec, dialog, event, now)
+        decision = self._effects.transfer(rec, fired.to, now, by=None, trigger=fired.name) if fired else None
+        self._state.update_dialog(rec, dialog)
         return decision
-
-    def _holds(self, rec: LiveDialog, target: Target) -> bool:
-        """Whether the dialog already is where ``target`` would put it."""
-        if target.kind is TargetKind.OPERATOR:
-            return rec.operator_id == target.id
-        return rec.target == target
-
-    def _transfer(
-        self, rec: LiveDialog, to: Target, now: datetime, *, by: str | None, trigger: str | None
-    ) -> Decision:
-        client = self._client_of(rec.dialog)
-        from_operator, from_group = rec.operator_id, rec.group_id
-        # Only the operator who just passed the dialog on is kept from getting it back, and
-        # only until its next transfer; naming an operator explicitly lifts that, and their
-        # earlier decline of an offer.
-        before = rec.excluded, rec.declined
-        named = to.kind is TargetKind.OPERATOR
-        rec.excluded = frozenset({from_operator}) if from_operator is not None and not named else NOBODY
-        if named:
-            rec.declined -= {str(to.id)}
-        try:
-            decision = self._decide(rec, client, now, trace=self._config.explain, forced=to)
-        except BaseException:
-            rec.excluded, rec.declined = before
-            raise
-        freed = self._detach(rec)
-        rec.operator_id = None
-        rec.history = (
-            *rec.history,
-            TransferRecord(
-                at=now,
-                from_operator_id=from_operator,
-                from_group_id=from_group,
-                to=to,
-                by=by,
-                trigger=trigger,
-            ),
-        )
-        events: list[Event] = [
-            DialogTransferred(
-                at=now, dialog_id=rec.id, from_operator_id=from_operator, to=to, by=by, trigger=trigger
-            )
-        ]
-        self._apply(rec, decision, now, Via.TRANSFER, events)
-        if freed is not None:
-            self._drain(freed, now, events)
-        if trigger is not None and decision.trace is not None:
-            note = f"trigger {trigger!r} moved the dialog to {to}"
-            decision.trace = attrs.evolve(decision.trace, notes=(note, *decision.trace.notes))
-        return self._finish(decision, rec, now, events)
 
     def forget(self, dialog_id: str) -> None:
         """Drop a closed dialog's record (the host keeps its archive)."""
-        rec = self._dialog(dialog_id)
+        rec = self._state.dialog(dialog_id)
         if rec.state is not DialogState.CLOSED:
             raise InvalidTransition(rec.id, rec.state.value, "only closed dialogs can be forgotten")
-        del self._dialogs[dialog_id]
+        self._state.forget(rec)
 
     # ---------------------------------------------------------------- operators
 
@@ -386,17 +337,17 @@ class Router(Queries):
             UnknownOperator / UnknownStatus: unknown ids.
         """
         now = aware(now)
-        op = self._operator(operator_id)
+        op = self._state.operator(operator_id)
         check_id(status, "status")
-        if status not in self._statuses:
+        if status not in self._topology.statuses:
             raise UnknownStatus(status, field="status")
         if comment is not None and not isinstance(comment, str):
             raise InvalidValue("comment", comment, "must be a string")
         events: list[Event] = []
-        self._change_status(op, status, now, comment, events)
-        if status == "offline" and self._config.offline_policy is OfflinePolicy.REQUEUE:
-            self._requeue_later(op, now, events)
-        self._drain(op, now, events)
+        self._timeouts.change_status(op, status, now, comment, events)
+        if status == "offline" and self._topology.config.offline_policy is OfflinePolicy.REQUEUE:
+            self._timeouts.requeue_later(op, now, events)
+        self._effects.drain(op, now, events)
         return tuple(events)
 
     def set_limit(self, operator_id: str, limit: int, now: datetime) -> tuple[Event, ...]:
@@ -406,15 +357,12 @@ class Router(Queries):
         new dialogs until the load falls under it.
         """
         now = aware(now)
-        op = self._operator(operator_id)
+        op = self._state.operator(operator_id)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise InvalidValue("limit", limit, "must be a non-negative integer")
         events: list[Event] = [LimitChanged(at=now, operator_id=op.id, old=op.limit, new=limit)]
-        if op.routable:
-            self._add_capacity(op, limit - op.limit)
-        op.limit = limit
-        self._refresh(op)
-        self._drain(op, now, events)
+        self._state.set_limit(op, limit)
+        self._effects.drain(op, now, events)
         return tuple(events)
 
     # -------------------------------------------------------------------- time
@@ -432,16 +380,98 @@ class Router(Queries):
         moved on take dialogs again. Each waiting dialog gets at most one
         SLA event per level per wait: warn, then critical.
         """
-        now = aware(now)
-        events: list[Event] = []
-        # SLA levels first: they happened at their thresholds, before anything this tick does.
-        self._announce_sla_levels(now, events)
-        self._expire_offers(now, events)
-        self._requeue_lapsed(now, events)
-        self._lapse_replies(now, events)
-        self._escalate_waiting(now, events)
-        self._lift_caps(now, events)
-        return tuple(events)
+        return self._timeouts.tick(aware(now))
+
+    # ------------------------------------------------------------------ queries
+
+    def dialog(self, dialog_id: str) -> DialogRecord:
+        """A dialog with its routing state."""
+        return self._queries.dialog(dialog_id)
+
+    def operator(self, operator_id: str) -> OperatorState:
+        """An operator's current status and load."""
+        return self._queries.operator(operator_id)
+
+    def operators(self) -> tuple[OperatorState, ...]:
+        """Every operator's state, by id."""
+        return self._queries.operators()
+
+    def dialogs(self, state: DialogState | None = None) -> tuple[DialogRecord, ...]:
+        """Every dialog held (in ``state``, if given), by id."""
+        return self._queries.dialogs(state)
+
+    def position(self, dialog_id: str) -> int | None:
+        """1-based place in its queue, or None when the dialog is not waiting."""
+        return self._queries.position(dialog_id)
+
+    def estimated_wait(self, dialog_id: str, now: datetime) -> timedelta | None:
+        """A rough wait before someone takes the dialog (see :class:`ChannelPriorityQueue`).
+
+        None when it is not waiting, or nobody who could take it is routable.
+        """
+        return self._queries.estimated_wait(dialog_id, now)
+
+    def sla_level(self, dialog_id: str, now: datetime) -> SlaLevel:
+        """ok / warn / critical for a waiting dialog; ok for any other."""
+        return self._queries.sla_level(dialog_id, now)
+
+    def overdue(self, now: datetime) -> tuple[str, ...]:
+        """Waiting dialogs at the critical SLA level, oldest wait first."""
+        return self._queries.overdue(now)
+
+    def queue(self, target: Target) -> tuple[str, ...]:
+        """The dialogs waiting for a target (a pool, for a manual group), in service order."""
+        return self._queries.queue(target)
+
+    def claimable(self, operator_id: str) -> tuple[str, ...]:
+        """Dialogs waiting in the manual pools of the operator's groups, oldest first."""
+        return self._queries.claimable(operator_id)
+
+    def views(self, operator_id: str) -> Views:
+        """The operator's "mine" and "others" dialog lists (Callibri).
+
+        "Mine" holds the dialogs assigned to the operator, then the unassigned ones
+        (waiting, or offered and not yet accepted) for a group, queue or pool the
+        operator serves or offered to them (flagged ``unassigned``); "others" the rest
+        of the open dialogs. A scan of the open dialogs, meant for
+        screens, not for the routing path.
+
+        Raises:
+            UnknownOperator: no such operator.
+        """
+        return self._queries.views(operator_id)
+
+    def available_groups(self, visitor: Visitor, now: datetime) -> GroupChoices:
+        """The departments to show a visitor who is about to start a dialog (Callibri).
+
+        A group is shown when it is enabled and open, takes the visitor's channel, serves
+        their region (found from their IP once) and their page, and has at least one
+        routable operator with free capacity; at most the config's ``groups_shown``, in
+        config order. One group: route straight into it (``choices.direct``). None: the
+        dialog goes through the rules and the fallback.
+
+        Args:
+            visitor: the visitor's IP, page, channel and language.
+            now: the time of the question (schedules).
+
+        Raises:
+            UnknownChannel: the visitor's channel is not in the config.
+            InvalidValue / NaiveDatetime: bad arguments.
+        """
+        return self._queries.available_groups(visitor, now)
+
+    def next_tick(self) -> datetime | None:
+        """The earliest time :meth:`Router.tick` may have something to do, or None for never.
+
+        A host can set a timer for it instead of ticking on a fixed beat: ticking earlier
+        changes nothing, ticking later delays the SLA events, lapses and re-queues due
+        meanwhile. The answer may be early (a deadline that no longer applies), never late.
+        """
+        return self._state.deadlines.next_due()
+
+    def snapshot(self) -> Snapshot:
+        """The whole state as a frozen, serializable value."""
+        return self._state.snapshot()
 
     # ------------------------------------------------------------- persistence
 
@@ -458,7 +488,7 @@ class Router(Queries):
                 fit the config.
         """
         router = cls(config, seed=snapshot.seed, geo=geo)
-        router._load(snapshot)
+        router._state.restore(snapshot)
         return router
 
     # ---------------------------------------------------------------- internals
@@ -468,13 +498,13 @@ class Router(Queries):
     ) -> tuple[LiveDialog, Client | None]:
         if not isinstance(dialog, Dialog):
             raise InvalidValue("dialog", dialog, "must be a Dialog")
-        known = self._dialogs.get(dialog.id)
+        known = self._state.dialogs.get(dialog.id)
         if known is not None and not known_ok:
             raise DuplicateDialog(dialog.id, known.state.value)
-        channel = self._channels.get(dialog.channel)
+        channel = self._topology.channels.get(dialog.channel)
         if channel is None:
             raise UnknownChannel(dialog.channel, field="dialog.channel")
-        if dialog.chosen_group_id is not None and dialog.chosen_group_id not in self._groups:
+        if dialog.chosen_group_id is not None and dialog.chosen_group_id not in self._topology.groups:
             raise UnknownGroup(dialog.chosen_group_id, field="dialog.chosen_group_id")
         if client is not None:
             if not isinstance(client, Client):
@@ -483,8 +513,8 @@ class Router(Queries):
                 raise InvalidValue(
                     "client.id", client.id, f"differs from dialog.client_id {dialog.client_id!r}"
                 )
-        ctx_client = client if client is not None else self._client_of(dialog)
-        located, note = locate(dialog, channel, self._geo)
-        rec = self._live(located, channel, now)
+        ctx_client = client if client is not None else self._state.client_of(dialog)
+        located, note = locate(dialog, channel, self._topology.geo)
+        rec = self._state.live(located, channel, now)
         rec.region_note = note
         return rec, ctx_client

@@ -1,0 +1,93 @@
+"""Who can take a dialog now, per target: the indexes of available operators and capacities.
+
+:class:`Availability` keeps, for each target with a strategy, the index that answers
+"who of this target can take a dialog now, best first?" (ranked by the strategy's
+:meth:`~chatroute.strategies.Strategy.index_key`, or flags in id order), and each
+target's capacity (the limits of its routable members), for wait estimates. It is part
+of the router's state and changes only through :class:`~chatroute._router_state.RouterState`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ._state import AvailableIndex, IdIndex, LiveOperator, RankedIndex, RankKey
+from ._topology import EVERYONE, Topology
+
+__all__ = ["Availability"]
+
+
+class Availability:
+    """The per-target indexes of available operators, and the targets' capacities."""
+
+    __slots__ = ("_ops", "_topology", "capacity", "indexes")
+
+    def __init__(self, topology: Topology, ops: dict[str, LiveOperator]) -> None:
+        self._topology = topology
+        self._ops = ops
+        self.indexes: dict[str, AvailableIndex] = {}
+        self.capacity: dict[str, int] = {}
+
+    def rebuild(self, ops: Iterable[LiveOperator]) -> None:
+        """Recompute indexes and capacities from the operators' states.
+
+        Everyone's index (every operator, the largest) is built on first use: when no
+        rule, fallback or transfer sends dialogs to everyone, nobody pays to keep it.
+        """
+        self.indexes = {}
+        ops = tuple(ops)
+        for op in ops:
+            op.ranked_in, op.flagged_in = (), ()
+        for key in self._topology.strategies:
+            if key != EVERYONE:
+                self._install(key)
+        self.capacity = {}
+        for op in ops:
+            if op.routable:
+                self.add_capacity(op, op.limit)
+            self.refresh(op)
+
+    def index(self, key: str) -> AvailableIndex:
+        """Who of the target can take a dialog now, best first (built on first use)."""
+        index = self.indexes.get(key)
+        if index is None:
+            index = self._install(key)
+            for op_id in self._topology.members[key]:
+                self.refresh(self._ops[op_id])  # the new index learns them; the others stay as they are
+        return index
+
+    def _install(self, key: str) -> AvailableIndex:
+        """A new, empty index for the target, known to each of its members.
+
+        Ranked by the strategy's key, or flags over the members in id order.
+        """
+        rank = self._topology.ranks[key]
+        members = self._topology.members[key]
+        index = self.indexes[key] = IdIndex(members) if rank is None else RankedIndex(rank)
+        for op_id in members:
+            op = self._ops[op_id]
+            if isinstance(index, IdIndex):
+                op.flagged_in = (*op.flagged_in, index)
+            else:
+                op.ranked_in = (*op.ranked_in, index)
+        return index
+
+    @staticmethod
+    def refresh(op: LiveOperator) -> None:
+        """Re-rank the operator in every index they are in (their key computed once per rank)."""
+        is_available = op.routable and op.load < op.limit and op.capped_until is None
+        rank = None
+        key: RankKey | None = None
+        for index in op.ranked_in:
+            if index.rank is not rank:
+                rank = index.rank
+                key = rank(op) if is_available else None
+            index.put(op.id, key)
+        for flags in op.flagged_in:
+            flags.mark(op.id, is_available)
+
+    def add_capacity(self, op: LiveOperator, delta: int) -> None:
+        """Add ``delta`` to the capacity of every target the operator serves."""
+        capacity = self.capacity
+        for key in op.targets:
+            capacity[key] = capacity.get(key, 0) + delta

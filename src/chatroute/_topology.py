@@ -1,0 +1,151 @@
+"""What the router builds once from its config and never changes: the topology.
+
+For each target (a group, one operator, everyone) the :class:`Topology` knows its key
+(the name of its queue and index), its strategy, its members and the key its index
+ranks by; for each operator the keys of every target they serve and their starting
+limit; and the config's channels, statuses, groups and rules by name. Nothing here
+changes while the router runs; the live state is in :mod:`chatroute._router_state`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from .config import RoutingConfig
+from .errors import InvalidValue, UnknownGroup, UnknownOperator
+from .geo import GeoResolver
+from .model import Channel, Dialog, Group, Status, Target, TargetKind
+from .rules import Rule
+from .strategies import OperatorView, RankKey, Strategy
+
+__all__ = ["EVERYONE", "Topology", "check_id", "pool_key"]
+
+EVERYONE = "everyone"
+
+#: How a target's index ranks an available operator; None: in id order.
+Rank = Callable[[OperatorView], RankKey] | None
+
+
+def check_id(value: object, field: str) -> None:
+    """Refuse an id that is not a string, naming the field."""
+    if not isinstance(value, str):
+        raise InvalidValue(field, value, "an id must be a string")
+
+
+def pool_key(target_key: str) -> str:
+    """The internal name of a target's manual pool."""
+    return "pool:" + target_key
+
+
+class Topology:
+    """The router's fixed set-up, read by every part and written by none after it is built.
+
+    Args:
+        config: the routing set-up, checked.
+        seed: the router's seed.
+        geo: the router's GeoIP resolver, if any.
+
+    Attributes:
+        members: by target key, the target's operators in id order (an operator's own
+            target: them alone).
+        strategies / ranks: by target key (a group's, ``everyone``); an operator's own
+            target has neither strategy nor index.
+        served: by operator, the keys of every target they serve, their own first and
+            ``everyone`` last.
+        limits: by operator, their starting limit (their own, else the smallest of their
+            groups', else the config's default).
+    """
+
+    __slots__ = (
+        "channels",
+        "config",
+        "geo",
+        "group_keys",
+        "group_targets",
+        "groups",
+        "limited_channels",
+        "limits",
+        "members",
+        "ranks",
+        "rules",
+        "seed",
+        "served",
+        "statuses",
+        "strategies",
+    )
+
+    def __init__(self, config: RoutingConfig, seed: int, geo: GeoResolver | None) -> None:
+        self.config = config
+        self.seed = seed
+        self.geo = geo
+        self.statuses: Mapping[str, Status] = {s.key: s for s in config.all_statuses()}
+        self.channels: Mapping[str, Channel] = {c.name: c for c in config.channels}
+        self.groups: Mapping[str, Group] = {g.id: g for g in config.groups}
+        self.group_targets = {g.id: Target.group(g.id) for g in config.groups}
+        self.group_keys = {g.id: f"group:{g.id}" for g in config.groups}
+        self.rules: Mapping[str, Rule] = {rule.name: rule for rule in config.rules}
+        self.strategies: dict[str, Strategy] = {EVERYONE: config.strategy}
+        self.members: dict[str, tuple[str, ...]] = {EVERYONE: tuple(sorted(o.id for o in config.operators))}
+        served: dict[str, list[str]] = {o.id: [f"operator:{o.id}"] for o in config.operators}
+        for op_id, (own,) in served.items():
+            self.members[own] = (op_id,)
+        group_limits: dict[str, list[int]] = {o.id: [] for o in config.operators}
+        for group in config.groups:
+            key = self.group_keys[group.id]
+            self.strategies[key] = group.strategy or config.strategy
+            self.members[key] = tuple(sorted(group.operator_ids))
+            for op_id in group.operator_ids:
+                served[op_id].append(key)
+                if group.limit is not None:
+                    group_limits[op_id].append(group.limit)
+        # One rank function per strategy, shared by its indexes, so re-ranking an operator
+        # computes their key once for all the indexes that rank alike.
+        ranks: dict[int, Rank] = {}
+        self.ranks: dict[str, Rank] = {
+            key: ranks.setdefault(id(strategy), strategy.index_key())
+            for key, strategy in self.strategies.items()
+        }
+        self.served = {op_id: (*keys, EVERYONE) for op_id, keys in served.items()}
+        self.limits = {
+            op.id: op.limit
+            if op.limit is not None
+            else min(group_limits[op.id], default=config.default_limit)
+            for op in config.operators
+        }
+        self.limited_channels = frozenset(ch for op in config.operators for ch in op.channel_limits)
+
+    def target_key(self, target: Target) -> str:
+        """The target's key, shared by every dialog placed on it (one string per target)."""
+        if target.kind is TargetKind.GROUP:
+            return self.group_keys[str(target.id)]
+        if target.kind is TargetKind.OPERATOR:
+            return self.served[str(target.id)][0]  # an operator's own key comes first
+        return EVERYONE
+
+    def broadcasts(self, target_key: str) -> bool:
+        """Whether the target offers its dialogs to every eligible operator at once."""
+        strategy = self.strategies.get(target_key)
+        return strategy is not None and strategy.broadcast
+
+    def picky(self, dialog: Dialog, channel: Channel) -> bool:
+        """Whether the dialog needs more than a free slot: weight, skills, a channel with operator limits."""
+        return (
+            channel.capacity_weight > 1
+            or bool(dialog.required_skills)
+            or dialog.channel in self.limited_channels
+        )
+
+    def offer_expiry(self, now: datetime) -> datetime | None:
+        """When an offer made now lapses (None: never)."""
+        timeout = self.config.accept_timeout
+        return None if timeout is None else now + timeout
+
+    def check_target(self, target: Target, field: str) -> None:
+        """Refuse a target that names a group or operator the config lacks."""
+        if target.kind is TargetKind.GROUP and target.id not in self.groups:
+            raise UnknownGroup(str(target.id), field=f"{field}.group")
+        if target.kind is TargetKind.OPERATOR and target.id not in self.served:
+            raise UnknownOperator(str(target.id), field=f"{field}.operator")
+        if target.otherwise is not None:
+            self.check_target(target.otherwise, f"{field}.otherwise")
