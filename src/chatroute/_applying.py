@@ -13,6 +13,7 @@ from datetime import datetime
 
 import attrs
 
+from ._eligibility import constrained
 from ._placement import Decider, Draft
 from ._router_state import RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
@@ -148,7 +149,7 @@ class Effects:
                 if head is None or (best_key is not None and head >= best_key):
                     continue
                 rec = dialogs[head.dialog_id]
-                if not decider.constrained(rec):  # whoever has room can take it
+                if not constrained(rec):  # whoever has room can take it
                     best_key, best = head, rec
                     continue
                 for entry in queue.entries():  # walk past those this operator cannot take

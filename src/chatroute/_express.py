@@ -24,6 +24,7 @@ from datetime import datetime
 
 from ._applying import Effects
 from ._departments import unfiltered
+from ._eligibility import picky
 from ._placement import Decider, Draft
 from ._router_state import RouterState
 from ._state import LiveDialog
@@ -101,7 +102,7 @@ class Express:
             or channel is None
             or dialog.id in state.dialogs
             or (dialog.ip is not None and dialog.region is None)  # the general path locates it
-            or self.topology.picky(dialog, channel)
+            or picky(dialog, channel, self.topology.limited_channels)
         ):
             return None
         rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ._eligibility import available
 from ._state import AvailableIndex, IdIndex, LiveOperator, RankedIndex, RankKey
 from ._topology import EVERYONE, Topology
 
@@ -75,7 +76,7 @@ class Availability:
     @staticmethod
     def refresh(op: LiveOperator) -> None:
         """Re-rank the operator in every index they are in (their key computed once per rank)."""
-        is_available = op.routable and op.load < op.limit and op.capped_until is None
+        is_available = available(op)
         rank = None
         key: RankKey | None = None
         for index in op.ranked_in:

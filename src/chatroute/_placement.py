@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 
 from ._departments import group_problem
+from ._eligibility import constrained, ineligible
 from ._router_state import RouterState
 from ._state import AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex
 from ._topology import Topology
@@ -370,34 +371,9 @@ class Decider:
         ops = self.state.ops
         return (op_id for op_id in ids if self.ineligible(ops[op_id], rec) is None)
 
-    @staticmethod
-    def constrained(rec: LiveDialog) -> bool:
-        """Whether some available operators may still be unable to take this dialog."""
-        return rec.picky or bool(rec.excluded) or bool(rec.declined)
-
     def ineligible(self, op: LiveOperator, rec: LiveDialog) -> tuple[Reason, str] | None:
-        """Why this operator cannot take this dialog now, or None when they can."""
-        if not op.routable:
-            return Reason.STATUS, f"status {op.status!r} is not routable"
-        if op.id in rec.excluded:
-            return Reason.EXCLUDED, "transferred this dialog away"
-        if op.id in rec.declined:
-            return Reason.DECLINED, "declined an offer of this dialog"
-        if op.capped_until is not None:
-            return (
-                Reason.CAPPED,
-                f"{len(op.intake or ())} new dialogs within {self.topology.config.intake_window}",
-            )
-        if op.load + rec.weight > op.limit:
-            return Reason.AT_LIMIT, f"{op.load} of {op.limit} in use"
-        dialog = rec.dialog
-        cap = op.operator.channel_limits.get(dialog.channel)
-        if cap is not None and op.channel_loads.get(dialog.channel, 0) >= cap:
-            return Reason.CHANNEL_LIMIT, f"{cap} {dialog.channel!r} dialogs already"
-        for skill, level in dialog.required_skills.items():
-            if op.skills.get(skill, 0) < level:
-                return Reason.MISSING_SKILL, f"{skill!r} {op.skills.get(skill, 0)} < {level}"
-        return None
+        """Why this operator cannot take this dialog now, or None when they can (see :mod:`._eligibility`)."""
+        return ineligible(op, rec, self.topology.config)
 
     def _operator_checks(
         self, key: str, rec: LiveDialog, chosen: str | None, strategy: Strategy | None
@@ -446,7 +422,7 @@ class _Picker:
         self._client = client
         self._now = now
         self._dry = dry
-        self.constrained = router.constrained(rec)
+        self.constrained = constrained(rec)
 
     @property
     def client(self) -> Client | None:

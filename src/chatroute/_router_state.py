@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from ._deadlines import CapLifts, Deadlines, OfferExpiry, ReplyDue, RequeueDue, RingDue, SlaDue
+from ._eligibility import picky
 from ._indexes import Availability
 from ._persist import pack_rng, unpack_rng
 from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
@@ -118,7 +119,12 @@ class RouterState:
 
     def live(self, dialog: Dialog, channel: Channel, now: datetime) -> LiveDialog:
         """A new live record for the dialog, not yet held."""
-        return LiveDialog(dialog, channel.capacity_weight, now, picky=self._topology.picky(dialog, channel))
+        return LiveDialog(
+            dialog,
+            channel.capacity_weight,
+            now,
+            picky=picky(dialog, channel, self._topology.limited_channels),
+        )
 
     def queue_key(self, rec: LiveDialog) -> str:
         """The key of the queue (or pool) the dialog waits in."""

@@ -15,7 +15,7 @@ from datetime import datetime
 from .config import RoutingConfig
 from .errors import InvalidValue, UnknownGroup, UnknownOperator
 from .geo import GeoResolver
-from .model import Channel, Dialog, Group, Status, Target, TargetKind
+from .model import Channel, Group, Status, Target, TargetKind
 from .rules import Rule
 from .strategies import OperatorView, RankKey, Strategy
 
@@ -127,14 +127,6 @@ class Topology:
         """Whether the target offers its dialogs to every eligible operator at once."""
         strategy = self.strategies.get(target_key)
         return strategy is not None and strategy.broadcast
-
-    def picky(self, dialog: Dialog, channel: Channel) -> bool:
-        """Whether the dialog needs more than a free slot: weight, skills, a channel with operator limits."""
-        return (
-            channel.capacity_weight > 1
-            or bool(dialog.required_skills)
-            or dialog.channel in self.limited_channels
-        )
 
     def offer_expiry(self, now: datetime) -> datetime | None:
         """When an offer made now lapses (None: never)."""

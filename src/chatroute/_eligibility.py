@@ -1,0 +1,63 @@
+"""Who may take which dialog: every reason an operator cannot take a dialog, in one place.
+
+The checks come in two kinds, and a new check goes in the one it belongs to:
+
+* about the operator alone (their status, their room under the limit, the intake
+  cap): :func:`available` folds them into the indexes of available operators, so a
+  pick that needs nothing else reads the head of an index without asking again;
+* about the operator and the dialog together (a dialog's weight, the channel limit, the
+  skills, who passed it on or declined it): :func:`picky` and :func:`constrained` say
+  which dialogs need them, so only those are checked operator by operator.
+
+:func:`ineligible` makes every check, in the order that names the reason in traces and
+errors. The decision path (:mod:`chatroute._placement`), the drain and the indexes all
+read these functions and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+
+from ._state import LiveDialog, LiveOperator
+from .config import RoutingConfig
+from .decision import Reason
+from .model import Channel, Dialog
+
+__all__ = ["available", "constrained", "ineligible", "picky"]
+
+
+def available(op: LiveOperator) -> bool:
+    """Whether the operator can take some dialog now: the checks about them alone."""
+    return op.routable and op.load < op.limit and op.capped_until is None
+
+
+def picky(dialog: Dialog, channel: Channel, limited_channels: Set[str]) -> bool:
+    """Whether the dialog needs more than a free slot: weight, skills, a channel with operator limits."""
+    return channel.capacity_weight > 1 or bool(dialog.required_skills) or dialog.channel in limited_channels
+
+
+def constrained(rec: LiveDialog) -> bool:
+    """Whether some available operators may still be unable to take this dialog."""
+    return rec.picky or bool(rec.excluded) or bool(rec.declined)
+
+
+def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tuple[Reason, str] | None:
+    """Why this operator cannot take this dialog now, or None when they can."""
+    if not op.routable:
+        return Reason.STATUS, f"status {op.status!r} is not routable"
+    if op.id in rec.excluded:
+        return Reason.EXCLUDED, "transferred this dialog away"
+    if op.id in rec.declined:
+        return Reason.DECLINED, "declined an offer of this dialog"
+    if op.capped_until is not None:
+        return Reason.CAPPED, f"{len(op.intake or ())} new dialogs within {config.intake_window}"
+    if op.load + rec.weight > op.limit:
+        return Reason.AT_LIMIT, f"{op.load} of {op.limit} in use"
+    dialog = rec.dialog
+    cap = op.operator.channel_limits.get(dialog.channel)
+    if cap is not None and op.channel_loads.get(dialog.channel, 0) >= cap:
+        return Reason.CHANNEL_LIMIT, f"{cap} {dialog.channel!r} dialogs already"
+    for skill, level in dialog.required_skills.items():
+        if op.skills.get(skill, 0) < level:
+            return Reason.MISSING_SKILL, f"{skill!r} {op.skills.get(skill, 0)} < {level}"
+    return None
