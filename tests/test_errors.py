@@ -22,7 +22,6 @@ from chatroute import (
     Router,
     RoutingConfig,
     UnknownChannel,
-    UnknownClient,
     UnknownDialog,
     UnknownGroup,
     UnknownId,
@@ -39,7 +38,6 @@ UNKNOWN_IDS: list[tuple[type[UnknownId], str]] = [
     (UnknownGroup, "group"),
     (UnknownChannel, "channel"),
     (UnknownStatus, "status"),
-    (UnknownClient, "client"),
 ]
 
 VALUE_ERRORS: list[type[ChatrouteError]] = [

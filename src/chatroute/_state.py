@@ -95,11 +95,6 @@ class LiveOperator:
         if self.offers:
             self.offers.discard(dialog_id)
 
-    @property
-    def free(self) -> int:
-        """Capacity units left under the limit (may be negative after a limit cut)."""
-        return self.limit - self.load
-
     def freeze(self) -> OperatorState:
         """A frozen copy for snapshots and queries."""
         return OperatorState(

@@ -2,8 +2,8 @@
 
 Every error is a :class:`ChatrouteError`. Subclasses also inherit the built-in
 exception that matches what went wrong (``LookupError`` for unknown ids,
-``ValueError`` for bad values and invalid transitions, ``TypeError`` for a value of
-the wrong type), and keep the offending id or field as attributes.
+``ValueError`` for bad values, values of the wrong type and invalid transitions), and
+keep the offending id or field as attributes.
 
 A call that raises leaves the router exactly as it was before the call.
 """
@@ -25,7 +25,6 @@ __all__ = [
     "NaiveDatetime",
     "NotEligible",
     "UnknownChannel",
-    "UnknownClient",
     "UnknownDialog",
     "UnknownGroup",
     "UnknownId",
@@ -91,14 +90,8 @@ class UnknownStatus(UnknownId):
     kind = "status"
 
 
-class UnknownClient(UnknownId):
-    """No client has this id."""
-
-    kind = "client"
-
-
 class InvalidValue(ChatrouteError, ValueError):
-    """A value that is out of range or malformed.
+    """A value that is out of range, malformed or of the wrong type.
 
     Attributes:
         field: the name of the offending field or argument.
