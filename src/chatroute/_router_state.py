@@ -117,14 +117,18 @@ class RouterState:
             return None
         return self.clients.get(dialog.client_id) or Client(id=dialog.client_id)
 
-    def live(self, dialog: Dialog, channel: Channel, now: datetime) -> LiveDialog:
-        """A new live record for the dialog, not yet held."""
-        return LiveDialog(
+    def live(
+        self, dialog: Dialog, channel: Channel, now: datetime, *, region_note: str | None = None
+    ) -> LiveDialog:
+        """A new live record for the dialog, not yet held (``region_note``: how its region was found)."""
+        rec = LiveDialog(
             dialog,
             channel.capacity_weight,
             now,
             picky=picky(dialog, channel, self._topology.limited_channels),
         )
+        rec.region_note = region_note
+        return rec
 
     def queue_key(self, rec: LiveDialog) -> str:
         """The key of the queue (or pool) the dialog waits in."""

@@ -515,6 +515,5 @@ class Router:
                 )
         ctx_client = client if client is not None else self._state.client_of(dialog)
         located, note = locate(dialog, channel, self._topology.geo)
-        rec = self._state.live(located, channel, now)
-        rec.region_note = note
+        rec = self._state.live(located, channel, now, region_note=note)
         return rec, ctx_client
