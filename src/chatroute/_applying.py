@@ -15,7 +15,7 @@ import attrs
 
 from ._eligibility import constrained
 from ._placement import Decider, Draft
-from ._router_state import RouterState
+from ._router_state import KEEP, RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
 from ._topology import Topology
 from .decision import Decision, Outcome
@@ -54,24 +54,32 @@ class Effects:
         return decision.build(tuple(events), position, self.state.estimate(rec, position))
 
     def apply(self, rec: LiveDialog, decision: Draft, now: datetime, via: Via, events: list[Event]) -> None:
-        """Carry out a decision made by :meth:`Decider.decide`."""
-        self.retarget(rec, decision, via)
+        """Carry out a decision made by :meth:`Decider.decide` (or by the express lane).
+
+        The dialog is pointed at the decision's target; a route notes the rule whose
+        rings may widen it, a transfer ends that rule's escalation.
+        """
+        assert decision.target is not None
+        rule = decision.rule if via is Via.ROUTE else None if via is Via.TRANSFER else KEEP
+        state = self.state
+        state.retarget(
+            rec,
+            decision.target,
+            decision.target_key,
+            decision.group_id,
+            decision.pool,
+            rule=rule,
+            ring=0 if via is Via.ROUTE else None,
+        )
         if decision.operator_id is not None:
-            self.assign(rec, self.state.ops[decision.operator_id], now, via, events)
+            op = state.ops[decision.operator_id]
+            state.take_slot(rec, op, now)
+            self.accepted(rec, op, now, via, events)
         elif decision.offered_to:
             reserve = not self.topology.broadcasts(rec.target_key)
             self.offer(rec, decision.offered_to, now, via, events, reserve=reserve)
         else:
             self.enqueue(rec, now, events)
-
-    def retarget(self, rec: LiveDialog, decision: Draft, via: Via) -> None:
-        """Point the dialog at the decision's target (and pool, and the rule whose rings apply)."""
-        assert decision.target is not None
-        self.state.retarget(rec, decision.target, decision.group_id, decision.pool)
-        if via is Via.ROUTE:
-            self.state.set_rule(rec, decision.rule, 0)
-        elif via is Via.TRANSFER:
-            self.state.set_rule(rec, None, None)  # a transfer ends the rule's escalation
 
     def hand(self, rec: LiveDialog, op: LiveOperator, now: datetime, via: Via, events: list[Event]) -> None:
         """Give the dialog to the operator: offered when operators must accept, else assigned.

@@ -106,7 +106,7 @@ class Express:
         ):
             return None
         rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)
-        client = state.client_of(dialog)
+        client = state.client_of(dialog) if dialog.client_id is not None else None
         chosen = self.decider.pick(rec, lane.key, lane.strategy, client, now, dry=False)
         decision = Draft(
             dialog_id=rec.id,
@@ -114,6 +114,7 @@ class Express:
             operator_id=chosen,
             group_id=lane.group_id,
             target=lane.target,
+            target_key=lane.key,
             reason=lane.busy if chosen is None else None,
         )
         state.hold(rec, client)

@@ -62,6 +62,7 @@ class Draft:
         "reopens_at",
         "rule",
         "target",
+        "target_key",
         "trace",
     )
 
@@ -73,6 +74,7 @@ class Draft:
         operator_id: str | None = None,
         group_id: str | None = None,
         target: Target | None = None,
+        target_key: str = "",
         pool: bool = False,
         reason: str | None = None,
         reopens_at: datetime | None = None,
@@ -86,6 +88,7 @@ class Draft:
         self.operator_id = operator_id
         self.group_id = group_id
         self.target = target
+        self.target_key = target_key
         self.pool = pool
         self.reason = reason
         self.reopens_at = reopens_at
@@ -212,6 +215,7 @@ class Decider:
             operator_id=chosen,
             group_id=target.id if target.kind is TargetKind.GROUP else None,
             target=target,
+            target_key=key,
             pool=pool,
             reason=reason,
             trace=self._trace(notes, target, strategy, checks),
@@ -357,7 +361,10 @@ class Decider:
         dry: bool,
     ) -> str | None:
         """The operator the target's strategy picks, through the target's index."""
-        index = self.state.index(key)
+        available = self.state.available
+        index = available.indexes.get(key)
+        if index is None:
+            index = available.index(key)
         if not index:
             return None
         return strategy.pick(_Picker(self, rec, key, index, client, now, dry))

@@ -11,6 +11,7 @@ capacities and deadlines consistent; the other parts read the state and call the
 
 from __future__ import annotations
 
+import enum
 import random
 from collections import deque
 from datetime import datetime, timedelta
@@ -30,7 +31,16 @@ from .queue import ChannelPriorityQueue, wait_estimate
 from .snapshot import DialogRecord, Snapshot, TransferRecord
 from .strategies import Strategy
 
-__all__ = ["RouterState"]
+__all__ = ["KEEP", "Keep", "RouterState"]
+
+
+class Keep(enum.Enum):
+    """A field an operation leaves as it is."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 _HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
 
@@ -182,12 +192,27 @@ class RouterState:
         """Replace the dialog's facts (attributes learned from the host)."""
         rec.dialog = dialog
 
-    def retarget(self, rec: LiveDialog, target: Target, group_id: str | None, pool: bool) -> None:
-        """Point the dialog at a target (and its pool)."""
+    def retarget(
+        self,
+        rec: LiveDialog,
+        target: Target,
+        key: str,
+        group_id: str | None,
+        pool: bool,
+        *,
+        rule: str | Keep | None = KEEP,
+        ring: int | None = None,
+    ) -> None:
+        """Point the dialog at a target with this key (and its pool); with ``rule`` and
+        ``ring``, note the rule whose escalation rings now apply (None: none)."""
         rec.target = target
-        rec.target_key = self._topology.target_key(target)
+        rec.target_key = key
         rec.group_id = group_id
         rec.pool = pool
+        if rule is not KEEP:
+            rec.rule = rule
+        if ring is not None:
+            rec.ring = ring
 
     def set_rule(self, rec: LiveDialog, rule: str | None, ring: int | None) -> None:
         """Note the rule whose escalation rings apply to the dialog (None: none), and its ring."""

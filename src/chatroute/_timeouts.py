@@ -157,7 +157,10 @@ class Timeouts:
             self.state.set_rule(rec, rec.rule, ring)
             events.append(DialogEscalated(at=now, dialog_id=rec.id, rule=rec.rule, ring=ring, to=to))
             if decision.outcome is Outcome.QUEUED and not decision.pool:
-                self.effects.retarget(rec, decision, Via.ESCALATE)
+                assert decision.target is not None
+                self.state.retarget(
+                    rec, decision.target, decision.target_key, decision.group_id, decision.pool
+                )
                 self.state.push(rec, seq, since)  # same place in line, same SLA clock
                 self.state.schedule_ring(rec)
             else:

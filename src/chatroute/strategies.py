@@ -122,11 +122,6 @@ class Picker(Protocol):
         """``strategy.choose`` over every candidate: the plain O(n) protocol."""
 
 
-def _chooses_with(strategy: Strategy, choose: Callable[..., str | None]) -> bool:
-    """Whether ``strategy`` still chooses with this ``choose`` (a subclass may override it)."""
-    return type(strategy).choose is choose
-
-
 class Strategy(abc.ABC):
     """Picks one operator among eligible candidates. Subclasses are frozen attrs classes."""
 
@@ -187,10 +182,10 @@ class Ranked(Strategy):
         return min(candidates, key=self.key).id
 
     def index_key(self) -> Callable[[OperatorView], RankKey] | None:
-        return self.key if _chooses_with(self, Ranked.choose) else None
+        return self.key if type(self).choose is Ranked.choose else None
 
     def pick(self, picker: Picker) -> str | None:
-        return picker.first() if _chooses_with(self, Ranked.choose) else picker.scan(self)
+        return picker.first() if type(self).choose is Ranked.choose else picker.scan(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -259,7 +254,7 @@ class RoundRobin(Strategy):
         return ids[0]
 
     def pick(self, picker: Picker) -> str | None:
-        return picker.turn() if _chooses_with(self, RoundRobin.choose) else picker.scan(self)
+        return picker.turn() if type(self).choose is RoundRobin.choose else picker.scan(self)
 
     def describe(self) -> str:
         return "RoundRobin (members in turn)"
@@ -279,7 +274,7 @@ class RandomWithinLimit(Strategy):
         return candidates[ctx.rng.randrange(len(candidates))].id
 
     def pick(self, picker: Picker) -> str | None:
-        return picker.draw(self) if _chooses_with(self, RandomWithinLimit.choose) else picker.scan(self)
+        return picker.draw(self) if type(self).choose is RandomWithinLimit.choose else picker.scan(self)
 
     def random_seed(self) -> int | None:
         return self.seed
@@ -341,10 +336,10 @@ class Sticky(Strategy):
         return favourite if favourite is not None else self.then.choose(candidates, dialog, ctx)
 
     def index_key(self) -> Callable[[OperatorView], RankKey] | None:
-        return self.then.index_key() if _chooses_with(self, Sticky.choose) else None
+        return self.then.index_key() if type(self).choose is Sticky.choose else None
 
     def pick(self, picker: Picker) -> str | None:
-        if not _chooses_with(self, Sticky.choose):
+        if type(self).choose is not Sticky.choose:
             return picker.scan(self)
         favourite = picker.favourite(self.favourites(picker.client))
         return favourite if favourite is not None else self.then.pick(picker)
