@@ -13,7 +13,7 @@ from datetime import datetime
 
 import attrs
 
-from ._eligibility import constrained
+from ._eligibility import constrained, ineligible
 from ._placement import Decider, Draft
 from ._router_state import KEEP, RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
@@ -144,7 +144,7 @@ class Effects:
         refreshed their place in the indexes).
         """
         handed = False
-        state, decider = self.state, self.decider
+        state, config = self.state, self.topology.config
         queues, dialogs = state.queues, state.dialogs
         while op.routable and op.load < op.limit and op.capped_until is None:
             best_key: QueueKey | None = None
@@ -164,7 +164,7 @@ class Effects:
                     if best_key is not None and entry >= best_key:
                         break
                     rec = dialogs[entry.dialog_id]
-                    if decider.ineligible(op, rec) is None:
+                    if ineligible(op, rec, config) is None:
                         best_key, best = entry, rec
                         break
             if best is None:

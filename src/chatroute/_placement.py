@@ -18,7 +18,7 @@ from itertools import chain
 from ._departments import group_problem
 from ._eligibility import constrained, ineligible
 from ._router_state import RouterState
-from ._state import AvailableIndex, IdIndex, LiveDialog, LiveOperator, RankedIndex
+from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
 from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import InvalidValue
@@ -189,7 +189,7 @@ class Decider:
         offered_to: tuple[str, ...] = ()
         if target.kind is TargetKind.OPERATOR:
             op = self.state.ops[str(target.id)]
-            chosen = op.id if self.ineligible(op, rec) is None else None
+            chosen = op.id if ineligible(op, rec, self.topology.config) is None else None
         elif strategy is None or pool:
             chosen = None
         elif strategy.broadcast:
@@ -336,7 +336,9 @@ class Decider:
                 return target
             preferred = client.preferred_operator_id if client is not None else None
             op = self.state.ops.get(preferred) if preferred is not None else None
-            problem = self.ineligible(op, rec) if op is not None else (Reason.NO_OPERATOR, "")
+            problem = (
+                ineligible(op, rec, self.topology.config) if op is not None else (Reason.NO_OPERATOR, "")
+            )
             if problem is None:
                 if notes is not None:
                     notes.notes.append(f"the client's preferred operator {preferred!r} can take it")
@@ -372,25 +374,23 @@ class Decider:
     def fits(self, rec: LiveDialog) -> Callable[[str], bool]:
         """Whether an available operator can take this dialog (skills, channel limits...)."""
         ops = self.state.ops
-        return lambda op_id: self.ineligible(ops[op_id], rec) is None
+        config = self.topology.config
+        return lambda op_id: ineligible(ops[op_id], rec, config) is None
 
     def fitting(self, rec: LiveDialog, ids: Iterator[str] | AvailableIndex) -> Iterator[str]:
         ops = self.state.ops
-        return (op_id for op_id in ids if self.ineligible(ops[op_id], rec) is None)
-
-    def ineligible(self, op: LiveOperator, rec: LiveDialog) -> tuple[Reason, str] | None:
-        """Why this operator cannot take this dialog now, or None when they can (see :mod:`._eligibility`)."""
-        return ineligible(op, rec, self.topology.config)
+        config = self.topology.config
+        return (op_id for op_id in ids if ineligible(ops[op_id], rec, config) is None)
 
     def _operator_checks(
         self, key: str, rec: LiveDialog, chosen: str | None, strategy: Strategy | None
     ) -> tuple[OperatorCheck, ...]:
         """Every member of the target with its eligibility, excluded ones first."""
-        members = self.topology.members[key]
+        members, config = self.topology.members[key], self.topology.config
         excluded, eligible = [], []
         for op_id in members:
             op = self.state.ops[op_id]
-            problem = self.ineligible(op, rec)
+            problem = ineligible(op, rec, config)
             if problem is not None:
                 excluded.append(OperatorCheck(operator_id=op_id, reason=problem[0], detail=problem[1]))
                 continue
@@ -460,7 +460,11 @@ class _Picker:
         router, index = self._router, self._index
         for op_id in operator_ids:
             op = router.state.ops.get(op_id)
-            if op is not None and op_id in index and router.ineligible(op, self._rec) is None:
+            if (
+                op is not None
+                and op_id in index
+                and ineligible(op, self._rec, router.topology.config) is None
+            ):
                 return op_id
         return None
 

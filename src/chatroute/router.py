@@ -23,6 +23,7 @@ import attrs
 
 from ._applying import Effects
 from ._departments import locate
+from ._eligibility import ineligible
 from ._express import Express
 from ._frozen import aware
 from ._placement import Decider
@@ -215,7 +216,7 @@ class Router:
 
     def _check_can_take(self, op: LiveOperator, rec: LiveDialog) -> None:
         """Raise AtLimit or NotEligible when the operator may not take the dialog now."""
-        problem = self._decider.ineligible(op, rec)
+        problem = ineligible(op, rec, self._topology.config)
         if problem is not None:
             reason, detail = problem
             error = AtLimit if reason is Reason.AT_LIMIT else NotEligible
