@@ -9,7 +9,7 @@ without an accept, which places the dialog again.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -48,36 +48,65 @@ class Effects:
 
     def finish(self, decision: Draft, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
         """The frozen decision once applied: its events, and its place in line when it waits."""
+        position, wait = self.waiting(rec)
+        return decision.build(tuple(events), position, wait)
+
+    def waiting(self, rec: LiveDialog) -> tuple[int | None, timedelta | None]:
+        """The dialog's place in line and wait estimate; (None, None) when it is not waiting."""
         if rec.state is not DialogState.QUEUED:
-            return decision.build(tuple(events))
+            return None, None
         position = self.state.position(rec)
-        return decision.build(tuple(events), position, self.state.estimate(rec, position))
+        return position, self.state.estimate(rec, position)
 
     def apply(self, rec: LiveDialog, decision: Draft, now: datetime, via: Via, events: list[Event]) -> None:
-        """Carry out a decision made by :meth:`Decider.decide` (or by the express lane).
-
-        The dialog is pointed at the decision's target; a route notes the rule whose
-        rings may widen it, a transfer ends that rule's escalation.
-        """
+        """Carry out a decision made by :meth:`Decider.decide`; see :meth:`place`."""
         assert decision.target is not None
-        rule = decision.rule if via is Via.ROUTE else None if via is Via.TRANSFER else KEEP
-        state = self.state
-        state.retarget(
+        self.place(
             rec,
             decision.target,
             decision.target_key,
             decision.group_id,
             decision.pool,
-            rule=rule,
-            ring=0 if via is Via.ROUTE else None,
+            decision.rule,
+            decision.operator_id,
+            decision.offered_to,
+            now,
+            via,
+            events,
         )
-        if decision.operator_id is not None:
-            op = state.ops[decision.operator_id]
+
+    def place(
+        self,
+        rec: LiveDialog,
+        target: Target,
+        key: str,
+        group_id: str | None,
+        pool: bool,
+        rule: str | None,
+        operator_id: str | None,
+        offered_to: tuple[str, ...],
+        now: datetime,
+        via: Via,
+        events: list[Event],
+    ) -> None:
+        """Put the dialog where a decision (or the express lane) placed it.
+
+        The dialog is pointed at the target; a route notes the rule whose rings may
+        widen it, a transfer ends that rule's escalation. Then it is assigned to
+        ``operator_id``, offered to ``offered_to``, or queued.
+        """
+        state = self.state
+        if via is Via.ROUTE:
+            state.retarget(rec, target, key, group_id, pool, rule, 0)
+        else:  # a transfer ends the rule's escalation; anything else keeps it
+            state.retarget(rec, target, key, group_id, pool, None if via is Via.TRANSFER else KEEP)
+        if operator_id is not None:
+            op = state.ops[operator_id]
             state.take_slot(rec, op, now)
             self.accepted(rec, op, now, via, events)
-        elif decision.offered_to:
-            reserve = not self.topology.broadcasts(rec.target_key)
-            self.offer(rec, decision.offered_to, now, via, events, reserve=reserve)
+        elif offered_to:
+            reserve = not self.topology.broadcasts(key)
+            self.offer(rec, offered_to, now, via, events, reserve=reserve)
         else:
             self.enqueue(rec, now, events)
 

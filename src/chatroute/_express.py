@@ -9,8 +9,9 @@ and builds the one :class:`Decision`, skipping the rule context and the target c
 that :meth:`Decider.decide` needs for everything else. It is a lane of the general
 path, not a copy: the lanes are the groups :func:`~chatroute._departments.unfiltered`
 finds (the same filter list the general path checks), the operator comes from the same
-pick (the strategy's own :meth:`~chatroute.strategies.Strategy.pick`), and the decision
-is applied and finished by the same steps.
+pick (the strategy's own :meth:`~chatroute.strategies.Strategy.pick`), and the dialog is
+placed by the same step (:meth:`Effects.place`); only the :class:`Decision` is built
+here directly, without the draft the general path fills in.
 
 It must decide exactly what the general path decides: the same operator, the same
 random draws, the same events and records. ``tests/test_express.py`` runs both on
@@ -25,7 +26,7 @@ from datetime import datetime
 from ._applying import Effects
 from ._departments import unfiltered
 from ._eligibility import picky
-from ._placement import Decider, Draft
+from ._placement import Decider
 from ._router_state import RouterState
 from ._state import LiveDialog
 from ._topology import EVERYONE, Topology
@@ -108,16 +109,28 @@ class Express:
         rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)
         client = state.client_of(dialog) if dialog.client_id is not None else None
         chosen = self.decider.pick(rec, lane.key, lane.strategy, client, now, dry=False)
-        decision = Draft(
-            dialog_id=rec.id,
-            outcome=Outcome.QUEUED if chosen is None else Outcome.ASSIGNED,
-            operator_id=chosen,
-            group_id=lane.group_id,
-            target=lane.target,
-            target_key=lane.key,
-            reason=lane.busy if chosen is None else None,
-        )
         state.hold(rec, client)
         events: list[Event] = []
-        self.effects.apply(rec, decision, now, Via.ROUTE, events)
-        return self.effects.finish(decision, rec, now, events)
+        effects = self.effects
+        target, group_id = lane.target, lane.group_id
+        effects.place(rec, target, lane.key, group_id, False, None, chosen, (), now, Via.ROUTE, events)
+        if chosen is not None:
+            return Decision(
+                dialog_id=rec.id,
+                outcome=Outcome.ASSIGNED,
+                operator_id=chosen,
+                group_id=group_id,
+                target=target,
+                events=tuple(events),
+            )
+        position, wait = effects.waiting(rec)
+        return Decision(
+            dialog_id=rec.id,
+            outcome=Outcome.QUEUED,
+            group_id=group_id,
+            target=target,
+            position=position,
+            estimated_wait=wait,
+            reason=lane.busy,
+            events=tuple(events),
+        )

@@ -199,7 +199,6 @@ class RouterState:
         key: str,
         group_id: str | None,
         pool: bool,
-        *,
         rule: str | Keep | None = KEEP,
         ring: int | None = None,
     ) -> None:
