@@ -108,7 +108,9 @@ class Express:
             return None
         rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)
         client = state.client_of(dialog) if dialog.client_id is not None else None
-        chosen = self.decider.pick(rec, lane.key, lane.strategy, client, now, dry=False)
+        chosen = self.decider.pick(
+            rec, lane.key, lane.strategy, client, now, False, False
+        )  # needs a slot only
         state.hold(rec, client)
         events: list[Event] = []
         effects = self.effects

@@ -361,15 +361,20 @@ class Decider:
         client: Client | None,
         now: datetime,
         dry: bool,
+        constrained: bool | None = None,
     ) -> str | None:
-        """The operator the target's strategy picks, through the target's index."""
+        """The operator the target's strategy picks, through the target's index.
+
+        ``constrained``: whether some available operators may be unable to take the
+        dialog, when the caller knows already (None: found out here).
+        """
         available = self.state.available
         index = available.indexes.get(key)
         if index is None:
             index = available.index(key)
         if not index:
             return None
-        return strategy.pick(_Picker(self, rec, key, index, client, now, dry))
+        return strategy.pick(_Picker(self, rec, key, index, client, now, dry, constrained))
 
     def fits(self, rec: LiveDialog) -> Callable[[str], bool]:
         """Whether an available operator can take this dialog (skills, channel limits...)."""
@@ -421,6 +426,7 @@ class _Picker:
         client: Client | None,
         now: datetime,
         dry: bool,
+        constrained_: bool | None,
     ) -> None:
         self._router = router
         self._rec = rec
@@ -429,7 +435,7 @@ class _Picker:
         self._client = client
         self._now = now
         self._dry = dry
-        self.constrained = constrained(rec)
+        self.constrained = constrained(rec) if constrained_ is None else constrained_
 
     @property
     def client(self) -> Client | None:

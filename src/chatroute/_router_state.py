@@ -57,6 +57,9 @@ class RouterState:
     """
 
     __slots__ = (
+        "_intake_cap",
+        "_picking_targets",
+        "_reply_timeout",
         "_topology",
         "assign_seq",
         "available",
@@ -73,6 +76,10 @@ class RouterState:
 
     def __init__(self, topology: Topology) -> None:
         self._topology = topology
+        # read on every assignment: kept at hand
+        self._intake_cap = topology.config.intake_cap
+        self._reply_timeout = topology.config.reply_timeout
+        self._picking_targets = topology.strategies
         statuses = topology.statuses
         self.ops: dict[str, LiveOperator] = {
             op.id: LiveOperator(
@@ -257,12 +264,12 @@ class RouterState:
         op.last_assigned_seq = self.assign_seq
         op.last_assigned_at = now
         op.dialogs.add(rec.id)
-        if self._topology.config.intake_cap is not None:
+        if self._intake_cap is not None:
             self._count_intake(op, now)
         self.available.refresh(op)
         rec.operator_id = op.id
         rec.pool = False
-        if rec.target_key in self._topology.strategies:
+        if rec.target_key in self._picking_targets:
             self.last_picks[rec.target_key] = op.id
 
     def free_slot(self, rec: LiveDialog, *, refresh: bool = True) -> LiveOperator | None:
@@ -361,7 +368,7 @@ class RouterState:
         rec.replied_at = None
         rec.offered_to = NOBODY
         rec.offer_expires = None
-        reply_timeout = self._topology.config.reply_timeout
+        reply_timeout = self._reply_timeout
         if reply_timeout is not None:
             self.deadlines.replies.push(ReplyDue(now + reply_timeout, rec.id, now))
         client_id = rec.dialog.client_id
