@@ -18,7 +18,6 @@ import attrs
 from ._frozen import EMPTY_MAP, FrozenMap, non_empty_str, thaw_value, to_deep_map, to_frozenset, to_tuple
 from .errors import ConfigError, InvalidValue, did_you_mean
 from .model import Target
-from .serialize import from_dict
 
 __all__ = [
     "Answer",
@@ -327,6 +326,8 @@ class _Reader:
         value = data.get("target")
         if value is None:
             return None
+        from .serialize import from_dict
+
         try:
             return from_dict(Target, value)
         except ConfigError as exc:

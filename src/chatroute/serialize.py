@@ -22,6 +22,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from . import events as ev
 from . import rules as ru
 from . import schedule as sc
+from . import stats as sa
 from . import strategies as st
 from ._frozen import FrozenMap, aware, thaw_value
 from .errors import ConfigError, InvalidValue, did_you_mean
@@ -199,6 +200,7 @@ for _cls, _kind in (
     (st.ManualPool, "manual_pool"),
     (st.Sticky, "sticky"),
     (st.Broadcast, "broadcast"),
+    (sa.BestRated, "best_rated"),
     (ev.DialogQueued, "dialog_queued"),
     (ev.DialogAssigned, "dialog_assigned"),
     (ev.DialogOffered, "dialog_offered"),

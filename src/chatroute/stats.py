@@ -32,7 +32,6 @@ from .errors import InvalidValue
 from .events import DialogAssigned, DialogReleased, Event
 from .menu import Menu, MenuOutcome, MenuState
 from .model import Dialog, DialogState, Rating
-from .serialize import register
 from .snapshot import DialogRecord
 from .strategies import Even, ManualPool, OperatorView, Strategy, StrategyContext
 
@@ -369,6 +368,3 @@ class MenuStats:
             lines.append("abandoned at")
             lines += [f"  {key:<20} {count:>5}" for key, count in self.abandoned_at.items()]
         return "\n".join(lines)
-
-
-register(BestRated, "best_rated")
