@@ -10,9 +10,9 @@ that touches :mod:`heapq` for deadlines.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from .model import SlaLevel
 
@@ -110,7 +110,7 @@ class DeadlineHeap(Generic[Entry]):
 class Deadlines:
     """Every deadline the router keeps, by kind."""
 
-    __slots__ = ("caps", "offers", "replies", "requeues", "rings", "sla")
+    __slots__ = ("_heaps", "caps", "offers", "replies", "requeues", "rings", "sla")
 
     def __init__(self) -> None:
         self.sla: DeadlineHeap[SlaDue] = DeadlineHeap()
@@ -119,12 +119,15 @@ class Deadlines:
         self.requeues: DeadlineHeap[RequeueDue] = DeadlineHeap()
         self.rings: DeadlineHeap[RingDue] = DeadlineHeap()
         self.caps: DeadlineHeap[CapLifts] = DeadlineHeap()
+        # the heaps' own lists (never replaced), read on every next_tick
+        self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(
+            heap._heap for heap in (self.sla, self.offers, self.replies, self.requeues, self.rings, self.caps)
+        )
 
     def next_due(self) -> datetime | None:
         """The earliest time anything may come due, or None for never."""
         found: datetime | None = None
-        for heap in (self.sla, self.offers, self.replies, self.requeues, self.rings, self.caps):
-            due = heap.next_due()
-            if due is not None and (found is None or due < found):
-                found = due
+        for heap in self._heaps:
+            if heap and (found is None or heap[0][0] < found):
+                found = heap[0][0]
         return found
