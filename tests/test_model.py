@@ -34,6 +34,7 @@ from chatroute import (
     Status,
     Target,
     TargetKind,
+    Visitor,
     serialize,
 )
 from chatroute._frozen import EARLIEST, LATEST, FrozenMap
@@ -725,6 +726,9 @@ def test_dialog_attributes_must_be_a_mapping() -> None:
         (lambda: Status(key="x", label=None), "label"),
         (lambda: Channel(name="site", carries_ip=1), "carries_ip"),
         (lambda: Channel(name="site", sla=30), "sla"),
+        (lambda: Target.group(5), "id"),  # type: ignore[arg-type]
+        (lambda: Visitor(url=5), "url"),
+        (lambda: Visitor(channel=None), "channel"),
     ],
 )
 def test_values_of_the_wrong_type_are_refused_naming_the_field(build: Any, field: str) -> None:

@@ -302,7 +302,7 @@ class Target:
     """
 
     kind: TargetKind = attrs.field(converter=_to_kind)
-    id: str | None = None
+    id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     otherwise: Target | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -469,11 +469,11 @@ class Visitor:
         region: ISO 3166 region code, when the host knows it already (skips GeoIP).
     """
 
-    ip: str | None = None
-    url: str | None = None
-    channel: str = "site"
-    language: str | None = None
-    region: str | None = None
+    ip: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    url: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    channel: str = attrs.field(default="site", validator=non_empty_str)
+    language: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    region: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
 
     def dialog(self, dialog_id: str, **fields: Any) -> Dialog:
         """A dialog started by this visitor, e.g. after they picked a department.
