@@ -157,8 +157,8 @@ class AlreadyClaimed(InvalidTransition):
 
     def __init__(self, dialog_id: str, state: str, operator_id: str | None) -> None:
         self.operator_id = operator_id
-        who = f" by {operator_id!r}" if operator_id else ""
-        super().__init__(dialog_id, state, f"already claimed{who}")
+        who = f"by {operator_id!r}" if operator_id else "already"
+        super().__init__(dialog_id, state, f"already claimed {who}")
 
 
 class NotEligible(ChatrouteError, ValueError):
