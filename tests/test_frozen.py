@@ -8,10 +8,22 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
-from chatroute import SLA, Channel, Dialog, InvalidValue, NaiveDatetime, Operator, Router, RoutingConfig
+from chatroute import (
+    SLA,
+    Channel,
+    ChatrouteError,
+    Dialog,
+    InvalidValue,
+    NaiveDatetime,
+    Operator,
+    Router,
+    RoutingConfig,
+)
 from chatroute._frozen import (
     EARLIEST,
     LATEST,
@@ -25,7 +37,7 @@ from chatroute._frozen import (
 )
 from chatroute.schedule import HORIZON_DAYS, Schedule
 
-from .strategies import edge_datetimes, huge_numbers, json_values, non_json_values
+from .strategies import call_sequences, configs, edge_datetimes, huge_numbers, json_values, non_json_values
 
 # ------------------------------------------------------------------- json_value
 
@@ -221,3 +233,50 @@ def test_a_router_refuses_times_at_the_ends_before_changing_anything(now: dateti
 def test_frozen_values_compare_equal_to_plain_mappings() -> None:
     """A FrozenMap from json_value equals the dict it came from."""
     assert json_value({"a": [1, 2]}, "x") == FrozenMap({"a": (1, 2)})
+
+
+def _longest(config: RoutingConfig) -> RoutingConfig:
+    """The config with every duration it sets at MAX_DURATION."""
+    top = MAX_DURATION
+    changes: dict[str, Any] = {
+        "channels": [attrs.evolve(c, sla=SLA(warn=top, critical=top)) for c in config.channels],
+        "default_handle_time": top,
+        "intake_window": top,
+        "requeue_grace": top,
+    }
+    for name in ("accept_timeout", "reply_timeout", "aging"):
+        if getattr(config, name) is not None:
+            changes[name] = top
+    return attrs.evolve(config, **changes)
+
+
+@given(st.data())
+def test_calls_at_the_first_and_last_accepted_times_never_overflow(data: st.DataObject) -> None:
+    """With every duration at its largest, calls starting at EARLIEST or ending at LATEST
+    either work or raise a ChatrouteError that leaves the router as it was."""
+    config = data.draw(configs(departments=data.draw(st.booleans()), offers=data.draw(st.booleans())))
+    if data.draw(st.booleans(), label="longest durations"):
+        config = _longest(config)
+    kinds = ("route", "release", "set_status", "transfer", "tick")
+    calls = data.draw(call_sequences(config, kinds=kinds, max_size=15), label="calls")
+    span = timedelta(seconds=sum(c.dt for c in calls))
+    now = data.draw(st.sampled_from([EARLIEST, LATEST - span]), label="start")
+    router, routed = Router(config), []
+    for call in calls:
+        now += timedelta(seconds=call.dt)
+        before = router.snapshot()
+        picked = routed[call.pick % len(routed)] if routed else None
+        try:
+            if call.kind == "route" and call.dialog is not None:
+                router.route(call.dialog, now, client=call.client)
+                routed.append(call.dialog.id)
+            elif call.kind == "set_status":
+                router.set_status(str(call.operator_id), str(call.status), now)
+            elif call.kind == "tick":
+                router.tick(now)
+            elif picked is not None and call.kind == "release":
+                router.release(picked, now)
+            elif picked is not None and call.kind == "transfer" and call.to is not None:
+                router.transfer(picked, call.to, now)
+        except ChatrouteError:
+            assert router.snapshot() == before, f"{call} failed and changed the router"
