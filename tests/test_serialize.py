@@ -580,7 +580,7 @@ def test_out_of_range_values_in_data_name_the_item() -> None:
 @pytest.mark.parametrize(
     ("data", "text"),
     [
-        ({"topics": ["x"]}, "kind"),
+        ({"topics": ["x"]}, "unknown condition (did you mean 'topic'?)"),
         ({"kind": "zzz"}, "unknown predicate kind 'zzz'"),
         ([1, 2], ""),
         ("topic", ""),

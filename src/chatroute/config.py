@@ -1,27 +1,51 @@
 """The routing set-up as one immutable value: channels, statuses, operators, groups, rules.
 
 :meth:`RoutingConfig.problems` lists every cross-reference problem with its path
-(``rules[0].to: unknown group 'salez' (did you mean 'sales'?)``); the router refuses a
-config that has any.
+(``rules[0].to.group: unknown group 'salez' (did you mean 'sales'?)``); the router refuses
+a config that has any. :meth:`RoutingConfig.from_dict` reports the problems of a file's
+shape and its cross-references together, in one pass.
+
+Files are written in the short form (see :mod:`chatroute._config_form`):
+
+    >>> config = RoutingConfig.from_toml('''
+    ... offline = {requeue_after = "1m"}
+    ... [[groups]]
+    ... id = "sales"
+    ... regions = {include = ["RU-MOW"]}
+    ... [[rules]]
+    ... name = "orders"
+    ... when = {topic = ["order", "price"], channel = "site"}
+    ... to = {group = "sales"}
+    ... ''')
+    >>> config.rules[0].describe()
+    "orders: if topic is one of 'order', 'price' and channel is 'site' then group 'sales'"
+    >>> config.requeue_grace
+    datetime.timedelta(seconds=60)
+    >>> config.to_dict()["rules"][0]["when"]
+    {'topic': ['order', 'price'], 'channel': 'site'}
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 import attrs
 import tomli_w
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
+from . import _config_form as form
+from . import serialize
 from ._frozen import to_enum, to_timedelta, to_tuple
-from .errors import ConfigError, did_you_mean
+from .errors import ConfigError, InvalidValue, did_you_mean
 from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target, TargetKind
-from .rules import AllOf, AnyOf, InRegion, Not, Predicate, Rule, Trigger
+from .rules import AllOf, Always, AnyOf, InRegion, Not, Predicate, Rule, Trigger
 from .strategies import Even, Strategy
 
 __all__ = ["OfflinePolicy", "RoutingConfig"]
@@ -53,6 +77,30 @@ def _to_accept_timeout(value: Any) -> timedelta | None:
 
 def _to_default_handle_time(value: Any) -> timedelta:
     return to_timedelta(value, "default_handle_time")
+
+
+def _items_of(kind: type) -> Any:
+    """A validator: every item of the tuple is a ``kind`` (a group's strategy, if any, a Strategy)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+        for i, item in enumerate(value):
+            if not isinstance(item, kind):
+                raise InvalidValue(f"{attribute.name}[{i}]", item, f"must be a {kind.__name__}")
+            strategy = getattr(item, "strategy", None) if kind is Group else None
+            if strategy is not None and not isinstance(strategy, Strategy):
+                raise InvalidValue(
+                    f"{attribute.name}[{i}].strategy", strategy, "must be a Strategy, such as Even(), or None"
+                )
+
+    return check
+
+
+def _instance_of(kind: type, example: str) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise InvalidValue(attribute.name, value, f"must be a {kind.__name__}, such as {example}")
+
+    return check
 
 
 class OfflinePolicy(enum.Enum):
@@ -109,16 +157,22 @@ class RoutingConfig:
             :meth:`Router.explain` when needed.
     """
 
-    channels: tuple[Channel, ...] = attrs.field(factory=lambda: (Channel(name="site"),), converter=to_tuple)
-    statuses: tuple[Status, ...] = attrs.field(default=(), converter=to_tuple)
-    operators: tuple[Operator, ...] = attrs.field(default=(), converter=to_tuple)
-    groups: tuple[Group, ...] = attrs.field(default=(), converter=to_tuple)
-    rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple)
-    triggers: tuple[Trigger, ...] = attrs.field(default=(), converter=to_tuple)
-    fallback: Target = attrs.field(factory=Target.everyone)
+    channels: tuple[Channel, ...] = attrs.field(
+        factory=lambda: (Channel(name="site"),), converter=to_tuple, validator=_items_of(Channel)
+    )
+    statuses: tuple[Status, ...] = attrs.field(default=(), converter=to_tuple, validator=_items_of(Status))
+    operators: tuple[Operator, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=_items_of(Operator)
+    )
+    groups: tuple[Group, ...] = attrs.field(default=(), converter=to_tuple, validator=_items_of(Group))
+    rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple, validator=_items_of(Rule))
+    triggers: tuple[Trigger, ...] = attrs.field(default=(), converter=to_tuple, validator=_items_of(Trigger))
+    fallback: Target = attrs.field(
+        factory=Target.everyone, validator=_instance_of(Target, "Target.everyone()")
+    )
     messenger_group: str | None = None
     groups_shown: int = 3
-    strategy: Strategy = attrs.field(factory=Even)
+    strategy: Strategy = attrs.field(factory=Even, validator=_instance_of(Strategy, "Even()"))
     default_limit: int = 5
     offline_policy: OfflinePolicy = attrs.field(default=OfflinePolicy.KEEP, converter=_to_offline_policy)
     aging: timedelta | None = attrs.field(default=None, converter=_to_aging)
@@ -228,6 +282,13 @@ class RoutingConfig:
             found.append(("aging", "must be positive"))
         if self.requeue_grace < timedelta(0):
             found.append(("requeue_grace", "must not be negative"))
+        elif self.requeue_grace and self.offline_policy is OfflinePolicy.KEEP:
+            found.append(
+                (
+                    "requeue_grace",
+                    "has no effect while offline_policy is keep: give offline = {requeue_after = ...}",
+                )
+            )
         if self.reply_timeout is not None and self.reply_timeout <= timedelta(0):
             found.append(("reply_timeout", "must be positive"))
         most = self.max_extra_statuses
@@ -250,15 +311,17 @@ class RoutingConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RoutingConfig:
-        """Load a config from plain data (as :meth:`to_dict` writes it) and check it.
+        """Load a config from plain data (the short form people write, or the long form) and check it.
 
         Raises:
-            ConfigError: listing every problem with its path, e.g.
-                ``groups[2].regions: give include or exclude, not both``.
+            ConfigError: listing every problem with its path, the file's shape and its
+                cross-references together, e.g. ``groups[2].regions: give include or
+                exclude, not both`` and ``rules[0].to.group: unknown group 'salez'``.
         """
-        from .serialize import from_dict
-
-        config = from_dict(cls, data)
+        try:
+            config = serialize.from_dict(cls, data)
+        except ConfigError as exc:
+            raise ConfigError(_every_problem(exc.problems, data)) from None
         config.validate()
         return config
 
@@ -282,10 +345,8 @@ class RoutingConfig:
         return cls.from_dict(read_file(os.fspath(path)))
 
     def to_dict(self) -> dict[str, Any]:
-        """The config as plain, JSON-able data; ``from_dict(c.to_dict()) == c``."""
-        from .serialize import to_dict
-
-        data: dict[str, Any] = to_dict(self)
+        """The config as plain, JSON-able data in the short form; ``from_dict(c.to_dict()) == c``."""
+        data: dict[str, Any] = serialize.to_dict(self)
         return data
 
     def to_json(self) -> str:
@@ -293,8 +354,13 @@ class RoutingConfig:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def to_toml(self) -> str:
-        """The config as TOML (keys whose value is None are left out: they are defaults)."""
-        return tomli_w.dumps(_without_none(self.to_dict()))
+        """The config as TOML.
+
+        Keys whose value is None are left out (they are the defaults); a condition's value
+        that holds None (``attr("coupon") == None``) is written as JSON text in
+        ``value_json``, since TOML has no null.
+        """
+        return tomli_w.dumps(_for_toml(self.to_dict()))
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` listing every problem, if there is any."""
@@ -303,12 +369,170 @@ class RoutingConfig:
             raise ConfigError(problems)
 
 
-def _without_none(value: Any) -> Any:
+# ----------------------------------------------------------------- the file form
+
+
+def _structure_config(data: Any, _: Any) -> RoutingConfig:
+    data, found = form.expand_config(data)
+    if found:  # report the other fields' problems too
+        try:
+            _config_body({k: v for k, v in data.items() if k not in _LONG_OF["offline"]}, RoutingConfig)
+        except Exception as exc:
+            found += serialize.problems_of(exc)
+        raise ConfigError(found)
+    config: RoutingConfig = _config_body(data, RoutingConfig)
+    return config
+
+
+_config_body = make_dict_structure_fn(RoutingConfig, serialize.converter)
+_config_long = make_dict_unstructure_fn(RoutingConfig, serialize.converter)
+serialize.converter.register_structure_hook(RoutingConfig, _structure_config)
+
+
+def _short(config: RoutingConfig) -> dict[str, Any]:
+    """The config in the short form, without the keys whose value is the default."""
+    data = form.shorten_config(_config_long(config), serialize.predicate_fields())
+    top, items = _defaults()
+    for key, (cls, _, _) in _LISTS.items():
+        data[key] = [_without_defaults(item, items[key], cls) for item in data[key]]
+    return _without_defaults(data, top, RoutingConfig)
+
+
+@functools.cache
+def _defaults() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The short form of a default config, and of a default item of each list."""
+    everyone = Target.everyone()
+    one_of_each = RoutingConfig(
+        channels=[Channel(name="-")],
+        statuses=[Status(key="-")],
+        operators=[Operator(id="-")],
+        groups=[Group(id="-")],
+        rules=[Rule(name="-", when=Always(), to=everyone)],
+        triggers=[Trigger(on="-", to=everyone)],
+    )
+    fields = serialize.predicate_fields()
+    items = form.shorten_config(_config_long(one_of_each), fields)
+    item = {key: items[key][0] for key in _LISTS}
+    top = form.shorten_config(_config_long(RoutingConfig()), fields)
+    for key, (cls, _, _) in _LISTS.items():
+        top[key] = [_without_defaults(each, item[key], cls) for each in top[key]]
+    return top, item
+
+
+def _without_defaults(data: dict[str, Any], default: dict[str, Any], cls: type) -> dict[str, Any]:
+    required = {f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING}
+    return {k: v for k, v in data.items() if k in required or k not in default or repr(default[k]) != repr(v)}
+
+
+serialize.converter.register_unstructure_hook(RoutingConfig, _short)
+
+
+def _for_toml(value: Any) -> Any:
+    """Plain data without None (TOML has no null); None inside a condition's value is kept
+    by writing the value as JSON text."""
     if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
+        attr = value.get(_ATTR)
+        if isinstance(attr, dict) and _has_none(attr.get("value")):
+            return {
+                _ATTR: {k: v for k, v in attr.items() if k != "value"}
+                | {"value_json": json.dumps(attr["value"])}
+            }
+        return {k: _for_toml(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_without_none(v) for v in value]
+        return [_for_toml(v) for v in value]
     return value
+
+
+_ATTR = "attr"
+
+
+def _has_none(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_none(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_none(v) for v in value)
+    return value is None
+
+
+def _every_problem(found: Sequence[tuple[str, str]], data: Any) -> list[tuple[str, str]]:
+    """The problems of a file's shape, then those of its cross-references.
+
+    Items that do not load are replaced by stand-ins that keep their id (and the keys
+    that did load), so a broken operator still counts as known to the groups that list
+    it and the rest of the file is still checked.
+    """
+    salvaged = _salvage(data, found)
+    if salvaged is None:
+        return list(found)
+    return list(dict.fromkeys([*found, *salvaged.problems()]))
+
+
+#: Each list of a config: its item class, the key naming an item, and stand-ins for required keys.
+_LISTS: dict[str, tuple[type, str, dict[str, Any]]] = {
+    "channels": (Channel, "name", {}),
+    "statuses": (Status, "key", {}),
+    "operators": (Operator, "id", {}),
+    "groups": (Group, "id", {}),
+    "rules": (Rule, "name", {"when": "always", "to": "everyone"}),
+    "triggers": (Trigger, "on", {"to": "everyone"}),
+}
+
+
+def _salvage(data: Any, found: Sequence[tuple[str, str]]) -> RoutingConfig | None:
+    if not isinstance(data, Mapping):
+        return None
+    bad = {_head(path) for path, _ in found}
+    drop = bad | {alias for head in bad for alias in _LONG_OF.get(head, ())}
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _LISTS and isinstance(value, list):
+            kept[key] = [_stand_in(key, i, item, found) for i, item in enumerate(value)]
+        elif key not in drop:
+            kept[key] = value
+    try:
+        return serialize.from_dict(RoutingConfig, kept)
+    except ConfigError:
+        return None
+
+
+def _stand_in(key: str, index: int, item: Any, found: Sequence[tuple[str, str]]) -> Any:
+    """The item, without the keys that have problems, or a bare stand-in keeping its name."""
+    cls, name_key, required = _LISTS[key]
+    prefix = f"{key}[{index}]"
+    bad = {_head(path[len(prefix) :].lstrip(".")) for path, _ in found if _is_under(path, prefix)}
+    if not bad:
+        return item
+    name = item.get(name_key) if isinstance(item, Mapping) else None
+    name = name if isinstance(name, str) and name else f"<{prefix}>"
+    bare = {name_key: name} | required
+    if isinstance(item, Mapping):
+        drop = bad | {alias for head in bad for alias in _LONG_OF.get(head, ())}
+        candidate = required | {k: v for k, v in item.items() if k not in drop} | {name_key: name}
+        try:
+            serialize.from_dict(cls, candidate)
+        except ConfigError:
+            return bare
+        return candidate
+    return bare
+
+
+_LONG_OF = {
+    "regions": ("regions", "regions_include", "regions_exclude"),
+    "pages": ("pages", "pages_include", "pages_exclude"),
+    "offline": ("offline", "offline_policy", "requeue_grace"),
+}
+
+
+def _head(path: str) -> str:
+    """The first key of a path: ``groups`` for ``groups[1].id``."""
+    for i, char in enumerate(path):
+        if char in ".[":
+            return path[:i]
+    return path
+
+
+def _is_under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
 
 
 def _predicate_regions(predicate: Predicate) -> list[str]:
@@ -365,29 +589,44 @@ def parse_text(text: str, kind: str) -> dict[str, Any]:
     """TOML or JSON text as tables.
 
     Raises:
-        ConfigError: the text does not parse, or is not a table at the top.
+        ConfigError: the text does not parse, nests too deeply, or is not a table at the top.
     """
     try:
         data = tomllib.loads(text) if kind == "toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError([("", f"invalid {kind.upper()}: {exc}")]) from None
+    except RecursionError:
+        raise ConfigError([("", f"invalid {kind.upper()}: nested too deeply")]) from None
     if not isinstance(data, dict):
         raise ConfigError([("", "expected a table at the top")])
     return data
 
 
-def read_file(name: str) -> dict[str, Any]:
-    """The tables of a ``.toml`` or ``.json`` file.
+def read_text(name: str) -> tuple[str, str]:
+    """The text of a ``.toml`` or ``.json`` file, and which of the two it is.
 
     Raises:
-        ConfigError: wrong suffix, unreadable, or not parseable; the path is the file name.
+        ConfigError: wrong suffix, unreadable, or not UTF-8; the path is the file name.
     """
     suffix = os.path.splitext(name)[1].lower()
     if suffix not in (".toml", ".json"):
         raise ConfigError([(name, "give a .toml or .json file")])
     try:
         with open(name, encoding="utf-8") as file:
-            text = file.read()
+            return file.read(), suffix[1:]
     except OSError as exc:
         raise ConfigError([(name, f"cannot read: {exc.strerror or exc}")]) from None
-    return parse_text(text, suffix[1:])
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [(name, f"not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})")]
+        ) from None
+
+
+def read_file(name: str) -> dict[str, Any]:
+    """The tables of a ``.toml`` or ``.json`` file.
+
+    Raises:
+        ConfigError: wrong suffix, unreadable, not UTF-8, or not parseable; the path is
+            the file name.
+    """
+    return parse_text(*read_text(name))
