@@ -20,6 +20,7 @@ from chatroute import (
     Rule,
     Status,
     Target,
+    Trigger,
 )
 from chatroute.rules import always, attr, channel, has_tag, topic
 
@@ -731,3 +732,12 @@ def test_a_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(_ConfigError, match="not UTF-8 text") as info:
         RoutingConfig.load(path)
     assert info.value.path == str(path)
+
+
+def test_triggers_on_one_event_need_names() -> None:
+    """A trigger's name defaults to its event; two unnamed triggers on one event are a problem."""
+    paid = Trigger(on="invoice.paid", to=Target.everyone())
+    assert paid.name == "invoice.paid"
+    assert RoutingConfig(triggers=[paid, paid]).problems() == [
+        ("triggers[1]", "duplicate id 'invoice.paid': triggers on one event need a name each")
+    ]

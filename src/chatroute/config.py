@@ -42,10 +42,11 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from . import _config_form as form
 from . import serialize
+from ._config_problems import config_problems
 from ._frozen import to_enum, to_timedelta, to_tuple
-from .errors import ConfigError, InvalidValue, did_you_mean
-from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target, TargetKind
-from .rules import AllOf, Always, AnyOf, InRegion, Not, Predicate, Rule, Trigger
+from .errors import ConfigError, InvalidValue
+from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target
+from .rules import Always, Rule, Trigger
 from .strategies import Even, Strategy
 
 __all__ = ["OfflinePolicy", "RoutingConfig"]
@@ -195,119 +196,7 @@ class RoutingConfig:
 
     def problems(self) -> list[tuple[str, str]]:
         """Every problem found, as ``(path, message)`` pairs; empty when the config is sound."""
-        found: list[tuple[str, str]] = []
-        found += _duplicates("channels", [c.name for c in self.channels])
-        found += _duplicates("statuses", [s.key for s in self.all_statuses()], skip=3)
-        found += _duplicates("operators", [o.id for o in self.operators])
-        found += _duplicates("groups", [g.id for g in self.groups])
-        found += _duplicates("rules", [r.name for r in self.rules])
-        found += _duplicates("triggers", [t.name for t in self.triggers])
-        channels = {c.name for c in self.channels}
-        statuses = {s.key for s in self.all_statuses()}
-        operators = {o.id for o in self.operators}
-        groups = {g.id for g in self.groups}
-        if isinstance(self.default_limit, bool) or not isinstance(self.default_limit, int):
-            found.append(("default_limit", "must be an integer"))
-        elif self.default_limit < 0:
-            found.append(("default_limit", f"must not be negative (got {self.default_limit})"))
-        if isinstance(self.groups_shown, bool) or not isinstance(self.groups_shown, int):
-            found.append(("groups_shown", "must be an integer"))
-        elif self.groups_shown < 1:
-            found.append(("groups_shown", f"must be at least 1 (got {self.groups_shown})"))
-        found += self._offer_problems(statuses)
-        if self.messenger_group is not None and self.messenger_group not in groups:
-            found.append(
-                (
-                    "messenger_group",
-                    f"unknown group {self.messenger_group!r}" + did_you_mean(self.messenger_group, groups),
-                )
-            )
-        if not self.channels:
-            found.append(("channels", "define at least one channel"))
-        if self.default_handle_time <= timedelta(0):
-            found.append(("default_handle_time", "must be positive"))
-        for i, op in enumerate(self.operators):
-            if op.status not in statuses:
-                found.append(
-                    (
-                        f"operators[{i}].status",
-                        f"unknown status {op.status!r}" + did_you_mean(op.status, statuses),
-                    )
-                )
-            for name in op.channel_limits:
-                if name not in channels:
-                    found.append(
-                        (
-                            f"operators[{i}].channel_limits",
-                            f"unknown channel {name!r}" + did_you_mean(name, channels),
-                        )
-                    )
-        for i, group in enumerate(self.groups):
-            for j, op_id in enumerate(group.operator_ids):
-                if op_id not in operators:
-                    found.append(
-                        (
-                            f"groups[{i}].operator_ids[{j}]",
-                            f"unknown operator {op_id!r}" + did_you_mean(op_id, operators),
-                        )
-                    )
-            for name in sorted(group.channels or ()):
-                if name not in channels:
-                    found.append(
-                        (f"groups[{i}].channels", f"unknown channel {name!r}" + did_you_mean(name, channels))
-                    )
-        for i, group in enumerate(self.groups):
-            for side in ("include", "exclude"):
-                codes = sorted(getattr(group, f"regions_{side}"))
-                found += _region_problems(f"groups[{i}].regions.{side}", codes)
-        for i, rule in enumerate(self.rules):
-            found += _target_problems(f"rules[{i}].to", rule.to, groups, operators)
-            for j, ring in enumerate(rule.escalate):
-                found += _target_problems(f"rules[{i}].escalate[{j}].to", ring.to, groups, operators)
-            found += _region_problems(f"rules[{i}].when", _predicate_regions(rule.when))
-        for i, trigger in enumerate(self.triggers):
-            found += _target_problems(f"triggers[{i}].to", trigger.to, groups, operators)
-            found += _region_problems(f"triggers[{i}].when", _predicate_regions(trigger.when))
-        found += _target_problems("fallback", self.fallback, groups, operators)
-        return found
-
-    def _offer_problems(self, statuses: set[str]) -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
-        cap = self.intake_cap
-        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
-            found.append(("intake_cap", f"must be a whole number of at least 1 (got {cap!r})"))
-        if self.intake_window <= timedelta(0):
-            found.append(("intake_window", "must be positive"))
-        if self.aging is not None and self.aging <= timedelta(0):
-            found.append(("aging", "must be positive"))
-        if self.requeue_grace < timedelta(0):
-            found.append(("requeue_grace", "must not be negative"))
-        elif self.requeue_grace and self.offline_policy is OfflinePolicy.KEEP:
-            found.append(
-                (
-                    "requeue_grace",
-                    "has no effect while offline_policy is keep: give offline = {requeue_after = ...}",
-                )
-            )
-        if self.reply_timeout is not None and self.reply_timeout <= timedelta(0):
-            found.append(("reply_timeout", "must be positive"))
-        most = self.max_extra_statuses
-        if isinstance(most, bool) or not isinstance(most, int) or most < 0:
-            found.append(("max_extra_statuses", f"must be a whole number of at least 0 (got {most!r})"))
-        elif len(self.statuses) > most:
-            found.append(("statuses", f"at most {most} extra statuses (got {len(self.statuses)})"))
-        if self.accept_timeout is not None and self.accept_timeout <= timedelta(0):
-            found.append(("accept_timeout", "must be positive"))
-        limit = self.missed_offers_limit
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-            found.append(("missed_offers_limit", f"must be a whole number of at least 1 (got {limit!r})"))
-        status = self.missed_offers_status
-        if status not in statuses:
-            unknown = f"unknown status {status!r}" + did_you_mean(status, statuses)
-            found.append(("missed_offers_status", unknown))
-        elif any(s.routable for s in self.all_statuses() if s.key == status):
-            found.append(("missed_offers_status", f"status {status!r} is routable: it would not stop offers"))
-        return found
+        return config_problems(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RoutingConfig:
@@ -533,56 +422,6 @@ def _head(path: str) -> str:
 
 def _is_under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith((prefix + ".", prefix + "["))
-
-
-def _predicate_regions(predicate: Predicate) -> list[str]:
-    """Every region code named anywhere in a predicate tree."""
-    if isinstance(predicate, AllOf | AnyOf):
-        return [code for item in predicate.items for code in _predicate_regions(item)]
-    if isinstance(predicate, Not):
-        return _predicate_regions(predicate.item)
-    return sorted(predicate.codes) if isinstance(predicate, InRegion) else []
-
-
-def _region_problems(path: str, codes: list[str]) -> list[tuple[str, str]]:
-    """Codes that are neither an ISO 3166-1 country nor an ISO 3166-2 subdivision."""
-    if not codes:
-        return []
-    import pycountry  # loaded only when a config names regions
-
-    found = []
-    for j, code in enumerate(codes):
-        if "-" in code:
-            known = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
-        else:
-            known = pycountry.countries.get(alpha_2=code)
-        if known is None:
-            found.append((f"{path}[{j}]", f"unknown region code {code!r}"))
-    return found
-
-
-def _duplicates(path: str, names: list[str], skip: int = 0) -> list[tuple[str, str]]:
-    seen: set[str] = set()
-    found = []
-    for i, name in enumerate(names):
-        if name in seen:
-            found.append((f"{path}[{i - skip}]", f"duplicate id {name!r}"))
-        seen.add(name)
-    return found
-
-
-def _target_problems(
-    path: str, target: Target, groups: set[str], operators: set[str]
-) -> list[tuple[str, str]]:
-    if target.kind is TargetKind.GROUP and target.id not in groups:
-        assert target.id is not None
-        return [(f"{path}.group", f"unknown group {target.id!r}" + did_you_mean(target.id, groups))]
-    if target.kind is TargetKind.OPERATOR and target.id not in operators:
-        assert target.id is not None
-        return [(f"{path}.operator", f"unknown operator {target.id!r}" + did_you_mean(target.id, operators))]
-    if target.otherwise is not None:
-        return _target_problems(f"{path}.otherwise", target.otherwise, groups, operators)
-    return []
 
 
 def parse_text(text: str, kind: str) -> dict[str, Any]:
