@@ -741,3 +741,13 @@ def test_triggers_on_one_event_need_names() -> None:
     assert RoutingConfig(triggers=[paid, paid]).problems() == [
         ("triggers[1]", "duplicate id 'invoice.paid': triggers on one event need a name each")
     ]
+
+
+def test_a_condition_nested_too_deeply_is_named_where_it_starts() -> None:
+    """Hundreds of nested conditions are one problem at the rule, not a RecursionError."""
+    when: Any = "always"
+    for _ in range(400):
+        when = {"not": when}
+    with pytest.raises(_ConfigError) as info:
+        RoutingConfig.from_dict({"rules": [{"name": "r", "when": when, "to": "everyone"}]})
+    assert info.value.problems == (("rules[0].when.not", "nested too deeply"),)

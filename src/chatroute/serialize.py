@@ -429,6 +429,8 @@ def _problems(exc: BaseException, path: str = "") -> list[tuple[str, str]]:
             step = _note_path(notes[0]) if notes else ""
             found += _problems(inner, path + step)
         return found or [(path, str(exc))]
+    if isinstance(exc, RecursionError):
+        return [(path, _TOO_DEEP)]
     if isinstance(exc, ConfigError):
         return [(path + ("." + p if p and path else p), m) for p, m in exc.problems]
     if isinstance(exc, InvalidValue):
@@ -447,7 +449,16 @@ def _problems(exc: BaseException, path: str = "") -> list[tuple[str, str]]:
 
 def problems_of(exc: BaseException) -> list[tuple[str, str]]:
     """The ``(path, message)`` problems of an error raised while structuring, paths in the short form."""
-    return [(_short_path(path.removeprefix(".")), message) for path, message in _problems(exc)]
+    found = []
+    for path, message in _problems(exc):
+        if message == _TOO_DEEP:  # named where the nesting starts, not 300 levels down
+            path = "".join(_STEPS.findall(path)[:4])
+        found.append((_short_path(path.removeprefix(".")), message))
+    return list(dict.fromkeys(found))
+
+
+_TOO_DEEP = "nested too deeply"
+_STEPS = re.compile(r"\.?[^.\[]+|\[\d+\]")
 
 
 def _note_path(note: str) -> str:
