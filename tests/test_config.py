@@ -751,3 +751,12 @@ def test_a_condition_nested_too_deeply_is_named_where_it_starts() -> None:
     with pytest.raises(_ConfigError) as info:
         RoutingConfig.from_dict({"rules": [{"name": "r", "when": when, "to": "everyone"}]})
     assert info.value.problems == (("rules[0].when.not", "nested too deeply"),)
+
+
+def test_the_config_s_own_durations_take_text_in_python_too() -> None:
+    """RoutingConfig(requeue_grace="1m") is 60 s; text that is not a duration names the field."""
+    config = RoutingConfig(offline_policy=OfflinePolicy.REQUEUE, requeue_grace="1m", aging="1h30m")
+    assert (config.requeue_grace, config.aging) == (timedelta(minutes=1), timedelta(minutes=90))
+    with pytest.raises(InvalidValue) as info:
+        RoutingConfig(default_handle_time="five minutes")
+    assert info.value.field == "default_handle_time"

@@ -56,28 +56,38 @@ def _to_offline_policy(value: Any) -> OfflinePolicy:
     return to_enum(OfflinePolicy, value, "offline_policy")
 
 
+def _duration(value: Any, field: str) -> timedelta:
+    """Seconds, a timedelta, or a duration text such as ``"1h30m"``, for the field ``field``."""
+    if isinstance(value, str):
+        try:
+            return form.parse_duration(value)
+        except ValueError as exc:
+            raise InvalidValue(field, value, str(exc).split(" (got")[0]) from None
+    return to_timedelta(value, field)
+
+
 def _to_intake_window(value: Any) -> timedelta:
-    return to_timedelta(value, "intake_window")
+    return _duration(value, "intake_window")
 
 
 def _to_aging(value: Any) -> timedelta | None:
-    return None if value is None else to_timedelta(value, "aging")
+    return None if value is None else _duration(value, "aging")
 
 
 def _to_requeue_grace(value: Any) -> timedelta:
-    return to_timedelta(value, "requeue_grace")
+    return _duration(value, "requeue_grace")
 
 
 def _to_reply_timeout(value: Any) -> timedelta | None:
-    return None if value is None else to_timedelta(value, "reply_timeout")
+    return None if value is None else _duration(value, "reply_timeout")
 
 
 def _to_accept_timeout(value: Any) -> timedelta | None:
-    return None if value is None else to_timedelta(value, "accept_timeout")
+    return None if value is None else _duration(value, "accept_timeout")
 
 
 def _to_default_handle_time(value: Any) -> timedelta:
-    return to_timedelta(value, "default_handle_time")
+    return _duration(value, "default_handle_time")
 
 
 def _items_of(kind: type) -> Any:
