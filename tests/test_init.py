@@ -42,8 +42,8 @@ def test_documented_submodules_are_reachable_after_import_chatroute() -> None:
 
 
 def test_import_chatroute_stays_cheap() -> None:
-    """Importing the package loads no database driver, plotting, console or schema library."""
-    heavy = ("psycopg", "matplotlib", "rich", "jsonschema", "geoip2", "numpy", "chatroute.simulate")
+    """Importing the package loads no database driver, plotting, console, schema or cattrs library."""
+    heavy = ("psycopg", "matplotlib", "rich", "jsonschema", "geoip2", "numpy", "cattrs", "chatroute.simulate")
     code = f"import sys, chatroute; print([m for m in {heavy!r} if m in sys.modules])"
     result = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=60

@@ -4,37 +4,42 @@ A hand-written config says ``when = {topic = ["order"], channel = "email"}``,
 ``to = {group = "sales"}``, ``regions = {include = ["RU-MOW"]}``,
 ``offline = {requeue_after = "60s"}`` and ``"1h30m"``. The serialized long form
 (``{kind = "topic", topics = [...]}``, ``regions_include``, seconds) still loads.
-This module holds the parts of that translation that are plain data: durations, the
-table forms of groups and of the offline policy, and :func:`shorten_config`, which turns
-the long form :mod:`chatroute.serialize` writes into the short one. The short forms of
-conditions and targets are read by the hooks in :mod:`chatroute.serialize`.
+This module holds the parts of that translation that are plain data: the table forms
+of groups and of the offline policy, :func:`shorten_config`, which turns the long form
+:mod:`chatroute.serialize` writes into the short one, and :func:`short_config`, which
+also leaves out the defaults. The short forms of conditions and targets are read by the
+hooks in :mod:`chatroute.serialize`; durations are :mod:`chatroute._durations`.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+import attrs
+
+from ._durations import format_duration
+from .config import RoutingConfig
 from .errors import did_you_mean
+from .model import Channel, Group, Operator, Status, Target
+from .rules import Always, Rule, Trigger
 
 __all__ = [
     "DURATION_FIELDS",
+    "LISTS",
+    "LONG_OF",
     "ONE_OR_MANY",
     "expand_config",
     "expand_group",
-    "format_duration",
     "from_value_json",
-    "parse_duration",
+    "short_config",
     "shorten_config",
     "shorten_predicate",
     "shorten_target",
 ]
-
-_DURATION = re.compile(r"(-)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)(?:\.(\d{1,6}))?s)?")
-_DURATION_HINT = "give seconds or a duration such as '30s', '5m' or '1h30m'"
 
 #: The config's own duration fields (besides SLA thresholds and escalation rings).
 DURATION_FIELDS = (
@@ -48,61 +53,6 @@ DURATION_FIELDS = (
 
 #: Condition kinds whose one list may be written as a lone string: ``channel = "email"``.
 ONE_OR_MANY = frozenset({"topic", "channel", "has_any_tag", "has_all_tags", "page", "region", "language"})
-
-
-def parse_duration(text: str) -> timedelta:
-    """``"30s"``, ``"5m"``, ``"1h30m"``, ``"1.5s"`` as a timedelta (hours, minutes, seconds).
-
-    Strict on purpose: no spaces, no ``"1:30"`` (minutes or hours?), at most six decimals
-    of a second, so every duration written by :func:`format_duration` reads back exactly.
-
-    Raises:
-        ValueError: anything else.
-    """
-    match = _DURATION.fullmatch(text)
-    if match is None or not any(match.group(2, 3, 4)):
-        raise ValueError(f"{_DURATION_HINT} (got {text!r})")
-    sign, hours, minutes, seconds, fraction = match.groups()
-    try:
-        value = timedelta(
-            hours=int(hours or 0),
-            minutes=int(minutes or 0),
-            seconds=int(seconds or 0),
-            microseconds=int((fraction or "0").ljust(6, "0")),
-        )
-    except OverflowError:
-        raise ValueError(f"duration too long (got {text!r})") from None
-    return -value if sign else value
-
-
-def format_duration(value: timedelta) -> str:
-    """The shortest :func:`parse_duration` text for ``value``: ``"1h30m"``, ``"2m3.5s"``, ``"0s"``."""
-    if value < timedelta(0):
-        return "-" + format_duration(-value)
-    micro = value // timedelta(microseconds=1)
-    hours, micro = divmod(micro, 3_600_000_000)
-    minutes, micro = divmod(micro, 60_000_000)
-    seconds, micro = divmod(micro, 1_000_000)
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
-    if seconds or micro or not text:
-        text += str(seconds) + (f".{micro:06d}".rstrip("0") if micro else "") + "s"
-    return text
-
-
-def to_duration(value: Any) -> timedelta:
-    """Seconds (a number) or a duration text, as read from a file.
-
-    Raises:
-        ValueError: naming what to give instead.
-    """
-    if isinstance(value, str):
-        return parse_duration(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{_DURATION_HINT} (got {value!r})")
-    try:
-        return timedelta(seconds=value)
-    except (OverflowError, ValueError):
-        raise ValueError(f"{_DURATION_HINT} (got {value!r})") from None
 
 
 # ------------------------------------------------------------------------ reading
@@ -307,3 +257,66 @@ def _in_order(out: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         elif key == "offline_policy" and "offline" in out:
             ordered["offline"] = out["offline"]
     return ordered
+
+
+#: Each list of a config: its item class, the key naming an item, and stand-ins for required keys.
+LISTS: dict[str, tuple[type, str, dict[str, Any]]] = {
+    "channels": (Channel, "name", {}),
+    "statuses": (Status, "key", {}),
+    "operators": (Operator, "id", {}),
+    "groups": (Group, "id", {}),
+    "rules": (Rule, "name", {"when": "always", "to": "everyone"}),
+    "triggers": (Trigger, "on", {"to": "everyone"}),
+}
+
+#: The short keys and the long keys they stand for.
+LONG_OF = {
+    "regions": ("regions", "regions_include", "regions_exclude"),
+    "pages": ("pages", "pages_include", "pages_exclude"),
+    "offline": ("offline", "offline_policy", "requeue_grace"),
+}
+
+LongForm = Callable[[RoutingConfig], dict[str, Any]]
+
+
+def short_config(config: RoutingConfig, long: LongForm, fields: Mapping[str, int]) -> dict[str, Any]:
+    """The config in the short form, without the keys whose value is the default.
+
+    Args:
+        config: the config.
+        long: writes a config in the long form (the generated cattrs function).
+        fields: see :func:`shorten_predicate`.
+    """
+    data = shorten_config(long(config), fields)
+    top, items = _defaults(long, tuple(sorted(fields.items())))
+    for key, (cls, _, _) in LISTS.items():
+        data[key] = [_without_defaults(item, items[key], cls) for item in data[key]]
+    return _without_defaults(data, top, RoutingConfig)
+
+
+@functools.cache
+def _defaults(
+    long: LongForm, fields: tuple[tuple[str, int], ...]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The short form of a default config, and of a default item of each list."""
+    everyone = Target.everyone()
+    one_of_each = RoutingConfig(
+        channels=[Channel(name="-")],
+        statuses=[Status(key="-")],
+        operators=[Operator(id="-")],
+        groups=[Group(id="-")],
+        rules=[Rule(name="-", when=Always(), to=everyone)],
+        triggers=[Trigger(on="-", to=everyone)],
+    )
+    kinds = dict(fields)
+    items = shorten_config(long(one_of_each), kinds)
+    item = {key: items[key][0] for key in LISTS}
+    top = shorten_config(long(RoutingConfig()), kinds)
+    for key, (cls, _, _) in LISTS.items():
+        top[key] = [_without_defaults(each, item[key], cls) for each in top[key]]
+    return top, item
+
+
+def _without_defaults(data: dict[str, Any], default: dict[str, Any], cls: type) -> dict[str, Any]:
+    required = {f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING}
+    return {k: v for k, v in data.items() if k in required or k not in default or repr(default[k]) != repr(v)}

@@ -28,25 +28,22 @@ Files are written in the short form (see :mod:`chatroute._config_form`):
 from __future__ import annotations
 
 import enum
-import functools
 import json
 import os
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 import attrs
 import tomli_w
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
-from . import _config_form as form
-from . import serialize
 from ._config_problems import config_problems
+from ._durations import parse_duration
 from ._frozen import to_enum, to_timedelta, to_tuple
 from .errors import ConfigError, InvalidValue
 from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target
-from .rules import Always, Rule, Trigger
+from .rules import Rule, Trigger
 from .strategies import Even, Strategy
 
 __all__ = ["OfflinePolicy", "RoutingConfig"]
@@ -60,7 +57,7 @@ def _duration(value: Any, field: str) -> timedelta:
     """Seconds, a timedelta, or a duration text such as ``"1h30m"``, for the field ``field``."""
     if isinstance(value, str):
         try:
-            return form.parse_duration(value)
+            return parse_duration(value)
         except ValueError as exc:
             raise InvalidValue(field, value, str(exc).split(" (got")[0]) from None
     return to_timedelta(value, field)
@@ -217,10 +214,9 @@ class RoutingConfig:
                 cross-references together, e.g. ``groups[2].regions: give include or
                 exclude, not both`` and ``rules[0].to.group: unknown group 'salez'``.
         """
-        try:
-            config = serialize.from_dict(cls, data)
-        except ConfigError as exc:
-            raise ConfigError(_every_problem(exc.problems, data)) from None
+        from ._config_load import load_config  # with cattrs, on first use: import chatroute stays cheap
+
+        config: RoutingConfig = load_config(data)
         config.validate()
         return config
 
@@ -245,7 +241,9 @@ class RoutingConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain, JSON-able data in the short form; ``from_dict(c.to_dict()) == c``."""
-        data: dict[str, Any] = serialize.to_dict(self)
+        from .serialize import to_dict  # with cattrs, on first use: import chatroute stays cheap
+
+        data: dict[str, Any] = to_dict(self)
         return data
 
     def to_json(self) -> str:
@@ -266,64 +264,6 @@ class RoutingConfig:
         problems = self.problems()
         if problems:
             raise ConfigError(problems)
-
-
-# ----------------------------------------------------------------- the file form
-
-
-def _structure_config(data: Any, _: Any) -> RoutingConfig:
-    data, found = form.expand_config(data)
-    if found:  # report the other fields' problems too
-        try:
-            _config_body({k: v for k, v in data.items() if k not in _LONG_OF["offline"]}, RoutingConfig)
-        except Exception as exc:
-            found += serialize.problems_of(exc)
-        raise ConfigError(found)
-    config: RoutingConfig = _config_body(data, RoutingConfig)
-    return config
-
-
-_config_body = make_dict_structure_fn(RoutingConfig, serialize.converter)
-_config_long = make_dict_unstructure_fn(RoutingConfig, serialize.converter)
-serialize.converter.register_structure_hook(RoutingConfig, _structure_config)
-
-
-def _short(config: RoutingConfig) -> dict[str, Any]:
-    """The config in the short form, without the keys whose value is the default."""
-    data = form.shorten_config(_config_long(config), serialize.predicate_fields())
-    top, items = _defaults()
-    for key, (cls, _, _) in _LISTS.items():
-        data[key] = [_without_defaults(item, items[key], cls) for item in data[key]]
-    return _without_defaults(data, top, RoutingConfig)
-
-
-@functools.cache
-def _defaults() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """The short form of a default config, and of a default item of each list."""
-    everyone = Target.everyone()
-    one_of_each = RoutingConfig(
-        channels=[Channel(name="-")],
-        statuses=[Status(key="-")],
-        operators=[Operator(id="-")],
-        groups=[Group(id="-")],
-        rules=[Rule(name="-", when=Always(), to=everyone)],
-        triggers=[Trigger(on="-", to=everyone)],
-    )
-    fields = serialize.predicate_fields()
-    items = form.shorten_config(_config_long(one_of_each), fields)
-    item = {key: items[key][0] for key in _LISTS}
-    top = form.shorten_config(_config_long(RoutingConfig()), fields)
-    for key, (cls, _, _) in _LISTS.items():
-        top[key] = [_without_defaults(each, item[key], cls) for each in top[key]]
-    return top, item
-
-
-def _without_defaults(data: dict[str, Any], default: dict[str, Any], cls: type) -> dict[str, Any]:
-    required = {f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING}
-    return {k: v for k, v in data.items() if k in required or k not in default or repr(default[k]) != repr(v)}
-
-
-serialize.converter.register_unstructure_hook(RoutingConfig, _short)
 
 
 def _for_toml(value: Any) -> Any:
@@ -351,87 +291,6 @@ def _has_none(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_none(v) for v in value)
     return value is None
-
-
-def _every_problem(found: Sequence[tuple[str, str]], data: Any) -> list[tuple[str, str]]:
-    """The problems of a file's shape, then those of its cross-references.
-
-    Items that do not load are replaced by stand-ins that keep their id (and the keys
-    that did load), so a broken operator still counts as known to the groups that list
-    it and the rest of the file is still checked.
-    """
-    salvaged = _salvage(data, found)
-    if salvaged is None:
-        return list(found)
-    return list(dict.fromkeys([*found, *salvaged.problems()]))
-
-
-#: Each list of a config: its item class, the key naming an item, and stand-ins for required keys.
-_LISTS: dict[str, tuple[type, str, dict[str, Any]]] = {
-    "channels": (Channel, "name", {}),
-    "statuses": (Status, "key", {}),
-    "operators": (Operator, "id", {}),
-    "groups": (Group, "id", {}),
-    "rules": (Rule, "name", {"when": "always", "to": "everyone"}),
-    "triggers": (Trigger, "on", {"to": "everyone"}),
-}
-
-
-def _salvage(data: Any, found: Sequence[tuple[str, str]]) -> RoutingConfig | None:
-    if not isinstance(data, Mapping):
-        return None
-    bad = {_head(path) for path, _ in found}
-    drop = bad | {alias for head in bad for alias in _LONG_OF.get(head, ())}
-    kept: dict[str, Any] = {}
-    for key, value in data.items():
-        if key in _LISTS and isinstance(value, list):
-            kept[key] = [_stand_in(key, i, item, found) for i, item in enumerate(value)]
-        elif key not in drop:
-            kept[key] = value
-    try:
-        return serialize.from_dict(RoutingConfig, kept)
-    except ConfigError:
-        return None
-
-
-def _stand_in(key: str, index: int, item: Any, found: Sequence[tuple[str, str]]) -> Any:
-    """The item, without the keys that have problems, or a bare stand-in keeping its name."""
-    cls, name_key, required = _LISTS[key]
-    prefix = f"{key}[{index}]"
-    bad = {_head(path[len(prefix) :].lstrip(".")) for path, _ in found if _is_under(path, prefix)}
-    if not bad:
-        return item
-    name = item.get(name_key) if isinstance(item, Mapping) else None
-    name = name if isinstance(name, str) and name else f"<{prefix}>"
-    bare = {name_key: name} | required
-    if isinstance(item, Mapping):
-        drop = bad | {alias for head in bad for alias in _LONG_OF.get(head, ())}
-        candidate = required | {k: v for k, v in item.items() if k not in drop} | {name_key: name}
-        try:
-            serialize.from_dict(cls, candidate)
-        except ConfigError:
-            return bare
-        return candidate
-    return bare
-
-
-_LONG_OF = {
-    "regions": ("regions", "regions_include", "regions_exclude"),
-    "pages": ("pages", "pages_include", "pages_exclude"),
-    "offline": ("offline", "offline_policy", "requeue_grace"),
-}
-
-
-def _head(path: str) -> str:
-    """The first key of a path: ``groups`` for ``groups[1].id``."""
-    for i, char in enumerate(path):
-        if char in ".[":
-            return path[:i]
-    return path
-
-
-def _is_under(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith((prefix + ".", prefix + "["))
 
 
 def parse_text(text: str, kind: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ durations such as ``"30s"`` or ``"1h30m"`` wherever seconds are expected:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Set
 from datetime import date, datetime, time, timedelta
@@ -35,7 +36,9 @@ from . import rules as ru
 from . import schedule as sc
 from . import stats as sa
 from . import strategies as st
+from ._durations import to_duration
 from ._frozen import FrozenMap, aware, thaw_value
+from .config import RoutingConfig
 from .errors import ConfigError, InvalidValue, did_you_mean
 from .model import Group, Target, TargetKind
 
@@ -63,7 +66,7 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
 
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
-converter.register_structure_hook(timedelta, lambda v, _: form.to_duration(v))
+converter.register_structure_hook(timedelta, lambda v, _: to_duration(v))
 converter.register_unstructure_hook(date, lambda d: d.isoformat())
 converter.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
 converter.register_unstructure_hook(time, lambda t: t.isoformat())
@@ -287,6 +290,27 @@ def _lazy_body(cls: type) -> Callable[[Any], Any]:
 
 _target_body = _lazy_body(Target)
 _group_body = _lazy_body(Group)
+_config_body = _lazy_body(RoutingConfig)
+
+
+@functools.cache
+def _config_long() -> Callable[[RoutingConfig], dict[str, Any]]:
+    """The generated long-form unstructure function of a config, made on first use."""
+    long: Callable[[RoutingConfig], dict[str, Any]] = make_dict_unstructure_fn(RoutingConfig, converter)
+    return long
+
+
+def _structure_config(data: Any) -> RoutingConfig:
+    """A config, with its ``offline`` entry in either form."""
+    data, found = form.expand_config(data)
+    if found:  # report the other fields' problems too
+        try:
+            _config_body({k: v for k, v in data.items() if k not in form.LONG_OF["offline"]})
+        except Exception as exc:
+            found += _problems(exc)
+        raise ConfigError(found)
+    config: RoutingConfig = _config_body(data)
+    return config
 
 
 def _structure_group(data: Any, _: Any) -> Group:
@@ -309,6 +333,10 @@ for _base in _BASES:
 attrs.resolve_types(Group, localns={"Strategy": st.Strategy})
 converter.register_structure_hook(Target, _structure_target)
 converter.register_structure_hook(Group, _structure_group)
+converter.register_structure_hook(RoutingConfig, lambda data, _: _structure_config(data))
+converter.register_unstructure_hook(
+    RoutingConfig, lambda config: form.short_config(config, _config_long(), predicate_fields())
+)
 
 for _cls, _kind in (
     (ru.Always, "always"),
