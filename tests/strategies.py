@@ -282,6 +282,7 @@ def configs(
                     Ring(after=draw(st.integers(41, 90)), to=Target.everyone()),
                 ]
             made_rules.append(Rule(name=f"r{i}", when=when, to=to, escalate=rings))
+    policy = draw(st.sampled_from(OfflinePolicy))
     return RoutingConfig(
         channels=chans,
         statuses=EXTRA_STATUSES if statuses else (),
@@ -291,7 +292,7 @@ def configs(
         fallback=Target.everyone(),
         strategy=draw(pick_strategy),
         default_limit=draw(st.integers(min_value=1, max_value=4)),
-        offline_policy=draw(st.sampled_from(OfflinePolicy)),
+        offline_policy=policy,
         default_handle_time=300,
         explain=draw(st.sampled_from([True, True, False])),
         **(
@@ -308,7 +309,8 @@ def configs(
                 "accept_timeout": draw(st.integers(5, 60)),
                 "missed_offers_limit": draw(st.one_of(st.none(), st.integers(1, 3))),
                 "reply_timeout": draw(st.one_of(st.none(), st.integers(20, 90))),
-                "requeue_grace": draw(st.sampled_from([0, 0, 30])),
+                # a grace only means something when dialogs are re-queued
+                "requeue_grace": draw(st.sampled_from([0, 0, 30])) if policy is OfflinePolicy.REQUEUE else 0,
                 "intake_cap": draw(st.one_of(st.none(), st.integers(1, 3))),
                 "intake_window": draw(st.integers(30, 300)),
             }
