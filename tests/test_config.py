@@ -690,7 +690,6 @@ def test_requeue_grace_without_requeue_is_flagged() -> None:
     [
         ({"strategy": None}, "strategy"),
         ({"strategy": "even"}, "strategy"),
-        ({"groups": [Group(id="g", strategy="even")]}, "groups[0].strategy"),  # type: ignore[arg-type]
         ({"operators": [{"id": "ann"}]}, "operators[0]"),
         ({"fallback": "everyone"}, "fallback"),
         ({"rules": [None]}, "rules[0]"),

@@ -20,6 +20,7 @@ from chatroute import (
     Dialog,
     InvalidValue,
     NaiveDatetime,
+    OfflinePolicy,
     Operator,
     Router,
     RoutingConfig,
@@ -212,6 +213,7 @@ def test_a_router_refuses_times_at_the_ends_before_changing_anything(now: dateti
         operators=[Operator(id="ann", status="online", limit=1)],
         accept_timeout=MAX_DURATION,
         reply_timeout=MAX_DURATION,
+        offline_policy=OfflinePolicy.REQUEUE,
         requeue_grace=MAX_DURATION,
     )
     router = Router(config)
@@ -242,8 +244,9 @@ def _longest(config: RoutingConfig) -> RoutingConfig:
         "channels": [attrs.evolve(c, sla=SLA(warn=top, critical=top)) for c in config.channels],
         "default_handle_time": top,
         "intake_window": top,
-        "requeue_grace": top,
     }
+    if config.offline_policy is OfflinePolicy.REQUEUE:  # a grace under keep is a config problem
+        changes["requeue_grace"] = top
     for name in ("accept_timeout", "reply_timeout", "aging"):
         if getattr(config, name) is not None:
             changes[name] = top
