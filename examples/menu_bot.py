@@ -45,7 +45,7 @@ MENU = {
                 "text": "A manager will answer in a minute.",
                 "topic": "purchase",
                 "tags": ["lead"],
-                "target": {"kind": "group", "id": "sales"},
+                "target": {"group": "sales"},
             },
         },
     ],

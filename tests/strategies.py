@@ -12,6 +12,7 @@ reads like a scenario.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -64,7 +65,12 @@ __all__ = [
     "clients",
     "configs",
     "dialogs",
+    "edge_datetimes",
+    "hostile_attributes",
+    "huge_numbers",
     "indexed_strategies",
+    "json_values",
+    "non_json_values",
     "routing_strategies",
     "seconds",
 ]
@@ -276,6 +282,7 @@ def configs(
                     Ring(after=draw(st.integers(41, 90)), to=Target.everyone()),
                 ]
             made_rules.append(Rule(name=f"r{i}", when=when, to=to, escalate=rings))
+    policy = draw(st.sampled_from(OfflinePolicy))
     return RoutingConfig(
         channels=chans,
         statuses=EXTRA_STATUSES if statuses else (),
@@ -285,7 +292,7 @@ def configs(
         fallback=Target.everyone(),
         strategy=draw(pick_strategy),
         default_limit=draw(st.integers(min_value=1, max_value=4)),
-        offline_policy=draw(st.sampled_from(OfflinePolicy)),
+        offline_policy=policy,
         default_handle_time=300,
         explain=draw(st.sampled_from([True, True, False])),
         **(
@@ -302,7 +309,8 @@ def configs(
                 "accept_timeout": draw(st.integers(5, 60)),
                 "missed_offers_limit": draw(st.one_of(st.none(), st.integers(1, 3))),
                 "reply_timeout": draw(st.one_of(st.none(), st.integers(20, 90))),
-                "requeue_grace": draw(st.sampled_from([0, 0, 30])),
+                # a grace only means something when dialogs are re-queued
+                "requeue_grace": draw(st.sampled_from([0, 0, 30])) if policy is OfflinePolicy.REQUEUE else 0,
                 "intake_cap": draw(st.one_of(st.none(), st.integers(1, 3))),
                 "intake_window": draw(st.integers(30, 300)),
             }
@@ -494,3 +502,102 @@ def call_sequences(
             args["to"] = draw(_targets(config))
         calls.append(Call(kind=kind, dt=dt, **args))
     return calls
+
+
+# --------------------------------------------------------------- hostile inputs
+
+
+def json_values(*, max_leaves: int = 12) -> st.SearchStrategy[Any]:
+    """Plain JSON data, as a host's ``attributes`` hold it: every value survives a JSON round trip."""
+    leaves = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+    )
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3),
+            st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+def huge_numbers() -> st.SearchStrategy[int | float]:
+    """Numbers no setting or JSON reader can take: beyond 2**53, 10**400, NaN and the infinities."""
+    return st.one_of(
+        st.integers(min_value=2**53, max_value=10**30),
+        st.integers(min_value=-(10**30), max_value=-(2**53)),
+        st.sampled_from([10**400, -(10**400), float("nan"), float("inf"), float("-inf"), 1e20, 1e308]),
+    )
+
+
+class _Level(enum.Enum):
+    LOW = 1
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "deep"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def non_json_values() -> st.SearchStrategy[Any]:
+    """Values that are not plain JSON: they fail to serialize, or change through a JSON round trip."""
+    return st.one_of(
+        st.integers(min_value=2**53, max_value=10**30),
+        st.sampled_from([-(2**53), 10**400, float("nan"), float("inf"), float("-inf")]),
+        st.decimals(allow_nan=False, allow_infinity=False, places=2),
+        st.binary(max_size=4),
+        st.datetimes(timezones=st.sampled_from(ZONES)),
+        st.dates(),
+        st.just(timedelta(seconds=1)),
+        st.frozensets(st.integers(0, 3), max_size=2),
+        st.sets(st.text(max_size=2), max_size=2),
+        st.complex_numbers(allow_nan=False, allow_infinity=False),
+        st.just(_Level.LOW),
+        st.dictionaries(st.integers(0, 9), st.integers(0, 9), min_size=1, max_size=2),
+        st.integers(33, 60).map(_nested),
+        st.sampled_from(["\ud800", "a\udfff"]),
+        st.builds(object),
+    )
+
+
+@st.composite
+def hostile_attributes(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
+    """Attributes with one value that is not plain JSON, somewhere inside, and the path to it.
+
+    The path is the one an ``InvalidValue`` names, e.g. ``attributes['cart'][1]``.
+    """
+    bad = draw(non_json_values(), label="bad value")
+    key = draw(st.text(min_size=1, max_size=4), label="key")
+    where = draw(st.sampled_from(["top", "list", "map"]), label="where")
+    path = f"attributes[{key!r}]"
+    value: Any = bad
+    if where == "list":
+        value, path = ["ok", bad], f"{path}[1]"
+    elif where == "map":
+        value, path = {"inner": bad}, f"{path}['inner']"
+    extra = draw(st.dictionaries(st.text(max_size=3), json_values(max_leaves=3), max_size=2))
+    extra.pop(key, None)
+    return {**extra, key: value}, path
+
+
+#: The ends of the datetime range, as aware UTC datetimes.
+_RANGE_START = datetime.min.replace(tzinfo=UTC)
+_RANGE_END = datetime.max.replace(tzinfo=UTC)
+
+
+def edge_datetimes() -> st.SearchStrategy[datetime]:
+    """Aware datetimes within 30 years of ``datetime.min`` or ``datetime.max``, in UTC or an offset.
+
+    Adding a deadline to them, or converting them to another zone, can leave the datetime range.
+    """
+    early = st.datetimes(max_value=datetime(31, 1, 1), timezones=st.sampled_from(ZONES))
+    late = st.datetimes(min_value=datetime(9970, 1, 1), timezones=st.sampled_from(ZONES))
+    ends = st.sampled_from([_RANGE_START, _RANGE_END, datetime(1, 1, 1, tzinfo=ZONES[1])])
+    return st.one_of(early, late, ends)

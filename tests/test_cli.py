@@ -12,6 +12,7 @@ import pytest
 
 from chatroute import Group, Operator, RoutingConfig, Rule, Target
 from chatroute.rules import topic
+from chatroute.simulate import Scenario
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -37,8 +38,8 @@ def test_check_prints_a_summary_of_a_sound_file(tmp_path: Path) -> None:
     assert "fallback: everyone (every routable operator)" in result.stdout
 
 
-def test_check_lists_every_problem_with_its_path_and_exits_1(tmp_path: Path) -> None:
-    """Each problem gets its own line with its path; no traceback."""
+def test_check_lists_every_problem_in_one_pass_with_its_path_and_line(tmp_path: Path) -> None:
+    """A negative limit and both region lists do not hide an unknown group: all are listed, with lines."""
     path = tmp_path / "desk.toml"
     path.write_text(
         """
@@ -49,29 +50,102 @@ limit = -1
 [[groups]]
 id = "sales"
 operator_ids = ["a", "ghost"]
+regions = { include = ["RU"], exclude = ["DE"] }
 
 [[rules]]
 name = "r"
-when = { kind = "topic", topics = ["x"] }
-to = { kind = "group", id = "salez" }
+when = { topic = ["x"] }
+to = { group = "salez" }
 """,
         encoding="utf-8",
     )
     result = _run("check", str(path))
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        f"{path}: 1 problem",
-        "  operators[0].limit: must be a non-negative integer (got -1)",
-    ]
-    path.write_text(path.read_text(encoding="utf-8").replace("limit = -1", "limit = 2"), encoding="utf-8")
-    result = _run("check", str(path))
-    assert result.returncode == 1
-    assert result.stdout.splitlines() == [
-        f"{path}: 2 problems",
-        "  groups[0].operator_ids[1]: unknown operator 'ghost'",
-        "  rules[0].to.group: unknown group 'salez' (did you mean 'sales'?)",
+        f"{path}: 4 problems",
+        f"  {path}:4: operators[0].limit: must be a non-negative integer (got -1)",
+        f"  {path}:9: groups[0].regions: give include or exclude, not both",
+        f"  {path}:8: groups[0].operator_ids[1]: unknown operator 'ghost'",
+        f"  {path}:14: rules[0].to.group: unknown group 'salez' (did you mean 'sales'?)",
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_check_finds_problems_in_the_long_form_too(tmp_path: Path) -> None:
+    """The serialized {kind = ...} form is checked like the short one."""
+    path = tmp_path / "desk.toml"
+    path.write_text(
+        '[[rules]]\nname = "r"\nwhen = { kind = "topic", topics = ["x"] }\n'
+        'to = { kind = "group", id = "s" }\n',
+        encoding="utf-8",
+    )
+    result = _run("check", str(path))
+    assert result.stdout.splitlines()[1:] == [f"  {path}:4: rules[0].to.group: unknown group 's'"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"name = '\xff\xfe'\n", "not UTF-8 text"),
+        (b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested too deeply"),
+        (
+            b"[[rules]]\nname = 'r'\nto = 'everyone'\nwhen = "
+            + b"{ not = " * 3000
+            + b"'always'"
+            + b" }" * 3000,
+            "",
+        ),
+    ],
+    ids=["not-utf8", "deep-toml", "deep-condition"],
+)
+def test_check_reports_broken_files_without_a_traceback(tmp_path: Path, content: bytes, message: str) -> None:
+    """A file that is not UTF-8 or nests too deeply is a problem report and exit 1, never a traceback."""
+    path = tmp_path / "desk.toml"
+    path.write_bytes(content)
+    result = _run("check", str(path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert message in result.stdout
+
+
+def test_simulate_reports_a_file_that_is_not_utf8_in_one_line(tmp_path: Path) -> None:
+    """Any command reading a broken file says so in one line on stderr."""
+    path = tmp_path / "scenario.toml"
+    path.write_bytes(b"name = '\xff'\n")
+    assert "not UTF-8 text" in _one_error_line(_run("simulate", str(path)))
+
+
+def test_schema_prints_json_schemas_of_both_file_kinds() -> None:
+    """`chatroute schema config` and `... scenario` print draft-07 JSON Schemas."""
+    for kind in ("config", "scenario"):
+        result = _run("schema", kind)
+        assert result.returncode == 0, result.stderr
+        schema = json.loads(result.stdout)
+        assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+        assert kind in schema["definitions"]
+
+
+def test_init_writes_a_desk_that_checks_and_simulates(tmp_path: Path) -> None:
+    """The starter config and scenario pass `check`, and `simulate` runs the scenario."""
+    result = _run("init", str(tmp_path / "desk"))
+    assert result.returncode == 0, result.stderr
+    config, scenario = tmp_path / "desk" / "desk.toml", tmp_path / "desk" / "scenario.toml"
+    assert "# " in config.read_text(encoding="utf-8")
+    for path in (config, scenario):
+        checked = _run("check", str(path))
+        assert checked.returncode == 0, checked.stdout
+        assert checked.stdout.startswith(f"{path}: ok")
+    assert Scenario.load(scenario).config == RoutingConfig.load(config)
+    simulated = _run("simulate", str(scenario), "--hours", "1")
+    assert simulated.returncode == 0, simulated.stderr
+    assert simulated.stdout.startswith("Small desk:")
+
+
+def test_init_does_not_overwrite_without_force(tmp_path: Path) -> None:
+    """A second init in the same place refuses, in one line, unless given --force."""
+    assert _run("init", str(tmp_path)).returncode == 0
+    assert "give --force" in _one_error_line(_run("init", str(tmp_path)))
+    assert _run("init", str(tmp_path), "--force").returncode == 0
 
 
 @pytest.mark.parametrize("name", ["missing.toml", "desk.yaml"])
@@ -211,8 +285,8 @@ def test_check_summarises_a_scenario_and_lists_its_problems(tmp_path: Path) -> N
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{path}: 2 problems",
-        "  traffic.arrivals[0].rate: must be a positive number",
-        "  shifts[2].operators[1]: unknown operator 'guss' (did you mean 'gus'?)",
+        f"  {path}:109: traffic.arrivals[0].rate: must be a positive number",
+        f"  {path}:153: shifts[2].operators[1]: unknown operator 'guss' (did you mean 'gus'?)",
     ]
 
 

@@ -11,6 +11,8 @@ from chatroute import (
     ConfigError,
     Even,
     Group,
+    InvalidValue,
+    LongestIdle,
     OfflinePolicy,
     Operator,
     Router,
@@ -18,8 +20,9 @@ from chatroute import (
     Rule,
     Status,
     Target,
+    Trigger,
 )
-from chatroute.rules import always, topic
+from chatroute.rules import always, attr, channel, has_tag, topic
 
 
 def sound_config(**changes: object) -> RoutingConfig:
@@ -315,6 +318,42 @@ def test_every_problem_of_a_file_is_reported_with_its_path() -> None:
     )
 
 
+def test_problems_of_shape_do_not_hide_cross_references() -> None:
+    """A negative limit and both region lists are reported with the unknown group, in one pass."""
+    data = {
+        "operators": [{"id": "a", "limit": -1}],
+        "groups": [
+            {"id": "sales", "operator_ids": ["a"]},
+            {
+                "id": "north",
+                "operator_ids": ["a", "ghost"],
+                "regions": {"include": ["RU"], "exclude": ["DE"]},
+            },
+        ],
+        "rules": [{"name": "r", "when": {"topic": "x"}, "to": {"group": "salez"}}],
+        "fallback": {"group": "north"},
+    }
+    with pytest.raises(_ConfigError) as info:
+        RoutingConfig.from_dict(data)
+    assert info.value.problems == (
+        ("operators[0].limit", "must be a non-negative integer (got -1)"),
+        ("groups[1].regions", "give include or exclude, not both"),
+        ("groups[1].operator_ids[1]", "unknown operator 'ghost'"),
+        ("rules[0].to.group", "unknown group 'salez' (did you mean 'sales'?)"),
+    )
+
+
+def test_an_item_that_does_not_load_keeps_its_id_for_the_cross_references() -> None:
+    """A broken group is still a known group: rules naming it are not reported as well."""
+    data = {
+        "groups": [{"id": "sales", "limit": "five"}],
+        "rules": [{"name": "r", "when": "always", "to": {"group": "sales"}}],
+    }
+    with pytest.raises(_ConfigError) as info:
+        RoutingConfig.from_dict(data)
+    assert info.value.problems == (("groups[0].limit", "expected int, got 'five'"),)
+
+
 def test_cross_references_are_checked_after_loading() -> None:
     """A loadable file still fails on an unknown group, with a did-you-mean, and unknown regions."""
     data = {
@@ -390,6 +429,18 @@ _json_like = st.recursive(
                     "sla",
                     "warn",
                     "priority",
+                    "topic",
+                    "channel",
+                    "group",
+                    "operator",
+                    "regions",
+                    "pages",
+                    "include",
+                    "exclude",
+                    "any",
+                    "not",
+                    "offline",
+                    "requeue_after",
                     "x",
                 ]
             )
@@ -480,3 +531,231 @@ def test_a_group_schedule_in_an_unknown_zone_names_its_path() -> None:
     assert list(raised.value.problems) == [
         ("groups[0].schedule.tz", "unknown IANA time zone (got 'Europe/Moskow')")
     ]
+
+
+# ------------------------------------------------------------------- short form
+
+_SHORT_TOML = """
+strategy = "longest_idle"
+offline = { requeue_after = "1m30s" }
+fallback = "everyone"
+default_handle_time = "4m"
+
+[[channels]]
+name = "site"
+sla = { warn = "20s", critical = "45s" }
+
+[[channels]]
+name = "email"
+
+[[operators]]
+id = "natalia"
+
+[[groups]]
+id = "sales"
+operator_ids = ["natalia"]
+regions = { include = ["RU-MOW"] }
+pages = { include = ["*/buy*"], exclude = ["*/jobs*"] }
+
+[[rules]]
+name = "buying"
+when = { topic = ["price", "order"], not = { channel = "email" } }
+to = { group = "sales" }
+escalate = [{ after = "2m", to = "preferred" }]
+
+[[rules]]
+name = "vip"
+when = { any = [{ has_tag = "vip" }, { attr = { name = "amount", op = ">", value = 1000 } }] }
+to = { preferred = { otherwise = { operator = "natalia" } } }
+
+[[triggers]]
+on = "invoice.paid"
+to = { group = "sales" }
+"""
+
+
+def test_the_short_form_loads_into_the_same_values_as_the_long_form() -> None:
+    """Short conditions, targets, region and page tables, offline and durations mean what they say."""
+    config = RoutingConfig.from_toml(_SHORT_TOML)
+    group = config.groups[0]
+    assert group.regions_include == frozenset({"RU-MOW"})
+    assert (group.pages_include, group.pages_exclude) == (("*/buy*",), ("*/jobs*",))
+    assert config.rules[0].when == topic("price", "order") & ~channel("email")
+    assert config.rules[0].escalate[0].after == timedelta(minutes=2)
+    assert config.rules[0].escalate[0].to == Target.preferred_operator()
+    assert config.rules[1].when == has_tag("vip") | (attr("amount") > 1000)
+    assert config.rules[1].to == Target.preferred_operator(otherwise=Target.operator("natalia"))
+    assert config.triggers[0].name == "invoice.paid"
+    assert (config.offline_policy, config.requeue_grace) == (OfflinePolicy.REQUEUE, timedelta(seconds=90))
+    assert config.channels[0].sla.critical == timedelta(seconds=45)
+    assert config.default_handle_time == timedelta(minutes=4)
+    assert config.strategy == LongestIdle()
+    assert RoutingConfig.from_dict(config.to_dict()) == config
+
+
+def test_dumps_write_the_short_form_and_leave_out_defaults() -> None:
+    """to_dict writes what a person would: short conditions and targets, durations, no defaults."""
+    data = RoutingConfig.from_toml(_SHORT_TOML).to_dict()
+    assert data["rules"][0] == {
+        "name": "buying",
+        "when": {"topic": ["order", "price"], "not": {"channel": "email"}},
+        "to": {"group": "sales"},
+        "escalate": [{"after": "2m", "to": "preferred"}],
+    }
+    assert data["groups"][0] == {
+        "id": "sales",
+        "operator_ids": ["natalia"],
+        "regions": {"include": ["RU-MOW"]},
+        "pages": {"include": ["*/buy*"], "exclude": ["*/jobs*"]},
+    }
+    assert data["offline"] == {"requeue_after": "1m30s"}
+    assert data["triggers"] == [{"on": "invoice.paid", "to": {"group": "sales"}}]
+    assert data["channels"] == [
+        {"name": "site", "sla": {"warn": "20s", "critical": "45s"}},
+        {"name": "email"},
+    ]
+    assert "fallback" not in data
+    assert "explain" not in data
+    assert RoutingConfig().to_dict() == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (
+            {"groups": [{"id": "g", "regions": {"inclde": ["RU"]}}]},
+            ("groups[0].regions.inclde", "unknown key (did you mean 'include'?)"),
+        ),
+        (
+            {"groups": [{"id": "g", "regions": ["RU"]}]},
+            ("groups[0].regions", "expected a table such as {include = [...]} or {exclude = [...]}"),
+        ),
+        (
+            {"groups": [{"id": "g", "pages": {"include": 5}}]},
+            ("groups[0].pages.include", "give a list of strings (got 5)"),
+        ),
+        (
+            {"rules": [{"name": "r", "when": {"topik": "x"}, "to": "everyone"}]},
+            ("rules[0].when.topik", "unknown condition (did you mean 'topic'?)"),
+        ),
+        (
+            {"rules": [{"name": "r", "when": {"any": [{"channel": 1}]}, "to": "everyone"}]},
+            ("rules[0].when.any[0].channel", "expected a list, got 1"),
+        ),
+        (
+            {"rules": [{"name": "r", "when": "always", "to": "everyon"}]},
+            (
+                "rules[0].to",
+                "give 'everyone', 'preferred', {group = ...} or {operator = ...} (did you mean 'everyone'?)",
+            ),
+        ),
+        (
+            {"rules": [{"name": "r", "when": "always", "to": {"grup": "s"}}]},
+            ("rules[0].to.grup", "unknown key (did you mean 'group'?)"),
+        ),
+        (
+            {"offline": {"requeue_afte": "1m"}},
+            ("offline.requeue_afte", "unknown key (did you mean 'requeue_after'?)"),
+        ),
+        ({"offline": "drop"}, ("offline", "give 'keep', 'requeue' or {requeue_after = '60s'} (got 'drop')")),
+        (
+            {"offline": "keep", "requeue_grace": 5},
+            ("offline", "give offline or offline_policy / requeue_grace, not both"),
+        ),
+        (
+            {"aging": "1:30"},
+            ("aging", "give seconds or a duration such as '30s', '5m' or '1h30m' (got '1:30')"),
+        ),
+    ],
+    ids=lambda v: v[0] if isinstance(v, tuple) else None,
+)
+def test_mistakes_in_the_short_form_name_their_path(data: dict[str, Any], problem: tuple[str, str]) -> None:
+    """Each mistake in a short-form entry is reported where it is, with a did-you-mean."""
+    with pytest.raises(_ConfigError) as info:
+        RoutingConfig.from_dict(data)
+    assert problem in info.value.problems
+
+
+def test_requeue_grace_without_requeue_is_flagged() -> None:
+    """A requeue_grace under offline_policy keep does nothing, so the config says so."""
+    config = RoutingConfig(requeue_grace=60)
+    assert config.problems() == [
+        ("requeue_grace", "has no effect while offline_policy is keep: give offline = {requeue_after = ...}")
+    ]
+    assert RoutingConfig(requeue_grace=60, offline_policy=OfflinePolicy.REQUEUE).problems() == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"strategy": None}, "strategy"),
+        ({"strategy": "even"}, "strategy"),
+        ({"operators": [{"id": "ann"}]}, "operators[0]"),
+        ({"fallback": "everyone"}, "fallback"),
+        ({"rules": [None]}, "rules[0]"),
+    ],
+    ids=repr,
+)
+def test_configs_built_in_python_are_checked_for_type(changes: dict[str, Any], field: str) -> None:
+    """A value of the wrong type is refused when the config is built, naming the field."""
+    with pytest.raises(InvalidValue) as info:
+        RoutingConfig(**changes)
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    [attr("coupon") == None, attr("plan").is_in(["pro", None]), attr("meta") == {"a": [None]}],  # noqa: E711
+    ids=repr,
+)
+def test_none_in_a_condition_survives_toml(predicate: Any) -> None:
+    """TOML has no null: a condition's value holding None is written as JSON text and read back."""
+    config = RoutingConfig(rules=[Rule(name="r", when=predicate, to=Target.everyone())])
+    assert RoutingConfig.from_toml(config.to_toml()) == config
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"), [("json", "[" * 100_000 + "]" * 100_000), ("toml", "a = " + "[" * 100_000)]
+)
+def test_deeply_nested_text_is_a_config_error(kind: str, text: str) -> None:
+    """Nesting too deep for the parser is a ConfigError, not a RecursionError."""
+    load = RoutingConfig.from_json if kind == "json" else RoutingConfig.from_toml
+    with pytest.raises(_ConfigError, match="nested too deeply"):
+        load(text)
+
+
+def test_a_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 are reported with the file's name."""
+    path = tmp_path / "desk.toml"
+    path.write_bytes(b"name = '\xff'")
+    with pytest.raises(_ConfigError, match="not UTF-8 text") as info:
+        RoutingConfig.load(path)
+    assert info.value.path == str(path)
+
+
+def test_triggers_on_one_event_need_names() -> None:
+    """A trigger's name defaults to its event; two unnamed triggers on one event are a problem."""
+    paid = Trigger(on="invoice.paid", to=Target.everyone())
+    assert paid.name == "invoice.paid"
+    assert RoutingConfig(triggers=[paid, paid]).problems() == [
+        ("triggers[1]", "duplicate id 'invoice.paid': triggers on one event need a name each")
+    ]
+
+
+def test_a_condition_nested_too_deeply_is_named_where_it_starts() -> None:
+    """Hundreds of nested conditions are one problem at the rule, not a RecursionError."""
+    when: Any = "always"
+    for _ in range(400):
+        when = {"not": when}
+    with pytest.raises(_ConfigError) as info:
+        RoutingConfig.from_dict({"rules": [{"name": "r", "when": when, "to": "everyone"}]})
+    assert info.value.problems == (("rules[0].when.not", "nested too deeply"),)
+
+
+def test_the_config_s_own_durations_take_text_in_python_too() -> None:
+    """RoutingConfig(requeue_grace="1m") is 60 s; text that is not a duration names the field."""
+    config = RoutingConfig(offline_policy=OfflinePolicy.REQUEUE, requeue_grace="1m", aging="1h30m")
+    assert (config.requeue_grace, config.aging) == (timedelta(minutes=1), timedelta(minutes=90))
+    with pytest.raises(InvalidValue) as info:
+        RoutingConfig(default_handle_time="five minutes")
+    assert info.value.field == "default_handle_time"

@@ -496,3 +496,23 @@ def test_static_arbitrary_text_never_raises(text: str) -> None:
     lookup = StaticResolver(TABLE).resolve(text)
     assert lookup.ip == text
     assert lookup.known != (lookup.reason is not None)
+
+
+def test_an_open_geoip2_reader_is_used_and_left_open(city_db: Path) -> None:
+    """A host's own geoip2 reader resolves like the file, and closing the resolver does not close it."""
+    import geoip2.database
+
+    reader = geoip2.database.Reader(str(city_db))
+    with MaxMindResolver(reader) as resolver:
+        assert resolver.available
+        assert resolver.path == "<open geoip2 reader>"
+        assert resolver.resolve("5.8.1.1").region == MaxMindResolver(city_db).resolve("5.8.1.1").region
+    assert reader.city("5.8.1.1").country.iso_code == "RU"  # still open
+    reader.close()
+
+
+@pytest.mark.parametrize("value", [None, 42, object()], ids=repr)
+def test_something_that_is_neither_a_path_nor_a_reader_is_refused(value: object) -> None:
+    """A wrong type is an InvalidValue naming the argument, not a resolver that is unavailable."""
+    with pytest.raises(InvalidValue, match="path"):
+        MaxMindResolver(value)  # type: ignore[arg-type]

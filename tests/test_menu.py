@@ -383,7 +383,7 @@ SMALL = {
                 "kind": "handover",
                 "id": "sales",
                 "tags": ["lead"],
-                "target": {"kind": "group", "id": "sales"},
+                "target": {"group": "sales"},
                 "attributes": {"from": ["menu"]},
             },
         },
@@ -411,10 +411,7 @@ def test_menus_round_trip_through_json_and_toml() -> None:
             choices=[*shop_menu().root.choices, Choice(key="5", label="My manager", next=preferred)],
         ),
     )
-    assert menu.to_dict()["choices"][4]["next"]["target"] == {
-        "kind": "preferred_operator",
-        "otherwise": {"kind": "group", "id": "sales"},
-    }
+    assert menu.to_dict()["choices"][4]["next"]["target"] == {"preferred": {"otherwise": {"group": "sales"}}}
     assert Menu.from_dict(json.loads(json.dumps(menu.to_dict()))) == menu
     assert Menu.from_dict(tomllib.loads(tomli_w.dumps(menu.to_dict()))) == menu
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chatroute import (
     AWAY,
@@ -31,8 +34,13 @@ from chatroute import (
     Status,
     Target,
     TargetKind,
+    Visitor,
+    serialize,
 )
-from chatroute._frozen import FrozenMap
+from chatroute._frozen import EARLIEST, LATEST, FrozenMap
+from chatroute.model import MAX_PRIORITY
+
+from .strategies import edge_datetimes, hostile_attributes, huge_numbers, json_values
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -660,3 +668,137 @@ def test_repr_is_valid_python_that_rebuilds_the_value(value: object) -> None:
     text = repr(value)
     assert text.startswith(type(value).__name__ + "(")
     assert rebuilt(value) == value
+
+
+# ------------------------------------------------------------ hostile inputs
+
+
+@given(hostile_attributes())
+def test_dialog_attributes_refuse_what_json_would_not_carry(case: tuple[dict[str, Any], str]) -> None:
+    """Decimal, bytes, datetimes, int keys, NaN, huge ints or deep nesting anywhere in the
+    attributes raise InvalidValue naming the path to the value (they broke every later save,
+    or changed through the JSON round trip)."""
+    attributes, path = case
+    with pytest.raises(InvalidValue) as info:
+        Dialog(id="d1", attributes=attributes)
+    assert info.value.field.startswith(path)
+
+
+@given(st.dictionaries(st.text(max_size=4), json_values(max_leaves=6), max_size=3))
+def test_dialog_attributes_of_plain_json_round_trip_exactly(attributes: dict[str, Any]) -> None:
+    """Plain JSON attributes survive serialize + JSON + deserialize, equal to the original."""
+    dialog = Dialog(id="d1", attributes=attributes)
+    data = json.loads(json.dumps(serialize.to_dict(dialog)))
+    assert serialize.from_dict(Dialog, data) == dialog
+
+
+def test_dialog_attributes_must_be_a_mapping() -> None:
+    """A list of attributes is refused naming the field."""
+    with pytest.raises(InvalidValue) as info:
+        Dialog(id="d1", attributes=[("a", 1)])  # type: ignore[arg-type]
+    assert info.value.field == "attributes"
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: Dialog(id="d1", tags=[42]), "tags"),
+        (lambda: Dialog(id="d1", tags=[42, "vip"]), "tags"),
+        (lambda: Dialog(id="d1", tags=5), "tags"),
+        (lambda: Client(id="c1", tags=[7]), "tags"),
+        (lambda: Client(id="c1", tags=[b"vip"]), "tags"),
+        (lambda: Client(id="c1", preferred_operator_id=5), "preferred_operator_id"),
+        (lambda: Operator(id="a", tags=[None]), "tags"),
+        (lambda: Operator(id="a", languages=["en", 1]), "languages"),
+        (lambda: Operator(id="a", skills=5), "skills"),
+        (lambda: Operator(id="a", status=1), "status"),
+        (lambda: Operator(id="a", name=None), "name"),
+        (lambda: Group(id="g", operator_ids=["a", 2]), "operator_ids[1]"),
+        (lambda: Group(id="g", channels=[1]), "channels"),
+        (lambda: Group(id="g", regions_include=[643]), "regions_include"),
+        (lambda: Group(id="g", regions_exclude=[643]), "regions_exclude"),
+        (lambda: Group(id="g", pages_include=[None]), "pages_include[0]"),
+        (lambda: Group(id="g", pages_exclude=3), "pages_exclude"),
+        (lambda: Group(id="g", strategy="even"), "strategy"),
+        (lambda: Group(id="g", enabled="no"), "enabled"),
+        (lambda: Status(key="x", routable="yes"), "routable"),
+        (lambda: Status(key="x", order="1"), "order"),
+        (lambda: Status(key="x", label=None), "label"),
+        (lambda: Channel(name="site", carries_ip=1), "carries_ip"),
+        (lambda: Channel(name="site", sla=30), "sla"),
+        (lambda: Target.group(5), "id"),  # type: ignore[arg-type]
+        (lambda: Visitor(url=5), "url"),
+        (lambda: Visitor(channel=None), "channel"),
+    ],
+)
+def test_values_of_the_wrong_type_are_refused_naming_the_field(build: Any, field: str) -> None:
+    """Non-string tags, ids, languages and the like raise InvalidValue naming the field
+    (Dialog(tags=[42]) routed, and its saved state could not be loaded)."""
+    with pytest.raises(InvalidValue) as info:
+        build()
+    assert info.value.field == field
+
+
+@given(huge_numbers())
+def test_huge_numbers_are_refused_wherever_the_model_takes_a_number(number: Any) -> None:
+    """Priorities, weights, limits, orders and durations beyond their range are refused
+    naming the field, never OverflowError ("Python int too large to convert to C int")."""
+    builds = {
+        "priority": lambda: Dialog(id="d1", priority=number),
+        "capacity_weight": lambda: Channel(name="site", capacity_weight=number),
+        "limit": lambda: Operator(id="a", limit=number),
+        "channel_limits['site']": lambda: Operator(id="a", channel_limits={"site": number}),
+        "order": lambda: Status(key="x", order=number),
+        "warn": lambda: SLA(warn=number, critical=number),
+    }
+    for field, build in builds.items():
+        if isinstance(number, float) and field != "warn":
+            continue  # not an integer at all: refused for that, tested elsewhere
+        with pytest.raises(InvalidValue) as info:
+            build()
+        assert info.value.field == field
+
+
+def test_priorities_are_bounded_by_max_priority() -> None:
+    """Dialog priorities run from -MAX_PRIORITY to MAX_PRIORITY, channel priorities from 1;
+    Dialog(priority=10**400), which overflowed queue aging, is refused."""
+    assert Dialog(id="d1", priority=MAX_PRIORITY).priority == MAX_PRIORITY
+    assert Dialog(id="d1", priority=-MAX_PRIORITY).priority == -MAX_PRIORITY
+    assert Channel(name="site", priority=MAX_PRIORITY).priority == MAX_PRIORITY
+    for bad in (MAX_PRIORITY + 1, -MAX_PRIORITY - 1, 10**400):
+        with pytest.raises(InvalidValue) as info:
+            Dialog(id="d1", priority=bad)
+        assert info.value.field == "priority"
+        assert str(MAX_PRIORITY) in str(info.value)
+    with pytest.raises(InvalidValue):
+        Channel(name="site", priority=MAX_PRIORITY + 1)
+
+
+def test_counts_up_to_the_largest_json_integer_are_accepted() -> None:
+    """Limits and weights up to 2**53 - 1 are valid; one more is refused."""
+    top = 2**53 - 1
+    assert Operator(id="a", limit=top).limit == top
+    assert Channel(name="site", capacity_weight=top).capacity_weight == top
+    with pytest.raises(InvalidValue, match="2\\*\\*53 - 1"):
+        Operator(id="a", limit=top + 1)
+
+
+@given(edge_datetimes())
+def test_created_at_near_the_ends_of_the_range_is_refused_or_kept(moment: datetime) -> None:
+    """A created_at too close to datetime.min / max for deadline arithmetic is refused naming
+    created_at; any other is kept as the same instant."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        with pytest.raises(InvalidValue) as info:
+            Dialog(id="d1", created_at=moment)
+        assert info.value.field == "created_at"
+    else:
+        assert Dialog(id="d1", created_at=moment).created_at == utc
+
+
+def test_empty_string_tags_are_still_tags() -> None:
+    """An empty string tag (a host splitting an empty field) is kept, as before."""
+    assert Dialog(id="d1", tags=[""]).tags == frozenset({""})

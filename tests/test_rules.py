@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatroute import Client, Dialog, InvalidValue, Predicate, Rule, RuleContext, Target
+from chatroute import Client, Dialog, InvalidValue, Predicate, Rule, RuleContext, Target, serialize
 from chatroute.rules import (
     AllOf,
     Always,
@@ -32,6 +33,8 @@ from chatroute.rules import (
     weekday,
 )
 from chatroute.schedule import Closure, Schedule
+
+from .strategies import json_values
 
 MONDAY_9 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 2026-03-02 is a Monday
 DST_DAY = datetime(2026, 3, 29, tzinfo=UTC)  # Europe/Berlin: 02:00 CET -> 03:00 CEST at 01:00 UTC
@@ -718,3 +721,52 @@ def test_explain_starts_with_describe_and_the_answer(p: Predicate, d: Dialog, c:
     text = p.explain(d, c)
     head = p.describe() + (": yes" if p(d, c) else ": no")
     assert text.startswith(head)
+
+
+# ------------------------------------------------------------ hostile values
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: attr("amount") == float("nan"),
+        lambda: attr("amount") > float("inf"),
+        lambda: attr("amount") < 10**400,
+        lambda: attr("amount").is_in([1, float("nan")]),
+        lambda: attr("when") == datetime(2026, 3, 2, tzinfo=UTC),
+        lambda: attr("blob") == b"x",
+        lambda: attr("ids") == {1: "a"},
+    ],
+)
+def test_attr_refuses_values_that_are_not_plain_json(build: Any) -> None:
+    """NaN (never equal to itself, so a config was unequal to its own round trip), infinities,
+    huge ints, datetimes, bytes and int keys in a comparison raise InvalidValue naming value."""
+    with pytest.raises(InvalidValue) as info:
+        build()
+    assert info.value.field.startswith("value")
+
+
+@given(st.sampled_from(list(Op)), json_values(max_leaves=4))
+def test_attr_comparisons_round_trip_equal(op: Op, value: Any) -> None:
+    """Any attr comparison of plain JSON data equals itself after serialize + JSON + deserialize."""
+    if op is Op.IN and not isinstance(value, list):
+        value = [value]
+    rule = Rule(name="r", when=AttrCompare(name="x", op=op, value=value), to=Target.everyone())
+    data = json.loads(json.dumps(serialize.to_dict(rule)))
+    assert serialize.from_dict(Rule, data) == rule
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: has_any_tag("vip", 42), "tags"),
+        (lambda: topic("billing", None), "topics"),
+        (lambda: language("en", 1), "languages"),
+        (lambda: region(643), "codes"),
+    ],
+)
+def test_predicates_refuse_values_that_are_not_strings(build: Any, field: str) -> None:
+    """Non-string tags, topics, languages and regions in a predicate raise InvalidValue naming the field."""
+    with pytest.raises(InvalidValue) as info:
+        build()
+    assert info.value.field == field

@@ -55,6 +55,7 @@ from chatroute import (
     Via,
     serialize,
 )
+from chatroute import rules as ru
 from chatroute.rules import (
     always,
     attr,
@@ -580,7 +581,7 @@ def test_out_of_range_values_in_data_name_the_item() -> None:
 @pytest.mark.parametrize(
     ("data", "text"),
     [
-        ({"topics": ["x"]}, "kind"),
+        ({"topics": ["x"]}, "unknown condition (did you mean 'topic'?)"),
         ({"kind": "zzz"}, "unknown predicate kind 'zzz'"),
         ([1, 2], ""),
         ("topic", ""),
@@ -673,3 +674,62 @@ def test_an_unregistered_custom_strategy_gets_a_clear_error() -> None:
 
     with pytest.raises(InvalidValue, match=r"Mine is not registered: call serialize.register\(Mine"):
         serialize.to_dict(RoutingConfig(strategy=Mine()))
+
+
+# ------------------------------------------------------------------ short form
+
+
+@pytest.mark.parametrize(
+    ("data", "predicate"),
+    [
+        ({"topic": ["order", "price"], "channel": "email"}, topic("order", "price") & channel("email")),
+        ({"any": [{"topic": "a"}, {"has_tag": "vip"}]}, topic("a") | has_tag("vip")),
+        ({"not": {"page": "*/jobs*"}}, ~page("*/jobs*")),
+        ({"all": [{"region": "RU"}]}, ru.AllOf(items=[region("RU")])),
+        (
+            {"weekday": {"days": ["sat", "sun"], "tz": "Europe/Moscow"}},
+            weekday("sat", "sun", tz="Europe/Moscow"),
+        ),
+        ({"attr": {"name": "amount", "op": ">=", "value": 1000}}, attr("amount") >= 1000),
+        ({"attr": {"name": "coupon", "op": "==", "value_json": "null"}}, attr("coupon") == None),  # noqa: E711
+        ("always", always()),
+    ],
+    ids=repr,
+)
+def test_short_conditions_load(data: Any, predicate: Predicate) -> None:
+    """A condition's short form (keys combine with and; any, all, not) is the predicate it names."""
+    assert serialize.from_dict(Predicate, data) == predicate
+
+
+@pytest.mark.parametrize(
+    ("data", "target"),
+    [
+        ({"group": "sales"}, Target.group("sales")),
+        ({"operator": "ann"}, Target.operator("ann")),
+        ("everyone", Target.everyone()),
+        ("preferred", Target.preferred_operator()),
+        (
+            {"preferred": {"otherwise": {"group": "s"}}},
+            Target.preferred_operator(otherwise=Target.group("s")),
+        ),
+        ({"kind": "group", "id": "sales"}, Target.group("sales")),
+    ],
+    ids=repr,
+)
+def test_short_targets_load(data: Any, target: Target) -> None:
+    """Targets are {group = id}, {operator = id}, 'everyone' or 'preferred'; the long form loads too."""
+    assert serialize.from_dict(Target, data) == target
+
+
+def test_snapshots_and_events_keep_the_long_form() -> None:
+    """Only configs are written short: an event's target keeps its kind tag."""
+    event = DialogQueued(at=T0, dialog_id="d1", target=Target.group("sales"))
+    assert serialize.to_dict(event)["target"] == {"kind": "group", "id": "sales", "otherwise": None}
+
+
+@given(predicates)
+def test_every_predicate_reads_back_from_its_short_form(predicate: Predicate) -> None:
+    """The short form a config writes for any predicate tree reads back to an equal predicate."""
+    config = RoutingConfig(rules=[Rule(name="r", when=predicate, to=Target.everyone())])
+    when = json.loads(json.dumps(config.to_dict()))["rules"][0]["when"]
+    assert serialize.from_dict(Predicate, when) == predicate

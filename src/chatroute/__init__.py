@@ -1,7 +1,12 @@
 """chatroute: route incoming customer chat dialogs to operators and departments.
 
-Everything public is re-exported here; see ``DESIGN.md`` for the architecture.
+Everything public is re-exported here; see ``DESIGN.md`` for the architecture. The
+documented submodules (``chatroute.serialize``, ``chatroute.simulate``, ...) are
+reachable as attributes after ``import chatroute``; those that pull in heavy
+dependencies load on first use, so the import itself stays cheap.
 """
+
+import importlib
 
 from .config import OfflinePolicy, RoutingConfig
 from .decision import (
@@ -92,6 +97,37 @@ from .strategies import (
 )
 
 __version__ = "0.1.0.dev0"
+
+_SUBMODULES = frozenset(
+    {
+        "cli",
+        "config",
+        "decision",
+        "errors",
+        "events",
+        "geo",
+        "menu",
+        "model",
+        "queue",
+        "router",
+        "rules",
+        "schedule",
+        "serialize",
+        "shared",
+        "simulate",
+        "snapshot",
+        "stats",
+        "strategies",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    """A documented submodule, imported on first use (``chatroute.simulate.simulate``)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AWAY",

@@ -15,6 +15,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
+from ._config_form import shorten_target
 from ._frozen import EMPTY_MAP, FrozenMap, non_empty_str, thaw_value, to_deep_map, to_frozenset, to_tuple
 from .errors import ConfigError, InvalidValue, did_you_mean
 from .model import Target
@@ -212,15 +213,6 @@ def _learned_to_dict(data: dict[str, Any], value: Choice | Handover) -> None:
         data["attributes"] = thaw_value(value.attributes)
 
 
-def _target_to_dict(data: dict[str, Any]) -> dict[str, Any]:
-    """A target's plain form without its None fields (TOML has no null)."""
-    return {
-        key: _target_to_dict(value) if isinstance(value, dict) else value
-        for key, value in data.items()
-        if value is not None
-    }
-
-
 def node_to_dict(node: Node) -> dict[str, Any]:
     """The node and everything under it as plain data (see :meth:`Menu.to_dict`)."""
     if isinstance(node, Answer):
@@ -233,7 +225,7 @@ def node_to_dict(node: Node) -> dict[str, Any]:
         if node.target is not None:
             from .serialize import to_dict
 
-            data["target"] = _target_to_dict(to_dict(node.target))
+            data["target"] = shorten_target(to_dict(node.target))
         return data
     choices = []
     for choice in node.choices:

@@ -1,25 +1,28 @@
 """The ``chatroute`` command line: ``check``, ``simulate``, ``explain`` and ``staff``.
 
 ``chatroute check FILE`` validates a routing set-up or a scenario (TOML or JSON): it
-prints every problem with its path and exits 1, or prints a one-screen summary and
-exits 0. ``chatroute simulate`` compares strategies on simulated traffic (the embedded
-car-dealer scenario when no file is given), ``chatroute explain`` shows where one
-dialog would go and why, and ``chatroute staff`` finds the head count for a
-service-level target. A user's mistake is one line on stderr and exit code 1 (2 for
-a malformed command line), never a traceback.
+prints every problem with its path (and its line, in TOML) and exits 1, or prints a
+one-screen summary and exits 0. ``chatroute simulate`` compares strategies on simulated
+traffic (the embedded car-dealer scenario when no file is given), ``chatroute explain``
+shows where one dialog would go and why, and ``chatroute staff`` finds the head count
+for a service-level target. ``chatroute schema config|scenario`` prints a JSON Schema
+for editors, and ``chatroute init`` writes a commented starter desk. A user's mistake
+is one line on stderr and exit code 1 (2 for a malformed command line), never a
+traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NoReturn, TextIO
 
-from .config import RoutingConfig
+from .config import RoutingConfig, parse_text, read_text
 from .errors import ChatrouteError, ConfigError
 from .model import TargetKind
 
@@ -28,11 +31,25 @@ __all__ = ["main", "main_exit", "summary"]
 _CHECK_EXAMPLE = """example:
   chatroute check desk.toml
   desk.toml: 2 problems
-    rules[0].to.group: unknown group 'salez' (did you mean 'sales'?)
-    operators[3].limit: must be a non-negative integer (got -1)
+  desk.toml:14: operators[3].limit: must be a non-negative integer (got -1)
+  desk.toml:31: rules[0].to.group: unknown group 'salez' (did you mean 'sales'?)
 
-A scenario file (one with [config] and [traffic] tables) is checked as a whole:
+Every problem is listed in one pass, with its line in a TOML file. A scenario file
+(one with [config] and [traffic] tables) is checked as a whole:
   chatroute check examples/support_desk.toml
+"""
+_SCHEMA_EXAMPLE = """examples:
+  chatroute schema config > chatroute-config.schema.json
+  chatroute schema scenario > chatroute-scenario.schema.json
+
+Point your editor at them: in a TOML file, a first line such as
+  #:schema ./chatroute-config.schema.json
+lets Even Better TOML (Taplo) complete keys and flag mistakes as you type.
+"""
+_INIT_EXAMPLE = """example:
+  chatroute init my-desk
+  chatroute check my-desk/desk.toml
+  chatroute simulate my-desk/scenario.toml
 """
 _SIMULATE_EXAMPLE = """examples:
   chatroute simulate                                  # the embedded car-dealer scenario
@@ -96,10 +113,10 @@ def summary(config: RoutingConfig) -> list[str]:
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     path = args.file
+    text, kind = "", ""
     try:
-        from .config import read_file
-
-        data = read_file(path)
+        text, kind = read_text(path)
+        data = parse_text(text, kind)
         if "config" in data or "traffic" in data:
             from .simulate import Scenario
             from .simulate.describe import describe_scenario
@@ -111,11 +128,48 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     except ConfigError as exc:
         count = len(exc.problems)
         out.write(f"{path}: {count} problem{'s' if count != 1 else ''}\n")
-        for where, message in exc.problems:
-            out.write(f"  {where}: {message}\n" if where else f"  {message}\n")
+        out.writelines(_problem_lines(path, text if kind == "toml" else "", exc.problems))
         return 1
     out.write(f"{path}: ok\n")
     out.writelines(f"  {line}\n" for line in lines)
+    return 0
+
+
+def _problem_lines(path: str, toml: str, problems: Sequence[tuple[str, str]]) -> list[str]:
+    """Each problem on its own line, ``file:line: path: message`` where the line is known."""
+    from ._locate import line_of, toml_lines
+
+    positions = toml_lines(toml) if toml else {}
+    lines = []
+    for where, message in problems:
+        number = line_of(where, positions) if where else None
+        text = f"{where}: {message}" if where else message
+        lines.append(f"  {path}:{number}: {text}\n" if number else f"  {text}\n")
+    return lines
+
+
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    from ._schema import config_schema, scenario_schema
+
+    schema = config_schema() if args.kind == "config" else scenario_schema()
+    out.write(json.dumps(schema, indent=2) + "\n")
+    return 0
+
+
+def _init(args: argparse.Namespace, out: TextIO) -> int:
+    from ._starter import CONFIG, scenario
+
+    files = {os.path.join(args.dir, "desk.toml"): CONFIG, os.path.join(args.dir, "scenario.toml"): scenario()}
+    there = [name for name in files if os.path.exists(name)]
+    if there and not args.force:
+        raise _Fail(f"{there[0]} exists: give --force to overwrite it")
+    os.makedirs(args.dir, exist_ok=True)
+    for name, text in files.items():
+        with open(name, "w", encoding="utf-8") as file:
+            file.write(text)
+        out.write(f"wrote {name}\n")
+    config, scenario_file = files
+    out.write(f"next: chatroute check {config}\n      chatroute simulate {scenario_file}\n")
     return 0
 
 
@@ -292,6 +346,11 @@ def _parser() -> argparse.ArgumentParser:
 
     check = command("check", "validate a routing set-up or a scenario (TOML or JSON)", _CHECK_EXAMPLE)
     check.add_argument("file", help="a .toml or .json routing config or scenario")
+    schema = command("schema", "print the JSON Schema of config or scenario files", _SCHEMA_EXAMPLE)
+    schema.add_argument("kind", choices=["config", "scenario"], help="which kind of file")
+    init = command("init", "write a commented starter config and scenario for a small desk", _INIT_EXAMPLE)
+    init.add_argument("dir", nargs="?", default=".", help="where to write them (default: here)")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
     sim = command("simulate", "compare routing strategies on simulated traffic", _SIMULATE_EXAMPLE)
     sim.add_argument("scenario", nargs="?", help="a scenario file (default: the embedded car dealer)")
     sim.add_argument("--compare", metavar="LIST", help="strategies to compare, comma-separated")
@@ -314,6 +373,8 @@ def _parser() -> argparse.ArgumentParser:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "check": _check,
+    "schema": _schema,
+    "init": _init,
     "simulate": _simulate,
     "explain": _explain,
     "staff": _staff,
@@ -335,6 +396,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         _error(_config_line(exc))
     except (ChatrouteError, _Fail) as exc:
         _error(str(exc))
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _error(f"{where}{exc.strerror or exc}")
     except KeyboardInterrupt:
         _error("interrupted")
     return 1

@@ -1,8 +1,28 @@
 """The routing set-up as one immutable value: channels, statuses, operators, groups, rules.
 
 :meth:`RoutingConfig.problems` lists every cross-reference problem with its path
-(``rules[0].to: unknown group 'salez' (did you mean 'sales'?)``); the router refuses a
-config that has any.
+(``rules[0].to.group: unknown group 'salez' (did you mean 'sales'?)``); the router refuses
+a config that has any. :meth:`RoutingConfig.from_dict` reports the problems of a file's
+shape and its cross-references together, in one pass.
+
+Files are written in the short form (see :mod:`chatroute._config_form`):
+
+    >>> config = RoutingConfig.from_toml('''
+    ... offline = {requeue_after = "1m"}
+    ... [[groups]]
+    ... id = "sales"
+    ... regions = {include = ["RU-MOW"]}
+    ... [[rules]]
+    ... name = "orders"
+    ... when = {topic = ["order", "price"], channel = "site"}
+    ... to = {group = "sales"}
+    ... ''')
+    >>> config.rules[0].describe()
+    "orders: if topic is one of 'order', 'price' and channel is 'site' then group 'sales'"
+    >>> config.requeue_grace
+    datetime.timedelta(seconds=60)
+    >>> config.to_dict()["rules"][0]["when"]
+    {'topic': ['order', 'price'], 'channel': 'site'}
 """
 
 from __future__ import annotations
@@ -18,10 +38,12 @@ from typing import Any
 import attrs
 import tomli_w
 
+from ._config_problems import config_problems
+from ._durations import parse_duration
 from ._frozen import to_enum, to_timedelta, to_tuple
-from .errors import ConfigError, did_you_mean
-from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target, TargetKind
-from .rules import AllOf, AnyOf, InRegion, Not, Predicate, Rule, Trigger
+from .errors import ConfigError, InvalidValue
+from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target
+from .rules import Rule, Trigger
 from .strategies import Even, Strategy
 
 __all__ = ["OfflinePolicy", "RoutingConfig"]
@@ -31,28 +53,62 @@ def _to_offline_policy(value: Any) -> OfflinePolicy:
     return to_enum(OfflinePolicy, value, "offline_policy")
 
 
+def _duration(value: Any, field: str) -> timedelta:
+    """Seconds, a timedelta, or a duration text such as ``"1h30m"``, for the field ``field``."""
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise InvalidValue(field, value, str(exc).split(" (got")[0]) from None
+    return to_timedelta(value, field)
+
+
 def _to_intake_window(value: Any) -> timedelta:
-    return to_timedelta(value, "intake_window")
+    return _duration(value, "intake_window")
 
 
 def _to_aging(value: Any) -> timedelta | None:
-    return None if value is None else to_timedelta(value, "aging")
+    return None if value is None else _duration(value, "aging")
 
 
 def _to_requeue_grace(value: Any) -> timedelta:
-    return to_timedelta(value, "requeue_grace")
+    return _duration(value, "requeue_grace")
 
 
 def _to_reply_timeout(value: Any) -> timedelta | None:
-    return None if value is None else to_timedelta(value, "reply_timeout")
+    return None if value is None else _duration(value, "reply_timeout")
 
 
 def _to_accept_timeout(value: Any) -> timedelta | None:
-    return None if value is None else to_timedelta(value, "accept_timeout")
+    return None if value is None else _duration(value, "accept_timeout")
 
 
 def _to_default_handle_time(value: Any) -> timedelta:
-    return to_timedelta(value, "default_handle_time")
+    return _duration(value, "default_handle_time")
+
+
+def _items_of(kind: type) -> Any:
+    """A validator: every item of the tuple is a ``kind`` (a group's strategy, if any, a Strategy)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+        for i, item in enumerate(value):
+            if not isinstance(item, kind):
+                raise InvalidValue(f"{attribute.name}[{i}]", item, f"must be a {kind.__name__}")
+            strategy = getattr(item, "strategy", None) if kind is Group else None
+            if strategy is not None and not isinstance(strategy, Strategy):
+                raise InvalidValue(
+                    f"{attribute.name}[{i}].strategy", strategy, "must be a Strategy, such as Even(), or None"
+                )
+
+    return check
+
+
+def _instance_of(kind: type, example: str) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise InvalidValue(attribute.name, value, f"must be a {kind.__name__}, such as {example}")
+
+    return check
 
 
 class OfflinePolicy(enum.Enum):
@@ -109,16 +165,22 @@ class RoutingConfig:
             :meth:`Router.explain` when needed.
     """
 
-    channels: tuple[Channel, ...] = attrs.field(factory=lambda: (Channel(name="site"),), converter=to_tuple)
-    statuses: tuple[Status, ...] = attrs.field(default=(), converter=to_tuple)
-    operators: tuple[Operator, ...] = attrs.field(default=(), converter=to_tuple)
-    groups: tuple[Group, ...] = attrs.field(default=(), converter=to_tuple)
-    rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple)
-    triggers: tuple[Trigger, ...] = attrs.field(default=(), converter=to_tuple)
-    fallback: Target = attrs.field(factory=Target.everyone)
+    channels: tuple[Channel, ...] = attrs.field(
+        factory=lambda: (Channel(name="site"),), converter=to_tuple, validator=_items_of(Channel)
+    )
+    statuses: tuple[Status, ...] = attrs.field(default=(), converter=to_tuple, validator=_items_of(Status))
+    operators: tuple[Operator, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=_items_of(Operator)
+    )
+    groups: tuple[Group, ...] = attrs.field(default=(), converter=to_tuple, validator=_items_of(Group))
+    rules: tuple[Rule, ...] = attrs.field(default=(), converter=to_tuple, validator=_items_of(Rule))
+    triggers: tuple[Trigger, ...] = attrs.field(default=(), converter=to_tuple, validator=_items_of(Trigger))
+    fallback: Target = attrs.field(
+        factory=Target.everyone, validator=_instance_of(Target, "Target.everyone()")
+    )
     messenger_group: str | None = None
     groups_shown: int = 3
-    strategy: Strategy = attrs.field(factory=Even)
+    strategy: Strategy = attrs.field(factory=Even, validator=_instance_of(Strategy, "Even()"))
     default_limit: int = 5
     offline_policy: OfflinePolicy = attrs.field(default=OfflinePolicy.KEEP, converter=_to_offline_policy)
     aging: timedelta | None = attrs.field(default=None, converter=_to_aging)
@@ -141,124 +203,20 @@ class RoutingConfig:
 
     def problems(self) -> list[tuple[str, str]]:
         """Every problem found, as ``(path, message)`` pairs; empty when the config is sound."""
-        found: list[tuple[str, str]] = []
-        found += _duplicates("channels", [c.name for c in self.channels])
-        found += _duplicates("statuses", [s.key for s in self.all_statuses()], skip=3)
-        found += _duplicates("operators", [o.id for o in self.operators])
-        found += _duplicates("groups", [g.id for g in self.groups])
-        found += _duplicates("rules", [r.name for r in self.rules])
-        found += _duplicates("triggers", [t.name for t in self.triggers])
-        channels = {c.name for c in self.channels}
-        statuses = {s.key for s in self.all_statuses()}
-        operators = {o.id for o in self.operators}
-        groups = {g.id for g in self.groups}
-        if isinstance(self.default_limit, bool) or not isinstance(self.default_limit, int):
-            found.append(("default_limit", "must be an integer"))
-        elif self.default_limit < 0:
-            found.append(("default_limit", f"must not be negative (got {self.default_limit})"))
-        if isinstance(self.groups_shown, bool) or not isinstance(self.groups_shown, int):
-            found.append(("groups_shown", "must be an integer"))
-        elif self.groups_shown < 1:
-            found.append(("groups_shown", f"must be at least 1 (got {self.groups_shown})"))
-        found += self._offer_problems(statuses)
-        if self.messenger_group is not None and self.messenger_group not in groups:
-            found.append(
-                (
-                    "messenger_group",
-                    f"unknown group {self.messenger_group!r}" + did_you_mean(self.messenger_group, groups),
-                )
-            )
-        if not self.channels:
-            found.append(("channels", "define at least one channel"))
-        if self.default_handle_time <= timedelta(0):
-            found.append(("default_handle_time", "must be positive"))
-        for i, op in enumerate(self.operators):
-            if op.status not in statuses:
-                found.append(
-                    (
-                        f"operators[{i}].status",
-                        f"unknown status {op.status!r}" + did_you_mean(op.status, statuses),
-                    )
-                )
-            for name in op.channel_limits:
-                if name not in channels:
-                    found.append(
-                        (
-                            f"operators[{i}].channel_limits",
-                            f"unknown channel {name!r}" + did_you_mean(name, channels),
-                        )
-                    )
-        for i, group in enumerate(self.groups):
-            for j, op_id in enumerate(group.operator_ids):
-                if op_id not in operators:
-                    found.append(
-                        (
-                            f"groups[{i}].operator_ids[{j}]",
-                            f"unknown operator {op_id!r}" + did_you_mean(op_id, operators),
-                        )
-                    )
-            for name in sorted(group.channels or ()):
-                if name not in channels:
-                    found.append(
-                        (f"groups[{i}].channels", f"unknown channel {name!r}" + did_you_mean(name, channels))
-                    )
-        for i, group in enumerate(self.groups):
-            for side in ("include", "exclude"):
-                codes = sorted(getattr(group, f"regions_{side}"))
-                found += _region_problems(f"groups[{i}].regions.{side}", codes)
-        for i, rule in enumerate(self.rules):
-            found += _target_problems(f"rules[{i}].to", rule.to, groups, operators)
-            for j, ring in enumerate(rule.escalate):
-                found += _target_problems(f"rules[{i}].escalate[{j}].to", ring.to, groups, operators)
-            found += _region_problems(f"rules[{i}].when", _predicate_regions(rule.when))
-        for i, trigger in enumerate(self.triggers):
-            found += _target_problems(f"triggers[{i}].to", trigger.to, groups, operators)
-            found += _region_problems(f"triggers[{i}].when", _predicate_regions(trigger.when))
-        found += _target_problems("fallback", self.fallback, groups, operators)
-        return found
-
-    def _offer_problems(self, statuses: set[str]) -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
-        cap = self.intake_cap
-        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
-            found.append(("intake_cap", f"must be a whole number of at least 1 (got {cap!r})"))
-        if self.intake_window <= timedelta(0):
-            found.append(("intake_window", "must be positive"))
-        if self.aging is not None and self.aging <= timedelta(0):
-            found.append(("aging", "must be positive"))
-        if self.requeue_grace < timedelta(0):
-            found.append(("requeue_grace", "must not be negative"))
-        if self.reply_timeout is not None and self.reply_timeout <= timedelta(0):
-            found.append(("reply_timeout", "must be positive"))
-        most = self.max_extra_statuses
-        if isinstance(most, bool) or not isinstance(most, int) or most < 0:
-            found.append(("max_extra_statuses", f"must be a whole number of at least 0 (got {most!r})"))
-        elif len(self.statuses) > most:
-            found.append(("statuses", f"at most {most} extra statuses (got {len(self.statuses)})"))
-        if self.accept_timeout is not None and self.accept_timeout <= timedelta(0):
-            found.append(("accept_timeout", "must be positive"))
-        limit = self.missed_offers_limit
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-            found.append(("missed_offers_limit", f"must be a whole number of at least 1 (got {limit!r})"))
-        status = self.missed_offers_status
-        if status not in statuses:
-            unknown = f"unknown status {status!r}" + did_you_mean(status, statuses)
-            found.append(("missed_offers_status", unknown))
-        elif any(s.routable for s in self.all_statuses() if s.key == status):
-            found.append(("missed_offers_status", f"status {status!r} is routable: it would not stop offers"))
-        return found
+        return config_problems(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RoutingConfig:
-        """Load a config from plain data (as :meth:`to_dict` writes it) and check it.
+        """Load a config from plain data (the short form people write, or the long form) and check it.
 
         Raises:
-            ConfigError: listing every problem with its path, e.g.
-                ``groups[2].regions: give include or exclude, not both``.
+            ConfigError: listing every problem with its path, the file's shape and its
+                cross-references together, e.g. ``groups[2].regions: give include or
+                exclude, not both`` and ``rules[0].to.group: unknown group 'salez'``.
         """
-        from .serialize import from_dict
+        from ._config_load import load_config  # with cattrs, on first use: import chatroute stays cheap
 
-        config = from_dict(cls, data)
+        config: RoutingConfig = load_config(data)
         config.validate()
         return config
 
@@ -282,8 +240,8 @@ class RoutingConfig:
         return cls.from_dict(read_file(os.fspath(path)))
 
     def to_dict(self) -> dict[str, Any]:
-        """The config as plain, JSON-able data; ``from_dict(c.to_dict()) == c``."""
-        from .serialize import to_dict
+        """The config as plain, JSON-able data in the short form; ``from_dict(c.to_dict()) == c``."""
+        from .serialize import to_dict  # with cattrs, on first use: import chatroute stays cheap
 
         data: dict[str, Any] = to_dict(self)
         return data
@@ -293,8 +251,13 @@ class RoutingConfig:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def to_toml(self) -> str:
-        """The config as TOML (keys whose value is None are left out: they are defaults)."""
-        return tomli_w.dumps(_without_none(self.to_dict()))
+        """The config as TOML.
+
+        Keys whose value is None are left out (they are the defaults); a condition's value
+        that holds None (``attr("coupon") == None``) is written as JSON text in
+        ``value_json``, since TOML has no null.
+        """
+        return tomli_w.dumps(_for_toml(self.to_dict()))
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` listing every problem, if there is any."""
@@ -303,91 +266,75 @@ class RoutingConfig:
             raise ConfigError(problems)
 
 
-def _without_none(value: Any) -> Any:
+def _for_toml(value: Any) -> Any:
+    """Plain data without None (TOML has no null); None inside a condition's value is kept
+    by writing the value as JSON text."""
     if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
+        attr = value.get(_ATTR)
+        if isinstance(attr, dict) and _has_none(attr.get("value")):
+            return {
+                _ATTR: {k: v for k, v in attr.items() if k != "value"}
+                | {"value_json": json.dumps(attr["value"])}
+            }
+        return {k: _for_toml(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_without_none(v) for v in value]
+        return [_for_toml(v) for v in value]
     return value
 
 
-def _predicate_regions(predicate: Predicate) -> list[str]:
-    """Every region code named anywhere in a predicate tree."""
-    if isinstance(predicate, AllOf | AnyOf):
-        return [code for item in predicate.items for code in _predicate_regions(item)]
-    if isinstance(predicate, Not):
-        return _predicate_regions(predicate.item)
-    return sorted(predicate.codes) if isinstance(predicate, InRegion) else []
+_ATTR = "attr"
 
 
-def _region_problems(path: str, codes: list[str]) -> list[tuple[str, str]]:
-    """Codes that are neither an ISO 3166-1 country nor an ISO 3166-2 subdivision."""
-    if not codes:
-        return []
-    import pycountry  # loaded only when a config names regions
-
-    found = []
-    for j, code in enumerate(codes):
-        if "-" in code:
-            known = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
-        else:
-            known = pycountry.countries.get(alpha_2=code)
-        if known is None:
-            found.append((f"{path}[{j}]", f"unknown region code {code!r}"))
-    return found
-
-
-def _duplicates(path: str, names: list[str], skip: int = 0) -> list[tuple[str, str]]:
-    seen: set[str] = set()
-    found = []
-    for i, name in enumerate(names):
-        if name in seen:
-            found.append((f"{path}[{i - skip}]", f"duplicate id {name!r}"))
-        seen.add(name)
-    return found
-
-
-def _target_problems(
-    path: str, target: Target, groups: set[str], operators: set[str]
-) -> list[tuple[str, str]]:
-    if target.kind is TargetKind.GROUP and target.id not in groups:
-        assert target.id is not None
-        return [(f"{path}.group", f"unknown group {target.id!r}" + did_you_mean(target.id, groups))]
-    if target.kind is TargetKind.OPERATOR and target.id not in operators:
-        assert target.id is not None
-        return [(f"{path}.operator", f"unknown operator {target.id!r}" + did_you_mean(target.id, operators))]
-    if target.otherwise is not None:
-        return _target_problems(f"{path}.otherwise", target.otherwise, groups, operators)
-    return []
+def _has_none(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_none(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_none(v) for v in value)
+    return value is None
 
 
 def parse_text(text: str, kind: str) -> dict[str, Any]:
     """TOML or JSON text as tables.
 
     Raises:
-        ConfigError: the text does not parse, or is not a table at the top.
+        ConfigError: the text does not parse, nests too deeply, or is not a table at the top.
     """
     try:
         data = tomllib.loads(text) if kind == "toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError([("", f"invalid {kind.upper()}: {exc}")]) from None
+    except RecursionError:
+        raise ConfigError([("", f"invalid {kind.upper()}: nested too deeply")]) from None
     if not isinstance(data, dict):
         raise ConfigError([("", "expected a table at the top")])
     return data
 
 
-def read_file(name: str) -> dict[str, Any]:
-    """The tables of a ``.toml`` or ``.json`` file.
+def read_text(name: str) -> tuple[str, str]:
+    """The text of a ``.toml`` or ``.json`` file, and which of the two it is.
 
     Raises:
-        ConfigError: wrong suffix, unreadable, or not parseable; the path is the file name.
+        ConfigError: wrong suffix, unreadable, or not UTF-8; the path is the file name.
     """
     suffix = os.path.splitext(name)[1].lower()
     if suffix not in (".toml", ".json"):
         raise ConfigError([(name, "give a .toml or .json file")])
     try:
         with open(name, encoding="utf-8") as file:
-            text = file.read()
+            return file.read(), suffix[1:]
     except OSError as exc:
         raise ConfigError([(name, f"cannot read: {exc.strerror or exc}")]) from None
-    return parse_text(text, suffix[1:])
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [(name, f"not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})")]
+        ) from None
+
+
+def read_file(name: str) -> dict[str, Any]:
+    """The tables of a ``.toml`` or ``.json`` file.
+
+    Raises:
+        ConfigError: wrong suffix, unreadable, not UTF-8, or not parseable; the path is
+            the file name.
+    """
+    return parse_text(*read_text(name))

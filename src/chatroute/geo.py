@@ -290,6 +290,15 @@ def _open_failure(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
+_OPEN_READER = "<open geoip2 reader>"
+
+
+def _is_reader(value: object) -> bool:
+    import geoip2.database
+
+    return isinstance(value, geoip2.database.Reader)
+
+
 class MaxMindResolver:
     """Regions from a MaxMind database file (GeoLite2 / GeoIP2 City or Country).
 
@@ -300,13 +309,16 @@ class MaxMindResolver:
     Country databases give the country only. Results of database lookups are kept in a
     small per-resolver LRU cache.
 
+    A host that already holds an open ``geoip2.database.Reader`` passes it instead of
+    a path; the resolver then uses it without owning it: :meth:`close` leaves it open.
+
     Args:
-        path: the ``.mmdb`` file.
+        path: the ``.mmdb`` file, or an open ``geoip2.database.Reader``.
         cache_size: how many addresses to remember; 0 turns the cache off.
 
     Raises:
-        InvalidValue: when ``cache_size`` is not a non-negative integer (never for the
-            database itself).
+        InvalidValue: when ``cache_size`` is not a non-negative integer, or ``path`` is
+            neither a path nor a reader (never for the database itself).
 
     Example (any path; a missing file is reported, not raised)::
 
@@ -314,29 +326,33 @@ class MaxMindResolver:
             geo.resolve("5.8.1.1").region   # 'RU-MOW'
     """
 
-    __slots__ = ("_database_type", "_error", "_ip_version", "_path", "_query", "_reader")
+    __slots__ = ("_database_type", "_error", "_ip_version", "_owned", "_path", "_query", "_reader")
 
-    def __init__(self, path: str | os.PathLike[str], *, cache_size: int = 4096) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | geoip2.database.Reader, *, cache_size: int = 4096
+    ) -> None:
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
             raise InvalidValue("cache_size", cache_size, "must be an integer of at least 0")
-        self._path = os.fspath(path)
+        self._owned = isinstance(path, str | os.PathLike)
+        if not self._owned and not _is_reader(path):
+            raise InvalidValue("path", path, "give a .mmdb file or an open geoip2.database.Reader")
+        self._path = os.fspath(path) if isinstance(path, str | os.PathLike) else _OPEN_READER
         self._reader: geoip2.database.Reader | None = None
         self._database_type: str | None = None
         self._ip_version = 6
         self._error: str | None = None
         self._query = functools.lru_cache(maxsize=cache_size)(_no_query)
         try:
-            import geoip2.database
-
-            reader = geoip2.database.Reader(self._path)
+            reader = self._open(path)
+            metadata = reader.metadata()
         except Exception as exc:  # any failure to open means "unavailable", never a crash
             self._error = f"database unavailable: {self._path}: {_open_failure(exc)}"
             return
-        metadata = reader.metadata()
         database_type = str(metadata.database_type)
         lookup = _lookup_method(reader, database_type)
         if lookup is None:
-            reader.close()
+            if self._owned:
+                reader.close()
             self._error = (
                 f"database unavailable: {self._path}: {database_type!r} is not a City, "
                 "Country or Enterprise database"
@@ -347,9 +363,17 @@ class MaxMindResolver:
         self._ip_version = int(metadata.ip_version)
         self._query = functools.lru_cache(maxsize=cache_size)(_make_query(lookup, self._path))
 
+    def _open(self, source: str | os.PathLike[str] | geoip2.database.Reader) -> geoip2.database.Reader:
+        """A reader of the file, or the host's own reader."""
+        import geoip2.database
+
+        if isinstance(source, geoip2.database.Reader):
+            return source
+        return geoip2.database.Reader(self._path)
+
     @property
     def path(self) -> str:
-        """The database file as given."""
+        """The database file as given (``"<open geoip2 reader>"`` for a host's reader)."""
         return self._path
 
     @property
@@ -396,7 +420,8 @@ class MaxMindResolver:
     def close(self) -> None:
         """Close the database file; later lookups are unknown ("resolver closed")."""
         if self._reader is not None:
-            self._reader.close()
+            if self._owned:
+                self._reader.close()
             self._reader = None
             self._database_type = None
             self._error = f"database unavailable: {self._path}: resolver closed"

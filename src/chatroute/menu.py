@@ -346,8 +346,8 @@ class Menu:
         Each node has a ``kind`` (``question``, ``answer`` or ``handover``) and an ``id``;
         a question has ``text`` and ``choices`` (``key``, ``label``, ``next`` and optional
         ``topic``, ``tags``, ``attributes``); an answer has ``text``; a handover has
-        optional ``text``, ``topic``, ``tags``, ``target`` (``{kind = "group", id =
-        "sales"}``) and ``attributes``.
+        optional ``text``, ``topic``, ``tags``, ``target`` (``{group = "sales"}``,
+        ``{operator = "ann"}``, ``"everyone"`` or ``"preferred"``) and ``attributes``.
 
         Args:
             data: the root question as a mapping.

@@ -17,16 +17,16 @@ import attrs
 
 from ._frozen import (
     EMPTY_MAP,
-    integer,
+    MAX_SAFE_INT,
     non_empty_str,
     of_type,
     optional_aware,
     to_deep_map,
     to_enum,
-    to_frozenset,
     to_map,
+    to_string_tuple,
+    to_strings,
     to_timedelta,
-    to_tuple,
 )
 from .errors import InvalidValue
 from .schedule import Schedule
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AWAY",
     "BUILTIN_STATUSES",
+    "MAX_PRIORITY",
     "OFFLINE",
     "ONLINE",
     "SLA",
@@ -64,12 +65,50 @@ def _to_critical(value: Any) -> timedelta:
     return to_timedelta(value, "critical")
 
 
+def _to_tags(value: Any) -> frozenset[str]:
+    return to_strings(value, "tags")
+
+
+def _to_languages(value: Any) -> frozenset[str]:
+    return to_strings(value, "languages")
+
+
+def _to_channels(value: Any) -> frozenset[str] | None:
+    return None if value is None else to_strings(value, "channels")
+
+
+def _to_regions_include(value: Any) -> frozenset[str]:
+    return to_strings(value, "regions_include")
+
+
+def _to_regions_exclude(value: Any) -> frozenset[str]:
+    return to_strings(value, "regions_exclude")
+
+
+def _to_operator_ids(value: Any) -> tuple[str, ...]:
+    return to_string_tuple(value, "operator_ids")
+
+
+def _to_pages_include(value: Any) -> tuple[str, ...]:
+    return to_string_tuple(value, "pages_include")
+
+
+def _to_pages_exclude(value: Any) -> tuple[str, ...]:
+    return to_string_tuple(value, "pages_exclude")
+
+
 def _to_kind(value: Any) -> TargetKind:
     return to_enum(TargetKind, value, "kind")
 
 
 #: A validator for the optional text fields of values a host builds (ids, codes, URLs).
 _OPTIONAL_TEXT = of_type(str, optional=True)
+_TEXT = of_type(str)
+_FLAG = of_type(bool)
+
+#: Dialog priorities lie in ``-MAX_PRIORITY .. MAX_PRIORITY`` and channel priorities in
+#: ``1 .. MAX_PRIORITY``, so queue aging (priority times a duration) stays finite.
+MAX_PRIORITY = 1_000_000
 
 
 def _to_created_at(value: Any) -> datetime | None:
@@ -80,27 +119,58 @@ def _to_scale(value: Any) -> RatingScale:
     return to_enum(RatingScale, value, "scale")
 
 
-def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValue(attribute.name, value, "must be an integer of at least 1")
+def _int_in(low: int, high: int, *, optional: bool = False) -> Any:
+    """A validator: an integer (bools refused) in ``low..high``, or None when ``optional``."""
 
-
-def _limit(instance: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidValue(attribute.name, value, "must be a non-negative integer")
-
-
-def _int_map(low: int, high: int | None) -> Any:
-    def check(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, int]) -> None:
-        for key, item in value.items():
-            bad_type = isinstance(item, bool) or not isinstance(item, int)
-            if not isinstance(key, str) or bad_type or item < low or (high and item > high):
-                span = f"{low}..{high}" if high else f"at least {low}"
-                raise InvalidValue(f"{attribute.name}[{key!r}]", item, f"must be an integer {span}")
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None and optional:
+            return
+        _check_int(attribute.name, value, low, high)
 
     return check
+
+
+def _check_int(field: str, value: Any, low: int, high: int) -> None:
+    if high < MAX_SAFE_INT:
+        wanted = f"an integer {low}..{high}"
+    else:
+        wanted = {0: "a non-negative integer", 1: "an integer of at least 1"}.get(low, "an integer")
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise InvalidValue(field, value, f"must be {wanted}")
+    if value > high:
+        most = "" if high < MAX_SAFE_INT else ", at most 2**53 - 1 (the largest integer JSON carries)"
+        raise InvalidValue(field, value, f"must be {wanted}{most}")
+
+
+_positive_int = _int_in(1, MAX_SAFE_INT)
+_limit = _int_in(0, MAX_SAFE_INT, optional=True)
+
+
+def _to_int_map(value: Any) -> Any:
+    try:
+        return to_map(value)
+    except (TypeError, ValueError):
+        return value  # not a mapping: the validator names the field
+
+
+def _int_map(low: int, high: int) -> Any:
+    """A validator: a mapping of strings to integers in ``low..high``."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, Mapping):
+            raise InvalidValue(attribute.name, value, "must be a mapping of names to integers")
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidValue(f"{attribute.name}[{key!r}]", key, "names must be strings")
+            _check_int(f"{attribute.name}[{key!r}]", item, low, high)
+
+    return check
+
+
+def _strategy(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A strategy or None; a strategy is anything with a ``choose`` method (the protocol)."""
+    if value is not None and not callable(getattr(value, "choose", None)):
+        raise InvalidValue(attribute.name, value, "must be a Strategy such as Even(), or None")
 
 
 class SlaLevel(enum.Enum):
@@ -142,16 +212,17 @@ class Channel:
 
     Attributes:
         name: the key dialogs use in ``Dialog.channel``.
-        priority: 1 is served first; a higher number waits behind lower ones (LiveTex).
+        priority: 1 is served first; a higher number waits behind lower ones (LiveTex);
+            at most :data:`MAX_PRIORITY`.
         sla: thresholds for highlighting a dialog nobody has taken.
         carries_ip: False for social and messenger channels, whose dialogs have no IP.
         capacity_weight: how many units of an operator's limit one dialog takes.
     """
 
     name: str = attrs.field(validator=non_empty_str)
-    priority: int = attrs.field(default=1, validator=_positive_int)
-    sla: SLA = attrs.field(factory=SLA)
-    carries_ip: bool = True
+    priority: int = attrs.field(default=1, validator=_int_in(1, MAX_PRIORITY))
+    sla: SLA = attrs.field(factory=SLA, validator=of_type(SLA))
+    carries_ip: bool = attrs.field(default=True, validator=_FLAG)
     capacity_weight: int = attrs.field(default=1, validator=_positive_int)
 
 
@@ -168,10 +239,10 @@ class Status:
     """
 
     key: str = attrs.field(validator=non_empty_str)
-    label: str = ""
-    emoji: str = ""
-    routable: bool = False
-    order: int = 0
+    label: str = attrs.field(default="", validator=_TEXT)
+    emoji: str = attrs.field(default="", validator=_TEXT)
+    routable: bool = attrs.field(default=False, validator=_FLAG)
+    order: int = attrs.field(default=0, validator=_int_in(-MAX_SAFE_INT, MAX_SAFE_INT))
 
 
 ONLINE = Status(key="online", label="Online", emoji="🟢", routable=True, order=0)
@@ -196,15 +267,17 @@ class Operator:
     """
 
     id: str = attrs.field(validator=non_empty_str)
-    name: str = ""
-    status: str = "offline"
+    name: str = attrs.field(default="", validator=_TEXT)
+    status: str = attrs.field(default="offline", validator=non_empty_str)
     limit: int | None = attrs.field(default=None, validator=_limit)
     channel_limits: Mapping[str, int] = attrs.field(
-        default=EMPTY_MAP, converter=to_map, validator=_int_map(0, None)
+        default=EMPTY_MAP, converter=_to_int_map, validator=_int_map(0, MAX_SAFE_INT)
     )
-    skills: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_map, validator=_int_map(1, 10))
-    languages: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
-    tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+    skills: Mapping[str, int] = attrs.field(
+        default=EMPTY_MAP, converter=_to_int_map, validator=_int_map(1, 10)
+    )
+    languages: frozenset[str] = attrs.field(default=frozenset(), converter=_to_languages)
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
 
 
 class TargetKind(enum.Enum):
@@ -229,7 +302,7 @@ class Target:
     """
 
     kind: TargetKind = attrs.field(converter=_to_kind)
-    id: str | None = None
+    id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     otherwise: Target | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -296,19 +369,17 @@ class Group:
     """
 
     id: str = attrs.field(validator=non_empty_str)
-    name: str = ""
-    title: str = ""
-    operator_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
-    channels: frozenset[str] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(to_frozenset)
-    )
-    regions_include: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
-    regions_exclude: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
-    pages_include: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
-    pages_exclude: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    name: str = attrs.field(default="", validator=_TEXT)
+    title: str = attrs.field(default="", validator=_TEXT)
+    operator_ids: tuple[str, ...] = attrs.field(default=(), converter=_to_operator_ids)
+    channels: frozenset[str] | None = attrs.field(default=None, converter=_to_channels)
+    regions_include: frozenset[str] = attrs.field(default=frozenset(), converter=_to_regions_include)
+    regions_exclude: frozenset[str] = attrs.field(default=frozenset(), converter=_to_regions_exclude)
+    pages_include: tuple[str, ...] = attrs.field(default=(), converter=_to_pages_include)
+    pages_exclude: tuple[str, ...] = attrs.field(default=(), converter=_to_pages_exclude)
     schedule: Schedule | None = attrs.field(default=None, validator=of_type(Schedule, optional=True))
-    enabled: bool = True
-    strategy: Strategy | None = None
+    enabled: bool = attrs.field(default=True, validator=_FLAG)
+    strategy: Strategy | None = attrs.field(default=None, validator=_strategy)
     limit: int | None = attrs.field(default=None, validator=_limit)
 
     def __attrs_post_init__(self) -> None:
@@ -335,9 +406,9 @@ class Client:
     """
 
     id: str = attrs.field(validator=non_empty_str)
-    tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
-    preferred_operator_id: str | None = None
-    last_operator_id: str | None = None
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
+    preferred_operator_id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    last_operator_id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
 
 
 @attrs.frozen(kw_only=True)
@@ -355,10 +426,14 @@ class Dialog:
         ip: visitor IP, when the channel carries one.
         region: ISO 3166 region code, if already known.
         language: language code.
-        priority: lower is served sooner within the same channel priority (default 0).
+        priority: lower is served sooner within the same channel priority (default 0),
+            from ``-MAX_PRIORITY`` to :data:`MAX_PRIORITY` (a million).
         required_skills: skill -> minimum level an operator needs.
         chosen_group_id: the department the visitor picked, if any.
-        attributes: free JSON-like data for ``attr`` predicates.
+        attributes: plain JSON data for ``attr`` predicates: strings, integers within
+            ±(2**53 - 1), finite floats, booleans, None, lists and mappings with string
+            keys, nested at most 32 deep; anything else raises ``InvalidValue`` naming
+            the path (``attributes['amount']``).
     """
 
     id: str = attrs.field(validator=non_empty_str)
@@ -366,14 +441,14 @@ class Dialog:
     channel: str = attrs.field(default="site", validator=non_empty_str)
     created_at: datetime | None = attrs.field(default=None, converter=_to_created_at)
     topic: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
-    tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
     page_url: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     ip: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     region: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     language: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
-    priority: int = attrs.field(default=0, validator=integer)
+    priority: int = attrs.field(default=0, validator=_int_in(-MAX_PRIORITY, MAX_PRIORITY))
     required_skills: Mapping[str, int] = attrs.field(
-        default=EMPTY_MAP, converter=to_map, validator=_int_map(1, 10)
+        default=EMPTY_MAP, converter=_to_int_map, validator=_int_map(1, 10)
     )
     chosen_group_id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     attributes: Mapping[str, Any] = attrs.field(default=EMPTY_MAP, converter=to_deep_map)
@@ -394,11 +469,11 @@ class Visitor:
         region: ISO 3166 region code, when the host knows it already (skips GeoIP).
     """
 
-    ip: str | None = None
-    url: str | None = None
-    channel: str = "site"
-    language: str | None = None
-    region: str | None = None
+    ip: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    url: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    channel: str = attrs.field(default="site", validator=non_empty_str)
+    language: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    region: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
 
     def dialog(self, dialog_id: str, **fields: Any) -> Dialog:
         """A dialog started by this visitor, e.g. after they picked a department.

@@ -171,10 +171,14 @@ class Trigger:
     >>> t = Trigger(name="paid", on="invoice.paid", to=Target.group("logistics"))
     >>> t.describe()
     "paid: on 'invoice.paid' if always then group 'logistics'"
+
+    The name defaults to ``on``; give one when two triggers share an event.
     """
 
-    name: str = attrs.field(validator=non_empty_str)
     on: str = attrs.field(validator=non_empty_str)
+    name: str = attrs.field(
+        default=attrs.Factory(lambda self: self.on, takes_self=True), validator=non_empty_str
+    )
     when: Predicate = attrs.field(factory=lambda: Always(), validator=lambda _, a, v: predicates(_, a, (v,)))
     to: Target = attrs.field(validator=_rule_target)
 

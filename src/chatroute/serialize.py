@@ -4,6 +4,15 @@ Round trips are exact: ``from_dict(Snapshot, json.loads(json.dumps(to_dict(s))))
 Polymorphic values (predicates, strategies, events) carry a ``"kind"`` tag; a host's own
 predicate or strategy class joins in with :func:`register`.
 
+The short forms people write in config files load too: conditions
+``{topic = ["order"], channel = "email"}``, ``{any = [...]}`` and ``{not = ...}``; targets
+``{group = "sales"}``, ``{operator = "ann"}``, ``"everyone"`` and ``"preferred"``; groups'
+``regions = {include = [...]}`` and ``pages = {include = [...], exclude = [...]}``; and
+durations such as ``"30s"`` or ``"1h30m"`` wherever seconds are expected:
+
+    >>> from_dict(ru.Predicate, {"topic": "order", "not": {"channel": ["email"]}}).describe()
+    "topic is 'order' and not channel is 'email'"
+
     >>> from chatroute.rules import channel
     >>> to_dict(~channel("email"))
     {'kind': 'not', 'item': {'kind': 'channel', 'channels': ['email']}}
@@ -11,6 +20,8 @@ predicate or strategy class joins in with :func:`register`.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Set
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar, get_args, get_origin
@@ -19,14 +30,17 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from . import _config_form as form
 from . import events as ev
 from . import rules as ru
 from . import schedule as sc
 from . import stats as sa
 from . import strategies as st
+from ._durations import to_duration
 from ._frozen import FrozenMap, aware, thaw_value
+from .config import RoutingConfig
 from .errors import ConfigError, InvalidValue, did_you_mean
-from .model import Group
+from .model import Group, Target, TargetKind
 
 __all__ = ["from_dict", "register", "to_dict"]
 
@@ -52,7 +66,7 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
 
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
-converter.register_structure_hook(timedelta, lambda v, _: timedelta(seconds=v))
+converter.register_structure_hook(timedelta, lambda v, _: to_duration(v))
 converter.register_unstructure_hook(date, lambda d: d.isoformat())
 converter.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
 converter.register_unstructure_hook(time, lambda t: t.isoformat())
@@ -157,15 +171,159 @@ def _unstructure_any(value: Any) -> Any:
 
 def _structure_tagged(base: type) -> Any:
     def structure(data: Any, _: Any) -> Any:
+        if base is not ev.Event and isinstance(data, str):
+            data = {"kind": data}  # a kind without options: strategy = "even", when = "always"
+        if base is ru.Predicate and isinstance(data, dict) and "kind" not in data:
+            return _short_predicate(data)
         if not isinstance(data, dict) or "kind" not in data:
             raise ValueError(f"expected a dict with a 'kind' naming a {base.__name__}")
         cls = _KINDS[base].get(data["kind"])
         if cls is None:
-            raise ValueError(f"unknown {base.__name__.lower()} kind {data['kind']!r}")
+            kinds = _KINDS[base]
+            raise ValueError(
+                f"unknown {base.__name__.lower()} kind {data['kind']!r}"
+                + did_you_mean(str(data["kind"]), kinds)
+            )
         body = {k: v for k, v in data.items() if k != "kind"}
         return converter.structure(body, cls)
 
     return structure
+
+
+_SHORT_KINDS = {"any": "any_of", "all": "all_of"}
+
+
+def predicate_fields() -> dict[str, int]:
+    """How many fields each registered predicate kind has (the short form writes one-field
+    kinds as ``{kind = value}``)."""
+    return {kind: len(attrs.fields(cls)) for kind, cls in _KINDS[ru.Predicate].items()}
+
+
+def _short_predicate(data: dict[str, Any]) -> ru.Predicate:
+    """``{topic = [...], channel = "email"}`` (keys combine with and), ``{any = [...]}``, ``{not = ...}``."""
+    if not data:
+        raise ValueError("give a condition, such as {topic = ['order']} or 'always'")
+    parts: list[ru.Predicate] = []
+    found: list[tuple[str, str]] = []
+    kinds = _KINDS[ru.Predicate]
+    for key, value in data.items():
+        cls = kinds.get(_SHORT_KINDS.get(key, key))
+        if cls is None:
+            known = [*_SHORT_KINDS, *(k for k in kinds if k not in _SHORT_KINDS.values())]
+            found.append((key, "unknown condition" + did_you_mean(str(key), known)))
+            continue
+        fields = attrs.fields(cls)
+        one = len(fields) == 1
+        if key in form.ONE_OR_MANY and isinstance(value, str):
+            value = [value]  # channel = "email"
+        if cls is ru.AttrCompare and isinstance(value, dict) and "value_json" in value:
+            try:
+                value = form.from_value_json(value)
+            except ValueError as exc:
+                found.append((f"{key}.value_json", str(exc)))
+                continue
+        body = {fields[0].name: value} if one else value
+        try:
+            parts.append(converter.structure(body, cls))
+        except Exception as exc:  # reported with the key's path
+            for path, message in _problems(exc):
+                if one:  # the field is the key itself: topic, not topic.topics
+                    path = path.removeprefix("." + fields[0].name)
+                found.append((_under(key, path), message))
+    if found:
+        raise ConfigError(found)
+    return parts[0] if len(parts) == 1 else ru.AllOf(items=parts)
+
+
+def _structure_target(data: Any, _: Any) -> Target:
+    """A target: ``"everyone"``, ``"preferred"``, ``{group = id}``, ``{operator = id}``,
+    ``{preferred = {otherwise = target}}``, or the long ``{kind = ...}`` form."""
+    if isinstance(data, dict) and "kind" in data:
+        target: Target = _target_body(data)
+        return target
+    if data == "everyone":
+        return Target.everyone()
+    if data == "preferred":
+        return Target.preferred_operator()
+    shapes = ("group", "operator", "preferred")
+    if isinstance(data, str):
+        raise ValueError(
+            "give 'everyone', 'preferred', {group = ...} or {operator = ...}"
+            + did_you_mean(data, ["everyone", "preferred"])
+        )
+    if not isinstance(data, dict) or len(data) != 1:
+        raise ValueError("give one of {group = ...}, {operator = ...}, 'everyone' or 'preferred'")
+    ((key, value),) = data.items()
+    if key in ("group", "operator"):
+        if not isinstance(value, str) or not value:
+            raise ConfigError([(key, f"must be a non-empty string (got {value!r})")])
+        return Target(kind=TargetKind(key), id=value)
+    if key == "preferred":
+        if not isinstance(value, dict) or set(value) - {"otherwise"}:
+            raise ConfigError([(key, "give {otherwise = {group = ...}} or write just 'preferred'")])
+        try:
+            otherwise = _structure_target(value["otherwise"], Target) if "otherwise" in value else None
+        except Exception as exc:
+            raise ConfigError([(_under("preferred.otherwise", p), m) for p, m in _problems(exc)]) from None
+        return Target.preferred_operator(otherwise=otherwise)
+    raise ConfigError([(key, "unknown key" + did_you_mean(str(key), shapes))])
+
+
+def _under(prefix: str, path: str) -> str:
+    """``path`` (``.field``, ``[0]``, ``field`` or nothing) below ``prefix``."""
+    if not path or path.startswith(("[", ".")):
+        return prefix + path
+    return f"{prefix}.{path}"
+
+
+def _lazy_body(cls: type) -> Callable[[Any], Any]:
+    """The generated long-form structure function of ``cls``, made on first use (after every hook)."""
+    made: list[Callable[[Any, Any], Any]] = []
+
+    def body(data: Any) -> Any:
+        if not made:
+            made.append(make_dict_structure_fn(cls, converter))
+        return made[0](data, cls)
+
+    return body
+
+
+_target_body = _lazy_body(Target)
+_group_body = _lazy_body(Group)
+_config_body = _lazy_body(RoutingConfig)
+
+
+@functools.cache
+def _config_long() -> Callable[[RoutingConfig], dict[str, Any]]:
+    """The generated long-form unstructure function of a config, made on first use."""
+    long: Callable[[RoutingConfig], dict[str, Any]] = make_dict_unstructure_fn(RoutingConfig, converter)
+    return long
+
+
+def _structure_config(data: Any) -> RoutingConfig:
+    """A config, with its ``offline`` entry in either form."""
+    data, found = form.expand_config(data)
+    if found:  # report the other fields' problems too
+        try:
+            _config_body({k: v for k, v in data.items() if k not in form.LONG_OF["offline"]})
+        except Exception as exc:
+            found += _problems(exc)
+        raise ConfigError(found)
+    config: RoutingConfig = _config_body(data)
+    return config
+
+
+def _structure_group(data: Any, _: Any) -> Group:
+    """A group, with ``regions`` / ``pages`` tables or the long ``regions_include`` keys."""
+    data, found = form.expand_group(data)
+    if found:  # report the other fields' problems too
+        try:
+            _group_body({k: v for k, v in data.items() if not k.startswith(("regions_", "pages_"))})
+        except Exception as exc:
+            found += _problems(exc)
+        raise ConfigError([(_short_path(p.removeprefix(".")), m) for p, m in found])
+    group: Group = _group_body(data)
+    return group
 
 
 for _base in _BASES:
@@ -173,6 +331,12 @@ for _base in _BASES:
     converter.register_structure_hook(_base, _structure_tagged(_base))
 
 attrs.resolve_types(Group, localns={"Strategy": st.Strategy})
+converter.register_structure_hook(Target, _structure_target)
+converter.register_structure_hook(Group, _structure_group)
+converter.register_structure_hook(RoutingConfig, lambda data, _: _structure_config(data))
+converter.register_unstructure_hook(
+    RoutingConfig, lambda config: form.short_config(config, _config_long(), predicate_fields())
+)
 
 for _cls, _kind in (
     (ru.Always, "always"),
@@ -263,8 +427,15 @@ def from_dict(cls: type[T], data: Any) -> T:
     try:
         return converter.structure(data, cls)
     except Exception as exc:  # cattrs wraps every failure; report them with paths
-        problems = [(path.removeprefix("."), message) for path, message in _problems(exc)]
-        raise ConfigError(problems) from exc
+        raise ConfigError(problems_of(exc)) from exc
+
+
+_LONG_KEYS = re.compile(r"\b(regions|pages)_(include|exclude)\b")
+
+
+def _short_path(path: str) -> str:
+    """A path in the words of the short form: ``groups[0].regions.include``, not ``regions_include``."""
+    return _LONG_KEYS.sub(r"\1.\2", path)
 
 
 # what Python says when cattrs treats a list, number or string as a mapping
@@ -286,6 +457,8 @@ def _problems(exc: BaseException, path: str = "") -> list[tuple[str, str]]:
             step = _note_path(notes[0]) if notes else ""
             found += _problems(inner, path + step)
         return found or [(path, str(exc))]
+    if isinstance(exc, RecursionError):
+        return [(path, _TOO_DEEP)]
     if isinstance(exc, ConfigError):
         return [(path + ("." + p if p and path else p), m) for p, m in exc.problems]
     if isinstance(exc, InvalidValue):
@@ -300,6 +473,20 @@ def _problems(exc: BaseException, path: str = "") -> list[tuple[str, str]]:
     if isinstance(exc, AttributeError | TypeError) and any(hint in str(exc) for hint in _NOT_A_TABLE):
         return [(path, "expected a table (a mapping of keys to values)")]
     return [(path, str(exc))]
+
+
+def problems_of(exc: BaseException) -> list[tuple[str, str]]:
+    """The ``(path, message)`` problems of an error raised while structuring, paths in the short form."""
+    found = []
+    for path, message in _problems(exc):
+        if message == _TOO_DEEP:  # named where the nesting starts, not 300 levels down
+            path = "".join(_STEPS.findall(path)[:4])
+        found.append((_short_path(path.removeprefix(".")), message))
+    return list(dict.fromkeys(found))
+
+
+_TOO_DEEP = "nested too deeply"
+_STEPS = re.compile(r"\.?[^.\[]+|\[\d+\]")
 
 
 def _note_path(note: str) -> str:

@@ -1,0 +1,322 @@
+"""The form of config files people write by hand, and its translation to and from the long form.
+
+A hand-written config says ``when = {topic = ["order"], channel = "email"}``,
+``to = {group = "sales"}``, ``regions = {include = ["RU-MOW"]}``,
+``offline = {requeue_after = "60s"}`` and ``"1h30m"``. The serialized long form
+(``{kind = "topic", topics = [...]}``, ``regions_include``, seconds) still loads.
+This module holds the parts of that translation that are plain data: the table forms
+of groups and of the offline policy, :func:`shorten_config`, which turns the long form
+:mod:`chatroute.serialize` writes into the short one, and :func:`short_config`, which
+also leaves out the defaults. The short forms of conditions and targets are read by the
+hooks in :mod:`chatroute.serialize`; durations are :mod:`chatroute._durations`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import attrs
+
+from ._durations import format_duration
+from .config import RoutingConfig
+from .errors import did_you_mean
+from .model import Channel, Group, Operator, Status, Target
+from .rules import Always, Rule, Trigger
+
+__all__ = [
+    "DURATION_FIELDS",
+    "LISTS",
+    "LONG_OF",
+    "ONE_OR_MANY",
+    "expand_config",
+    "expand_group",
+    "from_value_json",
+    "short_config",
+    "shorten_config",
+    "shorten_predicate",
+    "shorten_target",
+]
+
+#: The config's own duration fields (besides SLA thresholds and escalation rings).
+DURATION_FIELDS = (
+    "aging",
+    "requeue_grace",
+    "reply_timeout",
+    "intake_window",
+    "default_handle_time",
+    "accept_timeout",
+)
+
+#: Condition kinds whose one list may be written as a lone string: ``channel = "email"``.
+ONE_OR_MANY = frozenset({"topic", "channel", "has_any_tag", "has_all_tags", "page", "region", "language"})
+
+
+# ------------------------------------------------------------------------ reading
+
+
+def _strings(value: Any, path: str, found: list[tuple[str, str]]) -> Any:
+    ok = isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+    if not ok:
+        found.append((path, f"give a list of strings (got {value!r})"))
+    return value
+
+
+def _sides(data: Mapping[str, Any], key: str, *, one: bool, found: list[tuple[str, str]]) -> dict[str, Any]:
+    """``regions = {include = [...]}`` as ``regions_include``; problems named ``regions...``."""
+    table = data[key]
+    if not isinstance(table, Mapping):
+        found.append((key, "expected a table such as {include = [...]} or {exclude = [...]}"))
+        return {}
+    if f"{key}_include" in data or f"{key}_exclude" in data:
+        found.append((key, f"give {key} or {key}_include / {key}_exclude, not both"))
+    out: dict[str, Any] = {}
+    for side, value in table.items():
+        if side not in ("include", "exclude"):
+            found.append((f"{key}.{side}", "unknown key" + did_you_mean(str(side), ["include", "exclude"])))
+            continue
+        out[f"{key}_{side}"] = _strings(value, f"{key}.{side}", found)
+    if one and len(out) == 2:
+        found.append((key, "give include or exclude, not both"))
+    return out
+
+
+def expand_group(data: Any) -> tuple[Any, list[tuple[str, str]]]:
+    """A group's ``regions`` and ``pages`` tables in the long form, and the problems found in them."""
+    if not isinstance(data, Mapping) or not ("regions" in data or "pages" in data):
+        return data, []
+    found: list[tuple[str, str]] = []
+    out = {key: value for key, value in data.items() if key not in ("regions", "pages")}
+    if "regions" in data:
+        out |= _sides(data, "regions", one=True, found=found)
+    if "pages" in data:
+        out |= _sides(data, "pages", one=False, found=found)
+    return out, found
+
+
+def expand_config(data: Any) -> tuple[Any, list[tuple[str, str]]]:
+    """A config's ``offline`` entry in the long form (``offline_policy``, ``requeue_grace``),
+    and the problems found in it."""
+    if not isinstance(data, Mapping) or "offline" not in data:
+        return data, []
+    value = data["offline"]
+    found: list[tuple[str, str]] = []
+    if "offline_policy" in data or "requeue_grace" in data:
+        found.append(("offline", "give offline or offline_policy / requeue_grace, not both"))
+    out = {key: item for key, item in data.items() if key != "offline"}
+    if value in ("keep", "requeue"):
+        out["offline_policy"] = value
+    elif isinstance(value, Mapping) and "requeue_after" in value:
+        out["offline_policy"] = "requeue"
+        out["requeue_grace"] = value["requeue_after"]
+    if isinstance(value, Mapping):
+        for key in value:
+            if key != "requeue_after":
+                found.append((f"offline.{key}", "unknown key" + did_you_mean(str(key), ["requeue_after"])))
+        if not value:
+            found.append(("offline", "give {requeue_after = '60s'}, 'requeue' or 'keep'"))
+    elif value not in ("keep", "requeue"):
+        found.append(("offline", f"give 'keep', 'requeue' or {{requeue_after = '60s'}} (got {value!r})"))
+    return out, found
+
+
+def from_value_json(table: Mapping[str, Any]) -> dict[str, Any]:
+    """An ``attr`` condition whose value is written as JSON text (TOML has no null).
+
+    Raises:
+        ValueError: the text is not JSON, or ``value`` is given too.
+    """
+    if "value" in table:
+        raise ValueError("give value or value_json, not both")
+    text = table["value_json"]
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except (json.JSONDecodeError, RecursionError):
+        value = None
+        text = None
+    if not isinstance(text, str):
+        raise ValueError(
+            f"give the value as JSON text, such as 'null' or '[\"a\", null]' (got {table['value_json']!r})"
+        )
+    return {key: item for key, item in table.items() if key != "value_json"} | {"value": value}
+
+
+# ------------------------------------------------------------------------ writing
+
+
+def shorten_target(data: Any) -> Any:
+    """A target's long form (``{kind, id, otherwise}``) in the short form."""
+    kind = data["kind"]
+    if kind in ("group", "operator"):
+        return {kind: data["id"]}
+    if kind == "everyone":
+        return "everyone"
+    otherwise = data.get("otherwise")
+    if otherwise is None:
+        return "preferred"
+    return {"preferred": {"otherwise": shorten_target(otherwise)}}
+
+
+def shorten_predicate(data: Any, fields: Mapping[str, int]) -> Any:
+    """A predicate's long form in the short form.
+
+    Args:
+        data: the tagged dict :func:`chatroute.serialize.to_dict` writes.
+        fields: how many fields each predicate kind has (a one-field kind is written
+            ``{kind = value}``, others ``{kind = {field = value, ...}}``).
+    """
+    kind = data["kind"]
+    body = {key: value for key, value in data.items() if key != "kind"}
+    if kind in ("all_of", "any_of"):
+        items = [shorten_predicate(item, fields) for item in body["items"]]
+        keys = [next(iter(item)) for item in items if isinstance(item, dict) and len(item) == 1]
+        if kind == "all_of" and len(items) > 1 and len(keys) == len(items) == len(set(keys)):
+            return {key: item[key] for key, item in zip(keys, items, strict=True)}
+        return {kind.removesuffix("_of"): items}
+    if kind == "not":
+        return {"not": shorten_predicate(body["item"], fields)}
+    if not body and fields.get(kind) == 0:
+        return kind
+    if fields.get(kind) == 1:
+        value = next(iter(body.values()))
+        lone = kind in ONE_OR_MANY and isinstance(value, list) and len(value) == 1
+        return {kind: value[0] if lone else value}
+    return {kind: body}
+
+
+def _shorten_strategy(data: dict[str, Any]) -> Any:
+    """A strategy without options as its kind (``"even"``); ``Sticky``'s ``then`` likewise."""
+    body = {key: value for key, value in data.items() if key != "kind"}
+    if all(value is None for value in body.values()):
+        return data["kind"]
+    return {
+        key: _shorten_strategy(v) if isinstance(v, dict) and "kind" in v else v for key, v in data.items()
+    }
+
+
+def _shorten_group(data: dict[str, Any]) -> dict[str, Any]:
+    out = {key: value for key, value in data.items() if not key.startswith(("regions_", "pages_"))}
+    for key in ("regions", "pages"):
+        sides = {side: data[f"{key}_{side}"] for side in ("include", "exclude") if data[f"{key}_{side}"]}
+        if sides:
+            out[key] = sides
+    return out
+
+
+def _shorten_rule(data: dict[str, Any], fields: Mapping[str, int]) -> dict[str, Any]:
+    out = dict(data)
+    out["when"] = shorten_predicate(data["when"], fields)
+    out["to"] = shorten_target(data["to"])
+    if "escalate" in data:
+        out["escalate"] = [
+            {"after": format_duration(timedelta(seconds=ring["after"])), "to": shorten_target(ring["to"])}
+            for ring in data["escalate"]
+        ]
+    if "on" in data and out.get("name") == data["on"]:
+        del out["name"]
+    return out
+
+
+def shorten_config(data: dict[str, Any], fields: Mapping[str, int]) -> dict[str, Any]:
+    """A config's long form (as :mod:`chatroute.serialize` writes it) in the short form.
+
+    Reading the result back gives the same config: every change here has its inverse in
+    the loader.
+    """
+    out = dict(data)
+    for channel in out["channels"]:
+        channel["sla"] = {key: format_duration(timedelta(seconds=s)) for key, s in channel["sla"].items()}
+    out["groups"] = [_shorten_group(group) for group in data["groups"]]
+    out["rules"] = [_shorten_rule(rule, fields) for rule in data["rules"]]
+    out["triggers"] = [_shorten_rule(trigger, fields) for trigger in data["triggers"]]
+    out["fallback"] = shorten_target(data["fallback"])
+    out["strategy"] = _shorten_strategy(data["strategy"])
+    for group in out["groups"]:
+        if group["strategy"] is not None:
+            group["strategy"] = _shorten_strategy(group["strategy"])
+    for key in DURATION_FIELDS:
+        if out[key] is not None:
+            out[key] = format_duration(timedelta(seconds=out[key]))
+    if data["offline_policy"] == "requeue":
+        out["offline"] = {"requeue_after": out.pop("requeue_grace")}
+        del out["offline_policy"]
+    elif data["requeue_grace"] == 0:
+        del out["offline_policy"], out["requeue_grace"]
+    return _in_order(out, data)
+
+
+def _in_order(out: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """``out`` with its keys in the order of ``data`` (``offline`` where ``offline_policy`` was)."""
+    ordered: dict[str, Any] = {}
+    for key in data:
+        if key in out:
+            ordered[key] = out[key]
+        elif key == "offline_policy" and "offline" in out:
+            ordered["offline"] = out["offline"]
+    return ordered
+
+
+#: Each list of a config: its item class, the key naming an item, and stand-ins for required keys.
+LISTS: dict[str, tuple[type, str, dict[str, Any]]] = {
+    "channels": (Channel, "name", {}),
+    "statuses": (Status, "key", {}),
+    "operators": (Operator, "id", {}),
+    "groups": (Group, "id", {}),
+    "rules": (Rule, "name", {"when": "always", "to": "everyone"}),
+    "triggers": (Trigger, "on", {"to": "everyone"}),
+}
+
+#: The short keys and the long keys they stand for.
+LONG_OF = {
+    "regions": ("regions", "regions_include", "regions_exclude"),
+    "pages": ("pages", "pages_include", "pages_exclude"),
+    "offline": ("offline", "offline_policy", "requeue_grace"),
+}
+
+LongForm = Callable[[RoutingConfig], dict[str, Any]]
+
+
+def short_config(config: RoutingConfig, long: LongForm, fields: Mapping[str, int]) -> dict[str, Any]:
+    """The config in the short form, without the keys whose value is the default.
+
+    Args:
+        config: the config.
+        long: writes a config in the long form (the generated cattrs function).
+        fields: see :func:`shorten_predicate`.
+    """
+    data = shorten_config(long(config), fields)
+    top, items = _defaults(long, tuple(sorted(fields.items())))
+    for key, (cls, _, _) in LISTS.items():
+        data[key] = [_without_defaults(item, items[key], cls) for item in data[key]]
+    return _without_defaults(data, top, RoutingConfig)
+
+
+@functools.cache
+def _defaults(
+    long: LongForm, fields: tuple[tuple[str, int], ...]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The short form of a default config, and of a default item of each list."""
+    everyone = Target.everyone()
+    one_of_each = RoutingConfig(
+        channels=[Channel(name="-")],
+        statuses=[Status(key="-")],
+        operators=[Operator(id="-")],
+        groups=[Group(id="-")],
+        rules=[Rule(name="-", when=Always(), to=everyone)],
+        triggers=[Trigger(on="-", to=everyone)],
+    )
+    kinds = dict(fields)
+    items = shorten_config(long(one_of_each), kinds)
+    item = {key: items[key][0] for key in LISTS}
+    top = shorten_config(long(RoutingConfig()), kinds)
+    for key, (cls, _, _) in LISTS.items():
+        top[key] = [_without_defaults(each, item[key], cls) for each in top[key]]
+    return top, item
+
+
+def _without_defaults(data: dict[str, Any], default: dict[str, Any], cls: type) -> dict[str, Any]:
+    required = {f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING}
+    return {k: v for k, v in data.items() if k in required or k not in default or repr(default[k]) != repr(v)}
