@@ -241,3 +241,23 @@ def test_every_command_shows_an_example_in_its_help(command: str, example: str) 
     result = _run(command, "--help")
     assert result.returncode == 0
     assert example in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('timezone = "Europe/Berlin"', f'timezone = "{"A" * 300}"', "timezone: unknown IANA time zone"),
+        ('profile = "office"', "profile = true", "traffic.arrivals[0].profile: give a profile name"),
+        ("drain = 30", "drain = 1e300", "drain: must be a non-negative number, at most 525,600"),
+        ("rate = 14", "rate = 1e7", "traffic.arrivals: about 41,000,000 dialogs in 9 h would need about 41"),
+    ],
+)
+def test_hostile_scenario_files_are_one_line_and_exit_1(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """A huge time-zone name, a boolean profile, a huge drain or 1e7 dialogs an hour: one line, exit 1."""
+    path = tmp_path / "shop.toml"
+    text = Path(SHOP).read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert expected in _one_error_line(_run("simulate", str(path)))
