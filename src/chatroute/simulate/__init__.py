@@ -3,20 +3,21 @@
 Before switching a routing set-up on, see what it does to waiting times, lost dialogs
 and operator load: describe the traffic in a :class:`Scenario` (Poisson arrivals with an
 hour-of-day profile or a replayed log, handle times, patience, shifts and breaks), then
-compare strategies on the same simulated traffic::
+compare strategies on the same simulated traffic, over several simulated days::
 
-    report = simulate(Scenario.load("desk.toml"), strategies=["config", "even", "random"])
-    print(report.render())
+    report = simulate(Scenario.load("desk.toml"), ["config", "even", "random"], replications=10)
+    print(report.render())  # every figure as mean ± 95% half-width, and a verdict
 
 :func:`staff` finds the fewest operators that reach a service-level target, and puts
 the Erlang C estimate beside it. Nothing here reads the clock or the global random
 source: a seed gives the same report every time.
 """
 
+from .confidence import Estimate, estimate, student_t
 from .erlang import agents_for_service_level, erlang_b, erlang_c, mean_wait, service_level
 from .metrics import DialogOutcome, Metrics, OperatorMetrics
-from .report import Report, Run
-from .run import explain_at, simulate
+from .report import Difference, Report, Run
+from .run import explain_at, replicate_seeds, simulate
 from .scenario import (
     PROFILES,
     Arrivals,
@@ -42,8 +43,10 @@ __all__ = [
     "Arrivals",
     "Break",
     "DialogOutcome",
+    "Difference",
     "Distribution",
     "Duration",
+    "Estimate",
     "LoggedDialog",
     "Metrics",
     "OperatorMetrics",
@@ -62,12 +65,15 @@ __all__ = [
     "agents_for_service_level",
     "erlang_b",
     "erlang_c",
+    "estimate",
     "explain_at",
     "generate",
     "mean_wait",
     "read_log",
+    "replicate_seeds",
     "service_level",
     "simulate",
     "staff",
     "status_changes",
+    "student_t",
 ]

@@ -42,7 +42,7 @@ from .variants import Variant
 __all__ = ["Engine", "RunData"]
 
 # event kinds, in the order they are handled when they fall on the same instant
-_STATUS, _COMPLETE, _TRANSFER, _ABANDON, _CLAIM_DIALOG, _CLAIM_OPERATOR, _ACCEPT = range(7)
+_STATUS, _COMPLETE, _TRANSFER, _ABANDON, _CLAIM_DIALOG, _CLAIM_OPERATOR, _ACCEPT, _REDIAL = range(8)
 _NEW, _WAITING, _ASSIGNED, _CLOSED, _ABANDONED, _REJECTED = range(6)
 _PROGRESS_EVERY = 2000  # arrivals between progress reports
 
@@ -98,6 +98,7 @@ class _Operator:
         "logged",
         "logged_time",
         "manual",
+        "open",
     )
 
     def __init__(self, op_id: str, limit: int, logged: bool, manual: bool) -> None:
@@ -106,6 +107,7 @@ class _Operator:
         self.logged = logged
         self.manual = manual
         self.load = 0
+        self.open = 0  # dialogs assigned, whatever their weight
         self.area = 0.0
         self.logged_time = 0.0
         self.last = 0.0
@@ -170,6 +172,8 @@ class Engine:
         self.offers: dict[str, tuple[_Record, tuple[str, ...]]] = {}  # standing offers by dialog id
         self.max_queues: dict[str, int] = {}
         self.pickup = random.Random(f"{seed}/pickup")
+        self.redials = random.Random(f"{seed}/redial")
+        self.slowdown = scenario.traffic.concurrency
         self.weights = {c.name: c.capacity_weight for c in config.channels}
         self.slas = {c.name: c.sla.warn.total_seconds() for c in config.channels}
         manual = {g.id for g in config.groups if (g.strategy or config.strategy).manual}
@@ -241,6 +245,8 @@ class Engine:
             self._claim_dialog(item)
         elif kind == _ACCEPT:
             self._accept(item, token)
+        elif kind == _REDIAL:
+            self._arrive(item)
         else:
             self._claim_for(item)
 
@@ -275,6 +281,25 @@ class Engine:
         self._unqueue(rec)
         self._absorb(self.router.release(rec.arrival.dialog.id, self.when))
         self._forget(rec)
+        redial = self.scenario.traffic.redial
+        if redial is not None and self.redials.random() < redial.share:
+            self._redial(rec.arrival, self.now + redial.after.draw(self.redials))
+
+    def _redial(self, first: Arrival, at: float) -> None:
+        """The client who gave up writes again at ``at`` (if dialogs still arrive then), as a new dialog."""
+        if at >= self.span:
+            return
+        traffic = self.scenario.traffic
+        dialog = first.dialog
+        root = dialog.id.rsplit("-r", 1)[0] if first.redial else dialog.id
+        again = Arrival(
+            at=at,
+            dialog=attrs.evolve(dialog, id=f"{root}-r{first.redial + 1}", created_at=self.moment(at)),
+            handle=traffic.handle_for(dialog.topic).draw(self.redials),
+            patience=traffic.patience.draw(self.redials) if traffic.patience is not None else first.patience,
+            redial=first.redial + 1,
+        )
+        self._push(at, _REDIAL, again, 0)
 
     def _transfer(self, rec: _Record, token: int) -> None:
         if token != rec.token or rec.state != _ASSIGNED:
@@ -404,20 +429,23 @@ class Engine:
         self.offers.pop(rec.arrival.dialog.id, None)
         self._touch(op)
         op.load += rec.weight
+        op.open += 1
         if rec.arrival.at >= self.warmup:
             op.assigned += 1
         rec.operator = op.id
         rec.state = _ASSIGNED
         rec.token += 1
         arrival = rec.arrival
+        # each other open dialog makes this one slower by the concurrency factor
+        slow = 1.0 if self.slowdown == 1.0 else self.slowdown ** (op.open - 1)
         if rec.first_at is None:
             rec.first_at = self.now
             if arrival.transfer_to is not None and arrival.transfer_after < arrival.handle:
-                self._push(self.now + arrival.transfer_after, _TRANSFER, rec, rec.token)
+                self._push(self.now + arrival.transfer_after * slow, _TRANSFER, rec, rec.token)
                 return
-            rec.due = self.now + arrival.handle
+            rec.due = self.now + arrival.handle * slow
         else:
-            rec.due = self.now + rec.pending
+            rec.due = self.now + rec.pending * slow
         self._push(rec.due, _COMPLETE, rec, rec.token)
 
     def _queued(self, rec: _Record, event: DialogQueued) -> None:
@@ -454,6 +482,7 @@ class Engine:
         rec.operator = None
         self._touch(op)
         op.load -= rec.weight
+        op.open -= 1
         if op.manual and op.logged:
             self._want_claim(op)
         if self.offers and op.logged:
@@ -522,4 +551,5 @@ class Engine:
             warned=rec.warned,
             critical=rec.critical,
             transfers=rec.transfers,
+            redial=rec.arrival.redial > 0,
         )

@@ -23,8 +23,9 @@ def write_plot(report: Report, path: str | os.PathLike[str]) -> None:
     """Draw the report to a PNG file.
 
     Left: for each strategy, the share of answered dialogs that waited longer than t
-    (a survival curve, so a lower curve is better). Right: the service level of each
-    strategy, overall and per channel.
+    (a survival curve, so a lower curve is better), on the first replication's day.
+    Right: the service level of each strategy, overall and per channel; with several
+    replications, the mean with its 95% confidence interval as an error bar.
 
     Args:
         report: what to draw.
@@ -45,7 +46,9 @@ def write_plot(report: Report, path: str | os.PathLike[str]) -> None:
     try:
         _waits(left, report)
         _levels(right, report)
-        figure.suptitle(f"{report.scenario}: seed {report.seed}, {report.hours:g} h simulated", fontsize=13)
+        days = f", {report.replications} replications" if report.replications > 1 else ""
+        title = f"{report.scenario}: seed {report.seed}, {report.hours:g} h simulated{days}"
+        figure.suptitle(title, fontsize=13)
         figure.tight_layout()
         figure.savefig(os.fspath(path), format="png")
     finally:
@@ -68,7 +71,8 @@ def _waits(axes: Any, report: Report) -> None:
     axes.set_ylim(bottom=0)
     axes.set_xlabel("wait to first answer (seconds)", fontsize=11)
     axes.set_ylabel("answered dialogs that waited longer (%)", fontsize=11)
-    axes.set_title("Wait-time distribution", fontsize=12)
+    first = " (first replication)" if report.replications > 1 else ""
+    axes.set_title(f"Wait-time distribution{first}", fontsize=12)
     axes.grid(True, alpha=0.3)
     axes.legend(title="strategy")
 
@@ -78,11 +82,15 @@ def _levels(axes: Any, report: Report) -> None:
     labels = ["overall", *channels]
     width = 0.8 / max(1, len(report.runs))
     for i, run in enumerate(report.runs):
-        values = [run.overall.service_level] + [
-            run.channels[name].service_level if name in run.channels else None for name in channels
+        found = [report.estimate(run.name, "service_level")] + [
+            report.estimate(run.name, "service_level", "channels", name) for name in channels
         ]
+        values = [None if e is None else e.mean for e in found]
+        errors = [0.0 if e is None or e.n < 2 else 100 * e.half_width for e in found]
         xs = [j + (i - (len(report.runs) - 1) / 2) * width for j in range(len(labels))]
-        bars = axes.bar(xs, [100 * (v or 0.0) for v in values], width, label=run.name)
+        heights = [100 * (v or 0.0) for v in values]
+        yerr = errors if report.replications > 1 else None
+        bars = axes.bar(xs, heights, width, yerr=yerr, capsize=3, label=run.name)
         axes.bar_label(bars, labels=[f"{100 * v:.0f}" if v is not None else "" for v in values], fontsize=8)
     axes.set_xticks(range(len(labels)), labels, fontsize=10)
     axes.set_ylim(0, 122)  # room above the bars for the legend
