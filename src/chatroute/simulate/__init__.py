@@ -14,7 +14,16 @@ source: a seed gives the same report every time.
 """
 
 from .confidence import Estimate, estimate, student_t
-from .erlang import agents_for_service_level, erlang_b, erlang_c, mean_wait, service_level
+from .erlang import (
+    ErlangA,
+    agents_for_erlang_a,
+    agents_for_service_level,
+    erlang_a,
+    erlang_b,
+    erlang_c,
+    mean_wait,
+    service_level,
+)
 from .metrics import DialogOutcome, Metrics, OperatorMetrics
 from .report import Difference, Report, Run
 from .run import explain_at, replicate_seeds, simulate
@@ -46,6 +55,7 @@ __all__ = [
     "Difference",
     "Distribution",
     "Duration",
+    "ErlangA",
     "Estimate",
     "LoggedDialog",
     "Metrics",
@@ -62,7 +72,9 @@ __all__ = [
     "Traffic",
     "Transfer",
     "Variant",
+    "agents_for_erlang_a",
     "agents_for_service_level",
+    "erlang_a",
     "erlang_b",
     "erlang_c",
     "estimate",
