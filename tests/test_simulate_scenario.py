@@ -15,6 +15,7 @@ from chatroute.simulate import (
     Break,
     Distribution,
     Duration,
+    Redial,
     Scenario,
     Shift,
     StatusChange,
@@ -423,3 +424,17 @@ def test_the_queue_shortcut_builds_an_m_m_c_desk() -> None:
     with pytest.raises(InvalidValue) as info:
         Scenario.queue(arrivals_per_hour=90, handle_time=120, operators=0)
     assert info.value.field == "operators"
+
+
+def test_concurrency_and_redials_load_from_the_traffic_table() -> None:
+    """traffic.concurrency and traffic.redial = {share, after} load; bad ones are problems with their path."""
+    extra = "handle_time = 300\nconcurrency = 1.2\nredial = { share = 0.3, after = 600 }\n"
+    text = GOOD.replace("handle_time = 300\n", extra)
+    scenario = load(text)
+    assert scenario.traffic.concurrency == 1.2
+    assert scenario.traffic.redial == Redial(share=0.3, after=Duration(mean=600))
+    bad = GOOD.replace("handle_time = 300\n", "handle_time = 300\nconcurrency = 0\nredial = { share = 2 }\n")
+    assert problems(bad) == [
+        ("traffic.concurrency", "must be a positive number, at most 10"),
+        ("traffic.redial.share", "must be a share in (0, 1] (got 2)"),
+    ]

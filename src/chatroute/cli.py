@@ -56,9 +56,17 @@ The dialog is JSON with Dialog's fields (id defaults to "explained"). --at is a 
 in the simulated span (ISO 8601, or HH:MM on the scenario's first day); the scenario
 is simulated up to then, so statuses and loads are those of that moment.
 """
-_STAFF_EXAMPLE = """example:
+_STAFF_EXAMPLE = """examples:
   chatroute staff examples/support_desk.toml --target 80/30
   chatroute staff default --target 90/20 --strategy even
+  chatroute staff default --interval 30min --shrinkage 30%
+  chatroute staff default --interval 1h --max-abandon 5% --json > plan.json
+  chatroute staff default --interval 30min --plot staffing.png
+
+Without --interval: the fewest operators for the whole day, beside Erlang C. With
+--interval: operators per interval (Erlang A or C, then checked on simulated days,
+queues carrying over), with shrinkage, against the scenario's shifts; exits 1 when
+an interval cannot meet the targets.
 """
 _DEFAULT = "default"
 _PROGRESS_AFTER = 2.0  # seconds of work before a progress bar appears
@@ -185,14 +193,43 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _staff(args: argparse.Namespace, out: TextIO) -> int:
-    from .simulate import staff
+    from .simulate import staff, staff_intervals
 
     scenario = _scenario(args.scenario)
-    found = staff(
-        scenario, args.target, strategy=args.strategy, seed=args.seed, max_operators=args.max_operators
+    per_interval = args.interval is not None or any(
+        v is not None for v in (args.shrinkage, args.max_occupancy, args.max_abandon, args.plot)
     )
-    out.write(found.render() + "\n")
-    return 0 if found.operators is not None else 1
+    if not per_interval:
+        found = staff(
+            scenario, args.target, strategy=args.strategy, seed=args.seed, max_operators=args.max_operators
+        )
+        out.write(json.dumps(found.to_dict(), indent=2) + "\n" if args.json else found.render() + "\n")
+        return 0 if found.operators is not None else 1
+    with _Progress():
+        plan = staff_intervals(
+            scenario,
+            args.target,
+            interval=args.interval or "30min",
+            shrinkage=args.shrinkage or 0.0,
+            max_occupancy=args.max_occupancy,
+            max_abandon=args.max_abandon,
+            strategy=args.strategy,
+            seed=args.seed,
+            replications=args.replications,
+            jobs=args.jobs,
+            max_operators=args.max_operators,
+        )
+    out.write(json.dumps(plan.to_dict(), indent=2) + "\n" if args.json else plan.render() + "\n")
+    if args.plot:
+        from .simulate.plot import write_staffing_plot
+
+        try:
+            write_staffing_plot(plan, args.plot)
+        except OSError as exc:
+            raise _Fail(f"cannot write {args.plot}: {exc.strerror or exc}") from None
+        if not args.json:
+            out.write(f"\nplot written to {args.plot}\n")
+    return 1 if plan.unmet else 0
 
 
 # ------------------------------------------------------------------------ helpers
@@ -341,6 +378,20 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--strategy", default="config", help="the strategy to staff for (default: config)")
     staff.add_argument("--seed", type=int, metavar="S", help="seed of the traffic and the routers")
     staff.add_argument("--max-operators", type=int, metavar="N", help="give up above N operators")
+    staff.add_argument("--interval", metavar="LENGTH", help="plan per interval: 30min or 1h")
+    staff.add_argument("--shrinkage", metavar="SHARE", help="share of paid time not answering, such as 30%%")
+    staff.add_argument("--max-occupancy", metavar="SHARE", help="occupancy target per interval, such as 85%%")
+    staff.add_argument("--max-abandon", metavar="SHARE", help="abandonment target per interval, such as 5%%")
+    staff.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=4,
+        metavar="R",
+        help="simulated days per round (default: 4)",
+    )
+    staff.add_argument("--jobs", type=_positive_int, metavar="J", help="processes (default: every core)")
+    staff.add_argument("--json", action="store_true", help="print the result as JSON")
+    staff.add_argument("--plot", metavar="FILE.png", help="draw the plan per interval to a PNG")
     return parser
 
 

@@ -9,7 +9,8 @@ compare strategies on the same simulated traffic, over several simulated days::
     print(report.render())  # every figure as mean ± 95% half-width, and a verdict
 
 :func:`staff` finds the fewest operators that reach a service-level target, and puts
-the Erlang C estimate beside it. Nothing here reads the clock or the global random
+the Erlang C estimate beside it; :func:`staff_intervals` plans per half hour or hour,
+with shrinkage, from Erlang A checked on simulated days. Nothing here reads the clock or the global random
 source: a seed gives the same report every time.
 """
 
@@ -24,6 +25,7 @@ from .erlang import (
     mean_wait,
     service_level,
 )
+from .intervals import Interval, IntervalStaffing, staff_intervals
 from .metrics import DialogOutcome, Metrics, OperatorMetrics
 from .report import Difference, Report, Run
 from .run import explain_at, replicate_seeds, simulate
@@ -57,6 +59,8 @@ __all__ = [
     "Duration",
     "ErlangA",
     "Estimate",
+    "Interval",
+    "IntervalStaffing",
     "LoggedDialog",
     "Metrics",
     "OperatorMetrics",
@@ -86,6 +90,7 @@ __all__ = [
     "service_level",
     "simulate",
     "staff",
+    "staff_intervals",
     "status_changes",
     "student_t",
 ]

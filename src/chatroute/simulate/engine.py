@@ -540,6 +540,7 @@ class Engine:
         channel = rec.arrival.dialog.channel
         answered = rec.first_at is not None
         return DialogOutcome(
+            at=rec.arrival.at,
             channel=channel,
             group=rec.group,
             answered=answered,

@@ -61,6 +61,7 @@ class DialogOutcome:
         critical: flagged red (SLA critical) while waiting.
         transfers: how many times it was transferred.
         redial: the client had given up before and came back.
+        at: when it arrived, in seconds after the scenario's start.
     """
 
     channel: str
@@ -75,6 +76,7 @@ class DialogOutcome:
     critical: bool = False
     transfers: int = 0
     redial: bool = False
+    at: float = 0.0
 
 
 @attrs.frozen(kw_only=True)

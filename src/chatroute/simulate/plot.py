@@ -7,12 +7,14 @@ plot is asked for.
 from __future__ import annotations
 
 import os
+import zoneinfo
 from typing import Any
 
 from ..errors import ChatrouteError
+from .intervals import IntervalStaffing
 from .report import Report
 
-__all__ = ["PlotUnavailable", "write_plot"]
+__all__ = ["PlotUnavailable", "write_plot", "write_staffing_plot"]
 
 
 class PlotUnavailable(ChatrouteError, RuntimeError):
@@ -35,13 +37,7 @@ def write_plot(report: Report, path: str | os.PathLike[str]) -> None:
         PlotUnavailable: matplotlib is not installed.
         OSError: the file cannot be written.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise PlotUnavailable("--plot needs matplotlib: pip install 'chatroute[plot]'") from None
+    plt = _pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5.5), dpi=110)
     try:
         _waits(left, report)
@@ -53,6 +49,72 @@ def write_plot(report: Report, path: str | os.PathLike[str]) -> None:
         figure.savefig(os.fspath(path), format="png")
     finally:
         plt.close(figure)
+
+
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the file-only backend (imported here: plots are an extra)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise PlotUnavailable("--plot needs matplotlib: pip install 'chatroute[plot]'") from None
+    return plt
+
+
+def write_staffing_plot(plan: IntervalStaffing, path: str | os.PathLike[str]) -> None:
+    """Draw a per-interval staffing plan to a PNG file.
+
+    Bars: the forecast arrivals per interval (right axis). Steps: operators required,
+    required with shrinkage, scheduled by the shifts, and Erlang C's one-at-a-time
+    answer (left axis). Intervals where the shifts are short are shaded red.
+
+    Raises:
+        PlotUnavailable: matplotlib is not installed.
+        OSError: the file cannot be written.
+    """
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(13, 5.5), dpi=110)
+    try:
+        rows = plan.intervals
+        xs = list(range(len(rows)))
+        labels = [f"{row.start.astimezone(_zone(plan.timezone)):%H:%M}" for row in rows]
+        volume = axes.twinx()
+        volume.bar(xs, [row.arrivals for row in rows], width=0.8, color="0.85", zorder=0)
+        volume.set_ylabel("forecast dialogs per interval (bars)", fontsize=11)
+        axes.set_zorder(volume.get_zorder() + 1)
+        axes.patch.set_visible(False)
+        edges = [*xs, len(rows)]
+
+        def steps(values: list[float], **style: Any) -> None:
+            axes.stairs(values, [x - 0.5 for x in edges], baseline=None, linewidth=2, **style)
+
+        steps([float(row.erlang_c) for row in rows], label="Erlang C, one dialog at a time", linestyle=":")
+        steps([float(row.required or 0) for row in rows], label="required (simulated)")
+        steps([float(row.with_shrinkage or 0) for row in rows], label="required with shrinkage")
+        steps([row.scheduled for row in rows], label="scheduled by the shifts", linestyle="--")
+        for x, row in zip(xs, rows, strict=True):
+            if row.judged and row.short:
+                axes.axvspan(x - 0.5, x + 0.5, color="red", alpha=0.12, linewidth=0)
+        step = max(1, len(rows) // 16)
+        axes.set_xticks(xs[::step], labels[::step], fontsize=9)
+        axes.set_xlim(-0.5, len(rows) - 0.5)
+        axes.set_ylim(bottom=0)
+        axes.set_ylabel("operators", fontsize=11)
+        axes.set_xlabel(f"interval start ({plan.timezone}); short intervals shaded red", fontsize=11)
+        axes.grid(True, axis="y", alpha=0.3)
+        axes.legend(loc="upper right", fontsize=9)
+        minutes = plan.length.total_seconds() / 60
+        axes.set_title(f"Operators per {minutes:g} min for {plan.targets()}", fontsize=12)
+        figure.tight_layout()
+        figure.savefig(os.fspath(path), format="png")
+    finally:
+        plt.close(figure)
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
 
 
 def _waits(axes: Any, report: Report) -> None:

@@ -21,10 +21,10 @@ from .engine import Engine, RunData
 from .metrics import summarize
 from .report import Report, Run
 from .scenario import Scenario
-from .traffic import Arrival, generate, status_changes
+from .traffic import Arrival, StatusChange, generate, status_changes
 from .variants import Variant, variant
 
-__all__ = ["NO_GROUP", "cores", "explain_at", "replicate_seeds", "simulate"]
+__all__ = ["NO_GROUP", "Task", "cores", "explain_at", "replicate_seeds", "run_tasks", "simulate"]
 
 #: The row of dialogs routed to everyone or to one operator rather than to a group.
 NO_GROUP = "(no group)"
@@ -82,8 +82,8 @@ def simulate(
     if len(set(names)) != len(names):
         raise InvalidValue("strategies", names, "name each variant once")
     seeds = replicate_seeds(seed, replications)
-    tasks = [_Task(scenario, chosen, day, keep=r == 0) for r, day in enumerate(seeds) for chosen in variants]
-    runs = _run_all(tasks, workers, progress)
+    tasks = [Task(scenario, chosen, day, keep=r == 0) for r, day in enumerate(seeds) for chosen in variants]
+    runs = run_tasks(tasks, workers, progress)
     width = len(variants)
     replicates = tuple(tuple(runs[r * width : (r + 1) * width]) for r in range(replications))
     return Report(
@@ -126,25 +126,39 @@ def _count(field: str, value: int) -> int:
 
 
 @attrs.frozen
-class _Task:
-    """One run to do: a variant on one replication's traffic (``keep``: with its dialogs' outcomes)."""
+class Task:
+    """One run to do: a variant on one replication's traffic.
+
+    Attributes:
+        scenario: the scenario.
+        chosen: the variant.
+        seed: the replication's seed.
+        keep: keep each dialog's outcome in the run.
+        changes: the operators' status changes, if not the scenario's shifts'.
+    """
 
     scenario: Scenario
     chosen: Variant
     seed: int
     keep: bool
+    changes: tuple[StatusChange, ...] | None = None
 
 
-def _run_one(task: _Task) -> Run:
+def _run_one(task: Task) -> Run:
     """Simulate one task (in a worker process, or in this one)."""
     arrivals = generate(task.scenario, task.seed)
-    engine = _engine(task.scenario, task.chosen, arrivals, task.seed)
+    if task.changes is None:
+        engine = _engine(task.scenario, task.chosen, arrivals, task.seed)
+    else:
+        engine = Engine(task.scenario, task.chosen, arrivals, task.changes, seed=task.seed)
     engine.run()
     run = build_run(task.chosen, engine.result())
     return run if task.keep else attrs.evolve(run, outcomes=())
 
 
-def _run_all(tasks: list[_Task], workers: int, progress: Callable[[float], None] | None) -> list[Run]:
+def run_tasks(
+    tasks: Sequence[Task], workers: int, progress: Callable[[float], None] | None = None
+) -> list[Run]:
     """Every task's run, in the tasks' order, on up to ``workers`` processes."""
     if workers == 1 or len(tasks) == 1:
         runs = []

@@ -32,7 +32,7 @@ from .scenario import Scenario, Shift
 from .traffic import Arrival, generate, status_changes
 from .variants import Variant, variant
 
-__all__ = ["ServiceTarget", "Staffing", "roster", "staff"]
+__all__ = ["ServiceTarget", "Staffing", "operator_limits", "roster", "staff"]
 
 _TARGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
 
@@ -105,6 +105,14 @@ class Staffing:
     peak_load: float
     erlang: int
     erlang_peak: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data."""
+        data = attrs.asdict(self)
+        data["target"] = {"share": self.target.share, "seconds": self.target.seconds}
+        data["levels"] = {str(count): level for count, level in self.levels.items()}
+        data["limits"] = list(self.limits)
+        return data
 
     def render(self) -> str:
         """A few lines for people."""
@@ -183,7 +191,7 @@ def staff(
     handle, load, peak = _loads(scenario, arrivals)
     erlang = agents_for_service_level(load, handle, goal.share, goal.seconds) if load > 0 else 1
     erlang_peak = agents_for_service_level(peak, handle, goal.share, goal.seconds) if peak > 0 else 1
-    limits = _limits(chosen.config)
+    limits = operator_limits(chosen.config)
     minimum = max(1, len(_pinned(chosen.config)))
     ceiling = max_operators if max_operators is not None else max(50, 4 * erlang_peak)
     levels: dict[int, float] = {}
@@ -271,7 +279,8 @@ def _loads(scenario: Scenario, arrivals: tuple[Arrival, ...]) -> tuple[float, fl
     return total / count, total / span, max(hours.values()) / min(3600.0, span)
 
 
-def _limits(config: RoutingConfig) -> tuple[int, int]:
+def operator_limits(config: RoutingConfig) -> tuple[int, int]:
+    """The smallest and largest concurrent-dialog limit among the config's operators."""
     limits: dict[str, int] = {}
     for group in config.groups:
         for op_id in group.operator_ids:

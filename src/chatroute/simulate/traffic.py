@@ -23,7 +23,7 @@ from ._log import LoggedDialog, read_log
 from ._parts import Arrivals, Shift
 from .scenario import MAX_DIALOGS, Scenario
 
-__all__ = ["Arrival", "StatusChange", "generate", "read_log", "status_changes"]
+__all__ = ["Arrival", "StatusChange", "expected_arrivals", "generate", "read_log", "status_changes"]
 
 
 @attrs.frozen(kw_only=True)
@@ -103,6 +103,23 @@ def _poisson(stream: Arrivals, rng: random.Random, start: datetime, span: float,
         while t < end:
             yield t
             t += rng.expovariate(rate)
+
+
+def expected_arrivals(scenario: Scenario, begin: float, end: float) -> list[tuple[Arrivals, float]]:
+    """How many dialogs each stream is expected to bring between ``begin`` and ``end`` seconds.
+
+    The rate times the profile's weight, integrated over the local hours the window
+    covers (the forecast a planner staffs for, not one random day).
+    """
+    found = []
+    for stream in scenario.traffic.arrivals:
+        total = 0.0
+        for low, high, hour in _hours(scenario.start, scenario.hours * 3600.0, scenario.timezone):
+            overlap = min(high, end) - max(low, begin)
+            if overlap > 0:
+                total += stream.rate * stream.profile[hour] * overlap / 3600.0
+        found.append((stream, total))
+    return found
 
 
 def _hours(start: datetime, span: float, tz: str) -> Iterator[tuple[float, float, int]]:
