@@ -22,6 +22,7 @@ from chatroute.simulate import (
     read_log,
     status_changes,
 )
+from chatroute.simulate.describe import describe_scenario
 
 GOOD = """
 name = "desk"
@@ -427,12 +428,15 @@ def test_the_queue_shortcut_builds_an_m_m_c_desk() -> None:
 
 
 def test_concurrency_and_redials_load_from_the_traffic_table() -> None:
-    """traffic.concurrency and traffic.redial = {share, after} load; bad ones are problems with their path."""
+    """traffic.concurrency and traffic.redial load and are described; bad ones are problems with a path."""
     extra = "handle_time = 300\nconcurrency = 1.2\nredial = { share = 0.3, after = 600 }\n"
     text = GOOD.replace("handle_time = 300\n", extra)
     scenario = load(text)
     assert scenario.traffic.concurrency == 1.2
     assert scenario.traffic.redial == Redial(share=0.3, after=Duration(mean=600))
+    lines = describe_scenario(scenario)
+    assert "concurrency: each other open chat makes a chat 1.2 times as long" in lines
+    assert "redials: 30% of those who gave up come back, exponential, mean 600 s" in lines
     bad = GOOD.replace("handle_time = 300\n", "handle_time = 300\nconcurrency = 0\nredial = { share = 2 }\n")
     assert problems(bad) == [
         ("traffic.concurrency", "must be a positive number, at most 10"),

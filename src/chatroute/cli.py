@@ -157,12 +157,7 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
     if args.plot:
         from .simulate.plot import write_plot
 
-        try:
-            write_plot(report, args.plot)
-        except OSError as exc:
-            raise _Fail(f"cannot write {args.plot}: {exc.strerror or exc}") from None
-        if not args.json:
-            out.write(f"\nplot written to {args.plot}\n")
+        _draw(write_plot, report, args, out)
     return 0
 
 
@@ -223,13 +218,18 @@ def _staff(args: argparse.Namespace, out: TextIO) -> int:
     if args.plot:
         from .simulate.plot import write_staffing_plot
 
-        try:
-            write_staffing_plot(plan, args.plot)
-        except OSError as exc:
-            raise _Fail(f"cannot write {args.plot}: {exc.strerror or exc}") from None
-        if not args.json:
-            out.write(f"\nplot written to {args.plot}\n")
+        _draw(write_staffing_plot, plan, args, out)
     return 1 if plan.unmet else 0
+
+
+def _draw(write: Callable[[Any, str], None], result: Any, args: argparse.Namespace, out: TextIO) -> None:
+    """Write ``--plot`` with ``write``, and say where unless the output is JSON."""
+    try:
+        write(result, args.plot)
+    except OSError as exc:
+        raise _Fail(f"cannot write {args.plot}: {exc.strerror or exc}") from None
+    if not args.json:
+        out.write(f"\nplot written to {args.plot}\n")
 
 
 # ------------------------------------------------------------------------ helpers
