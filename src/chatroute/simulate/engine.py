@@ -171,6 +171,15 @@ class Engine:
         self.queues: dict[str, int] = {}
         self.offers: dict[str, tuple[_Record, tuple[str, ...]]] = {}  # standing offers by dialog id
         self.max_queues: dict[str, int] = {}
+        self.handlers: dict[type[Event], Callable[[Any], None]] = {
+            DialogAssigned: self._on_assigned,
+            DialogQueued: self._on_queued,
+            DialogOffered: self._on_offered,
+            DialogReleased: self._on_released,
+            DialogTransferred: self._on_transferred,
+            DialogRequeued: self._on_requeued,
+            SlaLevelChanged: self._flagged,
+        }
         self.pickup = random.Random(f"{seed}/pickup")
         self.redials = random.Random(f"{seed}/redial")
         self.slowdown = scenario.traffic.concurrency
@@ -396,32 +405,34 @@ class Engine:
     # ------------------------------------------------------------------ events
 
     def _absorb(self, events: Sequence[Event]) -> None:
+        """Learn from the router's events: each kind the engine cares about has its handler."""
+        handlers = self.handlers
         for event in events:
-            kind = type(event)
-            if kind is DialogAssigned:
-                assert isinstance(event, DialogAssigned)
-                self._assigned(self.by_id[event.dialog_id], self.ops[event.operator_id])
-            elif kind is DialogQueued:
-                assert isinstance(event, DialogQueued)
-                self._queued(self.by_id[event.dialog_id], event)
-            elif kind is DialogOffered:
-                assert isinstance(event, DialogOffered)
-                self._offered(self.by_id[event.dialog_id], event)
-            elif kind is DialogReleased:
-                assert isinstance(event, DialogReleased)
-                self._unload(self.by_id[event.dialog_id])
-            elif kind is DialogTransferred:
-                assert isinstance(event, DialogTransferred)
-                self._moved(self.by_id[event.dialog_id])
-                self.by_id[event.dialog_id].transfers += 1
-            elif kind is DialogRequeued:
-                assert isinstance(event, DialogRequeued)
-                rec = self.by_id[event.dialog_id]
-                rec.pending = max(rec.due - self.now, 0.0)
-                self._moved(rec)
-            elif kind is SlaLevelChanged:
-                assert isinstance(event, SlaLevelChanged)
-                self._flagged(event)
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(event)
+
+    def _on_assigned(self, event: DialogAssigned) -> None:
+        self._assigned(self.by_id[event.dialog_id], self.ops[event.operator_id])
+
+    def _on_queued(self, event: DialogQueued) -> None:
+        self._queued(self.by_id[event.dialog_id], event)
+
+    def _on_offered(self, event: DialogOffered) -> None:
+        self._offered(self.by_id[event.dialog_id], event)
+
+    def _on_released(self, event: DialogReleased) -> None:
+        self._unload(self.by_id[event.dialog_id])
+
+    def _on_transferred(self, event: DialogTransferred) -> None:
+        rec = self.by_id[event.dialog_id]
+        self._moved(rec)
+        rec.transfers += 1
+
+    def _on_requeued(self, event: DialogRequeued) -> None:
+        rec = self.by_id[event.dialog_id]
+        rec.pending = max(rec.due - self.now, 0.0)
+        self._moved(rec)
 
     def _assigned(self, rec: _Record, op: _Operator) -> None:
         if rec.queue_keys:
