@@ -119,3 +119,9 @@ def test_an_unreachable_target_names_the_intervals() -> None:
     assert plan.unmet == list(plan.intervals)
     assert all(row.required is None for row in plan.intervals)
     assert "cannot meet the targets: 08:00 (tried 1), 09:00 (tried 1), 10:00 (tried 1)" in plan.render()
+
+
+def test_the_plan_is_the_same_whatever_the_number_of_processes() -> None:
+    """jobs=1 and jobs=2 (one pool for every round) give the same plan."""
+    one = staff_intervals(day(), "80/30", interval="1h", replications=2, jobs=1)
+    assert staff_intervals(day(), "80/30", interval="1h", replications=2, jobs=2) == one

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +30,7 @@ import attrs
 from ..errors import InvalidValue
 from ._interval_plan import Interval, IntervalStaffing, parse_interval, parse_share
 from .erlang import agents_for_erlang_a, agents_for_service_level
-from .run import Task, cores, replicate_seeds, run_tasks
+from .run import Task, cores, process_pool, replicate_seeds, run_tasks
 from .scenario import Scenario
 from .staffing import ServiceTarget, operator_limits, roster
 from .traffic import StatusChange, expected_arrivals, status_changes
@@ -96,7 +97,12 @@ def staff_intervals(
     chosen = variant(scenario.config, strategy)
     plan = _Plan(scenario, chosen, goal, length, occupancy, abandon, seed, replications, jobs)
     counts, caps = plan.start(max_operators)
-    measured, passes = plan.adjust(counts, caps)
+    if plan.jobs > 1 and replications > 1:  # one pool for every round
+        with process_pool(min(plan.jobs, replications)) as pool:
+            plan.pool = pool
+            measured, passes = plan.adjust(counts, caps)
+    else:
+        measured, passes = plan.adjust(counts, caps)
     scheduled = _scheduled(scenario, plan.edges)
     rows = []
     for i, (begin, end) in enumerate(plan.edges):
@@ -177,6 +183,7 @@ class _Plan:
             )
             self.estimates.append(self._estimate(load, handle))
         self.cache: dict[tuple[int, ...], list[_Measured]] = {}
+        self.pool: Executor | None = None
 
     def _estimate(self, load: float, handle: float) -> int:
         """Operators from one-at-a-time agents: each operator is ``limit`` agents, slowed by concurrency."""
@@ -250,7 +257,7 @@ class _Plan:
         chosen = attrs.evolve(self.chosen, config=config)
         changes = _changes([op.id for op in config.operators], self.edges, counts)
         tasks = [Task(sized, chosen, seed, keep=True, changes=changes) for seed in self.seeds]
-        runs = run_tasks(tasks, self.jobs)
+        runs = run_tasks(tasks, self.jobs, pool=self.pool)
         offered = [0] * len(self.edges)
         hits = [0] * len(self.edges)
         left = [0] * len(self.edges)

@@ -6,7 +6,7 @@ import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,16 @@ from .scenario import Scenario
 from .traffic import Arrival, StatusChange, generate, status_changes
 from .variants import Variant, variant
 
-__all__ = ["NO_GROUP", "Task", "cores", "explain_at", "replicate_seeds", "run_tasks", "simulate"]
+__all__ = [
+    "NO_GROUP",
+    "Task",
+    "cores",
+    "explain_at",
+    "process_pool",
+    "replicate_seeds",
+    "run_tasks",
+    "simulate",
+]
 
 #: The row of dialogs routed to everyone or to one operator rather than to a group.
 NO_GROUP = "(no group)"
@@ -157,9 +166,21 @@ def _run_one(task: Task) -> Run:
 
 
 def run_tasks(
-    tasks: Sequence[Task], workers: int, progress: Callable[[float], None] | None = None
+    tasks: Sequence[Task],
+    workers: int,
+    progress: Callable[[float], None] | None = None,
+    *,
+    pool: Executor | None = None,
 ) -> list[Run]:
-    """Every task's run, in the tasks' order, on up to ``workers`` processes."""
+    """Every task's run, in the tasks' order, on up to ``workers`` processes.
+
+    Args:
+        tasks: the runs to do.
+        workers: processes; 1 runs them in this process.
+        progress: called with the share done after each run.
+        pool: a process pool to reuse (see :func:`process_pool`); else one is made
+            for these tasks.
+    """
     if workers == 1 or len(tasks) == 1:
         runs = []
         for i, task in enumerate(tasks):
@@ -167,14 +188,21 @@ def run_tasks(
             if progress is not None:
                 progress((i + 1) / len(tasks))
         return runs
+    if pool is None:
+        with process_pool(min(workers, len(tasks))) as own:
+            return run_tasks(tasks, workers, progress, pool=own)
     found: list[Run | None] = [None] * len(tasks)
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=_context()) as pool:
-        futures = {pool.submit(_run_one, task): i for i, task in enumerate(tasks)}
-        for done, future in enumerate(as_completed(futures), 1):
-            found[futures[future]] = future.result()
-            if progress is not None:
-                progress(done / len(tasks))
+    futures = {pool.submit(_run_one, task): i for i, task in enumerate(tasks)}
+    for done, future in enumerate(as_completed(futures), 1):
+        found[futures[future]] = future.result()
+        if progress is not None:
+            progress(done / len(tasks))
     return [run for run in found if run is not None]
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes for :func:`run_tasks` (forked where the platform can)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context())
 
 
 def _context() -> Any:
