@@ -12,7 +12,7 @@ import attrs
 
 from .._frozen import to_tuple
 from ..errors import InvalidValue
-from .staffing import ServiceTarget
+from ._roster import ServiceTarget
 
 __all__ = ["Interval", "IntervalStaffing", "parse_interval", "parse_share"]
 

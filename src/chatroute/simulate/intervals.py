@@ -29,10 +29,10 @@ import attrs
 
 from ..errors import InvalidValue
 from ._interval_plan import Interval, IntervalStaffing, parse_interval, parse_share
+from ._roster import ServiceTarget, operator_limits, roster
 from .erlang import agents_for_erlang_a, agents_for_service_level
 from .run import Task, cores, process_pool, replicate_seeds, run_tasks
 from .scenario import Scenario
-from .staffing import ServiceTarget, operator_limits, roster
 from .traffic import StatusChange, expected_arrivals, status_changes
 from .variants import Variant, variant
 
