@@ -19,6 +19,7 @@ from chatroute import (
     SLA,
     Broadcast,
     Channel,
+    ConfigError,
     Even,
     Group,
     InvalidValue,
@@ -49,6 +50,7 @@ from chatroute.simulate import (
     explain_at,
     generate,
     simulate,
+    traffic,
 )
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -470,3 +472,13 @@ def test_clients_who_gave_up_come_back_as_redials() -> None:
     assert overall.redials <= overall.abandoned
     assert "redials" in simulate(again).render()
     assert "redials" not in simulate(base).render()
+
+
+def test_drawing_stops_past_the_most_dialogs_a_run_may_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """generate() refuses, with a ConfigError on traffic.arrivals, once more than MAX_DIALOGS arrive."""
+    desk = Scenario.queue(arrivals_per_hour=100, handle_time=60, operators=2, hours=5)
+    assert len(generate(desk, 1)) > 100
+    monkeypatch.setattr(traffic, "MAX_DIALOGS", 100)
+    with pytest.raises(ConfigError) as info:
+        generate(desk, 1)
+    assert info.value.problems[0][0] == "traffic.arrivals"

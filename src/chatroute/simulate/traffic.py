@@ -12,6 +12,7 @@ import random
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 import attrs
@@ -77,11 +78,12 @@ def generate(scenario: Scenario, seed: int) -> tuple[Arrival, ...]:
     found: list[tuple[float, int, Arrivals | LoggedDialog]] = []
     for i, stream in enumerate(scenario.traffic.arrivals):
         rng = random.Random(f"{seed}/arrivals/{i}")
-        for t in _poisson(stream, rng, start, span, scenario.timezone):
-            found.append((t, i, stream))
-            if len(found) > MAX_DIALOGS:
-                message = f"more than {MAX_DIALOGS:,} dialogs arrive: lower the rates or simulate fewer hours"
-                raise ConfigError([("traffic.arrivals", message)])
+        room = MAX_DIALOGS + 1 - len(found)  # one more than allowed shows there are too many
+        times = islice(_poisson(stream, rng, start, span, scenario.timezone), room)
+        found.extend((t, i, stream) for t in times)
+        if len(found) > MAX_DIALOGS:
+            message = f"more than {MAX_DIALOGS:,} dialogs arrive: lower the rates or simulate fewer hours"
+            raise ConfigError([("traffic.arrivals", message)])
     replay = scenario.traffic.replay
     if replay is not None:
         for logged in replay.dialogs:
