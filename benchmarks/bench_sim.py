@@ -43,6 +43,12 @@ probability of waiting, more than the 2% tolerance; ``--replicates K`` runs chat
 times per model with different seeds and judges the fidelity targets on the mean
 deviation, with its noise taken from the spread between the runs.
 
+Planning (issue 16): the wall time of the default scenario's per-interval staffing
+(``staff_intervals``, 30 min, 80/30, shrinkage 30%) and of a 20-replication comparison
+of four strategies (``simulate(..., replications=20)``), each on one process and on
+every core, in the same run, with a check that both give the same result. ``--quick``
+shortens both (4 replications; staffing on 4 hours); ``--no-planning`` skips them.
+
 Writes ``benchmarks/results/bench_sim.json`` (or ``--json PATH``).
 """
 
@@ -63,12 +69,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import ciw  # type: ignore[import-untyped]
 import simpy
 from _report import machine, write_report
 
 from chatroute import Channel, Even, Operator, RoutingConfig, __version__
-from chatroute.simulate import Arrivals, Duration, Scenario, Traffic, erlang_c, mean_wait, simulate
+from chatroute.simulate import (
+    Arrivals,
+    Duration,
+    Scenario,
+    Traffic,
+    erlang_c,
+    mean_wait,
+    simulate,
+    staff_intervals,
+)
+from chatroute.simulate.run import cores
 
 FULL_ARRIVALS = 200_000
 QUICK_ARRIVALS = 5_000
@@ -487,6 +504,47 @@ def replicate(
     return runs
 
 
+PLAN_STRATEGIES = ("config", "even", "random", "round-robin")
+PLAN_REPLICATIONS = 20
+
+
+def planning(quick: bool, out: Callable[[str], None]) -> dict[str, Any]:
+    """Time per-interval staffing and a replicated comparison on one process and on every core."""
+    scenario = Scenario.default()
+    if quick:
+        scenario = attrs.evolve(scenario, hours=4.0)
+    replications = 4 if quick else PLAN_REPLICATIONS
+    every = cores()
+    found: dict[str, Any] = {"cores": every, "replications": replications, "hours": scenario.hours}
+    for name, work in (
+        (
+            "staffing",
+            lambda jobs: staff_intervals(scenario, "80/30", interval="30min", shrinkage=0.3, jobs=jobs),
+        ),
+        (
+            "comparison",
+            lambda jobs: simulate(scenario, list(PLAN_STRATEGIES), replications=replications, jobs=jobs),
+        ),
+    ):
+        times, results = {}, []
+        for jobs in sorted({1, every}):
+            started = time.perf_counter()
+            results.append(work(jobs))
+            times[jobs] = time.perf_counter() - started
+        same = all(r == results[0] for r in results)
+        speedup = times[1] / times[every]
+        label = {
+            "staffing": f"per-interval staffing of the default scenario ({scenario.hours:g} h, 30 min)",
+            "comparison": f"{replications}-replication comparison of {len(PLAN_STRATEGIES)} strategies",
+        }[name]
+        out(
+            f"planning: {label}: 1 process {times[1]:.1f} s, {every} processes {times[every]:.1f} s "
+            f"({speedup:.2f}x), same result: {'yes' if same else 'NO'}"
+        )
+        found[name] = {"seconds": {str(k): round(v, 2) for k, v in times.items()}, "same": same}
+    return found
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ARRIVALS:,} arrivals per model")
@@ -502,6 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="chatroute runs per model for the fidelity verdicts (more seeds, less noise; default 1)",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"output (default {DEFAULT_JSON})")
+    parser.add_argument("--no-planning", action="store_true", help="skip the planning timings")
     args = parser.parse_args(argv)
     arrivals = args.arrivals or (QUICK_ARRIVALS if args.quick else FULL_ARRIVALS)
     chosen = [(i, m) for i, m in enumerate(MODELS) if args.models is None or m.name in args.models]
@@ -533,6 +592,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     for goal in goals:
         print(goal.verdict())
+    plans = None if args.no_planning else planning(args.quick, lambda line: print(line, flush=True))
     report = {
         "benchmark": "M/M/c simulation: chatroute vs ciw vs simpy",
         "ciw": ciw.__version__,
@@ -552,6 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "total_s": round(time.perf_counter() - started, 1),
         "models": sections,
         "targets": [asdict(goal) for goal in goals],
+        "planning": plans,
     }
     write_report(report, args.json)
     return 0

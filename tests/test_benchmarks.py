@@ -217,6 +217,9 @@ def test_sim_quick_run_prints_every_model_and_engine_with_verdicts(
     assert all(line.endswith((": met", ": NOT met")) for line in speed)
     assert len(fidelity) == 6  # P(wait) and share within 30 s, per model
     assert all(line.endswith(": n/a (needs 1,000,000 arrivals)") for line in fidelity)
+    planning = [line for line in proc.stdout.splitlines() if line.startswith("planning: ")]
+    assert len(planning) == 2  # per-interval staffing, replicated comparison
+    assert all("1 process " in line and line.endswith("same result: yes") for line in planning)
 
 
 def test_sim_replicates_judge_fidelity_on_the_mean_of_several_seeds(tmp_path: Path) -> None:

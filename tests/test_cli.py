@@ -315,3 +315,77 @@ def test_every_command_shows_an_example_in_its_help(command: str, example: str) 
     result = _run(command, "--help")
     assert result.returncode == 0
     assert example in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('timezone = "Europe/Berlin"', f'timezone = "{"A" * 300}"', "timezone: unknown IANA time zone"),
+        ('profile = "office"', "profile = true", "traffic.arrivals[0].profile: give a profile name"),
+        ("drain = 30", "drain = 1e300", "drain: must be a non-negative number, at most 525,600"),
+        ("rate = 14", "rate = 1e7", "traffic.arrivals: about 41,000,000 dialogs in 9 h would need about 41"),
+    ],
+)
+def test_hostile_scenario_files_are_one_line_and_exit_1(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """A huge time-zone name, a boolean profile, a huge drain or 1e7 dialogs an hour: one line, exit 1."""
+    path = tmp_path / "shop.toml"
+    text = Path(SHOP).read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert expected in _one_error_line(_run("simulate", str(path)))
+
+
+def test_simulate_replications_give_intervals_and_a_verdict() -> None:
+    """--replications 3 --jobs 2: the table shows mean ± half-width, the JSON estimates, and a verdict."""
+    result = _run(
+        "simulate", SHOP, "--compare", "even,random", "--hours", "2", "--replications", "3", "--jobs", "2"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 replications (mean ± 95% half-width)" in result.stdout.splitlines()[0]
+    assert any(
+        line.startswith(("no significant difference", "significant differences"))
+        for line in result.stdout.splitlines()
+    )
+    data = json.loads(_run("simulate", SHOP, "--hours", "2", "--replications", "3", "--json").stdout)
+    assert data["replications"] == 3
+    assert "half_width" in data["runs"][0]["estimates"]["overall"]["service_level"]
+
+
+def test_staff_per_interval_prints_the_table_json_and_plot(tmp_path: Path) -> None:
+    """--interval 1h --shrinkage 30%: a row per hour; --json has the intervals; --plot writes a PNG."""
+    target = tmp_path / "staffing.png"
+    common = [
+        "staff",
+        SHOP,
+        "--interval",
+        "1h",
+        "--shrinkage",
+        "30%",
+        "--strategy",
+        "even",
+        "--replications",
+        "2",
+    ]
+    result = _run(*common, "--plot", str(target))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("staffing per 60 min for 80% answered within 30 s")
+    assert lines[3].startswith("10:00-11:00")
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = json.loads(_run(*common, "--json").stdout)
+    assert len(data["intervals"]) == 9
+    assert data["shrinkage"] == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["staff", SHOP, "--interval", "fortnight"], "interval: give minutes or hours"),
+        (["staff", SHOP, "--interval", "1h", "--shrinkage", "lots"], "shrinkage: give a share"),
+    ],
+)
+def test_staff_mistakes_are_one_line(args: list[str], expected: str) -> None:
+    """A bad interval or share is one line, exit 1."""
+    assert expected in _one_error_line(_run(*args))

@@ -19,6 +19,7 @@ from chatroute import (
     SLA,
     Broadcast,
     Channel,
+    ConfigError,
     Even,
     Group,
     InvalidValue,
@@ -38,6 +39,7 @@ from chatroute.simulate import (
     Distribution,
     Duration,
     LoggedDialog,
+    Redial,
     Replay,
     Report,
     Scenario,
@@ -48,6 +50,7 @@ from chatroute.simulate import (
     explain_at,
     generate,
     simulate,
+    traffic,
 )
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -439,3 +442,43 @@ def test_every_example_scenario_runs(path: Path) -> None:
         assert run.overall.answered > 0.75 * run.overall.offered
         assert run.overall.occupancy is not None
         assert 0 < run.overall.occupancy < 1
+
+
+@pytest.mark.parametrize(("factor", "waits"), [(1.0, [0.0, 0.0, 80.0, 5.0]), (2.0, [0.0, 0.0, 80.0, 15.0])])
+def test_concurrent_chats_take_longer_by_the_factor_per_other_open_chat(
+    factor: float, waits: list[float]
+) -> None:
+    """Limit 2: a chat taken as the second open one takes ``factor`` times its handle time (by hand)."""
+    config = one_operator(operators=[Operator(id="ann", status="online", limit=2)])
+    scenario = replayed(config, [(0, 100, None), (10, 100, None), (20, 10, None), (105, 10, None)])
+    scenario = attrs.evolve(scenario, traffic=attrs.evolve(scenario.traffic, concurrency=factor))
+    run = simulate(scenario).runs[0]
+    assert [o.wait for o in run.outcomes] == pytest.approx(waits)
+
+
+def test_clients_who_gave_up_come_back_as_redials() -> None:
+    """With redial share 1, abandoned clients return as new dialogs counted as redials; share 0 never."""
+    base = Scenario.queue(arrivals_per_hour=60, handle_time=300, operators=2, patience=30, hours=3, seed=4)
+    again = attrs.evolve(
+        base, traffic=attrs.evolve(base.traffic, redial=Redial(share=1.0, after=Duration(mean=120)))
+    )
+    first = simulate(base).runs[0].overall
+    run = simulate(again).runs[0]
+    overall = run.overall
+    assert first.redials == 0
+    assert overall.redials > 0
+    assert overall.offered == len(generate(again, again.seed)) + overall.redials
+    assert sum(o.redial for o in run.outcomes) == overall.redials
+    assert overall.redials <= overall.abandoned
+    assert "redials" in simulate(again).render()
+    assert "redials" not in simulate(base).render()
+
+
+def test_drawing_stops_past_the_most_dialogs_a_run_may_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """generate() refuses, with a ConfigError on traffic.arrivals, once more than MAX_DIALOGS arrive."""
+    desk = Scenario.queue(arrivals_per_hour=100, handle_time=60, operators=2, hours=5)
+    assert len(generate(desk, 1)) > 100
+    monkeypatch.setattr(traffic, "MAX_DIALOGS", 100)
+    with pytest.raises(ConfigError) as info:
+        generate(desk, 1)
+    assert info.value.problems[0][0] == "traffic.arrivals"

@@ -15,12 +15,14 @@ from chatroute.simulate import (
     Break,
     Distribution,
     Duration,
+    Redial,
     Scenario,
     Shift,
     StatusChange,
     read_log,
     status_changes,
 )
+from chatroute.simulate.describe import describe_scenario
 
 GOOD = """
 name = "desk"
@@ -181,7 +183,7 @@ def test_a_full_scenario_loads_with_its_values() -> None:
             'timezone = "Mars/Olympus"',
             ("timezone", "unknown IANA time zone 'Mars/Olympus'"),
         ),
-        ("hours = 10", "hours = 0", ("hours", "must be a positive number")),
+        ("hours = 10", "hours = 0", ("hours", "must be a positive number, at most 8,784")),
         ("warmup = 30", "warmup = 600", ("warmup", "must be shorter than the simulated hours")),
         ("seed = 5", "seed = 5.5", ("seed", "must be an integer")),
         (
@@ -380,3 +382,63 @@ def test_values_check_themselves() -> None:
         Arrivals(rate=1, clients=0)
     with pytest.raises(InvalidValue, match="start"):
         Scenario(config=load(GOOD).config, traffic=load(GOOD).traffic, start=datetime(2026, 3, 2))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "message"),
+    [
+        ('timezone = "Europe/Moscow"', f'timezone = "{"A" * 300}"', "timezone", "unknown IANA time zone"),
+        ('profile = "morning-peak"', "profile = true", "traffic.arrivals[1].profile", "give a profile name"),
+        ("warmup = 30", "warmup = 30\ndrain = 1e300", "drain", "at most 525,600"),
+        ("sigma = 0.5", "sigma = 1e200", "traffic.patience.sigma", "at most 10"),
+        ("handle_time = 300", "handle_time = 1e300", "traffic.handle_time.mean", "at most"),
+        ("hours = 10", "hours = 1e300", "hours", "at most 8,784"),
+        ("rate = 10", "rate = 1e7", "traffic.arrivals", "about 100,000,000 dialogs in 10 h"),
+        ("start = 2026-03-02T08:00:00", "start = 9999-12-31T20:00:00", "start", "end of the calendar"),
+    ],
+)
+def test_hostile_values_are_problems_with_a_path(old: str, new: str, path: str, message: str) -> None:
+    """A huge or ill-typed value is a problem naming its path, not an OSError, TypeError or OverflowError."""
+    assert old in GOOD
+    found = problems(GOOD.replace(old, new, 1))
+    assert [p for p, _ in found] == [path]
+    assert message in found[0][1]
+
+
+def test_a_refused_run_names_its_estimated_size() -> None:
+    """Ten million dialogs an hour are refused before anything is drawn, with the memory they would need."""
+    found = problems(GOOD.replace("rate = 10", "rate = 1e7", 1))
+    assert found[0][1].startswith("about 100,000,000 dialogs in 10 h would need about 100.0 GB")
+
+
+def test_the_queue_shortcut_builds_an_m_m_c_desk() -> None:
+    """Scenario.queue gives one channel, identical online operators under Even, exponential times."""
+    desk = Scenario.queue(arrivals_per_hour=90, handle_time=120, operators=12, patience=60, limit=2, sla=20)
+    assert [op.id for op in desk.config.operators][:2] == ["op01", "op02"]
+    assert {(op.status, op.limit) for op in desk.config.operators} == {("online", 2)}
+    assert desk.config.channels[0].sla.warn == timedelta(seconds=20)
+    assert desk.traffic.arrivals[0].rate == 90
+    assert desk.traffic.handle_time == Duration(mean=120)
+    assert desk.traffic.patience == Duration(mean=60)
+    assert desk.name == "M/M/12+M"
+    assert desk.problems() == []
+    with pytest.raises(InvalidValue) as info:
+        Scenario.queue(arrivals_per_hour=90, handle_time=120, operators=0)
+    assert info.value.field == "operators"
+
+
+def test_concurrency_and_redials_load_from_the_traffic_table() -> None:
+    """traffic.concurrency and traffic.redial load and are described; bad ones are problems with a path."""
+    extra = "handle_time = 300\nconcurrency = 1.2\nredial = { share = 0.3, after = 600 }\n"
+    text = GOOD.replace("handle_time = 300\n", extra)
+    scenario = load(text)
+    assert scenario.traffic.concurrency == 1.2
+    assert scenario.traffic.redial == Redial(share=0.3, after=Duration(mean=600))
+    lines = describe_scenario(scenario)
+    assert "concurrency: each other open chat makes a chat 1.2 times as long" in lines
+    assert "redials: 30% of those who gave up come back, exponential, mean 600 s" in lines
+    bad = GOOD.replace("handle_time = 300\n", "handle_time = 300\nconcurrency = 0\nredial = { share = 2 }\n")
+    assert problems(bad) == [
+        ("traffic.concurrency", "must be a positive number, at most 10"),
+        ("traffic.redial.share", "must be a share in (0, 1] (got 2)"),
+    ]

@@ -9,7 +9,17 @@ import pytest
 from chatroute import Group, InvalidValue, Operator, RoutingConfig, Rule, Target
 from chatroute.rules import topic
 from chatroute.schedule import Window
-from chatroute.simulate import Arrivals, Duration, Scenario, ServiceTarget, Shift, Traffic, staff
+from chatroute.simulate import (
+    Arrivals,
+    Duration,
+    IntervalStaffing,
+    Scenario,
+    ServiceTarget,
+    Shift,
+    Traffic,
+    staff,
+    staff_intervals,
+)
 from chatroute.simulate.erlang import agents_for_service_level
 from chatroute.simulate.staffing import roster
 
@@ -106,3 +116,15 @@ def test_staffing_the_embedded_scenario_by_strategy() -> None:
     assert 4 <= result.operators <= 20
     assert result.erlang_peak >= result.erlang
     assert result.levels[result.operators] >= 0.8
+
+
+def test_staff_with_an_interval_plans_per_interval() -> None:
+    """staff(..., interval="1h", shrinkage=0.3) is the per-interval plan; shrinkage without one is refused."""
+    scenario = pool(limit=2, hours=3)
+    plan = staff(scenario, "80/20", interval="1h", shrinkage=0.3, replications=2, jobs=1)
+    assert isinstance(plan, IntervalStaffing)
+    assert plan == staff_intervals(scenario, "80/20", interval="1h", shrinkage=0.3, replications=2, jobs=1)
+    assert len(plan.intervals) == 3
+    with pytest.raises(InvalidValue) as info:
+        staff(scenario, "80/20", shrinkage=0.3)
+    assert info.value.field == "interval"

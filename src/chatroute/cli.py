@@ -56,6 +56,11 @@ _SIMULATE_EXAMPLE = """examples:
   chatroute simulate examples/support_desk.toml --compare config,even,random
   chatroute simulate --hours 4 --seed 7 --json > report.json
   chatroute simulate --plot waits.png
+  chatroute simulate --replications 30 --jobs 4     # 30 simulated days on 4 processes
+
+Every figure is a mean ± 95% half-width over --replications simulated days (10 by
+default; every set-up sees the same days), and a verdict line names the set-ups whose
+difference from the first one is significant.
 
 strategies for --compare: config (the scenario as written), even, random,
 round-robin, longest-idle, most-available, sticky, manual, broadcast, skill:NAME
@@ -68,9 +73,17 @@ The dialog is JSON with Dialog's fields (id defaults to "explained"). --at is a 
 in the simulated span (ISO 8601, or HH:MM on the scenario's first day); the scenario
 is simulated up to then, so statuses and loads are those of that moment.
 """
-_STAFF_EXAMPLE = """example:
+_STAFF_EXAMPLE = """examples:
   chatroute staff examples/support_desk.toml --target 80/30
   chatroute staff default --target 90/20 --strategy even
+  chatroute staff default --interval 30min --shrinkage 30%
+  chatroute staff default --interval 1h --max-abandon 5% --json > plan.json
+  chatroute staff default --interval 30min --plot staffing.png
+
+Without --interval: the fewest operators for the whole day, beside Erlang C. With
+--interval: operators per interval (Erlang A or C, then checked on simulated days,
+queues carrying over), with shrinkage, against the scenario's shifts; exits 1 when
+an interval cannot meet the targets.
 """
 _DEFAULT = "default"
 _PROGRESS_AFTER = 2.0  # seconds of work before a progress bar appears
@@ -183,7 +196,14 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
         scenario = attrs.evolve(scenario, hours=args.hours)
     strategies = _names(args.compare) if args.compare else None
     with _Progress() as progress:
-        report = simulate(scenario, strategies, seed=args.seed, progress=progress.update)
+        report = simulate(
+            scenario,
+            strategies,
+            seed=args.seed,
+            replications=args.replications,
+            jobs=args.jobs,
+            progress=progress.update,
+        )
     if args.json:
         out.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
@@ -191,12 +211,7 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
     if args.plot:
         from .simulate.plot import write_plot
 
-        try:
-            write_plot(report, args.plot)
-        except OSError as exc:
-            raise _Fail(f"cannot write {args.plot}: {exc.strerror or exc}") from None
-        if not args.json:
-            out.write(f"\nplot written to {args.plot}\n")
+        _draw(write_plot, report, args, out)
     return 0
 
 
@@ -227,14 +242,48 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _staff(args: argparse.Namespace, out: TextIO) -> int:
-    from .simulate import staff
+    from .simulate import staff, staff_intervals
 
     scenario = _scenario(args.scenario)
-    found = staff(
-        scenario, args.target, strategy=args.strategy, seed=args.seed, max_operators=args.max_operators
+    per_interval = args.interval is not None or any(
+        v is not None for v in (args.shrinkage, args.max_occupancy, args.max_abandon, args.plot)
     )
-    out.write(found.render() + "\n")
-    return 0 if found.operators is not None else 1
+    if not per_interval:
+        found = staff(
+            scenario, args.target, strategy=args.strategy, seed=args.seed, max_operators=args.max_operators
+        )
+        out.write(json.dumps(found.to_dict(), indent=2) + "\n" if args.json else found.render() + "\n")
+        return 0 if found.operators is not None else 1
+    with _Progress():
+        plan = staff_intervals(
+            scenario,
+            args.target,
+            interval=args.interval or "30min",
+            shrinkage=args.shrinkage or 0.0,
+            max_occupancy=args.max_occupancy,
+            max_abandon=args.max_abandon,
+            strategy=args.strategy,
+            seed=args.seed,
+            replications=args.replications,
+            jobs=args.jobs,
+            max_operators=args.max_operators,
+        )
+    out.write(json.dumps(plan.to_dict(), indent=2) + "\n" if args.json else plan.render() + "\n")
+    if args.plot:
+        from .simulate.plot import write_staffing_plot
+
+        _draw(write_staffing_plot, plan, args, out)
+    return 1 if plan.unmet else 0
+
+
+def _draw(write: Callable[[Any, str], None], result: Any, args: argparse.Namespace, out: TextIO) -> None:
+    """Write ``--plot`` with ``write``, and say where unless the output is JSON."""
+    try:
+        write(result, args.plot)
+    except OSError as exc:
+        raise _Fail(f"cannot write {args.plot}: {exc.strerror or exc}") from None
+    if not args.json:
+        out.write(f"\nplot written to {args.plot}\n")
 
 
 # ------------------------------------------------------------------------ helpers
@@ -281,6 +330,16 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number of hours, got {text!r}") from None
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number of hours, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
     return value
 
 
@@ -358,6 +417,16 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, metavar="S", help="seed of the traffic and the routers")
     sim.add_argument("--json", action="store_true", help="print the full report as JSON")
     sim.add_argument("--plot", metavar="FILE.png", help="also draw waits and service levels to a PNG")
+    sim.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=10,
+        metavar="R",
+        help="simulated days per set-up, for the confidence intervals (default: 10)",
+    )
+    sim.add_argument(
+        "--jobs", type=_positive_int, metavar="J", help="processes to run on (default: every core)"
+    )
     explain = command("explain", "show where one dialog would go, and why", _EXPLAIN_EXAMPLE)
     explain.add_argument("scenario", help="a scenario file, or 'default'")
     explain.add_argument("--dialog", required=True, metavar="JSON", help="the dialog, as a JSON object")
@@ -368,6 +437,20 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--strategy", default="config", help="the strategy to staff for (default: config)")
     staff.add_argument("--seed", type=int, metavar="S", help="seed of the traffic and the routers")
     staff.add_argument("--max-operators", type=int, metavar="N", help="give up above N operators")
+    staff.add_argument("--interval", metavar="LENGTH", help="plan per interval: 30min or 1h")
+    staff.add_argument("--shrinkage", metavar="SHARE", help="share of paid time not answering, such as 30%%")
+    staff.add_argument("--max-occupancy", metavar="SHARE", help="occupancy target per interval, such as 85%%")
+    staff.add_argument("--max-abandon", metavar="SHARE", help="abandonment target per interval, such as 5%%")
+    staff.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=4,
+        metavar="R",
+        help="simulated days per round (default: 4)",
+    )
+    staff.add_argument("--jobs", type=_positive_int, metavar="J", help="processes (default: every core)")
+    staff.add_argument("--json", action="store_true", help="print the result as JSON")
+    staff.add_argument("--plot", metavar="FILE.png", help="draw the plan per interval to a PNG")
     return parser
 
 

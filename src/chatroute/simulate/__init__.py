@@ -3,20 +3,32 @@
 Before switching a routing set-up on, see what it does to waiting times, lost dialogs
 and operator load: describe the traffic in a :class:`Scenario` (Poisson arrivals with an
 hour-of-day profile or a replayed log, handle times, patience, shifts and breaks), then
-compare strategies on the same simulated traffic::
+compare strategies on the same simulated traffic, over several simulated days::
 
-    report = simulate(Scenario.load("desk.toml"), strategies=["config", "even", "random"])
-    print(report.render())
+    report = simulate(Scenario.load("desk.toml"), ["config", "even", "random"], replications=10)
+    print(report.render())  # every figure as mean ± 95% half-width, and a verdict
 
 :func:`staff` finds the fewest operators that reach a service-level target, and puts
-the Erlang C estimate beside it. Nothing here reads the clock or the global random
+the Erlang C estimate beside it; :func:`staff_intervals` plans per half hour or hour,
+with shrinkage, from Erlang A checked on simulated days. Nothing here reads the clock or the global random
 source: a seed gives the same report every time.
 """
 
-from .erlang import agents_for_service_level, erlang_b, erlang_c, mean_wait, service_level
+from .confidence import Estimate, estimate, student_t
+from .erlang import (
+    ErlangA,
+    agents_for_erlang_a,
+    agents_for_service_level,
+    erlang_a,
+    erlang_b,
+    erlang_c,
+    mean_wait,
+    service_level,
+)
+from .intervals import Interval, IntervalStaffing, staff_intervals
 from .metrics import DialogOutcome, Metrics, OperatorMetrics
-from .report import Report, Run
-from .run import explain_at, simulate
+from .report import Difference, Report, Run
+from .run import explain_at, replicate_seeds, simulate
 from .scenario import (
     PROFILES,
     Arrivals,
@@ -24,6 +36,7 @@ from .scenario import (
     Distribution,
     Duration,
     LoggedDialog,
+    Redial,
     Replay,
     Scenario,
     Shift,
@@ -41,11 +54,17 @@ __all__ = [
     "Arrivals",
     "Break",
     "DialogOutcome",
+    "Difference",
     "Distribution",
     "Duration",
+    "ErlangA",
+    "Estimate",
+    "Interval",
+    "IntervalStaffing",
     "LoggedDialog",
     "Metrics",
     "OperatorMetrics",
+    "Redial",
     "Replay",
     "Report",
     "Run",
@@ -57,15 +76,21 @@ __all__ = [
     "Traffic",
     "Transfer",
     "Variant",
+    "agents_for_erlang_a",
     "agents_for_service_level",
+    "erlang_a",
     "erlang_b",
     "erlang_c",
+    "estimate",
     "explain_at",
     "generate",
     "mean_wait",
     "read_log",
+    "replicate_seeds",
     "service_level",
     "simulate",
     "staff",
+    "staff_intervals",
     "status_changes",
+    "student_t",
 ]

@@ -9,26 +9,29 @@ import math
 import os
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, time, timedelta
+from typing import Any, Protocol
 
 from ..config import RoutingConfig
 from ..errors import ChatrouteError, ConfigError, InvalidValue, did_you_mean
 from ..schedule import Window
-from .scenario import (
+from ._log import LoggedDialog, Replay
+from ._parts import (
+    MAX_FACTOR,
+    MAX_HOURS,
+    MAX_MINUTES,
     Arrivals,
     Break,
     Distribution,
     Duration,
-    LoggedDialog,
-    Replay,
+    Redial,
     Shift,
     Traffic,
     Transfer,
 )
+from .variants import strategy_problem
 
-if TYPE_CHECKING:
-    from .scenario import Scenario
+__all__ = ["ScenarioParts", "scenario_fields", "scenario_problems"]
 
 _TOP_KEYS = (
     "name",
@@ -44,7 +47,16 @@ _TOP_KEYS = (
     "traffic",
     "shifts",
 )
-_TRAFFIC_KEYS = ("arrivals", "replay", "handle_time", "handle_times", "patience", "pickup")
+_TRAFFIC_KEYS = (
+    "arrivals",
+    "replay",
+    "handle_time",
+    "handle_times",
+    "patience",
+    "pickup",
+    "concurrency",
+    "redial",
+)
 _ARRIVAL_KEYS = (
     "rate",
     "channel",
@@ -62,6 +74,30 @@ _ARRIVAL_KEYS = (
 )
 _DEFAULT_START = time(9, 0)
 _DEFAULT_DAY = datetime(2026, 3, 2)  # a Monday
+_ZONE_ERRORS = (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError)  # OSError: a name too long for a file
+
+
+class ScenarioParts(Protocol):
+    """What :func:`scenario_problems` reads of a scenario."""
+
+    @property
+    def config(self) -> RoutingConfig: ...
+    @property
+    def traffic(self) -> Traffic: ...
+    @property
+    def shifts(self) -> tuple[Shift, ...]: ...
+    @property
+    def compare(self) -> tuple[str, ...]: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def hours(self) -> float: ...
+    @property
+    def warmup(self) -> timedelta: ...
+    @property
+    def drain(self) -> timedelta: ...
 
 
 class _Reader:
@@ -84,15 +120,22 @@ class _Reader:
         return value
 
     def number(
-        self, data: Mapping[str, Any], key: str, path: str, default: float, *, zero: bool = False
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        default: float,
+        *,
+        zero: bool = False,
+        high: float = math.inf,
     ) -> float:
-        """A positive (or, with ``zero``, non-negative) finite number."""
+        """A positive (or, with ``zero``, non-negative) finite number, at most ``high``."""
         value = data.get(key, default)
         ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        if not ok or value < 0 or (value == 0 and not zero):
-            self.fail(
-                _join(path, key), "must be a non-negative number" if zero else "must be a positive number"
-            )
+        if not ok or value < 0 or (value == 0 and not zero) or value > high:
+            kind = "a non-negative number" if zero else "a positive number"
+            top = f", at most {high:,g}" if high < math.inf else ""
+            self.fail(_join(path, key), f"must be {kind}{top}")
             return default
         return float(value)
 
@@ -136,8 +179,8 @@ class _Reader:
         if "mean" not in table:
             self.fail(path, "missing key 'mean' (seconds)")
             return None
-        mean = self.number(table, "mean", path, 1.0)
-        sigma = self.number(table, "sigma", path, 0.5)
+        mean = table.get("mean")
+        sigma = table.get("sigma", 0.5)
         name = table.get("distribution", "exponential")
         kinds = [d.value for d in Distribution]
         if name not in kinds:
@@ -146,27 +189,40 @@ class _Reader:
                 f"must be one of {', '.join(kinds)}" + did_you_mean(str(name), kinds),
             )
             return None
-        return Duration(mean=mean, sigma=sigma, distribution=Distribution(name))
+        built: Duration | None = self.build(
+            path, Duration, mean=mean, sigma=sigma, distribution=Distribution(name)
+        )
+        return built
 
     def build(self, path: str, make: Any, **kwargs: Any) -> Any:
         """``make(**kwargs)``, turning an :class:`InvalidValue` into a problem at ``path``."""
         try:
             return make(**kwargs)
         except InvalidValue as exc:
-            self.fail(_join(path, exc.field), f"{exc.problem} (got {exc.value!r})")
+            self.fail(_join(path, exc.field), f"{exc.problem} (got {_brief(exc.value)})")
         except ChatrouteError as exc:
             self.fail(path, str(exc))
+        except (TypeError, ValueError, OverflowError) as exc:  # a value of the wrong kind deep inside
+            self.fail(path, f"invalid value: {exc}")
         return None
+
+
+def _brief(value: Any) -> str:
+    """The value's repr, cut short: a problem line stays one line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _join(path: str, key: object) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def scenario_from_dict(data: Mapping[str, Any], *, base_dir: str | None = None) -> Scenario:
-    """See :meth:`Scenario.from_dict`."""
-    from .scenario import Scenario
+def scenario_fields(data: Mapping[str, Any], *, base_dir: str | None = None) -> dict[str, Any]:
+    """The keyword arguments of :class:`Scenario` read from plain tables (see :meth:`Scenario.from_dict`).
 
+    Raises:
+        ConfigError: listing every problem found, with its path.
+    """
     reader = _Reader()
     top = reader.table(data, "", _TOP_KEYS)
     if top is None:
@@ -175,8 +231,8 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: str | None = None) 
     zone = reader.string(top, "timezone", "", "UTC") or "UTC"
     try:
         tz = zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        reader.fail("timezone", f"unknown IANA time zone {zone!r}")
+    except _ZONE_ERRORS:
+        reader.fail("timezone", f"unknown IANA time zone {_brief(zone)}")
         zone, tz = "UTC", zoneinfo.ZoneInfo("UTC")
     start = _start(top.get("start"), tz, reader)
     traffic, arrivals = _traffic(top.get("traffic"), reader, zone, base_dir)
@@ -184,9 +240,9 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: str | None = None) 
     fields = {
         "name": reader.string(top, "name", "", "scenario"),
         "description": reader.string(top, "description", "", None) or "",
-        "hours": reader.number(top, "hours", "", 8.0),
-        "warmup": reader.number(top, "warmup", "", 0.0, zero=True),
-        "drain": reader.number(top, "drain", "", 120.0, zero=True),
+        "hours": reader.number(top, "hours", "", 8.0, high=MAX_HOURS),
+        "warmup": reader.number(top, "warmup", "", 0.0, zero=True, high=MAX_MINUTES),
+        "drain": reader.number(top, "drain", "", 120.0, zero=True, high=MAX_MINUTES),
         "seed": reader.integer(top, "seed", "", 1),
     }
     compare = reader.strings(top, "compare", "") or ("config",)
@@ -195,21 +251,15 @@ def scenario_from_dict(data: Mapping[str, Any], *, base_dir: str | None = None) 
         if config is not None:  # what did parse can still be checked against the config
             found += _references(config, arrivals, (), shifts, compare)
         raise ConfigError(found)
-    scenario: Scenario = reader.build(
-        "",
-        Scenario,
-        config=config,
-        traffic=traffic,
-        shifts=shifts,
-        start=start,
-        timezone=zone,
-        compare=compare,
+    return {
+        "config": config,
+        "traffic": traffic,
+        "shifts": shifts,
+        "start": start,
+        "timezone": zone,
+        "compare": compare,
         **fields,
-    )
-    if scenario is None:
-        raise ConfigError(reader.problems)
-    scenario.validate()
-    return scenario
+    }
 
 
 def _config(top: Mapping[str, Any], reader: _Reader) -> RoutingConfig | None:
@@ -260,6 +310,8 @@ def _traffic(
     for key, default in (("handle_time", 300.0), ("pickup", 30.0)):
         durations[key] = reader.duration(table.get(key, default), f"traffic.{key}")
     patience = reader.duration(table["patience"], "traffic.patience") if "patience" in table else None
+    concurrency = reader.number(table, "concurrency", "traffic", 1.0, high=MAX_FACTOR)
+    redial = _redial(table["redial"], reader) if "redial" in table else None
     by_topic: dict[str, Duration] = {}
     topics = table.get("handle_times", {})
     if not isinstance(topics, Mapping):
@@ -280,8 +332,23 @@ def _traffic(
         handle_times=by_topic,
         patience=patience,
         pickup=durations["pickup"],
+        concurrency=concurrency,
+        redial=redial,
     )
     return built, arrivals
+
+
+def _redial(value: Any, reader: _Reader) -> Redial | None:
+    path = "traffic.redial"
+    table = reader.table(value, path, ("share", "after"))
+    if table is None:
+        return None
+    if "share" not in table:
+        reader.fail(path, "missing key 'share' (the probability that a client who gave up writes again)")
+        return None
+    after = reader.duration(table.get("after", 600.0), _join(path, "after"))
+    built: Redial | None = reader.build(path, Redial, share=table["share"], after=after)
+    return built
 
 
 def _arrivals(value: Any, path: str, reader: _Reader) -> Arrivals | None:
@@ -375,7 +442,7 @@ def _shift(value: Any, path: str, reader: _Reader) -> Shift | None:
     return built
 
 
-def scenario_problems(scenario: Scenario) -> list[tuple[str, str]]:
+def scenario_problems(scenario: ScenarioParts) -> list[tuple[str, str]]:
     """Every problem of a scenario: its config's, and cross-references from the traffic and shifts."""
     config = scenario.config
     found = [(_join("config", path), message) for path, message in config.problems()]
@@ -385,12 +452,17 @@ def scenario_problems(scenario: Scenario) -> list[tuple[str, str]]:
     )
     try:
         zoneinfo.ZoneInfo(scenario.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        found.append(("timezone", f"unknown IANA time zone {scenario.timezone!r}"))
+    except _ZONE_ERRORS:
+        found.append(("timezone", f"unknown IANA time zone {_brief(scenario.timezone)}"))
     if not scenario.traffic.arrivals and replay is None:
         found.append(("traffic", "give arrivals or a replay log"))
-    if scenario.warmup >= scenario.end - scenario.start:
+    span = timedelta(hours=scenario.hours)
+    if scenario.warmup >= span:
         found.append(("warmup", "must be shorter than the simulated hours"))
+    try:
+        scenario.start + span + scenario.drain
+    except OverflowError:
+        found.append(("start", "too close to the end of the calendar for the span and the drain"))
     return found
 
 
@@ -402,8 +474,6 @@ def _references(
     compare: Sequence[str],
 ) -> list[tuple[str, str]]:
     """Names in the traffic, shifts and comparison list that the config does not know."""
-    from .variants import strategy_problem
-
     found: list[tuple[str, str]] = []
     channels = {c.name for c in config.channels}
     groups = {g.id for g in config.groups}

@@ -27,6 +27,11 @@ def describe_scenario(scenario: Scenario) -> list[str]:
     lines.append(f"handle time: {traffic.handle_time.describe()}")
     lines.extend(f"  {topic}: {d.describe()}" for topic, d in traffic.handle_times.items())
     lines.append(f"patience: {traffic.patience.describe() if traffic.patience else 'clients never give up'}")
+    if traffic.concurrency != 1:
+        lines.append(f"concurrency: each other open chat makes a chat {traffic.concurrency:g} times as long")
+    redial = traffic.redial
+    if redial is not None:
+        lines.append(f"redials: {redial.share:.0%} of those who gave up come back, {redial.after.describe()}")
     lines.append(f"shifts: {len(scenario.shifts)}")
     for shift in scenario.shifts:
         breaks = "".join(f", {b.status} at {b.at:%H:%M} for {_minutes(b.length)}" for b in shift.breaks)

@@ -42,7 +42,7 @@ from .variants import Variant
 __all__ = ["Engine", "RunData"]
 
 # event kinds, in the order they are handled when they fall on the same instant
-_STATUS, _COMPLETE, _TRANSFER, _ABANDON, _CLAIM_DIALOG, _CLAIM_OPERATOR, _ACCEPT = range(7)
+_STATUS, _COMPLETE, _TRANSFER, _ABANDON, _CLAIM_DIALOG, _CLAIM_OPERATOR, _ACCEPT, _REDIAL = range(8)
 _NEW, _WAITING, _ASSIGNED, _CLOSED, _ABANDONED, _REJECTED = range(6)
 _PROGRESS_EVERY = 2000  # arrivals between progress reports
 
@@ -98,6 +98,7 @@ class _Operator:
         "logged",
         "logged_time",
         "manual",
+        "open",
     )
 
     def __init__(self, op_id: str, limit: int, logged: bool, manual: bool) -> None:
@@ -106,6 +107,7 @@ class _Operator:
         self.logged = logged
         self.manual = manual
         self.load = 0
+        self.open = 0  # dialogs assigned, whatever their weight
         self.area = 0.0
         self.logged_time = 0.0
         self.last = 0.0
@@ -169,7 +171,18 @@ class Engine:
         self.queues: dict[str, int] = {}
         self.offers: dict[str, tuple[_Record, tuple[str, ...]]] = {}  # standing offers by dialog id
         self.max_queues: dict[str, int] = {}
+        self.handlers: dict[type[Event], Callable[[Any], None]] = {
+            DialogAssigned: self._on_assigned,
+            DialogQueued: self._on_queued,
+            DialogOffered: self._on_offered,
+            DialogReleased: self._on_released,
+            DialogTransferred: self._on_transferred,
+            DialogRequeued: self._on_requeued,
+            SlaLevelChanged: self._flagged,
+        }
         self.pickup = random.Random(f"{seed}/pickup")
+        self.redials = random.Random(f"{seed}/redial")
+        self.slowdown = scenario.traffic.concurrency
         self.weights = {c.name: c.capacity_weight for c in config.channels}
         self.slas = {c.name: c.sla.warn.total_seconds() for c in config.channels}
         manual = {g.id for g in config.groups if (g.strategy or config.strategy).manual}
@@ -241,6 +254,8 @@ class Engine:
             self._claim_dialog(item)
         elif kind == _ACCEPT:
             self._accept(item, token)
+        elif kind == _REDIAL:
+            self._arrive(item)
         else:
             self._claim_for(item)
 
@@ -275,6 +290,25 @@ class Engine:
         self._unqueue(rec)
         self._absorb(self.router.release(rec.arrival.dialog.id, self.when))
         self._forget(rec)
+        redial = self.scenario.traffic.redial
+        if redial is not None and self.redials.random() < redial.share:
+            self._redial(rec.arrival, self.now + redial.after.draw(self.redials))
+
+    def _redial(self, first: Arrival, at: float) -> None:
+        """The client who gave up writes again at ``at`` (if dialogs still arrive then), as a new dialog."""
+        if at >= self.span:
+            return
+        traffic = self.scenario.traffic
+        dialog = first.dialog
+        root = dialog.id.rsplit("-r", 1)[0] if first.redial else dialog.id
+        again = Arrival(
+            at=at,
+            dialog=attrs.evolve(dialog, id=f"{root}-r{first.redial + 1}", created_at=self.moment(at)),
+            handle=traffic.handle_for(dialog.topic).draw(self.redials),
+            patience=traffic.patience.draw(self.redials) if traffic.patience is not None else first.patience,
+            redial=first.redial + 1,
+        )
+        self._push(at, _REDIAL, again, 0)
 
     def _transfer(self, rec: _Record, token: int) -> None:
         if token != rec.token or rec.state != _ASSIGNED:
@@ -371,32 +405,34 @@ class Engine:
     # ------------------------------------------------------------------ events
 
     def _absorb(self, events: Sequence[Event]) -> None:
+        """Learn from the router's events: each kind the engine cares about has its handler."""
+        handlers = self.handlers
         for event in events:
-            kind = type(event)
-            if kind is DialogAssigned:
-                assert isinstance(event, DialogAssigned)
-                self._assigned(self.by_id[event.dialog_id], self.ops[event.operator_id])
-            elif kind is DialogQueued:
-                assert isinstance(event, DialogQueued)
-                self._queued(self.by_id[event.dialog_id], event)
-            elif kind is DialogOffered:
-                assert isinstance(event, DialogOffered)
-                self._offered(self.by_id[event.dialog_id], event)
-            elif kind is DialogReleased:
-                assert isinstance(event, DialogReleased)
-                self._unload(self.by_id[event.dialog_id])
-            elif kind is DialogTransferred:
-                assert isinstance(event, DialogTransferred)
-                self._moved(self.by_id[event.dialog_id])
-                self.by_id[event.dialog_id].transfers += 1
-            elif kind is DialogRequeued:
-                assert isinstance(event, DialogRequeued)
-                rec = self.by_id[event.dialog_id]
-                rec.pending = max(rec.due - self.now, 0.0)
-                self._moved(rec)
-            elif kind is SlaLevelChanged:
-                assert isinstance(event, SlaLevelChanged)
-                self._flagged(event)
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(event)
+
+    def _on_assigned(self, event: DialogAssigned) -> None:
+        self._assigned(self.by_id[event.dialog_id], self.ops[event.operator_id])
+
+    def _on_queued(self, event: DialogQueued) -> None:
+        self._queued(self.by_id[event.dialog_id], event)
+
+    def _on_offered(self, event: DialogOffered) -> None:
+        self._offered(self.by_id[event.dialog_id], event)
+
+    def _on_released(self, event: DialogReleased) -> None:
+        self._unload(self.by_id[event.dialog_id])
+
+    def _on_transferred(self, event: DialogTransferred) -> None:
+        rec = self.by_id[event.dialog_id]
+        self._moved(rec)
+        rec.transfers += 1
+
+    def _on_requeued(self, event: DialogRequeued) -> None:
+        rec = self.by_id[event.dialog_id]
+        rec.pending = max(rec.due - self.now, 0.0)
+        self._moved(rec)
 
     def _assigned(self, rec: _Record, op: _Operator) -> None:
         if rec.queue_keys:
@@ -404,20 +440,23 @@ class Engine:
         self.offers.pop(rec.arrival.dialog.id, None)
         self._touch(op)
         op.load += rec.weight
+        op.open += 1
         if rec.arrival.at >= self.warmup:
             op.assigned += 1
         rec.operator = op.id
         rec.state = _ASSIGNED
         rec.token += 1
         arrival = rec.arrival
+        # each other open dialog makes this one slower by the concurrency factor
+        slow = 1.0 if self.slowdown == 1.0 else self.slowdown ** (op.open - 1)
         if rec.first_at is None:
             rec.first_at = self.now
             if arrival.transfer_to is not None and arrival.transfer_after < arrival.handle:
-                self._push(self.now + arrival.transfer_after, _TRANSFER, rec, rec.token)
+                self._push(self.now + arrival.transfer_after * slow, _TRANSFER, rec, rec.token)
                 return
-            rec.due = self.now + arrival.handle
+            rec.due = self.now + arrival.handle * slow
         else:
-            rec.due = self.now + rec.pending
+            rec.due = self.now + rec.pending * slow
         self._push(rec.due, _COMPLETE, rec, rec.token)
 
     def _queued(self, rec: _Record, event: DialogQueued) -> None:
@@ -454,6 +493,7 @@ class Engine:
         rec.operator = None
         self._touch(op)
         op.load -= rec.weight
+        op.open -= 1
         if op.manual and op.logged:
             self._want_claim(op)
         if self.offers and op.logged:
@@ -511,6 +551,7 @@ class Engine:
         channel = rec.arrival.dialog.channel
         answered = rec.first_at is not None
         return DialogOutcome(
+            at=rec.arrival.at,
             channel=channel,
             group=rec.group,
             answered=answered,
@@ -522,4 +563,5 @@ class Engine:
             warned=rec.warned,
             critical=rec.critical,
             transfers=rec.transfers,
+            redial=rec.arrival.redial > 0,
         )

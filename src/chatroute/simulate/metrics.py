@@ -13,7 +13,9 @@ Definitions (every dialog is judged against its own channel's SLA):
 * sla_warn / sla_critical: dialogs the router flagged yellow / red while they waited;
 * occupancy: the operators' mean load over their limit while logged in (not offline);
 * fairness: the coefficient of variation of dialogs per operator (0 is perfectly even);
-* max_queue: the longest the queue got (after the warm-up).
+* max_queue: the longest the queue got (after the warm-up);
+* redials: offered dialogs that were clients coming back after giving up (see
+  :class:`~chatroute.simulate.Redial`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class DialogOutcome:
         warned: flagged yellow (SLA warn) while waiting.
         critical: flagged red (SLA critical) while waiting.
         transfers: how many times it was transferred.
+        redial: the client had given up before and came back.
+        at: when it arrived, in seconds after the scenario's start.
     """
 
     channel: str
@@ -71,6 +75,8 @@ class DialogOutcome:
     warned: bool = False
     critical: bool = False
     transfers: int = 0
+    redial: bool = False
+    at: float = 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -111,6 +117,7 @@ class Metrics:
     max_queue: int
     occupancy: float | None
     fairness: float | None
+    redials: int = 0
 
     @property
     def abandoned_share(self) -> float | None:
@@ -171,6 +178,7 @@ def summarize(
         max_queue=max_queue,
         occupancy=occupancy,
         fairness=_variation([op.assigned for op in working]),
+        redials=sum(o.redial for o in outcomes),
     )
 
 

@@ -23,6 +23,8 @@ The layout (every key but ``config`` and one source of traffic is optional)::
     patience = { mean = 240 }           # exponential unless told; absent: nobody leaves
     pickup = 20                         # seconds before someone claims or accepts
     handle_times = { service = { mean = 600 } }
+    concurrency = 1.1                   # each other open dialog makes one 10% longer
+    redial = { share = 0.3, after = 600 }   # 30% of those who gave up write again
 
     [[traffic.arrivals]]
     channel = "site"
@@ -47,28 +49,45 @@ The layout (every key but ``config`` and one source of traffic is optional)::
 
 from __future__ import annotations
 
-import enum
 import math
 import os
-import random
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
 from typing import Any
 
 import attrs
 
-from .._frozen import EMPTY_MAP, aware, to_frozenset, to_map, to_tuple
-from ..config import RoutingConfig
-from ..errors import ConfigError, InvalidValue, did_you_mean
-from ..schedule import Window
+from .._frozen import aware, to_tuple
+from ..config import RoutingConfig, parse_text, read_file
+from ..errors import ConfigError, InvalidValue
+from ..model import SLA, Channel, Operator
+from ..strategies import Even
+from ._load import scenario_fields, scenario_problems
+from ._log import LoggedDialog, Replay
+from ._parts import (
+    MAX_HOURS,
+    MAX_MINUTES,
+    PROFILES,
+    Arrivals,
+    Break,
+    Distribution,
+    Duration,
+    Redial,
+    Shift,
+    Traffic,
+    Transfer,
+)
 
 __all__ = [
+    "MAX_DIALOGS",
     "PROFILES",
     "Arrivals",
     "Break",
     "Distribution",
     "Duration",
     "LoggedDialog",
+    "Redial",
     "Replay",
     "Scenario",
     "Shift",
@@ -76,72 +95,9 @@ __all__ = [
     "Transfer",
 ]
 
-#: Named hour-of-day profiles: 24 weights, one per local hour, that scale an arrival rate.
-PROFILES: Mapping[str, tuple[float, ...]] = {
-    "flat": (1.0,) * 24,
-    "office": (0.05,) * 8 + (0.6,) + (1.0,) * 9 + (0.4, 0.2, 0.1) + (0.05,) * 3,
-    "morning-peak": (
-        *(0.05,) * 7,
-        *(0.3, 0.8, 1.6, 2.0, 1.7, 1.2, 1.0, 1.0, 0.9, 0.9, 0.8, 0.6, 0.4, 0.2),
-        *(0.1, 0.05, 0.05),
-    ),
-    "evening-peak": (
-        *(0.1,) * 8,
-        *(0.3, 0.5, 0.6, 0.7, 0.8, 0.8, 0.8, 0.9, 1.0, 1.3, 1.8, 2.0, 1.8, 1.2),
-        *(0.6, 0.2),
-    ),
-}
-
-
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value <= 0:
-        raise InvalidValue(attribute.name, value, "must be a positive number")
-
-
-def _share(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not 0 < value <= 1:
-        raise InvalidValue(attribute.name, value, "must be a share in (0, 1]")
-
-
-def _to_profile(value: str | tuple[float, ...] | list[float]) -> tuple[float, ...]:
-    if isinstance(value, str):
-        if value not in PROFILES:
-            known = ", ".join(sorted(PROFILES))
-            raise InvalidValue(
-                "profile", value, f"unknown profile{did_you_mean(value, PROFILES)}; known: {known}"
-            )
-        return PROFILES[value]
-    weights = to_tuple(value)
-    if len(weights) != 24 or not all(
-        isinstance(w, int | float) and not isinstance(w, bool) and math.isfinite(w) and w >= 0
-        for w in weights
-    ):
-        raise InvalidValue("profile", value, "give a profile name or 24 non-negative weights, one per hour")
-    if not any(weights):
-        raise InvalidValue("profile", value, "needs at least one hour with a positive weight")
-    return tuple(float(w) for w in weights)
-
-
-def _to_time(value: time | str) -> time:
-    try:
-        return value if isinstance(value, time) else time.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidValue("at", value, "give a time such as '12:30'") from None
-
-
-def _to_minutes(value: timedelta | float) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise InvalidValue("minutes", value, "must be a positive number of minutes")
-    return timedelta(minutes=value)
+#: The most dialogs one run may simulate: each takes about 1 KB of memory while the run lasts.
+MAX_DIALOGS = 2_000_000
+_QUEUE_START = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def _to_start(value: datetime) -> datetime:
@@ -149,237 +105,17 @@ def _to_start(value: datetime) -> datetime:
 
 
 def _to_hours(value: float) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise InvalidValue("hours", value, "must be a positive number")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_HOURS:
+        raise InvalidValue("hours", value, f"must be a positive number, at most {MAX_HOURS:,g}")
     return float(value)
 
 
 def _to_span(value: timedelta | float) -> timedelta:
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise InvalidValue("minutes", value, "must be a non-negative number of minutes")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_MINUTES:
+        raise InvalidValue("minutes", value, f"must be a number of minutes from 0 to {MAX_MINUTES:,}")
     return timedelta(minutes=value)
-
-
-class Distribution(enum.Enum):
-    """The shape of a random duration."""
-
-    EXPONENTIAL = "exponential"
-    LOGNORMAL = "lognormal"
-    FIXED = "fixed"
-
-
-@attrs.frozen(kw_only=True)
-class Duration:
-    """A random duration in seconds: exponential, lognormal (``sigma`` is its shape) or fixed.
-
-    Example:
-        >>> Duration(mean=300).draw(random.Random(1)) > 0
-        True
-    """
-
-    mean: float = attrs.field(validator=_positive)
-    distribution: Distribution = Distribution.EXPONENTIAL
-    sigma: float = attrs.field(default=0.5, validator=_positive)
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.distribution, Distribution):
-            raise InvalidValue("distribution", self.distribution, "must be a Distribution")
-
-    def draw(self, rng: random.Random) -> float:
-        """One duration, in seconds, from ``rng``."""
-        if self.distribution is Distribution.EXPONENTIAL:
-            return rng.expovariate(1.0 / self.mean)
-        if self.distribution is Distribution.LOGNORMAL:
-            return rng.lognormvariate(math.log(self.mean) - self.sigma**2 / 2, self.sigma)
-        return self.mean
-
-    def describe(self) -> str:
-        """``"exponential, mean 300 s"``."""
-        shape = f", sigma {self.sigma:g}" if self.distribution is Distribution.LOGNORMAL else ""
-        return f"{self.distribution.value}, mean {self.mean:g} s{shape}"
-
-
-@attrs.frozen(kw_only=True)
-class Transfer:
-    """A share of a stream's dialogs that the first operator passes on to a group.
-
-    Attributes:
-        to: the group the dialog is transferred to.
-        share: the share of dialogs transferred, in (0, 1].
-        after: how long into the first operator's handling the transfer happens; the
-            group's operator then handles the dialog for a fresh handle time.
-    """
-
-    to: str
-    share: float = attrs.field(validator=_share)
-    after: Duration = attrs.field(factory=lambda: Duration(mean=90.0))
-
-
-@attrs.frozen(kw_only=True)
-class Arrivals:
-    """A Poisson stream of dialogs on one channel and topic, shaped by an hour-of-day profile.
-
-    Attributes:
-        rate: dialogs per hour at profile weight 1.
-        channel: the channel the dialogs arrive on.
-        topic: their topic (also picks the handle time, see :attr:`Traffic.handle_times`).
-        profile: 24 weights, one per local hour, or the name of one of :data:`PROFILES`.
-        page_url: copied onto every dialog, like the next six.
-        region: the visitor's region (ISO 3166).
-        language: the dialog's language.
-        tags: dialog tags.
-        priority: the dialog priority (lower is served sooner).
-        required_skills: skill -> minimum level.
-        chosen_group_id: the department the visitor picked.
-        clients: when set, dialogs come from this many returning clients (drawn
-            uniformly), so sticky strategies have someone to stick to.
-        transfer: a share of the dialogs that gets transferred, if any.
-    """
-
-    rate: float = attrs.field(validator=_positive)
-    channel: str = "site"
-    topic: str | None = None
-    profile: tuple[float, ...] = attrs.field(default=PROFILES["flat"], converter=_to_profile)
-    page_url: str | None = None
-    region: str | None = None
-    language: str | None = None
-    tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
-    priority: int = 0
-    required_skills: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_map)
-    chosen_group_id: str | None = None
-    clients: int | None = None
-    transfer: Transfer | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if self.clients is not None and (
-            isinstance(self.clients, bool) or not isinstance(self.clients, int) or self.clients < 1
-        ):
-            raise InvalidValue("clients", self.clients, "must be a positive integer")
-
-    @property
-    def daily(self) -> float:
-        """Dialogs per day: the rate times the sum of the profile's weights."""
-        return self.rate * sum(self.profile)
-
-
-@attrs.frozen(kw_only=True)
-class LoggedDialog:
-    """One dialog of a replayed log: when it arrived, and optionally how long it lasted.
-
-    Attributes:
-        created_at: when the client wrote (aware).
-        channel: as on :class:`chatroute.Dialog`, like the next seven.
-        topic: the topic.
-        page_url: the page.
-        region: the visitor's region.
-        language: the language.
-        tags: dialog tags.
-        client_id: the client.
-        priority: the dialog priority.
-        handle_time: seconds of handling, when the log knows it; else drawn.
-        patience: seconds the client waited before leaving unanswered, when the log
-            knows it; else drawn from the scenario's patience.
-    """
-
-    created_at: datetime = attrs.field(converter=_to_start)
-    channel: str = "site"
-    topic: str | None = None
-    page_url: str | None = None
-    region: str | None = None
-    language: str | None = None
-    tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_frozenset)
-    client_id: str | None = None
-    priority: int = 0
-    handle_time: float | None = None
-    patience: float | None = None
-
-
-@attrs.frozen(kw_only=True)
-class Replay:
-    """Dialogs replayed from a log instead of (or besides) synthetic arrivals.
-
-    Attributes:
-        path: where the log came from (shown in reports).
-        dialogs: the logged dialogs; those outside the simulated span are skipped.
-    """
-
-    path: str
-    dialogs: tuple[LoggedDialog, ...] = attrs.field(converter=to_tuple)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str], *, tz: str = "UTC") -> Replay:
-        """Read a CSV or JSON log (see :func:`chatroute.simulate.traffic.read_log`).
-
-        Raises:
-            ConfigError: the file cannot be read or has problems, each with its line.
-        """
-        from .traffic import read_log
-
-        return cls(path=os.fspath(path), dialogs=read_log(path, tz=tz))
-
-
-@attrs.frozen(kw_only=True)
-class Traffic:
-    """Everything about the customers: arrivals, handle times and patience.
-
-    Attributes:
-        arrivals: Poisson streams.
-        replay: a log of real dialogs to replay.
-        handle_time: the handle time of topics not listed in ``handle_times``.
-        handle_times: handle time by topic.
-        patience: how long a client waits unanswered before leaving; None: forever.
-        pickup: how long an operator takes to notice and claim a dialog from a manual
-            pool once they can take it, or to accept a dialog offered to them.
-    """
-
-    arrivals: tuple[Arrivals, ...] = attrs.field(default=(), converter=to_tuple)
-    replay: Replay | None = None
-    handle_time: Duration = attrs.field(factory=lambda: Duration(mean=300.0))
-    handle_times: Mapping[str, Duration] = attrs.field(default=EMPTY_MAP, converter=to_map)
-    patience: Duration | None = None
-    pickup: Duration = attrs.field(factory=lambda: Duration(mean=30.0))
-
-    def handle_for(self, topic: str | None) -> Duration:
-        """The handle time of a topic."""
-        if topic is not None:
-            found: Duration | None = self.handle_times.get(topic)
-            if found is not None:
-                return found
-        return self.handle_time
-
-
-@attrs.frozen(kw_only=True)
-class Break:
-    """A pause in a shift: from ``at`` (local time) for ``length``, in ``status``."""
-
-    at: time = attrs.field(converter=_to_time)
-    length: timedelta = attrs.field(converter=_to_minutes)
-    status: str = "away"
-
-
-@attrs.frozen(kw_only=True)
-class Shift:
-    """Operators who are online during a weekly window, with breaks.
-
-    Operators named by no shift keep the status the config gives them all along.
-
-    Attributes:
-        operators: operator ids.
-        window: the days and hours (local to the scenario's time zone); a window whose
-            end is not after its start runs into the next day (a night shift).
-        breaks: pauses, each starting at a local time within the shift.
-    """
-
-    operators: tuple[str, ...] = attrs.field(converter=to_tuple)
-    window: Window
-    breaks: tuple[Break, ...] = attrs.field(default=(), converter=to_tuple)
 
 
 @attrs.frozen(kw_only=True)
@@ -419,11 +155,28 @@ class Scenario:
         """When dialogs stop arriving."""
         return self.start + timedelta(hours=self.hours)
 
+    @property
+    def expected_dialogs(self) -> float:
+        """About how many dialogs arrive: the streams' rates times their mean weight, and the log."""
+        synthetic = sum(a.rate * sum(a.profile) / 24 for a in self.traffic.arrivals) * self.hours
+        replay = self.traffic.replay
+        return synthetic + (len(replay.dialogs) if replay is not None else 0)
+
     def problems(self) -> list[tuple[str, str]]:
         """Every problem found, as ``(path, message)`` pairs; empty when the scenario is sound."""
-        from ._load import scenario_problems
-
-        return scenario_problems(self)
+        found = scenario_problems(self)
+        expected = self.expected_dialogs
+        if expected > MAX_DIALOGS:
+            expected = round(expected, 1 - math.floor(math.log10(expected)))  # two significant digits
+            found.append(
+                (
+                    "traffic.arrivals",
+                    f"about {expected:,.0f} dialogs in {self.hours:g} h would need about "
+                    f"{_size(expected)} to simulate; at most {MAX_DIALOGS:,} per run: "
+                    "lower the rates or simulate fewer hours",
+                )
+            )
+        return found
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` listing every problem, if there is any."""
@@ -442,15 +195,17 @@ class Scenario:
         Raises:
             ConfigError: listing every problem with its path.
         """
-        from ._load import scenario_from_dict
-
-        return scenario_from_dict(data, base_dir=base_dir)
+        fields = scenario_fields(data, base_dir=base_dir)
+        try:
+            scenario = cls(**fields)
+        except InvalidValue as exc:
+            raise ConfigError([(exc.field, f"{exc.problem} (got {exc.value!r})")]) from None
+        scenario.validate()
+        return scenario
 
     @classmethod
     def from_toml(cls, text: str, *, base_dir: str | None = None) -> Scenario:
         """Load a scenario from TOML text (see :meth:`from_dict`)."""
-        from ..config import parse_text
-
         return cls.from_dict(parse_text(text, "toml"), base_dir=base_dir)
 
     @classmethod
@@ -460,17 +215,84 @@ class Scenario:
         Raises:
             ConfigError: the file cannot be read or has problems.
         """
-        from ..config import read_file
-
         name = os.fspath(path)
         return cls.from_dict(read_file(name), base_dir=os.path.dirname(os.path.abspath(name)))
 
     @classmethod
     def default(cls) -> Scenario:
         """The embedded scenario: the Callibri article's car dealer on a busy weekday."""
-        from importlib.resources import files
-
-        from ..config import parse_text
-
         text = files("chatroute.simulate").joinpath("default.toml").read_text(encoding="utf-8")
         return cls.from_dict(parse_text(text, "toml"))
+
+    @classmethod
+    def queue(
+        cls,
+        *,
+        arrivals_per_hour: float,
+        handle_time: float,
+        operators: int,
+        patience: float | None = None,
+        limit: int = 1,
+        sla: float = 30.0,
+        hours: float = 8.0,
+        warmup: float = 0.0,
+        seed: int = 1,
+    ) -> Scenario:
+        """A plain queue in one call: Poisson arrivals, exponential times, identical operators.
+
+        One channel (``site``), ``operators`` operators online all along
+        (``op01``, ``op02``...) under :class:`~chatroute.Even`, with nobody giving up
+        unless ``patience`` is given. With ``limit=1`` it is the M/M/c queue of Erlang C
+        (M/M/c+M, Erlang A, with patience).
+
+        Example:
+            >>> desk = Scenario.queue(arrivals_per_hour=60, handle_time=240, operators=5)
+            >>> len(desk.config.operators), desk.traffic.handle_time.describe()
+            (5, 'exponential, mean 240 s')
+
+        Args:
+            arrivals_per_hour: the Poisson arrival rate.
+            handle_time: mean seconds of handling (exponential).
+            operators: how many operators.
+            patience: mean seconds a client waits before leaving (exponential); None:
+                nobody leaves.
+            limit: dialogs each operator holds at once.
+            sla: the channel's SLA warning threshold in seconds (what the service
+                level measures).
+            hours: how long dialogs arrive.
+            warmup: minutes simulated but not counted.
+            seed: the seed.
+
+        Raises:
+            InvalidValue: an argument out of range, naming it.
+        """
+        if isinstance(operators, bool) or not isinstance(operators, int) or operators < 1:
+            raise InvalidValue("operators", operators, "must be a positive integer")
+        width = len(str(operators)) if operators > 9 else 2
+        config = RoutingConfig(
+            channels=[Channel(name="site", sla=SLA(warn=sla, critical=2 * sla))],
+            operators=[
+                Operator(id=f"op{i:0{width}d}", status="online", limit=limit) for i in range(1, operators + 1)
+            ],
+            strategy=Even(),
+        )
+        traffic = Traffic(
+            arrivals=[Arrivals(rate=arrivals_per_hour)],
+            handle_time=Duration(mean=handle_time),
+            patience=None if patience is None else Duration(mean=patience),
+        )
+        return cls(
+            config=config,
+            traffic=traffic,
+            name=f"M/M/{operators}" + ("+M" if patience is not None else ""),
+            start=_QUEUE_START,
+            hours=hours,
+            warmup=warmup,
+            seed=seed,
+        )
+
+
+def _size(dialogs: float) -> str:
+    """About how much memory a run of ``dialogs`` dialogs takes."""
+    gigabytes = dialogs * 1000 / 1e9
+    return f"{gigabytes:,.1f} GB" if gigabytes >= 1 else f"{gigabytes * 1000:,.0f} MB"

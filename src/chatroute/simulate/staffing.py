@@ -14,65 +14,26 @@ says how many fewer.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from datetime import timedelta
+from typing import Any, overload
 
 import attrs
 
 from .._frozen import to_map
-from ..config import RoutingConfig
 from ..errors import InvalidValue
-from ..model import Target, TargetKind
 from ..strategies import Strategy
+from ._interval_plan import IntervalStaffing
+from ._roster import ServiceTarget, operator_limits, pinned, roster
 from .engine import Engine
 from .erlang import agents_for_service_level
+from .intervals import staff_intervals
 from .metrics import share_within
-from .scenario import Scenario, Shift
+from .scenario import Scenario
 from .traffic import Arrival, generate, status_changes
 from .variants import Variant, variant
 
-__all__ = ["ServiceTarget", "Staffing", "roster", "staff"]
-
-_TARGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
-
-
-def _share(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-        raise InvalidValue("target", value, "the share must be between 0 and 1 (exclusive)")
-
-
-def _seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise InvalidValue("target", value, "the time must be a positive number of seconds")
-
-
-@attrs.frozen(kw_only=True)
-class ServiceTarget:
-    """A service-level target: ``share`` of dialogs answered within ``seconds``.
-
-    Example:
-        >>> str(ServiceTarget.parse("80/30"))
-        '80% answered within 30 s'
-    """
-
-    share: float = attrs.field(validator=_share)
-    seconds: float = attrs.field(validator=_seconds)
-
-    @classmethod
-    def parse(cls, text: str) -> ServiceTarget:
-        """Read ``"80/30"`` (percent / seconds).
-
-        Raises:
-            InvalidValue: anything else.
-        """
-        match = _TARGET.match(text) if isinstance(text, str) else None
-        if match is None:
-            raise InvalidValue("target", text, "give percent/seconds, such as 80/30")
-        return cls(share=float(match[1]) / 100, seconds=float(match[2]))
-
-    def __str__(self) -> str:
-        return f"{100 * self.share:g}% answered within {self.seconds:g} s"
+__all__ = ["ServiceTarget", "Staffing", "operator_limits", "roster", "staff"]
 
 
 @attrs.frozen(kw_only=True)
@@ -105,6 +66,14 @@ class Staffing:
     peak_load: float
     erlang: int
     erlang_peak: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data."""
+        data = attrs.asdict(self)
+        data["target"] = {"share": self.target.share, "seconds": self.target.seconds}
+        data["levels"] = {str(count): level for count, level in self.levels.items()}
+        data["limits"] = list(self.limits)
+        return data
 
     def render(self) -> str:
         """A few lines for people."""
@@ -147,6 +116,35 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
+@overload
+def staff(
+    scenario: Scenario,
+    target: str | ServiceTarget = ...,
+    *,
+    strategy: str | Strategy | Variant = ...,
+    seed: int | None = ...,
+    max_operators: int | None = ...,
+    interval: None = ...,
+) -> Staffing: ...
+
+
+@overload
+def staff(
+    scenario: Scenario,
+    target: str | ServiceTarget = ...,
+    *,
+    strategy: str | Strategy | Variant = ...,
+    seed: int | None = ...,
+    max_operators: int | None = ...,
+    interval: str | float | timedelta,
+    shrinkage: str | float = ...,
+    max_occupancy: str | float | None = ...,
+    max_abandon: str | float | None = ...,
+    replications: int = ...,
+    jobs: int | None = ...,
+) -> IntervalStaffing: ...
+
+
 def staff(
     scenario: Scenario,
     target: str | ServiceTarget = "80/30",
@@ -154,12 +152,23 @@ def staff(
     strategy: str | Strategy | Variant = "config",
     seed: int | None = None,
     max_operators: int | None = None,
-) -> Staffing:
+    interval: str | float | timedelta | None = None,
+    shrinkage: str | float = 0.0,
+    max_occupancy: str | float | None = None,
+    max_abandon: str | float | None = None,
+    replications: int = 4,
+    jobs: int | None = None,
+) -> Staffing | IntervalStaffing:
     """Find the fewest operators whose simulated service level reaches ``target``.
 
-    Every head count is simulated on the same traffic. The search starts from the
-    head count whose total capacity just covers the average load, and steps down or
-    doubles up, then bisects.
+    Without ``interval``: one head count for the whole day. Every head count is
+    simulated on the same traffic. The search starts from the head count whose total
+    capacity just covers the average load, and steps down or doubles up, then
+    bisects.
+
+    With ``interval`` (``"30min"``, ``"1h"``): the operators each interval needs, with
+    shrinkage and optional occupancy and abandonment targets; this is
+    :func:`~chatroute.simulate.staff_intervals`, which has the details.
 
     Args:
         scenario: the scenario; its roster is shrunk or grown (see the module doc).
@@ -167,14 +176,43 @@ def staff(
         strategy: the variant to staff for (default: the scenario's own config).
         seed: overrides the scenario's seed.
         max_operators: give up above this head count (default: four times Erlang C's
-            busiest-hour answer, at least 50).
+            busiest-hour answer, at least 50; per interval, see ``staff_intervals``).
+        interval: plan per interval of this length.
+        shrinkage: per interval: the share of paid time not spent answering.
+        max_occupancy: per interval: at most this share of the capacity in use.
+        max_abandon: per interval: at most this share abandoned.
+        replications: per interval: simulated days per round.
+        jobs: per interval: processes (default: every core).
 
     Returns:
-        The result, with the Erlang C estimates beside it.
+        The whole-day :class:`Staffing` with the Erlang C estimates beside it, or the
+        :class:`~chatroute.simulate.IntervalStaffing` plan.
 
     Raises:
-        ConfigError / InvalidValue: a bad scenario, target or strategy.
+        ConfigError / InvalidValue: a bad scenario, target, strategy, interval or
+            share; a per-interval setting without ``interval``.
     """
+    if interval is not None:
+        chosen_variant = (
+            strategy if isinstance(strategy, str | Variant) else variant(scenario.config, strategy)
+        )
+        return staff_intervals(
+            scenario,
+            target,
+            interval=interval,
+            shrinkage=shrinkage,
+            max_occupancy=max_occupancy,
+            max_abandon=max_abandon,
+            strategy=chosen_variant,
+            seed=seed,
+            replications=replications,
+            jobs=jobs,
+            max_operators=max_operators,
+        )
+    if shrinkage or max_occupancy is not None or max_abandon is not None:
+        raise InvalidValue(
+            "interval", None, "shrinkage and occupancy or abandonment targets need an interval"
+        )
     scenario.validate()
     goal = target if isinstance(target, ServiceTarget) else ServiceTarget.parse(target)
     seed = scenario.seed if seed is None else seed
@@ -183,8 +221,8 @@ def staff(
     handle, load, peak = _loads(scenario, arrivals)
     erlang = agents_for_service_level(load, handle, goal.share, goal.seconds) if load > 0 else 1
     erlang_peak = agents_for_service_level(peak, handle, goal.share, goal.seconds) if peak > 0 else 1
-    limits = _limits(chosen.config)
-    minimum = max(1, len(_pinned(chosen.config)))
+    limits = operator_limits(chosen.config)
+    minimum = max(1, len(pinned(chosen.config)))
     ceiling = max_operators if max_operators is not None else max(50, 4 * erlang_peak)
     levels: dict[int, float] = {}
 
@@ -269,75 +307,3 @@ def _loads(scenario: Scenario, arrivals: tuple[Arrival, ...]) -> tuple[float, fl
     if not count:
         return 1.0, 0.0, 0.0
     return total / count, total / span, max(hours.values()) / min(3600.0, span)
-
-
-def _limits(config: RoutingConfig) -> tuple[int, int]:
-    limits: dict[str, int] = {}
-    for group in config.groups:
-        for op_id in group.operator_ids:
-            if group.limit is not None:
-                limits[op_id] = min(limits.get(op_id, group.limit), group.limit)
-    found = [
-        op.limit if op.limit is not None else limits.get(op.id, config.default_limit)
-        for op in config.operators
-    ]
-    return (min(found), max(found)) if found else (config.default_limit, config.default_limit)
-
-
-def _pinned(config: RoutingConfig) -> list[str]:
-    """Operators a rule or the fallback names: they are never dropped."""
-    targets = [rule.to for rule in config.rules] + [config.fallback]
-    found: list[str] = []
-    for first in targets:
-        target: Target | None = first
-        while target is not None:
-            if target.kind is TargetKind.OPERATOR and target.id not in found:
-                found.append(str(target.id))
-            target = target.otherwise
-    return found
-
-
-def _order(config: RoutingConfig) -> list[str]:
-    """Operators in the order the roster takes them: pinned ones, then each group in turn."""
-    order = _pinned(config)
-    queues = [[m for m in group.operator_ids if m not in order] for group in config.groups]
-    while any(queues):
-        for queue in queues:
-            while queue and queue[0] in order:
-                queue.pop(0)
-            if queue:
-                order.append(queue.pop(0))
-    order += [op.id for op in config.operators if op.id not in order]
-    return order
-
-
-def roster(
-    config: RoutingConfig, shifts: tuple[Shift, ...], count: int
-) -> tuple[RoutingConfig, tuple[Shift, ...]]:
-    """The config and shifts with ``count`` operators, shaped like the original (see the module doc).
-
-    Raises:
-        InvalidValue: ``count`` below one, or the config has no operators.
-    """
-    order = _order(config)
-    if not order or count < 1:
-        raise InvalidValue("count", count, "needs a positive count and a config with operators")
-    originals = {op.id: op for op in config.operators}
-    copies: dict[str, list[str]] = {}
-    operators = []
-    for k in range(count):
-        source = order[k % len(order)]
-        copy = k // len(order)
-        new_id = source if copy == 0 else f"{source}+{copy}"
-        copies.setdefault(source, []).append(new_id)
-        operators.append(attrs.evolve(originals[source], id=new_id))
-
-    def members(ids: tuple[str, ...]) -> list[str]:
-        return [new for old in ids for new in copies.get(old, [])]
-
-    groups = [attrs.evolve(group, operator_ids=members(group.operator_ids)) for group in config.groups]
-    resized: list[Any] = [attrs.evolve(s, operators=members(s.operators)) for s in shifts]
-    return (
-        attrs.evolve(config, operators=operators, groups=groups),
-        tuple(s for s in resized if s.operators),
-    )

@@ -7,14 +7,12 @@ every compared strategy sees the same dialogs, handle times and patience.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-import os
 import random
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 import attrs
@@ -22,23 +20,11 @@ import attrs
 from ..errors import ConfigError
 from ..model import Dialog
 from ..schedule import Schedule
-from .scenario import Arrivals, LoggedDialog, Scenario, Shift
+from ._log import LoggedDialog, read_log
+from ._parts import Arrivals, Shift
+from .scenario import MAX_DIALOGS, Scenario
 
-__all__ = ["Arrival", "StatusChange", "generate", "read_log", "status_changes"]
-
-_LOG_FIELDS = (
-    "created_at",
-    "channel",
-    "topic",
-    "page_url",
-    "region",
-    "language",
-    "tags",
-    "client_id",
-    "priority",
-    "handle_time",
-    "patience",
-)
+__all__ = ["Arrival", "StatusChange", "expected_arrivals", "generate", "read_log", "status_changes"]
 
 
 @attrs.frozen(kw_only=True)
@@ -53,6 +39,7 @@ class Arrival:
         transfer_to: the group the dialog gets transferred to, if it does.
         transfer_after: seconds into the first handling when the transfer happens.
         second_handle: seconds the operator it is transferred to spends on it.
+        redial: 0 for a first contact; n for a client's n-th return after giving up.
     """
 
     at: float
@@ -62,6 +49,7 @@ class Arrival:
     transfer_to: str | None = None
     transfer_after: float = 0.0
     second_handle: float = 0.0
+    redial: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -82,12 +70,20 @@ def generate(scenario: Scenario, seed: int) -> tuple[Arrival, ...]:
 
     Returns:
         Arrivals sorted by time (ties by stream); dialog ids are ``d1``, ``d2``...
+
+    Raises:
+        ConfigError: more than :data:`MAX_DIALOGS` dialogs arrive (memory stays bounded).
     """
     start, span = scenario.start, scenario.hours * 3600.0
     found: list[tuple[float, int, Arrivals | LoggedDialog]] = []
     for i, stream in enumerate(scenario.traffic.arrivals):
         rng = random.Random(f"{seed}/arrivals/{i}")
-        found.extend((t, i, stream) for t in _poisson(stream, rng, start, span, scenario.timezone))
+        room = MAX_DIALOGS + 1 - len(found)  # one more than allowed shows there are too many
+        times = islice(_poisson(stream, rng, start, span, scenario.timezone), room)
+        found.extend((t, i, stream) for t in times)
+        if len(found) > MAX_DIALOGS:
+            message = f"more than {MAX_DIALOGS:,} dialogs arrive: lower the rates or simulate fewer hours"
+            raise ConfigError([("traffic.arrivals", message)])
     replay = scenario.traffic.replay
     if replay is not None:
         for logged in replay.dialogs:
@@ -109,6 +105,23 @@ def _poisson(stream: Arrivals, rng: random.Random, start: datetime, span: float,
         while t < end:
             yield t
             t += rng.expovariate(rate)
+
+
+def expected_arrivals(scenario: Scenario, begin: float, end: float) -> list[tuple[Arrivals, float]]:
+    """How many dialogs each stream is expected to bring between ``begin`` and ``end`` seconds.
+
+    The rate times the profile's weight, integrated over the local hours the window
+    covers (the forecast a planner staffs for, not one random day).
+    """
+    found = []
+    for stream in scenario.traffic.arrivals:
+        total = 0.0
+        for low, high, hour in _hours(scenario.start, scenario.hours * 3600.0, scenario.timezone):
+            overlap = min(high, end) - max(low, begin)
+            if overlap > 0:
+                total += stream.rate * stream.profile[hour] * overlap / 3600.0
+        found.append((stream, total))
+    return found
 
 
 def _hours(start: datetime, span: float, tz: str) -> Iterator[tuple[float, float, int]]:
@@ -252,114 +265,3 @@ def _occurrences(
                 )
         yield (opens - start).total_seconds(), (closes - start).total_seconds(), breaks
         cursor = closes
-
-
-# ------------------------------------------------------------------------ replay logs
-
-
-def read_log(path: str | os.PathLike[str], *, tz: str = "UTC") -> tuple[LoggedDialog, ...]:
-    """Dialogs from a CSV (header row) or JSON (a list of objects) log.
-
-    Columns: ``created_at`` (ISO 8601; without an offset it is read in ``tz``), and
-    optionally ``channel``, ``topic``, ``page_url``, ``region``, ``language``, ``tags``
-    (``;``-separated in CSV), ``client_id``, ``priority``, ``handle_time`` and
-    ``patience`` (seconds).
-
-    Raises:
-        ConfigError: the file cannot be read, or rows have problems, each named
-            ``dialogs[i].column`` with the file's line.
-    """
-    name = os.fspath(path)
-    suffix = os.path.splitext(name)[1].lower()
-    if suffix not in (".csv", ".json"):
-        raise ConfigError([("path", f"{name}: give a .csv or .json log")])
-    try:
-        with open(name, encoding="utf-8", newline="") as file:
-            rows, lines = _rows(file.read(), suffix, name)
-    except OSError as exc:
-        raise ConfigError([("path", f"cannot read {name}: {exc.strerror or exc}")]) from None
-    problems: list[tuple[str, str]] = []
-    found = []
-    zone = zoneinfo.ZoneInfo(tz)
-    for i, row in enumerate(rows):
-        where = f"; {os.path.basename(name)} line {lines[i]}" if lines else ""
-        logged = _logged(row, f"dialogs[{i}]", where, zone, problems)
-        if logged is not None:
-            found.append(logged)
-    if problems:
-        raise ConfigError(problems)
-    return tuple(sorted(found, key=lambda d: d.created_at))
-
-
-def _rows(text: str, suffix: str, name: str) -> tuple[list[Any], list[int]]:
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError([("path", f"{name}: invalid JSON: {exc}")]) from None
-        if isinstance(data, dict):
-            data = data.get("dialogs")
-        if not isinstance(data, list):
-            raise ConfigError([("path", f"{name}: expected a list of dialogs")])
-        return data, []
-    reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames is None or "created_at" not in reader.fieldnames:
-        raise ConfigError([("path", f"{name}: the header row needs a created_at column")])
-    rows = [{k: v for k, v in row.items() if v not in ("", None)} for row in reader]
-    return rows, list(range(2, len(rows) + 2))
-
-
-def _logged(
-    row: Any, path: str, where: str, zone: zoneinfo.ZoneInfo, problems: list[tuple[str, str]]
-) -> LoggedDialog | None:
-    if not isinstance(row, dict):
-        problems.append((path, f"expected an object{where}"))
-        return None
-    before = len(problems)
-    fields: dict[str, Any] = {}
-    for key, value in row.items():
-        if key not in _LOG_FIELDS:
-            problems.append((f"{path}.{key}", f"unknown column{where}"))
-        elif key == "created_at":
-            fields[key] = _moment(value, zone)
-            if fields[key] is None:
-                problems.append((f"{path}.created_at", f"give an ISO 8601 time (got {value!r}{where})"))
-        elif key in ("handle_time", "patience", "priority"):
-            number = _number(value, integer=key == "priority")
-            if number is None or (key != "priority" and number <= 0):
-                problems.append((f"{path}.{key}", f"must be a positive number (got {value!r}{where})"))
-            fields[key] = number
-        elif key == "tags":
-            fields[key] = (
-                [t.strip() for t in value.split(";") if t.strip()] if isinstance(value, str) else value
-            )
-        else:
-            fields[key] = value if isinstance(value, str) else str(value)
-    if "created_at" not in row:
-        problems.append((f"{path}.created_at", f"missing{where}"))
-    if len(problems) > before:
-        return None
-    return LoggedDialog(**fields)
-
-
-def _moment(value: Any, zone: zoneinfo.ZoneInfo) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
-
-
-def _number(value: Any, *, integer: bool) -> float | None:
-    if isinstance(value, str):
-        try:
-            value = int(value) if integer else float(value)
-        except ValueError:
-            return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    if integer and not isinstance(value, int):
-        return None
-    return value
