@@ -318,9 +318,10 @@ def test_sim_verdicts_follow_the_measurements(
     goals = {goal["title"]: goal for goal in report["targets"]}
     over_ciw = goals["chatroute >= 5x ciw dialogs/s (large)"]
     over_simpy = goals["chatroute faster than simpy (large)"]
-    assert over_ciw["measured"] == pytest.approx(large["chatroute_over"]["ciw"], rel=2e-3)
+    # chatroute_over is rounded to 0.001, so it may differ from the measured ratio by 0.0005
+    assert over_ciw["measured"] == pytest.approx(large["chatroute_over"]["ciw"], abs=6e-4)
     assert over_ciw["met"] is (over_ciw["measured"] >= 5)
-    assert over_simpy["measured"] == pytest.approx(large["chatroute_over"]["simpy"], rel=2e-3)
+    assert over_simpy["measured"] == pytest.approx(large["chatroute_over"]["simpy"], abs=6e-4)
     assert over_simpy["met"] is (over_simpy["measured"] > 1)
     fidelity = [goal for name, goal in goals.items() if "of Erlang C" in name]
     assert len(fidelity) == 6
