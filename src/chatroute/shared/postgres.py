@@ -118,7 +118,7 @@ class _PostgresTransaction:
         self._desk_id = desk_id
 
     def entries(self, after: int) -> Sequence[Entry]:
-        return self._journal._read_entries(self._conn, self._desk_id, after)
+        return self._journal._read_entries(self._conn, self._desk_id, after, results=False)
 
     def find(self, request_id: str) -> Entry | None:
         query = sql.SQL(
@@ -168,6 +168,10 @@ class PostgresJournal:
                 "SELECT " + _ENTRY_COLUMNS + " FROM {s}.entries WHERE desk_id = %s AND position > %s"
                 " ORDER BY position"
             ).format(s=s),
+            "tail": sql.SQL(
+                "SELECT " + _ENTRY_COLUMNS.replace("result", "NULL::json AS result") + " FROM {s}.entries"
+                " WHERE desk_id = %s AND position > %s ORDER BY position"
+            ).format(s=s),
             "insert": sql.SQL(
                 "INSERT INTO {s}.entries (desk_id, " + _ENTRY_COLUMNS + ")"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -199,7 +203,10 @@ class PostgresJournal:
                 connection.execute(self._queries["lock"], lock_keys(self.schema, desk_id))
                 yield _PostgresTransaction(self, connection, desk_id)
             return
-        with self._pool.connection() as conn, conn.transaction():
+        # One pipeline: BEGIN, the lock and the first read go in one round trip, the
+        # appends and COMMIT in another. Each statement still takes its own snapshot, so
+        # the read after the lock sees every entry committed before the lock was granted.
+        with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
             conn.execute(self._queries["lock"], lock_keys(self.schema, desk_id))
             yield _PostgresTransaction(self, conn, desk_id)
 
@@ -216,11 +223,14 @@ class PostgresJournal:
     def entries(self, desk_id: str, after: int) -> Sequence[Entry]:
         """Committed entries after position ``after``, in order."""
         with self._pool.connection() as conn:
-            return self._read_entries(conn, desk_id, after)
+            return self._read_entries(conn, desk_id, after, results=True)
 
-    def _read_entries(self, conn: psycopg.Connection[Any], desk_id: str, after: int) -> Sequence[Entry]:
+    def _read_entries(
+        self, conn: psycopg.Connection[Any], desk_id: str, after: int, *, results: bool
+    ) -> Sequence[Entry]:
+        query = self._queries["entries" if results else "tail"]
         with conn.cursor(row_factory=dict_row) as cur:
-            rows = cur.execute(self._queries["entries"], (desk_id, after)).fetchall()
+            rows = cur.execute(query, (desk_id, after)).fetchall()
         return [_entry(row) for row in rows]
 
     def _insert(
@@ -240,7 +250,7 @@ class PostgresJournal:
             entry.chatroute_version,
             entry.config_version,
         )
-        with conn.pipeline():
+        with conn.pipeline():  # nested in the transaction's pipeline: sent with the COMMIT
             conn.execute(queries["insert"], row)
             if events:
                 conn.execute(queries["outbox"], (desk_id, entry.position, Json(list(events))))
