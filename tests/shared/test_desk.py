@@ -157,7 +157,9 @@ class FailingCommit:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def transaction(self, desk_id: str, connection: Any = None) -> AbstractContextManager[Transaction]:
+    def transaction(
+        self, desk_id: str, connection: Any = None, *, request_id: str | None = None
+    ) -> AbstractContextManager[Transaction]:
         @contextmanager
         def failing() -> Any:
             with self.inner.transaction(desk_id) as txn:

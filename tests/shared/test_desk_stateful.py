@@ -32,6 +32,7 @@ from chatroute.serialize import to_dict
 from chatroute.shared import SharedDesk
 from chatroute.shared.postgres import PostgresJournal
 from chatroute.shared.testing import TemporaryCluster
+from chatroute.snapshot import DialogRecord
 
 from ..strategies import START, STATUS_KEYS, all_strategies, clients, configs, dialogs, seconds
 from .replay import Reference
@@ -134,6 +135,10 @@ class DeskMachine(RuleBasedStateMachine):
         assert to_dict(list(got) if isinstance(got, tuple) else got) == expected
         assert entry.result == expected
 
+    def known(self) -> dict[str, DialogRecord]:
+        """The dialogs the reference router holds, by id."""
+        return {d.id: d for d in self.router().dialogs()}
+
     def pick(self, data: st.DataObject) -> str:
         if not self.routed:
             return "d-none"
@@ -160,7 +165,7 @@ class DeskMachine(RuleBasedStateMachine):
             lambda d, rid: d.route(dialog, client=client, now=now, request_id=rid),
             lambda r: r.route(dialog, now, client=client),
         )
-        if not reuse:
+        if not reuse and dialog_id in self.known():
             self.routed.append(dialog_id)
 
     @rule(desk=st.integers(0, 2), dt=seconds(), data=st.data())
@@ -177,7 +182,8 @@ class DeskMachine(RuleBasedStateMachine):
     def answer_offer(self, desk: int, dt: int, data: st.DataObject, accept: bool) -> None:
         """An operator accepts or declines an offer (usually one made to them)."""
         now, dialog_id = self.advance(dt), self.pick(data)
-        offered = sorted(self.router().dialog(dialog_id).offered_to) if dialog_id in self.routed else []
+        record = self.known().get(dialog_id)
+        offered = sorted(record.offered_to) if record is not None else []
         operator_id = data.draw(st.sampled_from(offered), label="offered") if offered else self.operator(data)
         if accept:
             self.call(
@@ -274,7 +280,7 @@ class DeskMachine(RuleBasedStateMachine):
         """A closed dialog is dropped (an open one is refused)."""
         dialog_id = self.pick(data)
         self.call(desk, lambda d, rid: d.forget(dialog_id, request_id=rid), lambda r: r.forget(dialog_id))
-        if dialog_id in self.routed and dialog_id not in {d.id for d in self.router().dialogs()}:
+        if dialog_id in self.routed and dialog_id not in self.known():
             self.routed.remove(dialog_id)
 
     @rule(desk=st.integers(0, 2), strategy=all_strategies(), limit=st.integers(1, 4))

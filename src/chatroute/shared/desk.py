@@ -24,9 +24,10 @@ random whenever two hosts' clocks disagree by a few milliseconds.
 
 from __future__ import annotations
 
-import functools
+import os
 import secrets
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -65,6 +66,16 @@ T = TypeVar("T")
 
 #: Entries between two snapshots, unless the desk is told otherwise.
 SNAPSHOT_EVERY = 1000
+
+#: Test-only: the crash tests stop a worker at one point of a call (``locked``,
+#: ``called``, ``appended`` or ``committed``) and kill it there.
+_PAUSE_AT = os.environ.get("CHATROUTE_SHARED_PAUSE")
+
+
+def _pause(point: str) -> None:
+    if point == _PAUSE_AT:
+        print(f"paused at {point}", flush=True)
+        time.sleep(3600)
 
 
 @attrs.define
@@ -156,11 +167,10 @@ class SharedDesk:
                 False answers from the replica as it is.
         """
         with self._lock:
-            committed = functools.partial(self._journal.entries, self._desk_id)
             if not self._built:
-                self._rebuild(committed)
+                self._rebuild(self._committed)
             elif fresh:
-                self._catch_up(committed, strict=False)
+                self._catch_up(self._committed, strict=False)
             router = self._replica.router
             if router is None:  # an empty journal: the desk as its first call would open it
                 router = Router(decode_config(self._genesis_config), seed=self._genesis_seed)
@@ -341,6 +351,10 @@ class SharedDesk:
 
     # -------------------------------------------------------------- internals
 
+    def _committed(self, after: int) -> Sequence[Entry]:
+        """Committed entries after ``after``, read without the lock and without their results."""
+        return self._journal.entries(self._desk_id, after, results=False)
+
     def _events(
         self,
         name: str,
@@ -372,14 +386,22 @@ class SharedDesk:
         if now is not None:
             now = aware(now)
         with self._lock:
+            if connection is None:
+                # Most of what others appended is applied before the lock, so the lock is
+                # held for the last few entries only (and never for a whole rebuild).
+                if not self._built:
+                    self._rebuild(self._committed)
+                else:
+                    self._catch_up(self._committed, strict=False)
             before = self._replica.position
             changed = False
             try:
-                with self._journal.transaction(self._desk_id, connection) as txn:
+                with self._journal.transaction(self._desk_id, connection, request_id=request_id) as txn:
                     if not self._built:
                         self._rebuild(txn.entries)
                     else:
                         self._catch_up(txn.entries, strict=True)
+                    _pause("locked")
                     if request_id is not None:
                         found = txn.find(request_id)
                         if found is not None:
@@ -400,10 +422,12 @@ class SharedDesk:
                         txn.append(genesis, ())
                     result = self._live(name, spec, encoded, stamped)
                     changed = True
+                    _pause("called")
                     entry = self._entry(name, encoded, stamped, request_id, result)
                     self._advance(entry)
                     appended.append(entry)
                     txn.append(entry, [to_dict(event) for event in events_of(result)])
+                    _pause("appended")
             except ChatrouteError:
                 if changed:
                     self._built = False
@@ -411,6 +435,7 @@ class SharedDesk:
             except BaseException:
                 self._built = False  # the journal may or may not hold the call: rebuild from it
                 raise
+            _pause("committed")
             if connection is not None:
                 self._tentative += [(e.position, e.nonce) for e in appended]
             else:

@@ -100,17 +100,24 @@ class Transaction(Protocol):
 class Journal(Protocol):
     """Ordered calls, snapshots and an outbox, for any number of desks."""
 
-    def transaction(self, desk_id: str, connection: Any = None) -> AbstractContextManager[Transaction]:
+    def transaction(
+        self, desk_id: str, connection: Any = None, *, request_id: str | None = None
+    ) -> AbstractContextManager[Transaction]:
         """Take the desk's lock; commit on a clean exit, roll back on an exception.
 
         Args:
             desk_id: the desk.
             connection: a host connection whose transaction the appends join (the
                 host commits); None: the journal's own, committed here.
+            request_id: the call's request id, which the journal may look up together
+                with the first read (a hint: :meth:`Transaction.find` is still called).
         """
 
-    def entries(self, desk_id: str, after: int) -> Sequence[Entry]:
-        """Committed entries after position ``after``, in order, without the lock."""
+    def entries(self, desk_id: str, after: int, *, results: bool = True) -> Sequence[Entry]:
+        """Committed entries after position ``after``, in order, without the lock.
+
+        ``results=False`` may leave each entry's ``result`` out (None), for replay.
+        """
 
     def latest_snapshot(self, desk_id: str) -> StoredSnapshot | None:
         """The snapshot at the highest position, if any."""
@@ -188,14 +195,16 @@ class MemoryJournal:
             yield txn
             txn.commit()
 
-    def transaction(self, desk_id: str, connection: Any = None) -> AbstractContextManager[Transaction]:
+    def transaction(
+        self, desk_id: str, connection: Any = None, *, request_id: str | None = None
+    ) -> AbstractContextManager[Transaction]:
         """Hold the desk's lock (a re-entrant thread lock); ``connection`` must be None."""
         if connection is not None:
             raise TypeError("a MemoryJournal has no connections to join")
         return self._transaction(desk_id)
 
-    def entries(self, desk_id: str, after: int) -> Sequence[Entry]:
-        """Committed entries after ``after``."""
+    def entries(self, desk_id: str, after: int, *, results: bool = True) -> Sequence[Entry]:
+        """Committed entries after ``after`` (always with their results)."""
         desk = self._desk(desk_id)
         with desk.lock:
             return tuple(desk.entries[max(after, 0) :])

@@ -109,8 +109,8 @@ def _entry(row: dict[str, Any]) -> Entry:
     )
 
 
-class _PostgresTransaction:
-    """A desk's journal on one connection, inside a transaction holding the desk's lock."""
+class _HostTransaction:
+    """A desk's journal inside a host's transaction (a savepoint of it), holding the desk's lock."""
 
     def __init__(self, journal: PostgresJournal, conn: psycopg.Connection[Any], desk_id: str) -> None:
         self._journal = journal
@@ -129,7 +129,67 @@ class _PostgresTransaction:
         return _entry(row) if row is not None else None
 
     def append(self, entry: Entry, events: Sequence[Any]) -> None:
-        self._journal._insert(self._conn, self._desk_id, entry, events)
+        for statement, params in self._journal._appends(self._desk_id, entry, events):
+            self._conn.execute(statement, params)
+
+
+class _OwnTransaction:
+    """A desk's journal on the journal's own connection, in two round trips.
+
+    The first read sends ``BEGIN``, the lock and the read (with the entry of the call's
+    request id, if any) as one message; the appends and ``COMMIT`` go as another. Each
+    statement still takes its own snapshot, so the read after the lock sees every entry
+    committed before the lock was granted.
+    """
+
+    def __init__(
+        self, journal: PostgresJournal, conn: psycopg.Connection[Any], desk_id: str, request_id: str | None
+    ) -> None:
+        self._journal = journal
+        self._cursor = psycopg.ClientCursor(conn)
+        self._desk_id = desk_id
+        self._request_id = request_id
+        self._begun = False
+        self._found: Entry | None = None
+        self._pending: list[tuple[sql.Composed, tuple[Any, ...]]] = []
+
+    def entries(self, after: int) -> Sequence[Entry]:
+        if self._begun:
+            return self._journal._read_entries(self._cursor.connection, self._desk_id, after, results=False)
+        journal = self._journal
+        script = sql.SQL("BEGIN; {lock}; {read}").format(
+            lock=journal._queries["lock"], read=journal._queries["first"]
+        )
+        keys = lock_keys(journal.schema, self._desk_id)
+        params = (*keys, self._request_id, self._desk_id, after, self._request_id)
+        self._cursor.execute(script, params)
+        self._begun = True
+        self._cursor.nextset()
+        self._cursor.nextset()
+        names = [column.name for column in self._cursor.description or ()]
+        rows = [_entry(dict(zip(names, row, strict=True))) for row in self._cursor.fetchall()]
+        if self._request_id is not None:
+            self._found = next((e for e in rows if e.request_id == self._request_id), None)
+        return [e for e in rows if e.position > after]
+
+    def find(self, request_id: str) -> Entry | None:
+        if request_id == self._request_id and self._begun:
+            return self._found
+        return _HostTransaction(self._journal, self._cursor.connection, self._desk_id).find(request_id)
+
+    def append(self, entry: Entry, events: Sequence[Any]) -> None:
+        self._pending += self._journal._appends(self._desk_id, entry, events)
+
+    def commit(self) -> None:
+        if not self._begun:
+            self.entries(0)
+        script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
+        params = tuple(value for _, values in self._pending for value in values)
+        self._cursor.execute(script, params)
+
+    def rollback(self) -> None:
+        if self._begun:
+            self._cursor.execute("ROLLBACK")
 
 
 class PostgresJournal:
@@ -168,6 +228,12 @@ class PostgresJournal:
                 "SELECT " + _ENTRY_COLUMNS + " FROM {s}.entries WHERE desk_id = %s AND position > %s"
                 " ORDER BY position"
             ).format(s=s),
+            "first": sql.SQL(
+                "SELECT "
+                + _ENTRY_COLUMNS.replace("result", "CASE WHEN request_id = %s THEN result END AS result")
+                + " FROM {s}.entries WHERE desk_id = %s AND (position > %s OR request_id = %s)"
+                " ORDER BY position"
+            ).format(s=s),
             "tail": sql.SQL(
                 "SELECT " + _ENTRY_COLUMNS.replace("result", "NULL::json AS result") + " FROM {s}.entries"
                 " WHERE desk_id = %s AND position > %s ORDER BY position"
@@ -197,33 +263,41 @@ class PostgresJournal:
     # -------------------------------------------------------- the protocol
 
     @contextmanager
-    def _transaction(self, desk_id: str, connection: psycopg.Connection[Any] | None) -> Iterator[Transaction]:
+    def _transaction(
+        self, desk_id: str, connection: psycopg.Connection[Any] | None, request_id: str | None
+    ) -> Iterator[Transaction]:
         if connection is not None:
             with connection.transaction():
                 connection.execute(self._queries["lock"], lock_keys(self.schema, desk_id))
-                yield _PostgresTransaction(self, connection, desk_id)
+                yield _HostTransaction(self, connection, desk_id)
             return
-        # One pipeline: BEGIN, the lock and the first read go in one round trip, the
-        # appends and COMMIT in another. Each statement still takes its own snapshot, so
-        # the read after the lock sees every entry committed before the lock was granted.
-        with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
-            conn.execute(self._queries["lock"], lock_keys(self.schema, desk_id))
-            yield _PostgresTransaction(self, conn, desk_id)
+        with self._pool.connection() as conn:
+            txn = _OwnTransaction(self, conn, desk_id, request_id)
+            try:
+                yield txn
+            except BaseException:
+                if not conn.broken:
+                    txn.rollback()
+                raise
+            txn.commit()
 
-    def transaction(self, desk_id: str, connection: Any = None) -> AbstractContextManager[Transaction]:
+    def transaction(
+        self, desk_id: str, connection: Any = None, *, request_id: str | None = None
+    ) -> AbstractContextManager[Transaction]:
         """Take the desk's advisory lock in a transaction; commit on a clean exit.
 
         Args:
             desk_id: the desk.
             connection: a host's psycopg connection: the work joins its transaction
                 (a savepoint inside it), and the lock is held until the host commits.
+            request_id: the call's request id, looked up with the first read.
         """
-        return self._transaction(desk_id, connection)
+        return self._transaction(desk_id, connection, request_id)
 
-    def entries(self, desk_id: str, after: int) -> Sequence[Entry]:
-        """Committed entries after position ``after``, in order."""
+    def entries(self, desk_id: str, after: int, *, results: bool = True) -> Sequence[Entry]:
+        """Committed entries after position ``after``, in order (``results=False``: without results)."""
         with self._pool.connection() as conn:
-            return self._read_entries(conn, desk_id, after, results=True)
+            return self._read_entries(conn, desk_id, after, results=results)
 
     def _read_entries(
         self, conn: psycopg.Connection[Any], desk_id: str, after: int, *, results: bool
@@ -233,9 +307,10 @@ class PostgresJournal:
             rows = cur.execute(query, (desk_id, after)).fetchall()
         return [_entry(row) for row in rows]
 
-    def _insert(
-        self, conn: psycopg.Connection[Any], desk_id: str, entry: Entry, events: Sequence[Any]
-    ) -> None:
+    def _appends(
+        self, desk_id: str, entry: Entry, events: Sequence[Any]
+    ) -> list[tuple[sql.Composed, tuple[Any, ...]]]:
+        """The statements that append an entry, its events and their notification."""
         queries = self._queries
         row = (
             desk_id,
@@ -250,12 +325,12 @@ class PostgresJournal:
             entry.chatroute_version,
             entry.config_version,
         )
-        with conn.pipeline():  # nested in the transaction's pipeline: sent with the COMMIT
-            conn.execute(queries["insert"], row)
-            if events:
-                conn.execute(queries["outbox"], (desk_id, entry.position, Json(list(events))))
-                if self._notify:
-                    conn.execute(queries["notify"], (self.channel, desk_id))
+        statements: list[tuple[sql.Composed, tuple[Any, ...]]] = [(queries["insert"], row)]
+        if events:
+            statements.append((queries["outbox"], (desk_id, entry.position, Json(list(events)))))
+            if self._notify:
+                statements.append((queries["notify"], (self.channel, desk_id)))
+        return statements
 
     def latest_snapshot(self, desk_id: str) -> StoredSnapshot | None:
         """The snapshot at the highest position, if any."""
