@@ -267,9 +267,7 @@ class PostgresJournal:
         self, desk_id: str, connection: psycopg.Connection[Any] | None, request_id: str | None
     ) -> Iterator[Transaction]:
         if connection is not None:
-            with connection.transaction():
-                connection.execute(self._queries["lock"], lock_keys(self.schema, desk_id))
-                yield _HostTransaction(self, connection, desk_id)
+            yield from self._joined(desk_id, connection)
             return
         with self._pool.connection() as conn:
             txn = _OwnTransaction(self, conn, desk_id, request_id)
@@ -281,6 +279,24 @@ class PostgresJournal:
                 raise
             txn.commit()
 
+    def _joined(self, desk_id: str, connection: psycopg.Connection[Any]) -> Iterator[Transaction]:
+        """The call inside the host's transaction: a savepoint of it, or its own on autocommit."""
+        lock = (self._queries["lock"], lock_keys(self.schema, desk_id))
+        if connection.autocommit:  # no transaction of the host's to join: one of its own
+            with connection.transaction():
+                connection.execute(*lock)
+                yield _HostTransaction(self, connection, desk_id)
+            return
+        connection.execute("SAVEPOINT chatroute_desk")  # begins the host's transaction if need be
+        try:
+            connection.execute(*lock)
+            yield _HostTransaction(self, connection, desk_id)
+        except BaseException:
+            if not connection.broken:
+                connection.execute("ROLLBACK TO SAVEPOINT chatroute_desk")
+            raise
+        connection.execute("RELEASE SAVEPOINT chatroute_desk")
+
     def transaction(
         self, desk_id: str, connection: Any = None, *, request_id: str | None = None
     ) -> AbstractContextManager[Transaction]:
@@ -288,8 +304,10 @@ class PostgresJournal:
 
         Args:
             desk_id: the desk.
-            connection: a host's psycopg connection: the work joins its transaction
-                (a savepoint inside it), and the lock is held until the host commits.
+            connection: a host's psycopg connection. Not in autocommit mode, the call
+                joins its transaction (a savepoint inside it, begun if need be): the
+                desk's lock is held, and the call is kept, only once the host commits.
+                In autocommit mode, the call commits on its own.
             request_id: the call's request id, looked up with the first read.
         """
         return self._transaction(desk_id, connection, request_id)
