@@ -471,7 +471,7 @@ class SharedDesk:
             args=encoded,
             now=now,
             geo=geo,
-            result=encode_result(result),
+            result=encode_result(result) if request_id is not None else None,
             request_id=request_id,
             nonce=secrets.token_hex(8),
             chatroute_version=__version__,

@@ -35,7 +35,8 @@ class Entry:
         now: the time the desk stamped on the call.
         geo: the GeoIP answers resolved during the call, in order: ``{"ip": ...,
             "answer": ...}``.
-        result: what the call returned, as JSON-able data.
+        result: what the call returned, as JSON-able data, kept for calls with a
+            request id (a retry returns it); None for the others.
         request_id: the caller's idempotency key, if any.
         nonce: a random token telling this entry from any other written at its position.
         chatroute_version: the chatroute version that made the call.
