@@ -1,5 +1,8 @@
 """Three SharedDesks on PostgreSQL, each on its own connection, against one Router fed their journal.
 
+Each desk either takes the lock for its own calls or queues them for the batching
+writer (``batching=True``), drawn per run, so both ways of writing mix on one desk.
+
 :class:`DeskMachine` spreads random calls over three desks sharing one desk id: routes
 (with IPs a changing GeoIP resolver places), releases, offers accepted and declined,
 claims, transfers, hand-off triggers, statuses, limits, replies, ticks, forgets and
@@ -85,15 +88,16 @@ class DeskMachine(RuleBasedStateMachine):
     @initialize(
         config=st.one_of(configs(offers=True), configs(departments=True), configs()).map(with_triggers),
         seed=st.integers(min_value=0, max_value=3),
+        batching=st.lists(st.booleans(), min_size=3, max_size=3),
     )
-    def open(self, config: RoutingConfig, seed: int) -> None:
-        """Three desks on a new desk id, each with its own connection and GeoIP resolver."""
+    def open(self, config: RoutingConfig, seed: int, batching: list[bool]) -> None:
+        """Three desks on a new desk id, each with its own connection, resolver and writing mode."""
         self.desk_id = f"desk-{uuid.uuid4().hex[:8]}"
         self.config, self.seed = config, seed
         self.geos = [Shifting(n) for n in range(3)]
         self.desks = [
-            SharedDesk(journal, self.desk_id, config, seed=seed, geo=geo)
-            for journal, geo in zip(self.journals, self.geos, strict=True)
+            SharedDesk(journal, self.desk_id, config, seed=seed, geo=geo, batching=batched)
+            for journal, geo, batched in zip(self.journals, self.geos, batching, strict=True)
         ]
 
     # ---------------------------------------------------------------- helpers

@@ -2,6 +2,7 @@
 
 ``mix DSN SCHEMA DESK WORKER CALLS OUT``: make ``CALLS`` mixed calls on the desk and
 write, for each request id, what the call returned (as JSON) or the error it raised.
+Odd-numbered workers queue their calls for the batching writer; even ones take the lock.
 
 ``crash DSN SCHEMA DESK REQUEST_ID``: route one dialog with that request id; the test
 sets ``CHATROUTE_SHARED_PAUSE`` so the worker stops at a point of the call, then kills it.
@@ -37,7 +38,7 @@ def encode(result: Any) -> Any:
 def mix(dsn: str, schema: str, desk_id: str, worker: int, calls: int, out: str) -> None:
     """Make ``calls`` mixed calls; write every answer by request id."""
     journal = PostgresJournal(dsn, schema=schema)
-    desk = SharedDesk(journal, desk_id, desk_config(), seed=1)
+    desk = SharedDesk(journal, desk_id, desk_config(), seed=1, batching=worker % 2 == 1)
     rng = random.Random(worker)
     mine: list[str] = []
     answers: dict[str, Any] = {}

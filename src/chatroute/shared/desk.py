@@ -58,7 +58,7 @@ from ._calls import (
     run_call,
 )
 from ._geo import GeoRecorder, ReplayMismatch
-from .journal import Entry, Journal, StoredSnapshot
+from .journal import Entry, Journal, Reply, Request, StoredSnapshot, Transaction
 
 __all__ = ["SharedDesk"]
 
@@ -66,6 +66,9 @@ T = TypeVar("T")
 
 #: Entries between two snapshots, unless the desk is told otherwise.
 SNAPSHOT_EVERY = 1000
+
+#: Seconds a queued call waits for a reply notification before it tries the lock again.
+_REPLY_WAIT = 0.05
 
 #: Test-only: the crash tests stop a worker at one point of a call (``locked``,
 #: ``called``, ``appended`` or ``committed``) and kill it there.
@@ -112,6 +115,10 @@ class SharedDesk:
         geo: this process's GeoIP resolver; replay uses the answers the journal recorded.
         clock: returns the current time; ``datetime.now(UTC)`` by default.
         snapshot_every: a snapshot is stored after this many entries.
+        batching: queue calls for a batching writer instead of taking the lock for each
+            (``PostgresJournal`` only): whichever waiting process gets the lock writes
+            every queued call in one transaction, and the others read their replies.
+            Calls with ``connection=`` still take the lock themselves.
     """
 
     def __init__(
@@ -124,6 +131,7 @@ class SharedDesk:
         geo: GeoResolver | None = None,
         clock: Callable[[], datetime] | None = None,
         snapshot_every: int = SNAPSHOT_EVERY,
+        batching: bool = False,
     ) -> None:
         if not isinstance(desk_id, str) or not desk_id:
             raise InvalidValue("desk_id", desk_id, "must be a non-empty string")
@@ -131,7 +139,12 @@ class SharedDesk:
             raise InvalidValue("seed", seed, "must be an integer")
         if isinstance(snapshot_every, bool) or not isinstance(snapshot_every, int) or snapshot_every < 1:
             raise InvalidValue("snapshot_every", snapshot_every, "must be a positive integer")
+        if batching and not all(
+            hasattr(journal, m) for m in ("submit", "lead", "take_reply", "wait_replies")
+        ):
+            raise InvalidValue("batching", batching, f"{type(journal).__name__} has no batching writer")
         self._journal = journal
+        self._batching = batching
         self._desk_id = desk_id
         self._genesis_config = encode_config(config)
         self._genesis_seed = seed
@@ -142,6 +155,8 @@ class SharedDesk:
         self._replica = _Replica()
         self._built = False
         self._tentative: list[tuple[int, str]] = []  # appended on a host's connection, not yet seen committed
+        self._errors: dict[str, ChatrouteError] = {}  # by request token, for calls this process wrote
+        self._waiting: str | None = None  # the token of the queued call this process waits for
 
     # ----------------------------------------------------------------- queries
 
@@ -385,6 +400,8 @@ class SharedDesk:
             raise InvalidValue("request_id", request_id, "must be a string")
         if now is not None:
             now = aware(now)
+        if self._batching and connection is None:
+            return self._batched(name, spec, encoded, now, request_id)
         with self._lock:
             if connection is None:
                 # Most of what others appended is applied before the lock, so the lock is
@@ -409,17 +426,8 @@ class SharedDesk:
                     stamped = self._stamp(now)
                     appended: list[Entry] = []
                     if self._replica.router is None:
-                        genesis = self._entry(
-                            "open",
-                            {"config": self._genesis_config, "seed": self._genesis_seed},
-                            stamped,
-                            None,
-                            None,
-                        )
                         changed = True
-                        self._apply(genesis)
-                        appended.append(genesis)
-                        txn.append(genesis, ())
+                        appended.append(self._open(txn, stamped))
                     result = self._live(name, spec, encoded, stamped)
                     changed = True
                     _pause("called")
@@ -442,6 +450,118 @@ class SharedDesk:
                 self._maybe_snapshot(before)
             return result
 
+    def _open(self, txn: Transaction, now: datetime) -> Entry:
+        """Append the desk's first entry (its config and seed) and apply it."""
+        genesis = self._entry(
+            "open", {"config": self._genesis_config, "seed": self._genesis_seed}, now, None, None
+        )
+        self._apply(genesis)
+        txn.append(genesis, ())
+        return genesis
+
+    # ------------------------------------------------------- batching writer
+
+    def _batched(
+        self, name: str, spec: CallSpec | None, encoded: Any, now: datetime | None, request_id: str | None
+    ) -> Any:
+        """Queue the call; whoever gets the lock first writes every waiting call in one commit."""
+        journal: Any = self._journal
+        token = secrets.token_hex(8)
+        with self._lock:
+            self._waiting = token
+            journal.submit(
+                self._desk_id, Request(token=token, call=name, args=encoded, now=now, request_id=request_id)
+            )
+            while True:
+                self._lead_once()
+                reply: Reply | None = journal.take_reply(self._desk_id, token)
+                if reply is not None:
+                    break
+                journal.wait_replies(_REPLY_WAIT)
+            if not reply.error:
+                return decode_result(spec, reply.result) if spec is not None else None
+            mine = self._errors.pop(token, None)
+            if mine is not None:  # this process was the writer
+                raise mine
+            # Another process's writer tried it after reply.position: raise the same error here.
+            if self._replica.position > reply.position:
+                self._rebuild(self._committed, until=reply.position)
+            self._catch_up(self._committed, strict=False, until=reply.position)
+            opened = self._replica.router is None
+            if opened:  # it was the desk's first call: try it on the desk it would have opened
+                self._apply(self._entry("open", self._genesis_args(), reply.now, None, None))
+            try:
+                self._live(name, spec, encoded, reply.now)
+            except ChatrouteError:
+                raise
+            finally:
+                if opened:
+                    self._replica = _Replica()
+            self._built = False
+            raise ReplayMismatch(f"a call that raised for the writer did not raise here ({name})")
+
+    def _genesis_args(self) -> dict[str, Any]:
+        return {"config": self._genesis_config, "seed": self._genesis_seed}
+
+    def _lead_once(self) -> None:
+        """Try the desk's lock; holding it, write every waiting request in one transaction."""
+        journal: Any = self._journal
+        if not self._built:
+            self._rebuild(self._committed)
+        before = self._replica.position
+        try:
+            with journal.lead(self._desk_id) as batch:
+                tail = batch.entries(self._replica.position)
+                if not batch.locked:  # another process is writing; the replica stays where it is
+                    return
+                if self._tentative:
+                    self._catch_up(batch.entries, strict=True)
+                else:
+                    for entry in tail:
+                        self._apply(entry)
+                served: dict[str, Entry] = {}
+                for request in batch.requests:
+                    self._serve(batch, request, served)
+        except BaseException:
+            self._built = False
+            raise
+        self._maybe_snapshot(before)
+
+    def _serve(self, batch: Any, request: Request, served: dict[str, Entry]) -> None:
+        """Make one queued call on the replica, append it, and reply."""
+        spec = CALLS.get(request.call)
+        rid = request.request_id
+        found = (served.get(rid) or batch.find(rid)) if rid is not None else None
+        if found is not None:
+            result = found.result if found.call == request.call else None
+            batch.reply(Reply(token=request.token, position=found.position, now=found.now, result=result))
+            return
+        stamped = self._stamp(request.now)
+        genesis = None
+        if self._replica.router is None:  # the desk's first call opens it, if it succeeds
+            genesis = self._entry(
+                "open", {"config": self._genesis_config, "seed": self._genesis_seed}, stamped, None, None
+            )
+            self._apply(genesis)
+        try:
+            result = self._live(request.call, spec, request.args, stamped)
+        except ChatrouteError as error:
+            if genesis is not None:
+                self._replica = _Replica()
+            if request.token == self._waiting:  # this process's own call: raise it as it is
+                self._errors[request.token] = error
+            position = self._replica.position
+            batch.reply(Reply(token=request.token, position=position, now=stamped, error=True))
+            return
+        if genesis is not None:
+            batch.append(genesis, ())
+        entry = self._entry(request.call, request.args, stamped, rid, result, keep_result=True)
+        self._advance(entry)
+        batch.append(entry, [to_dict(event) for event in events_of(result)])
+        batch.reply(Reply(token=request.token, position=entry.position, now=stamped, result=entry.result))
+        if rid is not None:
+            served[rid] = entry
+
     def _live(self, name: str, spec: CallSpec | None, encoded: Mapping[str, Any], now: datetime) -> Any:
         """Make a call on the replica for the first time, recording its GeoIP answers."""
         replica = self._replica
@@ -461,7 +581,16 @@ class SharedDesk:
         replica.config, replica.config_data = config, config_data
         replica.config_version = position if position is not None else replica.position + 1
 
-    def _entry(self, name: str, encoded: Any, now: datetime, request_id: str | None, result: Any) -> Entry:
+    def _entry(
+        self,
+        name: str,
+        encoded: Any,
+        now: datetime,
+        request_id: str | None,
+        result: Any,
+        *,
+        keep_result: bool = False,
+    ) -> Entry:
         replica = self._replica
         geo = tuple({"ip": ip, "answer": to_dict(found)} for ip, found in self._geo.recorded)
         self._geo.recorded = []
@@ -471,7 +600,7 @@ class SharedDesk:
             args=encoded,
             now=now,
             geo=geo,
-            result=encode_result(result) if request_id is not None else None,
+            result=encode_result(result) if request_id is not None or keep_result else None,
             request_id=request_id,
             nonce=secrets.token_hex(8),
             chatroute_version=__version__,
@@ -513,7 +642,9 @@ class SharedDesk:
                 self._geo.record()
         self._advance(entry)
 
-    def _catch_up(self, entries: Callable[[int], Sequence[Entry]], *, strict: bool) -> None:
+    def _catch_up(
+        self, entries: Callable[[int], Sequence[Entry]], *, strict: bool, until: int | None = None
+    ) -> None:
         """Apply the entries committed since the replica's position; rebuild if it went wrong.
 
         Args:
@@ -536,18 +667,22 @@ class SharedDesk:
             self._tentative = []
         try:
             for entry in tail:
+                if until is not None and entry.position > until:
+                    break
                 if entry.position > self._replica.position:
                     self._apply(entry)
         except BaseException:
             self._built = False
             raise
 
-    def _rebuild(self, entries: Callable[[int], Sequence[Entry]]) -> None:
+    def _rebuild(self, entries: Callable[[int], Sequence[Entry]], *, until: int | None = None) -> None:
         """Build the replica again from the newest snapshot and the entries after it."""
         self._built = False
         self._tentative = []
         self._replica = _Replica()
         stored = self._journal.latest_snapshot(self._desk_id)
+        if stored is not None and until is not None and stored.position > until:
+            stored = None  # a replica as of an earlier position: from the start
         if stored is not None:
             config = decode_config(stored.config)
             snapshot = from_dict(Snapshot, stored.snapshot)
@@ -560,6 +695,8 @@ class SharedDesk:
                 last_now=stored.now,
             )
         for entry in entries(self._replica.position):
+            if until is not None and entry.position > until:
+                break
             self._apply(entry)
         self._built = True
 

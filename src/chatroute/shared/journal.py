@@ -20,7 +20,16 @@ from typing import Any, Protocol
 
 import attrs
 
-__all__ = ["Entry", "Journal", "MemoryJournal", "OutboxItem", "StoredSnapshot", "Transaction"]
+__all__ = [
+    "Entry",
+    "Journal",
+    "MemoryJournal",
+    "OutboxItem",
+    "Reply",
+    "Request",
+    "StoredSnapshot",
+    "Transaction",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -83,6 +92,46 @@ class OutboxItem:
     desk_id: str
     position: int
     events: tuple[Any, ...] = attrs.field(converter=tuple)
+
+
+@attrs.frozen(kw_only=True)
+class Request:
+    """A call waiting for the desk's batching writer (see ``SharedDesk(batching=True)``).
+
+    Attributes:
+        token: a random token naming the request and its reply.
+        call: the call, as in :class:`Entry`.
+        args: its arguments, as in :class:`Entry`.
+        now: the caller's time, if it gave one.
+        request_id: the caller's idempotency key, if any.
+    """
+
+    token: str
+    call: str
+    args: Any
+    now: datetime | None = None
+    request_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Reply:
+    """What the batching writer made of a :class:`Request`.
+
+    Attributes:
+        token: the request's token.
+        position: the entry's position; for a call that raised, the position it was
+            tried after.
+        now: the time the call was stamped with.
+        result: the call's result as JSON-able data.
+        error: whether the call raised a ChatrouteError (the caller raises it again
+            from its replica at ``position``).
+    """
+
+    token: str
+    position: int
+    now: datetime
+    result: Any = None
+    error: bool = False
 
 
 class Transaction(Protocol):

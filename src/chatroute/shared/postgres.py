@@ -31,7 +31,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Json
 from psycopg_pool import ConnectionPool
 
-from .journal import Entry, OutboxItem, StoredSnapshot, Transaction
+from .journal import Entry, OutboxItem, Reply, Request, StoredSnapshot, Transaction
 
 __all__ = ["OutboxListener", "PostgresJournal", "lock_keys"]
 
@@ -79,6 +79,24 @@ CREATE TABLE IF NOT EXISTS {s}.consumers (
     name text NOT NULL,
     position bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (desk_id, name)
+);
+CREATE TABLE IF NOT EXISTS {s}.requests (
+    id bigserial PRIMARY KEY,
+    desk_id text NOT NULL,
+    token text NOT NULL,
+    call text NOT NULL,
+    args json NOT NULL,
+    now timestamptz,
+    request_id text
+);
+CREATE INDEX IF NOT EXISTS requests_desk ON {s}.requests (desk_id, id);
+CREATE TABLE IF NOT EXISTS {s}.replies (
+    token text PRIMARY KEY,
+    desk_id text NOT NULL,
+    position bigint NOT NULL,
+    now timestamptz NOT NULL,
+    result json,
+    error boolean NOT NULL
 );
 """
 
@@ -143,34 +161,69 @@ class _OwnTransaction:
     """
 
     def __init__(
-        self, journal: PostgresJournal, conn: psycopg.Connection[Any], desk_id: str, request_id: str | None
+        self,
+        journal: PostgresJournal,
+        conn: psycopg.Connection[Any],
+        desk_id: str,
+        request_id: str | None,
+        *,
+        lead: bool = False,
     ) -> None:
         self._journal = journal
         self._cursor = psycopg.ClientCursor(conn)
         self._desk_id = desk_id
         self._request_id = request_id
+        self._lead = lead
         self._begun = False
         self._found: Entry | None = None
         self._pending: list[tuple[sql.Composed, tuple[Any, ...]]] = []
+        self.locked = not lead
+        self.requests: list[Request] = []
+        self._last_request = 0
 
     def entries(self, after: int) -> Sequence[Entry]:
         if self._begun:
             return self._journal._read_entries(self._cursor.connection, self._desk_id, after, results=False)
         journal = self._journal
-        script = sql.SQL("BEGIN; {lock}; {read}").format(
-            lock=journal._queries["lock"], read=journal._queries["first"]
-        )
         keys = lock_keys(journal.schema, self._desk_id)
-        params = (*keys, self._request_id, self._desk_id, after, self._request_id)
+        params: tuple[Any, ...] = (*keys, self._request_id, self._desk_id, after, self._request_id)
+        if self._lead:  # a batching writer: try the lock, and read the waiting requests too
+            script = sql.SQL("BEGIN; {lock}; {read}; {requests}").format(
+                lock=journal._queries["try_lock"],
+                read=journal._queries["first"],
+                requests=journal._queries["requests"],
+            )
+            params = (*params, self._desk_id)
+        else:
+            script = sql.SQL("BEGIN; {lock}; {read}").format(
+                lock=journal._queries["lock"], read=journal._queries["first"]
+            )
         self._cursor.execute(script, params)
         self._begun = True
         self._cursor.nextset()
+        if self._lead:
+            locked = self._cursor.fetchone()
+            self.locked = bool(locked and locked[0])
         self._cursor.nextset()
         names = [column.name for column in self._cursor.description or ()]
         rows = [_entry(dict(zip(names, row, strict=True))) for row in self._cursor.fetchall()]
         if self._request_id is not None:
             self._found = next((e for e in rows if e.request_id == self._request_id), None)
+        if self._lead:
+            self._cursor.nextset()
+            waiting = self._cursor.fetchall() if self.locked else []
+            self.requests = [
+                Request(token=token, call=call, args=args, now=now, request_id=request_id)
+                for _, token, call, args, now, request_id in waiting
+            ]
+            self._last_request = max((row[0] for row in waiting), default=0)
         return [e for e in rows if e.position > after]
+
+    def reply(self, reply: Reply) -> None:
+        """Answer a request, in the same commit as the entries."""
+        query = self._journal._queries["reply"]
+        row = (reply.token, self._desk_id, reply.position, reply.now, Json(reply.result), reply.error)
+        self._pending.append((query, row))
 
     def find(self, request_id: str) -> Entry | None:
         if request_id == self._request_id and self._begun:
@@ -183,6 +236,10 @@ class _OwnTransaction:
     def commit(self) -> None:
         if not self._begun:
             self.entries(0)
+        if self._last_request:
+            queries = self._journal._queries
+            self._pending.append((queries["served"], (self._desk_id, self._last_request)))
+            self._pending.append((queries["notify"], (self._journal.replies_channel, self._desk_id)))
         script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
         params = tuple(value for _, values in self._pending for value in values)
         self._cursor.execute(script, params)
@@ -210,6 +267,8 @@ class PostgresJournal:
         self.schema = schema
         self.schema_sql = sql.Identifier(schema)
         self.channel = f"{schema}_outbox"[:63]
+        self.replies_channel = f"{schema}_replies"[:63]
+        self._listener: psycopg.Connection[Any] | None = None
         self._notify = notify
         self._owned = isinstance(source, str)
         if isinstance(source, str):
@@ -246,6 +305,24 @@ class PostgresJournal:
                 "INSERT INTO {s}.outbox (desk_id, position, events) VALUES (%s, %s, %s)"
             ).format(s=s),
             "notify": sql.SQL("SELECT pg_notify(%s, %s)").format(),
+            "try_lock": sql.SQL("SELECT pg_try_advisory_xact_lock(%s, %s)").format(),
+            "requests": sql.SQL(
+                "SELECT id, token, call, args, now, request_id FROM {s}.requests WHERE desk_id = %s"
+                " ORDER BY id LIMIT 1000"
+            ).format(s=s),
+            "submit": sql.SQL(
+                "INSERT INTO {s}.requests (desk_id, token, call, args, now, request_id)"
+                " VALUES (%s, %s, %s, %s, %s, %s)"
+            ).format(s=s),
+            "reply": sql.SQL(
+                "INSERT INTO {s}.replies (token, desk_id, position, now, result, error)"
+                " VALUES (%s, %s, %s, %s, %s, %s)"
+            ).format(s=s),
+            "served": sql.SQL("DELETE FROM {s}.requests WHERE desk_id = %s AND id <= %s").format(s=s),
+            "take": sql.SQL(
+                "DELETE FROM {s}.replies WHERE token = %s AND desk_id = %s"
+                " RETURNING position, now, result, error"
+            ).format(s=s),
         }
 
     # ------------------------------------------------------------- set-up
@@ -257,6 +334,9 @@ class PostgresJournal:
 
     def close(self) -> None:
         """Close the pool, if the journal opened it."""
+        if self._listener is not None:
+            self._pool.putconn(self._listener)
+            self._listener = None
         if self._owned:
             self._pool.close()
 
@@ -311,6 +391,55 @@ class PostgresJournal:
             request_id: the call's request id, looked up with the first read.
         """
         return self._transaction(desk_id, connection, request_id)
+
+    # ------------------------------------------------------ batching writer
+
+    def submit(self, desk_id: str, request: Request) -> None:
+        """Queue a call for the desk's batching writer (autocommit: one round trip)."""
+        row = (desk_id, request.token, request.call, Json(request.args), request.now, request.request_id)
+        with self._pool.connection() as conn:
+            conn.execute(self._queries["submit"], row)
+
+    @contextmanager
+    def _lead(self, desk_id: str) -> Iterator[_OwnTransaction]:
+        with self._pool.connection() as conn:
+            txn = _OwnTransaction(self, conn, desk_id, None, lead=True)
+            try:
+                yield txn
+            except BaseException:
+                if not conn.broken:
+                    txn.rollback()
+                raise
+            if txn.locked:
+                txn.commit()
+            else:
+                txn.rollback()
+
+    def lead(self, desk_id: str) -> AbstractContextManager[_OwnTransaction]:
+        """Try to become the desk's writer for one batch: a transaction with the lock, or not.
+
+        The first ``entries()`` read tries the lock (without waiting) and, if it got
+        it, reads the waiting requests (``.requests``); ``.locked`` says which.
+        """
+        return self._lead(desk_id)
+
+    def take_reply(self, desk_id: str, token: str) -> Reply | None:
+        """The reply to a request, removed from the table, if the writer has answered it."""
+        with self._pool.connection() as conn:
+            row = conn.execute(self._queries["take"], (token, desk_id)).fetchone()
+        if row is None:
+            return None
+        position, now, result, error = row
+        return Reply(token=token, position=position, now=now, result=result, error=error)
+
+    def wait_replies(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the writer to announce replies (LISTEN)."""
+        if self._listener is None:
+            self._listener = self._pool.getconn()
+            self._listener.autocommit = True
+            self._listener.execute(sql.SQL("LISTEN {c}").format(c=sql.Identifier(self.replies_channel)))
+        for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+            pass
 
     def entries(self, desk_id: str, after: int, *, results: bool = True) -> Sequence[Entry]:
         """Committed entries after position ``after``, in order (``results=False``: without results)."""
