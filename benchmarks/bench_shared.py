@@ -1,5 +1,9 @@
 """Shared desk on PostgreSQL: calls per second and latency with 1-20 worker processes.
 
+Two writers are measured: ``lock`` (each call takes the desk's lock and commits) and
+``batch`` (calls queue for a batching writer: whichever waiting process gets the lock
+writes every queued call in one commit).
+
 Set-up: a throwaway PostgreSQL cluster (``chatroute.shared.testing``, durable settings:
 fsync on), a desk of 5,000 operators in 50 groups with limit 5, already holding
 ``--open`` open dialogs (15,000 by default: the journal and a snapshot are written in
@@ -95,11 +99,13 @@ def prefill(dsn: str, config: RoutingConfig, open_dialogs: int) -> tuple[float, 
     return time.perf_counter() - started, stored.position
 
 
-def worker(dsn: str, config: RoutingConfig, index: int, seconds: float, barrier: Any, out: Any) -> None:
+def worker(
+    dsn: str, config: RoutingConfig, index: int, seconds: float, batching: bool, barrier: Any, out: Any
+) -> None:
     """One web worker: build the desk (timed), wait for the others, then make calls for ``seconds``."""
     journal = PostgresJournal(dsn)
     started = time.perf_counter()
-    desk = SharedDesk(journal, DESK, config, seed=1, snapshot_every=10**9)
+    desk = SharedDesk(journal, DESK, config, seed=1, snapshot_every=10**9, batching=batching)
     desk.read(lambda router: None)
     warm = time.perf_counter() - started
     rng = random.Random(index)
@@ -140,12 +146,15 @@ def worker(dsn: str, config: RoutingConfig, index: int, seconds: float, barrier:
     out.put({"warm_s": warm, "latencies": latencies, "errors": errors})
 
 
-def run_shared(dsn: str, config: RoutingConfig, workers: int, seconds: float) -> dict[str, Any]:
+def run_shared(
+    dsn: str, config: RoutingConfig, workers: int, seconds: float, batching: bool
+) -> dict[str, Any]:
     """Start ``workers`` processes on the desk; gather their calls and latencies."""
     context = multiprocessing.get_context("fork")
     barrier, out = context.Barrier(workers + 1), context.Queue()
     procs = [
-        context.Process(target=worker, args=(dsn, config, k, seconds, barrier, out)) for k in range(workers)
+        context.Process(target=worker, args=(dsn, config, k, seconds, batching, barrier, out))
+        for k in range(workers)
     ]
     for proc in procs:
         proc.start()
@@ -230,11 +239,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--groups", type=int, default=50)
     parser.add_argument("--open", type=int, default=15000, help="open dialogs before the run")
     parser.add_argument("--seconds", type=float, default=10.0, help="per row")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 4, 8, 20])
+    parser.add_argument("--workers", type=int, nargs="+", help="worker counts (default 1 4 8 20; quick: 1 4)")
+    parser.add_argument(
+        "--writers",
+        nargs="+",
+        choices=["lock", "batch"],
+        default=["lock", "batch"],
+        help="lock: each call takes the desk's lock; batch: a batching writer",
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
     args = parser.parse_args(argv)
     if args.quick:
-        args.operators, args.groups, args.open, args.seconds, args.workers = 500, 10, 1000, 2.0, [1, 4]
+        args.operators, args.groups, args.open, args.seconds = 500, 10, 1000, 2.0
+    args.workers = args.workers or ([1, 4] if args.quick else [1, 4, 8, 20])
     started = time.perf_counter()
     config = desk_config(args.operators, args.groups)
     report: dict[str, Any] = {
@@ -250,17 +267,21 @@ def main(argv: list[str] | None = None) -> int:
         prefill_s, position = prefill(cluster.dsn, config, args.open)
         print(f"prefill: {position:,} entries and a snapshot in {prefill_s:.1f} s")
         rows = []
-        heads = ("commit", "workers", "calls/s", "p50 ms", "p99 ms", "warm s", "calls")
-        print("\n" + " ".join(f"{h:>{w}}" for h, w in zip(heads, (7, 7, 9, 8, 8, 7, 7), strict=True)))
-        for commit in ("on", "off"):
-            dsn = cluster.dsn + (" options='-c synchronous_commit=off'" if commit == "off" else "")
-            for workers in args.workers:
-                row = {"synchronous_commit": commit, **run_shared(dsn, config, workers, args.seconds)}
-                rows.append(row)
-                print(
-                    f"{commit:>7} {workers:>7} {row['calls_per_s']:>9,.0f} {row['p50_ms']:>8.1f}"
-                    f" {row['p99_ms']:>8.1f} {row['warm_s_max']:>7.2f} {row['calls']:>7,}"
-                )
+        heads = ("writer", "commit", "workers", "calls/s", "p50 ms", "p99 ms", "warm s", "calls")
+        widths = (6, 7, 7, 9, 8, 8, 7, 7)
+        print("\n" + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
+        for writer in args.writers:
+            for commit in ("on", "off"):
+                dsn = cluster.dsn + (" options='-c synchronous_commit=off'" if commit == "off" else "")
+                for workers in args.workers:
+                    measured = run_shared(dsn, config, workers, args.seconds, batching=writer == "batch")
+                    row = {"writer": writer, "synchronous_commit": commit, **measured}
+                    rows.append(row)
+                    print(
+                        f"{writer:>6} {commit:>7} {workers:>7} {row['calls_per_s']:>9,.0f}"
+                        f" {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['warm_s_max']:>7.2f}"
+                        f" {row['calls']:>7,}"
+                    )
         report["shared"] = rows
         state = json.dumps(
             to_dict(SharedDesk(PostgresJournal(cluster.dsn), DESK, config).read(Router.snapshot))

@@ -8,8 +8,8 @@ import psycopg
 import pytest
 
 from chatroute import Dialog, Outcome
-from chatroute.errors import UnknownDialog
-from chatroute.shared import OutboxItem, SharedDesk
+from chatroute.errors import InvalidValue, UnknownDialog
+from chatroute.shared import MemoryJournal, OutboxItem, SharedDesk
 from chatroute.shared.postgres import PostgresJournal, lock_keys
 from chatroute.shared.testing import TemporaryCluster
 
@@ -35,12 +35,19 @@ def counts(cluster: TemporaryCluster, schema: str) -> tuple[int, int]:
 
 
 def test_install_creates_the_tables_in_the_named_schema_and_can_run_again(cluster: TemporaryCluster) -> None:
-    """install() makes entries, snapshots, outbox and consumers in the schema, and is idempotent."""
+    """install() makes the journal's tables in the schema, and running it again changes nothing."""
     journal = PostgresJournal(cluster.dsn, schema="Host Schema")
     journal.install()
     journal.install()
     journal.close()
-    assert tables(cluster, "Host Schema") == ["consumers", "entries", "outbox", "snapshots"]
+    assert tables(cluster, "Host Schema") == [
+        "consumers",
+        "entries",
+        "outbox",
+        "replies",
+        "requests",
+        "snapshots",
+    ]
 
 
 def test_lock_keys_are_stable_32_bit_integers() -> None:
@@ -110,3 +117,28 @@ def test_a_listener_hears_which_desk_has_new_events(
         assert listener.wait(5) == {"blue"}
     finally:
         listener.close()
+
+
+def test_a_batching_desk_answers_retries_and_errors_like_a_locking_one(
+    cluster: TemporaryCluster, schema: str, journal: PostgresJournal
+) -> None:
+    """Queued calls return their results, a retried request id its stored one, and bad input its error."""
+    batched = SharedDesk(journal, "main", desk_config(), batching=True)
+    locking = SharedDesk(PostgresJournal(cluster.dsn, schema=schema), "main", desk_config())
+    with pytest.raises(UnknownDialog):
+        batched.release("nope", now=START)
+    assert counts(cluster, schema) == (0, 0)  # a failing first call does not open the desk
+    first = batched.route(Dialog(id="d1"), now=START, request_id="r1")
+    assert locking.route(Dialog(id="d1"), now=START, request_id="r1") == first
+    assert batched.route(Dialog(id="d1"), now=START, request_id="r1") == first
+    locking.route(Dialog(id="d2"), now=START)
+    with pytest.raises(UnknownDialog):
+        batched.release("nope", now=START)
+    assert batched.read(lambda r: r.snapshot()) == locking.read(lambda r: r.snapshot())
+    assert counts(cluster, schema) == (3, 2)
+
+
+def test_batching_needs_a_journal_with_a_queue() -> None:
+    """A MemoryJournal has no batching writer: asking for one is refused, naming the field."""
+    with pytest.raises(InvalidValue, match="batching"):
+        SharedDesk(MemoryJournal(), "main", desk_config(), batching=True)

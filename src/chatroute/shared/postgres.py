@@ -9,6 +9,8 @@ Tables, in a schema the host names (``chatroute`` by default), made by :meth:`Po
   transaction; ``pg_notify`` on the channel :attr:`PostgresJournal.channel` tells
   listeners which desk has new ones.
 - ``consumers``: how far each named consumer has read each desk's outbox.
+- ``requests`` and ``replies`` (unlogged: a crash loses only calls not yet answered,
+  which their callers retry): the queue of the batching writer.
 
 The desk's lock is ``pg_advisory_xact_lock(schema key, desk key)``, two 32-bit keys
 derived from the schema and desk names: it is taken inside the call's transaction and
@@ -80,7 +82,7 @@ CREATE TABLE IF NOT EXISTS {s}.consumers (
     position bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (desk_id, name)
 );
-CREATE TABLE IF NOT EXISTS {s}.requests (
+CREATE UNLOGGED TABLE IF NOT EXISTS {s}.requests (
     id bigserial PRIMARY KEY,
     desk_id text NOT NULL,
     token text NOT NULL,
@@ -90,7 +92,7 @@ CREATE TABLE IF NOT EXISTS {s}.requests (
     request_id text
 );
 CREATE INDEX IF NOT EXISTS requests_desk ON {s}.requests (desk_id, id);
-CREATE TABLE IF NOT EXISTS {s}.replies (
+CREATE UNLOGGED TABLE IF NOT EXISTS {s}.replies (
     token text PRIMARY KEY,
     desk_id text NOT NULL,
     position bigint NOT NULL,
