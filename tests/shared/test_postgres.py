@@ -142,3 +142,11 @@ def test_batching_needs_a_journal_with_a_queue() -> None:
     """A MemoryJournal has no batching writer: asking for one is refused, naming the field."""
     with pytest.raises(InvalidValue, match="batching"):
         SharedDesk(MemoryJournal(), "main", desk_config(), batching=True)
+
+
+def test_a_batching_desk_refuses_a_request_id_used_for_another_call(journal: PostgresJournal) -> None:
+    """A queued release under the request id of an earlier route is refused, naming the request id."""
+    desk = SharedDesk(journal, "main", desk_config(), batching=True)
+    desk.route(Dialog(id="d1"), now=START, request_id="r1")
+    with pytest.raises(InvalidValue, match="request_id"):
+        desk.release("d1", now=START, request_id="r1")

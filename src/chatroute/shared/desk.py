@@ -452,9 +452,7 @@ class SharedDesk:
 
     def _open(self, txn: Transaction, now: datetime) -> Entry:
         """Append the desk's first entry (its config and seed) and apply it."""
-        genesis = self._entry(
-            "open", {"config": self._genesis_config, "seed": self._genesis_seed}, now, None, None
-        )
+        genesis = self._entry("open", self._genesis_args(), now, None, None)
         self._apply(genesis)
         txn.append(genesis, ())
         return genesis
@@ -483,6 +481,9 @@ class SharedDesk:
             mine = self._errors.pop(token, None)
             if mine is not None:  # this process was the writer
                 raise mine
+            if isinstance(reply.result, dict) and "request_id_used_for" in reply.result:
+                used = reply.result["request_id_used_for"]
+                raise InvalidValue("request_id", request_id, f"was used for a {used} call, not {name}")
             # Another process's writer tried it after reply.position: raise the same error here.
             if self._replica.position > reply.position:
                 self._rebuild(self._committed, until=reply.position)
@@ -533,15 +534,22 @@ class SharedDesk:
         rid = request.request_id
         found = (served.get(rid) or batch.find(rid)) if rid is not None else None
         if found is not None:
-            result = found.result if found.call == request.call else None
-            batch.reply(Reply(token=request.token, position=found.position, now=found.now, result=result))
+            if found.call == request.call:
+                batch.reply(
+                    Reply(token=request.token, position=found.position, now=found.now, result=found.result)
+                )
+            else:  # the caller raises InvalidValue for the request id
+                used = {"request_id_used_for": found.call}
+                batch.reply(
+                    Reply(
+                        token=request.token, position=found.position, now=found.now, result=used, error=True
+                    )
+                )
             return
         stamped = self._stamp(request.now)
         genesis = None
         if self._replica.router is None:  # the desk's first call opens it, if it succeeds
-            genesis = self._entry(
-                "open", {"config": self._genesis_config, "seed": self._genesis_seed}, stamped, None, None
-            )
+            genesis = self._entry("open", self._genesis_args(), stamped, None, None)
             self._apply(genesis)
         try:
             result = self._live(request.call, spec, request.args, stamped)
