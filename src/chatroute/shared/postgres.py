@@ -351,15 +351,24 @@ class PostgresJournal:
         if connection is not None:
             yield from self._joined(desk_id, connection)
             return
+        with self._own(desk_id, request_id, lead=False) as txn:
+            yield txn
+
+    @contextmanager
+    def _own(self, desk_id: str, request_id: str | None, *, lead: bool) -> Iterator[_OwnTransaction]:
+        """A transaction on one of the journal's connections; committed if it holds the lock."""
         with self._pool.connection() as conn:
-            txn = _OwnTransaction(self, conn, desk_id, request_id)
+            txn = _OwnTransaction(self, conn, desk_id, request_id, lead=lead)
             try:
                 yield txn
             except BaseException:
                 if not conn.broken:
                     txn.rollback()
                 raise
-            txn.commit()
+            if txn.locked:
+                txn.commit()
+            else:
+                txn.rollback()
 
     def _joined(self, desk_id: str, connection: psycopg.Connection[Any]) -> Iterator[Transaction]:
         """The call inside the host's transaction: a savepoint of it, or its own on autocommit."""
@@ -402,28 +411,13 @@ class PostgresJournal:
         with self._pool.connection() as conn:
             conn.execute(self._queries["submit"], row)
 
-    @contextmanager
-    def _lead(self, desk_id: str) -> Iterator[_OwnTransaction]:
-        with self._pool.connection() as conn:
-            txn = _OwnTransaction(self, conn, desk_id, None, lead=True)
-            try:
-                yield txn
-            except BaseException:
-                if not conn.broken:
-                    txn.rollback()
-                raise
-            if txn.locked:
-                txn.commit()
-            else:
-                txn.rollback()
-
     def lead(self, desk_id: str) -> AbstractContextManager[_OwnTransaction]:
         """Try to become the desk's writer for one batch: a transaction with the lock, or not.
 
         The first ``entries()`` read tries the lock (without waiting) and, if it got
         it, reads the waiting requests (``.requests``); ``.locked`` says which.
         """
-        return self._lead(desk_id)
+        return self._own(desk_id, None, lead=True)
 
     def take_reply(self, desk_id: str, token: str) -> Reply | None:
         """The reply to a request, removed from the table, if the writer has answered it."""
