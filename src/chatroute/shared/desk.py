@@ -467,6 +467,12 @@ class SharedDesk:
         token = secrets.token_hex(8)
         with self._lock:
             self._waiting = token
+            # Catch up before queueing (the entries so far cannot hold this call's fate), so
+            # that a writer's batch starts with only the few entries of the last round.
+            if not self._built:
+                self._rebuild(self._committed)
+            else:
+                self._catch_up(self._committed, strict=False)
             journal.submit(
                 self._desk_id, Request(token=token, call=name, args=encoded, now=now, request_id=request_id)
             )
