@@ -247,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         default=["lock", "batch"],
         help="lock: each call takes the desk's lock; batch: a batching writer",
     )
+    parser.add_argument(
+        "--baseline", action=argparse.BooleanOptionalAction, default=True, help="measure the snapshot row too"
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
     args = parser.parse_args(argv)
     if args.quick:
@@ -283,24 +286,25 @@ def main(argv: list[str] | None = None) -> int:
                         f" {row['calls']:>7,}"
                     )
         report["shared"] = rows
-        state = json.dumps(
-            to_dict(SharedDesk(PostgresJournal(cluster.dsn), DESK, config).read(Router.snapshot))
-        )
-        base = [
-            baseline(cluster.dsn, config, workers, args.seconds, state)
-            for workers in (1, min(8, max(args.workers)))
-        ]
-        report["baseline"] = base
-        print("\nbaseline: the snapshot-row pattern (web-app.md), routes only, synchronous_commit on")
-        for row in base:
-            print(
-                f"{'':>7} {row['workers']:>7} {row['calls_per_s']:>9,.2f} {row['p50_ms']:>8.0f}"
-                f"  conflicts {row['conflicts']}"
+        if args.baseline:
+            state = json.dumps(
+                to_dict(SharedDesk(PostgresJournal(cluster.dsn), DESK, config).read(Router.snapshot))
             )
-        best_shared = max(r["calls_per_s"] for r in rows if r["synchronous_commit"] == "on")
-        best_base = max(r["calls_per_s"] for r in base) or float("nan")
-        report["ratio"] = round(best_shared / best_base, 1)
-        print(f"\nshared / baseline (best calls/s, synchronous_commit on): {report['ratio']:,}x")
+            base = [
+                baseline(cluster.dsn, config, workers, args.seconds, state)
+                for workers in (1, min(8, max(args.workers)))
+            ]
+            report["baseline"] = base
+            print("\nbaseline: the snapshot-row pattern (web-app.md), routes only, synchronous_commit on")
+            for row in base:
+                print(
+                    f"{'':>7} {row['workers']:>7} {row['calls_per_s']:>9,.2f} {row['p50_ms']:>8.0f}"
+                    f"  conflicts {row['conflicts']}"
+                )
+            best_shared = max(r["calls_per_s"] for r in rows if r["synchronous_commit"] == "on")
+            best_base = max(r["calls_per_s"] for r in base) or float("nan")
+            report["ratio"] = round(best_shared / best_base, 1)
+            print(f"\nshared / baseline (best calls/s, synchronous_commit on): {report['ratio']:,}x")
     report["total_s"] = round(time.perf_counter() - started, 1)
     write_report(report, args.json)
     return 0
