@@ -25,6 +25,7 @@ from chatroute.errors import DuplicateDialog, InvalidValue, UnknownDialog, Unkno
 from chatroute.geo import StaticResolver
 from chatroute.serialize import to_dict
 from chatroute.shared import Entry, MemoryJournal, SharedDesk, Transaction
+from chatroute.shared.desk import _error_from, _error_record
 
 from ..strategies import START
 from .replay import Reference
@@ -270,3 +271,15 @@ def test_entries_record_versions_request_ids_and_unique_nonces() -> None:
     assert [e.request_id for e in entries] == [None, "r1", None]
     assert len({e.nonce for e in entries}) == 3
     assert entries[1].args == {"dialog": to_dict(Dialog(id="d1"))}
+
+
+def test_an_error_recorded_by_a_writer_comes_back_with_its_class_message_and_attributes() -> None:
+    """A batching writer's record of an error rebuilds it as the caller would have raised it."""
+    for error in (
+        UnknownDialog("d9", field="dialog_id"),
+        InvalidValue("limit", -1, "must be a non-negative integer"),
+    ):
+        again = _error_from(_error_record(error))
+        assert type(again) is type(error)
+        assert str(again) == str(error)
+        assert vars(again) == vars(error)

@@ -24,6 +24,7 @@ random whenever two hosts' clocks disagree by a few milliseconds.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import threading
@@ -34,7 +35,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .. import __version__
+from .. import __version__, errors
 from .._frozen import aware
 from ..config import RoutingConfig
 from ..decision import Decision
@@ -490,9 +491,10 @@ class SharedDesk:
             if isinstance(reply.result, dict) and "request_id_used_for" in reply.result:
                 used = reply.result["request_id_used_for"]
                 raise InvalidValue("request_id", request_id, f"was used for a {used} call, not {name}")
-            # Another process's writer tried it after reply.position: raise the same error here.
+            # Another process's writer tried it after reply.position: raise the same error here,
+            # by trying the call there, or (this replica has moved past it) from the record.
             if self._replica.position > reply.position:
-                self._rebuild(self._committed, until=reply.position)
+                raise _error_from(reply.result)
             self._catch_up(self._committed, strict=False, until=reply.position)
             opened = self._replica.router is None
             if opened:  # it was the desk's first call: try it on the desk it would have opened
@@ -565,7 +567,8 @@ class SharedDesk:
             if request.token == self._waiting:  # this process's own call: raise it as it is
                 self._errors[request.token] = error
             position = self._replica.position
-            batch.reply(Reply(token=request.token, position=position, now=stamped, error=True))
+            record = _error_record(error)
+            batch.reply(Reply(token=request.token, position=position, now=stamped, result=record, error=True))
             return
         if genesis is not None:
             batch.append(genesis, ())
@@ -732,6 +735,34 @@ class SharedDesk:
                 chatroute_version=__version__,
             ),
         )
+
+
+def _error_record(error: ChatrouteError) -> dict[str, Any]:
+    """A ChatrouteError as JSON-able data: its class, arguments and attributes."""
+
+    def as_json(value: Any) -> Any:
+        return json.loads(json.dumps(value, default=repr))
+
+    return {
+        "type": type(error).__name__,
+        "args": as_json(list(error.args)),
+        "attributes": as_json(vars(error)),
+    }
+
+
+def _error_from(record: Any) -> ChatrouteError:
+    """The error :func:`_error_record` wrote (values JSON cannot hold come back as their repr)."""
+    kind = (
+        getattr(errors, str(record.get("type")), ChatrouteError)
+        if isinstance(record, dict)
+        else ChatrouteError
+    )
+    if not (isinstance(kind, type) and issubclass(kind, ChatrouteError)):
+        kind = ChatrouteError
+    error = kind.__new__(kind)
+    Exception.__init__(error, *(record or {}).get("args", []))
+    error.__dict__.update((record or {}).get("attributes", {}))
+    return error
 
 
 def _utc_now() -> datetime:
