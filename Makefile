@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_memory.py
 	$(PY) benchmarks/bench_sim.py
 	$(PY) benchmarks/probe_floor.py
+	$(PY) benchmarks/bench_shared.py
 
 profile: $(STAMP)
 	$(PY) -m cProfile -s tottime benchmarks/bench_route.py --sizes 10000 | head -60

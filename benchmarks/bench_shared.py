@@ -1,0 +1,314 @@
+"""Shared desk on PostgreSQL: calls per second and latency with 1-20 worker processes.
+
+Two writers are measured: ``lock`` (each call takes the desk's lock and commits) and
+``batch`` (calls queue for a batching writer: whichever waiting process gets the lock
+writes every queued call in one commit).
+
+Set-up: a throwaway PostgreSQL cluster (``chatroute.shared.testing``, durable settings:
+fsync on), a desk of 5,000 operators in 50 groups with limit 5, already holding
+``--open`` open dialogs (15,000 by default: the journal and a snapshot are written in
+bulk, from a MemoryJournal run of the same calls).
+
+Each worker process builds its :class:`SharedDesk` (a new replica: the newest snapshot
+plus the tail, timed as "warm"), then makes calls for ``--seconds``: new dialogs
+(30%), releases (25%), first replies (20%), status changes (10%), transfers (5%) and
+ticks (10%). Measured per worker count and ``synchronous_commit`` on and off: calls
+per second over the desk, and p50 / p99 latency per call.
+
+Baseline, on the same desk: the snapshot-row pattern of ``docs/how-to/web-app.md``
+(load the whole state, restore, call, save with a version check, retry on conflict).
+
+    python benchmarks/bench_shared.py            # the full run
+    python benchmarks/bench_shared.py --quick    # a small desk, a few seconds per row
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from _report import machine, write_report
+from psycopg.types.json import Json
+
+from chatroute import Dialog, Group, Operator, Router, RoutingConfig, Snapshot, Target, __version__
+from chatroute.errors import ChatrouteError
+from chatroute.serialize import from_dict, to_dict
+from chatroute.shared import Entry, MemoryJournal, SharedDesk, StoredSnapshot
+from chatroute.shared.postgres import PostgresJournal
+from chatroute.shared.testing import TemporaryCluster
+
+DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "bench_shared.json"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+DESK = "bench"
+
+
+def desk_config(operators: int, groups: int) -> RoutingConfig:
+    """``operators`` operators online with limit 5, split evenly over ``groups`` groups."""
+    ops = [Operator(id=f"op{n:05d}", status="online", limit=5) for n in range(operators)]
+    return RoutingConfig(
+        operators=ops,
+        groups=[Group(id=f"g{g:02d}", operator_ids=[o.id for o in ops[g::groups]]) for g in range(groups)],
+        default_limit=5,
+    )
+
+
+INSERT = (
+    "INSERT INTO chatroute.entries (desk_id, position, call, args, now, geo, result, request_id,"
+    " nonce, chatroute_version, config_version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def entry_row(e: Entry) -> tuple[Any, ...]:
+    """An entry as a row of the journal's table."""
+    geo, result = Json(list(e.geo)), Json(e.result)
+    return (DESK, e.position, e.call, Json(e.args), e.now, geo, result, None, e.nonce, e.chatroute_version, 1)
+
+
+def prefill(dsn: str, config: RoutingConfig, open_dialogs: int) -> tuple[float, int]:
+    """Write ``open_dialogs`` routes to the journal and a snapshot after them; return (seconds, position)."""
+    started = time.perf_counter()
+    memory = MemoryJournal()
+    desk = SharedDesk(memory, DESK, config, seed=1, snapshot_every=10**9)
+    groups = len(config.groups)
+    for n in range(open_dialogs):
+        desk.route(Dialog(id=f"pre{n}", chosen_group_id=f"g{n % groups:02d}"), now=START)
+    entries = memory.entries(DESK, 0)
+    journal = PostgresJournal(dsn)
+    journal.install()
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        cur.executemany(INSERT, [entry_row(e) for e in entries])
+    stored = StoredSnapshot(
+        position=entries[-1].position,
+        config=json.loads(config.to_json()),
+        config_version=1,
+        snapshot=to_dict(desk.read(Router.snapshot)),
+        now=entries[-1].now,
+        chatroute_version=__version__,
+    )
+    journal.store_snapshot(DESK, stored)
+    journal.close()
+    return time.perf_counter() - started, stored.position
+
+
+def worker(
+    dsn: str, config: RoutingConfig, index: int, seconds: float, batching: bool, barrier: Any, out: Any
+) -> None:
+    """One web worker: build the desk (timed), wait for the others, then make calls for ``seconds``."""
+    journal = PostgresJournal(dsn)
+    started = time.perf_counter()
+    desk = SharedDesk(journal, DESK, config, seed=1, snapshot_every=10**9, batching=batching)
+    desk.read(lambda router: None)
+    warm = time.perf_counter() - started
+    rng = random.Random(index)
+    groups = len(config.groups)
+    mine = [f"pre{n}" for n in range(index, 10**6, 997)][:50]
+    mine = [d for d in mine if d in set(desk.read(lambda r: [x.id for x in r.dialogs()], fresh=False))]
+    replied: list[str] = list(mine)
+    latencies: list[float] = []
+    errors = 0
+    barrier.wait()
+    until = time.perf_counter() + seconds
+    n = 0
+    while time.perf_counter() < until:
+        roll = rng.random()
+        began = time.perf_counter()
+        try:
+            if roll < 0.30 or not mine:
+                dialog_id = f"w{index}-{n}"
+                desk.route(Dialog(id=dialog_id, chosen_group_id=f"g{rng.randrange(groups):02d}"))
+                mine.append(dialog_id)
+                replied.append(dialog_id)
+            elif roll < 0.55:
+                desk.release(mine.pop(rng.randrange(len(mine))))
+            elif roll < 0.75 and replied:
+                desk.replied(replied.pop())
+            elif roll < 0.85:
+                operator = f"op{rng.randrange(len(config.operators)):05d}"
+                desk.set_status(operator, rng.choice(["online", "online", "away"]))
+            elif roll < 0.90:
+                desk.transfer(rng.choice(mine), Target.group(f"g{rng.randrange(groups):02d}"))
+            else:
+                desk.tick()
+        except ChatrouteError:
+            errors += 1  # a reply to a dialog that is queued, say: a real answer, timed too
+        latencies.append(time.perf_counter() - began)
+        n += 1
+    journal.close()
+    out.put({"warm_s": warm, "latencies": latencies, "errors": errors})
+
+
+def run_shared(
+    dsn: str, config: RoutingConfig, workers: int, seconds: float, batching: bool
+) -> dict[str, Any]:
+    """Start ``workers`` processes on the desk; gather their calls and latencies."""
+    context = multiprocessing.get_context("fork")
+    barrier, out = context.Barrier(workers + 1), context.Queue()
+    procs = [
+        context.Process(target=worker, args=(dsn, config, k, seconds, batching, barrier, out))
+        for k in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    barrier.wait()
+    began = time.perf_counter()
+    results = [out.get() for _ in procs]
+    wall = time.perf_counter() - began
+    for proc in procs:
+        proc.join()
+    latencies = sorted(x for r in results for x in r["latencies"])
+    return {
+        "workers": workers,
+        "calls": len(latencies),
+        "calls_per_s": round(len(latencies) / wall, 1),
+        "p50_ms": round(1000 * statistics.median(latencies), 2),
+        "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 2),
+        "errors": sum(r["errors"] for r in results),
+        "warm_s_max": round(max(r["warm_s"] for r in results), 2),
+    }
+
+
+def baseline(dsn: str, config: RoutingConfig, workers: int, seconds: float, state: str) -> dict[str, Any]:
+    """The snapshot-row pattern: load, restore, call, save with a version check; retry on conflict."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS baseline (id text PRIMARY KEY, version int, state text)")
+        conn.execute("DELETE FROM baseline")
+        conn.execute("INSERT INTO baseline VALUES ('main', 1, %s)", (state,))
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    procs = [
+        context.Process(target=baseline_worker, args=(dsn, config, k, seconds, out)) for k in range(workers)
+    ]
+    began = time.perf_counter()
+    for proc in procs:
+        proc.start()
+    results = [out.get() for _ in procs]
+    wall = time.perf_counter() - began
+    for proc in procs:
+        proc.join()
+    done = sum(r["done"] for r in results)
+    latencies = sorted(x for r in results for x in r["latencies"]) or [float("nan")]
+    return {
+        "workers": workers,
+        "calls": done,
+        "calls_per_s": round(done / wall, 2),
+        "p50_ms": round(1000 * statistics.median(latencies), 1),
+        "conflicts": sum(r["conflicts"] for r in results),
+    }
+
+
+def baseline_worker(dsn: str, config: RoutingConfig, index: int, seconds: float, out: Any) -> None:
+    latencies: list[float] = []
+    conflicts = done = 0
+    until = time.perf_counter() + seconds
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        n = 0
+        while time.perf_counter() < until:
+            began = time.perf_counter()
+            while True:
+                row = conn.execute("SELECT version, state FROM baseline WHERE id = 'main'").fetchone()
+                assert row is not None
+                router = Router.restore(config, from_dict(Snapshot, json.loads(row[1])))
+                router.route(Dialog(id=f"b{index}-{n}"), START + timedelta(seconds=n))
+                saved = conn.execute(
+                    "UPDATE baseline SET state = %s, version = version + 1"
+                    " WHERE id = 'main' AND version = %s",
+                    (json.dumps(to_dict(router.snapshot())), row[0]),
+                )
+                if saved.rowcount == 1:
+                    break
+                conflicts += 1
+            latencies.append(time.perf_counter() - began)
+            done += 1
+            n += 1
+    out.put({"latencies": latencies, "conflicts": conflicts, "done": done})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="500 operators, 1,000 open dialogs, 2 s rows")
+    parser.add_argument("--operators", type=int, default=5000)
+    parser.add_argument("--groups", type=int, default=50)
+    parser.add_argument("--open", type=int, default=15000, help="open dialogs before the run")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per row")
+    parser.add_argument("--workers", type=int, nargs="+", help="worker counts (default 1 4 8 20; quick: 1 4)")
+    parser.add_argument(
+        "--writers",
+        nargs="+",
+        choices=["lock", "batch"],
+        default=["lock", "batch"],
+        help="lock: each call takes the desk's lock; batch: a batching writer",
+    )
+    parser.add_argument(
+        "--baseline", action=argparse.BooleanOptionalAction, default=True, help="measure the snapshot row too"
+    )
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.operators, args.groups, args.open, args.seconds = 500, 10, 1000, 2.0
+    args.workers = args.workers or ([1, 4] if args.quick else [1, 4, 8, 20])
+    started = time.perf_counter()
+    config = desk_config(args.operators, args.groups)
+    report: dict[str, Any] = {
+        **machine(),
+        "quick": args.quick,
+        "settings": vars(args) | {"json": str(args.json)},
+    }
+    print(
+        f"desk: {args.operators:,} operators in {args.groups} groups, limit 5, {args.open:,} open dialogs;"
+        f" {args.seconds:g} s per row"
+    )
+    with TemporaryCluster({"max_connections": "100"}) as cluster:
+        prefill_s, position = prefill(cluster.dsn, config, args.open)
+        print(f"prefill: {position:,} entries and a snapshot in {prefill_s:.1f} s")
+        rows = []
+        heads = ("writer", "commit", "workers", "calls/s", "p50 ms", "p99 ms", "warm s", "calls")
+        widths = (6, 7, 7, 9, 8, 8, 7, 7)
+        print("\n" + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
+        for writer in args.writers:
+            for commit in ("on", "off"):
+                dsn = cluster.dsn + (" options='-c synchronous_commit=off'" if commit == "off" else "")
+                for workers in args.workers:
+                    measured = run_shared(dsn, config, workers, args.seconds, batching=writer == "batch")
+                    row = {"writer": writer, "synchronous_commit": commit, **measured}
+                    rows.append(row)
+                    print(
+                        f"{writer:>6} {commit:>7} {workers:>7} {row['calls_per_s']:>9,.0f}"
+                        f" {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['warm_s_max']:>7.2f}"
+                        f" {row['calls']:>7,}"
+                    )
+        report["shared"] = rows
+        if args.baseline:
+            state = json.dumps(
+                to_dict(SharedDesk(PostgresJournal(cluster.dsn), DESK, config).read(Router.snapshot))
+            )
+            base = [
+                baseline(cluster.dsn, config, workers, args.seconds, state)
+                for workers in (1, min(8, max(args.workers)))
+            ]
+            report["baseline"] = base
+            print("\nbaseline: the snapshot-row pattern (web-app.md), routes only, synchronous_commit on")
+            for row in base:
+                print(
+                    f"{'':>7} {row['workers']:>7} {row['calls_per_s']:>9,.2f} {row['p50_ms']:>8.0f}"
+                    f"  conflicts {row['conflicts']}"
+                )
+            best_shared = max(r["calls_per_s"] for r in rows if r["synchronous_commit"] == "on")
+            best_base = max(r["calls_per_s"] for r in base) or float("nan")
+            report["ratio"] = round(best_shared / best_base, 1)
+            print(f"\nshared / baseline (best calls/s, synchronous_commit on): {report['ratio']:,}x")
+    report["total_s"] = round(time.perf_counter() - started, 1)
+    write_report(report, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

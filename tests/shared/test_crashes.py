@@ -1,0 +1,113 @@
+"""Workers killed part-way through a call, and a server killed under a held lock.
+
+A worker routes one dialog with a request id and stops at a point of the call (the
+test-only ``CHATROUTE_SHARED_PAUSE``); the test kills it with SIGKILL there. The call is
+in the journal if and only if it committed, and a retry with the same request id
+returns one result, however often it is retried.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from chatroute import Dialog
+from chatroute.shared import SharedDesk
+from chatroute.shared.postgres import PostgresJournal
+from chatroute.shared.testing import TemporaryCluster
+
+from .workers import desk_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_paused(
+    cluster: TemporaryCluster, schema: str, desk_id: str, request_id: str, point: str
+) -> subprocess.Popen[str]:
+    """A worker routing one dialog, stopped at ``point``; returns once it says it is there."""
+    env = {**os.environ, "CHATROUTE_SHARED_PAUSE": point}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.shared.workers", "crash", cluster.dsn, schema, desk_id, request_id],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 60)
+    assert ready, f"the worker did not reach {point}"
+    assert proc.stdout.readline().strip() == f"paused at {point}"
+    return proc
+
+
+def kill(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.stdout is not None
+    proc.stdout.close()
+
+
+@pytest.mark.parametrize("point", ["locked", "called", "appended", "committed"])
+def test_a_worker_killed_mid_call_leaves_the_call_present_iff_committed(
+    cluster: TemporaryCluster, schema: str, journal: PostgresJournal, point: str
+) -> None:
+    """After SIGKILL at each point the call is present only if it committed; retries return one result."""
+    desk = SharedDesk(journal, "crashy", desk_config(), seed=1)
+    desk.route(Dialog(id="before"))
+    kill(start_paused(cluster, schema, "crashy", "req-crash", point))
+    present = [e for e in journal.entries("crashy", 0) if e.request_id == "req-crash"]
+    assert len(present) == (1 if point == "committed" else 0)
+    retried = desk.route(Dialog(id="dialog-req-crash"), request_id="req-crash")
+    again = SharedDesk(journal, "crashy", desk_config()).route(
+        Dialog(id="dialog-req-crash"), request_id="req-crash"
+    )
+    assert retried == again
+    assert retried.dialog_id == "dialog-req-crash"
+    entries = journal.entries("crashy", 0)
+    assert [e.request_id for e in entries].count("req-crash") == 1
+    assert [e.position for e in entries] == list(range(1, len(entries) + 1))
+    desk.route(Dialog(id="after"))
+    assert [d.id for d in desk.read(lambda r: r.dialogs())] == ["after", "before", "dialog-req-crash"]
+
+
+def retry(call: object, attempts: int = 5) -> object:
+    """Make a call, retrying while the connection to a restarting server fails."""
+    for attempt in range(attempts):
+        try:
+            return call()  # type: ignore[operator]
+        except psycopg.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
+def test_a_backend_terminated_under_the_lock_then_a_server_crash_loses_nothing_committed(
+    cluster: TemporaryCluster, schema: str, journal: PostgresJournal
+) -> None:
+    """The lock holder terminated, then an immediate restart: committed calls stay and the desk carries on."""
+    desk = SharedDesk(journal, "restart", desk_config(), seed=1)
+    for n in range(20):
+        desk.route(Dialog(id=f"kept-{n}"), request_id=f"kept-{n}")
+    proc = start_paused(cluster, schema, "restart", "req-lost", "appended")
+    with psycopg.connect(cluster.dsn, autocommit=True) as admin:
+        holders = admin.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+        ).fetchall()
+        assert len(holders) == 1
+        assert admin.execute("SELECT pg_terminate_backend(%s)", holders[0]).fetchone() == (True,)
+    cluster.restart(mode="immediate")
+    kill(proc)
+    retry(lambda: desk.route(Dialog(id="after-restart"), request_id="after-restart"))
+    entries = journal.entries("restart", 0)
+    assert [e.request_id for e in entries] == [None, *(f"kept-{n}" for n in range(20)), "after-restart"]
+    fresh = SharedDesk(journal, "restart", desk_config())
+    assert fresh.read(lambda r: r.snapshot()) == desk.read(lambda r: r.snapshot())

@@ -1,0 +1,152 @@
+"""PostgresJournal: tables in the host's schema, the host's transaction, the outbox and its notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import psycopg
+import pytest
+
+from chatroute import Dialog, Outcome
+from chatroute.errors import InvalidValue, UnknownDialog
+from chatroute.shared import MemoryJournal, OutboxItem, SharedDesk
+from chatroute.shared.postgres import PostgresJournal, lock_keys
+from chatroute.shared.testing import TemporaryCluster
+
+from ..strategies import START
+from .workers import desk_config
+
+
+def tables(cluster: TemporaryCluster, schema: str) -> list[str]:
+    with psycopg.connect(cluster.dsn) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1", (schema,)
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def counts(cluster: TemporaryCluster, schema: str) -> tuple[int, int]:
+    with psycopg.connect(cluster.dsn) as conn:
+        entries = conn.execute(f'SELECT count(*) FROM "{schema}".entries').fetchone()
+        outbox = conn.execute(f'SELECT count(*) FROM "{schema}".outbox').fetchone()
+    assert entries is not None
+    assert outbox is not None
+    return entries[0], outbox[0]
+
+
+def test_install_creates_the_tables_in_the_named_schema_and_can_run_again(cluster: TemporaryCluster) -> None:
+    """install() makes the journal's tables in the schema, and running it again changes nothing."""
+    journal = PostgresJournal(cluster.dsn, schema="Host Schema")
+    journal.install()
+    journal.install()
+    journal.close()
+    assert tables(cluster, "Host Schema") == [
+        "consumers",
+        "entries",
+        "outbox",
+        "replies",
+        "requests",
+        "snapshots",
+    ]
+
+
+def test_lock_keys_are_stable_32_bit_integers() -> None:
+    """A desk's advisory lock keys are the same in every process and fit PostgreSQL's int4."""
+    assert lock_keys("chatroute", "main") == lock_keys("chatroute", "main")
+    assert lock_keys("chatroute", "main") != lock_keys("chatroute", "other")
+    assert all(-(2**31) <= key < 2**31 for key in lock_keys("x", "y"))
+
+
+def test_a_failing_call_on_postgres_writes_nothing(
+    cluster: TemporaryCluster, schema: str, journal: PostgresJournal
+) -> None:
+    """A call that raises leaves the entries and outbox tables as they were."""
+    desk = SharedDesk(journal, "main", desk_config())
+    desk.route(Dialog(id="d1"), now=START)
+    before = counts(cluster, schema)
+    with pytest.raises(UnknownDialog):
+        desk.release("nope", now=START, request_id="bad")
+    assert counts(cluster, schema) == before
+
+
+def test_a_call_on_the_hosts_connection_commits_and_rolls_back_with_the_host(
+    cluster: TemporaryCluster, journal: PostgresJournal
+) -> None:
+    """A call in the host's transaction is kept when the host commits, and undone everywhere on rollback."""
+    desk = SharedDesk(journal, "main", desk_config())
+    other = SharedDesk(journal, "main", desk_config())
+    with psycopg.connect(cluster.dsn) as conn:
+        desk.route(Dialog(id="kept"), now=START, connection=conn)
+        conn.commit()
+        desk.route(Dialog(id="undone"), now=START, connection=conn)
+        assert "undone" in [d.id for d in desk.read(lambda r: r.dialogs())]
+        conn.rollback()
+    assert [d.id for d in other.read(lambda r: r.dialogs())] == ["kept"]
+    assert desk.route(Dialog(id="next"), now=START).outcome is Outcome.ASSIGNED
+    assert [d.id for d in desk.read(lambda r: r.dialogs())] == ["kept", "next"]
+    assert desk.read(lambda r: r.snapshot()) == other.read(lambda r: r.snapshot())
+
+
+def test_the_outbox_hands_each_entrys_events_to_a_consumer_once(journal: PostgresJournal) -> None:
+    """consume() gives each entry's events once per consumer name; a failing handler gets them again."""
+    desk = SharedDesk(journal, "main", desk_config())
+    desk.route(Dialog(id="d1"), now=START)
+    desk.tick(now=START)  # no events: no outbox row
+    desk.route(Dialog(id="d2"), now=START)
+    seen: list[Sequence[OutboxItem]] = []
+
+    def fail(items: Sequence[OutboxItem]) -> None:
+        raise RuntimeError("the screen push failed")
+
+    with pytest.raises(RuntimeError):
+        journal.consume("main", "screens", fail)
+    assert journal.consume("main", "screens", seen.append) == 2
+    assert journal.consume("main", "screens", seen.append) == 0
+    assert [[e["dialog_id"] for e in item.events] for item in seen[0]] == [["d1"], ["d2"]]
+    assert journal.consume("main", "audit", seen.append) == 2
+
+
+def test_a_listener_hears_which_desk_has_new_events(
+    cluster: TemporaryCluster, journal: PostgresJournal
+) -> None:
+    """After a call with events commits, a LISTEN connection is told the desk id."""
+    listener = journal.listener(cluster.dsn)
+    try:
+        assert listener.wait(0.05) == set()
+        SharedDesk(journal, "blue", desk_config()).route(Dialog(id="d1"), now=START)
+        assert listener.wait(5) == {"blue"}
+    finally:
+        listener.close()
+
+
+def test_a_batching_desk_answers_retries_and_errors_like_a_locking_one(
+    cluster: TemporaryCluster, schema: str, journal: PostgresJournal
+) -> None:
+    """Queued calls return their results, a retried request id its stored one, and bad input its error."""
+    batched = SharedDesk(journal, "main", desk_config(), batching=True)
+    locking = SharedDesk(PostgresJournal(cluster.dsn, schema=schema), "main", desk_config())
+    with pytest.raises(UnknownDialog):
+        batched.release("nope", now=START)
+    assert counts(cluster, schema) == (0, 0)  # a failing first call does not open the desk
+    first = batched.route(Dialog(id="d1"), now=START, request_id="r1")
+    assert locking.route(Dialog(id="d1"), now=START, request_id="r1") == first
+    assert batched.route(Dialog(id="d1"), now=START, request_id="r1") == first
+    locking.route(Dialog(id="d2"), now=START)
+    with pytest.raises(UnknownDialog):
+        batched.release("nope", now=START)
+    assert batched.read(lambda r: r.snapshot()) == locking.read(lambda r: r.snapshot())
+    assert counts(cluster, schema) == (3, 2)
+
+
+def test_batching_needs_a_journal_with_a_queue() -> None:
+    """A MemoryJournal has no batching writer: asking for one is refused, naming the field."""
+    with pytest.raises(InvalidValue, match="batching"):
+        SharedDesk(MemoryJournal(), "main", desk_config(), batching=True)
+
+
+def test_a_batching_desk_refuses_a_request_id_used_for_another_call(journal: PostgresJournal) -> None:
+    """A queued release under the request id of an earlier route is refused, naming the request id."""
+    desk = SharedDesk(journal, "main", desk_config(), batching=True)
+    desk.route(Dialog(id="d1"), now=START, request_id="r1")
+    with pytest.raises(InvalidValue, match="request_id"):
+        desk.release("d1", now=START, request_id="r1")
