@@ -11,8 +11,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from chatroute import DialogState
 from chatroute.shared.postgres import PostgresJournal
@@ -23,6 +26,8 @@ from .replay import Reference
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 8
 CALLS = int(os.environ.get("CHATROUTE_CONCURRENCY_CALLS", "4000"))
+#: Seconds the workers have, together, before the test fails naming those still running.
+TIMEOUT = float(os.environ.get("CHATROUTE_CONCURRENCY_TIMEOUT", str(max(240, CALLS // 20))))
 
 
 def test_eight_workers_on_one_desk_replay_exactly(
@@ -35,7 +40,17 @@ def test_eight_workers_on_one_desk_replay_exactly(
         subprocess.Popen([*command, str(k), str(CALLS // WORKERS), str(outs[k])], cwd=ROOT)
         for k in range(WORKERS)
     ]
-    assert [proc.wait(timeout=600) for proc in procs] == [0] * WORKERS
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        codes = [proc.wait(timeout=max(0.1, deadline - time.monotonic())) for proc in procs]
+    except subprocess.TimeoutExpired:
+        hung = [k for k, proc in enumerate(procs) if proc.poll() is None]
+        for proc in procs:
+            proc.kill()
+        pytest.fail(
+            f"workers {hung} (odd: batching) did not finish within {TIMEOUT} s; a call waits forever?"
+        )
+    assert codes == [0] * WORKERS
     answers: dict[str, dict[str, object]] = {}
     for out in outs:
         answers.update(json.loads(out.read_text()))

@@ -9,7 +9,8 @@ import pytest
 
 from chatroute import Dialog, Outcome
 from chatroute.errors import InvalidValue, UnknownDialog
-from chatroute.shared import MemoryJournal, OutboxItem, SharedDesk
+from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk
+from chatroute.shared.journal import Reply, Request
 from chatroute.shared.postgres import PostgresJournal, lock_keys
 from chatroute.shared.testing import TemporaryCluster
 
@@ -150,3 +151,66 @@ def test_a_batching_desk_refuses_a_request_id_used_for_another_call(journal: Pos
     desk.route(Dialog(id="d1"), now=START, request_id="r1")
     with pytest.raises(InvalidValue, match="request_id"):
         desk.release("d1", now=START, request_id="r1")
+
+
+def test_a_request_committed_after_the_writer_read_the_queue_stays_queued(
+    cluster: TemporaryCluster, journal: PostgresJournal
+) -> None:
+    """A writer removes only the requests it read, not a lower id that committed while it wrote.
+
+    Request ids come from a sequence when the row is inserted, so a request can take a
+    lower id than one already committed and commit after a writer has read the queue.
+    Removing every id up to the highest read dropped it unanswered: its caller waited forever.
+    """
+    journal.install()
+    with psycopg.connect(cluster.dsn) as late:  # takes the lower id, commits later
+        late.execute(
+            f'INSERT INTO "{journal.schema}".requests (desk_id, token, call, args)'
+            " VALUES ('main', 'late', 'tick', '{}')"
+        )
+        journal.submit("main", Request(token="early", call="tick", args={}))
+        with journal.lead("main") as batch:
+            batch.entries(0)
+            assert batch.locked
+            assert [r.token for r in batch.requests] == ["early"]
+            late.commit()
+            batch.reply(Reply(token="early", position=0, now=START, result=None))
+    assert journal.queued("main", "late")
+    assert not journal.queued("main", "early")
+    assert journal.take_reply("main", "early") is not None
+
+
+class _LosingJournal(PostgresJournal):
+    """Loses the first request queued: it leaves the queue without a reply (as after a crash)."""
+
+    lost = 0
+
+    def submit(self, desk_id: str, request: Request) -> None:
+        super().submit(desk_id, request)
+        if not self.lost:
+            self.lost += 1
+            with psycopg.connect(self._dsn) as conn:
+                conn.execute(f'DELETE FROM "{self.schema}".requests WHERE token = %s', (request.token,))
+
+    _dsn = ""
+
+
+def test_a_batched_call_whose_request_was_lost_does_not_wait_forever(
+    cluster: TemporaryCluster, schema: str
+) -> None:
+    """A lost request is queued again under its request id, and raises LostRequest without one."""
+    journal = _LosingJournal(cluster.dsn, schema=schema)
+    journal._dsn = cluster.dsn
+    desk = SharedDesk(journal, "main", desk_config(), batching=True)
+    try:
+        first = desk.route(Dialog(id="d1"), now=START, request_id="r1")
+        assert first.outcome is not None
+        assert [e.request_id for e in journal.entries("main", 0)] == [None, "r1"]
+        journal.lost = 0
+        with pytest.raises(LostRequest):
+            desk.route(Dialog(id="d2"), now=START)
+        assert len(journal.entries("main", 0)) == 2
+        desk.route(Dialog(id="d2"), now=START)  # the desk carries on
+        assert len(journal.entries("main", 0)) == 3
+    finally:
+        journal.close()

@@ -11,12 +11,13 @@ calls alone (no hidden clock, no hidden randomness).
 """
 
 from ._geo import ReplayMismatch
-from .desk import SharedDesk
+from .desk import LostRequest, SharedDesk
 from .journal import Entry, Journal, MemoryJournal, OutboxItem, StoredSnapshot, Transaction
 
 __all__ = [
     "Entry",
     "Journal",
+    "LostRequest",
     "MemoryJournal",
     "OutboxItem",
     "ReplayMismatch",

@@ -61,7 +61,7 @@ from ._calls import (
 from ._geo import GeoRecorder, ReplayMismatch
 from .journal import Entry, Journal, Reply, Request, StoredSnapshot, Transaction
 
-__all__ = ["SharedDesk"]
+__all__ = ["LostRequest", "SharedDesk"]
 
 T = TypeVar("T")
 
@@ -70,6 +70,9 @@ SNAPSHOT_EVERY = 1000
 
 #: Seconds a queued call waits for a reply notification before it tries the lock again.
 _REPLY_WAIT = 0.05
+
+#: Rounds of waiting between two checks that a queued call is still queued or answered.
+_CHECK_EVERY = 20
 
 #: Test-only: the crash tests stop a worker at one point of a call (``locked``,
 #: ``called``, ``appended`` or ``committed``) and kill it there.
@@ -80,6 +83,10 @@ def _pause(point: str) -> None:
     if point == _PAUSE_AT:
         print(f"paused at {point}", flush=True)
         time.sleep(3600)
+
+
+class LostRequest(RuntimeError):
+    """A batched call without a request id left the queue unanswered: it may or may not have been made."""
 
 
 @attrs.define
@@ -464,25 +471,14 @@ class SharedDesk:
         self, name: str, spec: CallSpec | None, encoded: Any, now: datetime | None, request_id: str | None
     ) -> Any:
         """Queue the call; whoever gets the lock first writes every waiting call in one commit."""
-        journal: Any = self._journal
-        token = secrets.token_hex(8)
         with self._lock:
-            self._waiting = token
             # Catch up before queueing (the entries so far cannot hold this call's fate), so
             # that a writer's batch starts with only the few entries of the last round.
             if not self._built:
                 self._rebuild(self._committed)
             else:
                 self._catch_up(self._committed, strict=False)
-            journal.submit(
-                self._desk_id, Request(token=token, call=name, args=encoded, now=now, request_id=request_id)
-            )
-            while True:
-                self._lead_once()
-                reply: Reply | None = journal.take_reply(self._desk_id, token)
-                if reply is not None:
-                    break
-                journal.wait_replies(_REPLY_WAIT)
+            reply, token = self._queue_and_wait(name, encoded, now, request_id)
             if not reply.error:
                 return decode_result(spec, reply.result) if spec is not None else None
             mine = self._errors.pop(token, None)
@@ -508,6 +504,43 @@ class SharedDesk:
                     self._replica = _Replica()
             self._built = False
             raise ReplayMismatch(f"a call that raised for the writer did not raise here ({name})")
+
+    def _queue_and_wait(
+        self, name: str, encoded: Any, now: datetime | None, request_id: str | None
+    ) -> tuple[Reply, str]:
+        """Queue the call and lead or wait until its reply comes; never wait for a lost request.
+
+        A writer removes a request and writes its reply in one commit. Every few rounds the
+        caller asks whether its request is still queued and then takes its reply: a request
+        neither queued nor answered was lost (the journal's unlogged tables after a server
+        crash, say). A call with a request id is queued again (the id makes it run at most
+        once); one without raises :class:`LostRequest`, as its fate is unknown.
+        """
+        journal: Any = self._journal
+        check = hasattr(journal, "queued")
+        while True:
+            token = secrets.token_hex(8)
+            self._waiting = token
+            journal.submit(
+                self._desk_id, Request(token=token, call=name, args=encoded, now=now, request_id=request_id)
+            )
+            rounds = 0
+            while True:
+                self._lead_once()
+                rounds += 1
+                lost = check and rounds % _CHECK_EVERY == 0 and not journal.queued(self._desk_id, token)
+                reply: Reply | None = journal.take_reply(self._desk_id, token)
+                if reply is not None:
+                    return reply, token
+                if lost:
+                    break
+                journal.wait_replies(_REPLY_WAIT)
+            self._errors.pop(token, None)
+            if request_id is None:
+                raise LostRequest(
+                    f"the desk's queue lost this {name} call before a writer answered it;"
+                    " it may or may not have been made (give calls a request_id to have them retried)"
+                )
 
     def _genesis_args(self) -> dict[str, Any]:
         return {"config": self._genesis_config, "seed": self._genesis_seed}

@@ -181,7 +181,7 @@ class _OwnTransaction:
         self._pending: list[tuple[sql.Composed, tuple[Any, ...]]] = []
         self.locked = not lead
         self.requests: list[Request] = []
-        self._last_request = 0
+        self._request_ids: list[int] = []
 
     def entries(self, after: int) -> Sequence[Entry]:
         if self._begun:
@@ -218,7 +218,10 @@ class _OwnTransaction:
                 Request(token=token, call=call, args=args, now=now, request_id=request_id)
                 for _, token, call, args, now, request_id in waiting
             ]
-            self._last_request = max((row[0] for row in waiting), default=0)
+            # Exactly the rows read, not every id up to the highest: ids come from a sequence
+            # at insert time, so a lower id can commit after a higher one was read, and a
+            # range delete would drop it unanswered.
+            self._request_ids = [row[0] for row in waiting]
         return [e for e in rows if e.position > after]
 
     def reply(self, reply: Reply) -> None:
@@ -238,9 +241,9 @@ class _OwnTransaction:
     def commit(self) -> None:
         if not self._begun:
             self.entries(0)
-        if self._last_request:
+        if self._request_ids:
             queries = self._journal._queries
-            self._pending.append((queries["served"], (self._desk_id, self._last_request)))
+            self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
             self._pending.append((queries["notify"], (self._journal.replies_channel, self._desk_id)))
         script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
         params = tuple(value for _, values in self._pending for value in values)
@@ -320,10 +323,13 @@ class PostgresJournal:
                 "INSERT INTO {s}.replies (token, desk_id, position, now, result, error)"
                 " VALUES (%s, %s, %s, %s, %s, %s)"
             ).format(s=s),
-            "served": sql.SQL("DELETE FROM {s}.requests WHERE desk_id = %s AND id <= %s").format(s=s),
+            "served": sql.SQL("DELETE FROM {s}.requests WHERE desk_id = %s AND id = ANY(%s)").format(s=s),
             "take": sql.SQL(
                 "DELETE FROM {s}.replies WHERE token = %s AND desk_id = %s"
                 " RETURNING position, now, result, error"
+            ).format(s=s),
+            "queued": sql.SQL(
+                "SELECT EXISTS (SELECT 1 FROM {s}.requests WHERE desk_id = %s AND token = %s)"
             ).format(s=s),
         }
 
@@ -427,6 +433,17 @@ class PostgresJournal:
             return None
         position, now, result, error = row
         return Reply(token=token, position=position, now=now, result=result, error=error)
+
+    def queued(self, desk_id: str, token: str) -> bool:
+        """Whether the request is still waiting for a writer.
+
+        A writer removes a request and writes its reply in one commit, so a request that
+        is not queued (asked first) and has no reply (taken next) was lost: the caller
+        must not wait for it.
+        """
+        with self._pool.connection() as conn:
+            row = conn.execute(self._queries["queued"], (desk_id, token)).fetchone()
+        return bool(row and row[0])
 
     def wait_replies(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for the writer to announce replies (LISTEN)."""
