@@ -25,7 +25,14 @@ from ._persist import pack_rng, unpack_rng
 from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
 from ._topology import Topology, check_id, pool_key
 from .config import OfflinePolicy
-from .errors import DialogClosed, UnknownChannel, UnknownDialog, UnknownOperator, UnknownStatus
+from .errors import (
+    DialogClosed,
+    TimeWentBackwards,
+    UnknownChannel,
+    UnknownDialog,
+    UnknownOperator,
+    UnknownStatus,
+)
 from .model import Channel, Client, Dialog, DialogState, Rating, SlaLevel, Target
 from .queue import ChannelPriorityQueue, wait_estimate
 from .snapshot import DialogRecord, Snapshot, TransferRecord
@@ -68,6 +75,7 @@ class RouterState:
         "dialogs",
         "handle_time",
         "last_picks",
+        "latest",
         "ops",
         "queue_seq",
         "queues",
@@ -97,7 +105,21 @@ class RouterState:
         self.assign_seq = 0
         self.queue_seq = 0
         self.handle_time = topology.config.default_handle_time.total_seconds()
+        self.latest: datetime | None = None
         self.available.rebuild(self.ops.values())
+
+    # -------------------------------------------------------------------- time
+
+    def check_time(self, now: datetime) -> datetime:
+        """``now``, unless it is earlier than the latest time seen (TimeWentBackwards)."""
+        latest = self.latest
+        if latest is not None and now < latest:
+            raise TimeWentBackwards(now, latest)
+        return now
+
+    def seen(self, now: datetime) -> None:
+        """A call that changed the router succeeded at ``now``: time cannot go back before it."""
+        self.latest = now
 
     # ------------------------------------------------------------------ lookups
 
@@ -480,6 +502,7 @@ class RouterState:
             random_states={k: pack_rng(r) for k, r in sorted(self.rngs.items())},
             last_picks=dict(sorted(self.last_picks.items())),
             handle_time=self.handle_time,
+            latest=self.latest,
         )
 
     def restore(self, snapshot: Snapshot) -> None:
@@ -497,6 +520,7 @@ class RouterState:
         self.rngs = {k: unpack_rng(v) for k, v in snapshot.random_states.items()}
         self.last_picks = dict(snapshot.last_picks)
         self.handle_time = snapshot.handle_time
+        self.latest = snapshot.latest
         for record in snapshot.dialogs:
             self._restore_dialog(record)
         self.available.rebuild(self.ops.values())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from datetime import datetime
 
 __all__ = [
     "AlreadyClaimed",
@@ -24,6 +25,7 @@ __all__ = [
     "InvalidValue",
     "NaiveDatetime",
     "NotEligible",
+    "TimeWentBackwards",
     "UnknownChannel",
     "UnknownDialog",
     "UnknownGroup",
@@ -111,6 +113,27 @@ class NaiveDatetime(InvalidValue):
 
     def __init__(self, field: str, value: object) -> None:
         super().__init__(field, value, "a timezone-aware datetime is required")
+
+
+class TimeWentBackwards(InvalidValue):
+    """A ``now`` earlier than the latest time the router has already acted at.
+
+    Every call that changes the router (route, release, accept, decline, replied,
+    claim, transfer, handle, set_status, set_limit, tick) refuses it, and the router
+    stays as it was. Read-only calls (``explain``, ``estimated_wait``, ``sla_level``,
+    ``overdue``, ``available_groups``) take any time: they answer for the time given.
+
+    Attributes:
+        field: the argument (``"now"``).
+        value: the time given.
+        latest: the latest time the router has seen.
+    """
+
+    def __init__(self, now: datetime, latest: datetime, *, field: str = "now") -> None:
+        super().__init__(field, now, "")
+        self.latest = latest
+        self.problem = f"time went backwards: {now.isoformat()} is earlier than {latest.isoformat()}"
+        self.args = (f"{field}: {self.problem}, the latest time the router has seen",)
 
 
 class InvalidTransition(ChatrouteError, ValueError):

@@ -33,7 +33,7 @@ from ._state import LiveDialog, LiveOperator
 from ._timeouts import Timeouts
 from ._topology import Topology, check_id
 from .config import OfflinePolicy, RoutingConfig
-from .decision import Decision, GroupChoices, Reason
+from .decision import Decision, GroupChoices, Outcome, Reason
 from .errors import (
     AlreadyClaimed,
     AtLimit,
@@ -125,14 +125,18 @@ class Router:
             UnknownChannel / UnknownGroup: the dialog names something the config lacks.
             InvalidValue / NaiveDatetime: bad arguments.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         if client is None and isinstance(dialog, Dialog):
             express = self._express.route(dialog, now)
             if express is not None:
+                self._state.seen(now)
                 return express
         rec, ctx_client = self._check_new(dialog, client, now)
         # the client: the host's, the one known, or a new one
-        return self._effects.route(rec, ctx_client, now)
+        result = self._effects.route(rec, ctx_client, now)
+        if result.outcome is not Outcome.REJECTED:  # a rejected dialog changes nothing
+            self._state.seen(now)
+        return result
 
     def explain(self, dialog: Dialog, now: datetime, *, client: Client | None = None) -> Decision:
         """What :meth:`route` would decide for this dialog now, with the full trace.
@@ -156,11 +160,13 @@ class Router:
             UnknownDialog: no such dialog.
             DialogClosed: it is closed already.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec = self._state.open_dialog(dialog_id)
         if rating is not None and not isinstance(rating, Rating):
             raise InvalidValue("rating", rating, "must be a Rating")
-        return self._effects.release(rec, now, rating)
+        result = self._effects.release(rec, now, rating)
+        self._state.seen(now)
+        return result
 
     def accept(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
         """An operator accepts a dialog offered to them; for a broadcast, the first accept wins.
@@ -172,7 +178,7 @@ class Router:
             NotEligible: it is not offered to this operator (or no longer is).
             AtLimit: a broadcast offer, and the operator has no room for it now.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec, op = self._offered(dialog_id, operator_id)
         if rec.operator_id is None:  # a broadcast: nothing was reserved, so check room now
             self._check_can_take(op, rec)
@@ -180,6 +186,7 @@ class Router:
             self._state.take_slot(rec, op, now)
         events: list[Event] = []
         self._effects.accepted(rec, op, now, Via.ACCEPT, events)
+        self._state.seen(now)
         return tuple(events)
 
     def decline(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
@@ -191,11 +198,12 @@ class Router:
             AlreadyClaimed: someone accepted or holds it already.
             NotEligible: it is not offered to this operator.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec, op = self._offered(dialog_id, operator_id)
         events: list[Event] = []
         self._state.reset_misses(op)
         self._effects.withdraw(rec, op, now, "declined", events, decline=True)
+        self._state.seen(now)
         return tuple(events)
 
     def replied(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
@@ -207,11 +215,12 @@ class Router:
             UnknownDialog / DialogClosed: no such open dialog.
             InvalidTransition: the dialog is not assigned.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec = self._state.open_dialog(dialog_id)
         if rec.state is not DialogState.ASSIGNED:
             raise InvalidTransition(rec.id, rec.state.value, "only an assigned dialog can be replied to")
         self._state.note_reply(rec, now)
+        self._state.seen(now)
         return ()
 
     def _check_can_take(self, op: LiveOperator, rec: LiveDialog) -> None:
@@ -244,7 +253,7 @@ class Router:
             DialogClosed: the dialog is closed.
             NotEligible / AtLimit: the operator may not take it now.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec = self._state.open_dialog(dialog_id)
         op = self._state.operator(operator_id)
         if rec.state is not DialogState.QUEUED:
@@ -255,6 +264,7 @@ class Router:
         events: list[Event] = []
         self._state.dequeue(rec)
         self._effects.assign(rec, op, now, Via.CLAIM, events)
+        self._state.seen(now)
         return tuple(events)
 
     def transfer(self, dialog_id: str, to: Target, now: datetime, *, by: str | None = None) -> Decision:
@@ -268,7 +278,7 @@ class Router:
             DialogClosed: the dialog is closed.
             InvalidTransition: the dialog is already with that operator.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec = self._state.open_dialog(dialog_id)
         if not isinstance(to, Target):
             raise InvalidValue("to", to, "must be a Target")
@@ -277,7 +287,9 @@ class Router:
             self._state.operator(by, field="by")
         if to.kind is TargetKind.OPERATOR and to.id == rec.operator_id:
             raise InvalidTransition(rec.id, rec.state.value, f"already with operator {to.id!r}")
-        return self._effects.transfer(rec, to, now, by=by, trigger=None)
+        result = self._effects.transfer(rec, to, now, by=by, trigger=None)
+        self._state.seen(now)
+        return result
 
     def handle(
         self, dialog_id: str, event: str, now: datetime, *, data: Mapping[str, Any] | None = None
@@ -302,7 +314,7 @@ class Router:
             UnknownDialog / DialogClosed: no such open dialog.
             InvalidValue: ``event`` is not a string or ``data`` not a mapping of plain data.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec = self._state.open_dialog(dialog_id)
         check_id(event, "event")
         dialog = rec.dialog
@@ -313,6 +325,7 @@ class Router:
         fired = self._decider.trigger_for(rec, dialog, event, now)
         decision = self._effects.transfer(rec, fired.to, now, by=None, trigger=fired.name) if fired else None
         self._state.update_dialog(rec, dialog)
+        self._state.seen(now)
         return decision
 
     def forget(self, dialog_id: str) -> None:
@@ -337,7 +350,7 @@ class Router:
         Raises:
             UnknownOperator / UnknownStatus: unknown ids.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         op = self._state.operator(operator_id)
         check_id(status, "status")
         if status not in self._topology.statuses:
@@ -349,6 +362,7 @@ class Router:
         if status == "offline" and self._topology.config.offline_policy is OfflinePolicy.REQUEUE:
             self._timeouts.requeue_later(op, now, events)
         self._effects.drain(op, now, events)
+        self._state.seen(now)
         return tuple(events)
 
     def set_limit(self, operator_id: str, limit: int, now: datetime) -> tuple[Event, ...]:
@@ -357,13 +371,14 @@ class Router:
         A limit below the current load takes nothing away: the operator just gets no
         new dialogs until the load falls under it.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         op = self._state.operator(operator_id)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise InvalidValue("limit", limit, "must be a non-negative integer")
         events: list[Event] = [LimitChanged(at=now, operator_id=op.id, old=op.limit, new=limit)]
         self._state.set_limit(op, limit)
         self._effects.drain(op, now, events)
+        self._state.seen(now)
         return tuple(events)
 
     # -------------------------------------------------------------------- time
@@ -381,7 +396,10 @@ class Router:
         moved on take dialogs again. Each waiting dialog gets at most one
         SLA event per level per wait: warn, then critical.
         """
-        return self._timeouts.tick(aware(now))
+        now = self._state.check_time(aware(now))
+        events = self._timeouts.tick(now)
+        self._state.seen(now)
+        return events
 
     # ------------------------------------------------------------------ queries
 

@@ -142,6 +142,8 @@ class Snapshot:
         random_states: the state of each target's random source, by target key.
         last_picks: the operator each target picked last, by target key.
         handle_time: the running mean handle time in seconds, for wait estimates.
+        latest: the latest ``now`` a call that changes the router was made at (None:
+            none yet, or a snapshot from before it was kept); earlier times are refused.
     """
 
     seed: int
@@ -153,6 +155,7 @@ class Snapshot:
     random_states: Mapping[str, tuple[int, ...]] = attrs.field(default=EMPTY_MAP, converter=to_map)
     last_picks: Mapping[str, str] = attrs.field(default=EMPTY_MAP, converter=to_map)
     handle_time: float
+    latest: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
