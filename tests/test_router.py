@@ -1412,3 +1412,39 @@ def test_the_snapshot_carries_the_latest_time_through_json_and_restore() -> None
     old = Router.restore(router.config, serialize.from_dict(Snapshot, stored))
     assert old.snapshot().latest is None
     old.release("d1", at(29))
+
+
+def test_restore_refuses_what_is_not_a_snapshot() -> None:
+    """Router.restore(config, None) raises InvalidValue naming the snapshot, not AttributeError."""
+    config = RoutingConfig(operators=[online("ana")])
+    for bad in (None, config, {"seed": 0}):
+        with pytest.raises(InvalidValue) as caught:
+            Router.restore(config, bad)  # type: ignore[arg-type]
+        assert caught.value.field == "snapshot"
+
+
+def test_set_limit_caps_limits_as_the_model_does() -> None:
+    """A limit over 2**53 - 1 is refused like Operator(limit=...) refuses it; the largest one is taken."""
+    router = router_of([online("ana")])
+    before = router.snapshot()
+    with pytest.raises(InvalidValue) as caught:
+        router.set_limit("ana", 2**53, T0)
+    assert caught.value.field == "limit"
+    assert router.snapshot() == before
+    router.set_limit("ana", 2**53 - 1, T0)
+    assert router.operator("ana").limit == 2**53 - 1
+
+
+def test_a_dialog_as_long_as_the_calendar_leaves_wait_estimates_finite() -> None:
+    """A dialog open from the earliest to the latest time, then a long line: estimates stop at ten years."""
+    from chatroute._frozen import EARLIEST, LATEST, MAX_DURATION
+
+    router = router_of([online("ana", limit=1)])
+    router.route(Dialog(id="long"), EARLIEST)
+    router.release("long", LATEST)
+    decision = router.route(Dialog(id="q0"), LATEST)
+    for n in range(1, 700):
+        decision = router.route(Dialog(id=f"q{n}"), LATEST)
+    assert decision.estimated_wait is not None
+    assert decision.estimated_wait <= MAX_DURATION
+    assert router.estimated_wait("q699", LATEST) == decision.estimated_wait

@@ -20,6 +20,7 @@ import attrs
 
 from ._deadlines import CapLifts, Deadlines, OfferExpiry, ReplyDue, RequeueDue, RingDue, SlaDue
 from ._eligibility import picky
+from ._frozen import MAX_DURATION
 from ._indexes import Availability
 from ._persist import pack_rng, unpack_rng
 from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
@@ -50,6 +51,7 @@ class Keep(enum.Enum):
 KEEP = Keep.KEEP
 
 _HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
+_MAX_HANDLE_SECONDS = MAX_DURATION.total_seconds()  # a longer dialog counts as this long
 
 
 class RouterState:
@@ -270,7 +272,8 @@ class RouterState:
         """Close the dialog; with ``handled``, its handle time counts in the mean."""
         if handled and rec.assigned_at is not None:
             seconds = (now - rec.assigned_at).total_seconds()
-            self.handle_time += _HANDLE_TIME_WEIGHT * (max(seconds, 0.0) - self.handle_time)
+            seconds = min(max(seconds, 0.0), _MAX_HANDLE_SECONDS)
+            self.handle_time += _HANDLE_TIME_WEIGHT * (seconds - self.handle_time)
         rec.state = DialogState.CLOSED
         rec.closed_at = now
         rec.rating = rating

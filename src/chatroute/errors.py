@@ -173,8 +173,8 @@ class AlreadyClaimed(InvalidTransition):
 
     def __init__(self, dialog_id: str, state: str, operator_id: str | None) -> None:
         self.operator_id = operator_id
-        who = f"by {operator_id!r}" if operator_id else "already"
-        super().__init__(dialog_id, state, f"already claimed {who}")
+        by = f" by {operator_id!r}" if operator_id else ""
+        super().__init__(dialog_id, state, f"already claimed{by}")
 
 
 class NotEligible(ChatrouteError, ValueError):

@@ -25,7 +25,7 @@ from ._applying import Effects
 from ._departments import locate
 from ._eligibility import ineligible
 from ._express import Express
-from ._frozen import aware
+from ._frozen import MAX_SAFE_INT, aware, json_value
 from ._placement import Decider
 from ._queries import Queries
 from ._router_state import RouterState
@@ -321,6 +321,7 @@ class Router:
         if data is not None:
             if not isinstance(data, Mapping):
                 raise InvalidValue("data", data, "must be a mapping")
+            data = json_value(data, "data")
             dialog = attrs.evolve(dialog, attributes={**dialog.attributes, **data})
         fired = self._decider.trigger_for(rec, dialog, event, now)
         decision = self._effects.transfer(rec, fired.to, now, by=None, trigger=fired.name) if fired else None
@@ -373,8 +374,8 @@ class Router:
         """
         now = self._state.check_time(aware(now))
         op = self._state.operator(operator_id)
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise InvalidValue("limit", limit, "must be a non-negative integer")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_SAFE_INT:
+            raise InvalidValue("limit", limit, "must be an integer from 0 to 2**53 - 1")
         events: list[Event] = [LimitChanged(at=now, operator_id=op.id, old=op.limit, new=limit)]
         self._state.set_limit(op, limit)
         self._effects.drain(op, now, events)
@@ -506,6 +507,8 @@ class Router:
             UnknownOperator / UnknownStatus / UnknownChannel: the snapshot does not
                 fit the config.
         """
+        if not isinstance(snapshot, Snapshot):
+            raise InvalidValue("snapshot", snapshot, "must be a Snapshot")
         router = cls(config, seed=snapshot.seed, geo=geo)
         router._state.restore(snapshot)
         return router
