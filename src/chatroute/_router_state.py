@@ -485,6 +485,7 @@ class RouterState:
         if op.routable:
             self.available.add_capacity(op, limit - op.limit)
         op.limit = limit
+        op.limit_override = limit
         self.available.refresh(op)
 
     def requeue_after(self, op: LiveOperator, due: datetime, since: datetime) -> None:
@@ -539,6 +540,14 @@ class RouterState:
             if op.status == "offline" and op.dialogs and op.status_since is not None:
                 self.deadlines.requeues.push(RequeueDue(op.status_since + grace, op.id, op.status_since))
 
+    @staticmethod
+    def _count_load(op: LiveOperator, rec: LiveDialog) -> None:
+        """Count a restored dialog the operator holds in their load, at the config's weight."""
+        channel = rec.dialog.channel
+        op.load += rec.weight
+        op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
+        op.dialogs.add(rec.id)
+
     def _restore_dialog(self, record: DialogRecord) -> None:
         channel = self._topology.channels.get(record.dialog.channel)
         if channel is None:
@@ -552,13 +561,13 @@ class RouterState:
             for op_id in sorted(rec.offered_to):
                 holder = self.operator(op_id, field="snapshot.dialogs.offered_to")
                 if rec.operator_id is not None:
-                    holder.dialogs.add(rec.id)
+                    self._count_load(holder, rec)
                 else:
                     holder.add_offer(rec.id)
             if rec.offer_expires is not None:
                 self.deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
         if rec.state is DialogState.ASSIGNED:
-            self.operator(str(rec.operator_id), field="snapshot.dialogs.operator_id").dialogs.add(rec.id)
+            self._count_load(self.operator(str(rec.operator_id), field="snapshot.dialogs.operator_id"), rec)
             timeout = self._topology.config.reply_timeout
             if timeout is not None and rec.replied_at is None and rec.assigned_at is not None:
                 self.deadlines.replies.push(ReplyDue(rec.assigned_at + timeout, rec.id, rec.assigned_at))

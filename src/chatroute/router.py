@@ -502,6 +502,14 @@ class Router:
         Regions found by GeoIP were kept on the dialogs, so ``geo`` matters only for
         dialogs routed from now on.
 
+        The config may differ from the one the snapshot was taken under (the way to change
+        a running desk's set-up). Then the new config decides the channels' capacity
+        weights (every load is recounted from the open dialogs), the operators' limits
+        (except one set at run time by :meth:`set_limit`, which the snapshot keeps as
+        ``limit_override``), channel priorities, SLA thresholds and everything else it
+        holds; the snapshot keeps statuses, dialogs and their placement, queue order,
+        counters, random sources, the learned handle time, the seed and the latest time.
+
         Raises:
             ConfigError: the config is invalid.
             UnknownOperator / UnknownStatus / UnknownChannel: the snapshot does not

@@ -40,6 +40,8 @@ class OperatorState:
         status_since: when the status was set (None: since the router started).
         comment: the operator's status comment (Jivo), if any.
         limit: current concurrent-dialog limit.
+        limit_override: the limit set at run time by ``Router.set_limit``, if any; it
+            outlives a restore under a changed config (None: the config's limit applies).
         load: capacity units in use by assigned dialogs.
         channel_loads: open dialogs per channel.
         assigned_total: dialogs assigned since the router started.
@@ -56,6 +58,7 @@ class OperatorState:
     status_since: datetime | None = None
     comment: str | None = None
     limit: int
+    limit_override: int | None = None
     load: int = 0
     channel_loads: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_map)
     assigned_total: int = 0
