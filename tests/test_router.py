@@ -56,6 +56,7 @@ from chatroute import (
     TimeWentBackwards,
     TransferRecord,
     UnknownChannel,
+    UnknownClient,
     UnknownDialog,
     UnknownGroup,
     UnknownId,
@@ -1448,3 +1449,83 @@ def test_a_dialog_as_long_as_the_calendar_leaves_wait_estimates_finite() -> None
     assert decision.estimated_wait is not None
     assert decision.estimated_wait <= MAX_DURATION
     assert router.estimated_wait("q699", LATEST) == decision.estimated_wait
+
+
+# ================================================================ clients' lifetime
+
+
+def test_forget_drops_the_client_with_their_last_dialog() -> None:
+    """The client goes with the last dialog the router holds for them, not before."""
+    router = router_of([online("ana", limit=2)])
+    router.route(Dialog(id="d1", client_id="c1"), T0)
+    router.route(Dialog(id="d2", client_id="c1"), T0)
+    router.release("d1", at(1))
+    router.release("d2", at(2))
+    router.forget("d1")
+    assert [c.id for c in router.snapshot().clients] == ["c1"]
+    router.forget("d2")
+    assert router.snapshot().clients == ()
+
+
+def test_forget_keeps_the_client_when_asked() -> None:
+    """keep_client=True keeps the client (and their last operator) after their last dialog."""
+    router = router_of([online("ana"), online("bob")])
+    router.route(Dialog(id="d1", client_id="c1"), T0)
+    router.release("d1", at(1))
+    router.forget("d1", keep_client=True)
+    assert [(c.id, c.last_operator_id) for c in router.snapshot().clients] == [("c1", "ana")]
+
+
+def test_forget_client_drops_a_client_without_open_dialogs() -> None:
+    """forget_client drops a known client; open dialogs or an unknown id are refused, state unchanged."""
+    router = router_of([online("ana")])
+    router.route(Dialog(id="d1", client_id="c1"), T0)
+    before = router.snapshot()
+    with pytest.raises(InvalidValue, match="open dialogs: d1") as open_error:
+        router.forget_client("c1")
+    assert open_error.value.field == "client_id"
+    with pytest.raises(UnknownClient) as unknown:
+        router.forget_client("nobody")
+    assert unknown.value.field == "client_id"
+    with pytest.raises(InvalidValue):
+        router.forget_client(42)  # type: ignore[arg-type]
+    assert router.snapshot() == before
+    router.release("d1", at(1))
+    router.forget_client("c1")
+    assert router.snapshot().clients == ()
+    router.forget("d1")  # the closed dialog, whose client is gone, is forgotten as usual
+    assert router.snapshot().dialogs == ()
+
+
+def test_forget_refuses_a_keep_client_that_is_not_a_bool() -> None:
+    """keep_client must be a bool; the dialog stays."""
+    router = router_of([online("ana")])
+    router.route(Dialog(id="d1", client_id="c1"), T0)
+    router.release("d1", at(1))
+    before = router.snapshot()
+    with pytest.raises(InvalidValue) as caught:
+        router.forget("d1", keep_client="yes")  # type: ignore[arg-type]
+    assert caught.value.field == "keep_client"
+    assert router.snapshot() == before
+
+
+def test_clients_stay_flat_over_many_route_release_forget_cycles() -> None:
+    """A new client per dialog, forgotten with it: the router holds no clients or dialogs afterwards."""
+    router = router_of([online("ana")])
+    now = T0
+    for n in range(2_000):
+        router.route(Dialog(id=f"d{n}", client_id=f"c{n}"), now)
+        router.release(f"d{n}", now)
+        router.forget(f"d{n}")
+    snapshot = router.snapshot()
+    assert (snapshot.clients, snapshot.dialogs) == ((), ())
+
+
+def test_restored_router_drops_clients_with_their_last_dialog() -> None:
+    """After a restore the router still knows which dialogs each client has."""
+    router = router_of([online("ana")])
+    router.route(Dialog(id="d1", client_id="c1"), T0)
+    router.release("d1", at(1))
+    restored = Router.restore(router.config, router.snapshot())
+    restored.forget("d1")
+    assert restored.snapshot().clients == ()

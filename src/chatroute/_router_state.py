@@ -72,6 +72,7 @@ class RouterState:
         "_topology",
         "assign_seq",
         "available",
+        "client_dialogs",
         "clients",
         "deadlines",
         "dialogs",
@@ -99,6 +100,7 @@ class RouterState:
         }
         self.dialogs: dict[str, LiveDialog] = {}
         self.clients: dict[str, Client] = {}
+        self.client_dialogs: dict[str, set[str]] = {}  # by client id, the dialogs held
         self.queues: dict[str, ChannelPriorityQueue] = {}
         self.available = Availability(topology, self.ops)
         self.deadlines = Deadlines()
@@ -214,10 +216,34 @@ class RouterState:
         if client is not None:
             self.clients[client.id] = client
         self.dialogs[rec.id] = rec
+        self._note_client(rec)
 
-    def forget(self, rec: LiveDialog) -> None:
-        """Drop a closed dialog's record."""
+    def _note_client(self, rec: LiveDialog) -> None:
+        client_id = rec.dialog.client_id
+        if client_id is not None:
+            self.client_dialogs.setdefault(client_id, set()).add(rec.id)
+
+    def forget(self, rec: LiveDialog, *, keep_client: bool) -> None:
+        """Drop a closed dialog's record; with the last dialog of its client, the client (unless kept)."""
         del self.dialogs[rec.id]
+        client_id = rec.dialog.client_id
+        if client_id is None:
+            return
+        held = self.client_dialogs[client_id]
+        held.discard(rec.id)
+        if not held:
+            del self.client_dialogs[client_id]
+            if not keep_client:
+                self.clients.pop(client_id, None)
+
+    def open_dialogs_of(self, client_id: str) -> list[str]:
+        """The client's open dialogs, by id."""
+        held = self.client_dialogs.get(client_id, ())
+        return sorted(d for d in held if self.dialogs[d].state is not DialogState.CLOSED)
+
+    def forget_client(self, client_id: str) -> None:
+        """Drop what the router knows of the client (their closed dialogs keep their id)."""
+        self.clients.pop(client_id, None)
 
     def update_dialog(self, rec: LiveDialog, dialog: Dialog) -> None:
         """Replace the dialog's facts (attributes learned from the host)."""
@@ -520,6 +546,7 @@ class RouterState:
             if op.capped_until is not None:
                 self.deadlines.caps.push(CapLifts(op.capped_until, op.id))
         self.clients = {c.id: c for c in snapshot.clients}
+        self.client_dialogs = {}
         self.assign_seq, self.queue_seq = snapshot.assign_seq, snapshot.queue_seq
         self.rngs = {k: unpack_rng(v) for k, v in snapshot.random_states.items()}
         self.last_picks = dict(snapshot.last_picks)
@@ -577,3 +604,4 @@ class RouterState:
             self.push(rec, record.queue_seq, rec.waiting_since)
             self.schedule_ring(rec)
         self.dialogs[rec.id] = rec
+        self._note_client(rec)

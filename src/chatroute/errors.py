@@ -27,6 +27,7 @@ __all__ = [
     "NotEligible",
     "TimeWentBackwards",
     "UnknownChannel",
+    "UnknownClient",
     "UnknownDialog",
     "UnknownGroup",
     "UnknownId",
@@ -84,6 +85,12 @@ class UnknownChannel(UnknownId):
     """No channel has this name."""
 
     kind = "channel"
+
+
+class UnknownClient(UnknownId):
+    """No client the router knows has this id."""
+
+    kind = "client"
 
 
 class UnknownStatus(UnknownId):

@@ -42,6 +42,7 @@ from .errors import (
     InvalidValue,
     NotEligible,
     UnknownChannel,
+    UnknownClient,
     UnknownGroup,
     UnknownStatus,
 )
@@ -329,12 +330,45 @@ class Router:
         self._state.seen(now)
         return decision
 
-    def forget(self, dialog_id: str) -> None:
-        """Drop a closed dialog's record (the host keeps its archive)."""
+    def forget(self, dialog_id: str, *, keep_client: bool = False) -> None:
+        """Drop a closed dialog's record (the host keeps its archive).
+
+        With the last dialog the router holds for its client, the client goes too (their
+        tags, preferred and last operator), so a desk with a new client per dialog stays
+        the same size; ``keep_client=True`` keeps them (a returning client goes back to
+        their last operator). :meth:`forget_client` drops a client explicitly.
+
+        Raises:
+            UnknownDialog: no such dialog.
+            InvalidTransition: the dialog is still open.
+            InvalidValue: ``keep_client`` is not a bool.
+        """
         rec = self._state.dialog(dialog_id)
+        if not isinstance(keep_client, bool):
+            raise InvalidValue("keep_client", keep_client, "must be True or False")
         if rec.state is not DialogState.CLOSED:
             raise InvalidTransition(rec.id, rec.state.value, "only closed dialogs can be forgotten")
-        self._state.forget(rec)
+        self._state.forget(rec, keep_client=keep_client)
+
+    def forget_client(self, client_id: str) -> None:
+        """Drop what the router knows of a client: tags, preferred and last operator.
+
+        Their closed dialogs the router still holds keep the client's id; a later dialog
+        of theirs starts from a new :class:`Client`.
+
+        Raises:
+            UnknownClient: the router knows no such client.
+            InvalidValue: the client still has open dialogs (release them first).
+        """
+        check_id(client_id, "client_id")
+        if client_id not in self._state.clients:
+            raise UnknownClient(client_id, field="client_id")
+        still_open = self._state.open_dialogs_of(client_id)
+        if still_open:
+            raise InvalidValue(
+                "client_id", client_id, f"the client still has open dialogs: {', '.join(still_open)}"
+            )
+        self._state.forget_client(client_id)
 
     # ---------------------------------------------------------------- operators
 
