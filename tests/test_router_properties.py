@@ -43,6 +43,7 @@ from chatroute import (
     Snapshot,
     Target,
     TargetKind,
+    TimeWentBackwards,
     UnknownChannel,
     UnknownDialog,
     UnknownGroup,
@@ -706,3 +707,44 @@ def test_restore_under_changed_weights_and_limits_keeps_every_limit(
     assert {s.id: (s.load, dict(s.channel_loads)) for s in restored.operators()} == {
         f"op{n}": (0, {}) for n in range(3)
     }
+
+
+@given(
+    calls=st.lists(
+        st.tuples(st.sampled_from(["route", "release", "tick", "away", "online"]), st.integers(-30, 30)),
+        max_size=40,
+    )
+)
+def test_time_never_runs_backwards_in_any_sequence(calls: list[tuple[str, int]]) -> None:
+    """Calls at times that sometimes go back: each earlier one is refused unchanged; no record goes back."""
+    router = Router(_weighted_config((1, 2), (2, 1, 0)))
+    now = _RESTORE_T0
+    made = 0
+
+    def act(kind: str, at: datetime) -> None:
+        open_ids = [d.id for d in router.dialogs() if d.state is not DialogState.CLOSED]
+        if kind == "route":
+            router.route(Dialog(id=f"d{made}"), at)
+        elif kind == "release" and open_ids:
+            router.release(open_ids[0], at)
+        elif kind in ("away", "online"):
+            router.set_status("op0", kind, at)
+        else:
+            router.tick(at)
+
+    for kind, step in calls:
+        now += timedelta(seconds=step)
+        before = router.snapshot()
+        if before.latest is not None and now < before.latest:
+            with pytest.raises(TimeWentBackwards) as caught:
+                act(kind, now)
+            assert (caught.value.value, caught.value.latest) == (now, before.latest)
+            assert router.snapshot() == before
+        else:
+            act(kind, now)
+            made += 1
+    for record in router.dialogs():
+        times = [record.routed_at, record.waiting_since, record.assigned_at, record.closed_at]
+        assert all(t is None or t >= record.routed_at for t in times)
+        if record.closed_at is not None and record.assigned_at is not None:
+            assert record.closed_at >= record.assigned_at

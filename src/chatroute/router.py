@@ -1,6 +1,10 @@
 """The Router: the one stateful object. It routes, queues, releases, transfers and explains.
 
-Every call that depends on time takes ``now`` (an aware datetime). Every call either
+Every call that depends on time takes ``now`` (an aware datetime), and time never runs
+backwards: a call that changes the router refuses a ``now`` earlier than the latest one
+it acted at (:class:`~chatroute.errors.TimeWentBackwards`); the read-only queries
+(``explain``, ``estimated_wait``, ``sla_level``, ``overdue``, ``available_groups``)
+answer for any time. Every call either
 succeeds and returns the events it caused, or raises a :class:`ChatrouteError` and
 leaves the router exactly as it was: each call checks all of its input before it
 changes anything.
