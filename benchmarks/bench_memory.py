@@ -21,6 +21,11 @@ garbage collection (objects alive at the end of the step, not transient peaks):
 * **assigned dialogs** (for comparison, no target): on the online router, route N
   dialogs that are all assigned.
 
+* **route/release/forget cycles** (issue 18): on a router with one operator, route a
+  dialog of a new client, release it and forget it, again and again; the memory the
+  router keeps after 10,000, 100,000 and 1,000,000 cycles (1,000 and 10,000 with
+  ``--quick``; ``--cycles`` sets them) must stay flat: clients go with their last dialog.
+
 Targets (issue 6): at most 1 KiB of router state per operator, and at most 1 KiB per
 queued dialog counting the ``Dialog`` value the router keeps alive. Up to 20,000
 operators (or with ``--sites``) each step also lists the source lines that allocated
@@ -253,6 +258,23 @@ def table(steps: dict[str, Step], goals: dict[str, dict[str, Any]]) -> list[str]
     return lines
 
 
+def cycles(checkpoints: Sequence[int]) -> dict[int, int]:
+    """Bytes the router keeps after each checkpoint of route / release / forget cycles, a new client each."""
+    router = Router(RoutingConfig(operators=[Operator(id="op", status="online")], explain=False))
+    base = _traced()
+    kept: dict[int, int] = {}
+    done = 0
+    for checkpoint in sorted(checkpoints):
+        for n in range(done, checkpoint):
+            dialog_id = f"d{n}"
+            router.route(Dialog(id=dialog_id, client_id=f"c{n}"), START)
+            router.release(dialog_id, START)
+            router.forget(dialog_id)
+        done = checkpoint
+        kept[checkpoint] = _traced() - base
+    return kept
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_N:,} operators and dialogs")
@@ -262,6 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--sites",
         action=argparse.BooleanOptionalAction,
         help=f"list allocation sites (default: only up to {SITES_UP_TO:,} operators; slow beyond)",
+    )
+    parser.add_argument(
+        "--cycles",
+        type=lambda text: [int(part) for part in text.split(",")],
+        help="checkpoints of route/release/forget cycles, e.g. 10000,100000,1000000",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"output (default {DEFAULT_JSON})")
     args = parser.parse_args(argv)
@@ -276,11 +303,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     tracemalloc.start()
     sites = args.sites if args.sites is not None else n <= SITES_UP_TO
     steps = run(n, args.seed, sites=sites)
+    checkpoints = args.cycles or ([1_000, 10_000] if args.quick else [10_000, 100_000, 1_000_000])
+    kept = cycles(checkpoints)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     goals = targets(steps)
     for line in table(steps, goals):
         print(line)
+    for count, size in kept.items():
+        print(f"after {count:>9,} route/release/forget cycles: router keeps {size / KIB:10.1f} KiB")
     report = {
         "benchmark": "memory per operator and per queued dialog",
         **machine(),
@@ -290,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "total_s": round(time.perf_counter() - started, 1),
         "steps": {name: step.as_dict() for name, step in steps.items()},
         "targets": goals,
+        "cycles_kept_bytes": {str(count): size for count, size in kept.items()},
     }
     write_report(report, args.json)
     return 0

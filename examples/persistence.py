@@ -80,7 +80,7 @@ def carry_on(router: Router) -> list[str]:
         picks.append(decision.operator_id or "queued")
         router.release(f"order-{i - 2}", at(6.5 + i))
     lines.append("sales picks (random within the limit): " + ", ".join(picks))
-    events = router.tick(at(12)) + router.release("help-1", at(14))
+    events = router.tick(at(18)) + router.release("help-1", at(20))
     lines.extend(f"{type(event).__name__}: {to_dict(event)}" for event in events)
     return lines
 

@@ -155,6 +155,18 @@ def test_memory_quick_run_writes_environment_and_sizes(
         assert steps[name]["unit"] == "dialog"
 
 
+def test_memory_stays_flat_over_route_release_forget_cycles(
+    memory_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """A new client per dialog, forgotten with it: ten times the cycles keep about the same memory."""
+    proc, _ = memory_run
+    assert sum("route/release/forget cycles" in line for line in proc.stdout.splitlines()) == 2
+    kept = _report(memory_run)["cycles_kept_bytes"]
+    assert list(kept) == ["1000", "10000"]
+    assert kept["10000"] < 64 * 1024  # a client kept per cycle would be over 1 MiB
+    assert kept["10000"] < 2 * kept["1000"] + 16 * 1024
+
+
 def test_memory_quick_run_reports_consistent_bytes_and_verdicts(
     memory_run: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:

@@ -206,7 +206,7 @@ def test_open_now_routes_after_hours_dialogs_to_the_night_desk() -> None:
     assert late.group_id == "night"
     assert late.trace is not None
     assert "closed until Tue 09:00 Europe/Moscow" in late.trace.rules[0].detail
-    assert router.route(Dialog(id="d2"), moscow(12)).group_id is None
+    assert router.route(Dialog(id="d2"), moscow(12, day=1)).group_id is None
 
 
 # ------------------------------------------------------------------------ GeoIP

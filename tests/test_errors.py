@@ -154,6 +154,11 @@ def test_already_claimed_names_the_holder() -> None:
     assert AlreadyClaimed("d1", "offered", None).operator_id is None
 
 
+def test_already_claimed_without_a_holder_says_it_once() -> None:
+    """An offered dialog nobody holds is 'already claimed', not 'already claimed already'."""
+    assert str(AlreadyClaimed("d1", "offered", None)) == "dialog 'd1' (offered): already claimed"
+
+
 def test_not_eligible_keeps_operator_dialog_and_reason() -> None:
     """NotEligible and AtLimit keep .operator_id, .dialog_id and .reason."""
     err = AtLimit("maxim", "d1", "at_limit", "at limit 5 of 5")

@@ -244,3 +244,12 @@ def test_queue_agrees_with_a_sorted_list_model(ops: list[tuple[str, int, int]]) 
         assert q.position(dialog_id) == place
         wait = q.estimated_wait(dialog_id, handle_time=timedelta(seconds=60), capacity=2)
         assert wait == timedelta(seconds=30 * place)
+
+
+def test_a_wait_estimate_never_overflows() -> None:
+    """A huge handle time times a long line gives at most ten years, not an OverflowError."""
+    from chatroute._frozen import MAX_DURATION
+    from chatroute.queue import wait_estimate
+
+    assert wait_estimate(700, 3e11, 1) == MAX_DURATION
+    assert wait_estimate(2, 30.0, 1) == timedelta(seconds=60)

@@ -7,6 +7,7 @@ right :class:`ChatrouteError` subclass naming the id or field, and leaves
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,17 +49,21 @@ from chatroute import (
     Rule,
     SlaLevel,
     SlaLevelChanged,
+    Snapshot,
     Status,
     StatusChanged,
     Target,
+    TimeWentBackwards,
     TransferRecord,
     UnknownChannel,
+    UnknownClient,
     UnknownDialog,
     UnknownGroup,
     UnknownId,
     UnknownOperator,
     UnknownStatus,
     Via,
+    serialize,
 )
 from chatroute.rules import always, has_tag, topic
 from chatroute.strategies import (
@@ -819,8 +824,8 @@ def test_dialog_requeued_after_offline_starts_its_sla_over() -> None:
 def test_sla_level_and_overdue() -> None:
     """sla_level goes ok, warn, critical; overdue lists critical waits, oldest first."""
     router = _sla_router()
-    router.route(Dialog(id="d1"), at(5))
     router.route(Dialog(id="d0"), T0)
+    router.route(Dialog(id="d1"), at(5))
     router.route(Dialog(id="d2"), at(50))
     assert [router.sla_level("d1", at(s)) for s in (5, 34, 35, 64, 65)] == [
         SlaLevel.OK,
@@ -1324,3 +1329,203 @@ def test_a_rated_release_says_whether_the_rating_was_good_or_bad() -> None:
         (released,) = router.release(f"d{i}", t, rating=Rating(scale=scale, value=value))
         assert isinstance(released, DialogReleased)
         assert released.sentiment == sentiment
+
+
+# ========================================================= time never runs backwards
+
+
+BACKWARDS_CALLS: dict[str, Callable[[Router, datetime], object]] = {
+    "route": lambda r, now: r.route(Dialog(id="late"), now),
+    "release": lambda r, now: r.release("d1", now),
+    "replied": lambda r, now: r.replied("d1", now),
+    "claim": lambda r, now: r.claim("d2", "ana", now),
+    "transfer": lambda r, now: r.transfer("d1", Target.everyone(), now),
+    "handle": lambda r, now: r.handle("d1", "invoice.paid", now, data={"amount": 1}),
+    "set_status": lambda r, now: r.set_status("ana", "away", now),
+    "set_limit": lambda r, now: r.set_limit("ana", 5, now),
+    "tick": lambda r, now: r.tick(now),
+}
+
+
+@pytest.mark.parametrize("call", sorted(BACKWARDS_CALLS))
+def test_a_call_at_an_earlier_time_is_refused_and_changes_nothing(call: str) -> None:
+    """Every call that changes the router refuses a ``now`` before the latest one, naming both times."""
+    router = router_of([online("ana", limit=1)])
+    router.route(Dialog(id="d1"), T0)
+    router.route(Dialog(id="d2"), at(60))
+    before = router.snapshot()
+    with pytest.raises(TimeWentBackwards) as caught:
+        BACKWARDS_CALLS[call](router, at(59))
+    assert isinstance(caught.value, ChatrouteError)
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.field == "now"
+    assert (caught.value.value, caught.value.latest) == (at(59), at(60))
+    assert at(59).isoformat() in str(caught.value)
+    assert at(60).isoformat() in str(caught.value)
+    assert router.snapshot() == before
+    if call != "claim":  # ana is at her limit: a claim would fail for that
+        BACKWARDS_CALLS[call](router, at(60))  # the same time is not earlier
+
+
+def test_accept_and_decline_refuse_an_earlier_time() -> None:
+    """Answering an offer before it was made is refused: the offer stands."""
+    router = router_of([online("ana")], accept_timeout=timedelta(seconds=30))
+    router.route(Dialog(id="d1"), at(10))
+    before = router.snapshot()
+    for answer in (router.accept, router.decline):
+        with pytest.raises(TimeWentBackwards):
+            answer("d1", "ana", at(9))
+    assert router.snapshot() == before
+
+
+def test_a_refused_call_does_not_move_the_latest_time() -> None:
+    """A call that fails for another reason leaves the latest time where it was."""
+    router = router_of([online("ana")])
+    router.route(Dialog(id="d1"), T0)
+    with pytest.raises(UnknownDialog):
+        router.release("nobody", at(100))
+    router.release("d1", at(50))
+    assert router.snapshot().latest == at(50)
+
+
+def test_queries_answer_for_any_time() -> None:
+    """Read-only calls take an earlier ``now``: they answer for the time given and change nothing."""
+    router = _sla_router()
+    router.route(Dialog(id="d1"), at(50))
+    assert router.sla_level("d1", T0) is SlaLevel.OK
+    assert router.overdue(T0) == ()
+    assert router.estimated_wait("d1", T0) is None or router.estimated_wait("d1", T0) >= timedelta(0)
+    assert router.explain(Dialog(id="d2"), T0).outcome is not None
+    assert router.snapshot().latest == at(50)
+
+
+def test_the_snapshot_carries_the_latest_time_through_json_and_restore() -> None:
+    """A restored router refuses times before the original's latest; old snapshots without it load."""
+    router = router_of([online("ana")])
+    router.route(Dialog(id="d1"), at(30))
+    stored = json.loads(json.dumps(serialize.to_dict(router.snapshot())))
+    snapshot = serialize.from_dict(Snapshot, stored)
+    assert snapshot.latest == at(30)
+    restored = Router.restore(router.config, snapshot)
+    with pytest.raises(TimeWentBackwards):
+        restored.release("d1", at(29))
+    del stored["latest"]
+    old = Router.restore(router.config, serialize.from_dict(Snapshot, stored))
+    assert old.snapshot().latest is None
+    old.release("d1", at(29))
+
+
+def test_restore_refuses_what_is_not_a_snapshot() -> None:
+    """Router.restore(config, None) raises InvalidValue naming the snapshot, not AttributeError."""
+    config = RoutingConfig(operators=[online("ana")])
+    for bad in (None, config, {"seed": 0}):
+        with pytest.raises(InvalidValue) as caught:
+            Router.restore(config, bad)  # type: ignore[arg-type]
+        assert caught.value.field == "snapshot"
+
+
+def test_set_limit_caps_limits_as_the_model_does() -> None:
+    """A limit over 2**53 - 1 is refused like Operator(limit=...) refuses it; the largest one is taken."""
+    router = router_of([online("ana")])
+    before = router.snapshot()
+    with pytest.raises(InvalidValue) as caught:
+        router.set_limit("ana", 2**53, T0)
+    assert caught.value.field == "limit"
+    assert router.snapshot() == before
+    router.set_limit("ana", 2**53 - 1, T0)
+    assert router.operator("ana").limit == 2**53 - 1
+
+
+def test_a_dialog_as_long_as_the_calendar_leaves_wait_estimates_finite() -> None:
+    """A dialog open from the earliest to the latest time, then a long line: estimates stop at ten years."""
+    from chatroute._frozen import EARLIEST, LATEST, MAX_DURATION
+
+    router = router_of([online("ana", limit=1)])
+    router.route(Dialog(id="long"), EARLIEST)
+    router.release("long", LATEST)
+    decision = router.route(Dialog(id="q0"), LATEST)
+    for n in range(1, 700):
+        decision = router.route(Dialog(id=f"q{n}"), LATEST)
+    assert decision.estimated_wait is not None
+    assert decision.estimated_wait <= MAX_DURATION
+    assert router.estimated_wait("q699", LATEST) == decision.estimated_wait
+
+
+# ================================================================ clients' lifetime
+
+
+def test_forget_drops_the_client_with_their_last_dialog() -> None:
+    """The client goes with the last dialog the router holds for them, not before."""
+    router = router_of([online("ana", limit=2)])
+    router.route(Dialog(id="d1", client_id="c1"), T0)
+    router.route(Dialog(id="d2", client_id="c1"), T0)
+    router.release("d1", at(1))
+    router.release("d2", at(2))
+    router.forget("d1")
+    assert [c.id for c in router.snapshot().clients] == ["c1"]
+    router.forget("d2")
+    assert router.snapshot().clients == ()
+
+
+def test_forget_keeps_the_client_when_asked() -> None:
+    """keep_client=True keeps the client (and their last operator) after their last dialog."""
+    router = router_of([online("ana"), online("bob")])
+    router.route(Dialog(id="d1", client_id="c1"), T0)
+    router.release("d1", at(1))
+    router.forget("d1", keep_client=True)
+    assert [(c.id, c.last_operator_id) for c in router.snapshot().clients] == [("c1", "ana")]
+
+
+def test_forget_client_drops_a_client_without_open_dialogs() -> None:
+    """forget_client drops a known client; open dialogs or an unknown id are refused, state unchanged."""
+    router = router_of([online("ana")])
+    router.route(Dialog(id="d1", client_id="c1"), T0)
+    before = router.snapshot()
+    with pytest.raises(InvalidValue, match="open dialogs: d1") as open_error:
+        router.forget_client("c1")
+    assert open_error.value.field == "client_id"
+    with pytest.raises(UnknownClient) as unknown:
+        router.forget_client("nobody")
+    assert unknown.value.field == "client_id"
+    with pytest.raises(InvalidValue):
+        router.forget_client(42)  # type: ignore[arg-type]
+    assert router.snapshot() == before
+    router.release("d1", at(1))
+    router.forget_client("c1")
+    assert router.snapshot().clients == ()
+    router.forget("d1")  # the closed dialog, whose client is gone, is forgotten as usual
+    assert router.snapshot().dialogs == ()
+
+
+def test_forget_refuses_a_keep_client_that_is_not_a_bool() -> None:
+    """keep_client must be a bool; the dialog stays."""
+    router = router_of([online("ana")])
+    router.route(Dialog(id="d1", client_id="c1"), T0)
+    router.release("d1", at(1))
+    before = router.snapshot()
+    with pytest.raises(InvalidValue) as caught:
+        router.forget("d1", keep_client="yes")  # type: ignore[arg-type]
+    assert caught.value.field == "keep_client"
+    assert router.snapshot() == before
+
+
+def test_clients_stay_flat_over_many_route_release_forget_cycles() -> None:
+    """A new client per dialog, forgotten with it: the router holds no clients or dialogs afterwards."""
+    router = router_of([online("ana")])
+    now = T0
+    for n in range(2_000):
+        router.route(Dialog(id=f"d{n}", client_id=f"c{n}"), now)
+        router.release(f"d{n}", now)
+        router.forget(f"d{n}")
+    snapshot = router.snapshot()
+    assert (snapshot.clients, snapshot.dialogs) == ((), ())
+
+
+def test_restored_router_drops_clients_with_their_last_dialog() -> None:
+    """After a restore the router still knows which dialogs each client has."""
+    router = router_of([online("ana")])
+    router.route(Dialog(id="d1", client_id="c1"), T0)
+    router.release("d1", at(1))
+    restored = Router.restore(router.config, router.snapshot())
+    restored.forget("d1")
+    assert restored.snapshot().clients == ()

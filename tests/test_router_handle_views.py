@@ -165,3 +165,17 @@ def test_views_of_an_unknown_operator_raise() -> None:
     """An unknown operator id raises UnknownOperator naming it."""
     with pytest.raises(UnknownOperator, match="zed"):
         shop().views("zed")
+
+
+def test_handle_refuses_data_that_is_not_plain_json() -> None:
+    """Data that is not plain JSON raises InvalidValue naming ``data[...]``; the dialog is unchanged."""
+    from decimal import Decimal
+
+    router = Router(RoutingConfig(operators=[Operator(id="ann", status="online")]))
+    router.route(Dialog(id="d1", attributes={"amount": 1}), T0)
+    before = router.snapshot()
+    for bad in ({"amount": Decimal("12.5")}, {"blob": b"x"}, {"when": T0}, {"nested": {1: "x"}}):
+        with pytest.raises(InvalidValue) as caught:
+            router.handle("d1", "invoice.paid", at(1), data=bad)
+        assert caught.value.field.startswith("data[")
+        assert router.snapshot() == before

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from chatroute import (
     AlreadyClaimed,
+    Channel,
     ChatrouteError,
     Client,
     Decision,
@@ -34,6 +35,7 @@ from chatroute import (
     InvalidTransition,
     InvalidValue,
     NaiveDatetime,
+    Operator,
     OperatorState,
     Outcome,
     Router,
@@ -41,6 +43,7 @@ from chatroute import (
     Snapshot,
     Target,
     TargetKind,
+    TimeWentBackwards,
     UnknownChannel,
     UnknownDialog,
     UnknownGroup,
@@ -633,3 +636,115 @@ def test_indexed_pick_matches_the_reference_choose(data: st.DataObject) -> None:
         decision = router.route(probe, now)
         assert decision.operator_id == expected
         now += timedelta(seconds=data.draw(seconds(), label="dt"))
+
+
+_RESTORE_T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _weighted_config(weights: tuple[int, int], limits: tuple[int, int, int]) -> RoutingConfig:
+    """Three operators over two channels with these capacity weights and limits."""
+    return RoutingConfig(
+        operators=[Operator(id=f"op{n}", status="online", limit=limit) for n, limit in enumerate(limits)],
+        channels=[
+            Channel(name="site", capacity_weight=weights[0]),
+            Channel(name="email", capacity_weight=weights[1]),
+        ],
+    )
+
+
+@given(
+    old_weights=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    new_weights=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    old_limits=st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6)),
+    new_limits=st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 6)),
+    override=st.none() | st.tuples(st.sampled_from(["op0", "op1", "op2"]), st.integers(0, 6)),
+    steps=st.lists(st.tuples(st.booleans(), st.sampled_from(["site", "email"])), max_size=30),
+    after=st.lists(st.sampled_from(["site", "email"]), max_size=12),
+)
+def test_restore_under_changed_weights_and_limits_keeps_every_limit(
+    old_weights: tuple[int, int],
+    new_weights: tuple[int, int],
+    old_limits: tuple[int, int, int],
+    new_limits: tuple[int, int, int],
+    override: tuple[str, int] | None,
+    steps: list[tuple[bool, str]],
+    after: list[str],
+) -> None:
+    """Restored under other weights and limits: loads recounted, limits hold, releasing all frees all."""
+    router = Router(_weighted_config(old_weights, old_limits))
+    now = _RESTORE_T0
+    made = 0
+    if override is not None:
+        router.set_limit(override[0], override[1], now)
+    for release, channel in steps:
+        now += timedelta(seconds=1)
+        open_ids = [d.id for d in router.dialogs() if d.state is not DialogState.CLOSED]
+        if release and open_ids:
+            router.release(open_ids[0], now)
+        else:
+            router.route(Dialog(id=f"d{made}", channel=channel), now)
+            made += 1
+    config = _weighted_config(new_weights, new_limits)
+    restored = Router.restore(config, router.snapshot())
+    weight = dict(zip(("site", "email"), new_weights, strict=True))
+    at_restore = {}
+    for n, state in enumerate(restored.operators()):
+        held = [d for d in restored.dialogs(DialogState.ASSIGNED) if d.operator_id == state.id]
+        assert state.load == sum(weight[d.dialog.channel] for d in held)
+        expected_limit = override[1] if override is not None and override[0] == state.id else new_limits[n]
+        assert state.limit == expected_limit
+        at_restore[state.id] = state.load
+    for channel in after:
+        now += timedelta(seconds=1)
+        restored.route(Dialog(id=f"d{made}", channel=channel), now)
+        made += 1
+    for state in restored.operators():
+        assert state.load <= max(state.limit, at_restore[state.id])
+    for record in restored.dialogs():
+        if record.state is not DialogState.CLOSED:
+            now += timedelta(seconds=1)
+            restored.release(record.id, now)
+    assert {s.id: (s.load, dict(s.channel_loads)) for s in restored.operators()} == {
+        f"op{n}": (0, {}) for n in range(3)
+    }
+
+
+@given(
+    calls=st.lists(
+        st.tuples(st.sampled_from(["route", "release", "tick", "away", "online"]), st.integers(-30, 30)),
+        max_size=40,
+    )
+)
+def test_time_never_runs_backwards_in_any_sequence(calls: list[tuple[str, int]]) -> None:
+    """Calls at times that sometimes go back: each earlier one is refused unchanged; no record goes back."""
+    router = Router(_weighted_config((1, 2), (2, 1, 0)))
+    now = _RESTORE_T0
+    made = 0
+
+    def act(kind: str, at: datetime) -> None:
+        open_ids = [d.id for d in router.dialogs() if d.state is not DialogState.CLOSED]
+        if kind == "route":
+            router.route(Dialog(id=f"d{made}"), at)
+        elif kind == "release" and open_ids:
+            router.release(open_ids[0], at)
+        elif kind in ("away", "online"):
+            router.set_status("op0", kind, at)
+        else:
+            router.tick(at)
+
+    for kind, step in calls:
+        now += timedelta(seconds=step)
+        before = router.snapshot()
+        if before.latest is not None and now < before.latest:
+            with pytest.raises(TimeWentBackwards) as caught:
+                act(kind, now)
+            assert (caught.value.value, caught.value.latest) == (now, before.latest)
+            assert router.snapshot() == before
+        else:
+            act(kind, now)
+            made += 1
+    for record in router.dialogs():
+        times = [record.routed_at, record.waiting_since, record.assigned_at, record.closed_at]
+        assert all(t is None or t >= record.routed_at for t in times)
+        if record.closed_at is not None and record.assigned_at is not None:
+            assert record.closed_at >= record.assigned_at

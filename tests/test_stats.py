@@ -103,14 +103,14 @@ def rated_day() -> tuple[Router, list[Event]]:
         ("d5", "for-cat", None),
     ]
     for i, (dialog_id, dialog_topic, rating) in enumerate(plan):
-        decision = router.route(Dialog(id=dialog_id, topic=dialog_topic), at(i))
+        decision = router.route(Dialog(id=dialog_id, topic=dialog_topic), at(2 * i))
         events += decision.events
-        events += router.release(dialog_id, at(60 + i), rating=rating)
+        events += router.release(dialog_id, at(2 * i + 1), rating=rating)
     # sales and support dialogs, so group summaries have something to count
     for i, dialog_id in enumerate(("s1", "s2")):
         decision = router.route(Dialog(id=dialog_id, topic="sales"), at(100 + i))
         events += decision.events
-        events += router.release(dialog_id, at(200 + i), rating=five(4))
+        events += router.release(dialog_id, at(100 + i), rating=five(4))
     decision = router.route(Dialog(id="p1", topic="support"), at(300))
     events += decision.events
     events += router.release("p1", at(301), rating=like(1))

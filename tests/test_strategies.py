@@ -477,7 +477,7 @@ def test_custom_ranked_key_is_used_by_the_router() -> None:
         router = work_router(strategy, ops)
         for dialog_id in load(router, ["a", "a", "a"]):
             router.release(dialog_id, at(1))
-        load(router, ["b"])
+        load(router, ["b"], at(1))
         assert router.route(Dialog(id="new", topic="work"), at(2)).operator_id == expected
 
 

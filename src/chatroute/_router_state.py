@@ -20,12 +20,20 @@ import attrs
 
 from ._deadlines import CapLifts, Deadlines, OfferExpiry, ReplyDue, RequeueDue, RingDue, SlaDue
 from ._eligibility import picky
+from ._frozen import MAX_DURATION
 from ._indexes import Availability
 from ._persist import pack_rng, unpack_rng
 from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
 from ._topology import Topology, check_id, pool_key
 from .config import OfflinePolicy
-from .errors import DialogClosed, UnknownChannel, UnknownDialog, UnknownOperator, UnknownStatus
+from .errors import (
+    DialogClosed,
+    TimeWentBackwards,
+    UnknownChannel,
+    UnknownDialog,
+    UnknownOperator,
+    UnknownStatus,
+)
 from .model import Channel, Client, Dialog, DialogState, Rating, SlaLevel, Target
 from .queue import ChannelPriorityQueue, wait_estimate
 from .snapshot import DialogRecord, Snapshot, TransferRecord
@@ -43,6 +51,7 @@ class Keep(enum.Enum):
 KEEP = Keep.KEEP
 
 _HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
+_MAX_HANDLE_SECONDS = MAX_DURATION.total_seconds()  # a longer dialog counts as this long
 
 
 class RouterState:
@@ -63,11 +72,13 @@ class RouterState:
         "_topology",
         "assign_seq",
         "available",
+        "client_dialogs",
         "clients",
         "deadlines",
         "dialogs",
         "handle_time",
         "last_picks",
+        "latest",
         "ops",
         "queue_seq",
         "queues",
@@ -89,6 +100,7 @@ class RouterState:
         }
         self.dialogs: dict[str, LiveDialog] = {}
         self.clients: dict[str, Client] = {}
+        self.client_dialogs: dict[str, set[str]] = {}  # by client id, the dialogs held
         self.queues: dict[str, ChannelPriorityQueue] = {}
         self.available = Availability(topology, self.ops)
         self.deadlines = Deadlines()
@@ -97,7 +109,21 @@ class RouterState:
         self.assign_seq = 0
         self.queue_seq = 0
         self.handle_time = topology.config.default_handle_time.total_seconds()
+        self.latest: datetime | None = None
         self.available.rebuild(self.ops.values())
+
+    # -------------------------------------------------------------------- time
+
+    def check_time(self, now: datetime) -> datetime:
+        """``now``, unless it is earlier than the latest time seen (TimeWentBackwards)."""
+        latest = self.latest
+        if latest is not None and now < latest:
+            raise TimeWentBackwards(now, latest)
+        return now
+
+    def seen(self, now: datetime) -> None:
+        """A call that changed the router succeeded at ``now``: time cannot go back before it."""
+        self.latest = now
 
     # ------------------------------------------------------------------ lookups
 
@@ -190,10 +216,34 @@ class RouterState:
         if client is not None:
             self.clients[client.id] = client
         self.dialogs[rec.id] = rec
+        self._note_client(rec)
 
-    def forget(self, rec: LiveDialog) -> None:
-        """Drop a closed dialog's record."""
+    def _note_client(self, rec: LiveDialog) -> None:
+        client_id = rec.dialog.client_id
+        if client_id is not None:
+            self.client_dialogs.setdefault(client_id, set()).add(rec.id)
+
+    def forget(self, rec: LiveDialog, *, keep_client: bool) -> None:
+        """Drop a closed dialog's record; with the last dialog of its client, the client (unless kept)."""
         del self.dialogs[rec.id]
+        client_id = rec.dialog.client_id
+        if client_id is None:
+            return
+        held = self.client_dialogs[client_id]
+        held.discard(rec.id)
+        if not held:
+            del self.client_dialogs[client_id]
+            if not keep_client:
+                self.clients.pop(client_id, None)
+
+    def open_dialogs_of(self, client_id: str) -> list[str]:
+        """The client's open dialogs, by id."""
+        held = self.client_dialogs.get(client_id, ())
+        return sorted(d for d in held if self.dialogs[d].state is not DialogState.CLOSED)
+
+    def forget_client(self, client_id: str) -> None:
+        """Drop what the router knows of the client (their closed dialogs keep their id)."""
+        self.clients.pop(client_id, None)
 
     def update_dialog(self, rec: LiveDialog, dialog: Dialog) -> None:
         """Replace the dialog's facts (attributes learned from the host)."""
@@ -248,7 +298,8 @@ class RouterState:
         """Close the dialog; with ``handled``, its handle time counts in the mean."""
         if handled and rec.assigned_at is not None:
             seconds = (now - rec.assigned_at).total_seconds()
-            self.handle_time += _HANDLE_TIME_WEIGHT * (max(seconds, 0.0) - self.handle_time)
+            seconds = min(max(seconds, 0.0), _MAX_HANDLE_SECONDS)
+            self.handle_time += _HANDLE_TIME_WEIGHT * (seconds - self.handle_time)
         rec.state = DialogState.CLOSED
         rec.closed_at = now
         rec.rating = rating
@@ -460,6 +511,7 @@ class RouterState:
         if op.routable:
             self.available.add_capacity(op, limit - op.limit)
         op.limit = limit
+        op.limit_override = limit
         self.available.refresh(op)
 
     def requeue_after(self, op: LiveOperator, due: datetime, since: datetime) -> None:
@@ -480,6 +532,7 @@ class RouterState:
             random_states={k: pack_rng(r) for k, r in sorted(self.rngs.items())},
             last_picks=dict(sorted(self.last_picks.items())),
             handle_time=self.handle_time,
+            latest=self.latest,
         )
 
     def restore(self, snapshot: Snapshot) -> None:
@@ -493,10 +546,12 @@ class RouterState:
             if op.capped_until is not None:
                 self.deadlines.caps.push(CapLifts(op.capped_until, op.id))
         self.clients = {c.id: c for c in snapshot.clients}
+        self.client_dialogs = {}
         self.assign_seq, self.queue_seq = snapshot.assign_seq, snapshot.queue_seq
         self.rngs = {k: unpack_rng(v) for k, v in snapshot.random_states.items()}
         self.last_picks = dict(snapshot.last_picks)
         self.handle_time = snapshot.handle_time
+        self.latest = snapshot.latest
         for record in snapshot.dialogs:
             self._restore_dialog(record)
         self.available.rebuild(self.ops.values())
@@ -512,6 +567,14 @@ class RouterState:
             if op.status == "offline" and op.dialogs and op.status_since is not None:
                 self.deadlines.requeues.push(RequeueDue(op.status_since + grace, op.id, op.status_since))
 
+    @staticmethod
+    def _count_load(op: LiveOperator, rec: LiveDialog) -> None:
+        """Count a restored dialog the operator holds in their load, at the config's weight."""
+        channel = rec.dialog.channel
+        op.load += rec.weight
+        op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
+        op.dialogs.add(rec.id)
+
     def _restore_dialog(self, record: DialogRecord) -> None:
         channel = self._topology.channels.get(record.dialog.channel)
         if channel is None:
@@ -525,13 +588,13 @@ class RouterState:
             for op_id in sorted(rec.offered_to):
                 holder = self.operator(op_id, field="snapshot.dialogs.offered_to")
                 if rec.operator_id is not None:
-                    holder.dialogs.add(rec.id)
+                    self._count_load(holder, rec)
                 else:
                     holder.add_offer(rec.id)
             if rec.offer_expires is not None:
                 self.deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
         if rec.state is DialogState.ASSIGNED:
-            self.operator(str(rec.operator_id), field="snapshot.dialogs.operator_id").dialogs.add(rec.id)
+            self._count_load(self.operator(str(rec.operator_id), field="snapshot.dialogs.operator_id"), rec)
             timeout = self._topology.config.reply_timeout
             if timeout is not None and rec.replied_at is None and rec.assigned_at is not None:
                 self.deadlines.replies.push(ReplyDue(rec.assigned_at + timeout, rec.id, rec.assigned_at))
@@ -541,3 +604,4 @@ class RouterState:
             self.push(rec, record.queue_seq, rec.waiting_since)
             self.schedule_ring(rec)
         self.dialogs[rec.id] = rec
+        self._note_client(rec)

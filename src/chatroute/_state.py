@@ -49,6 +49,7 @@ class LiveOperator:
         "last_assigned_at",
         "last_assigned_seq",
         "limit",
+        "limit_override",
         "load",
         "missed",
         "offers",
@@ -70,6 +71,7 @@ class LiveOperator:
         self.status_since: datetime | None = None
         self.comment: str | None = None
         self.limit = limit
+        self.limit_override: int | None = None  # set at run time (set_limit): outlives a config change
         self.load = 0
         self.channel_loads: dict[str, int] = {}
         self.assigned_total = 0
@@ -103,6 +105,7 @@ class LiveOperator:
             status_since=self.status_since,
             comment=self.comment,
             limit=self.limit,
+            limit_override=self.limit_override,
             load=self.load,
             channel_loads={k: v for k, v in sorted(self.channel_loads.items()) if v},
             assigned_total=self.assigned_total,
@@ -115,11 +118,18 @@ class LiveOperator:
         )
 
     def thaw(self, state: OperatorState, routable: bool) -> None:
-        """Take the state a snapshot kept (the inverse of :meth:`freeze`)."""
+        """Take the state a snapshot kept (the inverse of :meth:`freeze`), under the current config.
+
+        The limit stays the config's unless it was set at run time (``limit_override``);
+        the load starts empty, for the caller to count from the open dialogs.
+        """
         self.status, self.status_since, self.comment = state.status, state.status_since, state.comment
         self.routable = routable
-        self.limit, self.load = state.limit, state.load
-        self.channel_loads = dict(state.channel_loads)
+        self.limit_override = state.limit_override
+        if state.limit_override is not None:
+            self.limit = state.limit_override
+        self.load = 0
+        self.channel_loads = {}
         self.assigned_total = state.assigned_total
         self.last_assigned_seq, self.last_assigned_at = state.last_assigned_seq, state.last_assigned_at
         self.missed = state.missed_offers

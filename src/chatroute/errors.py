@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from datetime import datetime
 
 __all__ = [
     "AlreadyClaimed",
@@ -24,7 +25,9 @@ __all__ = [
     "InvalidValue",
     "NaiveDatetime",
     "NotEligible",
+    "TimeWentBackwards",
     "UnknownChannel",
+    "UnknownClient",
     "UnknownDialog",
     "UnknownGroup",
     "UnknownId",
@@ -84,6 +87,12 @@ class UnknownChannel(UnknownId):
     kind = "channel"
 
 
+class UnknownClient(UnknownId):
+    """No client the router knows has this id."""
+
+    kind = "client"
+
+
 class UnknownStatus(UnknownId):
     """No status has this key."""
 
@@ -111,6 +120,27 @@ class NaiveDatetime(InvalidValue):
 
     def __init__(self, field: str, value: object) -> None:
         super().__init__(field, value, "a timezone-aware datetime is required")
+
+
+class TimeWentBackwards(InvalidValue):
+    """A ``now`` earlier than the latest time the router has already acted at.
+
+    Every call that changes the router (route, release, accept, decline, replied,
+    claim, transfer, handle, set_status, set_limit, tick) refuses it, and the router
+    stays as it was. Read-only calls (``explain``, ``estimated_wait``, ``sla_level``,
+    ``overdue``, ``available_groups``) take any time: they answer for the time given.
+
+    Attributes:
+        field: the argument (``"now"``).
+        value: the time given.
+        latest: the latest time the router has seen.
+    """
+
+    def __init__(self, now: datetime, latest: datetime, *, field: str = "now") -> None:
+        super().__init__(field, now, "")
+        self.latest = latest
+        self.problem = f"time went backwards: {now.isoformat()} is earlier than {latest.isoformat()}"
+        self.args = (f"{field}: {self.problem}, the latest time the router has seen",)
 
 
 class InvalidTransition(ChatrouteError, ValueError):
@@ -150,8 +180,8 @@ class AlreadyClaimed(InvalidTransition):
 
     def __init__(self, dialog_id: str, state: str, operator_id: str | None) -> None:
         self.operator_id = operator_id
-        who = f"by {operator_id!r}" if operator_id else "already"
-        super().__init__(dialog_id, state, f"already claimed {who}")
+        by = f" by {operator_id!r}" if operator_id else ""
+        super().__init__(dialog_id, state, f"already claimed{by}")
 
 
 class NotEligible(ChatrouteError, ValueError):

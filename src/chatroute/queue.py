@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedList
 
+from ._frozen import MAX_DURATION
 from .errors import UnknownDialog
 from .model import SLA, SlaLevel
 
@@ -52,14 +53,19 @@ class QueueKey(NamedTuple):
 _DEFAULT_SLA = SLA()
 
 
+_MAX_WAIT_SECONDS = MAX_DURATION.total_seconds()
+
+
 def wait_estimate(position: int, handle_seconds: float, capacity: int) -> timedelta | None:
     """The wait of the dialog at ``position``: position x handle time / capacity, whole seconds up.
 
-    None when nobody can serve (capacity 0). See :meth:`ChannelPriorityQueue.estimated_wait`.
+    None when nobody can serve (capacity 0); at most :data:`~chatroute._frozen.MAX_DURATION`
+    (about ten years), however long the line. See :meth:`ChannelPriorityQueue.estimated_wait`.
     """
     if capacity <= 0:
         return None
-    return timedelta(seconds=math.ceil(position * handle_seconds / capacity))
+    seconds = min(position * handle_seconds / capacity, _MAX_WAIT_SECONDS)
+    return timedelta(seconds=math.ceil(seconds))
 
 
 class ChannelPriorityQueue:

@@ -1,6 +1,10 @@
 """The Router: the one stateful object. It routes, queues, releases, transfers and explains.
 
-Every call that depends on time takes ``now`` (an aware datetime). Every call either
+Every call that depends on time takes ``now`` (an aware datetime), and time never runs
+backwards: a call that changes the router refuses a ``now`` earlier than the latest one
+it acted at (:class:`~chatroute.errors.TimeWentBackwards`); the read-only queries
+(``explain``, ``estimated_wait``, ``sla_level``, ``overdue``, ``available_groups``)
+answer for any time. Every call either
 succeeds and returns the events it caused, or raises a :class:`ChatrouteError` and
 leaves the router exactly as it was: each call checks all of its input before it
 changes anything.
@@ -25,7 +29,7 @@ from ._applying import Effects
 from ._departments import locate
 from ._eligibility import ineligible
 from ._express import Express
-from ._frozen import aware
+from ._frozen import MAX_SAFE_INT, aware, json_value
 from ._placement import Decider
 from ._queries import Queries
 from ._router_state import RouterState
@@ -33,7 +37,7 @@ from ._state import LiveDialog, LiveOperator
 from ._timeouts import Timeouts
 from ._topology import Topology, check_id
 from .config import OfflinePolicy, RoutingConfig
-from .decision import Decision, GroupChoices, Reason
+from .decision import Decision, GroupChoices, Outcome, Reason
 from .errors import (
     AlreadyClaimed,
     AtLimit,
@@ -42,6 +46,7 @@ from .errors import (
     InvalidValue,
     NotEligible,
     UnknownChannel,
+    UnknownClient,
     UnknownGroup,
     UnknownStatus,
 )
@@ -125,14 +130,18 @@ class Router:
             UnknownChannel / UnknownGroup: the dialog names something the config lacks.
             InvalidValue / NaiveDatetime: bad arguments.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         if client is None and isinstance(dialog, Dialog):
             express = self._express.route(dialog, now)
             if express is not None:
+                self._state.seen(now)
                 return express
         rec, ctx_client = self._check_new(dialog, client, now)
         # the client: the host's, the one known, or a new one
-        return self._effects.route(rec, ctx_client, now)
+        result = self._effects.route(rec, ctx_client, now)
+        if result.outcome is not Outcome.REJECTED:  # a rejected dialog changes nothing
+            self._state.seen(now)
+        return result
 
     def explain(self, dialog: Dialog, now: datetime, *, client: Client | None = None) -> Decision:
         """What :meth:`route` would decide for this dialog now, with the full trace.
@@ -156,11 +165,13 @@ class Router:
             UnknownDialog: no such dialog.
             DialogClosed: it is closed already.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec = self._state.open_dialog(dialog_id)
         if rating is not None and not isinstance(rating, Rating):
             raise InvalidValue("rating", rating, "must be a Rating")
-        return self._effects.release(rec, now, rating)
+        result = self._effects.release(rec, now, rating)
+        self._state.seen(now)
+        return result
 
     def accept(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
         """An operator accepts a dialog offered to them; for a broadcast, the first accept wins.
@@ -172,7 +183,7 @@ class Router:
             NotEligible: it is not offered to this operator (or no longer is).
             AtLimit: a broadcast offer, and the operator has no room for it now.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec, op = self._offered(dialog_id, operator_id)
         if rec.operator_id is None:  # a broadcast: nothing was reserved, so check room now
             self._check_can_take(op, rec)
@@ -180,6 +191,7 @@ class Router:
             self._state.take_slot(rec, op, now)
         events: list[Event] = []
         self._effects.accepted(rec, op, now, Via.ACCEPT, events)
+        self._state.seen(now)
         return tuple(events)
 
     def decline(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
@@ -191,11 +203,12 @@ class Router:
             AlreadyClaimed: someone accepted or holds it already.
             NotEligible: it is not offered to this operator.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec, op = self._offered(dialog_id, operator_id)
         events: list[Event] = []
         self._state.reset_misses(op)
         self._effects.withdraw(rec, op, now, "declined", events, decline=True)
+        self._state.seen(now)
         return tuple(events)
 
     def replied(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
@@ -207,11 +220,12 @@ class Router:
             UnknownDialog / DialogClosed: no such open dialog.
             InvalidTransition: the dialog is not assigned.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec = self._state.open_dialog(dialog_id)
         if rec.state is not DialogState.ASSIGNED:
             raise InvalidTransition(rec.id, rec.state.value, "only an assigned dialog can be replied to")
         self._state.note_reply(rec, now)
+        self._state.seen(now)
         return ()
 
     def _check_can_take(self, op: LiveOperator, rec: LiveDialog) -> None:
@@ -244,7 +258,7 @@ class Router:
             DialogClosed: the dialog is closed.
             NotEligible / AtLimit: the operator may not take it now.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec = self._state.open_dialog(dialog_id)
         op = self._state.operator(operator_id)
         if rec.state is not DialogState.QUEUED:
@@ -255,6 +269,7 @@ class Router:
         events: list[Event] = []
         self._state.dequeue(rec)
         self._effects.assign(rec, op, now, Via.CLAIM, events)
+        self._state.seen(now)
         return tuple(events)
 
     def transfer(self, dialog_id: str, to: Target, now: datetime, *, by: str | None = None) -> Decision:
@@ -268,7 +283,7 @@ class Router:
             DialogClosed: the dialog is closed.
             InvalidTransition: the dialog is already with that operator.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec = self._state.open_dialog(dialog_id)
         if not isinstance(to, Target):
             raise InvalidValue("to", to, "must be a Target")
@@ -277,7 +292,9 @@ class Router:
             self._state.operator(by, field="by")
         if to.kind is TargetKind.OPERATOR and to.id == rec.operator_id:
             raise InvalidTransition(rec.id, rec.state.value, f"already with operator {to.id!r}")
-        return self._effects.transfer(rec, to, now, by=by, trigger=None)
+        result = self._effects.transfer(rec, to, now, by=by, trigger=None)
+        self._state.seen(now)
+        return result
 
     def handle(
         self, dialog_id: str, event: str, now: datetime, *, data: Mapping[str, Any] | None = None
@@ -302,25 +319,60 @@ class Router:
             UnknownDialog / DialogClosed: no such open dialog.
             InvalidValue: ``event`` is not a string or ``data`` not a mapping of plain data.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         rec = self._state.open_dialog(dialog_id)
         check_id(event, "event")
         dialog = rec.dialog
         if data is not None:
             if not isinstance(data, Mapping):
                 raise InvalidValue("data", data, "must be a mapping")
+            data = json_value(data, "data")
             dialog = attrs.evolve(dialog, attributes={**dialog.attributes, **data})
         fired = self._decider.trigger_for(rec, dialog, event, now)
         decision = self._effects.transfer(rec, fired.to, now, by=None, trigger=fired.name) if fired else None
         self._state.update_dialog(rec, dialog)
+        self._state.seen(now)
         return decision
 
-    def forget(self, dialog_id: str) -> None:
-        """Drop a closed dialog's record (the host keeps its archive)."""
+    def forget(self, dialog_id: str, *, keep_client: bool = False) -> None:
+        """Drop a closed dialog's record (the host keeps its archive).
+
+        With the last dialog the router holds for its client, the client goes too (their
+        tags, preferred and last operator), so a desk with a new client per dialog stays
+        the same size; ``keep_client=True`` keeps them (a returning client goes back to
+        their last operator). :meth:`forget_client` drops a client explicitly.
+
+        Raises:
+            UnknownDialog: no such dialog.
+            InvalidTransition: the dialog is still open.
+            InvalidValue: ``keep_client`` is not a bool.
+        """
         rec = self._state.dialog(dialog_id)
+        if not isinstance(keep_client, bool):
+            raise InvalidValue("keep_client", keep_client, "must be True or False")
         if rec.state is not DialogState.CLOSED:
             raise InvalidTransition(rec.id, rec.state.value, "only closed dialogs can be forgotten")
-        self._state.forget(rec)
+        self._state.forget(rec, keep_client=keep_client)
+
+    def forget_client(self, client_id: str) -> None:
+        """Drop what the router knows of a client: tags, preferred and last operator.
+
+        Their closed dialogs the router still holds keep the client's id; a later dialog
+        of theirs starts from a new :class:`Client`.
+
+        Raises:
+            UnknownClient: the router knows no such client.
+            InvalidValue: the client still has open dialogs (release them first).
+        """
+        check_id(client_id, "client_id")
+        if client_id not in self._state.clients:
+            raise UnknownClient(client_id, field="client_id")
+        still_open = self._state.open_dialogs_of(client_id)
+        if still_open:
+            raise InvalidValue(
+                "client_id", client_id, f"the client still has open dialogs: {', '.join(still_open)}"
+            )
+        self._state.forget_client(client_id)
 
     # ---------------------------------------------------------------- operators
 
@@ -337,7 +389,7 @@ class Router:
         Raises:
             UnknownOperator / UnknownStatus: unknown ids.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         op = self._state.operator(operator_id)
         check_id(status, "status")
         if status not in self._topology.statuses:
@@ -349,6 +401,7 @@ class Router:
         if status == "offline" and self._topology.config.offline_policy is OfflinePolicy.REQUEUE:
             self._timeouts.requeue_later(op, now, events)
         self._effects.drain(op, now, events)
+        self._state.seen(now)
         return tuple(events)
 
     def set_limit(self, operator_id: str, limit: int, now: datetime) -> tuple[Event, ...]:
@@ -357,13 +410,14 @@ class Router:
         A limit below the current load takes nothing away: the operator just gets no
         new dialogs until the load falls under it.
         """
-        now = aware(now)
+        now = self._state.check_time(aware(now))
         op = self._state.operator(operator_id)
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise InvalidValue("limit", limit, "must be a non-negative integer")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_SAFE_INT:
+            raise InvalidValue("limit", limit, "must be an integer from 0 to 2**53 - 1")
         events: list[Event] = [LimitChanged(at=now, operator_id=op.id, old=op.limit, new=limit)]
         self._state.set_limit(op, limit)
         self._effects.drain(op, now, events)
+        self._state.seen(now)
         return tuple(events)
 
     # -------------------------------------------------------------------- time
@@ -381,7 +435,10 @@ class Router:
         moved on take dialogs again. Each waiting dialog gets at most one
         SLA event per level per wait: warn, then critical.
         """
-        return self._timeouts.tick(aware(now))
+        now = self._state.check_time(aware(now))
+        events = self._timeouts.tick(now)
+        self._state.seen(now)
+        return events
 
     # ------------------------------------------------------------------ queries
 
@@ -483,11 +540,21 @@ class Router:
         Regions found by GeoIP were kept on the dialogs, so ``geo`` matters only for
         dialogs routed from now on.
 
+        The config may differ from the one the snapshot was taken under (the way to change
+        a running desk's set-up). Then the new config decides the channels' capacity
+        weights (every load is recounted from the open dialogs), the operators' limits
+        (except one set at run time by :meth:`set_limit`, which the snapshot keeps as
+        ``limit_override``), channel priorities, SLA thresholds and everything else it
+        holds; the snapshot keeps statuses, dialogs and their placement, queue order,
+        counters, random sources, the learned handle time, the seed and the latest time.
+
         Raises:
             ConfigError: the config is invalid.
             UnknownOperator / UnknownStatus / UnknownChannel: the snapshot does not
                 fit the config.
         """
+        if not isinstance(snapshot, Snapshot):
+            raise InvalidValue("snapshot", snapshot, "must be a Snapshot")
         router = cls(config, seed=snapshot.seed, geo=geo)
         router._state.restore(snapshot)
         return router

@@ -40,6 +40,8 @@ class OperatorState:
         status_since: when the status was set (None: since the router started).
         comment: the operator's status comment (Jivo), if any.
         limit: current concurrent-dialog limit.
+        limit_override: the limit set at run time by ``Router.set_limit``, if any; it
+            outlives a restore under a changed config (None: the config's limit applies).
         load: capacity units in use by assigned dialogs.
         channel_loads: open dialogs per channel.
         assigned_total: dialogs assigned since the router started.
@@ -56,6 +58,7 @@ class OperatorState:
     status_since: datetime | None = None
     comment: str | None = None
     limit: int
+    limit_override: int | None = None
     load: int = 0
     channel_loads: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_map)
     assigned_total: int = 0
@@ -142,6 +145,8 @@ class Snapshot:
         random_states: the state of each target's random source, by target key.
         last_picks: the operator each target picked last, by target key.
         handle_time: the running mean handle time in seconds, for wait estimates.
+        latest: the latest ``now`` a call that changes the router was made at (None:
+            none yet, or a snapshot from before it was kept); earlier times are refused.
     """
 
     seed: int
@@ -153,6 +158,7 @@ class Snapshot:
     random_states: Mapping[str, tuple[int, ...]] = attrs.field(default=EMPTY_MAP, converter=to_map)
     last_picks: Mapping[str, str] = attrs.field(default=EMPTY_MAP, converter=to_map)
     handle_time: float
+    latest: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)

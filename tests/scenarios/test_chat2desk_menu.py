@@ -259,7 +259,7 @@ def test_a_day_of_menu_sessions_and_ratings() -> None:
             router.route(menu.apply(state, whatsapp(dialog_id)), at(10 * i))
             good = state.node_id != "complaint"
             rating = Rating(scale=RatingScale.TEN, value=9 if good else 3)
-            router.release(dialog_id, at(10 * i + 300), rating=rating)
+            router.release(dialog_id, at(10 * i + 5), rating=rating)
     stats = MenuStats.from_states(finals, menu)
     assert (stats.started, stats.resolved, stats.handed_over, stats.abandoned) == (10, 4, 4, 2)
     assert stats.share_resolved == 0.4

@@ -115,11 +115,11 @@ def jivo_config(*, fallback_strategy: Strategy | None = None) -> RoutingConfig:
     )
 
 
-def jivo_router(*online: str, fallback_strategy: Strategy | None = None) -> Router:
-    """A router on :func:`jivo_config` with the named operators online at T0."""
+def jivo_router(*online: str, fallback_strategy: Strategy | None = None, since: datetime = T0) -> Router:
+    """A router on :func:`jivo_config` with the named operators online ``since`` (T0)."""
     router = Router(jivo_config(fallback_strategy=fallback_strategy))
     for op_id in online:
-        router.set_status(op_id, "online", T0)
+        router.set_status(op_id, "online", since)
     return router
 
 
@@ -253,7 +253,7 @@ def test_evening_messenger_chats_go_to_the_duty_operator(
     when: datetime, chat_channel: str, group: str | None
 ) -> None:
     """The third check matches telegram and whatsapp chats between 18:00 and 09:00 Moscow time only."""
-    router = jivo_router(*ALL)
+    router = jivo_router(*ALL, since=min(when, T0))
     decision = router.route(Dialog(id="c1", channel=chat_channel, topic="delivery"), when)
     assert decision.group_id == group
     assert rule_marks(decision)[-1] == ("evening messengers", group == "duty")

@@ -330,7 +330,8 @@ class Engine:
 
     def _forget(self, rec: _Record) -> None:
         self.offers.pop(rec.arrival.dialog.id, None)
-        self.router.forget(rec.arrival.dialog.id)
+        # a client who writes again keeps their last operator, as before clients had a lifetime
+        self.router.forget(rec.arrival.dialog.id, keep_client=True)
         del self.by_id[rec.arrival.dialog.id]
 
     # ------------------------------------------------------------ manual pools
