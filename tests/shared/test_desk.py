@@ -283,3 +283,14 @@ def test_an_error_recorded_by_a_writer_comes_back_with_its_class_message_and_att
         assert type(again) is type(error)
         assert str(again) == str(error)
         assert vars(again) == vars(error)
+
+
+def test_a_call_that_takes_no_time_keeps_the_desk_time() -> None:
+    """forget takes no now: its entry keeps the desk's last time, so a later call at the host's time is not raised."""
+    journal, (a, b) = desks()
+    a.route(Dialog(id="d0"), now=START)
+    a.release("d0", now=START)
+    b.forget("d0")
+    assert journal.entries("main", 0)[-1].now == START
+    decision = b.route(Dialog(id="d1"), now=START + timedelta(seconds=1))
+    assert decision.events[0].at == START + timedelta(seconds=1)

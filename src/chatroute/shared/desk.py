@@ -431,7 +431,7 @@ class SharedDesk:
                         found = txn.find(request_id)
                         if found is not None:
                             return _stored_result(found, name, spec, request_id)
-                    stamped = self._stamp(now)
+                    stamped = self._stamp(now, spec)
                     appended: list[Entry] = []
                     if self._replica.router is None:
                         changed = True
@@ -587,7 +587,7 @@ class SharedDesk:
                     )
                 )
             return
-        stamped = self._stamp(request.now)
+        stamped = self._stamp(request.now, spec)
         genesis = None
         if self._replica.router is None:  # the desk's first call opens it, if it succeeds
             genesis = self._entry("open", self._genesis_args(), stamped, None, None)
@@ -663,9 +663,16 @@ class SharedDesk:
         self._replica.position = entry.position
         self._replica.last_now = entry.now
 
-    def _stamp(self, now: datetime | None) -> datetime:
-        stamped = now if now is not None else aware(self._clock(), "clock()")
+    def _stamp(self, now: datetime | None, spec: CallSpec | None) -> datetime:
+        """The call's time: ``now`` or the clock, raised to the desk's last time.
+
+        A call that takes no time (``forget``) keeps the desk's last time, so that it
+        never moves the desk's time on by itself.
+        """
         last = self._replica.last_now
+        if now is None and spec is not None and not spec.timed and last is not None:
+            return last
+        stamped = now if now is not None else aware(self._clock(), "clock()")
         return last if last is not None and stamped < last else stamped
 
     def _apply(self, entry: Entry) -> None:
