@@ -286,7 +286,7 @@ def test_an_error_recorded_by_a_writer_comes_back_with_its_class_message_and_att
 
 
 def test_a_call_that_takes_no_time_keeps_the_desk_time() -> None:
-    """forget takes no now: its entry keeps the desk's last time, so a later call at the host's time is not raised."""
+    """forget takes no now: its entry keeps the desk's last time, so a later call is not raised past it."""
     journal, (a, b) = desks()
     a.route(Dialog(id="d0"), now=START)
     a.release("d0", now=START)
