@@ -294,3 +294,19 @@ def test_a_call_that_takes_no_time_keeps_the_desk_time() -> None:
     assert journal.entries("main", 0)[-1].now == START
     decision = b.route(Dialog(id="d1"), now=START + timedelta(seconds=1))
     assert decision.events[0].at == START + timedelta(seconds=1)
+
+
+def test_forget_keeps_or_drops_the_client_on_every_replica() -> None:
+    """forget(keep_client=True) keeps the client on every replica; forget_client then drops it everywhere."""
+    _, (a, b) = desks()
+    a.route(Dialog(id="d0", client_id="c0"), now=START)
+    a.release("d0", now=START)
+    a.forget("d0", keep_client=True)
+    assert [c.id for c in state(b).clients] == ["c0"]
+    b.forget_client("c0")
+    assert state(a).clients == () == state(b).clients
+    a.route(Dialog(id="d1"), now=START)
+    a.release("d1", now=START)
+    with pytest.raises(InvalidValue, match="keep_client"):
+        a.forget("d1", keep_client="yes")  # type: ignore[arg-type]
+    assert state(a) == state(b)

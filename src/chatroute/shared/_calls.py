@@ -86,7 +86,14 @@ CALLS: dict[str, CallSpec] = {
         CallSpec(name="set_limit", args=("operator_id", "limit")),
         CallSpec(name="replied", args=("dialog_id",)),
         CallSpec(name="tick", args=()),
-        CallSpec(name="forget", args=("dialog_id",), result="none", timed=False),
+        CallSpec(
+            name="forget",
+            args=("dialog_id", "keep_client"),
+            optional=frozenset({"keep_client"}),
+            result="none",
+            timed=False,
+        ),
+        CallSpec(name="forget_client", args=("client_id",), result="none", timed=False),
     )
 }
 

@@ -314,9 +314,21 @@ class SharedDesk:
         """:meth:`Router.replied <chatroute.router.Router.replied>` on the shared desk."""
         return self._events("replied", {"dialog_id": dialog_id}, now, request_id, connection)
 
-    def forget(self, dialog_id: str, *, request_id: str | None = None, connection: Any = None) -> None:
+    def forget(
+        self,
+        dialog_id: str,
+        *,
+        keep_client: bool = False,
+        request_id: str | None = None,
+        connection: Any = None,
+    ) -> None:
         """:meth:`Router.forget <chatroute.router.Router.forget>` on the shared desk."""
-        self._call("forget", {"dialog_id": dialog_id}, None, request_id, connection)
+        values = {"dialog_id": dialog_id, "keep_client": None if keep_client is False else keep_client}
+        self._call("forget", values, None, request_id, connection)
+
+    def forget_client(self, client_id: str, *, request_id: str | None = None, connection: Any = None) -> None:
+        """:meth:`Router.forget_client <chatroute.router.Router.forget_client>` on the shared desk."""
+        self._call("forget_client", {"client_id": client_id}, None, request_id, connection)
 
     # -------------------------------------------------------------- operators
 
