@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from chatroute._config_form import expand_config, expand_group
+from chatroute._config_form import expand_config, expand_group, read_target, shorten_target, write_target
+from chatroute.errors import ConfigError
+from chatroute.model import Target
+from chatroute.serialize import to_dict
 
 
 def test_region_and_page_tables_become_the_long_keys() -> None:
@@ -30,3 +35,43 @@ def test_the_offline_entry_sets_the_policy_and_its_grace(offline: object, policy
     assert found == []
     assert data.get("offline_policy") == policy
     assert data.get("requeue_grace") == grace
+
+
+_leaf_targets = st.one_of(
+    st.builds(Target.group, st.text(min_size=1, max_size=5)),
+    st.builds(Target.operator, st.text(min_size=1, max_size=5)),
+    st.just(Target.everyone()),
+    st.just(Target.preferred_operator()),
+)
+_targets = st.one_of(_leaf_targets, st.builds(Target.preferred_operator, _leaf_targets))
+
+
+@given(_targets)
+def test_a_target_reads_back_from_both_of_its_forms(target: Target) -> None:
+    """write_target and the long form serialize writes both read back to the same target."""
+    assert read_target(write_target(target)) == target
+    assert read_target(to_dict(target)) == target
+    assert shorten_target(to_dict(target)) == write_target(target)
+
+
+@pytest.mark.parametrize(
+    ("data", "problems"),
+    [
+        ({"grup": "a"}, [("grup", "unknown key (did you mean 'group'?)")]),
+        (
+            {"kind": "grop", "id": 3},
+            [("kind", "'grop' is not a valid TargetKind"), ("id", "expected str, got 3")],
+        ),
+        (
+            {"preferred": {"otherwise": {"kind": "group"}}},
+            [("preferred.otherwise.id", "a group target needs an id (got None)")],
+        ),
+    ],
+)
+def test_a_bad_target_names_every_problem_with_its_path(
+    data: object, problems: list[tuple[str, str]]
+) -> None:
+    """read_target reports each problem below the target, without cattrs."""
+    with pytest.raises(ConfigError) as caught:
+        read_target(data)
+    assert list(caught.value.problems) == problems

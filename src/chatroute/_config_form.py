@@ -5,10 +5,12 @@ A hand-written config says ``when = {topic = ["order"], channel = "email"}``,
 ``offline = {requeue_after = "60s"}`` and ``"1h30m"``. The serialized long form
 (``{kind = "topic", topics = [...]}``, ``regions_include``, seconds) still loads.
 This module holds the parts of that translation that are plain data: the table forms
-of groups and of the offline policy, :func:`shorten_config`, which turns the long form
-:mod:`chatroute.serialize` writes into the short one, and :func:`short_config`, which
-also leaves out the defaults. The short forms of conditions and targets are read by the
-hooks in :mod:`chatroute.serialize`; durations are :mod:`chatroute._durations`.
+of groups and of the offline policy, targets in both forms (:func:`read_target`,
+:func:`write_target`: a menu reads and writes them too, without cattrs),
+:func:`shorten_config`, which turns the long form :mod:`chatroute.serialize` writes
+into the short one, and :func:`short_config`, which also leaves out the defaults. The
+short forms of conditions are read by the hooks in :mod:`chatroute.serialize`;
+durations are :mod:`chatroute._durations`.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ import attrs
 
 from ._durations import format_duration
 from .config import RoutingConfig
-from .errors import did_you_mean
-from .model import Channel, Group, Operator, Status, Target
+from .errors import ConfigError, InvalidValue, did_you_mean
+from .model import Channel, Group, Operator, Status, Target, TargetKind
 from .rules import Always, Rule, Trigger
 
 __all__ = [
@@ -35,10 +37,12 @@ __all__ = [
     "expand_config",
     "expand_group",
     "from_value_json",
+    "read_target",
     "short_config",
     "shorten_config",
     "shorten_predicate",
     "shorten_target",
+    "write_target",
 ]
 
 #: The config's own duration fields (besides SLA thresholds and escalation rings).
@@ -144,20 +148,94 @@ def from_value_json(table: Mapping[str, Any]) -> dict[str, Any]:
     return {key: item for key, item in table.items() if key != "value_json"} | {"value": value}
 
 
+_TARGET_KEYS = ("kind", "id", "otherwise")
+
+
+def read_target(data: Any) -> Target:
+    """A target from plain data: ``"everyone"``, ``"preferred"``, ``{group = id}``,
+    ``{operator = id}``, ``{preferred = {otherwise = target}}``, or the long
+    ``{kind = ..., id = ..., otherwise = ...}`` form.
+
+    Raises:
+        ConfigError: every problem, with its path below the target (``preferred.otherwise``).
+    """
+    if isinstance(data, Mapping) and "kind" in data:
+        return _long_target(data)
+    if data == "everyone":
+        return Target.everyone()
+    if data == "preferred":
+        return Target.preferred_operator()
+    if isinstance(data, str):
+        close = did_you_mean(data, ("everyone", "preferred"))
+        raise ConfigError([("", "give 'everyone', 'preferred', {group = ...} or {operator = ...}" + close)])
+    if not isinstance(data, Mapping) or len(data) != 1:
+        raise ConfigError([("", "give one of {group = ...}, {operator = ...}, 'everyone' or 'preferred'")])
+    ((key, value),) = data.items()
+    if key in ("group", "operator"):
+        if not isinstance(value, str) or not value:
+            raise ConfigError([(key, f"must be a non-empty string (got {value!r})")])
+        return Target(kind=TargetKind(key), id=value)
+    if key == "preferred":
+        if not isinstance(value, Mapping) or set(value) - {"otherwise"}:
+            raise ConfigError([(key, "give {otherwise = {group = ...}} or write just 'preferred'")])
+        otherwise = _below("preferred.otherwise", value["otherwise"]) if "otherwise" in value else None
+        return Target.preferred_operator(otherwise=otherwise)
+    close = did_you_mean(str(key), ("group", "operator", "preferred"))
+    raise ConfigError([(str(key), "unknown key" + close)])
+
+
+def _below(path: str, data: Any) -> Target:
+    """The target at ``path`` inside another, its problems named with that path."""
+    try:
+        return read_target(data)
+    except ConfigError as exc:
+        raise ConfigError([(f"{path}.{p}" if p else path, m) for p, m in exc.problems]) from None
+
+
+def _long_target(data: Mapping[str, Any]) -> Target:
+    """A target written ``{kind = "group", id = "sales"}``."""
+    extra = [str(key) for key in data if key not in _TARGET_KEYS]
+    if extra:
+        raise ConfigError([(key, "unknown key" + did_you_mean(key, _TARGET_KEYS)) for key in sorted(extra)])
+    found: list[tuple[str, str]] = []
+    kind, target_id, otherwise = None, data.get("id"), None
+    try:
+        kind = TargetKind(data["kind"])
+    except ValueError:
+        found.append(("kind", f"{data['kind']!r} is not a valid TargetKind"))
+    if target_id is not None and not isinstance(target_id, str):
+        found.append(("id", f"expected str, got {target_id!r}"))
+    if data.get("otherwise") is not None:
+        try:
+            otherwise = _below("otherwise", data["otherwise"])
+        except ConfigError as exc:
+            found += exc.problems
+    if found:
+        raise ConfigError(found)
+    try:
+        return Target(kind=kind, id=target_id, otherwise=otherwise)
+    except InvalidValue as exc:
+        raise ConfigError([(exc.field, f"{exc.problem} (got {exc.value!r})")]) from None
+
+
 # ------------------------------------------------------------------------ writing
+
+
+def write_target(target: Target) -> Any:
+    """A target in the short form: ``{group = id}``, ``{operator = id}``, ``"everyone"``,
+    ``"preferred"`` or ``{preferred = {otherwise = ...}}``."""
+    if target.kind in (TargetKind.GROUP, TargetKind.OPERATOR):
+        return {target.kind.value: target.id}
+    if target.kind is TargetKind.EVERYONE:
+        return "everyone"
+    if target.otherwise is None:
+        return "preferred"
+    return {"preferred": {"otherwise": write_target(target.otherwise)}}
 
 
 def shorten_target(data: Any) -> Any:
     """A target's long form (``{kind, id, otherwise}``) in the short form."""
-    kind = data["kind"]
-    if kind in ("group", "operator"):
-        return {kind: data["id"]}
-    if kind == "everyone":
-        return "everyone"
-    otherwise = data.get("otherwise")
-    if otherwise is None:
-        return "preferred"
-    return {"preferred": {"otherwise": shorten_target(otherwise)}}
+    return write_target(read_target(data))
 
 
 def shorten_predicate(data: Any, fields: Mapping[str, int]) -> Any:

@@ -6,20 +6,70 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .errors import did_you_mean
-from .model import Target, TargetKind
-from .rules import AllOf, AnyOf, InRegion, Not, Predicate
+from .model import Channel, Group, Operator, Status, Target, TargetKind
+from .rules import AllOf, AnyOf, InRegion, Not, Predicate, Rule, Trigger
 
-if TYPE_CHECKING:
-    from .config import RoutingConfig
-
-__all__ = ["config_problems"]
+__all__ = ["ConfigView", "config_problems"]
 
 
-def config_problems(config: RoutingConfig) -> list[tuple[str, str]]:
+class ConfigView(Protocol):
+    """What the checks read of a :class:`~chatroute.config.RoutingConfig`.
+
+    Named here, not imported, because the config calls these checks: a new check that
+    reads a new setting adds it below.
+    """
+
+    @property
+    def channels(self) -> tuple[Channel, ...]: ...
+    @property
+    def statuses(self) -> tuple[Status, ...]: ...
+    @property
+    def operators(self) -> tuple[Operator, ...]: ...
+    @property
+    def groups(self) -> tuple[Group, ...]: ...
+    @property
+    def rules(self) -> tuple[Rule, ...]: ...
+    @property
+    def triggers(self) -> tuple[Trigger, ...]: ...
+    @property
+    def fallback(self) -> Target: ...
+    @property
+    def messenger_group(self) -> str | None: ...
+    @property
+    def groups_shown(self) -> int: ...
+    @property
+    def default_limit(self) -> int: ...
+    @property
+    def offline_policy(self) -> enum.Enum: ...
+    @property
+    def aging(self) -> timedelta | None: ...
+    @property
+    def requeue_grace(self) -> timedelta: ...
+    @property
+    def reply_timeout(self) -> timedelta | None: ...
+    @property
+    def intake_cap(self) -> int | None: ...
+    @property
+    def intake_window(self) -> timedelta: ...
+    @property
+    def max_extra_statuses(self) -> int: ...
+    @property
+    def default_handle_time(self) -> timedelta: ...
+    @property
+    def accept_timeout(self) -> timedelta | None: ...
+    @property
+    def missed_offers_limit(self) -> int | None: ...
+    @property
+    def missed_offers_status(self) -> str: ...
+    def all_statuses(self) -> tuple[Status, ...]: ...
+
+
+def config_problems(config: ConfigView) -> list[tuple[str, str]]:
     """Every problem of ``config``, as ``(path, message)`` pairs; empty when it is sound."""
     found: list[tuple[str, str]] = []
     found += _duplicates("channels", [c.name for c in config.channels])
@@ -101,7 +151,7 @@ def config_problems(config: RoutingConfig) -> list[tuple[str, str]]:
     return found
 
 
-def _offer_problems(config: RoutingConfig, statuses: set[str]) -> list[tuple[str, str]]:
+def _offer_problems(config: ConfigView, statuses: set[str]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     cap = config.intake_cap
     if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):

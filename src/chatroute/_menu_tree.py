@@ -15,7 +15,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
-from ._config_form import shorten_target
+from ._config_form import read_target, write_target
 from ._frozen import EMPTY_MAP, FrozenMap, non_empty_str, thaw_value, to_deep_map, to_frozenset, to_tuple
 from .errors import ConfigError, InvalidValue, did_you_mean
 from .model import Target
@@ -223,9 +223,7 @@ def node_to_dict(node: Node) -> dict[str, Any]:
             data["text"] = node.text
         _learned_to_dict(data, node)
         if node.target is not None:
-            from .serialize import to_dict
-
-            data["target"] = shorten_target(to_dict(node.target))
+            data["target"] = write_target(node.target)
         return data
     choices = []
     for choice in node.choices:
@@ -318,10 +316,8 @@ class _Reader:
         value = data.get("target")
         if value is None:
             return None
-        from .serialize import from_dict
-
         try:
-            return from_dict(Target, value)
+            return read_target(value)
         except ConfigError as exc:
             for where, message in exc.problems:
                 self.problem(f"{path}.target" + (f".{where}" if where else ""), message)

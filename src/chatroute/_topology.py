@@ -93,7 +93,7 @@ class Topology:
         group_limits: dict[str, list[int]] = {o.id: [] for o in config.operators}
         for group in config.groups:
             key = self.group_keys[group.id]
-            self.strategies[key] = group.strategy or config.strategy
+            self.strategies[key] = config.strategy_of(group)
             self.members[key] = tuple(sorted(group.operator_ids))
             for op_id in group.operator_ids:
                 served[op_id].append(key)

@@ -20,11 +20,18 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from datetime import time as clock
 from typing import Any, NoReturn, TextIO
+from zoneinfo import ZoneInfo
 
+import attrs
+
+from . import _starter
+from ._locate import line_of, toml_lines
+from ._schema import config_schema, scenario_schema
 from .config import RoutingConfig, parse_text, read_text
 from .errors import ChatrouteError, ConfigError
-from .model import TargetKind
+from .model import Dialog, TargetKind
 
 __all__ = ["main", "main_exit", "summary"]
 
@@ -150,8 +157,6 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
 
 def _problem_lines(path: str, toml: str, problems: Sequence[tuple[str, str]]) -> list[str]:
     """Each problem on its own line, ``file:line: path: message`` where the line is known."""
-    from ._locate import line_of, toml_lines
-
     positions = toml_lines(toml) if toml else {}
     lines = []
     for where, message in problems:
@@ -162,17 +167,16 @@ def _problem_lines(path: str, toml: str, problems: Sequence[tuple[str, str]]) ->
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
-    from ._schema import config_schema, scenario_schema
-
     schema = config_schema() if args.kind == "config" else scenario_schema()
     out.write(json.dumps(schema, indent=2) + "\n")
     return 0
 
 
 def _init(args: argparse.Namespace, out: TextIO) -> int:
-    from ._starter import CONFIG, scenario
-
-    files = {os.path.join(args.dir, "desk.toml"): CONFIG, os.path.join(args.dir, "scenario.toml"): scenario()}
+    files = {
+        os.path.join(args.dir, "desk.toml"): _starter.CONFIG,
+        os.path.join(args.dir, "scenario.toml"): _starter.scenario(),
+    }
     there = [name for name in files if os.path.exists(name)]
     if there and not args.force:
         raise _Fail(f"{there[0]} exists: give --force to overwrite it")
@@ -187,8 +191,6 @@ def _init(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _simulate(args: argparse.Namespace, out: TextIO) -> int:
-    import attrs
-
     from .simulate import simulate
 
     scenario = _scenario(args.scenario)
@@ -216,7 +218,6 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
-    from .model import Dialog
     from .serialize import from_dict
     from .simulate import explain_at
 
@@ -309,9 +310,6 @@ def _names(text: str) -> list[str]:
 
 
 def _moment(text: str, scenario: Any) -> datetime:
-    from datetime import time as clock
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(scenario.timezone)
     try:
         if len(text) <= 8 and ":" in text:

@@ -201,6 +201,11 @@ class RoutingConfig:
         """Built-in statuses followed by the extra ones."""
         return BUILTIN_STATUSES + self.statuses
 
+    def strategy_of(self, group: Group) -> Strategy:
+        """The strategy that picks for ``group``: its own, else the config's."""
+        own = group.strategy
+        return own if isinstance(own, Strategy) else self.strategy
+
     def problems(self) -> list[tuple[str, str]]:
         """Every problem found, as ``(path, message)`` pairs; empty when the config is sound."""
         return config_problems(self)

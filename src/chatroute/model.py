@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -31,9 +31,6 @@ from ._frozen import (
 from .errors import InvalidValue
 from .schedule import Schedule
 
-if TYPE_CHECKING:
-    from .strategies import Strategy
-
 __all__ = [
     "AWAY",
     "BUILTIN_STATUSES",
@@ -51,6 +48,7 @@ __all__ = [
     "RatingScale",
     "SlaLevel",
     "Status",
+    "StrategyLike",
     "Target",
     "TargetKind",
     "Visitor",
@@ -165,6 +163,23 @@ def _int_map(low: int, high: int) -> Any:
             _check_int(f"{attribute.name}[{key!r}]", item, low, high)
 
     return check
+
+
+class StrategyLike(Protocol):
+    """What a group's own strategy is to the model: a :class:`chatroute.strategies.Strategy`.
+
+    Named here by the little the model and its readers ask of it, because strategies
+    read the model's dialogs and clients and the model must not depend on them.
+    :class:`~chatroute.config.RoutingConfig` checks that every group's strategy is a
+    ``Strategy``, and :meth:`~chatroute.config.RoutingConfig.strategy_of` gives it as one.
+    """
+
+    manual: bool
+    broadcast: bool
+
+    def describe(self) -> str:
+        """The strategy in words."""
+        ...
 
 
 def _strategy(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -379,7 +394,7 @@ class Group:
     pages_exclude: tuple[str, ...] = attrs.field(default=(), converter=_to_pages_exclude)
     schedule: Schedule | None = attrs.field(default=None, validator=of_type(Schedule, optional=True))
     enabled: bool = attrs.field(default=True, validator=_FLAG)
-    strategy: Strategy | None = attrs.field(default=None, validator=_strategy)
+    strategy: StrategyLike | None = attrs.field(default=None, validator=_strategy)
     limit: int | None = attrs.field(default=None, validator=_limit)
 
     def __attrs_post_init__(self) -> None:

@@ -40,7 +40,7 @@ from ._durations import to_duration
 from ._frozen import FrozenMap, aware, thaw_value
 from .config import RoutingConfig
 from .errors import ConfigError, InvalidValue, did_you_mean
-from .model import Group, Target, TargetKind
+from .model import Group, StrategyLike, Target
 
 __all__ = ["from_dict", "register", "to_dict"]
 
@@ -235,40 +235,6 @@ def _short_predicate(data: dict[str, Any]) -> ru.Predicate:
     return parts[0] if len(parts) == 1 else ru.AllOf(items=parts)
 
 
-def _structure_target(data: Any, _: Any) -> Target:
-    """A target: ``"everyone"``, ``"preferred"``, ``{group = id}``, ``{operator = id}``,
-    ``{preferred = {otherwise = target}}``, or the long ``{kind = ...}`` form."""
-    if isinstance(data, dict) and "kind" in data:
-        target: Target = _target_body(data)
-        return target
-    if data == "everyone":
-        return Target.everyone()
-    if data == "preferred":
-        return Target.preferred_operator()
-    shapes = ("group", "operator", "preferred")
-    if isinstance(data, str):
-        raise ValueError(
-            "give 'everyone', 'preferred', {group = ...} or {operator = ...}"
-            + did_you_mean(data, ["everyone", "preferred"])
-        )
-    if not isinstance(data, dict) or len(data) != 1:
-        raise ValueError("give one of {group = ...}, {operator = ...}, 'everyone' or 'preferred'")
-    ((key, value),) = data.items()
-    if key in ("group", "operator"):
-        if not isinstance(value, str) or not value:
-            raise ConfigError([(key, f"must be a non-empty string (got {value!r})")])
-        return Target(kind=TargetKind(key), id=value)
-    if key == "preferred":
-        if not isinstance(value, dict) or set(value) - {"otherwise"}:
-            raise ConfigError([(key, "give {otherwise = {group = ...}} or write just 'preferred'")])
-        try:
-            otherwise = _structure_target(value["otherwise"], Target) if "otherwise" in value else None
-        except Exception as exc:
-            raise ConfigError([(_under("preferred.otherwise", p), m) for p, m in _problems(exc)]) from None
-        return Target.preferred_operator(otherwise=otherwise)
-    raise ConfigError([(key, "unknown key" + did_you_mean(str(key), shapes))])
-
-
 def _under(prefix: str, path: str) -> str:
     """``path`` (``.field``, ``[0]``, ``field`` or nothing) below ``prefix``."""
     if not path or path.startswith(("[", ".")):
@@ -288,7 +254,6 @@ def _lazy_body(cls: type) -> Callable[[Any], Any]:
     return body
 
 
-_target_body = _lazy_body(Target)
 _group_body = _lazy_body(Group)
 _config_body = _lazy_body(RoutingConfig)
 
@@ -330,8 +295,10 @@ for _base in _BASES:
     converter.register_unstructure_hook(_base, _unstructure_any)
     converter.register_structure_hook(_base, _structure_tagged(_base))
 
-attrs.resolve_types(Group, localns={"Strategy": st.Strategy})
-converter.register_structure_hook(Target, _structure_target)
+attrs.resolve_types(Group)
+converter.register_unstructure_hook(StrategyLike, _unstructure_any)
+converter.register_structure_hook(StrategyLike, _structure_tagged(st.Strategy))
+converter.register_structure_hook(Target, lambda data, _: form.read_target(data))
 converter.register_structure_hook(Group, _structure_group)
 converter.register_structure_hook(RoutingConfig, lambda data, _: _structure_config(data))
 converter.register_unstructure_hook(
