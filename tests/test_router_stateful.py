@@ -1,6 +1,6 @@
 """The Router against an obviously-correct model, driven by random call sequences.
 
-:class:`RouterMachine` routes, releases, claims and transfers dialogs, changes operator
+:class:`RouterMachine` routes, adopts, releases, claims and transfers dialogs, changes operator
 statuses and limits, and moves time forward. A small model kept here records who holds
 which dialog, each operator's load, which dialogs wait in which queue and which are
 closed. Each call's events are checked one by one against the model (an assignment only
@@ -37,6 +37,7 @@ from chatroute import (
     ChatrouteError,
     Decision,
     Dialog,
+    DialogAdopted,
     DialogAssigned,
     DialogClosed,
     DialogQueued,
@@ -44,8 +45,10 @@ from chatroute import (
     DialogRequeued,
     DialogState,
     DialogTransferred,
+    DuplicateDialog,
     Event,
     InvalidTransition,
+    InvalidValue,
     LimitChanged,
     NotEligible,
     OfflinePolicy,
@@ -82,6 +85,7 @@ class ModelOperator:
     status: str
     limit: int
     cut_load: int = 0  # the load when the limit was last cut below it; loads never grow past that
+    channel_cuts: dict[str, int] = attrs.Factory(dict)  # likewise per channel, after adopting past a cap
     dialogs: set[str] = attrs.Factory(set)
 
 
@@ -589,6 +593,79 @@ class RouterMachine(RuleBasedStateMachine):
         )
         self.model.apply(events, now)
 
+    @rule(target=dialog_ids, dt=seconds(), data=st.data())
+    def adopt(self, dt: int, data: st.DataObject) -> Any:
+        """Adopting open dialogs holds them all as assigned, or refuses the batch on the first bad pair."""
+        now = self.advance(dt)
+        model = self.model
+        over_limit = data.draw(st.booleans(), label="over_limit")
+        pairs = []
+        for _ in range(data.draw(st.integers(min_value=1, max_value=3), label="count")):
+            dialog_id = data.draw(
+                st.one_of(st.just(f"d{self.routed}"), st.sampled_from(sorted(model.dialogs))),
+                label="dialog_id",
+            )
+            if dialog_id == f"d{self.routed}":
+                self.routed += 1
+            dialog = data.draw(dialogs(model.config, dialog_id=dialog_id, chosen_group=True), label="dialog")
+            pairs.append((dialog, self.pick_operator(data)))
+        events = self.call(lambda r: r.adopt_many(pairs, now, over_limit=over_limit))
+        given: set[str] = set()
+        for dialog, _ in pairs:
+            if dialog.id in model.dialogs:
+                self.expect_error(events, DuplicateDialog, dialog.id)
+                return multiple()
+            if dialog.id in given:
+                self.expect_error(events, InvalidValue, dialog.id)
+                return multiple()
+            given.add(dialog.id)
+        loads = {op_id: model.load(op_id) for op_id in model.ops}
+        counts = {op_id: {} for op_id in model.ops}
+        expected = []
+        for dialog, op_id in pairs:
+            weight = model.channels[dialog.channel].capacity_weight
+            group = dialog.chosen_group_id
+            if group is not None and op_id not in model.groups[group].operator_ids:
+                self.expect_error(events, NotEligible, dialog.id)
+                return multiple()
+            count = counts[op_id].get(dialog.channel, model.channel_load(op_id, dialog.channel))
+            cap = model.config_ops[op_id].channel_limits.get(dialog.channel)
+            at_limit = loads[op_id] + weight > model.ops[op_id].limit
+            at_cap = cap is not None and count >= cap
+            if at_limit and not over_limit:
+                self.expect_error(events, AtLimit, dialog.id)
+                return multiple()
+            if at_cap and not over_limit:
+                self.expect_error(events, NotEligible, dialog.id)
+                return multiple()
+            loads[op_id] += weight
+            counts[op_id][dialog.channel] = count + 1
+            expected.append(
+                DialogAdopted(
+                    at=now,
+                    dialog_id=dialog.id,
+                    operator_id=op_id,
+                    group_id=group,
+                    over_limit=at_limit or at_cap,
+                )
+            )
+        assert events == tuple(expected)
+        for dialog, op_id in pairs:
+            target = (
+                Target.group(dialog.chosen_group_id) if dialog.chosen_group_id else Target.operator(op_id)
+            )
+            md = ModelDialog(
+                dialog=dialog, weight=model.channels[dialog.channel].capacity_weight, routed_at=now
+            )
+            md.state, md.target, md.operator_id = DialogState.ASSIGNED, target, op_id
+            model.dialogs[dialog.id] = md
+            op = model.ops[op_id]
+            op.dialogs.add(dialog.id)
+            op.cut_load = max(op.cut_load, model.load(op_id) if model.load(op_id) > op.limit else 0)
+            count = model.channel_load(op_id, dialog.channel)
+            op.channel_cuts[dialog.channel] = max(op.channel_cuts.get(dialog.channel, 0), count)
+        return multiple(*(dialog.id for dialog, _ in pairs))
+
     @rule(dt=seconds(max_value=90))
     def tick(self, dt: int) -> None:
         """A tick announces each SLA level each waiting dialog has reached, once, in deadline order."""
@@ -624,7 +701,9 @@ class RouterMachine(RuleBasedStateMachine):
             assert state.limit == op.limit
             assert state.load <= max(op.limit, op.cut_load), f"{state.id}: load {state.load} of {op.limit}"
             for channel_name, cap in self.model.config_ops[state.id].channel_limits.items():
-                assert state.channel_loads.get(channel_name, 0) <= cap
+                assert state.channel_loads.get(channel_name, 0) <= max(
+                    cap, op.channel_cuts.get(channel_name, 0)
+                )
 
     @invariant()
     def every_dialog_is_in_exactly_one_state(self) -> None:

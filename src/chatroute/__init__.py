@@ -41,6 +41,7 @@ from .errors import (
     UnknownStatus,
 )
 from .events import (
+    DialogAdopted,
     DialogAssigned,
     DialogEscalated,
     DialogOffered,
@@ -150,6 +151,7 @@ __all__ = [
     "ConfigError",
     "Decision",
     "Dialog",
+    "DialogAdopted",
     "DialogAssigned",
     "DialogClosed",
     "DialogEscalated",

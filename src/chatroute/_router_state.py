@@ -34,7 +34,7 @@ from .errors import (
     UnknownOperator,
     UnknownStatus,
 )
-from .model import Channel, Client, Dialog, DialogState, Rating, SlaLevel, Target
+from .model import Channel, Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind
 from .queue import ChannelPriorityQueue, wait_estimate
 from .snapshot import DialogRecord, Snapshot, TransferRecord
 from .strategies import Strategy
@@ -306,8 +306,12 @@ class RouterState:
 
     # ------------------------------------------------------------------- slots
 
-    def take_slot(self, rec: LiveDialog, op: LiveOperator, now: datetime) -> None:
-        """Count the dialog in the operator's load (assigned, or offered to them alone)."""
+    def take_slot(self, rec: LiveDialog, op: LiveOperator, now: datetime, *, new: bool = True) -> None:
+        """Count the dialog in the operator's load (assigned, or offered to them alone).
+
+        ``new=False`` (an adopted dialog): it counts neither in the intake cap nor as
+        the target's last pick.
+        """
         channel = rec.dialog.channel
         op.load += rec.weight
         op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
@@ -315,12 +319,12 @@ class RouterState:
         op.last_assigned_seq = self.assign_seq
         op.last_assigned_at = now
         op.dialogs.add(rec.id)
-        if self._intake_cap is not None:
+        if self._intake_cap is not None and new:
             self._count_intake(op, now)
         self.available.refresh(op)
         rec.operator_id = op.id
         rec.pool = False
-        if rec.target_key in self._picking_targets:
+        if new and rec.target_key in self._picking_targets:
             self.last_picks[rec.target_key] = op.id
 
     def free_slot(self, rec: LiveDialog, *, refresh: bool = True) -> LiveOperator | None:
@@ -378,6 +382,17 @@ class RouterState:
         """The operator's intake window moved on: recheck the cap and re-rank them."""
         self._recheck_cap(op, now)
         self.available.refresh(op)
+
+    def adopt(
+        self, rec: LiveDialog, op: LiveOperator, client: Client | None, target: Target, now: datetime
+    ) -> None:
+        """Hold a dialog already open with the operator: on ``target``, assigned, replied to."""
+        group_id = target.id if target.kind is TargetKind.GROUP else None
+        self.hold(rec, client)
+        self.retarget(rec, target, self._topology.target_key(target), group_id, False, None)
+        self.take_slot(rec, op, now, new=False)
+        self.assigned(rec, op, now)
+        self.note_reply(rec, now)
 
     # ------------------------------------------------------------------ offers
 

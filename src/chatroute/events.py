@@ -15,6 +15,7 @@ from ._frozen import to_tuple
 from .model import Rating, SlaLevel, Target
 
 __all__ = [
+    "DialogAdopted",
     "DialogAssigned",
     "DialogEscalated",
     "DialogOffered",
@@ -42,6 +43,7 @@ class Via(enum.Enum):
     ACCEPT = "accept"  # accepted by the operator it was offered to
     REOFFER = "reoffer"  # routed again after an offer was declined, lapsed or withdrawn
     ESCALATE = "escalate"  # reached through a wider ring of its rule after waiting
+    ADOPT = "adopt"  # already open with the operator when the host switched to chatroute
 
 
 @attrs.frozen(kw_only=True)
@@ -68,6 +70,18 @@ class DialogAssigned(Event):
     operator_id: str
     group_id: str | None
     via: Via
+
+
+@attrs.frozen(kw_only=True)
+class DialogAdopted(DialogAssigned):
+    """A dialog already open with ``operator_id`` was brought in by ``Router.adopt``.
+
+    An assignment (``via`` is ``adopt``) that chose nobody; ``over_limit`` says it was
+    adopted past the operator's limit, as the host explicitly allowed.
+    """
+
+    via: Via = Via.ADOPT
+    over_limit: bool = False
 
 
 @attrs.frozen(kw_only=True)

@@ -19,12 +19,13 @@ changes anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
+from ._adopting import carry_out, pairs_of, plan
 from ._applying import Effects
 from ._departments import locate
 from ._eligibility import ineligible
@@ -142,6 +143,55 @@ class Router:
         if result.outcome is not Outcome.REJECTED:  # a rejected dialog changes nothing
             self._state.seen(now)
         return result
+
+    def adopt(
+        self, dialog: Dialog, operator_id: str, now: datetime, *, over_limit: bool = False
+    ) -> tuple[Event, ...]:
+        """Bring in a dialog already open with an operator (a host switching to chatroute).
+
+        The dialog is held as assigned to the operator, chosen by nobody: in its
+        ``chosen_group_id`` group if it has one, else on the operator's own target. See
+        :meth:`adopt_many`, which this is for one dialog.
+        """
+        return self.adopt_many([(dialog, operator_id)], now, over_limit=over_limit)
+
+    def adopt_many(
+        self, pairs: Iterable[tuple[Dialog, str]], now: datetime, *, over_limit: bool = False
+    ) -> tuple[Event, ...]:
+        """Bring in dialogs already open with their operators, all or none.
+
+        Each ``(dialog, operator_id)`` pair is held as assigned (and replied to, so no
+        ``reply_timeout`` applies); the events are one :class:`DialogAdopted` each. The
+        whole batch is checked first, limits counting the dialogs before it in the batch.
+
+        Args:
+            pairs: ``(dialog, operator_id)`` pairs; dialog ids new to the router.
+            now: when the router takes them over.
+            over_limit: adopt even past an operator's limit or channel limit (the events
+                say which dialogs went over, and the operator's load shows it); they
+                get nothing new until their load falls under the limit.
+
+        Raises:
+            DuplicateDialog / InvalidValue: a dialog id the router knows, or one given twice.
+            UnknownOperator / UnknownChannel / UnknownGroup: unknown ids.
+            AtLimit / NotEligible: a dialog that would take its operator past a limit,
+                or an operator not in the dialog's group.
+            TimeWentBackwards: ``now`` is earlier than the router's latest call.
+        """
+        now = self._state.check_time(aware(now))
+        if not isinstance(over_limit, bool):
+            raise InvalidValue("over_limit", over_limit, "must be True or False")
+        batch = []
+        given: set[str] = set()
+        for i, (dialog, operator_id) in enumerate(pairs_of(pairs)):
+            rec, client = self._check_new(dialog, None, now)
+            if rec.id in given:
+                raise InvalidValue(f"pairs[{i}]", rec.id, "adopts this dialog a second time")
+            given.add(rec.id)
+            batch.append((rec, self._state.operator(operator_id), client))
+        events = carry_out(self._state, plan(self._topology, batch, over_limit=over_limit), now)
+        self._state.seen(now)
+        return events
 
     def explain(self, dialog: Dialog, now: datetime, *, client: Client | None = None) -> Decision:
         """What :meth:`route` would decide for this dialog now, with the full trace.

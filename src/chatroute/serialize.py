@@ -334,6 +334,7 @@ for _cls, _kind in (
     (sa.BestRated, "best_rated"),
     (ev.DialogQueued, "dialog_queued"),
     (ev.DialogAssigned, "dialog_assigned"),
+    (ev.DialogAdopted, "dialog_adopted"),
     (ev.DialogOffered, "dialog_offered"),
     (ev.DialogEscalated, "dialog_escalated"),
     (ev.OfferWithdrawn, "offer_withdrawn"),

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from .._adopting import pairs_of
 from ..config import RoutingConfig
 from ..decision import Decision
 from ..errors import InvalidValue
@@ -43,6 +44,25 @@ _TYPED: dict[str, type] = {
 }
 
 
+def _encode_pairs(value: Any) -> list[dict[str, Any]]:
+    """``(dialog, operator_id)`` pairs (of ``adopt_many``) as a list of tables."""
+    pairs = pairs_of(value)
+    for i, (dialog, _) in enumerate(pairs):
+        if not isinstance(dialog, Dialog):
+            raise InvalidValue(f"pairs[{i}]", dialog, "must start with a Dialog")
+    return [{"dialog": to_dict(dialog), "operator_id": operator_id} for dialog, operator_id in pairs]
+
+
+def _decode_pairs(data: Any) -> list[tuple[Dialog, Any]]:
+    return [(from_dict(Dialog, item["dialog"]), item["operator_id"]) for item in data]
+
+
+#: Arguments with their own journal form: how each is written, and read back.
+_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "pairs": (_encode_pairs, _decode_pairs),
+}
+
+
 @attrs.frozen(kw_only=True)
 class CallSpec:
     """One of the Router's state-changing calls, as the journal knows it.
@@ -67,6 +87,10 @@ CALLS: dict[str, CallSpec] = {
     spec.name: spec
     for spec in (
         CallSpec(name="route", args=("dialog", "client"), optional=frozenset({"client"}), result="decision"),
+        CallSpec(
+            name="adopt", args=("dialog", "operator_id", "over_limit"), optional=frozenset({"over_limit"})
+        ),
+        CallSpec(name="adopt_many", args=("pairs", "over_limit"), optional=frozenset({"over_limit"})),
         CallSpec(name="release", args=("dialog_id", "rating"), optional=frozenset({"rating"})),
         CallSpec(name="accept", args=("dialog_id", "operator_id")),
         CallSpec(name="decline", args=("dialog_id", "operator_id")),
@@ -112,8 +136,9 @@ def encode_args(spec: CallSpec, values: Mapping[str, Any]) -> dict[str, Any]:
         kind = _TYPED.get(name)
         if kind is not None and not isinstance(value, kind):
             raise InvalidValue(name, value, f"must be a {kind.__name__}")
+        write = _CODECS[name][0] if name in _CODECS else to_dict
         try:
-            encoded[name] = json.loads(json.dumps(to_dict(value)))
+            encoded[name] = json.loads(json.dumps(write(value)))
         except (TypeError, ValueError) as exc:
             raise InvalidValue(name, value, f"cannot be written to the journal as JSON: {exc}") from exc
     return encoded
@@ -126,7 +151,10 @@ def decode_args(spec: CallSpec, encoded: Mapping[str, Any]) -> dict[str, Any]:
         if name not in encoded:
             continue
         kind = _TYPED.get(name)
-        values[name] = from_dict(kind, encoded[name]) if kind is not None else encoded[name]
+        if name in _CODECS:
+            values[name] = _CODECS[name][1](encoded[name])
+        else:
+            values[name] = from_dict(kind, encoded[name]) if kind is not None else encoded[name]
     return values
 
 

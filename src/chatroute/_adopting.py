@@ -1,0 +1,101 @@
+"""Bringing in dialogs that are already open when a host switches to chatroute.
+
+:func:`plan` checks a whole batch before anything changes (a group the operator is
+not in, and every limit: the operator's, the channel's, counting each dialog's capacity
+weight and the dialogs adopted before it in the batch); :func:`carry_out` then holds each
+dialog through :meth:`~chatroute._router_state.RouterState.adopt` and says so in a
+:class:`~chatroute.events.DialogAdopted` event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from ._router_state import RouterState
+from ._state import LiveDialog, LiveOperator
+from ._topology import Topology
+from .decision import Reason
+from .errors import AtLimit, InvalidValue, NotEligible
+from .events import DialogAdopted, Event
+from .model import Client, Target
+
+__all__ = ["Adoption", "carry_out", "pairs_of", "plan"]
+
+
+class Adoption(NamedTuple):
+    """One dialog to adopt: who holds it, on which target, and whether past a limit."""
+
+    rec: LiveDialog
+    op: LiveOperator
+    client: Client | None
+    target: Target
+    over_limit: bool
+
+
+def pairs_of(pairs: Iterable[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """The ``(dialog, operator_id)`` pairs of a bulk adoption, as a list.
+
+    Raises:
+        InvalidValue: not an iterable of pairs (the path names the item).
+    """
+    if isinstance(pairs, str | bytes) or not isinstance(pairs, Iterable):
+        raise InvalidValue("pairs", pairs, "must be an iterable of (dialog, operator_id) pairs")
+    found = list(pairs)
+    for i, pair in enumerate(found):
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise InvalidValue(f"pairs[{i}]", pair, "must be a (dialog, operator_id) pair")
+    return found
+
+
+def plan(
+    topology: Topology, batch: list[tuple[LiveDialog, LiveOperator, Client | None]], *, over_limit: bool
+) -> list[Adoption]:
+    """Where each dialog goes, checked for the whole batch; changes nothing.
+
+    A dialog with a ``chosen_group_id`` is adopted in that group (the operator must be a
+    member), any other on the operator's own target.
+
+    Raises:
+        NotEligible: the operator is not in the dialog's group, or (unless
+            ``over_limit``) is at their limit for its channel.
+        AtLimit: unless ``over_limit``, the dialog's weight would take the operator
+            past their limit.
+    """
+    loads: dict[str, int] = {}
+    counts: dict[tuple[str, str], int] = {}
+    found = []
+    for rec, op, client in batch:
+        group_id = rec.dialog.chosen_group_id
+        if group_id is None:
+            target = Target.operator(op.id)
+        elif op.id in topology.groups[group_id].operator_ids:
+            target = topology.group_targets[group_id]
+        else:
+            raise NotEligible(op.id, rec.id, Reason.NOT_MEMBER.value, f"not a member of group {group_id!r}")
+        channel = rec.dialog.channel
+        before = loads.get(op.id, op.load)
+        count = counts.get((op.id, channel), op.channel_loads.get(channel, 0))
+        cap = op.operator.channel_limits.get(channel)
+        if not over_limit and before + rec.weight > op.limit:
+            detail = f"{before} of {op.limit} in use, and the dialog weighs {rec.weight}"
+            raise AtLimit(op.id, rec.id, Reason.AT_LIMIT.value, detail)
+        if not over_limit and cap is not None and count >= cap:
+            raise NotEligible(op.id, rec.id, Reason.CHANNEL_LIMIT.value, f"{cap} {channel!r} dialogs already")
+        loads[op.id] = before + rec.weight
+        counts[op.id, channel] = count + 1
+        over = before + rec.weight > op.limit or (cap is not None and count >= cap)
+        found.append(Adoption(rec, op, client, target, over))
+    return found
+
+
+def carry_out(state: RouterState, adoptions: list[Adoption], now: datetime) -> tuple[Event, ...]:
+    """Hold each planned dialog as assigned to its operator; one event each."""
+    events: list[Event] = []
+    for rec, op, client, target, over in adoptions:
+        state.adopt(rec, op, client, target, now)
+        events.append(
+            DialogAdopted(at=now, dialog_id=rec.id, operator_id=op.id, group_id=rec.group_id, over_limit=over)
+        )
+    return tuple(events)
