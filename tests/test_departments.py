@@ -400,21 +400,31 @@ def showroom(groups_shown: int = 3) -> Router:
 
 def shown(choices: GroupChoices) -> list[str]:
     """The group ids of the departments shown."""
-    return [c.group_id for c in choices]
+    return [c.id for c in choices]
 
 
 def test_available_groups_run_region_then_page_then_someone_free() -> None:
     """A Moscow visitor on the finance page in office hours sees new, used and service (three at most)."""
     choices = showroom().available_groups(Visitor(ip="5.8.1.1", url="https://x.example/finance"), moscow(10))
     assert list(choices) == [
-        GroupChoice(group_id="new", title="Buy a new car"),
-        GroupChoice(group_id="used", title="Used cars"),
-        GroupChoice(group_id="service", title="Service"),
+        GroupChoice(id="new", title="Buy a new car"),
+        GroupChoice(id="used", title="Used cars"),
+        GroupChoice(id="service", title="Service"),
     ]
     assert choices.hidden == ("parts",)
     assert choices.direct is None
     assert [(c.group_id, c.reason) for c in choices.excluded] == [("old", Reason.DISABLED)]
     assert choices.notes == ("region RU-MOW (5.8.1.1) from GeoIP",)
+
+
+def test_a_choice_is_named_by_id_and_the_old_group_id_still_reads_with_a_warning() -> None:
+    """GroupChoice.id is the group's id; group_id answers the same but is deprecated; JSON keeps group_id."""
+    choice = GroupChoice(id="new", title="Buy a new car")
+    with pytest.warns(DeprecationWarning, match="use GroupChoice.id"):
+        assert choice.group_id == "new"
+    data = serialize.to_dict(choice)
+    assert data == {"group_id": "new", "title": "Buy a new car"}
+    assert serialize.from_dict(GroupChoice, data) == choice
 
 
 def test_available_groups_explain_every_filtered_department() -> None:
@@ -471,7 +481,7 @@ def test_a_visitor_who_picked_a_department_is_routed_inside_it() -> None:
     router = showroom()
     visitor = Visitor(ip="5.8.1.1", url="https://x.example/finance")
     pick = list(router.available_groups(visitor, moscow(10)))[1]
-    decision = router.route(visitor.dialog("d1", chosen_group_id=pick.group_id), moscow(10))
+    decision = router.route(visitor.dialog("d1", chosen_group_id=pick.id), moscow(10))
     assert (decision.group_id, decision.operator_id) == ("used", "op1")
     assert router.dialog("d1").dialog.region == "RU-MOW"
 

@@ -156,11 +156,11 @@ class Queries:
             if problem is not None:
                 excluded.append(GroupCheck(group_id=group.id, reason=problem[0], detail=problem[1]))
             else:
-                qualified.append(GroupChoice(group_id=group.id, title=group.display_title))
+                qualified.append(GroupChoice(id=group.id, title=group.display_title))
         shown = self.topology.config.groups_shown
         return GroupChoices(
             groups=tuple(qualified[:shown]),
-            hidden=tuple(g.group_id for g in qualified[shown:]),
+            hidden=tuple(g.id for g in qualified[shown:]),
             excluded=tuple(excluded),
             notes=(note,) if note is not None else (),
         )

@@ -8,6 +8,7 @@ with a reason code. It answers "why did this chat go to X / why did nobody get i
 from __future__ import annotations
 
 import enum
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -216,12 +217,21 @@ class GroupChoice:
     """A department the widget may show a visitor.
 
     Attributes:
-        group_id: the group, for ``Dialog.chosen_group_id``.
-        title: what the visitor sees (the group's ``title``; its ``name`` is internal).
+        id: the group's id, for ``Dialog.chosen_group_id``.
+        title: what the visitor sees: the group's ``title``, else its ``name`` (which is
+            internal), else its id.
     """
 
-    group_id: str
+    id: str
     title: str
+
+    @property
+    def group_id(self) -> str:
+        """Deprecated: the old name of :attr:`id` (it warns; the JSON form keeps ``group_id``)."""
+        warnings.warn(
+            "GroupChoice.group_id is deprecated: use GroupChoice.id", DeprecationWarning, stacklevel=2
+        )
+        return self.id
 
 
 @attrs.frozen(kw_only=True)
@@ -254,11 +264,11 @@ class GroupChoices:
     @property
     def direct(self) -> str | None:
         """The one group to route into without asking, when exactly one qualifies."""
-        return self.groups[0].group_id if len(self.groups) == 1 and not self.hidden else None
+        return self.groups[0].id if len(self.groups) == 1 and not self.hidden else None
 
     def explain(self) -> str:
         """The choice and its reasons as readable text."""
-        shown = ", ".join(f"{g.group_id!r} ({g.title})" for g in self.groups) or "none"
+        shown = ", ".join(f"{g.id!r} ({g.title})" for g in self.groups) or "none"
         lines = [f"show: {shown}"]
         if self.hidden:
             lines.append(f"not shown, over the limit of groups shown: {', '.join(map(repr, self.hidden))}")

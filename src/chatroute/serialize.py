@@ -39,6 +39,7 @@ from . import strategies as st
 from ._durations import to_duration
 from ._frozen import FrozenMap, aware, thaw_value
 from .config import RoutingConfig
+from .decision import GroupChoice
 from .errors import ConfigError, InvalidValue, did_you_mean
 from .model import Group, StrategyLike, Target
 
@@ -371,6 +372,13 @@ def _own_converters(cls: type, **hooks: Callable[[Any, Any], Any]) -> None:
     else:
         converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **overrides))
 
+
+# The JSON form of a department choice keeps its first key, so hosts reading it still work.
+_choice_keys: dict[str, Any] = {"id": override(rename="group_id")}
+converter.register_unstructure_hook(
+    GroupChoice, make_dict_unstructure_fn(GroupChoice, converter, **_choice_keys)
+)
+converter.register_structure_hook(GroupChoice, make_dict_structure_fn(GroupChoice, converter, **_choice_keys))
 
 _own_converters(sc.Hours, start=_raw, end=_raw)
 _own_converters(sc.Window, days=_raw, start=_raw, end=_raw)

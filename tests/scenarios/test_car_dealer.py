@@ -141,7 +141,7 @@ def dealer(config: RoutingConfig | None = None) -> Router:
 def offered_groups(router: Router, page_key: str, region: str | None) -> list[str]:
     """The departments the widget offers a visitor from ``region`` (by IP) on a page."""
     visitor = Visitor(ip=IPS[region] if region else None, url=PAGES[page_key])
-    return [choice.group_id for choice in router.available_groups(visitor, T0)]
+    return [choice.id for choice in router.available_groups(visitor, T0)]
 
 
 # --------------------------------------------------------------- what the visitor sees
@@ -180,7 +180,7 @@ def test_the_widget_offers_only_departments_whose_region_and_pages_fit(
 def test_a_visitor_sees_titles_and_the_departments_left_out_with_reasons() -> None:
     """From St Petersburg on the finance page: the visitor-facing titles, and why two are missing."""
     choices = dealer().available_groups(Visitor(ip=IPS[ST_PETERSBURG], url=PAGES["finance"]), T0)
-    assert [(c.group_id, c.title) for c in choices] == [
+    assert [(c.id, c.title) for c in choices] == [
         ("tatra", "New Tatra"),
         ("used", "Trade-in and used cars"),
     ]
@@ -207,7 +207,7 @@ def test_a_department_with_nobody_online_is_not_offered() -> None:
     router = dealer()
     router.set_status("gleb", "offline", at(1))
     choices = router.available_groups(Visitor(ip=IPS[NOVOSIBIRSK], url=PAGES["finance"]), at(2))
-    assert [c.group_id for c in choices] == ["used", "service"]
+    assert [c.id for c in choices] == ["used", "service"]
     assert [(c.group_id, c.reason) for c in choices.excluded] == [
         ("skoda", Reason.REGION),
         ("tatra", Reason.NO_OPERATOR),
