@@ -482,3 +482,8 @@ def test_menu_stats_render_a_summary() -> None:
             "  start                    1",
         ]
     )
+
+
+def test_best_rated_takes_its_scores_by_position() -> None:
+    """BestRated(scores) is BestRated(scores=scores); its other options stay keywords."""
+    assert BestRated({"ann": 0.9}, then=LongestIdle()) == BestRated(scores={"ann": 0.9}, then=LongestIdle())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import attrs
@@ -549,3 +549,18 @@ def test_ranked_index_pick_agrees_with_reference_choose(limits: list[int], data:
             continue
         ctx = StrategyContext(now=at(2), rng=random.Random(0))
         assert decision.operator_id == strategy.choose(eligible, Dialog(id="new"), ctx), strategy
+
+
+@pytest.mark.parametrize(
+    ("by_position", "by_keyword"),
+    [
+        (lambda: SkillBased("printing"), lambda: SkillBased(skill="printing")),
+        (lambda: RandomWithinLimit(7), lambda: RandomWithinLimit(seed=7)),
+        (lambda: Sticky(RoundRobin()), lambda: Sticky(then=RoundRobin())),
+    ],
+)
+def test_a_strategy_with_one_option_takes_it_by_position(
+    by_position: Callable[[], Strategy], by_keyword: Callable[[], Strategy]
+) -> None:
+    """SkillBased("printing") is SkillBased(skill="printing"); likewise the other one-option strategies."""
+    assert by_position() == by_keyword()

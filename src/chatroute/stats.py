@@ -243,7 +243,7 @@ def _then(instance: object, attribute: attrs.Attribute[Any], value: object) -> N
         raise InvalidValue(attribute.name, value, "must be a non-manual strategy")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen  # the scores may be given by position: BestRated(stats)
 class BestRated(Strategy):
     """The best-rated eligible operator wins; ties and the unrated go by ``then``.
 
@@ -264,8 +264,8 @@ class BestRated(Strategy):
     scores: Mapping[str, float] = attrs.field(
         default=EMPTY_MAP, converter=_to_scores, validator=_score_values
     )
-    then: Strategy = attrs.field(factory=Even, validator=_then)
-    unrated: float | None = attrs.field(default=None, validator=_optional_score)
+    then: Strategy = attrs.field(factory=Even, validator=_then, kw_only=True)
+    unrated: float | None = attrs.field(default=None, validator=_optional_score, kw_only=True)
 
     def score(self, operator_id: str) -> float | None:
         """The score the strategy ranks this operator by (None: unrated)."""

@@ -224,7 +224,7 @@ class MostAvailable(Ranked):
         return "MostAvailable (most free capacity first)"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen  # one option, so it may be given by position: SkillBased(...)
 class SkillBased(Ranked):
     """Highest level in ``skill`` wins, then least loaded (Chat2Desk "qualification")."""
 
@@ -260,7 +260,7 @@ class RoundRobin(Strategy):
         return "RoundRobin (members in turn)"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen  # one option, so it may be given by position: RandomWithinLimit(...)
 class RandomWithinLimit(Strategy):
     """Uniformly random among operators under their limit (LiveTex).
 
@@ -321,7 +321,7 @@ def _strategy(instance: object, attribute: attrs.Attribute[Any], value: object) 
         raise InvalidValue(attribute.name, value, "must be a non-manual, non-sticky strategy")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen  # one option, so it may be given by position: Sticky(...)
 class Sticky(Strategy):
     """The client's preferred operator, else their last one, when eligible; else ``then``.
 

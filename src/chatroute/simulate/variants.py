@@ -36,7 +36,7 @@ STRATEGIES: dict[str, Strategy | None] = {
     "round-robin": RoundRobin(),
     "longest-idle": LongestIdle(),
     "most-available": MostAvailable(),
-    "sticky": Sticky(then=Even()),
+    "sticky": Sticky(Even()),
     "manual": ManualPool(),
     "broadcast": Broadcast(),
 }
@@ -78,9 +78,7 @@ def variant(config: RoutingConfig, choice: str | Strategy | Variant) -> Variant:
         if problem is not None:
             raise InvalidValue("strategies", choice, problem.replace(f" {choice!r}", ""))
         name = choice
-        strategy = (
-            SkillBased(skill=choice[len(_SKILL) :]) if choice.startswith(_SKILL) else STRATEGIES[choice]
-        )
+        strategy = SkillBased(choice[len(_SKILL) :]) if choice.startswith(_SKILL) else STRATEGIES[choice]
     elif isinstance(choice, Strategy):
         strategy, name = choice, type(choice).__name__
     else:
