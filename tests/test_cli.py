@@ -71,6 +71,34 @@ to = { group = "salez" }
     assert "Traceback" not in result.stderr
 
 
+def test_check_gives_the_lines_of_a_json_file_too(tmp_path: Path) -> None:
+    """Problems in a JSON config carry their lines, as in TOML."""
+    path = tmp_path / "desk.json"
+    path.write_text(
+        """{
+  "operators": [{"id": "a", "limit": -1}],
+  "groups": [
+    {
+      "id": "sales",
+      "operator_ids": ["a", "ghost"]
+    }
+  ],
+  "rules": [{"name": "r", "when": {"topic": "x"},
+             "to": {"group": "salez"}}]
+}
+""",
+        encoding="utf-8",
+    )
+    result = _run("check", str(path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{path}: 3 problems",
+        f"  {path}:2: operators[0].limit: must be a non-negative integer (got -1)",
+        f"  {path}:6: groups[0].operator_ids[1]: unknown operator 'ghost'",
+        f"  {path}:10: rules[0].to.group: unknown group 'salez' (did you mean 'sales'?)",
+    ]
+
+
 def test_check_finds_problems_in_the_long_form_too(tmp_path: Path) -> None:
     """The serialized {kind = ...} form is checked like the short one."""
     path = tmp_path / "desk.toml"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from chatroute._locate import line_of, toml_lines
+import pytest
+
+from chatroute._locate import json_lines, line_of, toml_lines
 
 TEXT = """\
 name = "desk"          # 1
@@ -54,3 +56,34 @@ def test_a_path_with_nothing_known_has_no_line() -> None:
     """A path whose first key is not in the file gives None."""
     assert line_of("traffic.arrivals[0]", toml_lines(TEXT)) is None
     assert line_of("", toml_lines(TEXT)) is None
+
+
+JSON = """{
+  "config": {
+    "groups": [
+      {"id": "a"},
+      {
+        "id": "b\\"c", "regions": {"include": ["RU", "DE"]}
+      }
+    ],
+    "empty": [], "none": {},
+    "n": -1.5e3, "flag": true, "nothing": null
+  }
+}"""
+
+
+def test_json_keys_and_array_items_have_their_lines() -> None:
+    """Each key is found on the line it starts; array items on theirs, escaped keys and empties too."""
+    lines = json_lines(JSON)
+    assert lines["config"] == 2
+    assert (lines["config.groups[0]"], lines["config.groups[0].id"]) == (4, 4)
+    assert (lines["config.groups[1]"], lines["config.groups[1].id"]) == (5, 6)
+    assert lines["config.groups[1].regions.include[1]"] == 6
+    assert (lines["config.empty"], lines["config.none"], lines["config.nothing"]) == (9, 9, 10)
+    assert line_of("config.groups[1].limit", lines) == 5
+
+
+def test_a_text_that_is_not_json_raises_value_error() -> None:
+    """The walker reads only JSON; the caller reads the text first."""
+    with pytest.raises(ValueError, match="Expecting"):
+        json_lines('{"a": [1, }')

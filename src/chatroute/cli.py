@@ -1,7 +1,7 @@
 """The ``chatroute`` command line: ``check``, ``simulate``, ``explain`` and ``staff``.
 
 ``chatroute check FILE`` validates a routing set-up or a scenario (TOML or JSON): it
-prints every problem with its path (and its line, in TOML) and exits 1, or prints a
+prints every problem with its path (and its line in the file) and exits 1, or prints a
 one-screen summary and exits 0. ``chatroute simulate`` compares strategies on simulated
 traffic (the embedded car-dealer scenario when no file is given), ``chatroute explain``
 shows where one dialog would go and why, and ``chatroute staff`` finds the head count
@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from . import _starter
-from ._locate import line_of, toml_lines
+from ._locate import json_lines, line_of, toml_lines
 from ._schema import config_schema, scenario_schema
 from .config import RoutingConfig, parse_text, read_text
 from .errors import ChatrouteError, ConfigError
@@ -41,7 +41,7 @@ _CHECK_EXAMPLE = """example:
   desk.toml:14: operators[3].limit: must be a non-negative integer (got -1)
   desk.toml:31: rules[0].to.group: unknown group 'salez' (did you mean 'sales'?)
 
-Every problem is listed in one pass, with its line in a TOML file. A scenario file
+Every problem is listed in one pass, with its line in the file (TOML or JSON). A scenario file
 (one with [config] and [traffic] tables) is checked as a whole:
   chatroute check examples/support_desk.toml
 """
@@ -148,16 +148,23 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     except ConfigError as exc:
         count = len(exc.problems)
         out.write(f"{path}: {count} problem{'s' if count != 1 else ''}\n")
-        out.writelines(_problem_lines(path, text if kind == "toml" else "", exc.problems))
+        out.writelines(_problem_lines(path, text, kind, exc.problems))
         return 1
     out.write(f"{path}: ok\n")
     out.writelines(f"  {line}\n" for line in lines)
     return 0
 
 
-def _problem_lines(path: str, toml: str, problems: Sequence[tuple[str, str]]) -> list[str]:
+def _problem_lines(path: str, text: str, kind: str, problems: Sequence[tuple[str, str]]) -> list[str]:
     """Each problem on its own line, ``file:line: path: message`` where the line is known."""
-    positions = toml_lines(toml) if toml else {}
+    positions = {}
+    if kind == "toml":
+        positions = toml_lines(text)
+    elif kind == "json":
+        try:
+            positions = json_lines(text)
+        except (ValueError, IndexError, RecursionError):  # not JSON: the problem says so, without a line
+            positions = {}
     lines = []
     for where, message in problems:
         number = line_of(where, positions) if where else None
