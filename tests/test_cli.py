@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from chatroute import Group, Operator, RoutingConfig, Rule, Target
+from chatroute.cli import main
 from chatroute.rules import topic
 from chatroute.simulate import Scenario
 
@@ -417,3 +419,46 @@ def test_staff_per_interval_prints_the_table_json_and_plot(tmp_path: Path) -> No
 def test_staff_mistakes_are_one_line(args: list[str], expected: str) -> None:
     """A bad interval or share is one line, exit 1."""
     assert expected in _one_error_line(_run(*args))
+
+
+HOST_KINDS = """
+import attrs
+from chatroute.rules import Predicate
+from chatroute.serialize import register
+
+
+@attrs.frozen
+class Spends(Predicate):
+    amount: int
+
+    def __call__(self, dialog, ctx):
+        return False
+
+    def describe(self):
+        return f"spent at least {self.amount}"
+
+
+register(Spends, "cli_test_spends")
+"""
+
+
+def test_schema_and_check_take_the_kinds_a_registered_module_adds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--register imports the host's module first: its condition is in the schema and check loads it."""
+    (tmp_path / "cli_host_kinds.py").write_text(HOST_KINDS, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = io.StringIO()
+    assert main(["schema", "config", "--register", "cli_host_kinds"], out=out) == 0
+    assert (
+        "cli_test_spends" in json.loads(out.getvalue())["definitions"]["condition"]["anyOf"][1]["properties"]
+    )
+    desk = tmp_path / "desk.toml"
+    desk.write_text('[[rules]]\nname = "big"\nwhen = { cli_test_spends = 100 }\nto = "everyone"\n', "utf-8")
+    assert main(["check", str(desk), "--register", "cli_host_kinds"], out=io.StringIO()) == 0
+
+
+def test_a_module_that_does_not_import_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """--register with a missing module fails in one line, naming it."""
+    assert main(["schema", "config", "--register", "no_such_module_here"], out=io.StringIO()) == 1
+    assert "--register no_such_module_here: cannot import it" in capsys.readouterr().err

@@ -18,7 +18,6 @@ LAZY = {
     ("chatroute.cli", "chatroute.simulate"): "check, schema and init start without loading the simulator",
     ("chatroute.cli", "chatroute.simulate.describe"): "the same: the simulator loads for scenarios only",
     ("chatroute.cli", "chatroute.simulate.plot"): "matplotlib is an optional extra, loaded for --plot",
-    ("chatroute.cli", "chatroute.serialize"): "cattrs loads on first use",
     ("chatroute.cli", "rich.console"): "the progress bar loads rich only on a long run",
     ("chatroute.cli", "rich.progress"): "the progress bar loads rich only on a long run",
     ("chatroute.config", "chatroute._config_load"): "cattrs loads on first use: import chatroute stays cheap",

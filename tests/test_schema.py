@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jsonschema
 import pytest
 from hypothesis import given
 
-from chatroute import RoutingConfig
+from chatroute import Dialog, RoutingConfig, serialize
 from chatroute._schema import config_schema, scenario_schema
 from chatroute._starter import CONFIG, scenario
+from chatroute.rules import Predicate, RuleContext
+from chatroute.strategies import OperatorView, Strategy, StrategyContext
 
 from .strategies import configs
 
@@ -94,3 +98,59 @@ def test_what_to_dict_writes_validates(config: RoutingConfig) -> None:
 def test_mistakes_are_flagged_by_the_schema(data: dict[str, Any]) -> None:
     """Misspelt keys, both region lists and malformed durations do not validate."""
     assert not CONFIG_VALIDATOR.is_valid(data)
+
+
+@attrs.frozen
+class _Spends(Predicate):
+    """A host's own condition with one field: the client spent at least ``amount``."""
+
+    amount: int
+
+    def __call__(self, dialog: Dialog, ctx: RuleContext) -> bool:
+        return int(dialog.attributes.get("spent", 0)) >= self.amount
+
+    def describe(self) -> str:
+        return f"spent at least {self.amount}"
+
+
+@attrs.frozen
+class _Weekend(Predicate):
+    """A host's own condition without fields."""
+
+    def __call__(self, dialog: Dialog, ctx: RuleContext) -> bool:
+        return False
+
+    def describe(self) -> str:
+        return "on a weekend"
+
+
+@attrs.frozen
+class _Cheapest(Strategy):
+    """A host's own strategy."""
+
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
+        return candidates[0].id
+
+
+serialize.register(_Spends, "schema_test_spends")
+serialize.register(_Weekend, "schema_test_weekend")
+serialize.register(_Cheapest, "schema_test_cheapest")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"rules": [{"name": "r", "when": {"schema_test_spends": 100, "topic": "x"}, "to": "everyone"}]},
+        {"rules": [{"name": "r", "when": "schema_test_weekend", "to": "everyone"}]},
+        {"rules": [{"name": "r", "when": {"kind": "schema_test_spends", "amount": 5}, "to": "everyone"}]},
+        {"strategy": "schema_test_cheapest"},
+        {"groups": [{"id": "g", "strategy": {"kind": "schema_test_cheapest"}}]},
+    ],
+    ids=repr,
+)
+def test_kinds_a_host_registered_are_in_a_schema_made_after(data: dict[str, Any]) -> None:
+    """A schema made from the registry takes a host's condition and strategy kinds, short and long."""
+    RoutingConfig.from_dict(data)  # the loader takes them: so must the schema
+    validator = jsonschema.Draft7Validator(config_schema())
+    assert validator.is_valid(data), list(validator.iter_errors(data))
+    assert not validator.is_valid({"strategy": "schema_test_cheapst"})

@@ -5,46 +5,30 @@ prints :func:`scenario_schema`. Both accept the short form people write and the 
 form :mod:`chatroute.serialize` writes. They are draft-07 schemas, which Taplo (Even
 Better TOML) and JSON editors read. The loaders stay the authority: a schema checks
 shapes, names and types; cross-references (an unknown group) are ``chatroute check``'s.
+
+The condition and strategy kinds are read from :mod:`chatroute.serialize`'s registry
+when a schema is made, so a kind a host registered (``serialize.register``) is in it,
+in the short form and the long one; its value is not checked beyond its shape.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
+from .rules import Predicate
+from .serialize import registered
+from .strategies import Strategy
+
 __all__ = ["config_schema", "scenario_schema"]
 
 _DRAFT = "http://json-schema.org/draft-07/schema#"
 
-_PREDICATE_KINDS = (
-    "always",
-    "all_of",
-    "any_of",
-    "not",
-    "topic",
-    "channel",
-    "has_tag",
-    "has_any_tag",
-    "has_all_tags",
-    "page",
-    "region",
-    "language",
-    "time_between",
-    "weekday",
-    "open_now",
-    "attr",
-)
-_STRATEGY_KINDS = (
-    "even",
-    "longest_idle",
-    "most_available",
-    "skill_based",
-    "round_robin",
-    "random_within_limit",
-    "manual_pool",
-    "sticky",
-    "broadcast",
-    "best_rated",
-)
+
+def _no_required(cls: type) -> bool:
+    """Whether every field of the class has a default (the kind may be written alone: ``"always"``)."""
+    return all(field.default is not attrs.NOTHING for field in attrs.fields(cls))
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -106,11 +90,16 @@ def _definitions() -> dict[str, Any]:
         "all": _list(_ref("condition")),
         "not": _ref("condition"),
     }
+    predicates = registered(Predicate)
+    own = {k: cls for k, cls in predicates.items() if k not in when and k not in ("all_of", "any_of")}
+    for kind, cls in own.items():  # a host's kinds: {kind = value}, or {kind = {field = ...}}
+        when[kind] = {} if len(attrs.fields(cls)) == 1 else {"type": "object"}
+    bare = ["always", *(kind for kind, cls in own.items() if _no_required(cls))]
     condition = {
         "description": "keys combine with and: {topic = ['order'], channel = 'email'}; "
         "{any = [...]}, {not = ...}; 'always'",
         "anyOf": [
-            {"enum": ["always"]},
+            {"enum": bare},
             {
                 "type": "object",
                 "properties": when,
@@ -119,7 +108,7 @@ def _definitions() -> dict[str, Any]:
             },
             {
                 "type": "object",
-                "properties": {"kind": {"enum": list(_PREDICATE_KINDS)}},
+                "properties": {"kind": {"enum": list(predicates)}},
                 "required": ["kind"],
             },
         ],
@@ -141,11 +130,12 @@ def _definitions() -> dict[str, Any]:
             ),
         ],
     }
+    strategies = list(registered(Strategy))
     strategy = {
         "description": "'even', 'manual_pool' ... or {kind = 'skill_based', skill = 'tech'}",
         "anyOf": [
-            {"enum": list(_STRATEGY_KINDS)},
-            {"type": "object", "properties": {"kind": {"enum": list(_STRATEGY_KINDS)}}, "required": ["kind"]},
+            {"enum": strategies},
+            {"type": "object", "properties": {"kind": {"enum": strategies}}, "required": ["kind"]},
         ],
     }
     duration = {

@@ -14,6 +14,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -32,6 +33,7 @@ from ._schema import config_schema, scenario_schema
 from .config import RoutingConfig, parse_text, read_text
 from .errors import ChatrouteError, ConfigError
 from .model import Dialog, TargetKind
+from .serialize import from_dict
 
 __all__ = ["main", "main_exit", "summary"]
 
@@ -52,6 +54,9 @@ _SCHEMA_EXAMPLE = """examples:
 Point your editor at them: in a TOML file, a first line such as
   #:schema ./chatroute-config.schema.json
 lets Even Better TOML (Taplo) complete keys and flag mistakes as you type.
+Conditions and strategies of your own are in the schema once the module that
+registers them (chatroute.serialize.register) is imported:
+  chatroute schema config --register myapp.routing > chatroute-config.schema.json
 """
 _INIT_EXAMPLE = """example:
   chatroute init my-desk
@@ -225,7 +230,6 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
-    from .serialize import from_dict
     from .simulate import explain_at
 
     scenario = _scenario(args.scenario)
@@ -412,6 +416,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="a .toml or .json routing config or scenario")
     schema = command("schema", "print the JSON Schema of config or scenario files", _SCHEMA_EXAMPLE)
     schema.add_argument("kind", choices=["config", "scenario"], help="which kind of file")
+    for registers in (check, schema):
+        registers.add_argument(
+            "--register",
+            action="append",
+            default=[],
+            metavar="MODULE",
+            help="import a module that registers your own condition or strategy kinds first",
+        )
     init = command("init", "write a commented starter config and scenario for a small desk", _INIT_EXAMPLE)
     init.add_argument("dir", nargs="?", default=".", help="where to write them (default: here)")
     init.add_argument("--force", action="store_true", help="overwrite files that exist")
@@ -479,6 +491,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = _parser().parse_args(argv)
     stream = out if out is not None else sys.stdout
     try:
+        for module in getattr(args, "register", ()):
+            _register(module)
         return _COMMANDS[args.command](args, stream)
     except ConfigError as exc:
         _error(_config_line(exc))
@@ -490,6 +504,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
     return 1
+
+
+def _register(module: str) -> None:
+    """Import a host's module, whose import registers its own kinds with chatroute.serialize."""
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise _Fail(f"--register {module}: cannot import it ({exc})") from None
 
 
 def _config_line(exc: ConfigError) -> str:

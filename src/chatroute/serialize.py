@@ -194,6 +194,12 @@ def _structure_tagged(base: type) -> Any:
 _SHORT_KINDS = {"any": "any_of", "all": "all_of"}
 
 
+def registered(base: type) -> dict[str, type]:
+    """The kinds registered for ``Predicate``, ``Strategy`` or ``Event``, in the order
+    they were registered (the built-ins first), each with its class."""
+    return dict(_KINDS[base])
+
+
 def predicate_fields() -> dict[str, int]:
     """How many fields each registered predicate kind has (the short form writes one-field
     kinds as ``{kind = value}``)."""
