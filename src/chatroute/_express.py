@@ -2,11 +2,12 @@
 
 Most dialogs in a busy deployment are the plain case: the visitor picked a department
 with no filters (or no rule applies and the fallback takes everyone), the dialog needs
-nothing but a free slot, explanations and offers are off, and the department's strategy
-picks an operator itself (not a manual pool or a broadcast).
+nothing but a free slot, offers are off, and the department's strategy picks an
+operator itself (not a manual pool or a broadcast).
 For such a dialog :meth:`Express.route` lets the strategy pick, takes the slot
-and builds the one :class:`Decision`, skipping the rule context and the target checks
-that :meth:`Decider.decide` needs for everything else. It is a lane of the general
+and builds the one :class:`Decision` (with its trace, from the same
+:class:`~chatroute._tracing.Tracer`, when explaining), skipping the rule context and the
+target checks that :meth:`Decider.decide` needs for everything else. It is a lane of the general
 path, not a copy: the lanes are the groups :func:`~chatroute._departments.unfiltered`
 finds (the same filter list the general path checks), the operator comes from the same
 pick (the strategy's own :meth:`~chatroute.strategies.Strategy.pick`), and the dialog is
@@ -30,7 +31,7 @@ from ._placement import Decider
 from ._router_state import RouterState
 from ._state import LiveDialog
 from ._topology import EVERYONE, Topology
-from .decision import Decision, Outcome
+from .decision import Decision, Outcome, Trace
 from .events import Event, Via
 from .model import Dialog, Target, TargetKind
 from .strategies import Strategy
@@ -77,7 +78,7 @@ class Express:
         """Lanes by the group a visitor chose (None: no choice, the fallback applies)."""
         topology = self.topology
         config = topology.config
-        if config.explain or config.accept_timeout is not None:
+        if config.accept_timeout is not None:
             return {}
         lanes: dict[str | None, _Lane] = {}
         for group in config.groups:
@@ -111,6 +112,7 @@ class Express:
         chosen = self.decider.pick(
             rec, lane.key, lane.strategy, client, now, False, False
         )  # needs a slot only
+        trace = self._trace(rec, lane, chosen) if self.topology.config.explain else None
         state.hold(rec, client)
         events: list[Event] = []
         effects = self.effects
@@ -124,6 +126,7 @@ class Express:
                 group_id=group_id,
                 target=target,
                 events=tuple(events),
+                trace=trace,
             )
         position, wait = effects.waiting(rec)
         return Decision(
@@ -133,6 +136,17 @@ class Express:
             target=target,
             position=position,
             estimated_wait=wait,
-            reason=lane.busy,
+            reason=lane.busy if trace is None else self.decider.tracer.busy(target, trace),
             events=tuple(events),
+            trace=trace,
         )
+
+    def _trace(self, rec: LiveDialog, lane: _Lane, chosen: str | None) -> Trace:
+        """The trace the general path writes for this dialog: no rules tried, the one note."""
+        chose = rec.dialog.chosen_group_id
+        note = (
+            f"the visitor chose group {chose!r}"
+            if chose is not None
+            else f"no rule applied: fallback to {self.topology.config.fallback}"
+        )
+        return self.decider.tracer.trace(rec, lane.target, lane.strategy, chosen, notes=(note,))
