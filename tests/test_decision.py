@@ -23,6 +23,7 @@ from chatroute import (
     OperatorCheck,
     Outcome,
     Reason,
+    ReasonCount,
     Router,
     RoutingConfig,
     Rule,
@@ -180,10 +181,10 @@ def test_trace_lists_the_chosen_and_the_runners_up_and_counts_the_rest() -> None
     )
     assert (trace.members, trace.eligible, trace.unchecked, trace.full) == (5, 1, 0, False)
     assert trace.counts == (
-        (Reason.AT_LIMIT, 1),
-        (Reason.CHANNEL_LIMIT, 1),
-        (Reason.MISSING_SKILL, 1),
-        (Reason.STATUS, 1),
+        ReasonCount(Reason.AT_LIMIT, 1),
+        ReasonCount(Reason.CHANNEL_LIMIT, 1),
+        ReasonCount(Reason.MISSING_SKILL, 1),
+        ReasonCount(Reason.STATUS, 1),
     )
 
 
@@ -337,7 +338,7 @@ def test_a_decision_counts_a_long_member_list_and_explain_lists_it() -> None:
     router = Router(RoutingConfig(operators=ops))
     decision = router.route(Dialog(id="d1"), T0)
     trace = trace_of(decision)
-    assert (trace.operators, trace.members, trace.counts) == ((), 60, ((Reason.STATUS, 60),))
+    assert (trace.operators, trace.members, trace.reasons()) == ((), 60, {Reason.STATUS: 60})
     assert decision.explain().splitlines()[-1] == "  members 60: eligible 0; excluded: status 60"
     assert decision.reason == "nobody in everyone can take it now (status 60)"
     full = trace_of(router.explain(Dialog(id="d2"), T0))

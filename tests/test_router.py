@@ -432,7 +432,7 @@ def test_away_operator_gets_nothing_new_but_keeps_dialogs() -> None:
     third = router.route(Dialog(id="d3"), at(3))
     assert third.outcome is Outcome.QUEUED
     assert third.trace is not None
-    assert third.trace.counts == ((Reason.AT_LIMIT, 1), (Reason.STATUS, 1))
+    assert third.trace.reasons() == {Reason.AT_LIMIT: 1, Reason.STATUS: 1}
     full = router.explain(Dialog(id="d3"), at(3)).trace
     assert full is not None
     assert full.excluded() == {"ana": Reason.STATUS, "boris": Reason.AT_LIMIT}
@@ -564,7 +564,7 @@ def test_excluded_operator_is_not_drained_the_transferred_dialog() -> None:
     decision = router.transfer("d1", Target.group("sales"), at(5), by="ana")
     assert (decision.outcome, decision.position) == (Outcome.QUEUED, 1)
     assert decision.trace is not None
-    assert decision.trace.counts == ((Reason.AT_LIMIT, 1), (Reason.EXCLUDED, 1))
+    assert decision.trace.reasons() == {Reason.AT_LIMIT: 1, Reason.EXCLUDED: 1}
     router.release("a2", at(6))
     assert router.dialog("d1").state is DialogState.QUEUED
     router.release("b1", at(7))

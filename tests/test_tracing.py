@@ -7,12 +7,26 @@ after random calls, for every open dialog and for new ones.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatroute import Dialog, Even, Operator, Reason, RoundRobin, Router, RoutingConfig, Rule, Target
+from chatroute import (
+    Decision,
+    Dialog,
+    Even,
+    Operator,
+    Reason,
+    ReasonCount,
+    RoundRobin,
+    Router,
+    RoutingConfig,
+    Rule,
+    Target,
+    serialize,
+)
 from chatroute._tracing import RUNNERS_UP, SCAN
 from chatroute.decision import Trace
 from chatroute.model import DialogState
@@ -31,13 +45,13 @@ def _agree(compact: Trace, full: Trace) -> None:
         True,
     )
     assert len(full.operators) == full.members
-    exact = dict(full.counts)
+    exact = dict(full.reasons())
     if compact.unchecked == 0:
-        assert (compact.counts, compact.eligible) == (full.counts, full.eligible)
+        assert (compact.reasons(), compact.eligible) == (full.reasons(), full.eligible)
     else:
         assert compact.eligible <= full.eligible
-        assert all(n <= exact.get(reason, 0) for reason, n in compact.counts)
-    assert compact.eligible + sum(n for _, n in compact.counts) + compact.unchecked == compact.members
+        assert all(n <= exact.get(reason, 0) for reason, n in compact.reasons().items())
+    assert compact.eligible + sum(compact.reasons().values()) + compact.unchecked == compact.members
     listed = {check.operator_id: check.reason for check in full.operators}
     assert len(compact.operators) <= RUNNERS_UP + 1
     for check in compact.operators:
@@ -98,7 +112,7 @@ def test_runners_up_follow_the_ranking_and_say_who_beat_them() -> None:
         ("op003", "load 0 of 5: ranked after 'op001'"),
         ("op004", "load 0 of 5: ranked after 'op001'"),
     ]
-    assert (decision.trace.members, decision.trace.eligible, decision.trace.counts) == (10, 10, ())
+    assert (decision.trace.members, decision.trace.eligible, decision.trace.reasons()) == (10, 10, {})
 
 
 def test_runners_up_of_a_turn_taking_strategy_come_next_in_turn() -> None:
@@ -147,4 +161,15 @@ def test_an_operator_target_lists_its_one_member() -> None:
     trace = decision.trace
     assert trace is not None
     assert [(c.operator_id, c.reason) for c in trace.operators] == [("ana", Reason.STATUS)]
-    assert (trace.members, trace.eligible, trace.counts) == (1, 0, ((Reason.STATUS, 1),))
+    assert (trace.members, trace.eligible, trace.reasons()) == (1, 0, {Reason.STATUS: 1})
+
+
+def test_a_traced_decision_round_trips_through_json() -> None:
+    """A traced decision comes back equal from serialize's JSON, as a shared desk sends it."""
+    operators = [Operator(id=f"op{i}", status="online" if i % 3 else "away", limit=1) for i in range(6)]
+    router = Router(RoutingConfig(operators=operators), seed=1)
+    for i in range(5):
+        decision = router.route(Dialog(id=f"d{i}"), START)
+        assert decision.trace is not None
+        assert serialize.from_dict(Decision, json.loads(json.dumps(serialize.to_dict(decision)))) == decision
+    assert decision.trace.counts == (ReasonCount(Reason.AT_LIMIT, 4), ReasonCount(Reason.STATUS, 2))

@@ -17,6 +17,7 @@ from .decision import (
     OperatorCheck,
     Outcome,
     Reason,
+    ReasonCount,
     RuleCheck,
     Trace,
 )
@@ -199,6 +200,7 @@ __all__ = [
     "RatingStats",
     "RatingSummary",
     "Reason",
+    "ReasonCount",
     "Ring",
     "RoundRobin",
     "Router",

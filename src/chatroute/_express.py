@@ -47,14 +47,20 @@ def _picks(strategy: Strategy) -> bool:
 class _Lane:
     """One target the express route can place dialogs on, with what it needs at hand."""
 
-    __slots__ = ("busy", "group_id", "key", "strategy", "target")
+    __slots__ = ("busy", "group_id", "key", "notes", "strategy", "target")
 
-    def __init__(self, key: str, target: Target, strategy: Strategy) -> None:
+    def __init__(self, key: str, target: Target, strategy: Strategy, fallback: Target) -> None:
         self.key = key
         self.target = target
         self.group_id = target.id if target.kind is TargetKind.GROUP else None
         self.strategy = strategy
         self.busy = f"nobody in {target} can take it now"  # the reason when the dialog waits
+        # the trace's note, as the general path writes it, when the visitor chose the
+        # lane's group (True) or the fallback applied (False)
+        self.notes = {
+            True: (f"the visitor chose group {self.group_id!r}",),
+            False: (f"no rule applied: fallback to {fallback}",),
+        }
 
 
 class Express:
@@ -85,13 +91,13 @@ class Express:
             key = topology.group_keys[group.id]
             strategy = topology.strategies[key]
             if _picks(strategy) and unfiltered(group):
-                lanes[group.id] = _Lane(key, topology.group_targets[group.id], strategy)
+                lanes[group.id] = _Lane(key, topology.group_targets[group.id], strategy, config.fallback)
         fallback = config.fallback
         if not config.rules and config.messenger_group is None:
             if fallback.kind is TargetKind.GROUP and fallback.id in lanes:
                 lanes[None] = lanes[str(fallback.id)]
             elif fallback.kind is TargetKind.EVERYONE and _picks(config.strategy):
-                lanes[None] = _Lane(EVERYONE, fallback, config.strategy)
+                lanes[None] = _Lane(EVERYONE, fallback, config.strategy, fallback)
         return lanes
 
     def route(self, dialog: Dialog, now: datetime) -> Decision | None:
@@ -143,10 +149,5 @@ class Express:
 
     def _trace(self, rec: LiveDialog, lane: _Lane, chosen: str | None) -> Trace:
         """The trace the general path writes for this dialog: no rules tried, the one note."""
-        chose = rec.dialog.chosen_group_id
-        note = (
-            f"the visitor chose group {chose!r}"
-            if chose is not None
-            else f"no rule applied: fallback to {self.topology.config.fallback}"
-        )
-        return self.decider.tracer.trace(rec, lane.target, lane.strategy, chosen, notes=(note,))
+        notes = lane.notes[rec.dialog.chosen_group_id is not None]
+        return self.decider.tracer.trace(rec, lane.target, lane.strategy, chosen, notes=notes)

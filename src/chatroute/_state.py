@@ -278,22 +278,25 @@ class RankedIndex:
         return found
 
     def leading(self, n: int) -> list[str]:
-        """The first ``n`` operators in rank order, in O(n log n) whatever the index's size.
+        """The first ``n`` operators in rank order, in O(n log m) plus the stale entries passed.
 
-        A best-first walk down the heap from its root, which leaves the heap as it is.
+        Pops them and pushes them back; the stale entries on the way are dropped for good
+        (as :meth:`first` drops them), so each costs once.
         """
         heap, current = self._heap, self._current
-        size = len(heap)
+        taken: list[RankKey] = []
         found: list[str] = []
-        frontier = [(heap[0], 0)] if heap else []
-        while frontier and len(found) < n:
-            key, i = heapq.heappop(frontier)
+        pop = heapq.heappop
+        while heap and len(found) < n:
+            key = pop(heap)
             op_id = key[-1]
-            if current.get(op_id) == key and op_id not in found:  # else stale, or a copy
+            if current.get(op_id) != key:
+                continue  # stale: the operator was re-ranked or left
+            taken.append(key)
+            if op_id not in found:  # else a copy of their current key
                 found.append(op_id)
-            for child in (2 * i + 1, 2 * i + 2):
-                if child < size:
-                    heapq.heappush(frontier, (heap[child], child))
+        for key in taken:
+            heapq.heappush(heap, key)
         return found
 
     def some(self, n: int) -> list[str]:

@@ -16,14 +16,14 @@ A full trace (:meth:`Router.explain`) lists every member instead, in O(n).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ._eligibility import constrained, ineligible
 from ._indexes import STANDINGS
 from ._router_state import RouterState
 from ._state import LiveDialog, RankedIndex
 from ._topology import Topology
-from .decision import GroupCheck, OperatorCheck, Reason, RuleCheck, Trace
+from .decision import GroupCheck, OperatorCheck, Reason, ReasonCount, RuleCheck, Trace
 from .model import Target
 from .strategies import Strategy
 
@@ -33,22 +33,26 @@ RUNNERS_UP = 3  # runners-up listed after the chosen operator
 SCAN = 64  # available members checked one by one for a dialog's own needs, at most
 
 
-#: Reason codes in the order a trace's counts list them (by code).
-_BY_CODE = tuple(sorted(Reason, key=lambda reason: reason.value))
+def _by_code(item: tuple[Reason, int]) -> str:
+    return item[0].value
 
 
-def _in_code_order(counts: dict[Reason, int]) -> tuple[tuple[Reason, int], ...]:
-    return tuple((reason, counts[reason]) for reason in _BY_CODE if counts.get(reason))
+def _in_code_order(counts: Mapping[Reason, int]) -> tuple[ReasonCount, ...]:
+    """The non-zero counts, by reason code."""
+    return tuple(
+        ReasonCount(r, n) for r, n in sorted([item for item in counts.items() if item[1]], key=_by_code)
+    )
 
 
 class Tracer:
     """Builds decisions' traces from the topology and the state, changing neither."""
 
-    __slots__ = ("state", "topology")
+    __slots__ = ("_chosen", "state", "topology")
 
     def __init__(self, topology: Topology, state: RouterState) -> None:
         self.topology = topology
         self.state = state
+        self._chosen: dict[str | None, str] = {}  # "chosen by <strategy>", by strategy
 
     def trace(
         self,
@@ -70,21 +74,30 @@ class Tracer:
             return Trace(rules=tuple(rules), groups=tuple(groups), notes=tuple(notes))
         key = self.topology.target_key(target)
         described = strategy.describe() if strategy is not None else None
-        if full or key not in self.state.available.tallies:  # an operator's own target: one member
+        tally = None if full else self.state.available.tallies.get(key)
+        if tally is None:  # a full trace, or an operator's own target (one member)
             checks = self._every_member(key, rec, picked, described)
             eligible = sum(1 for check in checks if check.reason is None)
-            counts = dict(Counter(check.reason for check in checks if check.reason is not None))
+            counts = _in_code_order(Counter(check.reason for check in checks if check.reason is not None))
             unchecked = 0
         else:
             checks = self._leading(key, rec, picked, described)
-            eligible, counts, unchecked = self._counts(key, rec)
+            if rec.picky or rec.excluded or rec.declined:
+                eligible, counts, unchecked = self._counts(key, rec)
+            else:  # the tallies say it all
+                eligible, unchecked = tally[0], 0
+                counts = ()
+                if tally[1] or tally[2] or tally[3]:
+                    counts = _in_code_order(
+                        {Reason.STATUS: tally[1], Reason.CAPPED: tally[2], Reason.AT_LIMIT: tally[3]}
+                    )
         return Trace(
             rules=tuple(rules),
             groups=tuple(groups),
             operators=checks,
             members=len(self.topology.members[key]),
             eligible=eligible,
-            counts=_in_code_order(counts),
+            counts=counts,
             unchecked=unchecked,
             full=full,
             target=target,
@@ -109,9 +122,12 @@ class Tracer:
             return OperatorCheck(operator_id=op_id, reason=problem[0], detail=problem[1])
         return OperatorCheck(operator_id=op_id, reason=None, detail=f"load {op.load} of {op.limit}{suffix}")
 
-    @staticmethod
-    def _chosen(described: str | None) -> str:
-        return ": chosen" + (f" by {described}" if described else "")
+    def _chosen_by(self, described: str | None) -> str:
+        """The chosen operator's line's end, made once per strategy."""
+        text = self._chosen.get(described)
+        if text is None:
+            text = self._chosen[described] = ": chosen" + (f" by {described}" if described else "")
+        return text
 
     def _leading(
         self, key: str, rec: LiveDialog, picked: str | None, described: str | None
@@ -128,18 +144,25 @@ class Tracer:
         if picked is None:
             checks, after = [], ""
         else:
-            checks = [self._check(picked, rec, self._chosen(described), fits=True)]
-        fits = not constrained(rec)  # every available operator fits a dialog that needs only a slot
-        checks.extend(self._check(op_id, rec, after, fits=fits) for op_id in ahead)
+            checks = [self._check(picked, rec, self._chosen_by(described), fits=True)]
+        if constrained(rec):
+            checks.extend(self._check(op_id, rec, after) for op_id in ahead)
+        else:  # every available operator fits a dialog that needs only a slot
+            ops = self.state.ops
+            for op_id in ahead:
+                op = ops[op_id]
+                detail = f"load {op.load} of {op.limit}{after}"
+                checks.append(OperatorCheck(operator_id=op_id, reason=None, detail=detail))
         return tuple(checks)
 
-    def _counts(self, key: str, rec: LiveDialog) -> tuple[int, dict[Reason, int], int]:
-        """Eligible members, the others by reason, and the available ones left unchecked."""
+    def _counts(self, key: str, rec: LiveDialog) -> tuple[int, tuple[ReasonCount, ...], int]:
+        """Eligible members, the others by reason, and the available ones left unchecked.
+
+        For a dialog that holds operators back or asks for more than a slot.
+        """
         tally = self.state.available.tallies[key]
         rest = tally[0]  # available, before what the dialog itself asks
         counts = {Reason.STATUS: tally[1], Reason.CAPPED: tally[2], Reason.AT_LIMIT: tally[3]}
-        if not rec.excluded and not rec.declined and not rec.picky:
-            return rest, counts, 0
         held_back = rec.excluded | rec.declined
         ops = self.state.ops
         for op_id in held_back:
@@ -154,7 +177,7 @@ class Tracer:
             held = Reason.EXCLUDED if op_id in rec.excluded else Reason.DECLINED
             counts[held] = counts.get(held, 0) + 1
         if not rec.picky or not rest:
-            return rest, counts, 0
+            return rest, _in_code_order(counts), 0
         config, eligible, checked = self.topology.config, 0, 0
         for op_id in self.state.available.index(key).some(SCAN + len(held_back)):
             if op_id in held_back:
@@ -167,7 +190,7 @@ class Tracer:
                 eligible += 1
             else:
                 counts[problem[0]] = counts.get(problem[0], 0) + 1
-        return eligible, counts, rest - checked
+        return eligible, _in_code_order(counts), rest - checked
 
     def _every_member(
         self, key: str, rec: LiveDialog, picked: str | None, described: str | None
@@ -177,7 +200,7 @@ class Tracer:
         The chosen one (or else the first eligible) first, then the excluded, then the
         other eligible ones.
         """
-        chosen = self._chosen(described)
+        chosen = self._chosen_by(described)
         checks = [
             self._check(op_id, rec, chosen if op_id == picked else "") for op_id in self.topology.members[key]
         ]

@@ -25,6 +25,7 @@ __all__ = [
     "OperatorCheck",
     "Outcome",
     "Reason",
+    "ReasonCount",
     "RuleCheck",
     "Trace",
 ]
@@ -86,6 +87,20 @@ class OperatorCheck:
     detail: str
 
 
+@attrs.frozen
+class ReasonCount:
+    """How many members of a target cannot take a dialog for one reason.
+
+    Unpacks as a pair: ``for reason, n in trace.counts``.
+    """
+
+    reason: Reason
+    count: int
+
+    def __iter__(self) -> Iterator[Reason | int]:
+        return iter((self.reason, self.count))
+
+
 @attrs.frozen(kw_only=True)
 class Trace:
     """The reasoning behind a decision.
@@ -118,7 +133,7 @@ class Trace:
     operators: tuple[OperatorCheck, ...] = ()
     members: int = 0
     eligible: int = 0
-    counts: tuple[tuple[Reason, int], ...] = ()
+    counts: tuple[ReasonCount, ...] = ()
     unchecked: int = 0
     full: bool = False
     target: Target | None = None
@@ -131,11 +146,15 @@ class Trace:
 
     def count(self, reason: Reason) -> int:
         """How many members of the target cannot take the dialog for ``reason``."""
-        return dict(self.counts).get(reason, 0)
+        return self.reasons().get(reason, 0)
+
+    def reasons(self) -> dict[Reason, int]:
+        """Reason -> how many members of the target cannot take the dialog for it, by code."""
+        return {c.reason: c.count for c in self.counts}
 
     def summary(self) -> str:
         """The counts by reason as text: ``at_limit 2, status 1``."""
-        text = ", ".join(f"{reason.value} {n}" for reason, n in self.counts)
+        text = ", ".join(f"{c.reason.value} {c.count}" for c in self.counts)
         if self.unchecked:
             text += f"{', ' if text else ''}{self.unchecked} not checked"
         return text
@@ -159,7 +178,7 @@ class Trace:
             lines.append(f"  operator {op.operator_id!r} [{tag}]: {op.detail}")
         line = f"  members {self.members}: eligible {self.eligible}"
         if self.counts:
-            line += "; excluded: " + ", ".join(f"{reason.value} {n}" for reason, n in self.counts)
+            line += "; excluded: " + ", ".join(f"{c.reason.value} {c.count}" for c in self.counts)
         if self.unchecked:
             line += f"; {self.unchecked} available not checked for this dialog's needs"
         lines.append(line)

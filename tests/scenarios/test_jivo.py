@@ -145,7 +145,7 @@ def test_each_operator_takes_chats_up_to_their_own_limit() -> None:
     assert sixth.group_id == "sales"
     assert sixth.reason == "nobody in group 'sales' can take it now (at_limit 2)"
     assert sixth.trace is not None
-    assert (sixth.trace.members, sixth.trace.counts) == (2, ((Reason.AT_LIMIT, 2),))
+    assert (sixth.trace.members, sixth.trace.reasons()) == (2, {Reason.AT_LIMIT: 2})
 
 
 def test_raising_a_limit_hands_the_waiting_chat_over() -> None:
@@ -213,7 +213,7 @@ def test_a_chat_matching_no_check_goes_to_any_active_operator() -> None:
     assert decision.trace is not None
     assert "no rule applied: fallback to everyone" in decision.trace.notes
     assert (decision.trace.members, decision.trace.eligible) == (len(ALL), 2)
-    assert decision.trace.counts == ((Reason.STATUS, 4),)
+    assert decision.trace.reasons() == {Reason.STATUS: 4}
 
 
 def test_with_a_shared_pool_every_active_operator_can_take_the_unmatched_chat() -> None:
@@ -276,7 +276,7 @@ def test_away_and_offline_operators_get_nothing() -> None:
     decision = router.route(Dialog(id="ret-1", topic="return"), at(3))
     assert decision.outcome is Outcome.QUEUED
     assert decision.trace is not None
-    assert decision.trace.counts == ((Reason.STATUS, 2),)
+    assert decision.trace.reasons() == {Reason.STATUS: 2}
     full = router.explain(Dialog(id="ret-1", topic="return"), at(3))
     assert "operator 'sergey' [status]: status 'away' is not routable" in full.explain()
     events = router.set_status("sergey", "online", at(60))

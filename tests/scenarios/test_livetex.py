@@ -87,7 +87,7 @@ def test_even_gives_the_new_dialog_to_natalia() -> None:
     assert decision.outcome is Outcome.ASSIGNED
     assert (decision.operator_id, decision.group_id) == ("natalia", "support")
     assert decision.trace is not None
-    assert decision.trace.counts == ((Reason.AT_LIMIT, 1),)
+    assert decision.trace.reasons() == {Reason.AT_LIMIT: 1}
     text = decision.explain()
     assert "dialog 'ivan': assigned to operator 'natalia' in group 'support'" in text
     assert "operator 'natalia' [eligible]: load 1 of 5: chosen by Even (least loaded first)" in text
