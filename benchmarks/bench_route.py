@@ -39,10 +39,15 @@ from the same state as the ``Even`` run (same loads, same queues) and runs the s
 sequence of groups; at large sizes it times fewer pairs (it is slow), which the JSON
 records. ``naive / Even`` is the ratio of medians.
 
+A second section measures what explanations cost (``_explained.py``): route + release
+pairs on ``Even`` with ``explain`` on and off, for dialogs that fall back to everyone
+and for rules to groups of about N/100, timed in thread CPU time.
+
 Usage::
 
-    python benchmarks/bench_route.py            # 1k, 10k, 100k operators
+    python benchmarks/bench_route.py            # 1k, 10k, 100k operators, both sections
     python benchmarks/bench_route.py --quick    # 1k operators, fewer pairs, smaller queue
+    python benchmarks/bench_route.py --explain  # only the explanations section
 
 Writes ``benchmarks/results/bench_route.json`` (or ``--json PATH``).
 """
@@ -64,6 +69,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from _explained import run as run_explained
 from _report import machine, write_report
 
 from chatroute import (
@@ -534,11 +540,30 @@ def _row(r: Result) -> str:
     )
 
 
+def explain_size(n: int, settings: Settings, out: Callable[[str], None]) -> dict[str, Any]:
+    """Explanations on and off at one size, both scenarios; the JSON section for it."""
+    out(f"\n{n:,} operators, Even: explanations on / off (thread CPU time per route + release pair)")
+    out("scenario     off us    on us  on/off  off min   on min  lines")
+    section: dict[str, Any] = {"operators": n}
+    for scenario in ("fallback", "groups"):
+        found = run_explained(n, scenario, settings.pairs, budget_s=5.0, seed=settings.seed)
+        off, on = found["off"], found["on"]
+        ratio = on["median_us"] / off["median_us"]
+        out(
+            f"{scenario:<10} {off['median_us']:>8.1f} {on['median_us']:>8.1f} {ratio:>7.2f} "
+            f"{off['min_us']:>8.1f} {on['min_us']:>8.1f} {on['trace_lines']:>6}"
+        )
+        section[scenario] = {**found, "on_over_off": round(ratio, 2)}
+        gc.collect()
+    return section
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1k operators, fewer pairs, smaller queue")
     parser.add_argument("--sizes", type=int, nargs="+", help="operator counts (overrides the preset)")
     parser.add_argument("--pairs", type=int, help="timed pairs per strategy (overrides the preset)")
+    parser.add_argument("--explain", action="store_true", help="only the explanations on / off section")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"output (default {DEFAULT_JSON})")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
@@ -553,7 +578,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     started = time.perf_counter()
     load_start = os.getloadavg()
-    sizes = [run_size(n, settings, lambda line: print(line, flush=True)) for n in settings.sizes]
+
+    def out(line: str) -> None:
+        print(line, flush=True)
+
+    sizes = [] if args.explain else [run_size(n, settings, out) for n in settings.sizes]
+    explained = [explain_size(n, settings, out) for n in settings.sizes]
     report = {
         "benchmark": "route + release pairs",
         **machine(),
@@ -563,6 +593,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settings": {**asdict(settings), "sizes": list(settings.sizes)},
         "total_s": round(time.perf_counter() - started, 1),
         "sizes": sizes,
+        "explanations": explained,
     }
     write_report(report, args.json)
     return 0

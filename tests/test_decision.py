@@ -23,6 +23,7 @@ from chatroute import (
     OperatorCheck,
     Outcome,
     Reason,
+    ReasonCount,
     Router,
     RoutingConfig,
     Rule,
@@ -164,11 +165,35 @@ def test_trace_lists_the_group_filtered_by_channel() -> None:
     )
 
 
-def test_trace_gives_each_excluded_operator_a_reason() -> None:
-    """Away, at limit, at the telegram limit, below the skill level: only Ivan can take it."""
+def test_trace_lists_the_chosen_and_the_runners_up_and_counts_the_rest() -> None:
+    """Ivan chosen; the next two in Even's order say why they lost; all five members counted by reason."""
     _, decision = routed_loan_question()
     assert (decision.outcome, decision.operator_id, decision.group_id) == (Outcome.ASSIGNED, "ivan", "sales")
     trace = trace_of(decision)
+    assert trace.operators == (
+        OperatorCheck(
+            operator_id="ivan", reason=None, detail="load 0 of 5: chosen by Even (least loaded first)"
+        ),
+        OperatorCheck(operator_id="ekaterina", reason=Reason.MISSING_SKILL, detail="'cars' 3 < 5"),
+        OperatorCheck(
+            operator_id="dmitry", reason=Reason.CHANNEL_LIMIT, detail="1 'telegram' dialogs already"
+        ),
+    )
+    assert (trace.members, trace.eligible, trace.unchecked, trace.full) == (5, 1, 0, False)
+    assert trace.counts == (
+        ReasonCount(Reason.AT_LIMIT, 1),
+        ReasonCount(Reason.CHANNEL_LIMIT, 1),
+        ReasonCount(Reason.MISSING_SKILL, 1),
+        ReasonCount(Reason.STATUS, 1),
+    )
+
+
+def test_full_trace_gives_each_excluded_operator_a_reason() -> None:
+    """Away, at limit, at the telegram limit, below the skill level: only Ivan can take it."""
+    router, _ = routed_loan_question()
+    decision = router.explain(LOAN_QUESTION, at(60))
+    trace = trace_of(decision)
+    assert trace.full
     assert trace.excluded() == {
         "anna": Reason.STATUS,
         "boris": Reason.AT_LIMIT,
@@ -177,7 +202,7 @@ def test_trace_gives_each_excluded_operator_a_reason() -> None:
     }
     assert trace.operators == (
         OperatorCheck(
-            operator_id="ivan", reason=None, detail="load 0 of 5: chosen by Even (least loaded first)"
+            operator_id="ivan", reason=None, detail="load 1 of 5: chosen by Even (least loaded first)"
         ),
         OperatorCheck(operator_id="anna", reason=Reason.STATUS, detail="status 'away' is not routable"),
         OperatorCheck(operator_id="boris", reason=Reason.AT_LIMIT, detail="1 of 1 in use"),
@@ -186,7 +211,6 @@ def test_trace_gives_each_excluded_operator_a_reason() -> None:
         ),
         OperatorCheck(operator_id="ekaterina", reason=Reason.MISSING_SKILL, detail="'cars' 3 < 5"),
     )
-    assert trace.operators_omitted == 0
 
 
 def test_transfer_trace_excludes_the_operator_who_transferred() -> None:
@@ -196,12 +220,11 @@ def test_transfer_trace_excludes_the_operator_who_transferred() -> None:
     assert (decision.outcome, decision.operator_id, decision.position) == (Outcome.QUEUED, None, 1)
     trace = trace_of(decision)
     assert trace.excluded() == {
-        "anna": Reason.STATUS,
-        "boris": Reason.AT_LIMIT,
         "dmitry": Reason.CHANNEL_LIMIT,
         "ekaterina": Reason.MISSING_SKILL,
         "ivan": Reason.EXCLUDED,
     }
+    assert trace.count(Reason.EXCLUDED) == trace.count(Reason.STATUS) == 1
     assert trace.operators[-1] == OperatorCheck(
         operator_id="ivan", reason=Reason.EXCLUDED, detail="transferred this dialog away"
     )
@@ -213,7 +236,7 @@ def test_transfer_trace_excludes_the_operator_who_transferred() -> None:
 
 
 def test_explain_renders_the_whole_story() -> None:
-    """decision.explain() shows the outcome, each rule, the filtered group and every operator."""
+    """decision.explain() shows the outcome, each rule, the filtered group, the runners-up and the counts."""
     _, decision = routed_loan_question()
     assert decision.explain().splitlines() == [
         "dialog 'tg-42': assigned to operator 'ivan' in group 'sales'",
@@ -225,11 +248,9 @@ def test_explain_renders_the_whole_story() -> None:
         "group 'credit' filtered out [channel_not_allowed]: does not take channel 'telegram'",
         "target: group 'sales', strategy Even (least loaded first)",
         "  operator 'ivan' [eligible]: load 0 of 5: chosen by Even (least loaded first)",
-        "  operator 'anna' [status]: status 'away' is not routable",
-        "  operator 'boris' [at_limit]: 1 of 1 in use",
-        "  operator 'dmitry' [channel_limit]: 1 'telegram' dialogs already",
         "  operator 'ekaterina' [missing_skill]: 'cars' 3 < 5",
-        "  excluded: at_limit 1, channel_limit 1, missing_skill 1, status 1",
+        "  operator 'dmitry' [channel_limit]: 1 'telegram' dialogs already",
+        "  members 5: eligible 1; excluded: at_limit 1, channel_limit 1, missing_skill 1, status 1",
     ]
 
 
@@ -244,7 +265,10 @@ def test_explain_of_a_queued_decision_gives_position_wait_and_why() -> None:
         "(at_limit 1, channel_limit 1, excluded 1, missing_skill 1, status 1)"
     )
     assert "  operator 'ivan' [excluded]: transferred this dialog away" in lines
-    assert lines[-1] == "  excluded: at_limit 1, channel_limit 1, excluded 1, missing_skill 1, status 1"
+    assert lines[-1] == (
+        "  members 5: eligible 0; excluded: "
+        "at_limit 1, channel_limit 1, excluded 1, missing_skill 1, status 1"
+    )
 
 
 def test_region_filter_falls_through_to_the_fallback() -> None:
@@ -308,15 +332,18 @@ def test_visitor_choice_and_preferred_operator_show_as_notes() -> None:
     assert (again.target, again.operator_id) == (Target.operator("boris"), "boris")
 
 
-def test_long_member_lists_are_capped_and_counted() -> None:
-    """Beyond 50 operators the trace lists the first 50 and counts the rest."""
+def test_a_decision_counts_a_long_member_list_and_explain_lists_it() -> None:
+    """60 away operators: the decision lists none of them and counts 60; router.explain lists all 60."""
     ops = [Operator(id=f"op{i:02d}", status="away") for i in range(60)]
     router = Router(RoutingConfig(operators=ops))
     decision = router.route(Dialog(id="d1"), T0)
     trace = trace_of(decision)
-    assert (len(trace.operators), trace.operators_omitted) == (50, 10)
-    assert "  ... and 10 more operators not listed" in decision.explain().splitlines()
+    assert (trace.operators, trace.members, trace.reasons()) == ((), 60, {Reason.STATUS: 60})
+    assert decision.explain().splitlines()[-1] == "  members 60: eligible 0; excluded: status 60"
     assert decision.reason == "nobody in everyone can take it now (status 60)"
+    full = trace_of(router.explain(Dialog(id="d2"), T0))
+    assert [check.operator_id for check in full.operators] == [op.id for op in ops]
+    assert full.counts == trace.counts
 
 
 def test_manual_pool_decision_says_it_waits_for_a_claim() -> None:

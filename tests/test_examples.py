@@ -118,8 +118,8 @@ def test_the_demo_explains_decisions_and_sla_events_quickly(tmp_path: Path) -> N
     assert "from the queue (waited" in out
     assert "SLA warn (yellow)" in out
     assert "SLA critical (red)" in out
-    assert "[at_limit]" in out
-    assert "[status]: status 'offline' is not routable" in out
+    assert "why: nobody in group 'billing' can take it now (at_limit 1, status 1)" in out
+    assert "members 2: eligible 0; excluded: at_limit 1, status 1" in out
     summary = out[out.index("\nsummary\n") :]
     for op_id in ("alice", "boris", "carmen", "dmitri", "elena", "farid", "galina", "hugo"):
         assert f"\n    {op_id}" in summary

@@ -432,7 +432,10 @@ def test_away_operator_gets_nothing_new_but_keeps_dialogs() -> None:
     third = router.route(Dialog(id="d3"), at(3))
     assert third.outcome is Outcome.QUEUED
     assert third.trace is not None
-    assert third.trace.excluded() == {"ana": Reason.STATUS, "boris": Reason.AT_LIMIT}
+    assert third.trace.reasons() == {Reason.AT_LIMIT: 1, Reason.STATUS: 1}
+    full = router.explain(Dialog(id="d3"), at(3)).trace
+    assert full is not None
+    assert full.excluded() == {"ana": Reason.STATUS, "boris": Reason.AT_LIMIT}
     assert router.dialog("d1").operator_id == "ana"
     assert router.operator("ana").load == 1
 
@@ -561,7 +564,7 @@ def test_excluded_operator_is_not_drained_the_transferred_dialog() -> None:
     decision = router.transfer("d1", Target.group("sales"), at(5), by="ana")
     assert (decision.outcome, decision.position) == (Outcome.QUEUED, 1)
     assert decision.trace is not None
-    assert decision.trace.excluded() == {"ana": Reason.EXCLUDED, "boris": Reason.AT_LIMIT}
+    assert decision.trace.reasons() == {Reason.AT_LIMIT: 1, Reason.EXCLUDED: 1}
     router.release("a2", at(6))
     assert router.dialog("d1").state is DialogState.QUEUED
     router.release("b1", at(7))
@@ -602,7 +605,7 @@ def test_group_without_members_queues_the_dialog() -> None:
     decision = router.route(Dialog(id="d1", topic="new-dept"), T0)
     assert (decision.outcome, decision.group_id, decision.position) == (Outcome.QUEUED, "new-dept", 1)
     assert decision.trace is not None
-    assert decision.trace.operators == ()
+    assert (decision.trace.operators, decision.trace.members) == ((), 0)
     assert decision.reason == "nobody in group 'new-dept' can take it now"
     assert router.queue(Target.group("new-dept")) == ("d1",)
 

@@ -213,7 +213,8 @@ def test_skill_based_queues_when_nobody_has_the_required_level() -> None:
     decision = router.route(Dialog(id="new", topic="work", required_skills={"en": 10}), T0)
     assert decision.outcome is Outcome.QUEUED
     assert decision.trace is not None
-    assert decision.trace.excluded() == dict.fromkeys("abcd", Reason.MISSING_SKILL)
+    assert decision.trace.reasons() == {Reason.MISSING_SKILL: 4}
+    assert decision.trace.excluded() == dict.fromkeys("abc", Reason.MISSING_SKILL)  # the first three listed
 
 
 def test_skill_based_needs_a_skill_name() -> None:
@@ -300,7 +301,7 @@ def test_random_within_limit_only_picks_operators_under_their_limit() -> None:
     assert sorted(str(d.operator_id) for d in decisions[:3]) == ["a", "b", "c"]
     assert decisions[3].outcome is Outcome.QUEUED
     assert decisions[3].trace is not None
-    assert decisions[3].trace.excluded() == dict.fromkeys("abc", Reason.AT_LIMIT)
+    assert decisions[3].trace.reasons() == {Reason.AT_LIMIT: 3}
 
 
 def _random_sequence(strategy: RandomWithinLimit, router_seed: int, n: int = 30) -> list[str | None]:

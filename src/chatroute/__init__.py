@@ -17,6 +17,7 @@ from .decision import (
     OperatorCheck,
     Outcome,
     Reason,
+    ReasonCount,
     RuleCheck,
     Trace,
 )
@@ -201,6 +202,7 @@ __all__ = [
     "RatingStats",
     "RatingSummary",
     "Reason",
+    "ReasonCount",
     "Ring",
     "RoundRobin",
     "Router",

@@ -2,11 +2,12 @@
 
 Most dialogs in a busy deployment are the plain case: the visitor picked a department
 with no filters (or no rule applies and the fallback takes everyone), the dialog needs
-nothing but a free slot, explanations and offers are off, and the department's strategy
-picks an operator itself (not a manual pool or a broadcast).
+nothing but a free slot, offers are off, and the department's strategy picks an
+operator itself (not a manual pool or a broadcast).
 For such a dialog :meth:`Express.route` lets the strategy pick, takes the slot
-and builds the one :class:`Decision`, skipping the rule context and the target checks
-that :meth:`Decider.decide` needs for everything else. It is a lane of the general
+and builds the one :class:`Decision` (with its trace, from the same
+:class:`~chatroute._tracing.Tracer`, when explaining), skipping the rule context and the
+target checks that :meth:`Decider.decide` needs for everything else. It is a lane of the general
 path, not a copy: the lanes are the groups :func:`~chatroute._departments.unfiltered`
 finds (the same filter list the general path checks), the operator comes from the same
 pick (the strategy's own :meth:`~chatroute.strategies.Strategy.pick`), and the dialog is
@@ -30,7 +31,7 @@ from ._placement import Decider
 from ._router_state import RouterState
 from ._state import LiveDialog
 from ._topology import EVERYONE, Topology
-from .decision import Decision, Outcome
+from .decision import Decision, Outcome, Trace
 from .events import Event, Via
 from .model import Dialog, Target, TargetKind
 from .strategies import Strategy
@@ -46,14 +47,20 @@ def _picks(strategy: Strategy) -> bool:
 class _Lane:
     """One target the express route can place dialogs on, with what it needs at hand."""
 
-    __slots__ = ("busy", "group_id", "key", "strategy", "target")
+    __slots__ = ("busy", "group_id", "key", "notes", "strategy", "target")
 
-    def __init__(self, key: str, target: Target, strategy: Strategy) -> None:
+    def __init__(self, key: str, target: Target, strategy: Strategy, fallback: Target) -> None:
         self.key = key
         self.target = target
         self.group_id = target.id if target.kind is TargetKind.GROUP else None
         self.strategy = strategy
         self.busy = f"nobody in {target} can take it now"  # the reason when the dialog waits
+        # the trace's note, as the general path writes it, when the visitor chose the
+        # lane's group (True) or the fallback applied (False)
+        self.notes = {
+            True: (f"the visitor chose group {self.group_id!r}",),
+            False: (f"no rule applied: fallback to {fallback}",),
+        }
 
 
 class Express:
@@ -77,20 +84,20 @@ class Express:
         """Lanes by the group a visitor chose (None: no choice, the fallback applies)."""
         topology = self.topology
         config = topology.config
-        if config.explain or config.accept_timeout is not None:
+        if config.accept_timeout is not None:
             return {}
         lanes: dict[str | None, _Lane] = {}
         for group in config.groups:
             key = topology.group_keys[group.id]
             strategy = topology.strategies[key]
             if _picks(strategy) and unfiltered(group):
-                lanes[group.id] = _Lane(key, topology.group_targets[group.id], strategy)
+                lanes[group.id] = _Lane(key, topology.group_targets[group.id], strategy, config.fallback)
         fallback = config.fallback
         if not config.rules and config.messenger_group is None:
             if fallback.kind is TargetKind.GROUP and fallback.id in lanes:
                 lanes[None] = lanes[str(fallback.id)]
             elif fallback.kind is TargetKind.EVERYONE and _picks(config.strategy):
-                lanes[None] = _Lane(EVERYONE, fallback, config.strategy)
+                lanes[None] = _Lane(EVERYONE, fallback, config.strategy, fallback)
         return lanes
 
     def route(self, dialog: Dialog, now: datetime) -> Decision | None:
@@ -111,6 +118,7 @@ class Express:
         chosen = self.decider.pick(
             rec, lane.key, lane.strategy, client, now, False, False
         )  # needs a slot only
+        trace = self._trace(rec, lane, chosen) if self.topology.config.explain else None
         state.hold(rec, client)
         events: list[Event] = []
         effects = self.effects
@@ -124,6 +132,7 @@ class Express:
                 group_id=group_id,
                 target=target,
                 events=tuple(events),
+                trace=trace,
             )
         position, wait = effects.waiting(rec)
         return Decision(
@@ -133,6 +142,12 @@ class Express:
             target=target,
             position=position,
             estimated_wait=wait,
-            reason=lane.busy,
+            reason=lane.busy if trace is None else self.decider.tracer.busy(target, trace),
             events=tuple(events),
+            trace=trace,
         )
+
+    def _trace(self, rec: LiveDialog, lane: _Lane, chosen: str | None) -> Trace:
+        """The trace the general path writes for this dialog: no rules tried, the one note."""
+        notes = lane.notes[rec.dialog.chosen_group_id is not None]
+        return self.decider.tracer.trace(rec, lane.target, lane.strategy, chosen, notes=notes)

@@ -3,8 +3,11 @@
 :class:`Availability` keeps, for each target with a strategy, the index that answers
 "who of this target can take a dialog now, best first?" (ranked by the strategy's
 :meth:`~chatroute.strategies.Strategy.index_key`, or flags in id order), and each
-target's capacity (the limits of its routable members), for wait estimates. It is part
-of the router's state and changes only through :class:`~chatroute._router_state.RouterState`.
+target's capacity (the limits of its routable members), for wait estimates, and its
+*tally*: how many of its members stand where, for the reasons about an operator alone
+(available, status not routable, capped, at the limit), so a trace counts the members
+by reason without visiting them. It is part of the router's state and changes only
+through :class:`~chatroute._router_state.RouterState`.
 """
 
 from __future__ import annotations
@@ -14,20 +17,27 @@ from collections.abc import Iterable
 from ._eligibility import available
 from ._state import AvailableIndex, IdIndex, LiveOperator, RankedIndex, RankKey
 from ._topology import EVERYONE, Topology
+from .decision import Reason
 
-__all__ = ["Availability"]
+__all__ = ["STANDINGS", "Availability"]
+
+#: What a tally counts, by an operator's standing (its position in the tally): available,
+#: then the reasons about an operator alone, in the order :func:`ineligible` checks them.
+STANDINGS: tuple[Reason | None, ...] = (None, Reason.STATUS, Reason.CAPPED, Reason.AT_LIMIT)
 
 
 class Availability:
     """The per-target indexes of available operators, and the targets' capacities."""
 
-    __slots__ = ("_ops", "_topology", "capacity", "indexes")
+    __slots__ = ("_ops", "_topology", "capacity", "indexes", "tallies")
 
     def __init__(self, topology: Topology, ops: dict[str, LiveOperator]) -> None:
         self._topology = topology
         self._ops = ops
         self.indexes: dict[str, AvailableIndex] = {}
         self.capacity: dict[str, int] = {}
+        # per target with a strategy (groups, everyone): members by standing (see STANDINGS)
+        self.tallies: dict[str, list[int]] = {}
 
     def rebuild(self, ops: Iterable[LiveOperator]) -> None:
         """Recompute indexes and capacities from the operators' states.
@@ -36,9 +46,11 @@ class Availability:
         rule, fallback or transfer sends dialogs to everyone, nobody pays to keep it.
         """
         self.indexes = {}
+        self.tallies = {key: [0] * len(STANDINGS) for key in self._topology.strategies}
         ops = tuple(ops)
         for op in ops:
             op.ranked_in, op.flagged_in = (), ()
+            op.standing = -1
         for key in self._topology.strategies:
             if key != EVERYONE:
                 self._install(key)
@@ -73,10 +85,15 @@ class Availability:
                 op.ranked_in = (*op.ranked_in, index)
         return index
 
-    @staticmethod
-    def refresh(op: LiveOperator) -> None:
-        """Re-rank the operator in every index they are in (their key computed once per rank)."""
+    def refresh(self, op: LiveOperator) -> None:
+        """Re-rank the operator in every index they are in (their key computed once per rank).
+
+        Moves them in their targets' tallies too when their standing changed.
+        """
         is_available = available(op)
+        standing = 0 if is_available else 1 if not op.routable else 2 if op.capped_until is not None else 3
+        if standing != op.standing:
+            self._recount(op, standing)
         rank = None
         key: RankKey | None = None
         for index in op.ranked_in:
@@ -86,6 +103,17 @@ class Availability:
             index.put(op.id, key)
         for flags in op.flagged_in:
             flags.mark(op.id, is_available)
+
+    def _recount(self, op: LiveOperator, standing: int) -> None:
+        """Move the operator to ``standing`` in the tallies of every target they serve."""
+        tallies, was = self.tallies, op.standing
+        for key in op.targets:
+            tally = tallies.get(key)
+            if tally is not None:
+                tally[standing] += 1
+                if was >= 0:
+                    tally[was] -= 1
+        op.standing = standing
 
     def add_capacity(self, op: LiveOperator, delta: int) -> None:
         """Add ``delta`` to the capacity of every target the operator serves."""

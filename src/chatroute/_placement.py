@@ -10,7 +10,6 @@ is :mod:`chatroute._applying`'s job.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import chain
@@ -20,7 +19,8 @@ from ._eligibility import constrained, ineligible
 from ._router_state import RouterState
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
-from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
+from ._tracing import Tracer
+from .decision import Decision, GroupCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import InvalidValue
 from .events import Event
 from .model import Client, Dialog, Target, TargetKind
@@ -28,9 +28,6 @@ from .rules import RuleContext, Trigger
 from .strategies import Strategy, StrategyContext
 
 __all__ = ["Decider", "Draft"]
-
-_TRACE_LISTED = 50  # operators listed by name in a trace; the rest are counted
-
 
 class _Notes:
     """What a decision saw, gathered while it is made (only when explaining)."""
@@ -148,11 +145,12 @@ class Decider:
     real (not ``dry``); a dry run draws from a copy.
     """
 
-    __slots__ = ("state", "topology")
+    __slots__ = ("state", "topology", "tracer")
 
     def __init__(self, topology: Topology, state: RouterState) -> None:
         self.topology = topology
         self.state = state
+        self.tracer = Tracer(topology, state)
 
     def decide(
         self,
@@ -163,8 +161,12 @@ class Decider:
         trace: bool,
         dry: bool = False,
         forced: Target | None = None,
+        full: bool = False,
     ) -> Draft:
-        """Where the dialog should go now. Changes nothing but random sources (unless dry)."""
+        """Where the dialog should go now. Changes nothing but random sources (unless dry).
+
+        ``trace``: explain the decision; ``full``: list every member of the target in it.
+        """
         notes = _Notes() if trace else None
         if notes is not None and rec.region_note is not None:
             notes.notes.append(rec.region_note)
@@ -181,7 +183,7 @@ class Decider:
                 outcome=Outcome.REJECTED,
                 reason=refusal.reason,
                 reopens_at=refusal.reopens_at,
-                trace=self._trace(notes, None, None, ()),
+                trace=self._trace(notes, rec, None, None, None, full),
             )
         key = self.topology.target_key(target)
         strategy = self.topology.strategies.get(key)
@@ -199,12 +201,10 @@ class Decider:
         picked = chosen if chosen is not None else (offered_to[0] if len(offered_to) == 1 else None)
         if chosen is not None and self.topology.config.accept_timeout is not None:
             offered_to, chosen = (chosen,), None
-        checks = self._operator_checks(key, rec, picked, strategy) if notes is not None else ()
+        trace_ = self._trace(notes, rec, target, strategy, picked, full)
         reason = None
         if chosen is None and not pool and not offered_to:
-            counts = Counter(c.reason.value for c in checks if c.reason is not None)
-            summary = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
-            reason = f"nobody in {target} can take it now" + (f" ({summary})" if summary else "")
+            reason = self.tracer.busy(target, trace_)
         outcome = Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED
         return Draft(
             dialog_id=rec.id,
@@ -218,7 +218,7 @@ class Decider:
             target_key=key,
             pool=pool,
             reason=reason,
-            trace=self._trace(notes, target, strategy, checks),
+            trace=trace_,
         )
 
     def trigger_for(self, rec: LiveDialog, dialog: Dialog, event: str, now: datetime) -> Trigger | None:
@@ -243,21 +243,23 @@ class Decider:
     def _trace(
         self,
         notes: _Notes | None,
+        rec: LiveDialog,
         target: Target | None,
         strategy: Strategy | None,
-        checks: tuple[OperatorCheck, ...],
+        picked: str | None,
+        full: bool,
     ) -> Trace | None:
         if notes is None:
             return None
-        listed = checks[:_TRACE_LISTED]
-        return Trace(
-            rules=tuple(notes.rules),
-            groups=tuple(notes.groups),
-            operators=listed,
-            operators_omitted=len(checks) - len(listed),
-            target=target,
-            strategy=strategy.describe() if strategy is not None else None,
-            notes=tuple(notes.notes),
+        return self.tracer.trace(
+            rec,
+            target,
+            strategy,
+            picked,
+            rules=notes.rules,
+            groups=notes.groups,
+            notes=notes.notes,
+            full=full,
         )
 
     def _select_target(
@@ -386,25 +388,6 @@ class Decider:
         ops = self.state.ops
         config = self.topology.config
         return (op_id for op_id in ids if ineligible(ops[op_id], rec, config) is None)
-
-    def _operator_checks(
-        self, key: str, rec: LiveDialog, chosen: str | None, strategy: Strategy | None
-    ) -> tuple[OperatorCheck, ...]:
-        """Every member of the target with its eligibility, excluded ones first."""
-        members, config = self.topology.members[key], self.topology.config
-        excluded, eligible = [], []
-        for op_id in members:
-            op = self.state.ops[op_id]
-            problem = ineligible(op, rec, config)
-            if problem is not None:
-                excluded.append(OperatorCheck(operator_id=op_id, reason=problem[0], detail=problem[1]))
-                continue
-            detail = f"load {op.load} of {op.limit}"
-            if op_id == chosen:
-                detail += ": chosen" + (f" by {strategy.describe()}" if strategy else "")
-            eligible.append(OperatorCheck(operator_id=op_id, reason=None, detail=detail))
-        eligible.sort(key=lambda c: c.operator_id != chosen)
-        return (*eligible[:1], *excluded, *eligible[1:])
 
 
 class _Picker:

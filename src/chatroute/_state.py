@@ -11,6 +11,7 @@ import heapq
 from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import attrs
@@ -57,6 +58,7 @@ class LiveOperator:
         "ranked_in",
         "routable",
         "skills",
+        "standing",
         "status",
         "status_since",
         "targets",
@@ -85,6 +87,7 @@ class LiveOperator:
         self.missed = 0  # offers in a row they let expire
         self.intake: deque[datetime] | None = None  # times of their recent new dialogs (intake cap)
         self.capped_until: datetime | None = None  # at the intake cap until then
+        self.standing = -1  # what the indexes last counted them as (see Availability.refresh)
 
     def add_offer(self, dialog_id: str) -> None:
         """Note a broadcast offer this operator may accept."""
@@ -274,6 +277,32 @@ class RankedIndex:
             heapq.heappush(heap, key)
         return found
 
+    def leading(self, n: int) -> list[str]:
+        """The first ``n`` operators in rank order, in O(n log m) plus the stale entries passed.
+
+        Pops them and pushes them back; the stale entries on the way are dropped for good
+        (as :meth:`first` drops them), so each costs once.
+        """
+        heap, current = self._heap, self._current
+        taken: list[RankKey] = []
+        found: list[str] = []
+        pop = heapq.heappop
+        while heap and len(found) < n:
+            key = pop(heap)
+            op_id = key[-1]
+            if current.get(op_id) != key:
+                continue  # stale: the operator was re-ranked or left
+            taken.append(key)
+            if op_id not in found:  # else a copy of their current key
+                found.append(op_id)
+        for key in taken:
+            heapq.heappush(heap, key)
+        return found
+
+    def some(self, n: int) -> list[str]:
+        """Up to ``n`` of the operators, in no particular order, in O(n)."""
+        return list(islice(self._current, n))
+
     def __iter__(self) -> Iterator[str]:
         return (key[-1] for key in sorted(self._current.values()))
 
@@ -344,6 +373,17 @@ class IdIndex:
         """Available members whose id comes after ``key``'s, in order (for turn-taking)."""
         start = self._before(bisect.bisect_right(self._ids, key[-1]))
         return (self.at(k) for k in range(start, self._count))
+
+    def following(self, op_id: str | None, n: int) -> list[str]:
+        """Up to ``n`` available members after ``op_id`` in id order, wrapping round, without it."""
+        count = self._count
+        start = 0 if op_id is None or not count else self._before(bisect.bisect_right(self._ids, op_id))
+        found = (self.at((start + k) % count) for k in range(min(n + 1, count)))
+        return [found_id for found_id in found if found_id != op_id][:n]
+
+    def some(self, n: int) -> list[str]:
+        """Up to ``n`` available members (the first in id order), in O(n log m)."""
+        return [self.at(k) for k in range(min(n, self._count))]
 
     def __iter__(self) -> Iterator[str]:
         return (self.at(k) for k in range(self._count))

@@ -1,15 +1,15 @@
 """What the router decided, and why: :class:`Decision` and its :class:`Trace`.
 
 ``decision.explain()`` renders the trace as text: the rules tried and why each matched
-or not, the groups filtered out, and every operator of the target who was excluded,
-with a reason code. It answers "why did this chat go to X / why did nobody get it?".
+or not, the groups filtered out, the chosen operator and the runners-up, and the target's
+members counted by reason code. It answers "why did this chat go to X / why did nobody
+get it?".
 """
 
 from __future__ import annotations
 
 import enum
 import warnings
-from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -26,6 +26,7 @@ __all__ = [
     "OperatorCheck",
     "Outcome",
     "Reason",
+    "ReasonCount",
     "RuleCheck",
     "Trace",
 ]
@@ -87,15 +88,42 @@ class OperatorCheck:
     detail: str
 
 
+@attrs.frozen
+class ReasonCount:
+    """How many members of a target cannot take a dialog for one reason.
+
+    Unpacks as a pair: ``for reason, n in trace.counts``.
+    """
+
+    reason: Reason
+    count: int
+
+    def __iter__(self) -> Iterator[Reason | int]:
+        return iter((self.reason, self.count))
+
+
 @attrs.frozen(kw_only=True)
 class Trace:
-    """The full reasoning behind a decision.
+    """The reasoning behind a decision.
+
+    A decision's own trace costs O(log n) in the target's size: it lists the chosen
+    operator and the first few runners-up in the strategy's order, and counts the other
+    members by reason from tallies the router keeps. :meth:`Router.explain` lists every
+    member on demand (``full``).
 
     Attributes:
         rules: the rules tried, in order, up to the one that was used.
         groups: groups filtered out on the way.
-        operators: the members of the final target with their eligibility; capped, with
-            ``operators_omitted`` counting the rest.
+        operators: the chosen operator first (if any), then the runners-up in the
+            strategy's order, each eligible or with the reason they cannot take the
+            dialog; in a full trace, every member of the target.
+        members: how many operators the target has.
+        eligible: how many of them can take the dialog now.
+        counts: how many cannot, by reason (only reasons that occur, by code).
+        unchecked: available members not checked for this dialog's own needs (weight,
+            channel limits, skills) because there were too many to visit; ``eligible``
+            and ``counts`` leave them out, so each is then a lower bound.
+        full: whether ``operators`` lists every member.
         target: the target the dialog was placed on.
         strategy: the strategy that picked (or did not pick) an operator.
         notes: anything else worth saying (fallback used, preferred operator away...).
@@ -104,7 +132,11 @@ class Trace:
     rules: tuple[RuleCheck, ...] = ()
     groups: tuple[GroupCheck, ...] = ()
     operators: tuple[OperatorCheck, ...] = ()
-    operators_omitted: int = 0
+    members: int = 0
+    eligible: int = 0
+    counts: tuple[ReasonCount, ...] = ()
+    unchecked: int = 0
+    full: bool = False
     target: Target | None = None
     strategy: str | None = None
     notes: tuple[str, ...] = ()
@@ -112,6 +144,21 @@ class Trace:
     def excluded(self) -> dict[str, Reason]:
         """Operator id -> reason, for the operators listed as excluded."""
         return {c.operator_id: c.reason for c in self.operators if c.reason is not None}
+
+    def count(self, reason: Reason) -> int:
+        """How many members of the target cannot take the dialog for ``reason``."""
+        return self.reasons().get(reason, 0)
+
+    def reasons(self) -> dict[Reason, int]:
+        """Reason -> how many members of the target cannot take the dialog for it, by code."""
+        return {c.reason: c.count for c in self.counts}
+
+    def summary(self) -> str:
+        """The counts by reason as text: ``at_limit 2, status 1``."""
+        text = ", ".join(f"{c.reason.value} {c.count}" for c in self.counts)
+        if self.unchecked:
+            text += f"{', ' if text else ''}{self.unchecked} not checked"
+        return text
 
     def render(self) -> list[str]:
         """The trace as lines of text."""
@@ -124,19 +171,18 @@ class Trace:
         for group in self.groups:
             lines.append(f"group {group.group_id!r} filtered out [{group.reason.value}]: {group.detail}")
         lines.extend(self.notes)
-        if self.target is not None:
-            lines.append(f"target: {self.target}" + (f", strategy {self.strategy}" if self.strategy else ""))
-        counts = Counter(c.reason for c in self.operators if c.reason is not None)
+        if self.target is None:
+            return lines
+        lines.append(f"target: {self.target}" + (f", strategy {self.strategy}" if self.strategy else ""))
         for op in self.operators:
             tag = "eligible" if op.reason is None else op.reason.value
             lines.append(f"  operator {op.operator_id!r} [{tag}]: {op.detail}")
-        if self.operators_omitted:
-            lines.append(f"  ... and {self.operators_omitted} more operators not listed")
-        if counts:
-            summary = ", ".join(
-                f"{reason.value} {n}" for reason, n in sorted(counts.items(), key=lambda item: item[0].value)
-            )
-            lines.append(f"  excluded: {summary}")
+        line = f"  members {self.members}: eligible {self.eligible}"
+        if self.counts:
+            line += "; excluded: " + ", ".join(f"{c.reason.value} {c.count}" for c in self.counts)
+        if self.unchecked:
+            line += f"; {self.unchecked} available not checked for this dialog's needs"
+        lines.append(line)
         return lines
 
 

@@ -193,14 +193,19 @@ class Router:
         self._state.seen(now)
         return events
 
-    def explain(self, dialog: Dialog, now: datetime, *, client: Client | None = None) -> Decision:
-        """What :meth:`route` would decide for this dialog now, with the full trace.
+    def explain(
+        self, dialog: Dialog, now: datetime, *, client: Client | None = None, full: bool = True
+    ) -> Decision:
+        """What :meth:`route` would decide for this dialog now, with its trace.
 
         Changes nothing, random sources included. The dialog id may be new or known.
+        With ``full`` (the default) the trace lists every member of the target, which
+        costs O(members); ``full=False`` gives the trace :meth:`route` gives, which
+        lists the chosen operator and the runners-up and counts the rest.
         """
         now = aware(now)
         rec, ctx_client = self._check_new(dialog, client, now, known_ok=True)
-        return self._decider.decide(rec, ctx_client, now, trace=True, dry=True).build()
+        return self._decider.decide(rec, ctx_client, now, trace=True, dry=True, full=full).build()
 
     def release(self, dialog_id: str, now: datetime, *, rating: Rating | None = None) -> tuple[Event, ...]:
         """Close a dialog: its operator's capacity frees and the queue drains into it.

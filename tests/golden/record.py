@@ -10,7 +10,10 @@ queries, and calls that must fail (unknown ids, invalid transitions, naive times
 values). Everything the router answers is stored with the inputs, one JSON file per case.
 
 Recording against a router whose behaviour changed rewrites the expected answers: do
-it only on purpose, and review the diff.
+it only on purpose, and review the diff. ``--answers`` keeps the stored cases (configs,
+seeds, calls) and records only their answers afresh, by replaying them: the way to
+take a deliberate change of the router's answers (a new explanation text) without
+drawing new cases.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from chatroute.model import RatingScale
 from chatroute.rules import Trigger, always, has_tag
 
 from ..strategies import START, Call, call_sequences, configs
-from . import CASES, perform, router_for
+from . import CASES, case_files, load_case, perform, replay, router_for
 
 #: (name, how many cases, options for ``configs``)
 FAMILIES: tuple[tuple[str, int, dict[str, Any]], ...] = (
@@ -272,9 +275,17 @@ def dump(case: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Write the corpus afresh."""
+    """Write the corpus afresh (or, with ``--answers``, the stored cases' answers)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.parse_args(argv)
+    parser.add_argument(
+        "--answers", action="store_true", help="keep the stored cases and record their answers afresh"
+    )
+    if parser.parse_args(argv).answers:
+        paths = case_files()
+        for path in paths:
+            path.write_text(dump(replay(load_case(path))), encoding="utf-8")
+        print(f"recorded the answers of {len(paths)} cases in {CASES.name}/")
+        return
     shutil.rmtree(CASES, ignore_errors=True)
     CASES.mkdir()
     index = 0

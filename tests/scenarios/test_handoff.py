@@ -292,7 +292,7 @@ def test_an_operator_who_passed_a_dialog_on_does_not_get_it_back_from_the_group(
     decision = router.transfer("a", Target.group("sales"), at(10), by="sam")
     assert decision.operator_id == "sara"
     assert decision.trace is not None
-    assert decision.trace.excluded() == {"sam": Reason.EXCLUDED}
+    assert (decision.trace.eligible, decision.trace.reasons()) == (1, {Reason.EXCLUDED: 1})
 
 
 def test_a_dialog_sent_back_to_sales_by_design_can_reach_its_first_operator_again() -> None:
@@ -406,11 +406,8 @@ def test_a_dialog_needing_high_qualification_waits_for_a_qualified_operator() ->
     decision: Decision = router.route(file_check("hard", required_skills={"qualification": 8}), at(5))
     assert decision.outcome is Outcome.QUEUED
     assert decision.trace is not None
-    assert decision.trace.excluded() == {
-        "tess": Reason.AT_LIMIT,
-        "tim": Reason.MISSING_SKILL,
-        "tom": Reason.MISSING_SKILL,
-    }
+    assert decision.trace.reasons() == {Reason.AT_LIMIT: 1, Reason.MISSING_SKILL: 2}
+    assert decision.trace.excluded() == {"tim": Reason.MISSING_SKILL, "tom": Reason.MISSING_SKILL}
     assert "operator 'tim' [missing_skill]: 'qualification' 7 < 8" in decision.explain()
     router.release("f0", at(60))
     assert router.dialog("hard").operator_id == "tess"

@@ -87,11 +87,12 @@ def test_even_gives_the_new_dialog_to_natalia() -> None:
     assert decision.outcome is Outcome.ASSIGNED
     assert (decision.operator_id, decision.group_id) == ("natalia", "support")
     assert decision.trace is not None
-    assert decision.trace.excluded() == {"maxim": Reason.AT_LIMIT}
+    assert decision.trace.reasons() == {Reason.AT_LIMIT: 1}
     text = decision.explain()
     assert "dialog 'ivan': assigned to operator 'natalia' in group 'support'" in text
     assert "operator 'natalia' [eligible]: load 1 of 5: chosen by Even (least loaded first)" in text
-    assert "operator 'maxim' [at_limit]: 5 of 5 in use" in text
+    assert "operator 'tatiana' [eligible]: load 3 of 5: ranked after 'natalia'" in text
+    assert "members 3: eligible 2; excluded: at_limit 1" in text
     assert loads(router) == {"natalia": 2, "tatiana": 3, "maxim": 5}
 
 
