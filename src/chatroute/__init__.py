@@ -43,10 +43,12 @@ from .errors import (
 from .events import (
     DialogAssigned,
     DialogEscalated,
+    DialogHeld,
     DialogOffered,
     DialogQueued,
     DialogReleased,
     DialogRequeued,
+    DialogResumed,
     DialogTransferred,
     Event,
     LimitChanged,
@@ -54,6 +56,8 @@ from .events import (
     SlaLevelChanged,
     StatusChanged,
     Via,
+    WrapUpEnded,
+    WrapUpStarted,
 )
 from .geo import GeoLookup, GeoResolver, MaxMindResolver, StaticResolver
 from .menu import Handover, Menu, MenuFinished, MenuOutcome, MenuState, UnknownChoice, UnknownNode
@@ -81,7 +85,7 @@ from .queue import ChannelPriorityQueue
 from .router import Router
 from .rules import Predicate, Ring, Rule, RuleContext, Trigger
 from .schedule import HORIZON_DAYS, Closure, Hours, Schedule, SpecialHours, Window
-from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord, ViewEntry, Views
+from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord, ViewEntry, Views, WrapUp
 from .stats import BestRated, MenuStats, RatingStats, RatingSummary
 from .strategies import (
     Broadcast,
@@ -153,11 +157,13 @@ __all__ = [
     "DialogAssigned",
     "DialogClosed",
     "DialogEscalated",
+    "DialogHeld",
     "DialogOffered",
     "DialogQueued",
     "DialogRecord",
     "DialogReleased",
     "DialogRequeued",
+    "DialogResumed",
     "DialogState",
     "DialogTransferred",
     "DuplicateDialog",
@@ -238,5 +244,8 @@ __all__ = [
     "Views",
     "Visitor",
     "Window",
+    "WrapUp",
+    "WrapUpEnded",
+    "WrapUpStarted",
     "__version__",
 ]

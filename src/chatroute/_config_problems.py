@@ -119,6 +119,10 @@ def _offer_problems(config: RoutingConfig, statuses: set[str]) -> list[tuple[str
                 "has no effect while offline_policy is keep: give offline = {requeue_after = ...}",
             )
         )
+    if not isinstance(config.hold_counts, bool):
+        found.append(("hold_counts", f"must be true or false (got {config.hold_counts!r})"))
+    if config.resume_wait < timedelta(0):
+        found.append(("resume_wait", "must not be negative"))
     if config.reply_timeout is not None and config.reply_timeout <= timedelta(0):
         found.append(("reply_timeout", "must be positive"))
     most = config.max_extra_statuses

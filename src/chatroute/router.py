@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from ._after_chat import AfterChat
 from ._applying import Effects
 from ._departments import locate
 from ._eligibility import ineligible
@@ -84,7 +85,16 @@ class Router:
             regions unknown.
     """
 
-    __slots__ = ("_decider", "_effects", "_express", "_queries", "_state", "_timeouts", "_topology")
+    __slots__ = (
+        "_after_chat",
+        "_decider",
+        "_effects",
+        "_express",
+        "_queries",
+        "_state",
+        "_timeouts",
+        "_topology",
+    )
 
     def __init__(self, config: RoutingConfig, *, seed: int = 0, geo: GeoResolver | None = None) -> None:
         if not isinstance(config, RoutingConfig):
@@ -101,6 +111,7 @@ class Router:
         self._timeouts = Timeouts(topology, state, decider, effects)
         self._express = Express(topology, state, decider, effects)
         self._queries = Queries(topology, state)
+        self._after_chat = AfterChat(topology, state, decider, effects)
 
     @property
     def config(self) -> RoutingConfig:
@@ -233,7 +244,7 @@ class Router:
         problem = ineligible(op, rec, self._topology.config)
         if problem is not None:
             reason, detail = problem
-            error = AtLimit if reason is Reason.AT_LIMIT else NotEligible
+            error = AtLimit if reason in (Reason.AT_LIMIT, Reason.WRAP_UP) else NotEligible
             raise error(op.id, rec.id, reason.value, detail)
 
     def _offered(self, dialog_id: str, operator_id: str) -> tuple[LiveDialog, LiveOperator]:
@@ -420,6 +431,60 @@ class Router:
         self._state.seen(now)
         return tuple(events)
 
+    def ready(self, operator_id: str, now: datetime) -> tuple[Event, ...]:
+        """The operator finished their after-chat work: the slots their wrap-ups kept free now.
+
+        The queue drains into them. An operator not in wrap-up: nothing happens.
+
+        Raises:
+            UnknownOperator: no such operator.
+        """
+        now = self._state.check_time(aware(now))
+        op = self._state.operator(operator_id)
+        events = self._after_chat.ready(op, now)
+        self._state.seen(now)
+        return events
+
+    def hold(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
+        """Put an assigned dialog on hold (the client went quiet); it stays with its operator.
+
+        Under the config's ``hold_counts`` (the default) it keeps its slot; otherwise
+        the slot frees and the queue drains into it.
+
+        Raises:
+            UnknownDialog / DialogClosed: no such open dialog.
+            InvalidTransition: the dialog is not assigned, or is on hold already.
+        """
+        now = self._state.check_time(aware(now))
+        rec = self._state.open_dialog(dialog_id)
+        if rec.state is not DialogState.ASSIGNED:
+            raise InvalidTransition(rec.id, rec.state.value, "only an assigned dialog can be put on hold")
+        if rec.held_since is not None:
+            raise InvalidTransition(rec.id, "held", "the dialog is on hold already")
+        events = self._after_chat.hold(rec, now)
+        self._state.seen(now)
+        return events
+
+    def resume(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
+        """Take a dialog off hold: back to its operator if they have room for it.
+
+        With ``hold_counts`` its slot was kept, so it always goes back. Otherwise, an
+        operator without room for it makes it wait for them (in their own queue) for
+        the config's ``resume_wait``, then it is routed again within the target it was
+        placed on (at once when ``resume_wait`` is zero): never over their limit.
+
+        Raises:
+            UnknownDialog / DialogClosed: no such open dialog.
+            InvalidTransition: the dialog is not on hold.
+        """
+        now = self._state.check_time(aware(now))
+        rec = self._state.open_dialog(dialog_id)
+        if rec.held_since is None:
+            raise InvalidTransition(rec.id, rec.state.value, "the dialog is not on hold")
+        events = self._after_chat.resume(rec, now)
+        self._state.seen(now)
+        return events
+
     # -------------------------------------------------------------------- time
 
     def tick(self, now: datetime) -> tuple[Event, ...]:
@@ -436,7 +501,7 @@ class Router:
         SLA event per level per wait: warn, then critical.
         """
         now = self._state.check_time(aware(now))
-        events = self._timeouts.tick(now)
+        events = self._timeouts.tick(now) + tuple(self._after_chat.tick(now))
         self._state.seen(now)
         return events
 
