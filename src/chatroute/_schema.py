@@ -339,6 +339,8 @@ def scenario_schema() -> dict[str, Any]:
             "handle_times": {"type": "object", "additionalProperties": handle},
             "patience": handle,
             "pickup": handle,
+            "wrap_up": handle,
+            "hold": _table({"share": _NUMBER, "after": handle, "length": handle}, required=("share",)),
         }
     )
     definitions = _definitions()
