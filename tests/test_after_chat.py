@@ -41,6 +41,7 @@ from chatroute import (
     WrapUpStarted,
     serialize,
 )
+from chatroute.shared import _calls as calls
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -495,3 +496,28 @@ def test_holds_and_wrap_ups_never_put_an_operator_over_the_limit(
             if state.load > loads[state.id]:  # whoever just got a dialog (from any call) had room for it
                 assert state.load <= limits[state.id], (action, state.id, state.load)
     assert restored(router).snapshot() == router.snapshot()
+
+
+# ------------------------------------------------------------------- the shared desk's journal
+
+
+def test_the_journal_replays_hold_resume_and_ready_exactly() -> None:
+    """hold, resume and ready are journal calls: arguments and events survive JSON and replay the same."""
+    live = wrapping(ANN, hold_counts=False)
+    replica = wrapping(ANN, hold_counts=False)
+    live.route(Dialog(id="d1"), T0)
+    replica.route(Dialog(id="d1"), T0)
+    for name, values, now in (
+        ("hold", {"dialog_id": "d1"}, at(1)),
+        ("resume", {"dialog_id": "d1"}, at(2)),
+        ("release", {"dialog_id": "d1"}, at(3)),
+        ("ready", {"operator_id": "ann"}, at(4)),
+    ):
+        spec = calls.CALLS[name]
+        encoded = json.loads(json.dumps(calls.encode_args(spec, values)))
+        result = calls.run_call(live, spec, calls.decode_args(spec, encoded), now)
+        stored = json.loads(json.dumps(calls.encode_result(result)))
+        assert calls.decode_result(spec, stored) == result
+        assert calls.run_call(replica, spec, calls.decode_args(spec, encoded), now) == result
+        assert result
+    assert replica.snapshot() == live.snapshot()
