@@ -23,13 +23,16 @@ from chatroute import (
     DialogRequeued,
     DialogResumed,
     DialogState,
+    Group,
     InvalidTransition,
     InvalidValue,
     NaiveDatetime,
     Operator,
     Reason,
+    Ring,
     Router,
     RoutingConfig,
+    Rule,
     Snapshot,
     Target,
     TimeWentBackwards,
@@ -41,6 +44,7 @@ from chatroute import (
     WrapUpStarted,
     serialize,
 )
+from chatroute.rules import Always
 from chatroute.shared import _calls as calls
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -347,6 +351,32 @@ def test_after_the_wait_a_resumed_dialog_follows_the_policy() -> None:
         assert events[-1] == DialogAssigned(
             at=at(61), dialog_id="d1", operator_id="bob", group_id=None, via=Via.REQUEUE
         )
+
+
+def test_an_escalation_ring_does_not_take_a_resumed_dialog_from_its_operator() -> None:
+    """While a resumed dialog waits for its operator, its rule's rings no longer apply to it."""
+    rule = Rule(
+        name="all", when=Always(), to=Target.group("g"), escalate=[Ring(after=5, to=Target.everyone())]
+    )
+    config = RoutingConfig(
+        operators=[Operator(id="ann", status="online", limit=1), Operator(id="bob", status="away", limit=1)],
+        groups=[Group(id="g", operator_ids=["ann"])],
+        rules=[rule],
+        hold_counts=False,
+        resume_wait=60,
+    )
+    router = Router(config)
+    router.route(Dialog(id="d1"), T0)
+    router.hold("d1", T0)
+    router.route(Dialog(id="d2"), T0)
+    router.resume("d1", at(1))
+    router.set_status("bob", "online", at(2))
+    router.tick(at(30))
+    assert (router.dialog("d1").state, router.dialog("d1").target) == (
+        DialogState.QUEUED,
+        Target.operator("ann"),
+    )
+    assert router.tick(at(61))[-1] == DialogQueued(at=at(61), dialog_id="d1", target=Target.group("g"))
 
 
 def test_release_transfer_and_forget_of_a_held_dialog() -> None:

@@ -114,6 +114,7 @@ class AfterChat:
         own = Target.operator(op.id)
         self.state.free_slot(rec)
         self.state.unassign(rec)
+        self.state.set_rule(rec, None, None)  # no escalation ring takes it from its operator meanwhile
         key = self.topology.target_key(own)
         self.effects.place(rec, own, key, None, False, None, None, (), now, Via.REQUEUE, events)
         self.state.await_operator(rec, then, now + wait)

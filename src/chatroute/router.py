@@ -497,7 +497,9 @@ class Router:
         within ``reply_timeout`` go to another operator. Waiting dialogs whose rule has
         escalation rings widen to the next ring once they have waited long enough,
         keeping their place in line. Operators at the ``intake_cap`` whose window has
-        moved on take dialogs again. Each waiting dialog gets at most one
+        moved on take dialogs again. Wrap-ups that ran out free their slots (and the
+        queue drains), and resumed dialogs that waited ``resume_wait`` for their operator
+        are routed again. Each waiting dialog gets at most one
         SLA event per level per wait: warn, then critical.
         """
         now = self._state.check_time(aware(now))
