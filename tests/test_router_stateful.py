@@ -523,8 +523,9 @@ class RouterMachine(RuleBasedStateMachine):
     @rule(limit=st.integers(min_value=0, max_value=4), dt=seconds(), data=st.data())
     def set_limit(self, limit: int, dt: int, data: st.DataObject) -> None:
         """A new limit is announced and a raised one drains the queue; a cut takes nothing away."""
-        operator_id = self.pick_operator(data)
-        now = self.advance(dt)
+        self._set_limit(self.pick_operator(data), limit, self.advance(dt))
+
+    def _set_limit(self, operator_id: str, limit: int, now: datetime) -> None:
         op = self.model.ops[operator_id]
         events = self.call(lambda r: r.set_limit(operator_id, limit, now))
         assert isinstance(events, tuple), events
@@ -705,10 +706,28 @@ class RouterMachine(RuleBasedStateMachine):
         dialog_id = data.draw(
             st.sampled_from(sorted(d for d, md in self.model.dialogs.items() if md.held)), label="dialog_id"
         )
+        self._resume(dialog_id, self.advance(dt))
+
+    @precondition(
+        lambda self: not self.model.config.hold_counts and any(md.held for md in self.model.dialogs.values())
+    )
+    @rule(dt=seconds(), data=st.data())
+    def resume_at_a_full_operator(self, dt: int, data: st.DataObject) -> None:
+        """An operator whose limit was cut to their load does not get a held dialog back over it."""
+        dialog_id = data.draw(
+            st.sampled_from(sorted(d for d, md in self.model.dialogs.items() if md.held)), label="dialog_id"
+        )
+        operator_id = self.model.dialogs[dialog_id].operator_id
+        assert operator_id is not None
+        now = self.advance(dt)
+        self._set_limit(operator_id, self.model.load(operator_id), now)
+        self._resume(dialog_id, now)
+        assert self.model.dialogs[dialog_id].operator_id != operator_id
+
+    def _resume(self, dialog_id: str, now: datetime) -> None:
         md = self.model.dialogs[dialog_id]
         op_id = md.operator_id
         assert op_id is not None
-        now = self.advance(dt)
         events = self.call(lambda r: r.resume(dialog_id, now))
         assert isinstance(events, tuple), events
         model = self.model
