@@ -550,6 +550,10 @@ class RouterMachine(RuleBasedStateMachine):
             label="to",
         )
         by = data.draw(st.one_of(st.none(), st.sampled_from(sorted(model.ops))), label="by")
+        self._transfer(dialog_id, to, by, now)
+
+    def _transfer(self, dialog_id: str, to: Target, by: str | None, now: datetime) -> None:
+        model = self.model
         md = model.dialogs[dialog_id]
         decision = self.call(lambda r: r.transfer(dialog_id, to, now, by=by))
         if md.state is DialogState.CLOSED:
@@ -631,7 +635,9 @@ class RouterMachine(RuleBasedStateMachine):
     @rule(dt=seconds(max_value=90))
     def tick(self, dt: int) -> None:
         """A tick announces each SLA level each waiting dialog has reached, once, in deadline order."""
-        now = self.advance(dt)
+        self._tick(self.advance(dt))
+
+    def _tick(self, now: datetime) -> None:
         expected = self.model.sla_events(now)
         events = self.call(lambda r: r.tick(now))
         assert isinstance(events, tuple), events
@@ -661,8 +667,31 @@ class RouterMachine(RuleBasedStateMachine):
     @rule(dt=seconds(), data=st.data())
     def ready(self, dt: int, data: st.DataObject) -> None:
         """An operator ready after their after-chat work frees every slot it kept; the queue drains."""
-        operator_id = self.pick_operator(data)
+        self._ready(self.pick_operator(data), self.advance(dt))
+
+    @precondition(
+        lambda self: (
+            any(op.wrap_ups for op in self.model.ops.values())
+            and any(md.state is DialogState.QUEUED for md in self.model.dialogs.values())
+        )
+    )
+    @rule(dt=seconds(), data=st.data())
+    def wait_out_a_wrap_up(self, dt: int, data: st.DataObject) -> None:
+        """A dialog sent to an operator in wrap-up waits for them; ready or the timer hands it over."""
+        wrapping = sorted(op_id for op_id, op in self.model.ops.items() if op.wrap_ups)
+        operator_id = data.draw(st.sampled_from(wrapping), label="operator_id")
+        waiting = sorted(d for d, md in self.model.dialogs.items() if md.state is DialogState.QUEUED)
+        dialog_id = data.draw(st.sampled_from(waiting), label="dialog_id")
         now = self.advance(dt)
+        self._transfer(dialog_id, Target.operator(operator_id), None, now)
+        if data.draw(st.booleans(), label="ready"):
+            self._ready(operator_id, now)
+        else:
+            last = max(until for until, _ in self.model.ops[operator_id].wrap_ups.values())
+            self.now = max(self.now, last)
+            self._tick(self.now.astimezone(self.zone))
+
+    def _ready(self, operator_id: str, now: datetime) -> None:
         op = self.model.ops[operator_id]
         events = self.call(lambda r: r.ready(operator_id, now))
         assert isinstance(events, tuple), events
