@@ -40,9 +40,11 @@ from chatroute import (
     DialogAdopted,
     DialogAssigned,
     DialogClosed,
+    DialogHeld,
     DialogQueued,
     DialogReleased,
     DialogRequeued,
+    DialogResumed,
     DialogState,
     DialogTransferred,
     DuplicateDialog,
@@ -63,6 +65,8 @@ from chatroute import (
     Target,
     TargetKind,
     Via,
+    WrapUpEnded,
+    WrapUpStarted,
     serialize,
 )
 from chatroute.rules import HasTag, OnChannel, Predicate, TopicIs
@@ -87,6 +91,7 @@ class ModelOperator:
     cut_load: int = 0  # the load when the limit was last cut below it; loads never grow past that
     channel_cuts: dict[str, int] = attrs.Factory(dict)  # likewise per channel, after adopting past a cap
     dialogs: set[str] = attrs.Factory(set)
+    wrap_ups: dict[str, tuple[datetime, int]] = attrs.Factory(dict)  # dialog id -> (until, weight)
 
 
 @attrs.define
@@ -104,6 +109,7 @@ class ModelDialog:
     waiting_since: datetime | None = None
     notified: SlaLevel = SlaLevel.OK
     excluded: set[str] = attrs.Factory(set)
+    held: bool = False
 
 
 class Model:
@@ -145,11 +151,24 @@ class Model:
         strategy = self.strategy(target)
         return strategy is not None and strategy.manual
 
+    def counted(self, op_id: str) -> list[ModelDialog]:
+        """The operator's dialogs that take a slot: all but the held ones, unless held ones count."""
+        mds = (self.dialogs[d] for d in self.ops[op_id].dialogs)
+        return [md for md in mds if not md.held or self.config.hold_counts]
+
+    def wrap_up_weight(self, op_id: str) -> int:
+        return sum(weight for _, weight in self.ops[op_id].wrap_ups.values())
+
     def load(self, op_id: str) -> int:
-        return sum(self.dialogs[d].weight for d in self.ops[op_id].dialogs)
+        return sum(md.weight for md in self.counted(op_id)) + self.wrap_up_weight(op_id)
 
     def channel_load(self, op_id: str, channel: str) -> int:
-        return sum(1 for d in self.ops[op_id].dialogs if self.dialogs[d].dialog.channel == channel)
+        return sum(1 for md in self.counted(op_id) if md.dialog.channel == channel)
+
+    def wrap_up_of(self, op_id: str, md: ModelDialog) -> timedelta:
+        """How long the operator's after-chat work on this dialog keeps its slot."""
+        own = self.config_ops[op_id].wrap_up
+        return own if own is not None else self.channels[md.dialog.channel].wrap_up
 
     def ineligible(self, op_id: str, md: ModelDialog) -> Reason | None:
         """Why the operator cannot take the dialog now, checked in the router's order."""
@@ -159,6 +178,8 @@ class Model:
         if op_id in md.excluded:
             return Reason.EXCLUDED
         if self.load(op_id) + md.weight > op.limit:
+            if self.load(op_id) - self.wrap_up_weight(op_id) + md.weight <= op.limit:
+                return Reason.WRAP_UP
             return Reason.AT_LIMIT
         cap = self.config_ops[op_id].channel_limits.get(md.dialog.channel)
         if cap is not None and self.channel_load(op_id, md.dialog.channel) >= cap:
@@ -230,12 +251,14 @@ class Model:
     # -- applying events
 
     def detach(self, md: ModelDialog) -> str | None:
-        """Take the dialog off its operator or out of its queue; the operator it left, if any."""
-        freed = md.operator_id if md.state is DialogState.ASSIGNED else None
-        if freed is not None:
-            self.ops[freed].dialogs.discard(md.dialog.id)
+        """Take the dialog off its operator or out of its queue; the operator whose slot it freed, if any."""
+        holder = md.operator_id if md.state is DialogState.ASSIGNED else None
+        freed = holder if not md.held or self.config.hold_counts else None
+        if holder is not None:
+            self.ops[holder].dialogs.discard(md.dialog.id)
         md.state = None
         md.seq = None
+        md.held = False
         return freed
 
     def assign(self, event: DialogAssigned, drainer: str | None) -> None:
@@ -375,6 +398,13 @@ class RouterMachine(RuleBasedStateMachine):
     )
     def start(self, config: RoutingConfig, seed: int, zone: tzinfo, data: st.DataObject) -> Any:
         """A fresh router with a few dialogs already routed, so every run has something to work on."""
+        # wrap-up on some channels, and held dialogs counting toward the limit or not
+        wrap_ups = data.draw(
+            st.lists(st.sampled_from([0, 20]), min_size=len(config.channels)), label="wrap_ups"
+        )
+        channels = [attrs.evolve(c, wrap_up=w) for c, w in zip(config.channels, wrap_ups, strict=False)]
+        hold_counts = data.draw(st.booleans(), label="hold_counts")
+        config = attrs.evolve(config, channels=channels, hold_counts=hold_counts)
         self.router = Router(config, seed=seed)
         self.model = Model(config)
         self.zone = zone
@@ -454,6 +484,13 @@ class RouterMachine(RuleBasedStateMachine):
         freed = self.model.detach(md)
         md.state = DialogState.CLOSED
         md.operator_id = holder
+        wrap_up = self.model.wrap_up_of(freed, md) if freed is not None else timedelta(0)
+        if freed is not None and wrap_up:  # the slot stays taken for after-chat work
+            assert events[1:] == (
+                WrapUpStarted(at=now, operator_id=freed, dialog_id=dialog_id, until=now + wrap_up),
+            )
+            self.model.ops[freed].wrap_ups[dialog_id] = (now + wrap_up, md.weight)
+            return
         self.model.apply(events[1:], now, drainer=freed)
         if freed is None:
             assert events[1:] == ()
@@ -490,8 +527,9 @@ class RouterMachine(RuleBasedStateMachine):
     @rule(limit=st.integers(min_value=0, max_value=4), dt=seconds(), data=st.data())
     def set_limit(self, limit: int, dt: int, data: st.DataObject) -> None:
         """A new limit is announced and a raised one drains the queue; a cut takes nothing away."""
-        operator_id = self.pick_operator(data)
-        now = self.advance(dt)
+        self._set_limit(self.pick_operator(data), limit, self.advance(dt))
+
+    def _set_limit(self, operator_id: str, limit: int, now: datetime) -> None:
         op = self.model.ops[operator_id]
         events = self.call(lambda r: r.set_limit(operator_id, limit, now))
         assert isinstance(events, tuple), events
@@ -516,6 +554,10 @@ class RouterMachine(RuleBasedStateMachine):
             label="to",
         )
         by = data.draw(st.one_of(st.none(), st.sampled_from(sorted(model.ops))), label="by")
+        self._transfer(dialog_id, to, by, now)
+
+    def _transfer(self, dialog_id: str, to: Target, by: str | None, now: datetime) -> None:
+        model = self.model
         md = model.dialogs[dialog_id]
         decision = self.call(lambda r: r.transfer(dialog_id, to, now, by=by))
         if md.state is DialogState.CLOSED:
@@ -534,7 +576,7 @@ class RouterMachine(RuleBasedStateMachine):
         freed = model.detach(md)
         # only the operator who just passed it on is kept from getting it back, until the next
         # transfer; a transfer to a named operator excludes nobody
-        md.excluded = {freed} if freed is not None and to.kind is not TargetKind.OPERATOR else set()
+        md.excluded = {holder} if holder is not None and to.kind is not TargetKind.OPERATOR else set()
         md.operator_id = None
         md.target = to
         placed = events[1]
@@ -580,7 +622,8 @@ class RouterMachine(RuleBasedStateMachine):
             return
         reason = self.model.ineligible(operator_id, md)
         if reason is not None:
-            self.expect_error(events, AtLimit if reason is Reason.AT_LIMIT else NotEligible, dialog_id)
+            at_limit = reason in (Reason.AT_LIMIT, Reason.WRAP_UP)
+            self.expect_error(events, AtLimit if at_limit else NotEligible, dialog_id)
             assert isinstance(events, NotEligible)
             assert events.reason == reason.value
             return
@@ -669,14 +712,146 @@ class RouterMachine(RuleBasedStateMachine):
     @rule(dt=seconds(max_value=90))
     def tick(self, dt: int) -> None:
         """A tick announces each SLA level each waiting dialog has reached, once, in deadline order."""
-        now = self.advance(dt)
+        self._tick(self.advance(dt))
+
+    def _tick(self, now: datetime) -> None:
         expected = self.model.sla_events(now)
         events = self.call(lambda r: r.tick(now))
-        assert events == tuple(expected)
+        assert isinstance(events, tuple), events
+        assert events[: len(expected)] == tuple(expected)
         for event in expected:
             self.model.dialogs[event.dialog_id].notified = event.level
         for md in self.model.queued():
             assert self.router.sla_level(md.dialog.id, now) is md.notified
+        # then the wrap-ups that ran out, each freeing its slot for the queue
+        rest = list(events[len(expected) :])
+        due = sorted(
+            (until, op_id, dialog_id)
+            for op_id, op in self.model.ops.items()
+            for dialog_id, (until, _) in op.wrap_ups.items()
+            if until <= now
+        )
+        for _, op_id, dialog_id in due:
+            ended = rest.pop(0)
+            assert ended == WrapUpEnded(at=now, operator_id=op_id, dialog_id=dialog_id, reason="timer")
+            del self.model.ops[op_id].wrap_ups[dialog_id]
+            drained = []
+            while rest and isinstance(rest[0], DialogAssigned):
+                drained.append(rest.pop(0))
+            self.model.apply(tuple(drained), now, drainer=op_id)
+        assert rest == []
+
+    @rule(dt=seconds(), data=st.data())
+    def ready(self, dt: int, data: st.DataObject) -> None:
+        """An operator ready after their after-chat work frees every slot it kept; the queue drains."""
+        self._ready(self.pick_operator(data), self.advance(dt))
+
+    @precondition(
+        lambda self: (
+            any(op.wrap_ups for op in self.model.ops.values())
+            and any(md.state is DialogState.QUEUED for md in self.model.dialogs.values())
+        )
+    )
+    @rule(dt=seconds(), data=st.data())
+    def wait_out_a_wrap_up(self, dt: int, data: st.DataObject) -> None:
+        """A dialog sent to an operator in wrap-up waits for them; ready or the timer hands it over."""
+        wrapping = sorted(op_id for op_id, op in self.model.ops.items() if op.wrap_ups)
+        operator_id = data.draw(st.sampled_from(wrapping), label="operator_id")
+        waiting = sorted(d for d, md in self.model.dialogs.items() if md.state is DialogState.QUEUED)
+        dialog_id = data.draw(st.sampled_from(waiting), label="dialog_id")
+        now = self.advance(dt)
+        self._transfer(dialog_id, Target.operator(operator_id), None, now)
+        if data.draw(st.booleans(), label="ready"):
+            self._ready(operator_id, now)
+        else:
+            last = max(until for until, _ in self.model.ops[operator_id].wrap_ups.values())
+            self.now = max(self.now, last)
+            self._tick(self.now.astimezone(self.zone))
+
+    def _ready(self, operator_id: str, now: datetime) -> None:
+        op = self.model.ops[operator_id]
+        events = self.call(lambda r: r.ready(operator_id, now))
+        assert isinstance(events, tuple), events
+        ended = sorted(op.wrap_ups, key=lambda d: (op.wrap_ups[d][0], d))
+        assert events[: len(ended)] == tuple(
+            WrapUpEnded(at=now, operator_id=operator_id, dialog_id=d, reason="ready") for d in ended
+        )
+        op.wrap_ups.clear()
+        self.model.apply(events[len(ended) :], now, drainer=operator_id)
+
+    @precondition(
+        lambda self: any(
+            md.state is DialogState.ASSIGNED and not md.held for md in self.model.dialogs.values()
+        )
+    )
+    @rule(dt=seconds(), data=st.data())
+    def hold(self, dt: int, data: st.DataObject) -> None:
+        """A held dialog stays assigned; unless held dialogs count, its slot drains the queue."""
+        ids = sorted(
+            d for d, md in self.model.dialogs.items() if md.state is DialogState.ASSIGNED and not md.held
+        )
+        dialog_id = data.draw(st.sampled_from(ids), label="dialog_id")
+        md = self.model.dialogs[dialog_id]
+        now = self.advance(dt)
+        events = self.call(lambda r: r.hold(dialog_id, now))
+        assert isinstance(events, tuple), events
+        counts = self.model.config.hold_counts
+        assert md.operator_id is not None
+        assert events[0] == DialogHeld(at=now, dialog_id=dialog_id, operator_id=md.operator_id, counts=counts)
+        md.held = True
+        self.model.apply(events[1:], now, drainer=None if counts else md.operator_id)
+        if counts:
+            assert events[1:] == ()
+        again = self.call(lambda r: r.hold(dialog_id, now))
+        self.expect_error(again, InvalidTransition, dialog_id)
+
+    @precondition(lambda self: any(md.held for md in self.model.dialogs.values()))
+    @rule(dt=seconds(), data=st.data())
+    def resume(self, dt: int, data: st.DataObject) -> None:
+        """A resumed dialog goes back to its operator if they have room, else is routed again."""
+        dialog_id = data.draw(
+            st.sampled_from(sorted(d for d, md in self.model.dialogs.items() if md.held)), label="dialog_id"
+        )
+        self._resume(dialog_id, self.advance(dt))
+
+    @precondition(
+        lambda self: not self.model.config.hold_counts and any(md.held for md in self.model.dialogs.values())
+    )
+    @rule(dt=seconds(), data=st.data())
+    def resume_at_a_full_operator(self, dt: int, data: st.DataObject) -> None:
+        """An operator whose limit was cut to their load does not get a held dialog back over it."""
+        dialog_id = data.draw(
+            st.sampled_from(sorted(d for d, md in self.model.dialogs.items() if md.held)), label="dialog_id"
+        )
+        operator_id = self.model.dialogs[dialog_id].operator_id
+        assert operator_id is not None
+        now = self.advance(dt)
+        self._set_limit(operator_id, self.model.load(operator_id), now)
+        self._resume(dialog_id, now)
+        assert self.model.dialogs[dialog_id].operator_id != operator_id
+
+    def _resume(self, dialog_id: str, now: datetime) -> None:
+        md = self.model.dialogs[dialog_id]
+        op_id = md.operator_id
+        assert op_id is not None
+        events = self.call(lambda r: r.resume(dialog_id, now))
+        assert isinstance(events, tuple), events
+        model = self.model
+        cap = model.config_ops[op_id].channel_limits.get(md.dialog.channel)
+        room = model.load(op_id) + md.weight <= model.ops[op_id].limit and (
+            cap is None or model.channel_load(op_id, md.dialog.channel) < cap
+        )
+        if model.config.hold_counts or room:
+            assert events == (DialogResumed(at=now, dialog_id=dialog_id, operator_id=op_id),)
+            md.held = False
+            return
+        requeued = events[0]
+        assert isinstance(requeued, DialogRequeued)
+        assert (requeued.dialog_id, requeued.operator_id) == (dialog_id, op_id)
+        model.detach(md)
+        md.operator_id = None
+        model.apply(events[1:], now)
+        assert md.state is not None
 
     @precondition(lambda self: self.restores < 2)
     @rule()
@@ -720,6 +895,7 @@ class RouterMachine(RuleBasedStateMachine):
             assert rec.state is md.state, f"{rec.id}: {rec.state} != {md.state}"
             assert (rec.operator_id, rec.target, rec.pool) == (md.operator_id, md.target, md.pool), rec.id
             assert rec.excluded == md.excluded
+            assert (rec.held_since is not None) == md.held, rec.id
             assert rec.queue_seq == md.seq
             if md.state is DialogState.QUEUED:
                 assert rec.waiting_since == md.waiting_since
@@ -728,11 +904,14 @@ class RouterMachine(RuleBasedStateMachine):
 
     @invariant()
     def loads_are_the_weights_of_assigned_dialogs(self) -> None:
-        """An operator's load is the sum of the capacity weights of the dialogs assigned to them."""
-        weights = dict.fromkeys(self.model.ops, 0)
+        """An operator's load is the capacity weights of the dialogs assigned to them (held ones only if
+        they count) and of their wrap-ups."""
+        weights = {op_id: self.model.wrap_up_weight(op_id) for op_id in self.model.ops}
         channel_counts: dict[str, dict[str, int]] = {op_id: {} for op_id in self.model.ops}
         for rec in self.router.dialogs(DialogState.ASSIGNED):
             assert rec.operator_id is not None
+            if rec.held_since is not None and not self.model.config.hold_counts:
+                continue
             weights[rec.operator_id] += self.model.channels[rec.dialog.channel].capacity_weight
             counts = channel_counts[rec.operator_id]
             counts[rec.dialog.channel] = counts.get(rec.dialog.channel, 0) + 1
@@ -740,6 +919,10 @@ class RouterMachine(RuleBasedStateMachine):
             assert state.load == weights[state.id] == self.model.load(state.id), state.id
             assert dict(state.channel_loads) == channel_counts[state.id]
             assert state.status == self.model.ops[state.id].status
+            wrap_ups = self.model.ops[state.id].wrap_ups
+            assert {(w.dialog_id, w.until, w.weight) for w in state.wrap_ups} == {
+                (d, until, weight) for d, (until, weight) in wrap_ups.items()
+            }
 
     @invariant()
     def queue_drains_into_free_capacity(self) -> None:

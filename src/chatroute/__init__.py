@@ -45,10 +45,12 @@ from .events import (
     DialogAdopted,
     DialogAssigned,
     DialogEscalated,
+    DialogHeld,
     DialogOffered,
     DialogQueued,
     DialogReleased,
     DialogRequeued,
+    DialogResumed,
     DialogTransferred,
     Event,
     LimitChanged,
@@ -56,6 +58,8 @@ from .events import (
     SlaLevelChanged,
     StatusChanged,
     Via,
+    WrapUpEnded,
+    WrapUpStarted,
 )
 from .geo import GeoLookup, GeoResolver, MaxMindResolver, StaticResolver
 from .menu import Handover, Menu, MenuFinished, MenuOutcome, MenuState, UnknownChoice, UnknownNode
@@ -83,7 +87,7 @@ from .queue import ChannelPriorityQueue
 from .router import Router
 from .rules import Predicate, Ring, Rule, RuleContext, Trigger
 from .schedule import HORIZON_DAYS, Closure, Hours, Schedule, SpecialHours, Window
-from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord, ViewEntry, Views
+from .snapshot import DialogRecord, OperatorState, Snapshot, TransferRecord, ViewEntry, Views, WrapUp
 from .stats import BestRated, MenuStats, RatingStats, RatingSummary
 from .strategies import (
     Broadcast,
@@ -156,11 +160,13 @@ __all__ = [
     "DialogAssigned",
     "DialogClosed",
     "DialogEscalated",
+    "DialogHeld",
     "DialogOffered",
     "DialogQueued",
     "DialogRecord",
     "DialogReleased",
     "DialogRequeued",
+    "DialogResumed",
     "DialogState",
     "DialogTransferred",
     "DuplicateDialog",
@@ -242,5 +248,8 @@ __all__ = [
     "Views",
     "Visitor",
     "Window",
+    "WrapUp",
+    "WrapUpEnded",
+    "WrapUpStarted",
     "__version__",
 ]

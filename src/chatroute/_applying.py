@@ -28,6 +28,7 @@ from .events import (
     Event,
     OfferWithdrawn,
     Via,
+    WrapUpStarted,
 )
 from .model import Client, DialogState, Rating, Target, TargetKind
 from .queue import QueueKey
@@ -249,6 +250,10 @@ class Effects:
         state = self.state
         events: list[Event] = []
         was_assigned = rec.state is DialogState.ASSIGNED
+        if was_assigned and self.topology.wrap_ups:
+            wrapped = self._wrap_up(rec, now, rating)
+            if wrapped is not None:
+                return wrapped
         freed = state.free_slot(rec, refresh=False)  # refreshed once, below
         state.close(rec, now, rating, handled=freed is not None and was_assigned)
         sentiment = rating.sentiment if rating is not None else None
@@ -260,6 +265,22 @@ class Effects:
         if freed is not None and not self.drain(freed, now, events):
             state.refresh(freed)
         return tuple(events)
+
+    def _wrap_up(self, rec: LiveDialog, now: datetime, rating: Rating | None) -> tuple[Event, ...] | None:
+        """Close the assigned dialog keeping its slot for the operator's after-chat work, if
+        they have any on its channel (and it still holds a slot); None when not."""
+        op = self.state.ops[str(rec.operator_id)]
+        wrap_up = self.topology.wrap_ups.get((op.id, rec.dialog.channel))
+        if wrap_up is None or (rec.held_since is not None and not self.topology.config.hold_counts):
+            return None
+        until = now + wrap_up
+        self.state.start_wrap_up(rec, op, until)
+        self.state.close(rec, now, rating, handled=True)
+        sentiment = rating.sentiment if rating is not None else None
+        return (
+            DialogReleased(at=now, dialog_id=rec.id, operator_id=op.id, rating=rating, sentiment=sentiment),
+            WrapUpStarted(at=now, operator_id=op.id, dialog_id=rec.id, until=until),
+        )
 
     def transfer(
         self, rec: LiveDialog, to: Target, now: datetime, *, by: str | None, trigger: str | None

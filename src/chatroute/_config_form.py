@@ -53,6 +53,7 @@ DURATION_FIELDS = (
     "intake_window",
     "default_handle_time",
     "accept_timeout",
+    "resume_wait",
 )
 
 #: Condition kinds whose one list may be written as a lone string: ``channel = "email"``.
@@ -307,6 +308,10 @@ def shorten_config(data: dict[str, Any], fields: Mapping[str, int]) -> dict[str,
     out = dict(data)
     for channel in out["channels"]:
         channel["sla"] = {key: format_duration(timedelta(seconds=s)) for key, s in channel["sla"].items()}
+        channel["wrap_up"] = format_duration(timedelta(seconds=channel["wrap_up"]))
+    for operator in out["operators"]:
+        if operator["wrap_up"] is not None:
+            operator["wrap_up"] = format_duration(timedelta(seconds=operator["wrap_up"]))
     out["groups"] = [_shorten_group(group) for group in data["groups"]]
     out["rules"] = [_shorten_rule(rule, fields) for rule in data["rules"]]
     out["triggers"] = [_shorten_rule(trigger, fields) for trigger in data["triggers"]]

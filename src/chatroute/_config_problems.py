@@ -51,6 +51,10 @@ class ConfigView(Protocol):
     @property
     def requeue_grace(self) -> timedelta: ...
     @property
+    def hold_counts(self) -> bool: ...
+    @property
+    def resume_wait(self) -> timedelta: ...
+    @property
     def reply_timeout(self) -> timedelta | None: ...
     @property
     def intake_cap(self) -> int | None: ...
@@ -169,6 +173,10 @@ def _offer_problems(config: ConfigView, statuses: set[str]) -> list[tuple[str, s
                 "has no effect while offline_policy is keep: give offline = {requeue_after = ...}",
             )
         )
+    if not isinstance(config.hold_counts, bool):
+        found.append(("hold_counts", f"must be true or false (got {config.hold_counts!r})"))
+    if config.resume_wait < timedelta(0):
+        found.append(("resume_wait", "must not be negative"))
     if config.reply_timeout is not None and config.reply_timeout <= timedelta(0):
         found.append(("reply_timeout", "must be positive"))
     most = config.max_extra_statuses

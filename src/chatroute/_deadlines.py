@@ -23,8 +23,10 @@ __all__ = [
     "OfferExpiry",
     "ReplyDue",
     "RequeueDue",
+    "ResumeDue",
     "RingDue",
     "SlaDue",
+    "WrapUpDue",
 ]
 
 
@@ -78,7 +80,23 @@ class RequeueDue(NamedTuple):
     since: datetime  # the time they went offline
 
 
-Entry = TypeVar("Entry", SlaDue, OfferExpiry, ReplyDue, RingDue, CapLifts, RequeueDue)
+class WrapUpDue(NamedTuple):
+    """An operator's after-chat work on a released dialog ends: the slot frees."""
+
+    due: datetime
+    operator_id: str
+    dialog_id: str
+
+
+class ResumeDue(NamedTuple):
+    """A resumed dialog stops waiting for its own operator and is routed again."""
+
+    due: datetime
+    dialog_id: str
+    epoch: int  # the wait it belongs to
+
+
+Entry = TypeVar("Entry", SlaDue, OfferExpiry, ReplyDue, RingDue, CapLifts, RequeueDue, WrapUpDue, ResumeDue)
 
 
 class DeadlineHeap(Generic[Entry]):
@@ -110,7 +128,7 @@ class DeadlineHeap(Generic[Entry]):
 class Deadlines:
     """Every deadline the router keeps, by kind."""
 
-    __slots__ = ("_heaps", "caps", "offers", "replies", "requeues", "rings", "sla")
+    __slots__ = ("_heaps", "caps", "offers", "replies", "requeues", "resumes", "rings", "sla", "wrap_ups")
 
     def __init__(self) -> None:
         self.sla: DeadlineHeap[SlaDue] = DeadlineHeap()
@@ -119,9 +137,12 @@ class Deadlines:
         self.requeues: DeadlineHeap[RequeueDue] = DeadlineHeap()
         self.rings: DeadlineHeap[RingDue] = DeadlineHeap()
         self.caps: DeadlineHeap[CapLifts] = DeadlineHeap()
+        self.wrap_ups: DeadlineHeap[WrapUpDue] = DeadlineHeap()
+        self.resumes: DeadlineHeap[ResumeDue] = DeadlineHeap()
         # the heaps' own lists (never replaced), read on every next_tick
+        heaps = (self.sla, self.offers, self.replies, self.requeues, self.rings, self.caps)
         self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(
-            heap._heap for heap in (self.sla, self.offers, self.replies, self.requeues, self.rings, self.caps)
+            heap._heap for heap in (*heaps, self.wrap_ups, self.resumes)
         )
 
     def next_due(self) -> datetime | None:

@@ -23,7 +23,7 @@ from .config import RoutingConfig
 from .decision import Reason
 from .model import Channel, Dialog
 
-__all__ = ["available", "constrained", "ineligible", "picky"]
+__all__ = ["available", "constrained", "ineligible", "picky", "room_for"]
 
 
 def available(op: LiveOperator) -> bool:
@@ -52,7 +52,12 @@ def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tupl
     if op.capped_until is not None:
         return Reason.CAPPED, f"{len(op.intake or ())} new dialogs within {config.intake_window}"
     if op.load + rec.weight > op.limit:
-        return Reason.AT_LIMIT, f"{op.load} of {op.limit} in use"
+        wrap_ups = op.wrap_ups
+        if wrap_ups and op.load - sum(w.weight for w in wrap_ups) + rec.weight <= op.limit:
+            until = min(w.until for w in wrap_ups).isoformat(timespec="seconds")
+            return Reason.WRAP_UP, f"in wrap-up until {until} ({op.load} of {op.limit} in use)"
+        held = f", {op.held} on hold" if op.held and config.hold_counts else ""
+        return Reason.AT_LIMIT, f"{op.load} of {op.limit} in use{held}"
     dialog = rec.dialog
     cap = op.operator.channel_limits.get(dialog.channel)
     if cap is not None and op.channel_loads.get(dialog.channel, 0) >= cap:
@@ -60,4 +65,15 @@ def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tupl
     for skill, level in dialog.required_skills.items():
         if op.skills.get(skill, 0) < level:
             return Reason.MISSING_SKILL, f"{skill!r} {op.skills.get(skill, 0)} < {level}"
+    return None
+
+
+def room_for(op: LiveOperator, rec: LiveDialog) -> str | None:
+    """Why the operator has no room to take back a dialog of theirs (held, not counted), or None."""
+    if op.load + rec.weight > op.limit:
+        return f"{op.load} of {op.limit} in use"
+    channel = rec.dialog.channel
+    cap = op.operator.channel_limits.get(channel)
+    if cap is not None and op.channel_loads.get(channel, 0) >= cap:
+        return f"{cap} {channel!r} dialogs already"
     return None

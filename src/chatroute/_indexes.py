@@ -23,7 +23,14 @@ __all__ = ["STANDINGS", "Availability"]
 
 #: What a tally counts, by an operator's standing (its position in the tally): available,
 #: then the reasons about an operator alone, in the order :func:`ineligible` checks them.
-STANDINGS: tuple[Reason | None, ...] = (None, Reason.STATUS, Reason.CAPPED, Reason.AT_LIMIT)
+#: An operator at their limit only because of slots kept for wrap-up stands under wrap-up.
+STANDINGS: tuple[Reason | None, ...] = (
+    None,
+    Reason.STATUS,
+    Reason.CAPPED,
+    Reason.AT_LIMIT,
+    Reason.WRAP_UP,
+)
 
 
 class Availability:
@@ -91,7 +98,16 @@ class Availability:
         Moves them in their targets' tallies too when their standing changed.
         """
         is_available = available(op)
-        standing = 0 if is_available else 1 if not op.routable else 2 if op.capped_until is not None else 3
+        if is_available:
+            standing = 0
+        elif not op.routable:
+            standing = 1
+        elif op.capped_until is not None:
+            standing = 2
+        elif op.wrap_ups and op.load - sum(w.weight for w in op.wrap_ups) + 1 <= op.limit:
+            standing = 4  # at their limit for a slot kept for wrap-up, as ineligible() says
+        else:
+            standing = 3
         if standing != op.standing:
             self._recount(op, standing)
         rank = None

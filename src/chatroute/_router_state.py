@@ -18,7 +18,17 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ._deadlines import CapLifts, Deadlines, OfferExpiry, ReplyDue, RequeueDue, RingDue, SlaDue
+from ._deadlines import (
+    CapLifts,
+    Deadlines,
+    OfferExpiry,
+    ReplyDue,
+    RequeueDue,
+    ResumeDue,
+    RingDue,
+    SlaDue,
+    WrapUpDue,
+)
 from ._eligibility import picky
 from ._frozen import MAX_DURATION
 from ._indexes import Availability
@@ -36,7 +46,7 @@ from .errors import (
 )
 from .model import Channel, Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind
 from .queue import ChannelPriorityQueue, wait_estimate
-from .snapshot import DialogRecord, Snapshot, TransferRecord
+from .snapshot import DialogRecord, Snapshot, TransferRecord, WrapUp
 from .strategies import Strategy
 
 __all__ = ["KEEP", "Keep", "RouterState"]
@@ -66,6 +76,7 @@ class RouterState:
     """
 
     __slots__ = (
+        "_hold_counts",
         "_intake_cap",
         "_picking_targets",
         "_reply_timeout",
@@ -90,6 +101,7 @@ class RouterState:
         # read on every assignment: kept at hand
         self._intake_cap = topology.config.intake_cap
         self._reply_timeout = topology.config.reply_timeout
+        self._hold_counts = topology.config.hold_counts
         self._picking_targets = topology.strategies
         statuses = topology.statuses
         self.ops: dict[str, LiveOperator] = {
@@ -343,6 +355,9 @@ class RouterState:
         if rec.state is DialogState.CLOSED or rec.operator_id is None:
             return None
         op = self.ops[rec.operator_id]
+        if rec.held_since is not None and not self._end_hold(rec, op):
+            op.dialogs.discard(rec.id)  # held without counting: its slot was freed then
+            return None
         channel = rec.dialog.channel
         op.load -= rec.weight
         op.channel_loads[channel] -= 1
@@ -507,6 +522,60 @@ class RouterState:
         if not queue:
             del self.queues[key]
         rec.queue_key = None
+        rec.resume_to = None
+
+    # ------------------------------------------------- after-chat work and holds
+
+    def start_wrap_up(self, rec: LiveDialog, op: LiveOperator, until: datetime) -> None:
+        """The assigned dialog, being released, leaves the operator; its slot stays taken until ``until``."""
+        if rec.held_since is not None:
+            self._end_hold(rec, op)
+        op.channel_loads[rec.dialog.channel] -= 1
+        op.dialogs.discard(rec.id)
+        if op.wrap_ups is None:
+            op.wrap_ups = []
+        op.wrap_ups.append(WrapUp(dialog_id=rec.id, until=until, weight=rec.weight))
+        self.deadlines.wrap_ups.push(WrapUpDue(until, op.id, rec.id))
+        self.available.refresh(op)
+
+    def end_wrap_up(self, op: LiveOperator, wrap_up: WrapUp) -> None:
+        """The operator's after-chat work on a dialog is over: its slot frees."""
+        assert op.wrap_ups is not None
+        op.wrap_ups.remove(wrap_up)
+        if not op.wrap_ups:
+            op.wrap_ups = None
+        op.load -= wrap_up.weight
+        self.available.refresh(op)
+
+    def put_on_hold(self, rec: LiveDialog, now: datetime) -> LiveOperator | None:
+        """Hold the assigned dialog; the operator whose slot it frees (``hold_counts`` off), if so."""
+        rec.held_since = now
+        op = self.ops[str(rec.operator_id)]
+        op.held += 1
+        if self._hold_counts:
+            return None
+        op.load -= rec.weight
+        op.channel_loads[rec.dialog.channel] -= 1
+        self.available.refresh(op)
+        return op
+
+    def take_off_hold(self, rec: LiveDialog) -> None:
+        """The held dialog is its operator's again, in their load (the caller checked the room)."""
+        op = self.ops[str(rec.operator_id)]
+        if not self._end_hold(rec, op):
+            self._count_load(op, rec)
+            self.available.refresh(op)
+
+    def _end_hold(self, rec: LiveDialog, op: LiveOperator) -> bool:
+        """The dialog is no longer held; whether it was in the operator's load meanwhile."""
+        rec.held_since = None
+        op.held -= 1
+        return self._hold_counts
+
+    def await_operator(self, rec: LiveDialog, then: Target, due: datetime) -> None:
+        """The resumed dialog, queued for its own operator, goes to ``then`` if still waiting at ``due``."""
+        rec.resume_to = then
+        self.deadlines.resumes.push(ResumeDue(due, rec.id, rec.epoch))
 
     # --------------------------------------------------------------- operators
 
@@ -560,6 +629,9 @@ class RouterState:
             op.thaw(state, statuses[state.status].routable)
             if op.capped_until is not None:
                 self.deadlines.caps.push(CapLifts(op.capped_until, op.id))
+            for wrap_up in op.wrap_ups or ():
+                op.load += wrap_up.weight
+                self.deadlines.wrap_ups.push(WrapUpDue(wrap_up.until, op.id, wrap_up.dialog_id))
         self.clients = {c.id: c for c in snapshot.clients}
         self.client_dialogs = {}
         self.assign_seq, self.queue_seq = snapshot.assign_seq, snapshot.queue_seq
@@ -584,11 +656,22 @@ class RouterState:
 
     @staticmethod
     def _count_load(op: LiveOperator, rec: LiveDialog) -> None:
-        """Count a restored dialog the operator holds in their load, at the config's weight."""
+        """Count a dialog the operator holds in their load, at the config's weight."""
         channel = rec.dialog.channel
         op.load += rec.weight
         op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
         op.dialogs.add(rec.id)
+
+    def _restore_assigned(self, op: LiveOperator, rec: LiveDialog) -> None:
+        """Count a restored assigned dialog in its operator's load (a held one as ``hold_counts`` says)."""
+        if rec.held_since is None:
+            self._count_load(op, rec)
+            return
+        op.held += 1
+        if self._hold_counts:
+            self._count_load(op, rec)
+        else:
+            op.dialogs.add(rec.id)
 
     def _restore_dialog(self, record: DialogRecord) -> None:
         channel = self._topology.channels.get(record.dialog.channel)
@@ -609,7 +692,8 @@ class RouterState:
             if rec.offer_expires is not None:
                 self.deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
         if rec.state is DialogState.ASSIGNED:
-            self._count_load(self.operator(str(rec.operator_id), field="snapshot.dialogs.operator_id"), rec)
+            holder = self.operator(str(rec.operator_id), field="snapshot.dialogs.operator_id")
+            self._restore_assigned(holder, rec)
             timeout = self._topology.config.reply_timeout
             if timeout is not None and rec.replied_at is None and rec.assigned_at is not None:
                 self.deadlines.replies.push(ReplyDue(rec.assigned_at + timeout, rec.id, rec.assigned_at))
@@ -618,5 +702,7 @@ class RouterState:
             assert rec.waiting_since is not None
             self.push(rec, record.queue_seq, rec.waiting_since)
             self.schedule_ring(rec)
+            if rec.resume_to is not None:
+                self.await_operator(rec, rec.resume_to, rec.waiting_since + self._topology.config.resume_wait)
         self.dialogs[rec.id] = rec
         self._note_client(rec)

@@ -157,6 +157,7 @@ def _definitions() -> dict[str, Any]:
                 "sla": _table({"warn": _ref("duration"), "critical": _ref("duration")}),
                 "carries_ip": _BOOL,
                 "capacity_weight": {"type": "integer", "minimum": 1},
+                "wrap_up": _ref("duration"),
             },
             required=("name",),
         ),
@@ -177,6 +178,7 @@ def _definitions() -> dict[str, Any]:
                 "skills": _SKILLS,
                 "languages": _STRINGS,
                 "tags": _STRINGS,
+                "wrap_up": {"anyOf": [_ref("duration"), {"type": "null"}]},
             },
             required=("id",),
         ),
@@ -260,6 +262,8 @@ def _config() -> dict[str, Any]:
             "missed_offers_limit": optional_count,
             "missed_offers_status": _STRING,
             "explain": _BOOL,
+            "hold_counts": _BOOL,
+            "resume_wait": _ref("duration"),
         },
         doc="a chatroute routing set-up",
     )
@@ -325,6 +329,8 @@ def scenario_schema() -> dict[str, Any]:
             "handle_times": {"type": "object", "additionalProperties": handle},
             "patience": handle,
             "pickup": handle,
+            "wrap_up": handle,
+            "hold": _table({"share": _NUMBER, "after": handle, "length": handle}, required=("share",)),
         }
     )
     definitions = _definitions()

@@ -19,7 +19,7 @@ import attrs
 from ._frozen import EMPTY_SET
 from .model import Dialog, DialogState, Operator, Rating, SlaLevel, Target
 from .queue import QueueKey
-from .snapshot import DialogRecord, OperatorState, TransferRecord
+from .snapshot import DialogRecord, OperatorState, TransferRecord, WrapUp
 
 RankKey = tuple[Any, ...]
 
@@ -45,6 +45,7 @@ class LiveOperator:
         "comment",
         "dialogs",
         "flagged_in",
+        "held",
         "id",
         "intake",
         "last_assigned_at",
@@ -62,6 +63,7 @@ class LiveOperator:
         "status",
         "status_since",
         "targets",
+        "wrap_ups",
     )
 
     def __init__(self, operator: Operator, limit: int, routable: bool, targets: tuple[str, ...]):
@@ -85,9 +87,11 @@ class LiveOperator:
         self.dialogs: set[str] = set()  # assigned to them, or offered to them alone
         self.offers: set[str] | None = None  # broadcast offers they may accept (made on first use)
         self.missed = 0  # offers in a row they let expire
+        self.held = 0  # of their dialogs, how many are on hold
         self.intake: deque[datetime] | None = None  # times of their recent new dialogs (intake cap)
         self.capped_until: datetime | None = None  # at the intake cap until then
         self.standing = -1  # what the indexes last counted them as (see Availability.refresh)
+        self.wrap_ups: list[WrapUp] | None = None  # slots kept for after-chat work (made on first use)
 
     def add_offer(self, dialog_id: str) -> None:
         """Note a broadcast offer this operator may accept."""
@@ -118,6 +122,7 @@ class LiveOperator:
             intake=tuple(self.intake or ()),
             capped_until=self.capped_until,
             skills=self.skills,
+            wrap_ups=tuple(sorted(self.wrap_ups or (), key=lambda w: (w.until, w.dialog_id))),
         )
 
     def thaw(self, state: OperatorState, routable: bool) -> None:
@@ -133,11 +138,13 @@ class LiveOperator:
             self.limit = state.limit_override
         self.load = 0
         self.channel_loads = {}
+        self.held = 0
         self.assigned_total = state.assigned_total
         self.last_assigned_seq, self.last_assigned_at = state.last_assigned_seq, state.last_assigned_at
         self.missed = state.missed_offers
         self.intake = deque(state.intake) if state.intake else None
         self.capped_until = state.capped_until
+        self.wrap_ups = list(state.wrap_ups) or None
 
 
 class LiveDialog:
@@ -151,6 +158,7 @@ class LiveDialog:
         "epoch",
         "excluded",
         "group_id",
+        "held_since",
         "history",
         "id",
         "offer_expires",
@@ -163,6 +171,7 @@ class LiveDialog:
         "rating",
         "region_note",
         "replied_at",
+        "resume_to",
         "ring",
         "routed_at",
         "rule",
@@ -205,6 +214,8 @@ class LiveDialog:
         self.rating: Rating | None = None
         self.sla_notified = SlaLevel.OK
         self.epoch = 0  # bumped each time the dialog enters a queue
+        self.held_since: datetime | None = None  # on hold (still assigned) since then
+        self.resume_to: Target | None = None  # resumed, waiting for its operator: where it goes next
 
     def freeze(self) -> DialogRecord:
         """A frozen copy for snapshots and queries."""

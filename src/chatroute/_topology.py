@@ -10,7 +10,7 @@ changes while the router runs; the live state is in :mod:`chatroute._router_stat
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .config import RoutingConfig
 from .errors import InvalidValue, UnknownGroup, UnknownOperator
@@ -55,6 +55,9 @@ class Topology:
             ``everyone`` last.
         limits: by operator, their starting limit (their own, else the smallest of their
             groups', else the config's default).
+        wrap_ups: by (operator, channel), the after-chat time that keeps a released
+            dialog's slot taken (the operator's own, else the channel's); only the
+            non-zero ones, so an empty mapping means no wrap-up anywhere.
     """
 
     __slots__ = (
@@ -73,6 +76,7 @@ class Topology:
         "served",
         "statuses",
         "strategies",
+        "wrap_ups",
     )
 
     def __init__(self, config: RoutingConfig, seed: int, geo: GeoResolver | None) -> None:
@@ -114,6 +118,13 @@ class Topology:
             for op in config.operators
         }
         self.limited_channels = frozenset(ch for op in config.operators for ch in op.channel_limits)
+        # by (operator, channel), the after-chat time of a released dialog; empty when none has any
+        self.wrap_ups: dict[tuple[str, str], timedelta] = {}
+        for op in config.operators:
+            for channel in config.channels:
+                wrap_up = channel.wrap_up if op.wrap_up is None else op.wrap_up
+                if wrap_up:
+                    self.wrap_ups[op.id, channel.name] = wrap_up
 
     def target_key(self, target: Target) -> str:
         """The target's key, shared by every dialog placed on it (one string per target)."""

@@ -44,6 +44,11 @@ def _in_code_order(counts: Mapping[Reason, int]) -> tuple[ReasonCount, ...]:
     )
 
 
+def _standing_counts(tally: list[int]) -> dict[Reason, int]:
+    """A target's members who are not available, by the reason their standing gives."""
+    return {reason: tally[i] for i, reason in enumerate(STANDINGS) if reason is not None}
+
+
 class Tracer:
     """Builds decisions' traces from the topology and the state, changing neither."""
 
@@ -86,11 +91,7 @@ class Tracer:
                 eligible, counts, unchecked = self._counts(key, rec)
             else:  # the tallies say it all
                 eligible, unchecked = tally[0], 0
-                counts = ()
-                if tally[1] or tally[2] or tally[3]:
-                    counts = _in_code_order(
-                        {Reason.STATUS: tally[1], Reason.CAPPED: tally[2], Reason.AT_LIMIT: tally[3]}
-                    )
+                counts = _in_code_order(_standing_counts(tally)) if any(tally[1:]) else ()
         return Trace(
             rules=tuple(rules),
             groups=tuple(groups),
@@ -162,7 +163,7 @@ class Tracer:
         """
         tally = self.state.available.tallies[key]
         rest = tally[0]  # available, before what the dialog itself asks
-        counts = {Reason.STATUS: tally[1], Reason.CAPPED: tally[2], Reason.AT_LIMIT: tally[3]}
+        counts = _standing_counts(tally)
         held_back = rec.excluded | rec.declined
         ops = self.state.ops
         for op_id in held_back:

@@ -83,6 +83,10 @@ def _to_accept_timeout(value: Any) -> timedelta | None:
     return None if value is None else _duration(value, "accept_timeout")
 
 
+def _to_resume_wait(value: Any) -> timedelta:
+    return _duration(value, "resume_wait")
+
+
 def _to_default_handle_time(value: Any) -> timedelta:
     return _duration(value, "default_handle_time")
 
@@ -163,6 +167,12 @@ class RoutingConfig:
         missed_offers_status: the status for operators who keep missing offers.
         explain: collect a full trace on every decision; turn off for speed and ask
             :meth:`Router.explain` when needed.
+        hold_counts: whether dialogs on hold (:meth:`Router.hold`) still count toward
+            their operator's limit (the default, conservative); False frees the slot
+            while the dialog is held.
+        resume_wait: when a resumed dialog's operator has no room for it, how long it
+            waits for them first (in their own queue) before it is routed again within
+            the target it was placed on; zero routes it again at once.
     """
 
     channels: tuple[Channel, ...] = attrs.field(
@@ -196,6 +206,8 @@ class RoutingConfig:
     missed_offers_limit: int | None = None
     missed_offers_status: str = "away"
     explain: bool = True
+    hold_counts: bool = True
+    resume_wait: timedelta = attrs.field(default=timedelta(0), converter=_to_resume_wait)
 
     def all_statuses(self) -> tuple[Status, ...]:
         """Built-in statuses followed by the extra ones."""

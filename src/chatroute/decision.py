@@ -58,6 +58,7 @@ class Reason(enum.Enum):
     NO_OPERATOR = "no_operator"  # no such operator, or the client has no preferred one
     DECLINED = "declined"  # declined (or let expire) an offer of this dialog
     CAPPED = "capped"  # got as many new dialogs as the intake cap allows in its window
+    WRAP_UP = "wrap_up"  # at the limit only because of after-chat work on released dialogs
 
 
 @attrs.frozen(kw_only=True)

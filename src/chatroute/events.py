@@ -18,10 +18,12 @@ __all__ = [
     "DialogAdopted",
     "DialogAssigned",
     "DialogEscalated",
+    "DialogHeld",
     "DialogOffered",
     "DialogQueued",
     "DialogReleased",
     "DialogRequeued",
+    "DialogResumed",
     "DialogTransferred",
     "Event",
     "LimitChanged",
@@ -29,6 +31,8 @@ __all__ = [
     "SlaLevelChanged",
     "StatusChanged",
     "Via",
+    "WrapUpEnded",
+    "WrapUpStarted",
 ]
 
 
@@ -181,3 +185,42 @@ class SlaLevelChanged(Event):
 
     dialog_id: str
     level: SlaLevel
+
+
+@attrs.frozen(kw_only=True)
+class WrapUpStarted(Event):
+    """A released dialog's slot stays taken by ``operator_id``'s after-chat work until ``until``."""
+
+    operator_id: str
+    dialog_id: str
+    until: datetime
+
+
+@attrs.frozen(kw_only=True)
+class WrapUpEnded(Event):
+    """An operator's after-chat work on a dialog ended and its slot freed.
+
+    ``reason`` is ``"ready"`` (the host called ``Router.ready``) or ``"timer"`` (its
+    ``wrap_up`` time ran out).
+    """
+
+    operator_id: str
+    dialog_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class DialogHeld(Event):
+    """An assigned dialog was put on hold; ``counts``: it still counts toward the limit."""
+
+    dialog_id: str
+    operator_id: str
+    counts: bool
+
+
+@attrs.frozen(kw_only=True)
+class DialogResumed(Event):
+    """A dialog on hold was resumed and is with ``operator_id`` again."""
+
+    dialog_id: str
+    operator_id: str

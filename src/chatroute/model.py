@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from ._durations import parse_duration
 from ._frozen import (
     EMPTY_MAP,
     MAX_SAFE_INT,
@@ -61,6 +62,27 @@ def _to_warn(value: Any) -> timedelta:
 
 def _to_critical(value: Any) -> timedelta:
     return to_timedelta(value, "critical")
+
+
+def _wrap_up(value: Any, field: str) -> timedelta:
+    """Seconds, a timedelta or a duration text (``"30s"``), not negative."""
+    if isinstance(value, str):
+        try:
+            value = parse_duration(value)
+        except ValueError as exc:
+            raise InvalidValue(field, value, str(exc).split(" (got")[0]) from None
+    duration = to_timedelta(value, field)
+    if duration < timedelta(0):
+        raise InvalidValue(field, duration, "must not be negative")
+    return duration
+
+
+def _to_channel_wrap_up(value: Any) -> timedelta:
+    return _wrap_up(value, "wrap_up")
+
+
+def _to_operator_wrap_up(value: Any) -> timedelta | None:
+    return None if value is None else _wrap_up(value, "wrap_up")
 
 
 def _to_tags(value: Any) -> frozenset[str]:
@@ -232,6 +254,9 @@ class Channel:
         sla: thresholds for highlighting a dialog nobody has taken.
         carries_ip: False for social and messenger channels, whose dialogs have no IP.
         capacity_weight: how many units of an operator's limit one dialog takes.
+        wrap_up: after-chat work: how long a released dialog's slot stays taken before
+            it frees (or until ``Router.ready``); zero for none. Seconds, a timedelta or
+            a text such as ``"30s"``.
     """
 
     name: str = attrs.field(validator=non_empty_str)
@@ -239,6 +264,7 @@ class Channel:
     sla: SLA = attrs.field(factory=SLA, validator=of_type(SLA))
     carries_ip: bool = attrs.field(default=True, validator=_FLAG)
     capacity_weight: int = attrs.field(default=1, validator=_positive_int)
+    wrap_up: timedelta = attrs.field(default=timedelta(0), converter=_to_channel_wrap_up)
 
 
 @attrs.frozen(kw_only=True)
@@ -279,6 +305,8 @@ class Operator:
         skills: skill name -> level 1..10.
         languages: language codes the operator speaks.
         tags: free-form tags.
+        wrap_up: the operator's own after-chat time, overriding their dialogs' channels'
+            (None: the channel's applies).
     """
 
     id: str = attrs.field(validator=non_empty_str)
@@ -293,6 +321,7 @@ class Operator:
     )
     languages: frozenset[str] = attrs.field(default=frozenset(), converter=_to_languages)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
+    wrap_up: timedelta | None = attrs.field(default=None, converter=_to_operator_wrap_up)
 
 
 class TargetKind(enum.Enum):

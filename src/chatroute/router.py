@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from ._adopting import carry_out, pairs_of, plan
+from ._after_chat import AfterChat
 from ._applying import Effects
 from ._departments import locate
 from ._eligibility import ineligible
@@ -85,7 +86,16 @@ class Router:
             regions unknown.
     """
 
-    __slots__ = ("_decider", "_effects", "_express", "_queries", "_state", "_timeouts", "_topology")
+    __slots__ = (
+        "_after_chat",
+        "_decider",
+        "_effects",
+        "_express",
+        "_queries",
+        "_state",
+        "_timeouts",
+        "_topology",
+    )
 
     def __init__(self, config: RoutingConfig, *, seed: int = 0, geo: GeoResolver | None = None) -> None:
         if not isinstance(config, RoutingConfig):
@@ -102,6 +112,7 @@ class Router:
         self._timeouts = Timeouts(topology, state, decider, effects)
         self._express = Express(topology, state, decider, effects)
         self._queries = Queries(topology, state)
+        self._after_chat = AfterChat(topology, state, decider, effects)
 
     @property
     def config(self) -> RoutingConfig:
@@ -288,7 +299,7 @@ class Router:
         problem = ineligible(op, rec, self._topology.config)
         if problem is not None:
             reason, detail = problem
-            error = AtLimit if reason is Reason.AT_LIMIT else NotEligible
+            error = AtLimit if reason in (Reason.AT_LIMIT, Reason.WRAP_UP) else NotEligible
             raise error(op.id, rec.id, reason.value, detail)
 
     def _offered(self, dialog_id: str, operator_id: str) -> tuple[LiveDialog, LiveOperator]:
@@ -475,6 +486,60 @@ class Router:
         self._state.seen(now)
         return tuple(events)
 
+    def ready(self, operator_id: str, now: datetime) -> tuple[Event, ...]:
+        """The operator finished their after-chat work: the slots their wrap-ups kept free now.
+
+        The queue drains into them. An operator not in wrap-up: nothing happens.
+
+        Raises:
+            UnknownOperator: no such operator.
+        """
+        now = self._state.check_time(aware(now))
+        op = self._state.operator(operator_id)
+        events = self._after_chat.ready(op, now)
+        self._state.seen(now)
+        return events
+
+    def hold(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
+        """Put an assigned dialog on hold (the client went quiet); it stays with its operator.
+
+        Under the config's ``hold_counts`` (the default) it keeps its slot; otherwise
+        the slot frees and the queue drains into it.
+
+        Raises:
+            UnknownDialog / DialogClosed: no such open dialog.
+            InvalidTransition: the dialog is not assigned, or is on hold already.
+        """
+        now = self._state.check_time(aware(now))
+        rec = self._state.open_dialog(dialog_id)
+        if rec.state is not DialogState.ASSIGNED:
+            raise InvalidTransition(rec.id, rec.state.value, "only an assigned dialog can be put on hold")
+        if rec.held_since is not None:
+            raise InvalidTransition(rec.id, "held", "the dialog is on hold already")
+        events = self._after_chat.hold(rec, now)
+        self._state.seen(now)
+        return events
+
+    def resume(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
+        """Take a dialog off hold: back to its operator if they have room for it.
+
+        With ``hold_counts`` its slot was kept, so it always goes back. Otherwise, an
+        operator without room for it makes it wait for them (in their own queue) for
+        the config's ``resume_wait``, then it is routed again within the target it was
+        placed on (at once when ``resume_wait`` is zero): never over their limit.
+
+        Raises:
+            UnknownDialog / DialogClosed: no such open dialog.
+            InvalidTransition: the dialog is not on hold.
+        """
+        now = self._state.check_time(aware(now))
+        rec = self._state.open_dialog(dialog_id)
+        if rec.held_since is None:
+            raise InvalidTransition(rec.id, rec.state.value, "the dialog is not on hold")
+        events = self._after_chat.resume(rec, now)
+        self._state.seen(now)
+        return events
+
     # -------------------------------------------------------------------- time
 
     def tick(self, now: datetime) -> tuple[Event, ...]:
@@ -487,11 +552,13 @@ class Router:
         within ``reply_timeout`` go to another operator. Waiting dialogs whose rule has
         escalation rings widen to the next ring once they have waited long enough,
         keeping their place in line. Operators at the ``intake_cap`` whose window has
-        moved on take dialogs again. Each waiting dialog gets at most one
+        moved on take dialogs again. Wrap-ups that ran out free their slots (and the
+        queue drains), and resumed dialogs that waited ``resume_wait`` for their operator
+        are routed again. Each waiting dialog gets at most one
         SLA event per level per wait: warn, then critical.
         """
         now = self._state.check_time(aware(now))
-        events = self._timeouts.tick(now)
+        events = self._timeouts.tick(now) + tuple(self._after_chat.tick(now))
         self._state.seen(now)
         return events
 

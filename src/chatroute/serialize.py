@@ -34,6 +34,7 @@ from . import _config_form as form
 from . import events as ev
 from . import rules as ru
 from . import schedule as sc
+from . import snapshot as sn
 from . import stats as sa
 from . import strategies as st
 from ._durations import to_duration
@@ -351,8 +352,31 @@ for _cls, _kind in (
     (ev.StatusChanged, "status_changed"),
     (ev.LimitChanged, "limit_changed"),
     (ev.SlaLevelChanged, "sla_level_changed"),
+    (ev.WrapUpStarted, "wrap_up_started"),
+    (ev.WrapUpEnded, "wrap_up_ended"),
+    (ev.DialogHeld, "dialog_held"),
+    (ev.DialogResumed, "dialog_resumed"),
 ):
     register(_cls, _kind)
+
+
+def _omit_unused(cls: type, defaults: dict[str, Any]) -> None:
+    """Write ``cls`` without the keys of these features while they hold their unused value
+    (wrap-ups, holds), so state from a desk that uses none reads as it did before them."""
+    unstructure: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
+
+    def write(value: Any) -> dict[str, Any]:
+        data = unstructure(value)
+        for key, unused in defaults.items():
+            if data[key] == unused:
+                del data[key]
+        return data
+
+    converter.register_unstructure_hook(cls, write)
+
+
+_omit_unused(sn.OperatorState, {"wrap_ups": []})
+_omit_unused(sn.DialogRecord, {"held_since": None, "resume_to": None})
 
 
 def _raw(value: Any, _: Any) -> Any:

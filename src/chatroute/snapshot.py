@@ -15,7 +15,7 @@ import attrs
 from ._frozen import EMPTY_MAP, to_map, to_tuple
 from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target
 
-__all__ = ["DialogRecord", "OperatorState", "Snapshot", "TransferRecord", "ViewEntry", "Views"]
+__all__ = ["DialogRecord", "OperatorState", "Snapshot", "TransferRecord", "ViewEntry", "Views", "WrapUp"]
 
 
 @attrs.frozen(kw_only=True)
@@ -28,6 +28,21 @@ class TransferRecord:
     to: Target
     by: str | None = None
     trigger: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class WrapUp:
+    """A slot an operator keeps for after-chat work on a released dialog, until ``until``.
+
+    Attributes:
+        dialog_id: the released dialog.
+        until: when the slot frees unless the operator is ready sooner.
+        weight: the capacity units it keeps taken (the dialog's channel weight).
+    """
+
+    dialog_id: str
+    until: datetime
+    weight: int = 1
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +66,8 @@ class OperatorState:
         intake: when the operator got their recent new dialogs (for the intake cap).
         capped_until: while at the intake cap, when the oldest of those leaves the window.
         skills: skill levels, for strategies.
+        wrap_ups: slots still taken by after-chat work on released dialogs (counted in
+            ``load``), earliest end first.
     """
 
     id: str
@@ -68,6 +85,7 @@ class OperatorState:
     intake: tuple[datetime, ...] = attrs.field(default=(), converter=to_tuple)
     capped_until: datetime | None = None
     skills: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_map)
+    wrap_ups: tuple[WrapUp, ...] = attrs.field(default=(), converter=to_tuple)
 
 
 @attrs.frozen(kw_only=True)
@@ -99,6 +117,9 @@ class DialogRecord:
         rating: the client's rating, once closed.
         sla_notified: the highest SLA level already announced for the current wait.
         epoch: how many times it has entered a queue.
+        held_since: while assigned and on hold (``Router.hold``), since when.
+        resume_to: while a resumed dialog waits for its own operator, the target it is
+            routed to again when ``resume_wait`` runs out.
     """
 
     dialog: Dialog
@@ -124,6 +145,8 @@ class DialogRecord:
     rating: Rating | None = None
     sla_notified: SlaLevel = SlaLevel.OK
     epoch: int = 0
+    held_since: datetime | None = None
+    resume_to: Target | None = None
 
     @property
     def id(self) -> str:

@@ -109,6 +109,9 @@ CALLS: dict[str, CallSpec] = {
         ),
         CallSpec(name="set_limit", args=("operator_id", "limit")),
         CallSpec(name="replied", args=("dialog_id",)),
+        CallSpec(name="hold", args=("dialog_id",)),
+        CallSpec(name="resume", args=("dialog_id",)),
+        CallSpec(name="ready", args=("operator_id",)),
         CallSpec(name="tick", args=()),
         CallSpec(
             name="forget",

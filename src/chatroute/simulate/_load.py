@@ -24,6 +24,7 @@ from ._parts import (
     Break,
     Distribution,
     Duration,
+    Hold,
     Redial,
     Shift,
     Traffic,
@@ -56,6 +57,8 @@ _TRAFFIC_KEYS = (
     "pickup",
     "concurrency",
     "redial",
+    "wrap_up",
+    "hold",
 )
 _ARRIVAL_KEYS = (
     "rate",
@@ -312,6 +315,8 @@ def _traffic(
     patience = reader.duration(table["patience"], "traffic.patience") if "patience" in table else None
     concurrency = reader.number(table, "concurrency", "traffic", 1.0, high=MAX_FACTOR)
     redial = _redial(table["redial"], reader) if "redial" in table else None
+    wrap_up = reader.duration(table["wrap_up"], "traffic.wrap_up") if "wrap_up" in table else None
+    hold = _hold(table["hold"], reader) if "hold" in table else None
     by_topic: dict[str, Duration] = {}
     topics = table.get("handle_times", {})
     if not isinstance(topics, Mapping):
@@ -334,8 +339,24 @@ def _traffic(
         pickup=durations["pickup"],
         concurrency=concurrency,
         redial=redial,
+        wrap_up=wrap_up,
+        hold=hold,
     )
     return built, arrivals
+
+
+def _hold(value: Any, reader: _Reader) -> Hold | None:
+    path = "traffic.hold"
+    table = reader.table(value, path, ("share", "after", "length"))
+    if table is None:
+        return None
+    if "share" not in table:
+        reader.fail(path, "missing key 'share' (the probability that a chat is put on hold)")
+        return None
+    after = reader.duration(table.get("after", 120.0), _join(path, "after"))
+    length = reader.duration(table.get("length", 300.0), _join(path, "length"))
+    built: Hold | None = reader.build(path, Hold, share=table["share"], after=after, length=length)
+    return built
 
 
 def _redial(value: Any, reader: _Reader) -> Redial | None:

@@ -22,6 +22,7 @@ __all__ = [
     "Break",
     "Distribution",
     "Duration",
+    "Hold",
     "Redial",
     "Shift",
     "Traffic",
@@ -246,6 +247,22 @@ class Redial:
 
 
 @attrs.frozen(kw_only=True)
+class Hold:
+    """Chats put on hold once (the client went quiet): a share of them, ``after`` into the
+    chat, for ``length``; the chat goes on after the resume.
+
+    Attributes:
+        share: the probability that a chat is held, in (0, 1].
+        after: how long into its handling it is held.
+        length: how long it stays on hold.
+    """
+
+    share: float = attrs.field(validator=_share)
+    after: Duration = attrs.field(factory=lambda: Duration(mean=120.0))
+    length: Duration = attrs.field(factory=lambda: Duration(mean=300.0))
+
+
+@attrs.frozen(kw_only=True)
 class Traffic:
     """Everything about the customers: arrivals, handle times and patience.
 
@@ -263,6 +280,10 @@ class Traffic:
             each other down; 1.2 means a chat taken as the third open one takes 44%
             longer than alone.
         redial: clients who gave up and come back, if any.
+        wrap_up: how long operators actually take for after-chat work before they
+            call ``Router.ready``, when the config keeps slots for it (its
+            ``wrap_up`` is then the most it lasts); None: the config's timer alone.
+        hold: chats put on hold, if any.
     """
 
     arrivals: tuple[Arrivals, ...] = attrs.field(default=(), converter=to_tuple)
@@ -273,6 +294,8 @@ class Traffic:
     pickup: Duration = attrs.field(factory=lambda: Duration(mean=30.0))
     concurrency: float = attrs.field(default=1.0, validator=_factor)
     redial: Redial | None = None
+    wrap_up: Duration | None = None
+    hold: Hold | None = None
 
     def handle_for(self, topic: str | None) -> Duration:
         """The handle time of a topic."""

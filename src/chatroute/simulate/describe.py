@@ -32,6 +32,12 @@ def describe_scenario(scenario: Scenario) -> list[str]:
     redial = traffic.redial
     if redial is not None:
         lines.append(f"redials: {redial.share:.0%} of those who gave up come back, {redial.after.describe()}")
+    if traffic.wrap_up is not None:
+        lines.append(f"wrap-up: operators are ready after {traffic.wrap_up.describe()}")
+    hold = traffic.hold
+    if hold is not None:
+        after, length = hold.after.describe(), hold.length.describe()
+        lines.append(f"holds: {hold.share:.0%} of chats held after {after}, for {length}")
     lines.append(f"shifts: {len(scenario.shifts)}")
     for shift in scenario.shifts:
         breaks = "".join(f", {b.status} at {b.at:%H:%M} for {_minutes(b.length)}" for b in shift.breaks)

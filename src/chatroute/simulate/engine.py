@@ -24,13 +24,17 @@ from ..decision import Decision, Outcome
 from ..errors import InvalidTransition, NotEligible
 from ..events import (
     DialogAssigned,
+    DialogHeld,
     DialogOffered,
     DialogQueued,
     DialogReleased,
     DialogRequeued,
+    DialogResumed,
     DialogTransferred,
     Event,
     SlaLevelChanged,
+    WrapUpEnded,
+    WrapUpStarted,
 )
 from ..model import Dialog, SlaLevel, Target, TargetKind
 from ..router import Router
@@ -43,6 +47,7 @@ __all__ = ["Engine", "RunData"]
 
 # event kinds, in the order they are handled when they fall on the same instant
 _STATUS, _COMPLETE, _TRANSFER, _ABANDON, _CLAIM_DIALOG, _CLAIM_OPERATOR, _ACCEPT, _REDIAL = range(8)
+_HOLD, _RESUME, _READY, _WAKE = range(8, 12)  # _WAKE: only lets the router's timers run
 _NEW, _WAITING, _ASSIGNED, _CLOSED, _ABANDONED, _REJECTED = range(6)
 _PROGRESS_EVERY = 2000  # arrivals between progress reports
 
@@ -56,10 +61,12 @@ class _Record:
         "due",
         "first_at",
         "group",
+        "held_by",
         "operator",
         "pending",
         "pool",
         "queue_keys",
+        "rest",
         "state",
         "token",
         "transfers",
@@ -82,6 +89,8 @@ class _Record:
         self.pool = False
         self.waited = self.warned = self.critical = False
         self.transfers = 0
+        self.held_by: str | None = None  # on hold with its slot given back: whose dialog it is
+        self.rest = 0.0  # a held dialog's handling left after it resumes
 
 
 class _Operator:
@@ -179,7 +188,14 @@ class Engine:
             DialogTransferred: self._on_transferred,
             DialogRequeued: self._on_requeued,
             SlaLevelChanged: self._flagged,
+            DialogHeld: self._on_held,
+            DialogResumed: self._on_resumed,
+            WrapUpStarted: self._on_wrap_up,
+            WrapUpEnded: self._on_wrap_up_ended,
         }
+        self.holds = random.Random(f"{seed}/hold")
+        self.wrap_ups = random.Random(f"{seed}/wrap-up")
+        self.wrapping: dict[tuple[str, str], int] = {}  # (operator, dialog): weight of a wrap-up slot
         self.pickup = random.Random(f"{seed}/pickup")
         self.redials = random.Random(f"{seed}/redial")
         self.slowdown = scenario.traffic.concurrency
@@ -256,6 +272,14 @@ class Engine:
             self._accept(item, token)
         elif kind == _REDIAL:
             self._arrive(item)
+        elif kind == _HOLD:
+            self._hold(item, token)
+        elif kind == _RESUME:
+            self._resume(item, token)
+        elif kind == _READY:
+            self._absorb(self.router.ready(item, self.when))
+        elif kind == _WAKE:
+            pass
         else:
             self._claim_for(item)
 
@@ -432,8 +456,70 @@ class Engine:
 
     def _on_requeued(self, event: DialogRequeued) -> None:
         rec = self.by_id[event.dialog_id]
-        rec.pending = max(rec.due - self.now, 0.0)
+        if rec.queue_keys:  # a resumed dialog that waited for its operator
+            self._unqueue(rec)
+        else:
+            rec.pending = max(rec.due - self.now, 0.0)
         self._moved(rec)
+
+    # ------------------------------------------------------- holds and wrap-up
+
+    def _hold(self, rec: _Record, token: int) -> None:
+        """The client goes quiet: the chat is put on hold, and resumed after the drawn length."""
+        hold = self.scenario.traffic.hold
+        if token != rec.token or rec.state != _ASSIGNED or hold is None:
+            return
+        self._absorb(self.router.hold(rec.arrival.dialog.id, self.when))
+        self._push(self.now + hold.length.draw(self.holds), _RESUME, rec, rec.token)
+
+    def _resume(self, rec: _Record, token: int) -> None:
+        if token != rec.token or rec.state != _ASSIGNED:
+            return
+        rec.due = self.now + rec.rest
+        try:
+            events = self.router.resume(rec.arrival.dialog.id, self.when)
+        except InvalidTransition:  # no longer held (its operator went offline meanwhile)
+            return
+        self._absorb(events)
+        wait = self.router.config.resume_wait
+        if rec.state == _WAITING and wait:  # waiting for its operator: routed on when the wait ends
+            self._push(self.now + wait.total_seconds(), _WAKE, None, 0)
+
+    def _on_held(self, event: DialogHeld) -> None:
+        if not event.counts:  # the slot is free while the chat is held
+            rec = self.by_id[event.dialog_id]
+            self._unload(rec)
+            rec.held_by = event.operator_id
+
+    def _on_resumed(self, event: DialogResumed) -> None:
+        rec = self.by_id[event.dialog_id]
+        if rec.held_by is not None:
+            op = self.ops[rec.held_by]
+            self._touch(op)
+            op.load += rec.weight
+            op.open += 1
+            rec.operator, rec.held_by = op.id, None
+        self._push(rec.due, _COMPLETE, rec, rec.token)
+
+    def _on_wrap_up(self, event: WrapUpStarted) -> None:
+        """The released dialog's slot stays taken; the operator is ready after their after-chat work."""
+        op = self.ops[event.operator_id]
+        weight = self.by_id[event.dialog_id].weight
+        self._touch(op)
+        op.load += weight
+        self.wrapping[op.id, event.dialog_id] = weight
+        self._push((event.until - self.start).total_seconds(), _WAKE, None, 0)  # the timer ends it then
+        wrap_up = self.scenario.traffic.wrap_up
+        if wrap_up is not None:
+            ready = self.now + wrap_up.draw(self.wrap_ups)
+            if self.moment(ready) < event.until:
+                self._push(ready, _READY, op.id, 0)
+
+    def _on_wrap_up_ended(self, event: WrapUpEnded) -> None:
+        op = self.ops[event.operator_id]
+        self._touch(op)
+        op.load -= self.wrapping.pop((op.id, event.dialog_id))
+        self._room(op)
 
     def _assigned(self, rec: _Record, op: _Operator) -> None:
         if rec.queue_keys:
@@ -456,6 +542,13 @@ class Engine:
                 self._push(self.now + arrival.transfer_after * slow, _TRANSFER, rec, rec.token)
                 return
             rec.due = self.now + arrival.handle * slow
+            hold = self.scenario.traffic.hold
+            if hold is not None and self.holds.random() < hold.share:
+                after = hold.after.draw(self.holds)
+                if after < arrival.handle:
+                    rec.rest = (arrival.handle - after) * slow
+                    self._push(self.now + after * slow, _HOLD, rec, rec.token)
+                    return
         else:
             rec.due = self.now + rec.pending * slow
         self._push(rec.due, _COMPLETE, rec, rec.token)
@@ -485,6 +578,7 @@ class Engine:
         rec.token += 1
         rec.state = _WAITING
         self._unload(rec)
+        rec.held_by = None
 
     def _unload(self, rec: _Record) -> None:
         """The dialog stops taking room at the operator handling it, if any."""
@@ -495,6 +589,10 @@ class Engine:
         self._touch(op)
         op.load -= rec.weight
         op.open -= 1
+        self._room(op)
+
+    def _room(self, op: _Operator) -> None:
+        """The operator may have room again: they look at the pools and the offers ringing."""
         if op.manual and op.logged:
             self._want_claim(op)
         if self.offers and op.logged:

@@ -25,6 +25,8 @@ The layout (every key but ``config`` and one source of traffic is optional)::
     handle_times = { service = { mean = 600 } }
     concurrency = 1.1                   # each other open dialog makes one 10% longer
     redial = { share = 0.3, after = 600 }   # 30% of those who gave up write again
+    wrap_up = { mean = 40 }             # after-chat work before `ready` (the config's wrap_up caps it)
+    hold = { share = 0.2, after = 60, length = 180 }   # 20% of chats are held once
 
     [[traffic.arrivals]]
     channel = "site"
@@ -73,6 +75,7 @@ from ._parts import (
     Break,
     Distribution,
     Duration,
+    Hold,
     Redial,
     Shift,
     Traffic,
@@ -86,6 +89,7 @@ __all__ = [
     "Break",
     "Distribution",
     "Duration",
+    "Hold",
     "LoggedDialog",
     "Redial",
     "Replay",

@@ -1,13 +1,19 @@
 """What is compared: the scenario's own config, or the same config under another strategy.
 
 A compared strategy replaces the config's default strategy and every group's override,
-so "random" means "route everything with RandomWithinLimit".
+so "random" means "route everything with RandomWithinLimit". Two more names switch a
+feature of the scenario's config instead: ``no-wrap-up`` frees released slots at once
+(no channel or operator keeps a wrap-up), and ``hold-frees-slot`` lets dialogs on hold
+stop counting toward the limit (``hold_counts = false``), so a team can see what each
+costs or gains before switching it on or off.
 
     >>> sorted(STRATEGIES)[:4]
     ['broadcast', 'config', 'even', 'longest-idle']
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import attrs
 
@@ -26,7 +32,7 @@ from ..strategies import (
     Strategy,
 )
 
-__all__ = ["STRATEGIES", "Variant", "strategy_problem", "variant"]
+__all__ = ["STRATEGIES", "SWITCHES", "Variant", "strategy_problem", "variant"]
 
 #: Names accepted by ``--compare``; ``config`` is the scenario's config as written.
 STRATEGIES: dict[str, Strategy | None] = {
@@ -43,6 +49,25 @@ STRATEGIES: dict[str, Strategy | None] = {
 _SKILL = "skill:"
 
 
+def _no_wrap_up(config: RoutingConfig) -> RoutingConfig:
+    return attrs.evolve(
+        config,
+        channels=[attrs.evolve(c, wrap_up=0) for c in config.channels],
+        operators=[attrs.evolve(o, wrap_up=None) for o in config.operators],
+    )
+
+
+def _hold_frees_slot(config: RoutingConfig) -> RoutingConfig:
+    return attrs.evolve(config, hold_counts=False)
+
+
+#: Names accepted by ``--compare`` that switch a feature of the scenario's config, with what they do.
+SWITCHES: dict[str, tuple[Callable[[RoutingConfig], RoutingConfig], str]] = {
+    "no-wrap-up": (_no_wrap_up, "as configured, without wrap-up"),
+    "hold-frees-slot": (_hold_frees_slot, "as configured, held dialogs not counting toward limits"),
+}
+
+
 @attrs.frozen(kw_only=True)
 class Variant:
     """One column of a comparison: a name and the config simulated under it."""
@@ -54,10 +79,10 @@ class Variant:
 
 def strategy_problem(name: str) -> str | None:
     """Why ``name`` is not a strategy name, or None when it is."""
-    if name in STRATEGIES or (name.startswith(_SKILL) and len(name) > len(_SKILL)):
+    if name in STRATEGIES or name in SWITCHES or (name.startswith(_SKILL) and len(name) > len(_SKILL)):
         return None
-    known = ", ".join([*STRATEGIES, "skill:NAME"])
-    return f"unknown strategy {name!r}{did_you_mean(name, STRATEGIES)}; known: {known}"
+    known = ", ".join([*STRATEGIES, "skill:NAME", *SWITCHES])
+    return f"unknown strategy {name!r}{did_you_mean(name, [*STRATEGIES, *SWITCHES])}; known: {known}"
 
 
 def variant(config: RoutingConfig, choice: str | Strategy | Variant) -> Variant:
@@ -77,6 +102,9 @@ def variant(config: RoutingConfig, choice: str | Strategy | Variant) -> Variant:
         problem = strategy_problem(choice)
         if problem is not None:
             raise InvalidValue("strategies", choice, problem.replace(f" {choice!r}", ""))
+        if choice in SWITCHES:
+            switch, description = SWITCHES[choice]
+            return Variant(name=choice, config=switch(config), description=description)
         name = choice
         strategy = SkillBased(choice[len(_SKILL) :]) if choice.startswith(_SKILL) else STRATEGIES[choice]
     elif isinstance(choice, Strategy):
