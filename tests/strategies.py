@@ -94,8 +94,10 @@ STATUS_KEYS = ("online", "away", "offline", "lunch", "overtime")
 #: The built-ins the express route picks for (from an index alone: no client, pool or offers).
 EXPRESS_STRATEGIES: tuple[Strategy, ...] = (
     Even(),
+    Even(by_ratio=True),
     LongestIdle(),
     MostAvailable(),
+    MostAvailable(by_ratio=True),
     SkillBased(skill="tech"),
     RoundRobin(),
     RandomWithinLimit(),
@@ -123,7 +125,16 @@ def all_strategies() -> st.SearchStrategy[Strategy]:
 def indexed_strategies() -> st.SearchStrategy[Strategy]:
     """The strategies the router picks for through its indexes rather than ``choose``."""
     return st.sampled_from(
-        [Even(), LongestIdle(), MostAvailable(), SkillBased(skill="tech"), RoundRobin(), Sticky()]
+        [
+            Even(),
+            Even(by_ratio=True),
+            LongestIdle(),
+            MostAvailable(),
+            MostAvailable(by_ratio=True),
+            SkillBased(skill="tech"),
+            RoundRobin(),
+            Sticky(),
+        ]
     )
 
 

@@ -380,6 +380,19 @@ for _cls, _kind in (
     register(_cls, _kind)
 
 
+def _omit_defaults(cls: type) -> None:
+    """Write ``cls`` without the options left at their defaults (``Even()`` stays ``"even"``)."""
+    kind = _NAMES[cls]
+    body: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
+        cls, converter, _cattrs_omit_if_default=True
+    )
+    converter.register_unstructure_hook(cls, lambda value: {"kind": kind, **body(value)})
+
+
+_omit_defaults(st.Even)
+_omit_defaults(st.MostAvailable)
+
+
 def _raw(value: Any, _: Any) -> Any:
     return value
 
