@@ -31,9 +31,15 @@ def available(op: LiveOperator) -> bool:
     return op.routable and op.load < op.limit and op.capped_until is None
 
 
-def picky(dialog: Dialog, channel: Channel, limited_channels: Set[str]) -> bool:
-    """Whether the dialog needs more than a free slot: weight, skills, a channel with operator limits."""
-    return channel.capacity_weight > 1 or bool(dialog.required_skills) or dialog.channel in limited_channels
+def picky(dialog: Dialog, channel: Channel, limited_channels: Set[str], match_language: bool) -> bool:
+    """Whether the dialog needs more than a free slot: weight, skills, a channel with operator
+    limits, a language (when the config matches languages)."""
+    return (
+        channel.capacity_weight > 1
+        or bool(dialog.required_skills)
+        or dialog.channel in limited_channels
+        or (match_language and dialog.language is not None)
+    )
 
 
 def constrained(rec: LiveDialog) -> bool:
@@ -57,7 +63,10 @@ def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tupl
     cap = op.operator.channel_limits.get(dialog.channel)
     if cap is not None and op.channel_loads.get(dialog.channel, 0) >= cap:
         return Reason.CHANNEL_LIMIT, f"{cap} {dialog.channel!r} dialogs already"
-    for skill, level in dialog.required_skills.items():
+    for skill, level in rec.needs.items():
         if op.skills.get(skill, 0) < level:
             return Reason.MISSING_SKILL, f"{skill!r} {op.skills.get(skill, 0)} < {level}"
+    language = rec.language
+    if language is not None and language not in op.operator.languages:
+        return Reason.LANGUAGE, f"does not speak {language!r}"
     return None

@@ -164,12 +164,15 @@ class RouterState:
         self, dialog: Dialog, channel: Channel, now: datetime, *, region_note: str | None = None
     ) -> LiveDialog:
         """A new live record for the dialog, not yet held (``region_note``: how its region was found)."""
+        match_language = self._topology.config.match_language
         rec = LiveDialog(
             dialog,
             channel.capacity_weight,
             now,
-            picky=picky(dialog, channel, self._topology.limited_channels),
+            picky=picky(dialog, channel, self._topology.limited_channels, match_language),
         )
+        if match_language:
+            rec.language = dialog.language
         rec.region_note = region_note
         return rec
 

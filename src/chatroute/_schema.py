@@ -270,6 +270,7 @@ def _config() -> dict[str, Any]:
             "missed_offers_limit": optional_count,
             "missed_offers_status": _STRING,
             "explain": _BOOL,
+            "match_language": _BOOL,
         },
         doc="a chatroute routing set-up",
     )

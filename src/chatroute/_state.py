@@ -150,6 +150,8 @@ class LiveDialog:
         "group_id",
         "history",
         "id",
+        "language",
+        "needs",
         "offer_expires",
         "offered_at",
         "offered_to",
@@ -178,6 +180,8 @@ class LiveDialog:
         # needs more than a free slot (weight over 1, skills, a channel with per-operator
         # limits), so not every available operator can take it
         self.picky = picky
+        self.needs = dialog.required_skills  # the skill levels required now (they may relax)
+        self.language: str | None = None  # the language the operator must speak now, if any
         self.state = DialogState.QUEUED
         self.target: Target | None = None
         self.target_key = ""

@@ -163,6 +163,9 @@ class RoutingConfig:
         missed_offers_status: the status for operators who keep missing offers.
         explain: collect a full trace on every decision; turn off for speed and ask
             :meth:`Router.explain` when needed.
+        match_language: a dialog with a ``language`` goes only to operators who list it
+            in their ``languages`` (reason ``language`` in traces); it can relax like a
+            skill (:class:`~chatroute.requirements.Relax`).
     """
 
     channels: tuple[Channel, ...] = attrs.field(
@@ -196,6 +199,7 @@ class RoutingConfig:
     missed_offers_limit: int | None = None
     missed_offers_status: str = "away"
     explain: bool = True
+    match_language: bool = False
 
     def all_statuses(self) -> tuple[Status, ...]:
         """Built-in statuses followed by the extra ones."""

@@ -56,6 +56,7 @@ class Reason(enum.Enum):
     NO_OPERATOR = "no_operator"  # no such operator, or the client has no preferred one
     DECLINED = "declined"  # declined (or let expire) an offer of this dialog
     CAPPED = "capped"  # got as many new dialogs as the intake cap allows in its window
+    LANGUAGE = "language"  # does not speak the dialog's language (``match_language``)
 
 
 @attrs.frozen(kw_only=True)
