@@ -28,6 +28,7 @@ from chatroute import (
     Group,
     OfflinePolicy,
     Operator,
+    Relax,
     RoutingConfig,
     Status,
     Target,
@@ -82,6 +83,7 @@ CHANNEL_NAMES = ("site", "telegram", "email")
 TOPICS = ("billing", "delivery", "returns")
 TAGS = ("vip", "spam", "new")
 SKILLS = ("english", "tech")
+LANGUAGES = ("en", "de")
 CLIENT_IDS = ("c0", "c1", "c2")
 #: Extra statuses a config may define besides online / away / offline.
 EXTRA_STATUSES = (
@@ -203,6 +205,7 @@ def configs(
     limits: st.SearchStrategy[int | None] | None = None,
     departments: bool = False,
     offers: bool = False,
+    requirements: bool = False,
 ) -> RoutingConfig:
     """A small, valid routing config.
 
@@ -228,6 +231,8 @@ def configs(
         offers: make operators accept dialogs (an accept timeout, sometimes a missed-offers
             limit), let groups broadcast, and draw reply timeouts, re-queue grace periods
             and intake caps.
+        requirements: give operators languages, sometimes match languages, and sometimes
+            relax skills and the language while dialogs wait (see :func:`relaxations`).
     """
     chans = draw(channels(weights=weights))
     names = [c.name for c in chans]
@@ -248,6 +253,7 @@ def configs(
                 limit=draw(limit_strategy),
                 channel_limits=per_channel,
                 skills=draw(_skills()) if skills else {},
+                languages=draw(st.lists(st.sampled_from(LANGUAGES), unique=True)) if requirements else (),
             )
         )
     op_ids = [op.id for op in ops]
@@ -306,6 +312,11 @@ def configs(
         offline_policy=policy,
         default_handle_time=300,
         explain=draw(st.sampled_from([True, True, False])),
+        **(
+            {"match_language": draw(st.booleans()), "relax": draw(relaxations(language=True))}
+            if requirements
+            else {}
+        ),
         **(
             {
                 "messenger_group": draw(st.one_of(st.none(), st.sampled_from([g.id for g in groups]))),
@@ -369,6 +380,7 @@ def dialogs(
     dialog_id: str | st.SearchStrategy[str] | None = None,
     skills: bool = True,
     chosen_group: bool = False,
+    requirements: bool = False,
 ) -> Dialog:
     """A dialog on one of the config's channels, with a topic, tags, a priority and a client.
 
@@ -377,13 +389,14 @@ def dialogs(
         dialog_id: the dialog id, or a strategy for it; ``d`` followed by digits by default.
         skills: sometimes require a skill level.
         chosen_group: sometimes name a group the visitor picked.
+        requirements: sometimes give a language and the dialog's own relaxations.
     """
     if dialog_id is None:
         dialog_id = draw(st.integers(min_value=0, max_value=999).map(lambda n: f"d{n}"))
     elif not isinstance(dialog_id, str):
         dialog_id = draw(dialog_id)
     required: dict[str, int] = {}
-    if skills and draw(st.integers(0, 3)) == 0:
+    if skills and draw(st.integers(0, 1 if requirements else 3)) == 0:
         required = {draw(st.sampled_from(SKILLS)): draw(st.integers(min_value=1, max_value=3))}
     chosen = None
     if chosen_group and config.groups:
@@ -397,7 +410,30 @@ def dialogs(
         priority=draw(st.integers(min_value=0, max_value=2)),
         required_skills=required,
         chosen_group_id=chosen,
+        **(
+            {
+                "language": draw(st.one_of(st.none(), st.sampled_from(LANGUAGES))),
+                "relax": draw(relaxations(language=True)) if draw(st.booleans()) else (),
+            }
+            if requirements
+            else {}
+        ),
     )
+
+
+@st.composite
+def relaxations(draw: st.DrawFn, *, language: bool) -> tuple[Relax, ...]:
+    """Up to one relaxation per skill (a level after 5-40 s, sometimes dropped after 41-90 s)
+    and, with ``language``, sometimes one dropping the language after 5-90 s."""
+    found = []
+    for skill in draw(st.lists(st.sampled_from(SKILLS), unique=True, max_size=len(SKILLS))):
+        steps: list[tuple[int, int | None]] = [(draw(st.integers(5, 40)), 1)]
+        if draw(st.booleans()):
+            steps.append((draw(st.integers(41, 90)), None))
+        found.append(Relax(skill=skill, steps=steps))
+    if language and draw(st.booleans()):
+        found.append(Relax.language(after=draw(st.integers(5, 90))))
+    return tuple(found)
 
 
 def clients(config: RoutingConfig, dialog: Dialog) -> st.SearchStrategy[Client | None]:

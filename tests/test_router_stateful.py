@@ -51,6 +51,8 @@ from chatroute import (
     OfflinePolicy,
     Outcome,
     Reason,
+    Relax,
+    RequirementRelaxed,
     Router,
     RoutingConfig,
     SlaLevel,
@@ -100,6 +102,7 @@ class ModelDialog:
     waiting_since: datetime | None = None
     notified: SlaLevel = SlaLevel.OK
     excluded: set[str] = attrs.Factory(set)
+    relaxed: set[tuple[str | None, datetime]] = attrs.Factory(set)  # relax steps announced
 
 
 class Model:
@@ -160,9 +163,62 @@ class Model:
         if cap is not None and self.channel_load(op_id, md.dialog.channel) >= cap:
             return Reason.CHANNEL_LIMIT
         skills = self.config_ops[op_id].skills
-        if any(skills.get(skill, 0) < level for skill, level in md.dialog.required_skills.items()):
+        needs, language = self.requirements(md)
+        if any(skills.get(skill, 0) < level for skill, level in needs.items()):
             return Reason.MISSING_SKILL
+        if language is not None and language not in self.config_ops[op_id].languages:
+            return Reason.LANGUAGE
         return None
+
+    # -- requirements that relax
+
+    def relaxations(self, md: ModelDialog) -> list[Relax]:
+        """The dialog's own relaxations, and the config's for the requirements it does not relax itself."""
+        own = {r.skill for r in md.dialog.relax}
+        found = [*md.dialog.relax, *(r for r in self.config.relax if r.skill not in own)]
+        language = md.dialog.language if self.config.match_language else None
+        return [
+            r
+            for r in found
+            if (language is not None if r.skill is None else r.skill in md.dialog.required_skills)
+        ]
+
+    def requirements(self, md: ModelDialog) -> tuple[dict[str, int], str | None]:
+        """The skill levels and the language required now, after the steps announced so far."""
+        needs = dict(md.dialog.required_skills)
+        language = md.dialog.language if self.config.match_language else None
+        for r in self.relaxations(md):
+            steps = [s for s in r.steps if (r.skill, md.routed_at + s.after) in md.relaxed]
+            if not steps:
+                continue
+            if r.skill is None:
+                language = None
+            elif steps[-1].level is None:
+                del needs[r.skill]
+            else:
+                needs[r.skill] = min(needs[r.skill], steps[-1].level)
+        return needs, language
+
+    def relax_steps_due(
+        self, md: ModelDialog, now: datetime
+    ) -> list[tuple[datetime, str | None, int | None]]:
+        """The relax steps due by ``now`` and not announced yet: when, which skill, which level."""
+        return sorted(
+            (md.routed_at + s.after, r.skill, s.level)
+            for r in self.relaxations(md)
+            for s in r.steps
+            if md.routed_at + s.after <= now and (r.skill, md.routed_at + s.after) not in md.relaxed
+        )
+
+    def relax(self, event: RequirementRelaxed, now: datetime) -> None:
+        """A step came due: the dialog's earliest step not announced yet, and due by now."""
+        md = self.dialogs[event.dialog_id]
+        assert md.state is not DialogState.CLOSED
+        due = self.relax_steps_due(md, now)
+        assert due, f"{md.dialog.id} relaxed with no step due"
+        assert event.at == due[0][0], f"{md.dialog.id} relaxed at {event.at}, its next step was due {due[0]}"
+        assert (event.at, event.skill, event.level) in due
+        md.relaxed.add((event.skill, event.at))
 
     def eligible_members(self, md: ModelDialog) -> list[str]:
         assert md.target is not None
@@ -247,6 +303,10 @@ class Model:
             assert md.dialog.id == self.best_for(op_id), "a drain took a dialog out of service order"
         elif event.via is Via.CLAIM:
             assert md.state is DialogState.QUEUED
+        elif event.via is Via.RELAX:  # placed by a tick or drain once a requirement relaxed
+            assert md.state is DialogState.QUEUED
+            assert not md.pool
+            assert md.relaxed
         else:
             assert md.state is None, f"{md.dialog.id} assigned via {event.via} from {md.state}"
         md.state = DialogState.ASSIGNED
@@ -274,11 +334,13 @@ class Model:
     def apply(self, events: tuple[Event, ...], now: datetime, drainer: str | None = None) -> None:
         """Check each event against the model, then carry it out in the model."""
         for event in events:
-            assert event.at == now or isinstance(event, SlaLevelChanged)
+            assert event.at == now or isinstance(event, SlaLevelChanged | RequirementRelaxed)
             if isinstance(event, DialogAssigned):
                 self.assign(event, drainer)
             elif isinstance(event, DialogQueued):
                 self.enqueue(event)
+            elif isinstance(event, RequirementRelaxed):
+                self.relax(event, now)
             else:
                 raise AssertionError(f"unexpected event {event!r}")
 
@@ -364,7 +426,7 @@ class RouterMachine(RuleBasedStateMachine):
 
     @initialize(
         target=dialog_ids,
-        config=configs(),
+        config=configs(requirements=True),
         seed=st.integers(min_value=0, max_value=3),
         zone=st.sampled_from(ZONES),
         data=st.data(),
@@ -393,7 +455,9 @@ class RouterMachine(RuleBasedStateMachine):
         dialog_id = f"d{self.routed}"
         self.routed += 1
         model = self.model
-        dialog = data.draw(dialogs(model.config, dialog_id=dialog_id, chosen_group=True), label="dialog")
+        dialog = data.draw(
+            dialogs(model.config, dialog_id=dialog_id, chosen_group=True, requirements=True), label="dialog"
+        )
         client = data.draw(clients(model.config, dialog), label="client")
         decision = self.call(lambda r: r.route(dialog, now, client=client))
         assert isinstance(decision, Decision), decision
@@ -480,7 +544,7 @@ class RouterMachine(RuleBasedStateMachine):
                     assert placed.via is Via.REQUEUE
                 self.model.apply((placed,), now)
             assert not op.dialogs
-        assert all(isinstance(e, DialogAssigned) and e.via is Via.DRAIN for e in rest)
+        assert all(_drained(e) for e in rest)
         self.model.apply(tuple(rest), now, drainer=operator_id)
 
     @rule(limit=st.integers(min_value=0, max_value=4), dt=seconds(), data=st.data())
@@ -495,7 +559,7 @@ class RouterMachine(RuleBasedStateMachine):
         op.limit = limit
         load = self.model.load(operator_id)
         op.cut_load = load if load > limit else 0
-        assert all(isinstance(e, DialogAssigned) and e.via is Via.DRAIN for e in events[1:])
+        assert all(_drained(e) for e in events[1:])
         self.model.apply(events[1:], now, drainer=operator_id)
 
     @rule(dialog_id=dialog_ids, dt=seconds(), data=st.data())
@@ -591,13 +655,21 @@ class RouterMachine(RuleBasedStateMachine):
 
     @rule(dt=seconds(max_value=90))
     def tick(self, dt: int) -> None:
-        """A tick announces each SLA level each waiting dialog has reached, once, in deadline order."""
+        """A tick announces each SLA level each waiting dialog has reached, once, in deadline order;
+        then each relax step due, placing the dialogs someone can take now."""
         now = self.advance(dt)
         expected = self.model.sla_events(now)
         events = self.call(lambda r: r.tick(now))
-        assert events == tuple(expected)
+        assert isinstance(events, tuple), events
+        assert events[: len(expected)] == tuple(expected)
         for event in expected:
             self.model.dialogs[event.dialog_id].notified = event.level
+        rest = events[len(expected) :]
+        assert all(isinstance(e, RequirementRelaxed) or e.via is Via.RELAX for e in rest)  # type: ignore[attr-defined]
+        self.model.apply(rest, now)
+        for md in self.model.dialogs.values():
+            if md.state is not DialogState.CLOSED:
+                assert not self.model.relax_steps_due(md, now), f"{md.dialog.id} has a relax step overdue"
         for md in self.model.queued():
             assert self.router.sla_level(md.dialog.id, now) is md.notified
 
@@ -683,6 +755,14 @@ class RouterMachine(RuleBasedStateMachine):
         """The router from before the last restore is in exactly the same state."""
         if self.twin is not None:
             assert self.twin.snapshot() == self.router.snapshot()
+
+
+def _drained(event: Event) -> bool:
+    """Whether the event is one a drain makes: a hand-over from the queue, a relax step due by
+    then, or a dialog placed once its requirements relaxed."""
+    if isinstance(event, RequirementRelaxed):
+        return True
+    return isinstance(event, DialogAssigned) and event.via in (Via.DRAIN, Via.RELAX)
 
 
 def _outcome(fn: Callable[[Router], T], router: Router) -> T | ChatrouteError:

@@ -51,6 +51,7 @@ from .events import (
     Event,
     LimitChanged,
     OfferWithdrawn,
+    RequirementRelaxed,
     SlaLevelChanged,
     StatusChanged,
     Via,
@@ -78,6 +79,7 @@ from .model import (
     Visitor,
 )
 from .queue import ChannelPriorityQueue
+from .requirements import Relax, Step
 from .router import Router
 from .rules import Predicate, Ring, Rule, RuleContext, Trigger
 from .schedule import HORIZON_DAYS, Closure, Hours, Schedule, SpecialHours, Window
@@ -111,6 +113,7 @@ _SUBMODULES = frozenset(
         "menu",
         "model",
         "queue",
+        "requirements",
         "router",
         "rules",
         "schedule",
@@ -199,6 +202,8 @@ __all__ = [
     "RatingStats",
     "RatingSummary",
     "Reason",
+    "Relax",
+    "RequirementRelaxed",
     "Ring",
     "RoundRobin",
     "Router",
@@ -215,6 +220,7 @@ __all__ = [
     "StaticResolver",
     "Status",
     "StatusChanged",
+    "Step",
     "Sticky",
     "Strategy",
     "StrategyContext",

@@ -15,6 +15,7 @@ import attrs
 
 from ._eligibility import constrained, ineligible
 from ._placement import Decider, Draft
+from ._relaxing import steps_at
 from ._router_state import KEEP, RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
 from ._topology import Topology
@@ -27,6 +28,7 @@ from .events import (
     DialogTransferred,
     Event,
     OfferWithdrawn,
+    RequirementRelaxed,
     Via,
 )
 from .model import Client, DialogState, Rating, Target, TargetKind
@@ -174,6 +176,9 @@ class Effects:
         """
         handed = False
         state, config = self.state, self.topology.config
+        if state.deadlines.relaxes.due_by(now):  # requirements relaxed by now count in this drain
+            state.refresh(op)
+            self.relax_due(now, events)
         queues, dialogs = state.queues, state.dialogs
         while op.routable and op.load < op.limit and op.capped_until is None:
             best_key: QueueKey | None = None
@@ -202,6 +207,28 @@ class Effects:
             self.hand(best, op, now, Via.DRAIN, events)
             handed = True
         return handed
+
+    def relax_due(self, now: datetime, events: list[Event]) -> None:
+        """Apply the requirement steps due by ``now``, each announced; a waiting dialog that
+        someone can take now is placed (``Via.RELAX``), the others keep their place in line."""
+        state = self.state
+        for due, dialog_id in state.deadlines.relaxes.due(now):
+            rec = state.dialogs.get(dialog_id)
+            if rec is None or rec.state is DialogState.CLOSED:
+                continue
+            if rec.relaxed_at is not None and rec.relaxed_at >= due:
+                continue  # applied already
+            state.relax(rec, due)
+            for relax, level in steps_at(rec.relax, due - rec.routed_at):
+                events.append(RequirementRelaxed(at=due, dialog_id=rec.id, skill=relax.skill, level=level))
+            if rec.state is not DialogState.QUEUED or rec.pool:
+                continue
+            assert rec.target is not None
+            client = state.client_of(rec.dialog)
+            decision = self.decider.decide(rec, client, now, trace=False, forced=rec.target)
+            if decision.outcome is Outcome.ASSIGNED or decision.outcome is Outcome.OFFERED:
+                state.dequeue(rec)
+                self.apply(rec, decision, now, Via.RELAX, events)
 
     def withdraw(
         self,
@@ -304,6 +331,7 @@ class Effects:
         if decision.outcome is Outcome.REJECTED:
             return decision.build()
         self.state.hold(rec, client)
+        self.state.schedule_relax(rec)
         events: list[Event] = []
         self.apply(rec, decision, now, Via.ROUTE, events)
         return self.finish(decision, rec, now, events)

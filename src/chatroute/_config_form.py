@@ -220,6 +220,16 @@ def _shorten_rule(data: dict[str, Any], fields: Mapping[str, int]) -> dict[str, 
     return out
 
 
+def _shorten_relax(data: dict[str, Any]) -> dict[str, Any]:
+    """A relaxation with its steps' times as durations (``"30s"``), without a language's ``skill``."""
+    steps = [
+        {"after": format_duration(timedelta(seconds=step["after"]))}
+        | ({"level": step["level"]} if step["level"] is not None else {})
+        for step in data["steps"]
+    ]
+    return ({"skill": data["skill"]} if data["skill"] is not None else {}) | {"steps": steps}
+
+
 def shorten_config(data: dict[str, Any], fields: Mapping[str, int]) -> dict[str, Any]:
     """A config's long form (as :mod:`chatroute.serialize` writes it) in the short form.
 
@@ -233,6 +243,7 @@ def shorten_config(data: dict[str, Any], fields: Mapping[str, int]) -> dict[str,
     out["rules"] = [_shorten_rule(rule, fields) for rule in data["rules"]]
     out["triggers"] = [_shorten_rule(trigger, fields) for trigger in data["triggers"]]
     out["fallback"] = shorten_target(data["fallback"])
+    out["relax"] = [_shorten_relax(relax) for relax in data["relax"]]
     out["strategy"] = _shorten_strategy(data["strategy"])
     for group in out["groups"]:
         if group["strategy"] is not None:

@@ -21,6 +21,7 @@ __all__ = [
     "DeadlineHeap",
     "Deadlines",
     "OfferExpiry",
+    "RelaxDue",
     "ReplyDue",
     "RequeueDue",
     "RingDue",
@@ -63,6 +64,13 @@ class RingDue(NamedTuple):
     ring: int  # the ring it reaches
 
 
+class RelaxDue(NamedTuple):
+    """A dialog's requirements relax one step (one entry at a time per dialog)."""
+
+    due: datetime
+    dialog_id: str
+
+
 class CapLifts(NamedTuple):
     """An operator at the intake cap may take dialogs again."""
 
@@ -78,7 +86,7 @@ class RequeueDue(NamedTuple):
     since: datetime  # the time they went offline
 
 
-Entry = TypeVar("Entry", SlaDue, OfferExpiry, ReplyDue, RingDue, CapLifts, RequeueDue)
+Entry = TypeVar("Entry", SlaDue, OfferExpiry, ReplyDue, RingDue, CapLifts, RequeueDue, RelaxDue)
 
 
 class DeadlineHeap(Generic[Entry]):
@@ -106,11 +114,16 @@ class DeadlineHeap(Generic[Entry]):
         """The earliest due time, or None when empty."""
         return self._heap[0][0] if self._heap else None
 
+    def due_by(self, now: datetime) -> bool:
+        """Whether some entry is due by ``now``."""
+        heap = self._heap
+        return bool(heap) and heap[0][0] <= now
+
 
 class Deadlines:
     """Every deadline the router keeps, by kind."""
 
-    __slots__ = ("_heaps", "caps", "offers", "replies", "requeues", "rings", "sla")
+    __slots__ = ("_heaps", "caps", "offers", "relaxes", "replies", "requeues", "rings", "sla")
 
     def __init__(self) -> None:
         self.sla: DeadlineHeap[SlaDue] = DeadlineHeap()
@@ -119,10 +132,10 @@ class Deadlines:
         self.requeues: DeadlineHeap[RequeueDue] = DeadlineHeap()
         self.rings: DeadlineHeap[RingDue] = DeadlineHeap()
         self.caps: DeadlineHeap[CapLifts] = DeadlineHeap()
+        self.relaxes: DeadlineHeap[RelaxDue] = DeadlineHeap()
         # the heaps' own lists (never replaced), read on every next_tick
-        self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(
-            heap._heap for heap in (self.sla, self.offers, self.replies, self.requeues, self.rings, self.caps)
-        )
+        heaps = (self.sla, self.offers, self.replies, self.requeues, self.rings, self.caps, self.relaxes)
+        self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(heap._heap for heap in heaps)
 
     def next_due(self) -> datetime | None:
         """The earliest time anything may come due, or None for never."""

@@ -17,6 +17,7 @@ from itertools import chain
 
 from ._departments import group_problem
 from ._eligibility import constrained, ineligible
+from ._relaxing import relaxed_notes
 from ._router_state import RouterState
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
@@ -166,8 +167,11 @@ class Decider:
     ) -> Draft:
         """Where the dialog should go now. Changes nothing but random sources (unless dry)."""
         notes = _Notes() if trace else None
-        if notes is not None and rec.region_note is not None:
-            notes.notes.append(rec.region_note)
+        if notes is not None:
+            if rec.region_note is not None:
+                notes.notes.append(rec.region_note)
+            if rec.relax:
+                notes.notes.extend(relaxed_notes(rec.relax, rec.routed_at, rec.relaxed_at))
         ctx = RuleContext(now=now, client=client, region=rec.dialog.region)
         if forced is not None:
             # an operator's explicit transfer: the target's filters do not apply

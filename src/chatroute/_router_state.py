@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ._deadlines import CapLifts, Deadlines, OfferExpiry, ReplyDue, RequeueDue, RingDue, SlaDue
+from ._deadlines import CapLifts, Deadlines, OfferExpiry, RelaxDue, ReplyDue, RequeueDue, RingDue, SlaDue
 from ._eligibility import picky
 from ._frozen import MAX_DURATION
 from ._indexes import Availability
 from ._persist import pack_rng, unpack_rng
+from ._relaxing import applicable, in_force, next_step
 from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
 from ._topology import Topology, check_id, pool_key
 from .config import OfflinePolicy
@@ -173,6 +174,9 @@ class RouterState:
         )
         if match_language:
             rec.language = dialog.language
+        configured = self._topology.config.relax
+        if dialog.relax or configured:
+            rec.relax = applicable(dialog.relax, configured, dialog.required_skills, rec.language)
         rec.region_note = region_note
         return rec
 
@@ -278,6 +282,33 @@ class RouterState:
         rec.rule = rule
         if ring is not None:
             rec.ring = ring
+
+    # -------------------------------------------------------------- requirements
+
+    def schedule_relax(self, rec: LiveDialog) -> None:
+        """If the dialog's requirements have a step left, note when it comes due."""
+        if not rec.relax:
+            return
+        waited = None if rec.relaxed_at is None else rec.relaxed_at - rec.routed_at
+        after = next_step(rec.relax, waited)
+        if after is not None:
+            self.deadlines.relaxes.push(RelaxDue(rec.routed_at + after, rec.id))
+
+    def relax(self, rec: LiveDialog, due: datetime) -> None:
+        """Apply the steps of the dialog's requirements due by ``due``; schedule the next."""
+        rec.relaxed_at = due
+        self._relaxed(rec)
+        self.schedule_relax(rec)
+
+    def _relaxed(self, rec: LiveDialog) -> None:
+        """Set the requirements in force from the last step applied (``rec.relaxed_at``)."""
+        if rec.relaxed_at is None:
+            return
+        dialog = rec.dialog
+        language = dialog.language if self._topology.config.match_language else None
+        rec.needs, rec.language = in_force(
+            rec.relax, rec.relaxed_at - rec.routed_at, dialog.required_skills, language
+        )
 
     def exclude(self, rec: LiveDialog, excluded: frozenset[str], declined: frozenset[str]) -> None:
         """Set who may not get the dialog: who passed it on, who declined it."""
@@ -584,6 +615,9 @@ class RouterState:
             raise UnknownChannel(record.dialog.channel, field="snapshot.dialogs.channel")
         rec = self.live(record.dialog, channel, record.routed_at)
         rec.thaw(record)
+        self._relaxed(rec)
+        if rec.state is not DialogState.CLOSED:
+            self.schedule_relax(rec)
         if rec.target is not None:
             self._topology.check_target(rec.target, "snapshot.dialogs.target")
             rec.target_key = self._topology.target_key(rec.target)

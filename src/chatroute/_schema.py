@@ -231,6 +231,22 @@ def _definitions() -> dict[str, Any]:
             {"on": _TEXT, "name": _TEXT, "when": _ref("condition"), "to": _ref("target")},
             required=("on", "to"),
         ),
+        "relax": _table(
+            {
+                "skill": _TEXT,
+                "steps": _list(
+                    _table(
+                        {
+                            "after": _ref("duration"),
+                            "level": {"type": ["integer", "null"], "minimum": 1, "maximum": 10},
+                        },
+                        required=("after",),
+                    )
+                ),
+            },
+            required=("steps",),
+            doc="a requirement that relaxes while a dialog waits; without a skill, the language",
+        ),
         "config": _config(),
     }
 
@@ -271,6 +287,7 @@ def _config() -> dict[str, Any]:
             "missed_offers_status": _STRING,
             "explain": _BOOL,
             "match_language": _BOOL,
+            "relax": _list(_ref("relax")),
         },
         doc="a chatroute routing set-up",
     )

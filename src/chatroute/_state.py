@@ -18,6 +18,7 @@ import attrs
 from ._frozen import EMPTY_SET
 from .model import Dialog, DialogState, Operator, Rating, SlaLevel, Target
 from .queue import QueueKey
+from .requirements import Relax
 from .snapshot import DialogRecord, OperatorState, TransferRecord
 
 RankKey = tuple[Any, ...]
@@ -161,6 +162,8 @@ class LiveDialog:
         "queue_key",
         "rating",
         "region_note",
+        "relax",
+        "relaxed_at",
         "replied_at",
         "ring",
         "routed_at",
@@ -182,6 +185,8 @@ class LiveDialog:
         self.picky = picky
         self.needs = dialog.required_skills  # the skill levels required now (they may relax)
         self.language: str | None = None  # the language the operator must speak now, if any
+        self.relax: tuple[Relax, ...] = ()  # how those requirements relax while it waits
+        self.relaxed_at: datetime | None = None  # the last step applied came due then
         self.state = DialogState.QUEUED
         self.target: Target | None = None
         self.target_key = ""

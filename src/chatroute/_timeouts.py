@@ -56,6 +56,7 @@ class Timeouts:
         self._requeue_lapsed(now, events)
         self._lapse_replies(now, events)
         self._escalate_waiting(now, events)
+        self.effects.relax_due(now, events)
         self._lift_caps(now, events)
         return tuple(events)
 

@@ -43,6 +43,7 @@ from ._durations import parse_duration
 from ._frozen import to_enum, to_timedelta, to_tuple
 from .errors import ConfigError, InvalidValue
 from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target
+from .requirements import Relax, to_relaxes
 from .rules import Rule, Trigger
 from .strategies import Even, Strategy
 
@@ -166,6 +167,9 @@ class RoutingConfig:
         match_language: a dialog with a ``language`` goes only to operators who list it
             in their ``languages`` (reason ``language`` in traces); it can relax like a
             skill (:class:`~chatroute.requirements.Relax`).
+        relax: how requirements relax while a dialog waits, for every dialog that has
+            them (a dialog's own ``relax`` for the same requirement wins): e.g. skill
+            ``billing`` down to level 5 after 30 s, dropped after 90 s.
     """
 
     channels: tuple[Channel, ...] = attrs.field(
@@ -200,6 +204,7 @@ class RoutingConfig:
     missed_offers_status: str = "away"
     explain: bool = True
     match_language: bool = False
+    relax: tuple[Relax, ...] = attrs.field(default=(), converter=to_relaxes)
 
     def all_statuses(self) -> tuple[Status, ...]:
         """Built-in statuses followed by the extra ones."""

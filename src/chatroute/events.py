@@ -25,6 +25,7 @@ __all__ = [
     "Event",
     "LimitChanged",
     "OfferWithdrawn",
+    "RequirementRelaxed",
     "SlaLevelChanged",
     "StatusChanged",
     "Via",
@@ -42,6 +43,7 @@ class Via(enum.Enum):
     ACCEPT = "accept"  # accepted by the operator it was offered to
     REOFFER = "reoffer"  # routed again after an offer was declined, lapsed or withdrawn
     ESCALATE = "escalate"  # reached through a wider ring of its rule after waiting
+    RELAX = "relax"  # placed once its requirements relaxed while it waited
 
 
 @attrs.frozen(kw_only=True)
@@ -93,6 +95,16 @@ class DialogEscalated(Event):
     rule: str
     ring: int
     to: Target
+
+
+@attrs.frozen(kw_only=True)
+class RequirementRelaxed(Event):
+    """A waiting dialog's requirement relaxed: ``skill`` (None: the language) now asks for
+    ``level`` (None: nothing)."""
+
+    dialog_id: str
+    skill: str | None
+    level: int | None
 
 
 @attrs.frozen(kw_only=True)

@@ -29,6 +29,7 @@ from ._frozen import (
     to_timedelta,
 )
 from .errors import InvalidValue
+from .requirements import Relax, to_relaxes
 from .schedule import Schedule
 
 if TYPE_CHECKING:
@@ -429,6 +430,9 @@ class Dialog:
         priority: lower is served sooner within the same channel priority (default 0),
             from ``-MAX_PRIORITY`` to :data:`MAX_PRIORITY` (a million).
         required_skills: skill -> minimum level an operator needs.
+        relax: how its requirements (skills, language) relax while it waits
+            (:class:`~chatroute.requirements.Relax`); these replace the config's
+            ``relax`` for the same requirement.
         chosen_group_id: the department the visitor picked, if any.
         attributes: plain JSON data for ``attr`` predicates: strings, integers within
             ±(2**53 - 1), finite floats, booleans, None, lists and mappings with string
@@ -452,6 +456,7 @@ class Dialog:
     )
     chosen_group_id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     attributes: Mapping[str, Any] = attrs.field(default=EMPTY_MAP, converter=to_deep_map)
+    relax: tuple[Relax, ...] = attrs.field(default=(), converter=to_relaxes)
 
 
 @attrs.frozen(kw_only=True)

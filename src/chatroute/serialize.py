@@ -40,7 +40,8 @@ from ._durations import to_duration
 from ._frozen import FrozenMap, aware, thaw_value
 from .config import RoutingConfig
 from .errors import ConfigError, InvalidValue, did_you_mean
-from .model import Group, Target, TargetKind
+from .model import Dialog, Group, Target, TargetKind
+from .snapshot import DialogRecord
 
 __all__ = ["from_dict", "register", "to_dict"]
 
@@ -369,6 +370,7 @@ for _cls, _kind in (
     (ev.DialogAssigned, "dialog_assigned"),
     (ev.DialogOffered, "dialog_offered"),
     (ev.DialogEscalated, "dialog_escalated"),
+    (ev.RequirementRelaxed, "requirement_relaxed"),
     (ev.OfferWithdrawn, "offer_withdrawn"),
     (ev.DialogTransferred, "dialog_transferred"),
     (ev.DialogRequeued, "dialog_requeued"),
@@ -391,6 +393,17 @@ def _omit_defaults(cls: type) -> None:
 
 _omit_defaults(st.Even)
 _omit_defaults(st.MostAvailable)
+
+
+def _omit_when_default(cls: type, *names: str) -> None:
+    """Write ``cls`` without the named fields while they hold their defaults (options added
+    later, so that records written before them stay as they were)."""
+    overrides: dict[str, Any] = {name: override(omit_if_default=True) for name in names}
+    converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **overrides))
+
+
+_omit_when_default(Dialog, "relax")
+_omit_when_default(DialogRecord, "relaxed_at")
 
 
 def _raw(value: Any, _: Any) -> Any:

@@ -99,6 +99,8 @@ class DialogRecord:
         rating: the client's rating, once closed.
         sla_notified: the highest SLA level already announced for the current wait.
         epoch: how many times it has entered a queue.
+        relaxed_at: when the last step of its relaxing requirements came due (None: none
+            has yet); the requirements in force follow from it.
     """
 
     dialog: Dialog
@@ -124,6 +126,7 @@ class DialogRecord:
     rating: Rating | None = None
     sla_notified: SlaLevel = SlaLevel.OK
     epoch: int = 0
+    relaxed_at: datetime | None = None
 
     @property
     def id(self) -> str:
