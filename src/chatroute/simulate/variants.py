@@ -4,7 +4,7 @@ A compared strategy replaces the config's default strategy and every group's ove
 so "random" means "route everything with RandomWithinLimit".
 
     >>> sorted(STRATEGIES)[:4]
-    ['broadcast', 'config', 'even', 'longest-idle']
+    ['broadcast', 'config', 'even', 'even-ratio']
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ STRATEGIES: dict[str, Strategy | None] = {
     "round-robin": RoundRobin(),
     "longest-idle": LongestIdle(),
     "most-available": MostAvailable(),
+    "even-ratio": Even(by_ratio=True),
     "sticky": Sticky(then=Even()),
     "manual": ManualPool(),
     "broadcast": Broadcast(),
