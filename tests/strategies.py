@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from chatroute import (
     SLA,
+    AllDeclined,
     Channel,
     Client,
     Dialog,
@@ -229,8 +230,8 @@ def configs(
             disable one, draw the messenger group and the number of groups shown, give
             rules escalation rings and the queue aging.
         offers: make operators accept dialogs (an accept timeout, sometimes a missed-offers
-            limit), let groups broadcast, and draw reply timeouts, re-queue grace periods
-            and intake caps.
+            limit), let groups broadcast, and draw reply timeouts, re-queue grace periods,
+            intake caps, decline memories and what happens once everyone declined.
         requirements: give operators languages, sometimes match languages, and sometimes
             relax skills and the language while dialogs wait (see :func:`relaxations`).
     """
@@ -335,6 +336,8 @@ def configs(
                 "requeue_grace": draw(st.sampled_from([0, 0, 30])) if policy is OfflinePolicy.REQUEUE else 0,
                 "intake_cap": draw(st.one_of(st.none(), st.integers(1, 3))),
                 "intake_window": draw(st.integers(30, 300)),
+                "decline_memory": draw(st.one_of(st.none(), st.integers(10, 120))),
+                "all_declined": draw(st.sampled_from(AllDeclined)),
             }
             if offers
             else {}
@@ -531,7 +534,13 @@ def call_sequences(
         if kind == "route":
             dialog_id = f"{id_prefix}{routed}"
             args["dialog"] = draw(
-                dialogs(config, dialog_id=dialog_id, skills=skills, chosen_group=chosen_group)
+                dialogs(
+                    config,
+                    dialog_id=dialog_id,
+                    skills=skills,
+                    chosen_group=chosen_group,
+                    requirements=config.match_language or bool(config.relax),
+                )
             )
             args["client"] = draw(clients(config, args["dialog"]))
             routed += 1

@@ -8,7 +8,7 @@ dependencies load on first use, so the import itself stays cheap.
 
 import importlib
 
-from .config import OfflinePolicy, RoutingConfig
+from .config import AllDeclined, OfflinePolicy, RoutingConfig
 from .decision import (
     Decision,
     GroupCheck,
@@ -42,6 +42,7 @@ from .errors import (
 )
 from .events import (
     DialogAssigned,
+    DialogDeclinedByAll,
     DialogEscalated,
     DialogOffered,
     DialogQueued,
@@ -141,6 +142,7 @@ __all__ = [
     "OFFLINE",
     "ONLINE",
     "SLA",
+    "AllDeclined",
     "AlreadyClaimed",
     "AtLimit",
     "BestRated",
@@ -155,6 +157,7 @@ __all__ = [
     "Dialog",
     "DialogAssigned",
     "DialogClosed",
+    "DialogDeclinedByAll",
     "DialogEscalated",
     "DialogOffered",
     "DialogQueued",

@@ -13,15 +13,17 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ._eligibility import constrained, ineligible
+from ._eligibility import constrained, declined_by_all, ineligible
 from ._placement import Decider, Draft
 from ._relaxing import steps_at
 from ._router_state import KEEP, RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
 from ._topology import Topology
+from .config import AllDeclined
 from .decision import Decision, Outcome
 from .events import (
     DialogAssigned,
+    DialogDeclinedByAll,
     DialogOffered,
     DialogQueued,
     DialogReleased,
@@ -221,14 +223,7 @@ class Effects:
             state.relax(rec, due)
             for relax, level in steps_at(rec.relax, due - rec.routed_at):
                 events.append(RequirementRelaxed(at=due, dialog_id=rec.id, skill=relax.skill, level=level))
-            if rec.state is not DialogState.QUEUED or rec.pool:
-                continue
-            assert rec.target is not None
-            client = state.client_of(rec.dialog)
-            decision = self.decider.decide(rec, client, now, trace=False, forced=rec.target)
-            if decision.outcome is Outcome.ASSIGNED or decision.outcome is Outcome.OFFERED:
-                state.dequeue(rec)
-                self.apply(rec, decision, now, Via.RELAX, events)
+            self.retry_waiting(rec, now, Via.RELAX, events)
 
     def withdraw(
         self,
@@ -246,13 +241,46 @@ class Effects:
         """
         events.append(OfferWithdrawn(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
         if decline:
-            self.state.decline(rec, op)
+            self.state.decline(rec, op, now)
         if rec.operator_id is None and len(rec.offered_to) > 1:  # a broadcast others still hold
             self.state.withdraw_from(rec, op)
             return
         freed = self.reroute(rec, now, Via.REOFFER, events)
+        if decline:
+            self.after_decline(rec, now, events)
         if freed is not None:
             self.drain(freed, now, events)
+
+    def after_decline(self, rec: LiveDialog, now: datetime, events: list[Event]) -> None:
+        """A declined dialog that now waits because everyone who could take it declined it:
+        the config's ``all_declined`` applies."""
+        policy = self.topology.config.all_declined
+        if rec.state is not DialogState.QUEUED or rec.pool or policy is AllDeclined.WAIT:
+            return
+        state = self.state
+        declined = declined_by_all(rec, (state.ops[op_id] for op_id in self.topology.members[rec.target_key]))
+        if not declined:
+            return
+        assert rec.target is not None
+        retry = policy is AllDeclined.RETRY
+        events.append(
+            DialogDeclinedByAll(at=now, dialog_id=rec.id, target=rec.target, declined=declined, retried=retry)
+        )
+        if retry:
+            state.forget_declines(rec, rec.declined)
+            self.retry_waiting(rec, now, Via.REOFFER, events)
+
+    def retry_waiting(self, rec: LiveDialog, now: datetime, via: Via, events: list[Event]) -> None:
+        """Place a waiting dialog if someone can take it now (something changed for it, not for
+        the operators); otherwise it keeps its place in line."""
+        if rec.state is not DialogState.QUEUED or rec.pool:
+            return
+        assert rec.target is not None
+        client = self.state.client_of(rec.dialog)
+        decision = self.decider.decide(rec, client, now, trace=False, forced=rec.target)
+        if decision.outcome is Outcome.ASSIGNED or decision.outcome is Outcome.OFFERED:
+            self.state.dequeue(rec)
+            self.apply(rec, decision, now, via, events)
 
     def reroute(self, rec: LiveDialog, now: datetime, via: Via, events: list[Event]) -> LiveOperator | None:
         """Take the dialog from where it is and place it again inside its target.

@@ -20,6 +20,7 @@ __all__ = [
     "CapLifts",
     "DeadlineHeap",
     "Deadlines",
+    "DeclineLapses",
     "OfferExpiry",
     "RelaxDue",
     "ReplyDue",
@@ -71,6 +72,14 @@ class RelaxDue(NamedTuple):
     dialog_id: str
 
 
+class DeclineLapses(NamedTuple):
+    """An operator's decline of a dialog lapses (``decline_memory``)."""
+
+    due: datetime
+    dialog_id: str
+    operator_id: str
+
+
 class CapLifts(NamedTuple):
     """An operator at the intake cap may take dialogs again."""
 
@@ -86,7 +95,9 @@ class RequeueDue(NamedTuple):
     since: datetime  # the time they went offline
 
 
-Entry = TypeVar("Entry", SlaDue, OfferExpiry, ReplyDue, RingDue, CapLifts, RequeueDue, RelaxDue)
+Entry = TypeVar(
+    "Entry", SlaDue, OfferExpiry, ReplyDue, RingDue, CapLifts, RequeueDue, RelaxDue, DeclineLapses
+)
 
 
 class DeadlineHeap(Generic[Entry]):
@@ -123,7 +134,7 @@ class DeadlineHeap(Generic[Entry]):
 class Deadlines:
     """Every deadline the router keeps, by kind."""
 
-    __slots__ = ("_heaps", "caps", "offers", "relaxes", "replies", "requeues", "rings", "sla")
+    __slots__ = ("_heaps", "caps", "declines", "offers", "relaxes", "replies", "requeues", "rings", "sla")
 
     def __init__(self) -> None:
         self.sla: DeadlineHeap[SlaDue] = DeadlineHeap()
@@ -133,8 +144,18 @@ class Deadlines:
         self.rings: DeadlineHeap[RingDue] = DeadlineHeap()
         self.caps: DeadlineHeap[CapLifts] = DeadlineHeap()
         self.relaxes: DeadlineHeap[RelaxDue] = DeadlineHeap()
+        self.declines: DeadlineHeap[DeclineLapses] = DeadlineHeap()
         # the heaps' own lists (never replaced), read on every next_tick
-        heaps = (self.sla, self.offers, self.replies, self.requeues, self.rings, self.caps, self.relaxes)
+        heaps = (
+            self.sla,
+            self.offers,
+            self.replies,
+            self.requeues,
+            self.rings,
+            self.caps,
+            self.relaxes,
+            self.declines,
+        )
         self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(heap._heap for heap in heaps)
 
     def next_due(self) -> datetime | None:

@@ -16,14 +16,14 @@ read these functions and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Iterable, Set
 
 from ._state import LiveDialog, LiveOperator
 from .config import RoutingConfig
 from .decision import Reason
 from .model import Channel, Dialog
 
-__all__ = ["available", "constrained", "ineligible", "picky"]
+__all__ = ["available", "constrained", "declined_by_all", "ineligible", "picky", "qualified"]
 
 
 def available(op: LiveOperator) -> bool:
@@ -70,3 +70,21 @@ def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tupl
     if language is not None and language not in op.operator.languages:
         return Reason.LANGUAGE, f"does not speak {language!r}"
     return None
+
+
+def qualified(op: LiveOperator, rec: LiveDialog) -> bool:
+    """Whether the operator meets the dialog's requirements in force (skills, language), whatever
+    their status and load."""
+    skills = op.skills
+    if any(skills.get(skill, 0) < level for skill, level in rec.needs.items()):
+        return False
+    return rec.language is None or rec.language in op.operator.languages
+
+
+def declined_by_all(rec: LiveDialog, members: Iterable[LiveOperator]) -> tuple[str, ...]:
+    """The operators who declined the dialog, when they are every member of its target who could
+    take it (qualified, not excluded); empty otherwise."""
+    if not rec.declined:
+        return ()
+    could = [op.id for op in members if op.id not in rec.excluded and qualified(op, rec)]
+    return tuple(could) if could and rec.declined.issuperset(could) else ()

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 
 from ._departments import group_problem
-from ._eligibility import constrained, ineligible
+from ._eligibility import constrained, declined_by_all, ineligible
 from ._relaxing import relaxed_notes
 from ._router_state import RouterState
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
@@ -209,6 +209,8 @@ class Decider:
             counts = Counter(c.reason.value for c in checks if c.reason is not None)
             summary = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
             reason = f"nobody in {target} can take it now" + (f" ({summary})" if summary else "")
+            if notes is not None and rec.declined and self.topology.declines_managed:
+                self._note_declined(rec, key, target, notes)
         outcome = Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED
         return Draft(
             dialog_id=rec.id,
@@ -224,6 +226,16 @@ class Decider:
             reason=reason,
             trace=self._trace(notes, target, strategy, checks),
         )
+
+    def _note_declined(self, rec: LiveDialog, key: str, target: Target, notes: _Notes) -> None:
+        """Say so when the dialog waits because everyone who could take it declined it."""
+        declined = declined_by_all(rec, (self.state.ops[op_id] for op_id in self.topology.members[key]))
+        if declined:
+            names = ", ".join(repr(op_id) for op_id in declined)
+            notes.notes.append(
+                f"every operator of {target} who could take it declined it ({names});"
+                f" all_declined is {self.topology.config.all_declined.value!r}"
+            )
 
     def trigger_for(self, rec: LiveDialog, dialog: Dialog, event: str, now: datetime) -> Trigger | None:
         """The first of the config's triggers for ``event`` that matches and would move the dialog."""

@@ -18,9 +18,19 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ._deadlines import CapLifts, Deadlines, OfferExpiry, RelaxDue, ReplyDue, RequeueDue, RingDue, SlaDue
+from ._deadlines import (
+    CapLifts,
+    Deadlines,
+    DeclineLapses,
+    OfferExpiry,
+    RelaxDue,
+    ReplyDue,
+    RequeueDue,
+    RingDue,
+    SlaDue,
+)
 from ._eligibility import picky
-from ._frozen import MAX_DURATION
+from ._frozen import MAX_DURATION, to_map
 from ._indexes import Availability
 from ._persist import pack_rng, unpack_rng
 from ._relaxing import applicable, in_force, next_step
@@ -314,9 +324,21 @@ class RouterState:
         """Set who may not get the dialog: who passed it on, who declined it."""
         rec.excluded, rec.declined = excluded, declined
 
-    def decline(self, rec: LiveDialog, op: LiveOperator) -> None:
-        """Never offer or give the dialog to this operator again."""
+    def decline(self, rec: LiveDialog, op: LiveOperator, now: datetime) -> None:
+        """Offer or give the dialog to this operator no more: for good, or for the ``decline_memory``."""
         rec.declined |= {op.id}
+        memory = self._topology.config.decline_memory
+        if memory is not None:
+            due = now + memory
+            rec.declines_lapse = to_map({**rec.declines_lapse, op.id: due})
+            self.deadlines.declines.push(DeclineLapses(due, rec.id, op.id))
+
+    def forget_declines(self, rec: LiveDialog, operator_ids: frozenset[str]) -> None:
+        """These operators' declines of the dialog no longer count."""
+        rec.declined -= operator_ids
+        if rec.declines_lapse:
+            kept = {k: v for k, v in rec.declines_lapse.items() if k not in operator_ids}
+            rec.declines_lapse = to_map(kept)
 
     def note_transfer(self, rec: LiveDialog, record: TransferRecord) -> None:
         """Add a transfer to the dialog's history; it has no operator for now."""
@@ -618,6 +640,8 @@ class RouterState:
         self._relaxed(rec)
         if rec.state is not DialogState.CLOSED:
             self.schedule_relax(rec)
+            for op_id, due in sorted(rec.declines_lapse.items()):
+                self.deadlines.declines.push(DeclineLapses(due, rec.id, op_id))
         if rec.target is not None:
             self._topology.check_target(rec.target, "snapshot.dialogs.target")
             rec.target_key = self._topology.target_key(rec.target)

@@ -288,6 +288,8 @@ def _config() -> dict[str, Any]:
             "explain": _BOOL,
             "match_language": _BOOL,
             "relax": _list(_ref("relax")),
+            "decline_memory": optional_duration,
+            "all_declined": {"enum": ["wait", "notify", "retry"]},
         },
         doc="a chatroute routing set-up",
     )

@@ -9,13 +9,13 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from ._frozen import EMPTY_SET
+from ._frozen import EMPTY_MAP, EMPTY_SET
 from .model import Dialog, DialogState, Operator, Rating, SlaLevel, Target
 from .queue import QueueKey
 from .requirements import Relax
@@ -145,6 +145,7 @@ class LiveDialog:
         "assigned_at",
         "closed_at",
         "declined",
+        "declines_lapse",
         "dialog",
         "epoch",
         "excluded",
@@ -199,7 +200,8 @@ class LiveDialog:
         self.queue_key: QueueKey | None = None
         self.pool = False
         self.excluded: frozenset[str] = NOBODY
-        self.declined: frozenset[str] = NOBODY  # never offered to these again
+        self.declined: frozenset[str] = NOBODY  # not offered to these again (until their decline lapses)
+        self.declines_lapse: Mapping[str, datetime] = EMPTY_MAP  # with a decline_memory: when, by operator
         self.offered_to: frozenset[str] = NOBODY
         self.offer_expires: datetime | None = None
         self.offered_at: datetime | None = None

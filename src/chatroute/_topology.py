@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from .config import RoutingConfig
+from .config import AllDeclined, RoutingConfig
 from .errors import InvalidValue, UnknownGroup, UnknownOperator
 from .geo import GeoResolver
 from .model import Channel, Group, Status, Target, TargetKind
@@ -60,6 +60,7 @@ class Topology:
     __slots__ = (
         "channels",
         "config",
+        "declines_managed",
         "geo",
         "group_keys",
         "group_targets",
@@ -114,6 +115,10 @@ class Topology:
             for op in config.operators
         }
         self.limited_channels = frozenset(ch for op in config.operators for ch in op.channel_limits)
+        # declines expire or everyone declining is acted on: traces say when everyone declined
+        self.declines_managed = (
+            config.decline_memory is not None or config.all_declined is not AllDeclined.WAIT
+        )
 
     def target_key(self, target: Target) -> str:
         """The target's key, shared by every dialog placed on it (one string per target)."""

@@ -47,7 +47,7 @@ from .requirements import Relax, to_relaxes
 from .rules import Rule, Trigger
 from .strategies import Even, Strategy
 
-__all__ = ["OfflinePolicy", "RoutingConfig"]
+__all__ = ["AllDeclined", "OfflinePolicy", "RoutingConfig"]
 
 
 def _to_offline_policy(value: Any) -> OfflinePolicy:
@@ -84,6 +84,14 @@ def _to_accept_timeout(value: Any) -> timedelta | None:
     return None if value is None else _duration(value, "accept_timeout")
 
 
+def _to_decline_memory(value: Any) -> timedelta | None:
+    return None if value is None else _duration(value, "decline_memory")
+
+
+def _to_all_declined(value: Any) -> AllDeclined:
+    return to_enum(AllDeclined, value, "all_declined")
+
+
 def _to_default_handle_time(value: Any) -> timedelta:
     return _duration(value, "default_handle_time")
 
@@ -117,6 +125,14 @@ class OfflinePolicy(enum.Enum):
 
     KEEP = "keep"  # the dialogs stay with the operator
     REQUEUE = "requeue"  # the dialogs go back to their target and are routed again
+
+
+class AllDeclined(enum.Enum):
+    """What happens to a dialog once every operator of its target who could take it declined it."""
+
+    WAIT = "wait"  # it waits (until a decline lapses, with ``decline_memory``, and traces say why)
+    NOTIFY = "notify"  # it waits, and a DialogDeclinedByAll event tells the host
+    RETRY = "retry"  # the event, then the declines are forgotten and it is offered again
 
 
 @attrs.frozen(kw_only=True)
@@ -170,6 +186,10 @@ class RoutingConfig:
         relax: how requirements relax while a dialog waits, for every dialog that has
             them (a dialog's own ``relax`` for the same requirement wins): e.g. skill
             ``billing`` down to level 5 after 30 s, dropped after 90 s.
+        decline_memory: how long a decline (or a lapsed offer, or a reply timeout) keeps
+            the operator from being offered that dialog again; None: for good.
+        all_declined: what happens once every operator of a dialog's target who could
+            take it declined it (:class:`AllDeclined`).
     """
 
     channels: tuple[Channel, ...] = attrs.field(
@@ -205,6 +225,8 @@ class RoutingConfig:
     explain: bool = True
     match_language: bool = False
     relax: tuple[Relax, ...] = attrs.field(default=(), converter=to_relaxes)
+    decline_memory: timedelta | None = attrs.field(default=None, converter=_to_decline_memory)
+    all_declined: AllDeclined = attrs.field(default=AllDeclined.WAIT, converter=_to_all_declined)
 
     def all_statuses(self) -> tuple[Status, ...]:
         """Built-in statuses followed by the extra ones."""

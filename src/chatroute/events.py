@@ -16,6 +16,7 @@ from .model import Rating, SlaLevel, Target
 
 __all__ = [
     "DialogAssigned",
+    "DialogDeclinedByAll",
     "DialogEscalated",
     "DialogOffered",
     "DialogQueued",
@@ -105,6 +106,17 @@ class RequirementRelaxed(Event):
     dialog_id: str
     skill: str | None
     level: int | None
+
+
+@attrs.frozen(kw_only=True)
+class DialogDeclinedByAll(Event):
+    """Every operator of the dialog's target who could take it declined it (``declined``);
+    ``retried``: the declines were forgotten and it is offered again (``all_declined``)."""
+
+    dialog_id: str
+    target: Target
+    declined: tuple[str, ...] = attrs.field(converter=to_tuple)
+    retried: bool = False
 
 
 @attrs.frozen(kw_only=True)

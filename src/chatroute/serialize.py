@@ -371,6 +371,7 @@ for _cls, _kind in (
     (ev.DialogOffered, "dialog_offered"),
     (ev.DialogEscalated, "dialog_escalated"),
     (ev.RequirementRelaxed, "requirement_relaxed"),
+    (ev.DialogDeclinedByAll, "dialog_declined_by_all"),
     (ev.OfferWithdrawn, "offer_withdrawn"),
     (ev.DialogTransferred, "dialog_transferred"),
     (ev.DialogRequeued, "dialog_requeued"),
@@ -403,7 +404,7 @@ def _omit_when_default(cls: type, *names: str) -> None:
 
 
 _omit_when_default(Dialog, "relax")
-_omit_when_default(DialogRecord, "relaxed_at")
+_omit_when_default(DialogRecord, "relaxed_at", "declines_lapse")
 
 
 def _raw(value: Any, _: Any) -> Any:

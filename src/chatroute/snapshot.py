@@ -101,6 +101,7 @@ class DialogRecord:
         epoch: how many times it has entered a queue.
         relaxed_at: when the last step of its relaxing requirements came due (None: none
             has yet); the requirements in force follow from it.
+        declines_lapse: with a ``decline_memory``, when each decline lapses, by operator.
     """
 
     dialog: Dialog
@@ -127,6 +128,7 @@ class DialogRecord:
     sla_notified: SlaLevel = SlaLevel.OK
     epoch: int = 0
     relaxed_at: datetime | None = None
+    declines_lapse: Mapping[str, datetime] = attrs.field(default=EMPTY_MAP, converter=to_map)
 
     @property
     def id(self) -> str:
