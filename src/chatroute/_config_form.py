@@ -151,6 +151,9 @@ def from_value_json(table: Mapping[str, Any]) -> dict[str, Any]:
 def shorten_target(data: Any) -> Any:
     """A target's long form (``{kind, id, otherwise}``) in the short form."""
     kind = data["kind"]
+    tags = data.get("tags")
+    if tags:
+        return ({"group": data["id"]} if kind == "group" else {}) | {"tags": tags}
     if kind in ("group", "operator"):
         return {kind: data["id"]}
     if kind == "everyone":

@@ -87,7 +87,7 @@ class Express:
             if _picks(strategy) and unfiltered(group):
                 lanes[group.id] = _Lane(key, topology.group_targets[group.id], strategy)
         fallback = config.fallback
-        if not config.rules and config.messenger_group is None:
+        if not config.rules and config.messenger_group is None and not fallback.tags:
             if fallback.kind is TargetKind.GROUP and fallback.id in lanes:
                 lanes[None] = lanes[str(fallback.id)]
             elif fallback.kind is TargetKind.EVERYONE and _picks(config.strategy):

@@ -129,6 +129,7 @@ def _definitions() -> dict[str, Any]:
         "anyOf": [
             {"enum": ["everyone", "preferred"]},
             _table({"group": _TEXT}, required=("group",)),
+            _table({"group": _TEXT, "tags": _ONE_OR_MANY}, required=("tags",)),
             _table({"operator": _TEXT}, required=("operator",)),
             _table({"preferred": _table({"otherwise": _ref("target")})}, required=("preferred",)),
             _table(
@@ -136,6 +137,7 @@ def _definitions() -> dict[str, Any]:
                     "kind": {"enum": ["group", "operator", "everyone", "preferred_operator"]},
                     "id": {"type": ["string", "null"]},
                     "otherwise": {"anyOf": [_ref("target"), {"type": "null"}]},
+                    "tags": _STRINGS,
                 },
                 required=("kind",),
             ),

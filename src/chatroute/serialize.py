@@ -252,6 +252,8 @@ def _structure_target(data: Any, _: Any) -> Target:
             "give 'everyone', 'preferred', {group = ...} or {operator = ...}"
             + did_you_mean(data, ["everyone", "preferred"])
         )
+    if isinstance(data, dict) and "tags" in data and len(data) <= 2:
+        return _narrowed_target(data)
     if not isinstance(data, dict) or len(data) != 1:
         raise ValueError("give one of {group = ...}, {operator = ...}, 'everyone' or 'preferred'")
     ((key, value),) = data.items()
@@ -268,6 +270,20 @@ def _structure_target(data: Any, _: Any) -> Target:
             raise ConfigError([(_under("preferred.otherwise", p), m) for p, m in _problems(exc)]) from None
         return Target.preferred_operator(otherwise=otherwise)
     raise ConfigError([(key, "unknown key" + did_you_mean(str(key), shapes))])
+
+
+def _narrowed_target(data: dict[str, Any]) -> Target:
+    """``{group = "sales", tags = ["vip"]}``, or ``{tags = [...]}`` alone for everyone so tagged."""
+    tags = data["tags"]
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t for t in tags):
+        raise ConfigError([("tags", f"must be a non-empty list of tags (got {data['tags']!r})")])
+    group = data.get("group")
+    if len(data) == 2 and (not isinstance(group, str) or not group):
+        other = next(key for key in data if key != "tags")
+        raise ConfigError([(other, "only a group (or everyone: tags alone) can be narrowed by tags")])
+    return Target.group(group, tags=tags) if group is not None else Target.everyone(tags=tags)
 
 
 def _under(prefix: str, path: str) -> str:
@@ -333,6 +349,16 @@ for _base in _BASES:
 
 attrs.resolve_types(Group, localns={"Strategy": st.Strategy})
 converter.register_structure_hook(Target, _structure_target)
+
+
+def _omit_when_default(cls: type, *names: str) -> None:
+    """Write ``cls`` without the named fields while they hold their defaults (options added
+    later, so that records written before them stay as they were)."""
+    overrides: dict[str, Any] = {name: override(omit_if_default=True) for name in names}
+    converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **overrides))
+
+
+_omit_when_default(Target, "tags")  # before the events that hold targets are registered
 converter.register_structure_hook(Group, _structure_group)
 converter.register_structure_hook(RoutingConfig, lambda data, _: _structure_config(data))
 converter.register_unstructure_hook(
@@ -394,13 +420,6 @@ def _omit_defaults(cls: type) -> None:
 
 _omit_defaults(st.Even)
 _omit_defaults(st.MostAvailable)
-
-
-def _omit_when_default(cls: type, *names: str) -> None:
-    """Write ``cls`` without the named fields while they hold their defaults (options added
-    later, so that records written before them stay as they were)."""
-    overrides: dict[str, Any] = {name: override(omit_if_default=True) for name in names}
-    converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **overrides))
 
 
 _omit_when_default(Dialog, "relax")
