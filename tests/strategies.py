@@ -232,8 +232,9 @@ def configs(
         offers: make operators accept dialogs (an accept timeout, sometimes a missed-offers
             limit), let groups broadcast, and draw reply timeouts, re-queue grace periods,
             intake caps, decline memories and what happens once everyone declined.
-        requirements: give operators languages, sometimes match languages, and sometimes
-            relax skills and the language while dialogs wait (see :func:`relaxations`).
+        requirements: give operators languages and tags, sometimes match languages,
+            sometimes relax skills and the language while dialogs wait (see
+            :func:`relaxations`), and let rules send dialogs to a group's tagged members.
     """
     chans = draw(channels(weights=weights))
     names = [c.name for c in chans]
@@ -255,6 +256,7 @@ def configs(
                 channel_limits=per_channel,
                 skills=draw(_skills()) if skills else {},
                 languages=draw(st.lists(st.sampled_from(LANGUAGES), unique=True)) if requirements else (),
+                tags=draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True)) if requirements else (),
             )
         )
     op_ids = [op.id for op in ops]
@@ -286,8 +288,12 @@ def configs(
             # a preferred-operator target falls back to everyone or to a group that takes any channel
             otherwise = [None, Target.everyone()]
             otherwise += [Target.group(g.id) for g in groups if g.channels is None]
+            narrowed = st.tuples(st.sampled_from([g.id for g in groups]), st.sampled_from(TAGS)).map(
+                lambda pair: Target.group(pair[0], tags=[pair[1]])
+            )
             to = draw(
                 st.one_of(
+                    *([narrowed] if requirements else []),
                     st.sampled_from([g.id for g in groups]).map(Target.group),
                     st.sampled_from(op_ids).map(Target.operator),
                     st.sampled_from(otherwise).map(lambda o: Target.preferred_operator(otherwise=o)),

@@ -126,7 +126,10 @@ class Model:
     # -- who serves what
 
     def members(self, target: Target) -> list[str]:
-        """Operators who serve a (resolved) target, by id."""
+        """Operators who serve a (resolved) target, by id; a narrowed one, those with its tags."""
+        if target.tags:
+            whole = Target(kind=target.kind, id=target.id)
+            return [op_id for op_id in self.members(whole) if target.tags <= self.config_ops[op_id].tags]
         if target.kind is TargetKind.GROUP:
             return sorted(self.groups[str(target.id)].operator_ids)
         if target.kind is TargetKind.OPERATOR:
