@@ -22,12 +22,14 @@ from hypothesis import strategies as st
 
 from chatroute import (
     SLA,
+    AllDeclined,
     Channel,
     Client,
     Dialog,
     Group,
     OfflinePolicy,
     Operator,
+    Relax,
     RoutingConfig,
     Status,
     Target,
@@ -82,6 +84,7 @@ CHANNEL_NAMES = ("site", "telegram", "email")
 TOPICS = ("billing", "delivery", "returns")
 TAGS = ("vip", "spam", "new")
 SKILLS = ("english", "tech")
+LANGUAGES = ("en", "de")
 CLIENT_IDS = ("c0", "c1", "c2")
 #: Extra statuses a config may define besides online / away / offline.
 EXTRA_STATUSES = (
@@ -94,8 +97,10 @@ STATUS_KEYS = ("online", "away", "offline", "lunch", "overtime")
 #: The built-ins the express route picks for (from an index alone: no client, pool or offers).
 EXPRESS_STRATEGIES: tuple[Strategy, ...] = (
     Even(),
+    Even(by_ratio=True),
     LongestIdle(),
     MostAvailable(),
+    MostAvailable(by_ratio=True),
     SkillBased(skill="tech"),
     RoundRobin(),
     RandomWithinLimit(),
@@ -123,7 +128,16 @@ def all_strategies() -> st.SearchStrategy[Strategy]:
 def indexed_strategies() -> st.SearchStrategy[Strategy]:
     """The strategies the router picks for through its indexes rather than ``choose``."""
     return st.sampled_from(
-        [Even(), LongestIdle(), MostAvailable(), SkillBased(skill="tech"), RoundRobin(), Sticky()]
+        [
+            Even(),
+            Even(by_ratio=True),
+            LongestIdle(),
+            MostAvailable(),
+            MostAvailable(by_ratio=True),
+            SkillBased(skill="tech"),
+            RoundRobin(),
+            Sticky(),
+        ]
     )
 
 
@@ -192,6 +206,7 @@ def configs(
     limits: st.SearchStrategy[int | None] | None = None,
     departments: bool = False,
     offers: bool = False,
+    requirements: bool = False,
 ) -> RoutingConfig:
     """A small, valid routing config.
 
@@ -215,8 +230,11 @@ def configs(
             disable one, draw the messenger group and the number of groups shown, give
             rules escalation rings and the queue aging.
         offers: make operators accept dialogs (an accept timeout, sometimes a missed-offers
-            limit), let groups broadcast, and draw reply timeouts, re-queue grace periods
-            and intake caps.
+            limit), let groups broadcast, and draw reply timeouts, re-queue grace periods,
+            intake caps, decline memories and what happens once everyone declined.
+        requirements: give operators languages and tags, sometimes match languages,
+            sometimes relax skills and the language while dialogs wait (see
+            :func:`relaxations`), and let rules send dialogs to a group's tagged members.
     """
     chans = draw(channels(weights=weights))
     names = [c.name for c in chans]
@@ -237,6 +255,8 @@ def configs(
                 limit=draw(limit_strategy),
                 channel_limits=per_channel,
                 skills=draw(_skills()) if skills else {},
+                languages=draw(st.lists(st.sampled_from(LANGUAGES), unique=True)) if requirements else (),
+                tags=draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True)) if requirements else (),
             )
         )
     op_ids = [op.id for op in ops]
@@ -268,8 +288,12 @@ def configs(
             # a preferred-operator target falls back to everyone or to a group that takes any channel
             otherwise = [None, Target.everyone()]
             otherwise += [Target.group(g.id) for g in groups if g.channels is None]
+            narrowed = st.tuples(st.sampled_from([g.id for g in groups]), st.sampled_from(TAGS)).map(
+                lambda pair: Target.group(pair[0], tags=[pair[1]])
+            )
             to = draw(
                 st.one_of(
+                    *([narrowed] if requirements else []),
                     st.sampled_from([g.id for g in groups]).map(Target.group),
                     st.sampled_from(op_ids).map(Target.operator),
                     st.sampled_from(otherwise).map(lambda o: Target.preferred_operator(otherwise=o)),
@@ -296,6 +320,11 @@ def configs(
         default_handle_time=300,
         explain=draw(st.sampled_from([True, True, False])),
         **(
+            {"match_language": draw(st.booleans()), "relax": draw(relaxations(language=True))}
+            if requirements
+            else {}
+        ),
+        **(
             {
                 "messenger_group": draw(st.one_of(st.none(), st.sampled_from([g.id for g in groups]))),
                 "groups_shown": draw(st.integers(1, 4)),
@@ -313,6 +342,8 @@ def configs(
                 "requeue_grace": draw(st.sampled_from([0, 0, 30])) if policy is OfflinePolicy.REQUEUE else 0,
                 "intake_cap": draw(st.one_of(st.none(), st.integers(1, 3))),
                 "intake_window": draw(st.integers(30, 300)),
+                "decline_memory": draw(st.one_of(st.none(), st.integers(10, 120))),
+                "all_declined": draw(st.sampled_from(AllDeclined)),
             }
             if offers
             else {}
@@ -358,6 +389,7 @@ def dialogs(
     dialog_id: str | st.SearchStrategy[str] | None = None,
     skills: bool = True,
     chosen_group: bool = False,
+    requirements: bool = False,
 ) -> Dialog:
     """A dialog on one of the config's channels, with a topic, tags, a priority and a client.
 
@@ -366,13 +398,14 @@ def dialogs(
         dialog_id: the dialog id, or a strategy for it; ``d`` followed by digits by default.
         skills: sometimes require a skill level.
         chosen_group: sometimes name a group the visitor picked.
+        requirements: sometimes give a language and the dialog's own relaxations.
     """
     if dialog_id is None:
         dialog_id = draw(st.integers(min_value=0, max_value=999).map(lambda n: f"d{n}"))
     elif not isinstance(dialog_id, str):
         dialog_id = draw(dialog_id)
     required: dict[str, int] = {}
-    if skills and draw(st.integers(0, 3)) == 0:
+    if skills and draw(st.integers(0, 1 if requirements else 3)) == 0:
         required = {draw(st.sampled_from(SKILLS)): draw(st.integers(min_value=1, max_value=3))}
     chosen = None
     if chosen_group and config.groups:
@@ -386,7 +419,30 @@ def dialogs(
         priority=draw(st.integers(min_value=0, max_value=2)),
         required_skills=required,
         chosen_group_id=chosen,
+        **(
+            {
+                "language": draw(st.one_of(st.none(), st.sampled_from(LANGUAGES))),
+                "relax": draw(relaxations(language=True)) if draw(st.booleans()) else (),
+            }
+            if requirements
+            else {}
+        ),
     )
+
+
+@st.composite
+def relaxations(draw: st.DrawFn, *, language: bool) -> tuple[Relax, ...]:
+    """Up to one relaxation per skill (a level after 5-40 s, sometimes dropped after 41-90 s)
+    and, with ``language``, sometimes one dropping the language after 5-90 s."""
+    found = []
+    for skill in draw(st.lists(st.sampled_from(SKILLS), unique=True, max_size=len(SKILLS))):
+        steps: list[tuple[int, int | None]] = [(draw(st.integers(5, 40)), 1)]
+        if draw(st.booleans()):
+            steps.append((draw(st.integers(41, 90)), None))
+        found.append(Relax(skill=skill, steps=steps))
+    if language and draw(st.booleans()):
+        found.append(Relax.language(after=draw(st.integers(5, 90))))
+    return tuple(found)
 
 
 def clients(config: RoutingConfig, dialog: Dialog) -> st.SearchStrategy[Client | None]:
@@ -484,7 +540,13 @@ def call_sequences(
         if kind == "route":
             dialog_id = f"{id_prefix}{routed}"
             args["dialog"] = draw(
-                dialogs(config, dialog_id=dialog_id, skills=skills, chosen_group=chosen_group)
+                dialogs(
+                    config,
+                    dialog_id=dialog_id,
+                    skills=skills,
+                    chosen_group=chosen_group,
+                    requirements=config.match_language or bool(config.relax),
+                )
             )
             args["client"] = draw(clients(config, args["dialog"]))
             routed += 1

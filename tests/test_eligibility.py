@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatroute import Channel, Dialog, Operator, RoutingConfig
+from chatroute import Channel, Dialog, Operator, Outcome, Reason, Router, RoutingConfig
 from chatroute._eligibility import available, constrained, ineligible, picky
 from chatroute._state import LiveDialog, LiveOperator
 
@@ -41,7 +42,7 @@ def test_for_a_plain_dialog_ineligible_and_available_agree(op: LiveOperator, cha
     """A dialog that needs only a free slot can go to an operator exactly when they are available."""
     channel = Channel(name=channel_name)
     dialog = Dialog(id="d", channel=channel_name)
-    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, channel, frozenset()))
+    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, channel, frozenset(), False))
     assert not constrained(rec)
     assert (ineligible(op, rec, RoutingConfig()) is None) == available(op)
 
@@ -51,7 +52,55 @@ def test_an_unavailable_operator_takes_no_dialog_at_all(op: LiveOperator) -> Non
     """Whatever the dialog needs, an operator the indexes leave out is ineligible for it."""
     dialog = Dialog(id="d", required_skills={"tech": 1})
     channel = Channel(name="site", capacity_weight=2)
-    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, channel, frozenset()))
+    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, channel, frozenset(), False))
     assert constrained(rec)
     if not available(op):
         assert ineligible(op, rec, RoutingConfig()) is not None
+
+
+# ------------------------------------------------------------------- language
+
+
+def _language_router(match_language: bool) -> Router:
+    """Two online operators, Ann (de, en) and Bob (en), in one config."""
+    config = RoutingConfig(
+        operators=[
+            Operator(id="ann", status="online", languages=["de", "en"]),
+            Operator(id="bob", status="online", languages=["en"]),
+        ],
+        match_language=match_language,
+    )
+    return Router(config)
+
+
+def test_a_dialog_goes_only_to_operators_who_speak_its_language() -> None:
+    """With ``match_language``, a German dialog skips Bob, and the trace says he lacks the language."""
+    router = _language_router(True)
+    router.route(Dialog(id="warm"), T0)  # Ann is busier now; plain Even would pick Bob
+    decision = router.route(Dialog(id="d", language="de"), T0)
+    assert decision.operator_id == "ann"
+    assert decision.trace is not None
+    (bob,) = [c for c in decision.trace.operators if c.operator_id == "bob"]
+    assert bob.reason is Reason.LANGUAGE
+    assert "does not speak 'de'" in decision.explain()
+
+
+def test_a_dialog_nobody_speaks_waits() -> None:
+    """A dialog in a language no operator lists waits in the queue, reason ``language``."""
+    decision = _language_router(True).route(Dialog(id="d", language="fr"), T0)
+    assert decision.outcome is Outcome.QUEUED
+    assert decision.reason is not None
+    assert "language 2" in decision.reason
+
+
+def test_languages_are_ignored_unless_the_config_asks() -> None:
+    """Without ``match_language`` the language decides nothing (today's behaviour)."""
+    assert _language_router(False).route(Dialog(id="d", language="fr"), T0).operator_id == "ann"
+
+
+def test_a_dialog_without_a_language_needs_none() -> None:
+    """With ``match_language``, a dialog that names no language is plain: anyone may take it."""
+    channel = Channel(name="site")
+    dialog = Dialog(id="d")
+    assert not picky(dialog, channel, frozenset(), True)
+    assert picky(attrs.evolve(dialog, language="de"), channel, frozenset(), True)

@@ -14,12 +14,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chatroute import (
+    AllDeclined,
     AlreadyClaimed,
     AtLimit,
     Broadcast,
     Dialog,
     DialogAssigned,
     DialogClosed,
+    DialogDeclinedByAll,
     DialogOffered,
     DialogState,
     Group,
@@ -48,7 +50,7 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def desk(*, broadcast: bool = False, missed: int | None = None, limit: int = 2) -> Router:
+def desk(*, broadcast: bool = False, missed: int | None = None, limit: int = 2, **options: object) -> Router:
     """Ann, Bob and Cy online in group "desk" (Even, or Broadcast), offers lapsing after 20 s."""
     config = RoutingConfig(
         operators=[Operator(id=op_id, status="online", limit=limit) for op_id in ("ann", "bob", "cy")],
@@ -58,6 +60,7 @@ def desk(*, broadcast: bool = False, missed: int | None = None, limit: int = 2) 
         fallback=Target.group("desk"),
         accept_timeout=TIMEOUT,
         missed_offers_limit=missed,
+        **options,  # type: ignore[arg-type]
     )
     return Router(config)
 
@@ -343,3 +346,105 @@ def test_an_offer_trace_says_whom_the_strategy_chose() -> None:
     """The explanation of an offered decision marks the operator the strategy picked."""
     decision = desk().route(Dialog(id="d1"), at(0))
     assert "operator 'ann' [eligible]: load 0 of 2: chosen by Even" in decision.explain()
+
+
+# ------------------------------------------------------------ declines that expire
+
+
+def decline_all(router: Router, dialog_id: str = "d1") -> tuple[tuple[object, ...], ...]:
+    """Route the dialog and let Ann, Bob and Cy decline it in turn (at 1, 2, 3 s); each call's events."""
+    router.route(Dialog(id=dialog_id), at(0))
+    return tuple(router.decline(dialog_id, op_id, at(n)) for n, op_id in enumerate(("ann", "bob", "cy"), 1))
+
+
+def test_without_a_decline_memory_declines_last() -> None:
+    """By default a decline is for good: a dialog everyone declined still waits an hour later."""
+    router = desk()
+    decline_all(router)
+    router.tick(at(3600))
+    assert router.dialog("d1").state is DialogState.QUEUED
+    assert router.next_tick() is None or router.next_tick() > at(3600)
+
+
+def test_a_decline_lapses_after_the_decline_memory() -> None:
+    """With ``decline_memory`` 60 s, Ann (first to decline) is offered the waiting dialog again at 61 s."""
+    router = desk(decline_memory="1m")
+    decline_all(router)
+    assert router.dialog("d1").declines_lapse == {"ann": at(61), "bob": at(62), "cy": at(63)}
+    assert router.next_tick() is not None
+    assert router.next_tick() <= at(61)
+    events = router.tick(at(61))
+    offers = [e for e in events if isinstance(e, DialogOffered)]
+    assert [(e.operator_ids, e.via) for e in offers] == [(("ann",), Via.REOFFER)]
+    assert router.dialog("d1").declined == frozenset({"bob", "cy"})
+
+
+def test_a_lapsed_decline_of_an_assigned_dialog_changes_nothing_else() -> None:
+    """A decline that lapses after the dialog found an operator just leaves the record."""
+    router = desk(decline_memory=30)
+    router.route(Dialog(id="d1"), at(0))
+    router.decline("d1", "ann", at(1))
+    router.accept("d1", "bob", at(2))
+    assert [e for e in router.tick(at(40)) if not isinstance(e, StatusChanged)] == []
+    record = router.dialog("d1")
+    assert (record.operator_id, record.declined, dict(record.declines_lapse)) == ("bob", frozenset(), {})
+
+
+def test_everyone_declining_is_said_in_the_trace() -> None:
+    """With declines that expire, a transfer of a dialog everyone declined explains why it waits."""
+    router = desk(decline_memory=600)
+    decline_all(router)
+    decision = router.transfer("d1", Target.group("desk"), at(4))
+    assert decision.outcome is Outcome.QUEUED
+    assert (
+        "every operator of group 'desk' who could take it declined it ('ann', 'bob', 'cy');"
+        " all_declined is 'wait'" in decision.explain()
+    )
+
+
+def test_notify_tells_the_host_when_everyone_declined() -> None:
+    """With ``all_declined = notify``, the last decline announces it; the dialog waits."""
+    router = desk(all_declined=AllDeclined.NOTIFY)
+    *_, last = decline_all(router)
+    assert last[-1] == DialogDeclinedByAll(
+        at=at(3), dialog_id="d1", target=Target.group("desk"), declined=("ann", "bob", "cy")
+    )
+    assert router.dialog("d1").state is DialogState.QUEUED
+
+
+def test_retry_forgets_the_declines_and_offers_it_again() -> None:
+    """With ``all_declined = retry``, the last decline announces it and the round starts again with Ann."""
+    router = desk(all_declined=AllDeclined.RETRY)
+    *_, last = decline_all(router)
+    announced = [e for e in last if isinstance(e, DialogDeclinedByAll)]
+    assert [e.retried for e in announced] == [True]
+    offers = [e for e in last if isinstance(e, DialogOffered)]
+    assert [e.operator_ids for e in offers] == [("ann",)]
+    assert router.dialog("d1").declined == frozenset()
+
+
+def test_a_broadcast_everyone_declined_is_announced_too() -> None:
+    """A broadcast declined by all three holders waits, and ``notify`` says so once."""
+    router = desk(broadcast=True, all_declined=AllDeclined.NOTIFY)
+    router.route(Dialog(id="d1"), at(0))
+    events = [e for n, op in enumerate(("ann", "bob", "cy"), 1) for e in router.decline("d1", op, at(n))]
+    assert [type(e) for e in events if isinstance(e, DialogDeclinedByAll)] == [DialogDeclinedByAll]
+
+
+def test_decline_lapses_survive_a_snapshot() -> None:
+    """A restored router keeps when each decline lapses, and re-offers on time."""
+    router = desk(decline_memory=60)
+    decline_all(router)
+    data = json.loads(json.dumps(serialize.to_dict(router.snapshot())))
+    assert data["dialogs"][0]["declines_lapse"]["ann"] == at(61).isoformat()
+    restored = Router.restore(router.config, serialize.from_dict(Snapshot, data))
+    assert restored.snapshot() == router.snapshot()
+    assert restored.tick(at(61)) == router.tick(at(61))
+
+
+def test_the_decline_settings_round_trip_through_config_files() -> None:
+    """``decline_memory`` and ``all_declined`` load from a file and are written back in the short form."""
+    config = RoutingConfig.from_toml('decline_memory = "10m"\nall_declined = "retry"')
+    assert (config.decline_memory, config.all_declined) == (timedelta(minutes=10), AllDeclined.RETRY)
+    assert config.to_dict() == {"decline_memory": "10m", "all_declined": "retry"}
+    assert RoutingConfig.from_toml(config.to_toml()) == config

@@ -53,6 +53,7 @@ from chatroute import (
     Status,
     StatusChanged,
     Target,
+    TargetKind,
     TimeWentBackwards,
     TransferRecord,
     UnknownChannel,
@@ -1532,3 +1533,113 @@ def test_restored_router_drops_clients_with_their_last_dialog() -> None:
     restored = Router.restore(router.config, router.snapshot())
     restored.forget("d1")
     assert restored.snapshot().clients == ()
+
+
+# ------------------------------------------------------------- targets narrowed by tags
+
+
+def vip_desk() -> RoutingConfig:
+    """Sales holds Ann (vip), Bob and Cy (vip, limit 1); dialogs tagged vip go to sales' vip operators."""
+    return RoutingConfig(
+        operators=[
+            Operator(id="ann", status="online", tags=["vip"]),
+            Operator(id="bob", status="online"),
+            Operator(id="cy", status="online", tags=["vip", "senior"], limit=1),
+        ],
+        groups=[Group(id="sales", operator_ids=["ann", "bob", "cy"])],
+        rules=[Rule(name="vip", when=has_tag("vip"), to=Target.group("sales", tags=["vip"]))],
+        fallback=Target.group("sales"),
+    )
+
+
+def test_a_narrowed_target_reaches_only_the_tagged_members() -> None:
+    """Vip dialogs go to Ann and Cy only; when both are full they wait, though Bob is free."""
+    router = Router(attrs.evolve(vip_desk(), default_limit=1))
+    assert router.route(Dialog(id="v1", tags=["vip"]), T0).operator_id == "ann"
+    assert router.route(Dialog(id="v2", tags=["vip"]), T0).operator_id == "cy"
+    waiting = router.route(Dialog(id="v3", tags=["vip"]), T0)
+    assert waiting.outcome is Outcome.QUEUED
+    assert waiting.reason == "nobody in group 'sales' tagged 'vip' can take it now (at_limit 2)"
+    assert router.route(Dialog(id="plain"), T0).operator_id == "bob"
+    assert router.queue(Target.group("sales", tags=["vip"])) == ("v3",)
+    events = router.release("v1", T0 + timedelta(seconds=5))
+    assert [(e.dialog_id, e.operator_id) for e in events if isinstance(e, DialogAssigned)] == [("v3", "ann")]
+
+
+def test_a_narrowed_target_says_so_in_the_trace() -> None:
+    """The trace names the narrowed target and lists only its members."""
+    decision = Router(vip_desk()).route(Dialog(id="v1", tags=["vip"]), T0)
+    assert decision.trace is not None
+    assert decision.trace.target == Target.group("sales", tags=["vip"])
+    assert {c.operator_id for c in decision.trace.operators} == {"ann", "cy"}
+    assert "target: group 'sales' tagged 'vip'" in decision.explain()
+
+
+def test_transfers_to_a_narrowed_target_must_be_in_the_config() -> None:
+    """A transfer may name a narrowed target the config names; another is refused, naming the field."""
+    router = Router(vip_desk())
+    router.route(Dialog(id="d"), T0)
+    moved = router.transfer("d", Target.group("sales", tags=["vip"]), T0)
+    assert moved.operator_id in ("ann", "cy")
+    before = router.snapshot()
+    with pytest.raises(InvalidValue, match=r"to\.tags"):
+        router.transfer("d", Target.group("sales", tags=["senior"]), T0)
+    assert router.snapshot() == before
+
+
+def test_unnarrowed_targets_keep_their_members_and_keys() -> None:
+    """Narrowing one target changes nothing for the group itself: same members, same answers."""
+    plain = RoutingConfig(
+        operators=vip_desk().operators, groups=vip_desk().groups, fallback=Target.group("sales")
+    )
+    with_vip, without = Router(vip_desk()), Router(plain)
+    for n in range(6):
+        dialog = Dialog(id=f"d{n}")
+        assert with_vip.route(dialog, T0).operator_id == without.route(dialog, T0).operator_id
+
+
+def test_narrowed_targets_round_trip_through_files_and_snapshots() -> None:
+    """``to = {group = "sales", tags = ["vip"]}`` loads, is written back alike, and survives snapshots."""
+    config = RoutingConfig.from_toml(
+        """
+        [[operators]]
+        id = "ann"
+        status = "online"
+        tags = ["vip"]
+        [[groups]]
+        id = "sales"
+        operator_ids = ["ann"]
+        [[rules]]
+        name = "vip"
+        when = {has_tag = "vip"}
+        to = {group = "sales", tags = ["vip"]}
+        [[rules]]
+        name = "any vip"
+        when = {topic = "x"}
+        to = {tags = "vip"}
+        """
+    )
+    assert config.rules[0].to == Target.group("sales", tags=["vip"])
+    assert config.rules[1].to == Target.everyone(tags=["vip"])
+    assert config.to_dict()["rules"][0]["to"] == {"group": "sales", "tags": ["vip"]}
+    assert RoutingConfig.from_toml(config.to_toml()) == config
+    router = Router(config)
+    router.set_status("ann", "away", T0)
+    router.route(Dialog(id="v", tags=["vip"]), T0)
+    data = json.loads(json.dumps(serialize.to_dict(router.snapshot())))
+    assert data["dialogs"][0]["target"] == {
+        "kind": "group",
+        "id": "sales",
+        "otherwise": None,
+        "tags": ["vip"],
+    }
+    restored = Router.restore(config, serialize.from_dict(Snapshot, data))
+    assert restored.snapshot() == router.snapshot()
+
+
+def test_only_groups_and_everyone_can_be_narrowed() -> None:
+    """Tags on an operator or preferred-operator target are refused, naming the field."""
+    with pytest.raises(InvalidValue, match="tags"):
+        Target(kind=TargetKind.OPERATOR, id="ann", tags=["vip"])
+    with pytest.raises(ConfigError, match="only a group"):
+        RoutingConfig.from_toml('fallback = {operator = "ann", tags = ["vip"]}')

@@ -147,9 +147,11 @@ def persisted(snapshot: Snapshot) -> Snapshot:
 
 @st.composite
 def scenarios(draw: st.DrawFn, **config_options: Any) -> tuple[RoutingConfig, list[Call]]:
-    """A config (half with business hours and region and page filters, half with offers) and calls."""
+    """A config (half with business hours and region and page filters, half with offers, half
+    with languages and relaxing requirements) and calls."""
     config_options.setdefault("departments", draw(st.booleans()))
     config_options.setdefault("offers", draw(st.booleans()))
+    config_options.setdefault("requirements", draw(st.booleans()))
     config = draw(configs(**config_options))
     return config, draw(call_sequences(config, chosen_group=True))
 

@@ -56,6 +56,8 @@ from chatroute import (
     OfflinePolicy,
     Outcome,
     Reason,
+    Relax,
+    RequirementRelaxed,
     Router,
     RoutingConfig,
     SlaLevel,
@@ -110,6 +112,7 @@ class ModelDialog:
     notified: SlaLevel = SlaLevel.OK
     excluded: set[str] = attrs.Factory(set)
     held: bool = False
+    relaxed: set[tuple[str | None, datetime]] = attrs.Factory(set)  # relax steps announced
 
 
 class Model:
@@ -133,7 +136,10 @@ class Model:
     # -- who serves what
 
     def members(self, target: Target) -> list[str]:
-        """Operators who serve a (resolved) target, by id."""
+        """Operators who serve a (resolved) target, by id; a narrowed one, those with its tags."""
+        if target.tags:
+            whole = Target(kind=target.kind, id=target.id)
+            return [op_id for op_id in self.members(whole) if target.tags <= self.config_ops[op_id].tags]
         if target.kind is TargetKind.GROUP:
             return sorted(self.groups[str(target.id)].operator_ids)
         if target.kind is TargetKind.OPERATOR:
@@ -185,9 +191,62 @@ class Model:
         if cap is not None and self.channel_load(op_id, md.dialog.channel) >= cap:
             return Reason.CHANNEL_LIMIT
         skills = self.config_ops[op_id].skills
-        if any(skills.get(skill, 0) < level for skill, level in md.dialog.required_skills.items()):
+        needs, language = self.requirements(md)
+        if any(skills.get(skill, 0) < level for skill, level in needs.items()):
             return Reason.MISSING_SKILL
+        if language is not None and language not in self.config_ops[op_id].languages:
+            return Reason.LANGUAGE
         return None
+
+    # -- requirements that relax
+
+    def relaxations(self, md: ModelDialog) -> list[Relax]:
+        """The dialog's own relaxations, and the config's for the requirements it does not relax itself."""
+        own = {r.skill for r in md.dialog.relax}
+        found = [*md.dialog.relax, *(r for r in self.config.relax if r.skill not in own)]
+        language = md.dialog.language if self.config.match_language else None
+        return [
+            r
+            for r in found
+            if (language is not None if r.skill is None else r.skill in md.dialog.required_skills)
+        ]
+
+    def requirements(self, md: ModelDialog) -> tuple[dict[str, int], str | None]:
+        """The skill levels and the language required now, after the steps announced so far."""
+        needs = dict(md.dialog.required_skills)
+        language = md.dialog.language if self.config.match_language else None
+        for r in self.relaxations(md):
+            steps = [s for s in r.steps if (r.skill, md.routed_at + s.after) in md.relaxed]
+            if not steps:
+                continue
+            if r.skill is None:
+                language = None
+            elif steps[-1].level is None:
+                del needs[r.skill]
+            else:
+                needs[r.skill] = min(needs[r.skill], steps[-1].level)
+        return needs, language
+
+    def relax_steps_due(
+        self, md: ModelDialog, now: datetime
+    ) -> list[tuple[datetime, str | None, int | None]]:
+        """The relax steps due by ``now`` and not announced yet: when, which skill, which level."""
+        return sorted(
+            (md.routed_at + s.after, r.skill, s.level)
+            for r in self.relaxations(md)
+            for s in r.steps
+            if md.routed_at + s.after <= now and (r.skill, md.routed_at + s.after) not in md.relaxed
+        )
+
+    def relax(self, event: RequirementRelaxed, now: datetime) -> None:
+        """A step came due: the dialog's earliest step not announced yet, and due by now."""
+        md = self.dialogs[event.dialog_id]
+        assert md.state is not DialogState.CLOSED
+        due = self.relax_steps_due(md, now)
+        assert due, f"{md.dialog.id} relaxed with no step due"
+        assert event.at == due[0][0], f"{md.dialog.id} relaxed at {event.at}, its next step was due {due[0]}"
+        assert (event.at, event.skill, event.level) in due
+        md.relaxed.add((event.skill, event.at))
 
     def eligible_members(self, md: ModelDialog) -> list[str]:
         assert md.target is not None
@@ -274,6 +333,10 @@ class Model:
             assert md.dialog.id == self.best_for(op_id), "a drain took a dialog out of service order"
         elif event.via is Via.CLAIM:
             assert md.state is DialogState.QUEUED
+        elif event.via is Via.RELAX:  # placed by a tick or drain once a requirement relaxed
+            assert md.state is DialogState.QUEUED
+            assert not md.pool
+            assert md.relaxed
         else:
             assert md.state is None, f"{md.dialog.id} assigned via {event.via} from {md.state}"
         md.state = DialogState.ASSIGNED
@@ -301,11 +364,13 @@ class Model:
     def apply(self, events: tuple[Event, ...], now: datetime, drainer: str | None = None) -> None:
         """Check each event against the model, then carry it out in the model."""
         for event in events:
-            assert event.at == now or isinstance(event, SlaLevelChanged)
+            assert event.at == now or isinstance(event, SlaLevelChanged | RequirementRelaxed)
             if isinstance(event, DialogAssigned):
                 self.assign(event, drainer)
             elif isinstance(event, DialogQueued):
                 self.enqueue(event)
+            elif isinstance(event, RequirementRelaxed):
+                self.relax(event, now)
             else:
                 raise AssertionError(f"unexpected event {event!r}")
 
@@ -391,7 +456,7 @@ class RouterMachine(RuleBasedStateMachine):
 
     @initialize(
         target=dialog_ids,
-        config=configs(),
+        config=configs(requirements=True),
         seed=st.integers(min_value=0, max_value=3),
         zone=st.sampled_from(ZONES),
         data=st.data(),
@@ -427,7 +492,9 @@ class RouterMachine(RuleBasedStateMachine):
         dialog_id = f"d{self.routed}"
         self.routed += 1
         model = self.model
-        dialog = data.draw(dialogs(model.config, dialog_id=dialog_id, chosen_group=True), label="dialog")
+        dialog = data.draw(
+            dialogs(model.config, dialog_id=dialog_id, chosen_group=True, requirements=True), label="dialog"
+        )
         client = data.draw(clients(model.config, dialog), label="client")
         decision = self.call(lambda r: r.route(dialog, now, client=client))
         assert isinstance(decision, Decision), decision
@@ -521,7 +588,7 @@ class RouterMachine(RuleBasedStateMachine):
                     assert placed.via is Via.REQUEUE
                 self.model.apply((placed,), now)
             assert not op.dialogs
-        assert all(isinstance(e, DialogAssigned) and e.via is Via.DRAIN for e in rest)
+        assert all(_drained(e) for e in rest)
         self.model.apply(tuple(rest), now, drainer=operator_id)
 
     @rule(limit=st.integers(min_value=0, max_value=4), dt=seconds(), data=st.data())
@@ -537,7 +604,7 @@ class RouterMachine(RuleBasedStateMachine):
         op.limit = limit
         load = self.model.load(operator_id)
         op.cut_load = load if load > limit else 0
-        assert all(isinstance(e, DialogAssigned) and e.via is Via.DRAIN for e in events[1:])
+        assert all(_drained(e) for e in events[1:])
         self.model.apply(events[1:], now, drainer=operator_id)
 
     @rule(dialog_id=dialog_ids, dt=seconds(), data=st.data())
@@ -711,7 +778,9 @@ class RouterMachine(RuleBasedStateMachine):
 
     @rule(dt=seconds(max_value=90))
     def tick(self, dt: int) -> None:
-        """A tick announces each SLA level each waiting dialog has reached, once, in deadline order."""
+        """A tick announces each SLA level each waiting dialog has reached, once, in deadline order;
+        then each relax step due, placing the dialogs someone can take now; then the wrap-ups
+        that ran out."""
         self._tick(self.advance(dt))
 
     def _tick(self, now: datetime) -> None:
@@ -721,10 +790,21 @@ class RouterMachine(RuleBasedStateMachine):
         assert events[: len(expected)] == tuple(expected)
         for event in expected:
             self.model.dialogs[event.dialog_id].notified = event.level
+        after_sla = events[len(expected) :]
+        relaxing = 0  # the relax steps and the placements they allow come before the wrap-ups
+        while relaxing < len(after_sla) and (
+            isinstance(after_sla[relaxing], RequirementRelaxed)
+            or getattr(after_sla[relaxing], "via", None) is Via.RELAX
+        ):
+            relaxing += 1
+        self.model.apply(after_sla[:relaxing], now)
+        for md in self.model.dialogs.values():
+            if md.state is not DialogState.CLOSED:
+                assert not self.model.relax_steps_due(md, now), f"{md.dialog.id} has a relax step overdue"
         for md in self.model.queued():
             assert self.router.sla_level(md.dialog.id, now) is md.notified
         # then the wrap-ups that ran out, each freeing its slot for the queue
-        rest = list(events[len(expected) :])
+        rest = list(after_sla[relaxing:])
         due = sorted(
             (until, op_id, dialog_id)
             for op_id, op in self.model.ops.items()
@@ -945,6 +1025,14 @@ class RouterMachine(RuleBasedStateMachine):
         """The router from before the last restore is in exactly the same state."""
         if self.twin is not None:
             assert self.twin.snapshot() == self.router.snapshot()
+
+
+def _drained(event: Event) -> bool:
+    """Whether the event is one a drain makes: a hand-over from the queue, a relax step due by
+    then, or a dialog placed once its requirements relaxed."""
+    if isinstance(event, RequirementRelaxed):
+        return True
+    return isinstance(event, DialogAssigned) and event.via in (Via.DRAIN, Via.RELAX)
 
 
 def _outcome(fn: Callable[[Router], T], router: Router) -> T | ChatrouteError:

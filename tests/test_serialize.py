@@ -164,8 +164,10 @@ def test_generated_predicates_round_trip(predicate: Predicate) -> None:
 
 EVERY_STRATEGY: list[Strategy] = [
     Even(),
+    Even(by_ratio=True),
     LongestIdle(),
     MostAvailable(),
+    MostAvailable(by_ratio=True),
     SkillBased(skill="english"),
     RoundRobin(),
     RandomWithinLimit(),
@@ -190,6 +192,15 @@ def test_strategy_dict_form() -> None:
         "kind": "sticky",
         "then": {"kind": "random_within_limit", "seed": 3},
     }
+
+
+def test_by_ratio_is_written_only_when_set() -> None:
+    """``Even()`` stays the bare kind in the short form; ``by_ratio`` appears once it is true."""
+    assert serialize.to_dict(Even()) == {"kind": "even"}
+    assert serialize.to_dict(MostAvailable(by_ratio=True)) == {"kind": "most_available", "by_ratio": True}
+    config = RoutingConfig.from_toml('strategy = {kind = "even", by_ratio = true}')
+    assert config.strategy == Even(by_ratio=True)
+    assert RoutingConfig.from_toml(config.to_toml()) == config
 
 
 # ---------------------------------------------------------------------- events

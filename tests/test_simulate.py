@@ -27,6 +27,7 @@ from chatroute import (
     OfflinePolicy,
     Operator,
     RandomWithinLimit,
+    Relax,
     RoutingConfig,
     Rule,
     Target,
@@ -290,6 +291,28 @@ def test_strategies_may_be_objects_or_whole_configs() -> None:
     assert [run.name for run in report.runs] == ["RandomWithinLimit", "bigger limits"]
     assert report.runs[0].description.startswith("RandomWithinLimit")
     assert report.run("bigger limits").overall.wait_mean <= report.runs[0].overall.wait_mean
+
+
+def test_relaxing_requirements_can_be_compared_before_switching_them_on() -> None:
+    """With the skill relaxed after 30 s, the junior answers the overflow: shorter waits, fewer lost."""
+    config = RoutingConfig(
+        operators=[
+            Operator(id="expert", status="online", limit=1, skills={"billing": 9}),
+            Operator(id="junior", status="online", limit=1, skills={"billing": 5}),
+        ],
+    )
+    traffic = Traffic(
+        arrivals=[Arrivals(rate=20, required_skills={"billing": 8})],
+        handle_time=Duration(mean=240),
+        patience=Duration(mean=300),
+    )
+    desk = Scenario(config=config, traffic=traffic, start=START, hours=4, seed=2)
+    relaxed = attrs.evolve(config, relax=[Relax(skill="billing", steps=[(30, 5)])])
+    report = simulate(desk, ["config", Variant(name="relaxed", config=relaxed)])
+    strict, eased = report.run("config").overall, report.run("relaxed").overall
+    assert eased.offered == strict.offered
+    assert eased.wait_mean < strict.wait_mean
+    assert eased.abandoned < strict.abandoned
 
 
 @pytest.mark.parametrize(

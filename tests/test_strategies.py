@@ -177,6 +177,56 @@ def test_most_available_ties_go_to_longest_idle() -> None:
     assert pick(MostAvailable(), ops, pinned) == "b"
 
 
+# ------------------------------------------------------------- by load ratio
+
+
+def test_even_by_ratio_weighs_load_against_the_limit() -> None:
+    """Load 2 of 8 (25 %) beats load 1 of 2 (50 %) by ratio, though plain Even picks the lower load."""
+    ops = [online("big", limit=8), online("small", limit=2)]
+    pinned = ["big", "big", "small"]
+    assert pick(Even(), ops, pinned) == "small"
+    assert pick(Even(by_ratio=True), ops, pinned) == "big"
+
+
+def test_most_available_by_ratio_prefers_the_larger_free_share() -> None:
+    """3 free of 4 (75 %) beats 5 free of 10 (50 %) by ratio, though 5 free is more seats."""
+    ops = [online("big", limit=10), online("small", limit=4)]
+    pinned = ["big"] * 5 + ["small"]
+    assert pick(MostAvailable(), ops, pinned) == "big"
+    assert pick(MostAvailable(by_ratio=True), ops, pinned) == "small"
+
+
+def test_ratio_ties_go_to_longest_idle() -> None:
+    """Equal ratios (1 of 2, 2 of 4): the operator assigned least recently wins."""
+    ops = [online("a", limit=2), online("b", limit=4)]
+    assert pick(Even(by_ratio=True), ops, ["b", "a", "b"]) == "a"
+    assert pick(Even(by_ratio=True), ops, ["a", "b", "b"]) == "a"
+    assert pick(Even(by_ratio=True), ops, ["b", "b", "a"]) == "b"
+
+
+def test_set_limit_reranks_by_ratio() -> None:
+    """Raising a limit at run time lowers that operator's ratio, and the next pick follows it."""
+    ops = [online("a", limit=4), online("b", limit=4)]
+    router = work_router(Even(by_ratio=True), ops)
+    load(router, ["a", "a", "b"])  # a 2/4, b 1/4
+    router.set_limit("a", 10, now=at(1))  # a 2/10 now
+    assert router.route(Dialog(id="new", topic="work"), at(2)).operator_id == "a"
+    router.set_limit("a", 4, now=at(3))  # a 3/4, b 1/4
+    assert router.route(Dialog(id="new2", topic="work"), at(4)).operator_id == "b"
+
+
+def test_by_ratio_must_be_a_flag() -> None:
+    """``by_ratio`` refuses anything but a bool, naming the field."""
+    with pytest.raises(InvalidValue, match="by_ratio"):
+        Even(by_ratio="yes")  # type: ignore[arg-type]
+
+
+def test_by_ratio_describes_itself() -> None:
+    """The trace's strategy line says the ranking is by ratio."""
+    assert "share of the limit" in Even(by_ratio=True).describe()
+    assert "share of the limit" in MostAvailable(by_ratio=True).describe()
+
+
 # ---------------------------------------------------------------- SkillBased
 
 
@@ -519,7 +569,15 @@ def test_a_subclass_that_overrides_choose_is_picked_for_by_its_choose(strategy: 
 # ------------------------------------------------ indexed pick == reference choose
 
 
-RANKED: list[Ranked] = [Even(), LongestIdle(), MostAvailable(), SkillBased(skill="en"), FewestToday()]
+RANKED: list[Ranked] = [
+    Even(),
+    Even(by_ratio=True),
+    LongestIdle(),
+    MostAvailable(),
+    MostAvailable(by_ratio=True),
+    SkillBased(skill="en"),
+    FewestToday(),
+]
 
 
 @given(

@@ -8,7 +8,7 @@ dependencies load on first use, so the import itself stays cheap.
 
 import importlib
 
-from .config import OfflinePolicy, RoutingConfig
+from .config import AllDeclined, OfflinePolicy, RoutingConfig
 from .decision import (
     Decision,
     GroupCheck,
@@ -44,6 +44,7 @@ from .errors import (
 from .events import (
     DialogAdopted,
     DialogAssigned,
+    DialogDeclinedByAll,
     DialogEscalated,
     DialogHeld,
     DialogOffered,
@@ -55,6 +56,7 @@ from .events import (
     Event,
     LimitChanged,
     OfferWithdrawn,
+    RequirementRelaxed,
     SlaLevelChanged,
     StatusChanged,
     Via,
@@ -84,6 +86,7 @@ from .model import (
     Visitor,
 )
 from .queue import ChannelPriorityQueue
+from .requirements import Relax, Step
 from .router import Router
 from .rules import Predicate, Ring, Rule, RuleContext, Trigger
 from .schedule import HORIZON_DAYS, Closure, Hours, Schedule, SpecialHours, Window
@@ -117,6 +120,7 @@ _SUBMODULES = frozenset(
         "menu",
         "model",
         "queue",
+        "requirements",
         "router",
         "rules",
         "schedule",
@@ -144,6 +148,7 @@ __all__ = [
     "OFFLINE",
     "ONLINE",
     "SLA",
+    "AllDeclined",
     "AlreadyClaimed",
     "AtLimit",
     "BestRated",
@@ -159,6 +164,7 @@ __all__ = [
     "DialogAdopted",
     "DialogAssigned",
     "DialogClosed",
+    "DialogDeclinedByAll",
     "DialogEscalated",
     "DialogHeld",
     "DialogOffered",
@@ -209,6 +215,8 @@ __all__ = [
     "RatingSummary",
     "Reason",
     "ReasonCount",
+    "Relax",
+    "RequirementRelaxed",
     "Ring",
     "RoundRobin",
     "Router",
@@ -225,6 +233,7 @@ __all__ = [
     "StaticResolver",
     "Status",
     "StatusChanged",
+    "Step",
     "Sticky",
     "Strategy",
     "StrategyContext",

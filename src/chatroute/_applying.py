@@ -13,20 +13,24 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ._eligibility import constrained, ineligible
+from ._eligibility import constrained, declined_by_all, ineligible
 from ._placement import Decider, Draft
+from ._relaxing import steps_at
 from ._router_state import KEEP, RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
 from ._topology import Topology
+from .config import AllDeclined
 from .decision import Decision, Outcome
 from .events import (
     DialogAssigned,
+    DialogDeclinedByAll,
     DialogOffered,
     DialogQueued,
     DialogReleased,
     DialogTransferred,
     Event,
     OfferWithdrawn,
+    RequirementRelaxed,
     Via,
     WrapUpStarted,
 )
@@ -175,6 +179,9 @@ class Effects:
         """
         handed = False
         state, config = self.state, self.topology.config
+        if state.deadlines.relaxes.due_by(now):  # requirements relaxed by now count in this drain
+            state.refresh(op)
+            self.relax_due(now, events)
         queues, dialogs = state.queues, state.dialogs
         while op.routable and op.load < op.limit and op.capped_until is None:
             best_key: QueueKey | None = None
@@ -204,6 +211,21 @@ class Effects:
             handed = True
         return handed
 
+    def relax_due(self, now: datetime, events: list[Event]) -> None:
+        """Apply the requirement steps due by ``now``, each announced; a waiting dialog that
+        someone can take now is placed (``Via.RELAX``), the others keep their place in line."""
+        state = self.state
+        for due, dialog_id in state.deadlines.relaxes.due(now):
+            rec = state.dialogs.get(dialog_id)
+            if rec is None or rec.state is DialogState.CLOSED:
+                continue
+            if rec.relaxed_at is not None and rec.relaxed_at >= due:
+                continue  # applied already
+            state.relax(rec, due)
+            for relax, level in steps_at(rec.relax, due - rec.routed_at):
+                events.append(RequirementRelaxed(at=due, dialog_id=rec.id, skill=relax.skill, level=level))
+            self.retry_waiting(rec, now, Via.RELAX, events)
+
     def withdraw(
         self,
         rec: LiveDialog,
@@ -220,13 +242,46 @@ class Effects:
         """
         events.append(OfferWithdrawn(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
         if decline:
-            self.state.decline(rec, op)
+            self.state.decline(rec, op, now)
         if rec.operator_id is None and len(rec.offered_to) > 1:  # a broadcast others still hold
             self.state.withdraw_from(rec, op)
             return
         freed = self.reroute(rec, now, Via.REOFFER, events)
+        if decline:
+            self.after_decline(rec, now, events)
         if freed is not None:
             self.drain(freed, now, events)
+
+    def after_decline(self, rec: LiveDialog, now: datetime, events: list[Event]) -> None:
+        """A declined dialog that now waits because everyone who could take it declined it:
+        the config's ``all_declined`` applies."""
+        policy = self.topology.config.all_declined
+        if rec.state is not DialogState.QUEUED or rec.pool or policy is AllDeclined.WAIT:
+            return
+        state = self.state
+        declined = declined_by_all(rec, (state.ops[op_id] for op_id in self.topology.members[rec.target_key]))
+        if not declined:
+            return
+        assert rec.target is not None
+        retry = policy is AllDeclined.RETRY
+        events.append(
+            DialogDeclinedByAll(at=now, dialog_id=rec.id, target=rec.target, declined=declined, retried=retry)
+        )
+        if retry:
+            state.forget_declines(rec, rec.declined)
+            self.retry_waiting(rec, now, Via.REOFFER, events)
+
+    def retry_waiting(self, rec: LiveDialog, now: datetime, via: Via, events: list[Event]) -> None:
+        """Place a waiting dialog if someone can take it now (something changed for it, not for
+        the operators); otherwise it keeps its place in line."""
+        if rec.state is not DialogState.QUEUED or rec.pool:
+            return
+        assert rec.target is not None
+        client = self.state.client_of(rec.dialog)
+        decision = self.decider.decide(rec, client, now, trace=False, forced=rec.target)
+        if decision.outcome is Outcome.ASSIGNED or decision.outcome is Outcome.OFFERED:
+            self.state.dequeue(rec)
+            self.apply(rec, decision, now, via, events)
 
     def reroute(self, rec: LiveDialog, now: datetime, via: Via, events: list[Event]) -> LiveOperator | None:
         """Take the dialog from where it is and place it again inside its target.
@@ -325,6 +380,7 @@ class Effects:
         if decision.outcome is Outcome.REJECTED:
             return decision.build()
         self.state.hold(rec, client)
+        self.state.schedule_relax(rec)
         events: list[Event] = []
         self.apply(rec, decision, now, Via.ROUTE, events)
         return self.finish(decision, rec, now, events)

@@ -54,6 +54,7 @@ DURATION_FIELDS = (
     "default_handle_time",
     "accept_timeout",
     "resume_wait",
+    "decline_memory",
 )
 
 #: Condition kinds whose one list may be written as a lone string: ``channel = "email"``.
@@ -149,7 +150,7 @@ def from_value_json(table: Mapping[str, Any]) -> dict[str, Any]:
     return {key: item for key, item in table.items() if key != "value_json"} | {"value": value}
 
 
-_TARGET_KEYS = ("kind", "id", "otherwise")
+_TARGET_KEYS = ("kind", "id", "otherwise", "tags")
 
 
 def read_target(data: Any) -> Target:
@@ -169,6 +170,8 @@ def read_target(data: Any) -> Target:
     if isinstance(data, str):
         close = did_you_mean(data, ("everyone", "preferred"))
         raise ConfigError([("", "give 'everyone', 'preferred', {group = ...} or {operator = ...}" + close)])
+    if isinstance(data, Mapping) and "tags" in data and len(data) <= 2:
+        return _narrowed_target(data)
     if not isinstance(data, Mapping) or len(data) != 1:
         raise ConfigError([("", "give one of {group = ...}, {operator = ...}, 'everyone' or 'preferred'")])
     ((key, value),) = data.items()
@@ -183,6 +186,20 @@ def read_target(data: Any) -> Target:
         return Target.preferred_operator(otherwise=otherwise)
     close = did_you_mean(str(key), ("group", "operator", "preferred"))
     raise ConfigError([(str(key), "unknown key" + close)])
+
+
+def _narrowed_target(data: Mapping[str, Any]) -> Target:
+    """``{group = "sales", tags = ["vip"]}``, or ``{tags = [...]}`` alone for everyone so tagged."""
+    tags = data["tags"]
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t for t in tags):
+        raise ConfigError([("tags", f"must be a non-empty list of tags (got {data['tags']!r})")])
+    group = data.get("group")
+    if len(data) == 2 and (not isinstance(group, str) or not group):
+        other = next(str(key) for key in data if key != "tags")
+        raise ConfigError([(other, "only a group (or everyone: tags alone) can be narrowed by tags")])
+    return Target.group(group, tags=tags) if group is not None else Target.everyone(tags=tags)
 
 
 def _below(path: str, data: Any) -> Target:
@@ -214,7 +231,7 @@ def _long_target(data: Mapping[str, Any]) -> Target:
     if found:
         raise ConfigError(found)
     try:
-        return Target(kind=kind, id=target_id, otherwise=otherwise)
+        return Target(kind=kind, id=target_id, otherwise=otherwise, tags=data.get("tags") or ())
     except InvalidValue as exc:
         raise ConfigError([(exc.field, f"{exc.problem} (got {exc.value!r})")]) from None
 
@@ -224,7 +241,11 @@ def _long_target(data: Mapping[str, Any]) -> Target:
 
 def write_target(target: Target) -> Any:
     """A target in the short form: ``{group = id}``, ``{operator = id}``, ``"everyone"``,
-    ``"preferred"`` or ``{preferred = {otherwise = ...}}``."""
+    ``"preferred"`` or ``{preferred = {otherwise = ...}}``; a narrowed target adds its
+    ``tags`` (``{group = id, tags = [...]}``, or ``{tags = [...]}`` for everyone)."""
+    if target.tags:
+        tags = sorted(target.tags)
+        return {"group": target.id, "tags": tags} if target.kind is TargetKind.GROUP else {"tags": tags}
     if target.kind in (TargetKind.GROUP, TargetKind.OPERATOR):
         return {target.kind.value: target.id}
     if target.kind is TargetKind.EVERYONE:
@@ -299,6 +320,16 @@ def _shorten_rule(data: dict[str, Any], fields: Mapping[str, int]) -> dict[str, 
     return out
 
 
+def _shorten_relax(data: dict[str, Any]) -> dict[str, Any]:
+    """A relaxation with its steps' times as durations (``"30s"``), without a language's ``skill``."""
+    steps = [
+        {"after": format_duration(timedelta(seconds=step["after"]))}
+        | ({"level": step["level"]} if step["level"] is not None else {})
+        for step in data["steps"]
+    ]
+    return ({"skill": data["skill"]} if data["skill"] is not None else {}) | {"steps": steps}
+
+
 def shorten_config(data: dict[str, Any], fields: Mapping[str, int]) -> dict[str, Any]:
     """A config's long form (as :mod:`chatroute.serialize` writes it) in the short form.
 
@@ -316,6 +347,7 @@ def shorten_config(data: dict[str, Any], fields: Mapping[str, int]) -> dict[str,
     out["rules"] = [_shorten_rule(rule, fields) for rule in data["rules"]]
     out["triggers"] = [_shorten_rule(trigger, fields) for trigger in data["triggers"]]
     out["fallback"] = shorten_target(data["fallback"])
+    out["relax"] = [_shorten_relax(relax) for relax in data["relax"]]
     out["strategy"] = _shorten_strategy(data["strategy"])
     for group in out["groups"]:
         if group["strategy"] is not None:

@@ -20,7 +20,9 @@ __all__ = [
     "CapLifts",
     "DeadlineHeap",
     "Deadlines",
+    "DeclineLapses",
     "OfferExpiry",
+    "RelaxDue",
     "ReplyDue",
     "RequeueDue",
     "ResumeDue",
@@ -65,6 +67,21 @@ class RingDue(NamedTuple):
     ring: int  # the ring it reaches
 
 
+class RelaxDue(NamedTuple):
+    """A dialog's requirements relax one step (one entry at a time per dialog)."""
+
+    due: datetime
+    dialog_id: str
+
+
+class DeclineLapses(NamedTuple):
+    """An operator's decline of a dialog lapses (``decline_memory``)."""
+
+    due: datetime
+    dialog_id: str
+    operator_id: str
+
+
 class CapLifts(NamedTuple):
     """An operator at the intake cap may take dialogs again."""
 
@@ -96,7 +113,19 @@ class ResumeDue(NamedTuple):
     epoch: int  # the wait it belongs to
 
 
-Entry = TypeVar("Entry", SlaDue, OfferExpiry, ReplyDue, RingDue, CapLifts, RequeueDue, WrapUpDue, ResumeDue)
+Entry = TypeVar(
+    "Entry",
+    SlaDue,
+    OfferExpiry,
+    ReplyDue,
+    RingDue,
+    CapLifts,
+    RequeueDue,
+    WrapUpDue,
+    ResumeDue,
+    RelaxDue,
+    DeclineLapses,
+)
 
 
 class DeadlineHeap(Generic[Entry]):
@@ -124,11 +153,28 @@ class DeadlineHeap(Generic[Entry]):
         """The earliest due time, or None when empty."""
         return self._heap[0][0] if self._heap else None
 
+    def due_by(self, now: datetime) -> bool:
+        """Whether some entry is due by ``now``."""
+        heap = self._heap
+        return bool(heap) and heap[0][0] <= now
+
 
 class Deadlines:
     """Every deadline the router keeps, by kind."""
 
-    __slots__ = ("_heaps", "caps", "offers", "replies", "requeues", "resumes", "rings", "sla", "wrap_ups")
+    __slots__ = (
+        "_heaps",
+        "caps",
+        "declines",
+        "offers",
+        "relaxes",
+        "replies",
+        "requeues",
+        "resumes",
+        "rings",
+        "sla",
+        "wrap_ups",
+    )
 
     def __init__(self) -> None:
         self.sla: DeadlineHeap[SlaDue] = DeadlineHeap()
@@ -139,11 +185,22 @@ class Deadlines:
         self.caps: DeadlineHeap[CapLifts] = DeadlineHeap()
         self.wrap_ups: DeadlineHeap[WrapUpDue] = DeadlineHeap()
         self.resumes: DeadlineHeap[ResumeDue] = DeadlineHeap()
+        self.relaxes: DeadlineHeap[RelaxDue] = DeadlineHeap()
+        self.declines: DeadlineHeap[DeclineLapses] = DeadlineHeap()
         # the heaps' own lists (never replaced), read on every next_tick
-        heaps = (self.sla, self.offers, self.replies, self.requeues, self.rings, self.caps)
-        self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(
-            heap._heap for heap in (*heaps, self.wrap_ups, self.resumes)
+        heaps = (
+            self.sla,
+            self.offers,
+            self.replies,
+            self.requeues,
+            self.rings,
+            self.caps,
+            self.wrap_ups,
+            self.resumes,
+            self.relaxes,
+            self.declines,
         )
+        self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(heap._heap for heap in heaps)
 
     def next_due(self) -> datetime | None:
         """The earliest time anything may come due, or None for never."""

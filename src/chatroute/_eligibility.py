@@ -16,14 +16,14 @@ read these functions and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Iterable, Set
 
 from ._state import LiveDialog, LiveOperator
 from .config import RoutingConfig
 from .decision import Reason
 from .model import Channel, Dialog
 
-__all__ = ["available", "constrained", "ineligible", "picky", "room_for"]
+__all__ = ["available", "constrained", "declined_by_all", "ineligible", "picky", "qualified", "room_for"]
 
 
 def available(op: LiveOperator) -> bool:
@@ -31,9 +31,15 @@ def available(op: LiveOperator) -> bool:
     return op.routable and op.load < op.limit and op.capped_until is None
 
 
-def picky(dialog: Dialog, channel: Channel, limited_channels: Set[str]) -> bool:
-    """Whether the dialog needs more than a free slot: weight, skills, a channel with operator limits."""
-    return channel.capacity_weight > 1 or bool(dialog.required_skills) or dialog.channel in limited_channels
+def picky(dialog: Dialog, channel: Channel, limited_channels: Set[str], match_language: bool) -> bool:
+    """Whether the dialog needs more than a free slot: weight, skills, a channel with operator
+    limits, a language (when the config matches languages)."""
+    return (
+        channel.capacity_weight > 1
+        or bool(dialog.required_skills)
+        or dialog.channel in limited_channels
+        or (match_language and dialog.language is not None)
+    )
 
 
 def constrained(rec: LiveDialog) -> bool:
@@ -62,9 +68,12 @@ def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tupl
     cap = op.operator.channel_limits.get(dialog.channel)
     if cap is not None and op.channel_loads.get(dialog.channel, 0) >= cap:
         return Reason.CHANNEL_LIMIT, f"{cap} {dialog.channel!r} dialogs already"
-    for skill, level in dialog.required_skills.items():
+    for skill, level in rec.needs.items():
         if op.skills.get(skill, 0) < level:
             return Reason.MISSING_SKILL, f"{skill!r} {op.skills.get(skill, 0)} < {level}"
+    language = rec.language
+    if language is not None and language not in op.operator.languages:
+        return Reason.LANGUAGE, f"does not speak {language!r}"
     return None
 
 
@@ -77,3 +86,19 @@ def room_for(op: LiveOperator, rec: LiveDialog) -> str | None:
     if cap is not None and op.channel_loads.get(channel, 0) >= cap:
         return f"{cap} {channel!r} dialogs already"
     return None
+def qualified(op: LiveOperator, rec: LiveDialog) -> bool:
+    """Whether the operator meets the dialog's requirements in force (skills, language), whatever
+    their status and load."""
+    skills = op.skills
+    if any(skills.get(skill, 0) < level for skill, level in rec.needs.items()):
+        return False
+    return rec.language is None or rec.language in op.operator.languages
+
+
+def declined_by_all(rec: LiveDialog, members: Iterable[LiveOperator]) -> tuple[str, ...]:
+    """The operators who declined the dialog, when they are every member of its target who could
+    take it (qualified, not excluded); empty otherwise."""
+    if not rec.declined:
+        return ()
+    could = [op.id for op in members if op.id not in rec.excluded and qualified(op, rec)]
+    return tuple(could) if could and rec.declined.issuperset(could) else ()

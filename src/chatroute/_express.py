@@ -71,7 +71,7 @@ class Express:
             the targets the express route takes dialogs to; empty when it is off.
     """
 
-    __slots__ = ("decider", "effects", "lanes", "state", "topology")
+    __slots__ = ("_match_language", "decider", "effects", "lanes", "state", "topology")
 
     def __init__(self, topology: Topology, state: RouterState, decider: Decider, effects: Effects) -> None:
         self.topology = topology
@@ -79,6 +79,7 @@ class Express:
         self.decider = decider
         self.effects = effects
         self.lanes = self._express_lanes()
+        self._match_language = topology.config.match_language
 
     def _express_lanes(self) -> dict[str | None, _Lane]:
         """Lanes by the group a visitor chose (None: no choice, the fallback applies)."""
@@ -93,7 +94,7 @@ class Express:
             if _picks(strategy) and unfiltered(group):
                 lanes[group.id] = _Lane(key, topology.group_targets[group.id], strategy, config.fallback)
         fallback = config.fallback
-        if not config.rules and config.messenger_group is None:
+        if not config.rules and config.messenger_group is None and not fallback.tags:
             if fallback.kind is TargetKind.GROUP and fallback.id in lanes:
                 lanes[None] = lanes[str(fallback.id)]
             elif fallback.kind is TargetKind.EVERYONE and _picks(config.strategy):
@@ -110,7 +111,7 @@ class Express:
             or channel is None
             or dialog.id in state.dialogs
             or (dialog.ip is not None and dialog.region is None)  # the general path locates it
-            or picky(dialog, channel, self.topology.limited_channels)
+            or picky(dialog, channel, self.topology.limited_channels, self._match_language)
         ):
             return None
         rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)

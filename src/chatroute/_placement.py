@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from itertools import chain
 
 from ._departments import group_problem
-from ._eligibility import constrained, ineligible
+from ._eligibility import constrained, declined_by_all, ineligible
+from ._relaxing import relaxed_notes
 from ._router_state import RouterState
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
@@ -168,8 +169,11 @@ class Decider:
         ``trace``: explain the decision; ``full``: list every member of the target in it.
         """
         notes = _Notes() if trace else None
-        if notes is not None and rec.region_note is not None:
-            notes.notes.append(rec.region_note)
+        if notes is not None:
+            if rec.region_note is not None:
+                notes.notes.append(rec.region_note)
+            if rec.relax:
+                notes.notes.extend(relaxed_notes(rec.relax, rec.routed_at, rec.relaxed_at))
         ctx = RuleContext(now=now, client=client, region=rec.dialog.region)
         if forced is not None:
             # an operator's explicit transfer: the target's filters do not apply
@@ -201,10 +205,11 @@ class Decider:
         picked = chosen if chosen is not None else (offered_to[0] if len(offered_to) == 1 else None)
         if chosen is not None and self.topology.config.accept_timeout is not None:
             offered_to, chosen = (chosen,), None
+        waits = chosen is None and not pool and not offered_to
+        if waits and notes is not None and rec.declined and self.topology.declines_managed:
+            self._note_declined(rec, key, target, notes)
         trace_ = self._trace(notes, rec, target, strategy, picked, full)
-        reason = None
-        if chosen is None and not pool and not offered_to:
-            reason = self.tracer.busy(target, trace_)
+        reason = self.tracer.busy(target, trace_) if waits else None
         outcome = Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED
         return Draft(
             dialog_id=rec.id,
@@ -220,6 +225,16 @@ class Decider:
             reason=reason,
             trace=trace_,
         )
+
+    def _note_declined(self, rec: LiveDialog, key: str, target: Target, notes: _Notes) -> None:
+        """Say so when the dialog waits because everyone who could take it declined it."""
+        declined = declined_by_all(rec, (self.state.ops[op_id] for op_id in self.topology.members[key]))
+        if declined:
+            names = ", ".join(repr(op_id) for op_id in declined)
+            notes.notes.append(
+                f"every operator of {target} who could take it declined it ({names});"
+                f" all_declined is {self.topology.config.all_declined.value!r}"
+            )
 
     def trigger_for(self, rec: LiveDialog, dialog: Dialog, event: str, now: datetime) -> Trigger | None:
         """The first of the config's triggers for ``event`` that matches and would move the dialog."""

@@ -21,7 +21,9 @@ import attrs
 from ._deadlines import (
     CapLifts,
     Deadlines,
+    DeclineLapses,
     OfferExpiry,
+    RelaxDue,
     ReplyDue,
     RequeueDue,
     ResumeDue,
@@ -30,9 +32,10 @@ from ._deadlines import (
     WrapUpDue,
 )
 from ._eligibility import picky
-from ._frozen import MAX_DURATION
+from ._frozen import MAX_DURATION, to_map
 from ._indexes import Availability
 from ._persist import pack_rng, unpack_rng
+from ._relaxing import applicable, in_force, next_step
 from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
 from ._topology import Topology, check_id, pool_key
 from .config import OfflinePolicy
@@ -176,12 +179,18 @@ class RouterState:
         self, dialog: Dialog, channel: Channel, now: datetime, *, region_note: str | None = None
     ) -> LiveDialog:
         """A new live record for the dialog, not yet held (``region_note``: how its region was found)."""
+        match_language = self._topology.config.match_language
         rec = LiveDialog(
             dialog,
             channel.capacity_weight,
             now,
-            picky=picky(dialog, channel, self._topology.limited_channels),
+            picky=picky(dialog, channel, self._topology.limited_channels, match_language),
         )
+        if match_language:
+            rec.language = dialog.language
+        configured = self._topology.config.relax
+        if dialog.relax or configured:
+            rec.relax = applicable(dialog.relax, configured, dialog.required_skills, rec.language)
         rec.region_note = region_note
         return rec
 
@@ -288,13 +297,52 @@ class RouterState:
         if ring is not None:
             rec.ring = ring
 
+    # -------------------------------------------------------------- requirements
+
+    def schedule_relax(self, rec: LiveDialog) -> None:
+        """If the dialog's requirements have a step left, note when it comes due."""
+        if not rec.relax:
+            return
+        waited = None if rec.relaxed_at is None else rec.relaxed_at - rec.routed_at
+        after = next_step(rec.relax, waited)
+        if after is not None:
+            self.deadlines.relaxes.push(RelaxDue(rec.routed_at + after, rec.id))
+
+    def relax(self, rec: LiveDialog, due: datetime) -> None:
+        """Apply the steps of the dialog's requirements due by ``due``; schedule the next."""
+        rec.relaxed_at = due
+        self._relaxed(rec)
+        self.schedule_relax(rec)
+
+    def _relaxed(self, rec: LiveDialog) -> None:
+        """Set the requirements in force from the last step applied (``rec.relaxed_at``)."""
+        if rec.relaxed_at is None:
+            return
+        dialog = rec.dialog
+        language = dialog.language if self._topology.config.match_language else None
+        rec.needs, rec.language = in_force(
+            rec.relax, rec.relaxed_at - rec.routed_at, dialog.required_skills, language
+        )
+
     def exclude(self, rec: LiveDialog, excluded: frozenset[str], declined: frozenset[str]) -> None:
         """Set who may not get the dialog: who passed it on, who declined it."""
         rec.excluded, rec.declined = excluded, declined
 
-    def decline(self, rec: LiveDialog, op: LiveOperator) -> None:
-        """Never offer or give the dialog to this operator again."""
+    def decline(self, rec: LiveDialog, op: LiveOperator, now: datetime) -> None:
+        """Offer or give the dialog to this operator no more: for good, or for the ``decline_memory``."""
         rec.declined |= {op.id}
+        memory = self._topology.config.decline_memory
+        if memory is not None:
+            due = now + memory
+            rec.declines_lapse = to_map({**rec.declines_lapse, op.id: due})
+            self.deadlines.declines.push(DeclineLapses(due, rec.id, op.id))
+
+    def forget_declines(self, rec: LiveDialog, operator_ids: frozenset[str]) -> None:
+        """These operators' declines of the dialog no longer count."""
+        rec.declined -= operator_ids
+        if rec.declines_lapse:
+            kept = {k: v for k, v in rec.declines_lapse.items() if k not in operator_ids}
+            rec.declines_lapse = to_map(kept)
 
     def note_transfer(self, rec: LiveDialog, record: TransferRecord) -> None:
         """Add a transfer to the dialog's history; it has no operator for now."""
@@ -401,9 +449,13 @@ class RouterState:
     def adopt(
         self, rec: LiveDialog, op: LiveOperator, client: Client | None, target: Target, now: datetime
     ) -> None:
-        """Hold a dialog already open with the operator: on ``target``, assigned, replied to."""
+        """Hold a dialog already open with the operator: on ``target``, assigned, replied to.
+
+        Its requirements relax from now on, as a routed dialog's do from when it was routed.
+        """
         group_id = target.id if target.kind is TargetKind.GROUP else None
         self.hold(rec, client)
+        self.schedule_relax(rec)
         self.retarget(rec, target, self._topology.target_key(target), group_id, False, None)
         self.take_slot(rec, op, now, new=False)
         self.assigned(rec, op, now)
@@ -679,6 +731,11 @@ class RouterState:
             raise UnknownChannel(record.dialog.channel, field="snapshot.dialogs.channel")
         rec = self.live(record.dialog, channel, record.routed_at)
         rec.thaw(record)
+        self._relaxed(rec)
+        if rec.state is not DialogState.CLOSED:
+            self.schedule_relax(rec)
+            for op_id, due in sorted(rec.declines_lapse.items()):
+                self.deadlines.declines.push(DeclineLapses(due, rec.id, op_id))
         if rec.target is not None:
             self._topology.check_target(rec.target, "snapshot.dialogs.target")
             rec.target_key = self._topology.target_key(rec.target)

@@ -118,6 +118,7 @@ def _definitions() -> dict[str, Any]:
         "anyOf": [
             {"enum": ["everyone", "preferred"]},
             _table({"group": _TEXT}, required=("group",)),
+            _table({"group": _TEXT, "tags": _ONE_OR_MANY}, required=("tags",)),
             _table({"operator": _TEXT}, required=("operator",)),
             _table({"preferred": _table({"otherwise": _ref("target")})}, required=("preferred",)),
             _table(
@@ -125,6 +126,7 @@ def _definitions() -> dict[str, Any]:
                     "kind": {"enum": ["group", "operator", "everyone", "preferred_operator"]},
                     "id": {"type": ["string", "null"]},
                     "otherwise": {"anyOf": [_ref("target"), {"type": "null"}]},
+                    "tags": _STRINGS,
                 },
                 required=("kind",),
             ),
@@ -223,6 +225,22 @@ def _definitions() -> dict[str, Any]:
             {"on": _TEXT, "name": _TEXT, "when": _ref("condition"), "to": _ref("target")},
             required=("on", "to"),
         ),
+        "relax": _table(
+            {
+                "skill": _TEXT,
+                "steps": _list(
+                    _table(
+                        {
+                            "after": _ref("duration"),
+                            "level": {"type": ["integer", "null"], "minimum": 1, "maximum": 10},
+                        },
+                        required=("after",),
+                    )
+                ),
+            },
+            required=("steps",),
+            doc="a requirement that relaxes while a dialog waits; without a skill, the language",
+        ),
         "config": _config(),
     }
 
@@ -264,6 +282,10 @@ def _config() -> dict[str, Any]:
             "explain": _BOOL,
             "hold_counts": _BOOL,
             "resume_wait": _ref("duration"),
+            "match_language": _BOOL,
+            "relax": _list(_ref("relax")),
+            "decline_memory": optional_duration,
+            "all_declined": {"enum": ["wait", "notify", "retry"]},
         },
         doc="a chatroute routing set-up",
     )

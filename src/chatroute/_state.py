@@ -9,16 +9,17 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
 import attrs
 
-from ._frozen import EMPTY_SET
+from ._frozen import EMPTY_MAP, EMPTY_SET
 from .model import Dialog, DialogState, Operator, Rating, SlaLevel, Target
 from .queue import QueueKey
+from .requirements import Relax
 from .snapshot import DialogRecord, OperatorState, TransferRecord, WrapUp
 
 RankKey = tuple[Any, ...]
@@ -154,6 +155,7 @@ class LiveDialog:
         "assigned_at",
         "closed_at",
         "declined",
+        "declines_lapse",
         "dialog",
         "epoch",
         "excluded",
@@ -161,6 +163,8 @@ class LiveDialog:
         "held_since",
         "history",
         "id",
+        "language",
+        "needs",
         "offer_expires",
         "offered_at",
         "offered_to",
@@ -170,6 +174,8 @@ class LiveDialog:
         "queue_key",
         "rating",
         "region_note",
+        "relax",
+        "relaxed_at",
         "replied_at",
         "resume_to",
         "ring",
@@ -190,6 +196,10 @@ class LiveDialog:
         # needs more than a free slot (weight over 1, skills, a channel with per-operator
         # limits), so not every available operator can take it
         self.picky = picky
+        self.needs = dialog.required_skills  # the skill levels required now (they may relax)
+        self.language: str | None = None  # the language the operator must speak now, if any
+        self.relax: tuple[Relax, ...] = ()  # how those requirements relax while it waits
+        self.relaxed_at: datetime | None = None  # the last step applied came due then
         self.state = DialogState.QUEUED
         self.target: Target | None = None
         self.target_key = ""
@@ -202,7 +212,8 @@ class LiveDialog:
         self.queue_key: QueueKey | None = None
         self.pool = False
         self.excluded: frozenset[str] = NOBODY
-        self.declined: frozenset[str] = NOBODY  # never offered to these again
+        self.declined: frozenset[str] = NOBODY  # not offered to these again (until their decline lapses)
+        self.declines_lapse: Mapping[str, datetime] = EMPTY_MAP  # with a decline_memory: when, by operator
         self.offered_to: frozenset[str] = NOBODY
         self.offer_expires: datetime | None = None
         self.offered_at: datetime | None = None

@@ -56,6 +56,8 @@ class Timeouts:
         self._requeue_lapsed(now, events)
         self._lapse_replies(now, events)
         self._escalate_waiting(now, events)
+        self.effects.relax_due(now, events)
+        self._forget_lapsed_declines(now, events)
         self._lift_caps(now, events)
         return tuple(events)
 
@@ -138,8 +140,9 @@ class Timeouts:
             op = self.state.ops[rec.operator_id]
             reason = f"no reply within {timeout.total_seconds():g} s"
             events.append(DialogRequeued(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
-            self.state.decline(rec, op)
+            self.state.decline(rec, op, now)
             self.effects.reroute(rec, now, Via.REOFFER, events)
+            self.effects.after_decline(rec, now, events)
             self.effects.drain(op, now, events)
 
     def _escalate_waiting(self, now: datetime, events: list[Event]) -> None:
@@ -165,6 +168,17 @@ class Timeouts:
                 self.state.schedule_ring(rec)
             else:
                 self.effects.apply(rec, decision, now, Via.ESCALATE, events)
+
+    def _forget_lapsed_declines(self, now: datetime, events: list[Event]) -> None:
+        """Declines older than the ``decline_memory`` no longer count: a waiting dialog may go to
+        those operators again (``Via.REOFFER``)."""
+        state = self.state
+        for due, dialog_id, op_id in state.deadlines.declines.due(now):
+            rec = state.dialogs.get(dialog_id)
+            if rec is None or rec.state is DialogState.CLOSED or rec.declines_lapse.get(op_id) != due:
+                continue
+            state.forget_declines(rec, frozenset((op_id,)))
+            self.effects.retry_waiting(rec, now, Via.REOFFER, events)
 
     def _lift_caps(self, now: datetime, events: list[Event]) -> None:
         """Operators whose intake window moved on get new dialogs again (and the queue drains)."""

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from .config import RoutingConfig
+from .config import AllDeclined, RoutingConfig
 from .errors import InvalidValue, UnknownGroup, UnknownOperator
 from .geo import GeoResolver
 from .model import Channel, Group, Status, Target, TargetKind
 from .rules import Rule
 from .strategies import OperatorView, RankKey, Strategy
 
-__all__ = ["EVERYONE", "Topology", "check_id", "pool_key"]
+__all__ = ["EVERYONE", "Topology", "check_id", "narrowed_targets", "pool_key"]
 
 EVERYONE = "everyone"
 
@@ -38,6 +38,22 @@ def pool_key(target_key: str) -> str:
     return "pool:" + target_key
 
 
+def narrowed_targets(config: RoutingConfig) -> list[Target]:
+    """The targets narrowed by tags that the config names (rules, rings, triggers, fallback)."""
+    found: list[Target] = []
+    pending = [config.fallback]
+    for rule in config.rules:
+        pending += [rule.to, *(ring.to for ring in rule.escalate)]
+    pending += [trigger.to for trigger in config.triggers]
+    while pending:
+        target = pending.pop(0)
+        if target.tags:
+            found.append(target)
+        if target.otherwise is not None:
+            pending.append(target.otherwise)
+    return found
+
+
 class Topology:
     """The router's fixed set-up, read by every part and written by none after it is built.
 
@@ -53,6 +69,8 @@ class Topology:
             target has neither strategy nor index.
         served: by operator, the keys of every target they serve, their own first and
             ``everyone`` last.
+        narrowed: the key of each target narrowed by tags that the config names; such a
+            target has members (the tagged ones), an index and a queue of its own.
         limits: by operator, their starting limit (their own, else the smallest of their
             groups', else the config's default).
         wrap_ups: by (operator, channel), the after-chat time that keeps a released
@@ -63,6 +81,7 @@ class Topology:
     __slots__ = (
         "channels",
         "config",
+        "declines_managed",
         "geo",
         "group_keys",
         "group_targets",
@@ -70,6 +89,7 @@ class Topology:
         "limited_channels",
         "limits",
         "members",
+        "narrowed",
         "ranks",
         "rules",
         "seed",
@@ -103,6 +123,9 @@ class Topology:
                 served[op_id].append(key)
                 if group.limit is not None:
                     group_limits[op_id].append(group.limit)
+        self.narrowed: dict[Target, str] = {}
+        for target in narrowed_targets(config):
+            self._narrow(target, served)
         # One rank function per strategy, shared by its indexes, so re-ranking an operator
         # computes their key once for all the indexes that rank alike.
         ranks: dict[int, Rank] = {}
@@ -125,9 +148,28 @@ class Topology:
                 wrap_up = channel.wrap_up if op.wrap_up is None else op.wrap_up
                 if wrap_up:
                     self.wrap_ups[op.id, channel.name] = wrap_up
+        # declines expire or everyone declining is acted on: traces say when everyone declined
+        self.declines_managed = (
+            config.decline_memory is not None or config.all_declined is not AllDeclined.WAIT
+        )
+
+    def _narrow(self, target: Target, served: dict[str, list[str]]) -> None:
+        """Give a narrowed target (a group or everyone, with tags) its key, members and strategy."""
+        if target in self.narrowed:
+            return
+        whole = Target(kind=target.kind, id=target.id)
+        base = self.target_key(whole)
+        key = self.narrowed[target] = f"{base}#{','.join(sorted(target.tags))}"
+        tagged = {op.id for op in self.config.operators if target.tags <= op.tags}
+        self.members[key] = tuple(op_id for op_id in self.members[base] if op_id in tagged)
+        self.strategies[key] = self.strategies[base]
+        for op_id in self.members[key]:
+            served[op_id].append(key)
 
     def target_key(self, target: Target) -> str:
         """The target's key, shared by every dialog placed on it (one string per target)."""
+        if target.tags:
+            return self.narrowed[target]
         if target.kind is TargetKind.GROUP:
             return self.group_keys[str(target.id)]
         if target.kind is TargetKind.OPERATOR:
@@ -145,9 +187,16 @@ class Topology:
         return None if timeout is None else now + timeout
 
     def check_target(self, target: Target, field: str) -> None:
-        """Refuse a target that names a group or operator the config lacks."""
+        """Refuse a target that names a group or operator the config lacks, or a narrowed one it
+        does not name."""
         if target.kind is TargetKind.GROUP and target.id not in self.groups:
             raise UnknownGroup(str(target.id), field=f"{field}.group")
+        if target.tags and target not in self.narrowed:
+            raise InvalidValue(
+                f"{field}.tags",
+                sorted(target.tags),
+                f"{target} is not in the config: name it in a rule, ring, trigger or the fallback",
+            )
         if target.kind is TargetKind.OPERATOR and target.id not in self.served:
             raise UnknownOperator(str(target.id), field=f"{field}.operator")
         if target.otherwise is not None:

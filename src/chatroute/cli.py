@@ -75,8 +75,9 @@ default; every set-up sees the same days), and a verdict line names the set-ups 
 difference from the first one is significant.
 
 strategies for --compare: config (the scenario as written), even, random,
-round-robin, longest-idle, most-available, sticky, manual, broadcast, skill:NAME;
-and the scenario's config with a feature switched: no-wrap-up, hold-frees-slot
+round-robin, longest-idle, most-available, even-ratio, sticky, manual, broadcast,
+skill:NAME; and the scenario's config with a feature switched: no-wrap-up,
+hold-frees-slot
 """
 _EXPLAIN_EXAMPLE = """examples:
   chatroute explain examples/support_desk.toml --dialog '{"channel": "site", "topic": "billing"}'

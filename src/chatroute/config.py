@@ -43,10 +43,11 @@ from ._durations import parse_duration
 from ._frozen import to_enum, to_timedelta, to_tuple
 from .errors import ConfigError, InvalidValue
 from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target
+from .requirements import Relax, to_relaxes
 from .rules import Rule, Trigger
 from .strategies import Even, Strategy
 
-__all__ = ["OfflinePolicy", "RoutingConfig"]
+__all__ = ["AllDeclined", "OfflinePolicy", "RoutingConfig"]
 
 
 def _to_offline_policy(value: Any) -> OfflinePolicy:
@@ -85,6 +86,12 @@ def _to_accept_timeout(value: Any) -> timedelta | None:
 
 def _to_resume_wait(value: Any) -> timedelta:
     return _duration(value, "resume_wait")
+def _to_decline_memory(value: Any) -> timedelta | None:
+    return None if value is None else _duration(value, "decline_memory")
+
+
+def _to_all_declined(value: Any) -> AllDeclined:
+    return to_enum(AllDeclined, value, "all_declined")
 
 
 def _to_default_handle_time(value: Any) -> timedelta:
@@ -120,6 +127,14 @@ class OfflinePolicy(enum.Enum):
 
     KEEP = "keep"  # the dialogs stay with the operator
     REQUEUE = "requeue"  # the dialogs go back to their target and are routed again
+
+
+class AllDeclined(enum.Enum):
+    """What happens to a dialog once every operator of its target who could take it declined it."""
+
+    WAIT = "wait"  # it waits (until a decline lapses, with ``decline_memory``, and traces say why)
+    NOTIFY = "notify"  # it waits, and a DialogDeclinedByAll event tells the host
+    RETRY = "retry"  # the event, then the declines are forgotten and it is offered again
 
 
 @attrs.frozen(kw_only=True)
@@ -173,6 +188,16 @@ class RoutingConfig:
         resume_wait: when a resumed dialog's operator has no room for it, how long it
             waits for them first (in their own queue) before it is routed again within
             the target it was placed on; zero routes it again at once.
+        match_language: a dialog with a ``language`` goes only to operators who list it
+            in their ``languages`` (reason ``language`` in traces); it can relax like a
+            skill (:class:`~chatroute.requirements.Relax`).
+        relax: how requirements relax while a dialog waits, for every dialog that has
+            them (a dialog's own ``relax`` for the same requirement wins): e.g. skill
+            ``billing`` down to level 5 after 30 s, dropped after 90 s.
+        decline_memory: how long a decline (or a lapsed offer, or a reply timeout) keeps
+            the operator from being offered that dialog again; None: for good.
+        all_declined: what happens once every operator of a dialog's target who could
+            take it declined it (:class:`AllDeclined`).
     """
 
     channels: tuple[Channel, ...] = attrs.field(
@@ -208,6 +233,10 @@ class RoutingConfig:
     explain: bool = True
     hold_counts: bool = True
     resume_wait: timedelta = attrs.field(default=timedelta(0), converter=_to_resume_wait)
+    match_language: bool = False
+    relax: tuple[Relax, ...] = attrs.field(default=(), converter=to_relaxes)
+    decline_memory: timedelta | None = attrs.field(default=None, converter=_to_decline_memory)
+    all_declined: AllDeclined = attrs.field(default=AllDeclined.WAIT, converter=_to_all_declined)
 
     def all_statuses(self) -> tuple[Status, ...]:
         """Built-in statuses followed by the extra ones."""

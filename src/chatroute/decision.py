@@ -59,6 +59,7 @@ class Reason(enum.Enum):
     DECLINED = "declined"  # declined (or let expire) an offer of this dialog
     CAPPED = "capped"  # got as many new dialogs as the intake cap allows in its window
     WRAP_UP = "wrap_up"  # at the limit only because of after-chat work on released dialogs
+    LANGUAGE = "language"  # does not speak the dialog's language (``match_language``)
 
 
 @attrs.frozen(kw_only=True)

@@ -17,6 +17,7 @@ from .model import Rating, SlaLevel, Target
 __all__ = [
     "DialogAdopted",
     "DialogAssigned",
+    "DialogDeclinedByAll",
     "DialogEscalated",
     "DialogHeld",
     "DialogOffered",
@@ -28,6 +29,7 @@ __all__ = [
     "Event",
     "LimitChanged",
     "OfferWithdrawn",
+    "RequirementRelaxed",
     "SlaLevelChanged",
     "StatusChanged",
     "Via",
@@ -48,6 +50,7 @@ class Via(enum.Enum):
     REOFFER = "reoffer"  # routed again after an offer was declined, lapsed or withdrawn
     ESCALATE = "escalate"  # reached through a wider ring of its rule after waiting
     ADOPT = "adopt"  # already open with the operator when the host switched to chatroute
+    RELAX = "relax"  # placed once its requirements relaxed while it waited
 
 
 @attrs.frozen(kw_only=True)
@@ -111,6 +114,27 @@ class DialogEscalated(Event):
     rule: str
     ring: int
     to: Target
+
+
+@attrs.frozen(kw_only=True)
+class RequirementRelaxed(Event):
+    """A waiting dialog's requirement relaxed: ``skill`` (None: the language) now asks for
+    ``level`` (None: nothing)."""
+
+    dialog_id: str
+    skill: str | None
+    level: int | None
+
+
+@attrs.frozen(kw_only=True)
+class DialogDeclinedByAll(Event):
+    """Every operator of the dialog's target who could take it declined it (``declined``);
+    ``retried``: the declines were forgotten and it is offered again (``all_declined``)."""
+
+    dialog_id: str
+    target: Target
+    declined: tuple[str, ...] = attrs.field(converter=to_tuple)
+    retried: bool = False
 
 
 @attrs.frozen(kw_only=True)

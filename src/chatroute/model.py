@@ -30,6 +30,7 @@ from ._frozen import (
     to_timedelta,
 )
 from .errors import InvalidValue
+from .requirements import Relax, to_relaxes
 from .schedule import Schedule
 
 __all__ = [
@@ -333,7 +334,7 @@ class TargetKind(enum.Enum):
     PREFERRED_OPERATOR = "preferred_operator"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Target:
     """Where a rule, fallback or transfer sends a dialog.
 
@@ -343,11 +344,22 @@ class Target:
         Target(kind=<TargetKind.GROUP: 'group'>, id='sales', otherwise=None)
         >>> str(Target.preferred_operator(otherwise=Target.group("sales")))
         "the client's preferred operator, otherwise group 'sales'"
+        >>> str(Target.group("sales", tags=["vip"]))
+        "group 'sales' tagged 'vip'"
+
+    ``tags`` narrows a group (or everyone) to the operators who carry every one of them
+    (``Operator.tags``); a narrowed target must appear in the config (a rule, ring,
+    trigger or the fallback), which gives it an index and a queue of its own.
     """
 
     kind: TargetKind = attrs.field(converter=_to_kind)
     id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     otherwise: Target | None = None
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
+
+    def __repr__(self) -> str:
+        tags = f", tags={self.tags!r}" if self.tags else ""
+        return f"Target(kind={self.kind!r}, id={self.id!r}, otherwise={self.otherwise!r}{tags})"
 
     def __attrs_post_init__(self) -> None:
         needs_id = self.kind in (TargetKind.GROUP, TargetKind.OPERATOR)
@@ -357,11 +369,13 @@ class Target:
             raise InvalidValue("id", self.id, f"a {self.kind.value} target takes no id")
         if self.otherwise is not None and self.kind is not TargetKind.PREFERRED_OPERATOR:
             raise InvalidValue("otherwise", self.otherwise, "only a preferred_operator target has one")
+        if self.tags and self.kind not in (TargetKind.GROUP, TargetKind.EVERYONE):
+            raise InvalidValue("tags", sorted(self.tags), "only a group or everyone can be narrowed by tags")
 
     @classmethod
-    def group(cls, group_id: str) -> Target:
-        """Any eligible member of the group, chosen by the group's strategy."""
-        return cls(kind=TargetKind.GROUP, id=group_id)
+    def group(cls, group_id: str, *, tags: Any = ()) -> Target:
+        """Any eligible member of the group (with every one of ``tags``), chosen by the group's strategy."""
+        return cls(kind=TargetKind.GROUP, id=group_id, tags=tags)
 
     @classmethod
     def operator(cls, operator_id: str) -> Target:
@@ -369,9 +383,9 @@ class Target:
         return cls(kind=TargetKind.OPERATOR, id=operator_id)
 
     @classmethod
-    def everyone(cls) -> Target:
-        """Any eligible operator at all, chosen by the config's default strategy."""
-        return cls(kind=TargetKind.EVERYONE)
+    def everyone(cls, *, tags: Any = ()) -> Target:
+        """Any eligible operator (with every one of ``tags``), chosen by the config's default strategy."""
+        return cls(kind=TargetKind.EVERYONE, tags=tags)
 
     @classmethod
     def preferred_operator(cls, otherwise: Target | None = None) -> Target:
@@ -382,12 +396,13 @@ class Target:
         return cls(kind=TargetKind.PREFERRED_OPERATOR, otherwise=otherwise)
 
     def __str__(self) -> str:
+        tagged = (" tagged " + " and ".join(repr(tag) for tag in sorted(self.tags))) if self.tags else ""
         if self.kind is TargetKind.GROUP:
-            return f"group {self.id!r}"
+            return f"group {self.id!r}{tagged}"
         if self.kind is TargetKind.OPERATOR:
             return f"operator {self.id!r}"
         if self.kind is TargetKind.EVERYONE:
-            return "everyone"
+            return "everyone" + tagged
         tail = f", otherwise {self.otherwise}" if self.otherwise else ""
         return f"the client's preferred operator{tail}"
 
@@ -473,6 +488,9 @@ class Dialog:
         priority: lower is served sooner within the same channel priority (default 0),
             from ``-MAX_PRIORITY`` to :data:`MAX_PRIORITY` (a million).
         required_skills: skill -> minimum level an operator needs.
+        relax: how its requirements (skills, language) relax while it waits
+            (:class:`~chatroute.requirements.Relax`); these replace the config's
+            ``relax`` for the same requirement.
         chosen_group_id: the department the visitor picked, if any.
         attributes: plain JSON data for ``attr`` predicates: strings, integers within
             ±(2**53 - 1), finite floats, booleans, None, lists and mappings with string
@@ -496,6 +514,7 @@ class Dialog:
     )
     chosen_group_id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     attributes: Mapping[str, Any] = attrs.field(default=EMPTY_MAP, converter=to_deep_map)
+    relax: tuple[Relax, ...] = attrs.field(default=(), converter=to_relaxes)
 
 
 @attrs.frozen(kw_only=True)

@@ -42,7 +42,8 @@ from ._frozen import FrozenMap, aware, thaw_value
 from .config import RoutingConfig
 from .decision import GroupChoice
 from .errors import ConfigError, InvalidValue, did_you_mean
-from .model import Group, StrategyLike, Target
+from .model import Dialog, Group, StrategyLike, Target
+from .snapshot import DialogRecord
 
 __all__ = ["from_dict", "register", "to_dict"]
 
@@ -307,6 +308,16 @@ attrs.resolve_types(Group)
 converter.register_unstructure_hook(StrategyLike, _unstructure_any)
 converter.register_structure_hook(StrategyLike, _structure_tagged(st.Strategy))
 converter.register_structure_hook(Target, lambda data, _: form.read_target(data))
+
+
+def _omit_when_default(cls: type, *names: str) -> None:
+    """Write ``cls`` without the named fields while they hold their defaults (options added
+    later, so that records written before them stay as they were)."""
+    overrides: dict[str, Any] = {name: override(omit_if_default=True) for name in names}
+    converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **overrides))
+
+
+_omit_when_default(Target, "tags")  # before the events that hold targets are registered
 converter.register_structure_hook(Group, _structure_group)
 converter.register_structure_hook(RoutingConfig, lambda data, _: _structure_config(data))
 converter.register_unstructure_hook(
@@ -345,6 +356,8 @@ for _cls, _kind in (
     (ev.DialogAdopted, "dialog_adopted"),
     (ev.DialogOffered, "dialog_offered"),
     (ev.DialogEscalated, "dialog_escalated"),
+    (ev.RequirementRelaxed, "requirement_relaxed"),
+    (ev.DialogDeclinedByAll, "dialog_declined_by_all"),
     (ev.OfferWithdrawn, "offer_withdrawn"),
     (ev.DialogTransferred, "dialog_transferred"),
     (ev.DialogRequeued, "dialog_requeued"),
@@ -376,7 +389,23 @@ def _omit_unused(cls: type, defaults: dict[str, Any]) -> None:
 
 
 _omit_unused(sn.OperatorState, {"wrap_ups": []})
-_omit_unused(sn.DialogRecord, {"held_since": None, "resume_to": None})
+
+
+def _omit_defaults(cls: type) -> None:
+    """Write ``cls`` without the options left at their defaults (``Even()`` stays ``"even"``)."""
+    kind = _NAMES[cls]
+    body: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
+        cls, converter, _cattrs_omit_if_default=True
+    )
+    converter.register_unstructure_hook(cls, lambda value: {"kind": kind, **body(value)})
+
+
+_omit_defaults(st.Even)
+_omit_defaults(st.MostAvailable)
+
+
+_omit_when_default(Dialog, "relax")
+_omit_when_default(DialogRecord, "held_since", "resume_to", "relaxed_at", "declines_lapse")
 
 
 def _raw(value: Any, _: Any) -> Any:

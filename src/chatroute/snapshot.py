@@ -120,6 +120,9 @@ class DialogRecord:
         held_since: while assigned and on hold (``Router.hold``), since when.
         resume_to: while a resumed dialog waits for its own operator, the target it is
             routed to again when ``resume_wait`` runs out.
+        relaxed_at: when the last step of its relaxing requirements came due (None: none
+            has yet); the requirements in force follow from it.
+        declines_lapse: with a ``decline_memory``, when each decline lapses, by operator.
     """
 
     dialog: Dialog
@@ -147,6 +150,8 @@ class DialogRecord:
     epoch: int = 0
     held_since: datetime | None = None
     resume_to: Target | None = None
+    relaxed_at: datetime | None = None
+    declines_lapse: Mapping[str, datetime] = attrs.field(default=EMPTY_MAP, converter=to_map)
 
     @property
     def id(self) -> str:

@@ -29,11 +29,12 @@ import abc
 import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from fractions import Fraction
 from typing import Any, Protocol
 
 import attrs
 
-from ._frozen import non_empty_str
+from ._frozen import non_empty_str, of_type
 from .errors import InvalidValue
 from .model import Client, Dialog
 
@@ -188,17 +189,33 @@ class Ranked(Strategy):
         return picker.first() if type(self).choose is Ranked.choose else picker.scan(self)
 
 
+def load_ratio(op: OperatorView) -> Fraction:
+    """The share of the operator's limit in use (exact; a zero limit counts as full)."""
+    return Fraction(op.load, op.limit) if op.limit > 0 else Fraction(1)
+
+
 @attrs.frozen(kw_only=True)
 class Even(Ranked):
     """Least loaded wins; ties go to the longest idle, then the smallest id (LiveTex).
 
     With limit 5 and loads Natalia 1, Tatiana 3, Maxim 5, Natalia gets the dialog.
+
+    Attributes:
+        by_ratio: rank by load divided by limit instead of load (Azure's load ratio,
+            Salesforce's percentage capacity), for desks whose operators have
+            different limits: load 2 of 8 (25 %) beats load 1 of 2 (50 %).
     """
 
+    by_ratio: bool = attrs.field(default=False, validator=of_type(bool))
+
     def key(self, op: OperatorView) -> tuple[Any, ...]:
+        if self.by_ratio:
+            return (load_ratio(op), op.last_assigned_seq, op.id)
         return (op.load, op.last_assigned_seq, op.id)
 
     def describe(self) -> str:
+        if self.by_ratio:
+            return "Even (lowest share of the limit in use first)"
         return "Even (least loaded first)"
 
 
@@ -215,12 +232,24 @@ class LongestIdle(Ranked):
 
 @attrs.frozen(kw_only=True)
 class MostAvailable(Ranked):
-    """Largest free capacity (limit minus load) wins; unlike Even, a bigger limit counts."""
+    """Largest free capacity (limit minus load) wins; unlike Even, a bigger limit counts.
+
+    Attributes:
+        by_ratio: rank by the free share of the limit instead (Salesforce's percentage
+            capacity): 3 free of 4 (75 %) beats 5 free of 10 (50 %). With it,
+            MostAvailable and ``Even(by_ratio=True)`` rank alike.
+    """
+
+    by_ratio: bool = attrs.field(default=False, validator=of_type(bool))
 
     def key(self, op: OperatorView) -> tuple[Any, ...]:
+        if self.by_ratio:
+            return (load_ratio(op), op.last_assigned_seq, op.id)
         return (op.load - op.limit, op.last_assigned_seq, op.id)
 
     def describe(self) -> str:
+        if self.by_ratio:
+            return "MostAvailable (largest free share of the limit first)"
         return "MostAvailable (most free capacity first)"
 
 

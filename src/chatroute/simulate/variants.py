@@ -8,7 +8,7 @@ stop counting toward the limit (``hold_counts = false``), so a team can see what
 costs or gains before switching it on or off.
 
     >>> sorted(STRATEGIES)[:4]
-    ['broadcast', 'config', 'even', 'longest-idle']
+    ['broadcast', 'config', 'even', 'even-ratio']
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ STRATEGIES: dict[str, Strategy | None] = {
     "round-robin": RoundRobin(),
     "longest-idle": LongestIdle(),
     "most-available": MostAvailable(),
+    "even-ratio": Even(by_ratio=True),
     "sticky": Sticky(Even()),
     "manual": ManualPool(),
     "broadcast": Broadcast(),
