@@ -74,6 +74,9 @@ class Effects:
             via,
             events,
         )
+        waits_for = decision.waits_for
+        if waits_for is not None and rec.state is DialogState.QUEUED:
+            self.state.wait_for_preferred(rec, waits_for[1], waits_for[2])
 
     def place(
         self,

@@ -148,16 +148,21 @@ def from_value_json(table: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def shorten_target(data: Any) -> Any:
-    """A target's long form (``{kind, id, otherwise}``) in the short form."""
+    """A target's long form (``{kind, id, otherwise, wait}``) in the short form."""
     kind = data["kind"]
     if kind in ("group", "operator"):
         return {kind: data["id"]}
     if kind == "everyone":
         return "everyone"
-    otherwise = data.get("otherwise")
-    if otherwise is None:
+    otherwise, wait = data.get("otherwise"), data.get("wait")
+    if otherwise is None and wait is None:
         return "preferred"
-    return {"preferred": {"otherwise": shorten_target(otherwise)}}
+    body: dict[str, Any] = {}
+    if wait is not None:
+        body["wait"] = format_duration(timedelta(seconds=wait))
+    if otherwise is not None:
+        body["otherwise"] = shorten_target(otherwise)
+    return {"preferred": body}
 
 
 def shorten_predicate(data: Any, fields: Mapping[str, int]) -> Any:
@@ -199,6 +204,14 @@ def _shorten_strategy(data: dict[str, Any]) -> Any:
 
 def _shorten_group(data: dict[str, Any]) -> dict[str, Any]:
     out = {key: value for key, value in data.items() if not key.startswith(("regions_", "pages_"))}
+    spill = data.get("overflow")
+    if spill is not None:
+        out["overflow"] = {
+            key: value for key, value in spill.items() if value is not None and value is not False
+        }
+        out["overflow"]["to"] = shorten_target(spill["to"])
+        if spill["wait"] is not None:
+            out["overflow"]["wait"] = format_duration(timedelta(seconds=spill["wait"]))
     for key in ("regions", "pages"):
         sides = {side: data[f"{key}_{side}"] for side in ("include", "exclude") if data[f"{key}_{side}"]}
         if sides:

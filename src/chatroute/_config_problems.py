@@ -86,6 +86,11 @@ def config_problems(config: RoutingConfig) -> list[tuple[str, str]]:
                     (f"groups[{i}].channels", f"unknown channel {name!r}" + did_you_mean(name, channels))
                 )
     for i, group in enumerate(config.groups):
+        if group.overflow is not None:
+            to = group.overflow.to
+            found += _target_problems(f"groups[{i}].overflow.to", to, groups, operators)
+            if to.kind is TargetKind.GROUP and to.id == group.id:
+                found.append((f"groups[{i}].overflow.to", "a group cannot overflow to itself"))
         for side in ("include", "exclude"):
             codes = sorted(getattr(group, f"regions_{side}"))
             found += _region_problems(f"groups[{i}].regions.{side}", codes)

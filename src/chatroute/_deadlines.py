@@ -21,6 +21,7 @@ __all__ = [
     "DeadlineHeap",
     "Deadlines",
     "OfferExpiry",
+    "PreferredWaitEnds",
     "ReplyDue",
     "RequeueDue",
     "RingDue",
@@ -78,7 +79,15 @@ class RequeueDue(NamedTuple):
     since: datetime  # the time they went offline
 
 
-Entry = TypeVar("Entry", SlaDue, OfferExpiry, ReplyDue, RingDue, CapLifts, RequeueDue)
+class PreferredWaitEnds(NamedTuple):
+    """A dialog waiting for its client's busy preferred operator stops waiting for them."""
+
+    due: datetime
+    dialog_id: str
+    epoch: int  # the wait it belongs to
+
+
+Entry = TypeVar("Entry", SlaDue, OfferExpiry, ReplyDue, RingDue, CapLifts, RequeueDue, PreferredWaitEnds)
 
 
 class DeadlineHeap(Generic[Entry]):
@@ -110,7 +119,7 @@ class DeadlineHeap(Generic[Entry]):
 class Deadlines:
     """Every deadline the router keeps, by kind."""
 
-    __slots__ = ("_heaps", "caps", "offers", "replies", "requeues", "rings", "sla")
+    __slots__ = ("_heaps", "caps", "offers", "preferred", "replies", "requeues", "rings", "sla")
 
     def __init__(self) -> None:
         self.sla: DeadlineHeap[SlaDue] = DeadlineHeap()
@@ -119,9 +128,19 @@ class Deadlines:
         self.requeues: DeadlineHeap[RequeueDue] = DeadlineHeap()
         self.rings: DeadlineHeap[RingDue] = DeadlineHeap()
         self.caps: DeadlineHeap[CapLifts] = DeadlineHeap()
+        self.preferred: DeadlineHeap[PreferredWaitEnds] = DeadlineHeap()
         # the heaps' own lists (never replaced), read on every next_tick
         self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(
-            heap._heap for heap in (self.sla, self.offers, self.replies, self.requeues, self.rings, self.caps)
+            heap._heap
+            for heap in (
+                self.sla,
+                self.offers,
+                self.replies,
+                self.requeues,
+                self.rings,
+                self.caps,
+                self.preferred,
+            )
         )
 
     def next_due(self) -> datetime | None:

@@ -18,7 +18,16 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ._deadlines import CapLifts, Deadlines, OfferExpiry, ReplyDue, RequeueDue, RingDue, SlaDue
+from ._deadlines import (
+    CapLifts,
+    Deadlines,
+    OfferExpiry,
+    PreferredWaitEnds,
+    ReplyDue,
+    RequeueDue,
+    RingDue,
+    SlaDue,
+)
 from ._eligibility import picky
 from ._frozen import MAX_DURATION
 from ._indexes import Availability
@@ -485,13 +494,20 @@ class RouterState:
         self.schedule_sla(rec, self._topology.channels[rec.dialog.channel], seq, rec.waiting_since)
 
     def dequeue(self, rec: LiveDialog) -> None:
-        """Take the dialog out of its queue (or pool)."""
+        """Take the dialog out of its queue (or pool); a wait for its preferred operator ends."""
         key = self.queue_key(rec)
         queue = self.queues[key]
         queue.remove(rec.id)
         if not queue:
             del self.queues[key]
         rec.queue_key = None
+        if rec.preferred_until is not None:
+            rec.preferred_until = rec.preferred_then = None
+
+    def wait_for_preferred(self, rec: LiveDialog, until: datetime, then: Target) -> None:
+        """The queued dialog waits for its preferred operator until ``until``, then goes to ``then``."""
+        rec.preferred_until, rec.preferred_then = until, then
+        self.deadlines.preferred.push(PreferredWaitEnds(until, rec.id, rec.epoch))
 
     # --------------------------------------------------------------- operators
 
@@ -603,5 +619,7 @@ class RouterState:
             assert rec.waiting_since is not None
             self.push(rec, record.queue_seq, rec.waiting_since)
             self.schedule_ring(rec)
+            if rec.preferred_until is not None:
+                self.deadlines.preferred.push(PreferredWaitEnds(rec.preferred_until, rec.id, rec.epoch))
         self.dialogs[rec.id] = rec
         self._note_client(rec)

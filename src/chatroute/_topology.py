@@ -55,6 +55,7 @@ class Topology:
             ``everyone`` last.
         limits: by operator, their starting limit (their own, else the smallest of their
             groups', else the config's default).
+        spills: by target key, the groups with an overflow or a queue cap.
     """
 
     __slots__ = (
@@ -71,6 +72,7 @@ class Topology:
         "rules",
         "seed",
         "served",
+        "spills",
         "statuses",
         "strategies",
     )
@@ -114,6 +116,12 @@ class Topology:
             for op in config.operators
         }
         self.limited_channels = frozenset(ch for op in config.operators for ch in op.channel_limits)
+        # groups whose waiting dialogs may overflow or be refused at a queue cap
+        self.spills: Mapping[str, Group] = {
+            self.group_keys[g.id]: g
+            for g in config.groups
+            if g.overflow is not None or g.queue_cap is not None
+        }
 
     def target_key(self, target: Target) -> str:
         """The target's key, shared by every dialog placed on it (one string per target)."""

@@ -7,7 +7,7 @@ them in the order they happened.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -21,6 +21,7 @@ __all__ = [
     "DialogQueued",
     "DialogReleased",
     "DialogRequeued",
+    "DialogStoppedWaiting",
     "DialogTransferred",
     "Event",
     "LimitChanged",
@@ -42,6 +43,7 @@ class Via(enum.Enum):
     ACCEPT = "accept"  # accepted by the operator it was offered to
     REOFFER = "reoffer"  # routed again after an offer was declined, lapsed or withdrawn
     ESCALATE = "escalate"  # reached through a wider ring of its rule after waiting
+    FALLBACK = "fallback"  # placed on the fallback after waiting for the preferred operator ran out
 
 
 @attrs.frozen(kw_only=True)
@@ -167,3 +169,16 @@ class SlaLevelChanged(Event):
 
     dialog_id: str
     level: SlaLevel
+
+
+@attrs.frozen(kw_only=True)
+class DialogStoppedWaiting(Event):
+    """A dialog stopped waiting for its client's preferred operator and goes on to ``to``.
+
+    The preferred operator stayed busy for the whole ``wait`` of the preferred target.
+    """
+
+    dialog_id: str
+    operator_id: str
+    to: Target
+    waited: timedelta

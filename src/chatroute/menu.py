@@ -17,7 +17,7 @@ attributes, and where it should go). A session is an immutable :class:`MenuState
     2 - Talk to sales
     >>> state = menu.step(menu.start(), "2")
     >>> state.handover, state.topic, state.target
-    (True, 'purchase', Target(kind=<TargetKind.GROUP: 'group'>, id='sales', otherwise=None))
+    (True, 'purchase', Target(kind=<TargetKind.GROUP: 'group'>, id='sales', otherwise=None, wait=None))
     >>> menu.apply(state, Dialog(id="d1")).chosen_group_id
     'sales'
 

@@ -39,8 +39,10 @@ from . import strategies as st
 from ._durations import to_duration
 from ._frozen import FrozenMap, aware, thaw_value
 from .config import RoutingConfig
+from .decision import Decision
 from .errors import ConfigError, InvalidValue, did_you_mean
 from .model import Group, Target, TargetKind
+from .snapshot import DialogRecord
 
 __all__ = ["from_dict", "register", "to_dict"]
 
@@ -237,7 +239,7 @@ def _short_predicate(data: dict[str, Any]) -> ru.Predicate:
 
 def _structure_target(data: Any, _: Any) -> Target:
     """A target: ``"everyone"``, ``"preferred"``, ``{group = id}``, ``{operator = id}``,
-    ``{preferred = {otherwise = target}}``, or the long ``{kind = ...}`` form."""
+    ``{preferred = {otherwise = target, wait = "30s"}}``, or the long ``{kind = ...}`` form."""
     if isinstance(data, dict) and "kind" in data:
         target: Target = _target_body(data)
         return target
@@ -259,13 +261,19 @@ def _structure_target(data: Any, _: Any) -> Target:
             raise ConfigError([(key, f"must be a non-empty string (got {value!r})")])
         return Target(kind=TargetKind(key), id=value)
     if key == "preferred":
-        if not isinstance(value, dict) or set(value) - {"otherwise"}:
-            raise ConfigError([(key, "give {otherwise = {group = ...}} or write just 'preferred'")])
+        if not isinstance(value, dict) or set(value) - {"otherwise", "wait"}:
+            raise ConfigError(
+                [(key, "give {otherwise = {group = ...}, wait = '30s'} or write just 'preferred'")]
+            )
         try:
             otherwise = _structure_target(value["otherwise"], Target) if "otherwise" in value else None
         except Exception as exc:
             raise ConfigError([(_under("preferred.otherwise", p), m) for p, m in _problems(exc)]) from None
-        return Target.preferred_operator(otherwise=otherwise)
+        try:
+            wait = to_duration(value["wait"]) if "wait" in value else None
+            return Target.preferred_operator(otherwise=otherwise, wait=wait)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError([("preferred.wait", str(exc))]) from None
     raise ConfigError([(key, "unknown key" + did_you_mean(str(key), shapes))])
 
 
@@ -338,6 +346,21 @@ converter.register_unstructure_hook(
     RoutingConfig, lambda config: form.short_config(config, _config_long(), predicate_fields())
 )
 
+
+def _omit_unset(cls: type, *names: str) -> None:
+    """Leave the named fields out of ``cls``'s plain form while they hold their default.
+
+    For fields added after snapshots and decisions were first stored: a value that does
+    not use them keeps the form it always had.
+    """
+    omit: dict[str, Any] = {name: override(omit_if_default=True) for name in names}
+    converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **omit))
+
+
+_omit_unset(Target, "wait")
+_omit_unset(Decision, "reason_code")
+_omit_unset(DialogRecord, "preferred_until", "preferred_then")
+
 for _cls, _kind in (
     (ru.Always, "always"),
     (ru.AllOf, "all_of"),
@@ -372,6 +395,7 @@ for _cls, _kind in (
     (ev.OfferWithdrawn, "offer_withdrawn"),
     (ev.DialogTransferred, "dialog_transferred"),
     (ev.DialogRequeued, "dialog_requeued"),
+    (ev.DialogStoppedWaiting, "dialog_stopped_waiting"),
     (ev.DialogReleased, "dialog_released"),
     (ev.StatusChanged, "status_changed"),
     (ev.LimitChanged, "limit_changed"),

@@ -99,6 +99,8 @@ class DialogRecord:
         rating: the client's rating, once closed.
         sla_notified: the highest SLA level already announced for the current wait.
         epoch: how many times it has entered a queue.
+        preferred_until: while it waits for its client's busy preferred operator, until when.
+        preferred_then: where it goes when that wait runs out.
     """
 
     dialog: Dialog
@@ -124,6 +126,8 @@ class DialogRecord:
     rating: Rating | None = None
     sla_notified: SlaLevel = SlaLevel.OK
     epoch: int = 0
+    preferred_until: datetime | None = None
+    preferred_then: Target | None = None
 
     @property
     def id(self) -> str:
