@@ -47,6 +47,7 @@ from .events import (
     DialogQueued,
     DialogReleased,
     DialogRequeued,
+    DialogStoppedWaiting,
     DialogTransferred,
     Event,
     LimitChanged,
@@ -69,6 +70,7 @@ from .model import (
     DialogState,
     Group,
     Operator,
+    Overflow,
     Rating,
     RatingScale,
     SlaLevel,
@@ -77,7 +79,7 @@ from .model import (
     TargetKind,
     Visitor,
 )
-from .queue import ChannelPriorityQueue
+from .queue import ChannelPriorityQueue, QueueStats, WaitingCount
 from .router import Router
 from .rules import Predicate, Ring, Rule, RuleContext, Trigger
 from .schedule import HORIZON_DAYS, Closure, Hours, Schedule, SpecialHours, Window
@@ -159,6 +161,7 @@ __all__ = [
     "DialogReleased",
     "DialogRequeued",
     "DialogState",
+    "DialogStoppedWaiting",
     "DialogTransferred",
     "DuplicateDialog",
     "Even",
@@ -191,7 +194,9 @@ __all__ = [
     "OperatorCheck",
     "OperatorState",
     "Outcome",
+    "Overflow",
     "Predicate",
+    "QueueStats",
     "RandomWithinLimit",
     "Ranked",
     "Rating",
@@ -237,6 +242,7 @@ __all__ = [
     "ViewEntry",
     "Views",
     "Visitor",
+    "WaitingCount",
     "Window",
     "__version__",
 ]

@@ -35,6 +35,9 @@ from .snapshot import TransferRecord
 
 __all__ = ["Effects"]
 
+#: The withdrawals the queue statistics count, by reason (a status change is not counted).
+_OFFER_ENDS = {"declined": "declined", "expired": "lapsed"}
+
 
 class Effects:
     """The state-changing steps of routing, each with the events it causes."""
@@ -221,6 +224,9 @@ class Effects:
         With ``decline``, the dialog is never offered to ``op`` again.
         """
         events.append(OfferWithdrawn(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
+        outcome = _OFFER_ENDS.get(reason)
+        if outcome is not None:
+            self.state.offer_ended(rec, outcome, now)
         if decline:
             self.state.decline(rec, op)
         if rec.operator_id is None and len(rec.offered_to) > 1:  # a broadcast others still hold

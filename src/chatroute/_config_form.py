@@ -49,6 +49,7 @@ DURATION_FIELDS = (
     "intake_window",
     "default_handle_time",
     "accept_timeout",
+    "offer_memory",
 )
 
 #: Condition kinds whose one list may be written as a lone string: ``channel = "email"``.

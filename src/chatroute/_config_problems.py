@@ -133,6 +133,8 @@ def _offer_problems(config: RoutingConfig, statuses: set[str]) -> list[tuple[str
         found.append(("statuses", f"at most {most} extra statuses (got {len(config.statuses)})"))
     if config.accept_timeout is not None and config.accept_timeout <= timedelta(0):
         found.append(("accept_timeout", "must be positive"))
+    if config.offer_memory is not None and config.offer_memory <= timedelta(0):
+        found.append(("offer_memory", "must be positive"))
     limit = config.missed_offers_limit
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         found.append(("missed_offers_limit", f"must be a whole number of at least 1 (got {limit!r})"))

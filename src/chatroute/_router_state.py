@@ -31,6 +31,7 @@ from ._deadlines import (
 from ._eligibility import picky
 from ._frozen import MAX_DURATION
 from ._indexes import Availability
+from ._offer_log import OfferLog
 from ._persist import pack_rng, unpack_rng
 from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
 from ._topology import Topology, check_id, pool_key
@@ -88,6 +89,7 @@ class RouterState:
         "handle_time",
         "last_picks",
         "latest",
+        "offer_log",
         "ops",
         "queue_seq",
         "queues",
@@ -119,6 +121,7 @@ class RouterState:
         self.queue_seq = 0
         self.handle_time = topology.config.default_handle_time.total_seconds()
         self.latest: datetime | None = None
+        self.offer_log = OfferLog(topology.config.offer_memory)
         self.available.rebuild(self.ops.values())
 
     # -------------------------------------------------------------------- time
@@ -406,6 +409,10 @@ class RouterState:
         if rec.offer_expires is not None:
             self.deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
 
+    def offer_ended(self, rec: LiveDialog, outcome: str, now: datetime) -> None:
+        """An offer of the dialog was accepted, declined or let lapse (for queue statistics)."""
+        self.offer_log.note(rec.target_key, outcome, now)
+
     def withdraw_from(self, rec: LiveDialog, op: LiveOperator) -> None:
         """Take one operator out of a broadcast that others still hold."""
         op.drop_offer(rec.id)
@@ -549,6 +556,7 @@ class RouterState:
             last_picks=dict(sorted(self.last_picks.items())),
             handle_time=self.handle_time,
             latest=self.latest,
+            offer_log=self.offer_log.freeze(),
         )
 
     def restore(self, snapshot: Snapshot) -> None:
@@ -568,6 +576,7 @@ class RouterState:
         self.last_picks = dict(snapshot.last_picks)
         self.handle_time = snapshot.handle_time
         self.latest = snapshot.latest
+        self.offer_log.thaw(snapshot.offer_log)
         for record in snapshot.dialogs:
             self._restore_dialog(record)
         self.available.rebuild(self.ops.values())

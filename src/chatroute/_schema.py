@@ -130,12 +130,16 @@ def _definitions() -> dict[str, Any]:
             {"enum": ["everyone", "preferred"]},
             _table({"group": _TEXT}, required=("group",)),
             _table({"operator": _TEXT}, required=("operator",)),
-            _table({"preferred": _table({"otherwise": _ref("target")})}, required=("preferred",)),
+            _table(
+                {"preferred": _table({"otherwise": _ref("target"), "wait": _ref("duration")})},
+                required=("preferred",),
+            ),
             _table(
                 {
                     "kind": {"enum": ["group", "operator", "everyone", "preferred_operator"]},
                     "id": {"type": ["string", "null"]},
                     "otherwise": {"anyOf": [_ref("target"), {"type": "null"}]},
+                    "wait": {"anyOf": [_ref("duration"), {"type": "null"}]},
                 },
                 required=("kind",),
             ),
@@ -213,6 +217,23 @@ def _definitions() -> dict[str, Any]:
                 "enabled": _BOOL,
                 "strategy": {"anyOf": [_ref("strategy"), {"type": "null"}]},
                 "limit": limit,
+                "overflow": {
+                    "anyOf": [
+                        _table(
+                            {
+                                "to": _ref("target"),
+                                "queue": limit,
+                                "wait": {"anyOf": [_ref("duration"), {"type": "null"}]},
+                                "nobody": _BOOL,
+                            },
+                            required=("to",),
+                            doc="where waiting dialogs go instead: {to = {group = 'support'},"
+                            " queue = 10, wait = '2m', nobody = true}",
+                        ),
+                        {"type": "null"},
+                    ]
+                },
+                "queue_cap": limit,
             },
             required=("id",),
         ),
@@ -267,6 +288,7 @@ def _config() -> dict[str, Any]:
             "max_extra_statuses": {"type": "integer", "minimum": 0},
             "default_handle_time": _ref("duration"),
             "accept_timeout": optional_duration,
+            "offer_memory": optional_duration,
             "missed_offers_limit": optional_count,
             "missed_offers_status": _STRING,
             "explain": _BOOL,

@@ -42,7 +42,7 @@ from .config import RoutingConfig
 from .decision import Decision
 from .errors import ConfigError, InvalidValue, did_you_mean
 from .model import Group, Target, TargetKind
-from .snapshot import DialogRecord
+from .snapshot import DialogRecord, Snapshot
 
 __all__ = ["from_dict", "register", "to_dict"]
 
@@ -360,6 +360,7 @@ def _omit_unset(cls: type, *names: str) -> None:
 _omit_unset(Target, "wait")
 _omit_unset(Decision, "reason_code")
 _omit_unset(DialogRecord, "preferred_until", "preferred_then")
+_omit_unset(Snapshot, "offer_log")
 
 for _cls, _kind in (
     (ru.Always, "always"),

@@ -15,7 +15,15 @@ import attrs
 from ._frozen import EMPTY_MAP, to_map, to_tuple
 from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target
 
-__all__ = ["DialogRecord", "OperatorState", "Snapshot", "TransferRecord", "ViewEntry", "Views"]
+__all__ = [
+    "DialogRecord",
+    "OfferTally",
+    "OperatorState",
+    "Snapshot",
+    "TransferRecord",
+    "ViewEntry",
+    "Views",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -151,6 +159,7 @@ class Snapshot:
         handle_time: the running mean handle time in seconds, for wait estimates.
         latest: the latest ``now`` a call that changes the router was made at (None:
             none yet, or a snapshot from before it was kept); earlier times are refused.
+        offer_log: how the targets' offers ended lately, for queue statistics.
     """
 
     seed: int
@@ -163,6 +172,22 @@ class Snapshot:
     last_picks: Mapping[str, str] = attrs.field(default=EMPTY_MAP, converter=to_map)
     handle_time: float
     latest: datetime | None = None
+    offer_log: tuple[OfferTally, ...] = attrs.field(default=(), converter=to_tuple)
+
+
+@attrs.frozen(kw_only=True)
+class OfferTally:
+    """When a target's offers ended one way lately (for :meth:`Router.queue_stats`).
+
+    Attributes:
+        target_key: the target's key (as in ``random_states``).
+        outcome: ``accepted``, ``declined`` or ``lapsed``.
+        times: when, oldest first.
+    """
+
+    target_key: str
+    outcome: str
+    times: tuple[datetime, ...] = attrs.field(converter=to_tuple)
 
 
 @attrs.frozen(kw_only=True)
