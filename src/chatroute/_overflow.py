@@ -60,6 +60,10 @@ class Placing:
         return self.chosen is None and not self.offered_to
 
 
+def _waiting(count: int) -> str:
+    return f"{count} dialog waits" if count == 1 else f"{count} dialogs wait"
+
+
 def waiting_in(state: RouterState, key: str, pool: bool) -> int:
     """How many dialogs wait in the target's queue (or its pool)."""
     queue = state.queues.get(pool_key(key) if pool else key)
@@ -77,7 +81,7 @@ def overflow_cause(spill: Overflow, state: RouterState, key: str, waiting: int) 
     if spill.nobody and capacity <= 0:
         return "nobody in it is routable"
     if spill.queue is not None and waiting >= spill.queue:
-        return f"{waiting} dialogs wait (overflow at {spill.queue})"
+        return f"{_waiting(waiting)} (overflow at {spill.queue})"
     if spill.wait is not None:
         wait = new_wait(state, key, waiting)
         if wait is None:
@@ -127,7 +131,7 @@ def overflow(
                 notes.append(f"group {group.id!r} would overflow ({cause}), but {why}: it stays")
         cap = group.queue_cap
         if cap is not None and waiting >= cap:
-            detail = f"{waiting} dialogs wait, its queue_cap is {cap}"
+            detail = f"{_waiting(waiting)}, its queue_cap is {cap}"
             return placing, GroupCheck(group_id=group.id, reason=Reason.QUEUE_FULL, detail=detail)
         break
     return placing, None
