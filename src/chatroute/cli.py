@@ -63,7 +63,8 @@ default; every set-up sees the same days), and a verdict line names the set-ups 
 difference from the first one is significant.
 
 strategies for --compare: config (the scenario as written), even, random,
-round-robin, longest-idle, most-available, sticky, manual, broadcast, skill:NAME
+round-robin, longest-idle, most-available, sticky, manual, broadcast, skill:NAME;
+and no-overflow (the config without its groups' overflows and queue caps)
 """
 _EXPLAIN_EXAMPLE = """examples:
   chatroute explain examples/support_desk.toml --dialog '{"channel": "site", "topic": "billing"}'

@@ -1,13 +1,19 @@
-"""What is compared: the scenario's own config, or the same config under another strategy.
+"""What is compared: the scenario's own config, the same config under another strategy,
+or the same config with a feature switched off.
 
 A compared strategy replaces the config's default strategy and every group's override,
-so "random" means "route everything with RandomWithinLimit".
+so "random" means "route everything with RandomWithinLimit". A switch
+(:data:`SWITCHES`) keeps the strategies and takes a feature away: ``no-overflow`` is
+the config without its groups' overflows and queue caps, so comparing it with
+``config`` shows what they change (dialogs rejected, waits).
 
     >>> sorted(STRATEGIES)[:4]
     ['broadcast', 'config', 'even', 'longest-idle']
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import attrs
 
@@ -26,7 +32,7 @@ from ..strategies import (
     Strategy,
 )
 
-__all__ = ["STRATEGIES", "Variant", "strategy_problem", "variant"]
+__all__ = ["STRATEGIES", "SWITCHES", "Variant", "strategy_problem", "variant"]
 
 #: Names accepted by ``--compare``; ``config`` is the scenario's config as written.
 STRATEGIES: dict[str, Strategy | None] = {
@@ -43,6 +49,18 @@ STRATEGIES: dict[str, Strategy | None] = {
 _SKILL = "skill:"
 
 
+def _without_overflow(config: RoutingConfig) -> RoutingConfig:
+    groups = tuple(attrs.evolve(group, overflow=None, queue_cap=None) for group in config.groups)
+    return attrs.evolve(config, groups=groups)
+
+
+#: Names accepted by ``--compare`` that switch a feature of the scenario's config off,
+#: with what the switched config is.
+SWITCHES: dict[str, tuple[Callable[[RoutingConfig], RoutingConfig], str]] = {
+    "no-overflow": (_without_overflow, "without overflows and queue caps"),
+}
+
+
 @attrs.frozen(kw_only=True)
 class Variant:
     """One column of a comparison: a name and the config simulated under it."""
@@ -54,10 +72,10 @@ class Variant:
 
 def strategy_problem(name: str) -> str | None:
     """Why ``name`` is not a strategy name, or None when it is."""
-    if name in STRATEGIES or (name.startswith(_SKILL) and len(name) > len(_SKILL)):
+    if name in STRATEGIES or name in SWITCHES or (name.startswith(_SKILL) and len(name) > len(_SKILL)):
         return None
-    known = ", ".join([*STRATEGIES, "skill:NAME"])
-    return f"unknown strategy {name!r}{did_you_mean(name, STRATEGIES)}; known: {known}"
+    known = ", ".join([*STRATEGIES, "skill:NAME", *SWITCHES])
+    return f"unknown strategy {name!r}{did_you_mean(name, [*STRATEGIES, *SWITCHES])}; known: {known}"
 
 
 def variant(config: RoutingConfig, choice: str | Strategy | Variant) -> Variant:
@@ -66,13 +84,17 @@ def variant(config: RoutingConfig, choice: str | Strategy | Variant) -> Variant:
     Args:
         config: the scenario's config.
         choice: a name from :data:`STRATEGIES` (or ``skill:NAME`` for
-            :class:`SkillBased`), a :class:`Strategy`, or a :class:`Variant` (kept as is).
+            :class:`SkillBased`) or :data:`SWITCHES`, a :class:`Strategy`, or a
+            :class:`Variant` (kept as is).
 
     Raises:
         InvalidValue: an unknown name, or something else entirely.
     """
     if isinstance(choice, Variant):
         return choice
+    if isinstance(choice, str) and choice in SWITCHES:
+        switch, description = SWITCHES[choice]
+        return Variant(name=choice, config=switch(config), description=description)
     if isinstance(choice, str):
         problem = strategy_problem(choice)
         if problem is not None:
