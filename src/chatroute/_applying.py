@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from ._draft import Draft
 from ._eligibility import constrained, ineligible
-from ._placement import Decider, Draft
+from ._placement import Decider
 from ._router_state import KEEP, RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
 from ._topology import Topology

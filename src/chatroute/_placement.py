@@ -4,7 +4,7 @@
 :meth:`Router.explain` can dry-run it): :meth:`Decider.decide` finds the target (the
 visitor's department, the rules or the fallback), then lets the target's strategy pick
 an operator through a :class:`~chatroute.strategies.Picker` over the target's index,
-and writes the trace when explaining. The result is a :class:`Draft`; carrying it out
+and writes the trace when explaining. The result is a :class:`~chatroute._draft.Draft`; carrying it out
 is :mod:`chatroute._applying`'s job.
 """
 
@@ -12,23 +12,23 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import chain
 
 from ._departments import group_problem
+from ._draft import Draft
 from ._eligibility import constrained, ineligible
 from ._overflow import Placing, overflow
 from ._router_state import RouterState
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
-from .decision import Decision, GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
+from .decision import GroupCheck, OperatorCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import InvalidValue
-from .events import Event
 from .model import Client, Dialog, Target, TargetKind
 from .rules import RuleContext, Trigger
 from .strategies import Strategy, StrategyContext
 
-__all__ = ["Decider", "Draft"]
+__all__ = ["Decider"]
 
 _TRACE_LISTED = 50  # operators listed by name in a trace; the rest are counted
 _BUSY = frozenset({Reason.AT_LIMIT, Reason.CHANNEL_LIMIT, Reason.CAPPED})  # routable, but no room now
@@ -43,93 +43,6 @@ class _Notes:
         self.rules: list[RuleCheck] = []
         self.groups: list[GroupCheck] = []
         self.notes: list[str] = []
-
-
-class Draft:
-    """A decision while it is being made and carried out; :meth:`build` freezes it.
-
-    The router fills in the events and the queue position once the decision is applied,
-    so the frozen :class:`Decision` is built once, at the end.
-    """
-
-    __slots__ = (
-        "dialog_id",
-        "group_id",
-        "offer_expires_at",
-        "offered_to",
-        "operator_id",
-        "outcome",
-        "pool",
-        "reason",
-        "reason_code",
-        "reopens_at",
-        "rule",
-        "target",
-        "target_key",
-        "trace",
-        "waits_for",
-    )
-
-    def __init__(
-        self,
-        *,
-        dialog_id: str,
-        outcome: Outcome,
-        operator_id: str | None = None,
-        group_id: str | None = None,
-        target: Target | None = None,
-        target_key: str = "",
-        pool: bool = False,
-        reason: str | None = None,
-        reason_code: Reason | None = None,
-        reopens_at: datetime | None = None,
-        rule: str | None = None,
-        offered_to: tuple[str, ...] = (),
-        offer_expires_at: datetime | None = None,
-        trace: Trace | None = None,
-        waits_for: tuple[str, datetime, Target] | None = None,
-    ) -> None:
-        self.dialog_id = dialog_id
-        self.waits_for = waits_for  # the busy preferred operator it waits for, until when, then where
-        self.outcome = outcome
-        self.operator_id = operator_id
-        self.group_id = group_id
-        self.target = target
-        self.target_key = target_key
-        self.pool = pool
-        self.reason = reason
-        self.reason_code = reason_code
-        self.reopens_at = reopens_at
-        self.rule = rule
-        self.offered_to = offered_to
-        self.offer_expires_at = offer_expires_at
-        self.trace = trace
-
-    def build(
-        self,
-        events: tuple[Event, ...] = (),
-        position: int | None = None,
-        estimated_wait: timedelta | None = None,
-    ) -> Decision:
-        """The frozen decision, with what carrying it out produced."""
-        return Decision(
-            dialog_id=self.dialog_id,
-            outcome=self.outcome,
-            operator_id=self.operator_id,
-            group_id=self.group_id,
-            target=self.target,
-            position=position,
-            estimated_wait=estimated_wait,
-            pool=self.pool,
-            reason=self.reason,
-            reason_code=self.reason_code,
-            reopens_at=self.reopens_at,
-            rule=self.rule,
-            offered_to=self.offered_to,
-            offer_expires_at=self.offer_expires_at,
-            events=events,
-            trace=self.trace,
-        )
 
 
 class _Refusal:

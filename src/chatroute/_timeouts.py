@@ -16,7 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ._applying import Effects
-from ._placement import Decider, Draft
+from ._draft import Draft
+from ._placement import Decider
 from ._router_state import RouterState
 from ._state import LiveDialog, LiveOperator
 from ._topology import Topology
