@@ -175,7 +175,7 @@ def test_a_full_scenario_loads_with_its_values() -> None:
             (
                 "compare[1]",
                 "unknown strategy 'evn' (did you mean 'even'?); known: config, even, random, round-robin,"
-                " longest-idle, most-available, sticky, manual, broadcast, skill:NAME",
+                " longest-idle, most-available, sticky, manual, broadcast, skill:NAME, no-overflow",
             ),
         ),
         (
