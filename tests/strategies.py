@@ -29,6 +29,7 @@ from chatroute import (
     Group,
     OfflinePolicy,
     Operator,
+    Overflow,
     Relax,
     RoutingConfig,
     Status,
@@ -207,6 +208,7 @@ def configs(
     departments: bool = False,
     offers: bool = False,
     requirements: bool = False,
+    spills: bool = False,
 ) -> RoutingConfig:
     """A small, valid routing config.
 
@@ -235,6 +237,9 @@ def configs(
         requirements: give operators languages and tags, sometimes match languages,
             sometimes relax skills and the language while dialogs wait (see
             :func:`relaxations`), and let rules send dialogs to a group's tagged members.
+        spills: give groups overflows (to another group or everyone) and queue caps, and
+            preferred-operator targets a wait; the fallback may wait for the preferred
+            operator, then go to everyone.
     """
     chans = draw(channels(weights=weights))
     names = [c.name for c in chans]
@@ -275,6 +280,15 @@ def configs(
                 **(draw(_department_filters()) if departments else {}),
             )
         )
+    if spills:
+        groups = [
+            attrs.evolve(
+                group,
+                overflow=draw(_overflows([g.id for g in groups if g.id != group.id])),
+                queue_cap=draw(st.one_of(st.none(), st.integers(0, 3))),
+            )
+            for group in groups
+        ]
     made_rules = []
     if rules:
         for i in range(draw(st.integers(min_value=0, max_value=3))):
@@ -291,12 +305,18 @@ def configs(
             narrowed = st.tuples(st.sampled_from([g.id for g in groups]), st.sampled_from(TAGS)).map(
                 lambda pair: Target.group(pair[0], tags=[pair[1]])
             )
+            preferred = st.sampled_from(otherwise).map(lambda o: Target.preferred_operator(otherwise=o))
+            if spills:  # sometimes waiting for a busy preferred operator
+                waits = st.one_of(st.none(), st.integers(5, 60).map(_seconds))
+                preferred = st.builds(
+                    Target.preferred_operator, otherwise=st.sampled_from(otherwise), wait=waits
+                )
             to = draw(
                 st.one_of(
                     *([narrowed] if requirements else []),
                     st.sampled_from([g.id for g in groups]).map(Target.group),
                     st.sampled_from(op_ids).map(Target.operator),
-                    st.sampled_from(otherwise).map(lambda o: Target.preferred_operator(otherwise=o)),
+                    preferred,
                 )
             )
             rings = []
@@ -313,7 +333,7 @@ def configs(
         operators=ops,
         groups=groups,
         rules=made_rules,
-        fallback=Target.everyone(),
+        fallback=draw(_spill_fallbacks()) if spills else Target.everyone(),
         strategy=draw(pick_strategy),
         default_limit=draw(st.integers(min_value=1, max_value=4)),
         offline_policy=policy,
@@ -349,6 +369,28 @@ def configs(
             else {}
         ),
     )
+
+
+def _seconds(n: int) -> timedelta:
+    return timedelta(seconds=n)
+
+
+def _spill_fallbacks() -> st.SearchStrategy[Target]:
+    """Everyone, or the client's preferred operator waited for a while, then everyone."""
+    waited = st.integers(5, 60).map(lambda n: Target.preferred_operator(Target.everyone(), _seconds(n)))
+    return st.one_of(st.just(Target.everyone()), waited)
+
+
+def _overflows(others: list[str]) -> st.SearchStrategy[Overflow | None]:
+    """No overflow, or one to another group or everyone, on any mix of the three conditions."""
+    to = st.sampled_from([Target.everyone(), *map(Target.group, others)])
+    made = st.tuples(
+        to,
+        st.one_of(st.none(), st.integers(0, 3)),
+        st.one_of(st.none(), st.integers(0, 900).map(_seconds)),
+        st.booleans(),
+    ).map(lambda t: Overflow(to=t[0], queue=t[1], wait=t[2], nobody=t[3] or (t[1] is None and t[2] is None)))
+    return st.one_of(st.none(), made)
 
 
 SCHEDULES = [

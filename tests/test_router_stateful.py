@@ -14,6 +14,7 @@ restored router, making every call on the original as well and requiring the sam
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, TypeVar
@@ -35,6 +36,7 @@ from chatroute import (
     AlreadyClaimed,
     AtLimit,
     ChatrouteError,
+    Client,
     Decision,
     Dialog,
     DialogAdopted,
@@ -46,6 +48,7 @@ from chatroute import (
     DialogRequeued,
     DialogResumed,
     DialogState,
+    DialogStoppedWaiting,
     DialogTransferred,
     DuplicateDialog,
     Event,
@@ -113,6 +116,8 @@ class ModelDialog:
     excluded: set[str] = attrs.Factory(set)
     held: bool = False
     relaxed: set[tuple[str | None, datetime]] = attrs.Factory(set)  # relax steps announced
+    wait_until: datetime | None = None  # waits for its busy preferred operator until then
+    then: Target | None = None  # and then goes here
 
 
 class Model:
@@ -276,10 +281,42 @@ class Model:
         can take it now, else its alternative (or the fallback)."""
         target = self.rule_target(md.dialog)
         while target.kind is TargetKind.PREFERRED_OPERATOR:
-            if preferred is not None and self.ineligible(preferred, md) is None:
-                return Target.operator(preferred)
+            problem = self.ineligible(preferred, md) if preferred is not None else Reason.NO_OPERATOR
+            if problem is None:
+                return Target.operator(str(preferred))
+            if target.wait is not None and problem in (Reason.AT_LIMIT, Reason.WRAP_UP, Reason.CHANNEL_LIMIT):
+                md.wait_until = md.routed_at + target.wait  # routable but busy: wait for them
+                md.then = target.otherwise or self.config.fallback
+                return Target.operator(str(preferred))
             target = target.otherwise or self.config.fallback
         return target
+
+    def spill(self, md: ModelDialog, handle_time: float) -> bool:
+        """Follow the overflows of the groups the new dialog would wait in; True when the last
+        one's queue is at its cap (the dialog is rejected)."""
+        seen = {md.target}
+        # a group narrowed by tags has a queue of its own, which neither overflows nor is capped
+        while md.target is not None and md.target.kind is TargetKind.GROUP and not md.target.tags:
+            group = self.groups[str(md.target.id)]
+            pool = self.is_pool(md.target)
+            if not pool and self.eligible_members(md):
+                return False  # it does not wait
+            waiting = len(self.queue(md.target, pool))
+            members = self.members(md.target)
+            capacity = sum(self.ops[o].limit for o in members if self.routable[self.ops[o].status])
+            spill = group.overflow
+            if spill is not None and spill.to not in seen and self._fits(spill.to, md.dialog):
+                wait = math.ceil((waiting + 1) * handle_time / capacity) if capacity else None
+                if (
+                    (spill.nobody and not capacity)
+                    or (spill.queue is not None and waiting >= spill.queue)
+                    or (spill.wait is not None and (wait is None or wait > spill.wait.total_seconds()))
+                ):
+                    md.target = spill.to
+                    seen.add(spill.to)
+                    continue
+            return group.queue_cap is not None and waiting >= group.queue_cap
+        return False
 
     # -- queues
 
@@ -318,6 +355,7 @@ class Model:
         md.state = None
         md.seq = None
         md.held = False
+        md.wait_until = md.then = None
         return freed
 
     def assign(self, event: DialogAssigned, drainer: str | None) -> None:
@@ -343,6 +381,7 @@ class Model:
         md.operator_id = op_id
         md.seq = None
         md.pool = False
+        md.wait_until = md.then = None
         self.ops[op_id].dialogs.add(md.dialog.id)
 
     def enqueue(self, event: DialogQueued) -> None:
@@ -456,7 +495,7 @@ class RouterMachine(RuleBasedStateMachine):
 
     @initialize(
         target=dialog_ids,
-        config=configs(requirements=True),
+        config=configs(requirements=True, spills=True),
         seed=st.integers(min_value=0, max_value=3),
         zone=st.sampled_from(ZONES),
         data=st.data(),
@@ -474,7 +513,8 @@ class RouterMachine(RuleBasedStateMachine):
         self.model = Model(config)
         self.zone = zone
         count = data.draw(st.integers(min_value=1, max_value=6), label="initial dialogs")
-        return multiple(*(self.route_one(data.draw(seconds(), label="dt"), data) for _ in range(count)))
+        routed = (self.route_one(data.draw(seconds(), label="dt"), data) for _ in range(count))
+        return multiple(*(dialog_id for dialog_id in routed if dialog_id is not None))
 
     def pick_operator(self, data: st.DataObject, label: str = "operator_id") -> str:
         return data.draw(st.sampled_from(sorted(self.model.ops)), label=label)
@@ -482,12 +522,24 @@ class RouterMachine(RuleBasedStateMachine):
     # -- calls
 
     @rule(target=dialog_ids, dt=seconds(), data=st.data())
-    def route(self, dt: int, data: st.DataObject) -> str:
-        """A new dialog goes to an eligible member of its target, or waits when nobody can take it."""
-        return self.route_one(dt, data)
+    def route(self, dt: int, data: st.DataObject) -> Any:
+        """A new dialog goes to an eligible member of its target, or waits when nobody can take it
+        (in the group it overflows to, if any), or is rejected when that queue is at its cap."""
+        dialog_id = self.route_one(dt, data)
+        return multiple() if dialog_id is None else dialog_id
 
-    def route_one(self, dt: int, data: st.DataObject) -> str:
-        """Route one drawn dialog (with sometimes a client) and check the decision against the model."""
+    @rule(target=dialog_ids, dt=seconds(), data=st.data())
+    def route_returning_client(self, dt: int, data: st.DataObject) -> Any:
+        """A returning client's dialog, their preferred operator routable (often busy): it goes to
+        them, waits for them when a preferred target says so, or goes on."""
+        dialog_id = self.route_one(dt, data, returning=True)
+        return multiple() if dialog_id is None else dialog_id
+
+    def route_one(self, dt: int, data: st.DataObject, *, returning: bool = False) -> str | None:
+        """Route one drawn dialog (with sometimes a client) and check the decision against the model.
+
+        ``returning``: the dialog has a client whose preferred operator is routable.
+        """
         now = self.advance(dt)
         dialog_id = f"d{self.routed}"
         self.routed += 1
@@ -496,6 +548,13 @@ class RouterMachine(RuleBasedStateMachine):
             dialogs(model.config, dialog_id=dialog_id, chosen_group=True, requirements=True), label="dialog"
         )
         client = data.draw(clients(model.config, dialog), label="client")
+        routable = sorted(o.id for o in model.ops.values() if model.routable[o.status])
+        if returning and routable:
+            client_id = dialog.client_id or "returning"
+            dialog = attrs.evolve(dialog, client_id=client_id, chosen_group_id=None)
+            favourite = data.draw(st.sampled_from(routable), label="preferred")
+            client = Client(id=client_id, preferred_operator_id=favourite)
+        handle_time = self.router.snapshot().handle_time
         decision = self.call(lambda r: r.route(dialog, now, client=client))
         assert isinstance(decision, Decision), decision
         md = ModelDialog(dialog=dialog, weight=model.channels[dialog.channel].capacity_weight, routed_at=now)
@@ -504,6 +563,11 @@ class RouterMachine(RuleBasedStateMachine):
         else:
             preferred = model.preferred.get(dialog.client_id) if dialog.client_id else None
         md.target = model.target_for(md, preferred)
+        if model.spill(md, handle_time):
+            assert decision.outcome is Outcome.REJECTED, decision
+            assert decision.reason_code is Reason.QUEUE_FULL
+            assert decision.events == ()
+            return None
         model.dialogs[dialog_id] = md
         if dialog.client_id is not None:
             model.preferred[dialog.client_id] = preferred
@@ -801,10 +865,11 @@ class RouterMachine(RuleBasedStateMachine):
         for md in self.model.dialogs.values():
             if md.state is not DialogState.CLOSED:
                 assert not self.model.relax_steps_due(md, now), f"{md.dialog.id} has a relax step overdue"
+        rest = list(after_sla[relaxing:])
+        self._stop_waiting(now, rest)  # then the waits for a preferred operator that ran out
         for md in self.model.queued():
             assert self.router.sla_level(md.dialog.id, now) is md.notified
         # then the wrap-ups that ran out, each freeing its slot for the queue
-        rest = list(after_sla[relaxing:])
         due = sorted(
             (until, op_id, dialog_id)
             for op_id, op in self.model.ops.items()
@@ -932,6 +997,50 @@ class RouterMachine(RuleBasedStateMachine):
         md.operator_id = None
         model.apply(events[1:], now)
         assert md.state is not None
+
+    def _stop_waiting(self, now: datetime, rest: list[Event]) -> None:
+        """Dialogs whose wait for their busy preferred operator ran out go on to its alternative,
+        in deadline order; waiting again, they keep their place in line and their SLA clock.
+
+        Takes their events from the front of ``rest``.
+        """
+        model = self.model
+        due = sorted(
+            (md.wait_until, md.dialog.id)
+            for md in model.queued()
+            if md.wait_until is not None and md.wait_until <= now
+        )
+        for _, dialog_id in due:
+            md = model.dialogs[dialog_id]
+            assert md.target is not None
+            assert md.then is not None
+            assert md.waiting_since is not None
+            assert rest.pop(0) == DialogStoppedWaiting(
+                at=now,
+                dialog_id=dialog_id,
+                operator_id=str(md.target.id),
+                to=md.then,
+                waited=now - md.waiting_since,
+            )
+            then, seq, since = md.then, md.seq, md.waiting_since
+            placed = rest[0] if rest and getattr(rest[0], "dialog_id", None) == dialog_id else None
+            model.detach(md)
+            client_id = md.dialog.client_id
+            favourite = model.preferred.get(client_id) if client_id is not None else None
+            while then.kind is TargetKind.PREFERRED_OPERATOR:  # no more waiting for them
+                if favourite is not None and model.ineligible(favourite, md) is None:
+                    then = Target.operator(favourite)
+                    break
+                then = then.otherwise or model.config.fallback
+            md.target = then
+            if placed is None:  # still waiting, in the same place
+                md.state, md.seq, md.waiting_since, md.pool = DialogState.QUEUED, seq, since, False
+                assert not model.eligible_members(md)
+                continue
+            rest.pop(0)
+            if isinstance(placed, DialogAssigned):
+                assert placed.via is Via.FALLBACK
+            model.apply((placed,), now)
 
     @precondition(lambda self: self.restores < 2)
     @rule()

@@ -52,6 +52,7 @@ from .events import (
     DialogReleased,
     DialogRequeued,
     DialogResumed,
+    DialogStoppedWaiting,
     DialogTransferred,
     Event,
     LimitChanged,
@@ -77,6 +78,7 @@ from .model import (
     DialogState,
     Group,
     Operator,
+    Overflow,
     Rating,
     RatingScale,
     SlaLevel,
@@ -85,7 +87,7 @@ from .model import (
     TargetKind,
     Visitor,
 )
-from .queue import ChannelPriorityQueue
+from .queue import ChannelPriorityQueue, QueueStats, WaitingCount
 from .requirements import Relax, Step
 from .router import Router
 from .rules import Predicate, Ring, Rule, RuleContext, Trigger
@@ -174,6 +176,7 @@ __all__ = [
     "DialogRequeued",
     "DialogResumed",
     "DialogState",
+    "DialogStoppedWaiting",
     "DialogTransferred",
     "DuplicateDialog",
     "Even",
@@ -206,7 +209,9 @@ __all__ = [
     "OperatorCheck",
     "OperatorState",
     "Outcome",
+    "Overflow",
     "Predicate",
+    "QueueStats",
     "RandomWithinLimit",
     "Ranked",
     "Rating",
@@ -256,6 +261,7 @@ __all__ = [
     "ViewEntry",
     "Views",
     "Visitor",
+    "WaitingCount",
     "Window",
     "WrapUp",
     "WrapUpEnded",

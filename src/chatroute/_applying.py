@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from ._draft import Draft
 from ._eligibility import constrained, declined_by_all, ineligible
-from ._placement import Decider, Draft
+from ._placement import Decider
 from ._relaxing import steps_at
 from ._router_state import KEEP, RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
@@ -39,6 +40,9 @@ from .queue import QueueKey
 from .snapshot import TransferRecord
 
 __all__ = ["Effects"]
+
+#: The withdrawals the queue statistics count, by reason (a status change is not counted).
+_OFFER_ENDS = {"declined": "declined", "expired": "lapsed"}
 
 
 class Effects:
@@ -79,6 +83,9 @@ class Effects:
             via,
             events,
         )
+        waits_for = decision.waits_for
+        if waits_for is not None and rec.state is DialogState.QUEUED:
+            self.state.wait_for_preferred(rec, waits_for[1], waits_for[2])
 
     def place(
         self,
@@ -241,6 +248,9 @@ class Effects:
         With ``decline``, the dialog is never offered to ``op`` again.
         """
         events.append(OfferWithdrawn(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
+        outcome = _OFFER_ENDS.get(reason)
+        if outcome is not None:
+            self.state.offer_ended(rec, outcome, now)
         if decline:
             self.state.decline(rec, op, now)
         if rec.operator_id is None and len(rec.offered_to) > 1:  # a broadcast others still hold

@@ -55,6 +55,7 @@ DURATION_FIELDS = (
     "accept_timeout",
     "resume_wait",
     "decline_memory",
+    "offer_memory",
 )
 
 #: Condition kinds whose one list may be written as a lone string: ``channel = "email"``.
@@ -150,7 +151,7 @@ def from_value_json(table: Mapping[str, Any]) -> dict[str, Any]:
     return {key: item for key, item in table.items() if key != "value_json"} | {"value": value}
 
 
-_TARGET_KEYS = ("kind", "id", "otherwise", "tags")
+_TARGET_KEYS = ("kind", "id", "otherwise", "tags", "wait")
 
 
 def read_target(data: Any) -> Target:
@@ -180,10 +181,15 @@ def read_target(data: Any) -> Target:
             raise ConfigError([(key, f"must be a non-empty string (got {value!r})")])
         return Target(kind=TargetKind(key), id=value)
     if key == "preferred":
-        if not isinstance(value, Mapping) or set(value) - {"otherwise"}:
-            raise ConfigError([(key, "give {otherwise = {group = ...}} or write just 'preferred'")])
+        if not isinstance(value, Mapping) or set(value) - {"otherwise", "wait"}:
+            raise ConfigError(
+                [(key, "give {otherwise = {group = ...}, wait = '30s'} or write just 'preferred'")]
+            )
         otherwise = _below("preferred.otherwise", value["otherwise"]) if "otherwise" in value else None
-        return Target.preferred_operator(otherwise=otherwise)
+        try:
+            return Target.preferred_operator(otherwise=otherwise, wait=value.get("wait"))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError([("preferred.wait", str(exc))]) from None
     close = did_you_mean(str(key), ("group", "operator", "preferred"))
     raise ConfigError([(str(key), "unknown key" + close)])
 
@@ -231,7 +237,9 @@ def _long_target(data: Mapping[str, Any]) -> Target:
     if found:
         raise ConfigError(found)
     try:
-        return Target(kind=kind, id=target_id, otherwise=otherwise, tags=data.get("tags") or ())
+        return Target(
+            kind=kind, id=target_id, otherwise=otherwise, tags=data.get("tags") or (), wait=data.get("wait")
+        )
     except InvalidValue as exc:
         raise ConfigError([(exc.field, f"{exc.problem} (got {exc.value!r})")]) from None
 
@@ -250,9 +258,14 @@ def write_target(target: Target) -> Any:
         return {target.kind.value: target.id}
     if target.kind is TargetKind.EVERYONE:
         return "everyone"
-    if target.otherwise is None:
+    if target.otherwise is None and target.wait is None:
         return "preferred"
-    return {"preferred": {"otherwise": write_target(target.otherwise)}}
+    body: dict[str, Any] = {}
+    if target.wait is not None:
+        body["wait"] = format_duration(target.wait)
+    if target.otherwise is not None:
+        body["otherwise"] = write_target(target.otherwise)
+    return {"preferred": body}
 
 
 def shorten_target(data: Any) -> Any:
@@ -299,6 +312,14 @@ def _shorten_strategy(data: dict[str, Any]) -> Any:
 
 def _shorten_group(data: dict[str, Any]) -> dict[str, Any]:
     out = {key: value for key, value in data.items() if not key.startswith(("regions_", "pages_"))}
+    spill = data.get("overflow")
+    if spill is not None:
+        out["overflow"] = {
+            key: value for key, value in spill.items() if value is not None and value is not False
+        }
+        out["overflow"]["to"] = shorten_target(spill["to"])
+        if spill["wait"] is not None:
+            out["overflow"]["wait"] = format_duration(timedelta(seconds=spill["wait"]))
     for key in ("regions", "pages"):
         sides = {side: data[f"{key}_{side}"] for side in ("include", "exclude") if data[f"{key}_{side}"]}
         if sides:

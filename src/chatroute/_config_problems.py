@@ -53,6 +53,8 @@ class ConfigView(Protocol):
     @property
     def hold_counts(self) -> bool: ...
     @property
+    def offer_memory(self) -> timedelta | None: ...
+    @property
     def resume_wait(self) -> timedelta: ...
     @property
     def reply_timeout(self) -> timedelta | None: ...
@@ -140,6 +142,11 @@ def config_problems(config: ConfigView) -> list[tuple[str, str]]:
                     (f"groups[{i}].channels", f"unknown channel {name!r}" + did_you_mean(name, channels))
                 )
     for i, group in enumerate(config.groups):
+        if group.overflow is not None:
+            to = group.overflow.to
+            found += _target_problems(f"groups[{i}].overflow.to", to, groups, operators)
+            if to.kind is TargetKind.GROUP and to.id == group.id:
+                found.append((f"groups[{i}].overflow.to", "a group cannot overflow to itself"))
         for side in ("include", "exclude"):
             codes = sorted(getattr(group, f"regions_{side}"))
             found += _region_problems(f"groups[{i}].regions.{side}", codes)
@@ -186,6 +193,8 @@ def _offer_problems(config: ConfigView, statuses: set[str]) -> list[tuple[str, s
         found.append(("statuses", f"at most {most} extra statuses (got {len(config.statuses)})"))
     if config.accept_timeout is not None and config.accept_timeout <= timedelta(0):
         found.append(("accept_timeout", "must be positive"))
+    if config.offer_memory is not None and config.offer_memory <= timedelta(0):
+        found.append(("offer_memory", "must be positive"))
     limit = config.missed_offers_limit
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         found.append(("missed_offers_limit", f"must be a whole number of at least 1 (got {limit!r})"))

@@ -22,6 +22,7 @@ __all__ = [
     "Deadlines",
     "DeclineLapses",
     "OfferExpiry",
+    "PreferredWaitEnds",
     "RelaxDue",
     "ReplyDue",
     "RequeueDue",
@@ -113,6 +114,14 @@ class ResumeDue(NamedTuple):
     epoch: int  # the wait it belongs to
 
 
+class PreferredWaitEnds(NamedTuple):
+    """A dialog waiting for its client's busy preferred operator stops waiting for them."""
+
+    due: datetime
+    dialog_id: str
+    epoch: int  # the wait it belongs to
+
+
 Entry = TypeVar(
     "Entry",
     SlaDue,
@@ -125,6 +134,7 @@ Entry = TypeVar(
     ResumeDue,
     RelaxDue,
     DeclineLapses,
+    PreferredWaitEnds,
 )
 
 
@@ -167,6 +177,7 @@ class Deadlines:
         "caps",
         "declines",
         "offers",
+        "preferred",
         "relaxes",
         "replies",
         "requeues",
@@ -187,6 +198,7 @@ class Deadlines:
         self.resumes: DeadlineHeap[ResumeDue] = DeadlineHeap()
         self.relaxes: DeadlineHeap[RelaxDue] = DeadlineHeap()
         self.declines: DeadlineHeap[DeclineLapses] = DeadlineHeap()
+        self.preferred: DeadlineHeap[PreferredWaitEnds] = DeadlineHeap()
         # the heaps' own lists (never replaced), read on every next_tick
         heaps = (
             self.sla,
@@ -199,6 +211,7 @@ class Deadlines:
             self.resumes,
             self.relaxes,
             self.declines,
+            self.preferred,
         )
         self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(heap._heap for heap in heaps)
 

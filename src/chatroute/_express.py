@@ -91,7 +91,7 @@ class Express:
         for group in config.groups:
             key = topology.group_keys[group.id]
             strategy = topology.strategies[key]
-            if _picks(strategy) and unfiltered(group):
+            if _picks(strategy) and unfiltered(group) and key not in topology.spills:
                 lanes[group.id] = _Lane(key, topology.group_targets[group.id], strategy, config.fallback)
         fallback = config.fallback
         if not config.rules and config.messenger_group is None and not fallback.tags:

@@ -4,31 +4,36 @@
 :meth:`Router.explain` can dry-run it): :meth:`Decider.decide` finds the target (the
 visitor's department, the rules or the fallback), then lets the target's strategy pick
 an operator through a :class:`~chatroute.strategies.Picker` over the target's index,
-and writes the trace when explaining. The result is a :class:`Draft`; carrying it out
+and writes the trace when explaining. The result is a :class:`~chatroute._draft.Draft`; carrying it out
 is :mod:`chatroute._applying`'s job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import chain
 
 from ._departments import group_problem
+from ._draft import Draft
 from ._eligibility import constrained, declined_by_all, ineligible
+from ._overflow import Placing, overflow
 from ._relaxing import relaxed_notes
 from ._router_state import RouterState
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
 from ._tracing import Tracer
-from .decision import Decision, GroupCheck, Outcome, Reason, RuleCheck, Trace
+from .decision import GroupCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import InvalidValue
-from .events import Event
 from .model import Client, Dialog, Target, TargetKind
 from .rules import RuleContext, Trigger
 from .strategies import Strategy, StrategyContext
 
-__all__ = ["Decider", "Draft"]
+__all__ = ["Decider"]
+
+#: routable, but no room now: a preferred operator worth waiting for
+_BUSY = frozenset({Reason.AT_LIMIT, Reason.CHANNEL_LIMIT, Reason.CAPPED, Reason.WRAP_UP})
+
 
 class _Notes:
     """What a decision saw, gathered while it is made (only when explaining)."""
@@ -41,98 +46,21 @@ class _Notes:
         self.notes: list[str] = []
 
 
-class Draft:
-    """A decision while it is being made and carried out; :meth:`build` freezes it.
-
-    The router fills in the events and the queue position once the decision is applied,
-    so the frozen :class:`Decision` is built once, at the end.
-    """
-
-    __slots__ = (
-        "dialog_id",
-        "group_id",
-        "offer_expires_at",
-        "offered_to",
-        "operator_id",
-        "outcome",
-        "pool",
-        "reason",
-        "reopens_at",
-        "rule",
-        "target",
-        "target_key",
-        "trace",
-    )
-
-    def __init__(
-        self,
-        *,
-        dialog_id: str,
-        outcome: Outcome,
-        operator_id: str | None = None,
-        group_id: str | None = None,
-        target: Target | None = None,
-        target_key: str = "",
-        pool: bool = False,
-        reason: str | None = None,
-        reopens_at: datetime | None = None,
-        rule: str | None = None,
-        offered_to: tuple[str, ...] = (),
-        offer_expires_at: datetime | None = None,
-        trace: Trace | None = None,
-    ) -> None:
-        self.dialog_id = dialog_id
-        self.outcome = outcome
-        self.operator_id = operator_id
-        self.group_id = group_id
-        self.target = target
-        self.target_key = target_key
-        self.pool = pool
-        self.reason = reason
-        self.reopens_at = reopens_at
-        self.rule = rule
-        self.offered_to = offered_to
-        self.offer_expires_at = offer_expires_at
-        self.trace = trace
-
-    def build(
-        self,
-        events: tuple[Event, ...] = (),
-        position: int | None = None,
-        estimated_wait: timedelta | None = None,
-    ) -> Decision:
-        """The frozen decision, with what carrying it out produced."""
-        return Decision(
-            dialog_id=self.dialog_id,
-            outcome=self.outcome,
-            operator_id=self.operator_id,
-            group_id=self.group_id,
-            target=self.target,
-            position=position,
-            estimated_wait=estimated_wait,
-            pool=self.pool,
-            reason=self.reason,
-            reopens_at=self.reopens_at,
-            rule=self.rule,
-            offered_to=self.offered_to,
-            offer_expires_at=self.offer_expires_at,
-            events=events,
-            trace=self.trace,
-        )
-
-
 class _Refusal:
     """Why no target could take a dialog, and the earliest time a closed one reopens.
 
-    Also carries the name of the rule whose target was chosen, when one was.
+    Also carries the name of the rule whose target was chosen, when one was, and the busy
+    preferred operator the dialog would wait for.
     """
 
-    __slots__ = ("reason", "reopens_at", "rule")
+    __slots__ = ("reason", "reopens_at", "rule", "waiting")
 
     def __init__(self) -> None:
         self.reason: str | None = None
         self.reopens_at: datetime | None = None
         self.rule: str | None = None
+        # the busy preferred operator the dialog would wait for, until when, and then where
+        self.waiting: tuple[str, datetime, Target] | None = None
 
     def reopening(self, opens: datetime | None) -> None:
         if opens is not None and (self.reopens_at is None or opens < self.reopens_at):
@@ -163,10 +91,12 @@ class Decider:
         dry: bool = False,
         forced: Target | None = None,
         full: bool = False,
+        patient: bool = True,
     ) -> Draft:
         """Where the dialog should go now. Changes nothing but random sources (unless dry).
 
         ``trace``: explain the decision; ``full``: list every member of the target in it.
+        ``patient=False``: a busy preferred operator is not waited for (the wait ran out).
         """
         notes = _Notes() if trace else None
         if notes is not None:
@@ -177,8 +107,10 @@ class Decider:
         ctx = RuleContext(now=now, client=client, region=rec.dialog.region)
         if forced is not None:
             # an operator's explicit transfer: the target's filters do not apply
-            target: Target | None = self._resolve_preferred(forced, rec, client, notes)
             refusal = _Refusal()
+            target: Target | None = self._resolve_preferred(
+                forced, rec, client, notes, refusal if patient else None, now
+            )
         else:
             target, refusal = self._select_target(rec, ctx, notes)
         if target is None:
@@ -189,19 +121,30 @@ class Decider:
                 reopens_at=refusal.reopens_at,
                 trace=self._trace(notes, rec, None, None, None, full),
             )
-        key = self.topology.target_key(target)
-        strategy = self.topology.strategies.get(key)
-        pool = strategy is not None and strategy.manual
-        offered_to: tuple[str, ...] = ()
-        if target.kind is TargetKind.OPERATOR:
-            op = self.state.ops[str(target.id)]
-            chosen = op.id if ineligible(op, rec, self.topology.config) is None else None
-        elif strategy is None or pool:
-            chosen = None
-        elif strategy.broadcast:
-            offered_to, chosen = tuple(self.fitting(rec, self.state.index(key))), None
-        else:
-            chosen = self.pick(rec, key, strategy, client, now, dry)
+        placing = self._placing(target, rec, client, now, dry)
+        if forced is None and placing.waits and placing.key in self.topology.spills:
+
+            def place(to: Target) -> Placing | str:
+                to = self._resolve_preferred(to, rec, client, notes, None, now)
+                problem = self._target_fits(to, rec.dialog, ctx, notes, refusal)
+                return problem if problem is not None else self._placing(to, rec, client, now, dry)
+
+            placing, capped = overflow(
+                placing, self.topology, self.state, place, notes.notes if notes is not None else None
+            )
+            if capped is not None:
+                if notes is not None:
+                    notes.groups.append(capped)
+                return Draft(
+                    dialog_id=rec.id,
+                    outcome=Outcome.REJECTED,
+                    reason=f"queue_full: group {capped.group_id!r}: {capped.detail}",
+                    reason_code=Reason.QUEUE_FULL,
+                    rule=refusal.rule,
+                    trace=self._trace(notes, rec, placing.target, placing.strategy, None, full),
+                )
+        target, key, strategy, pool = placing.target, placing.key, placing.strategy, placing.pool
+        chosen, offered_to = placing.chosen, placing.offered_to
         picked = chosen if chosen is not None else (offered_to[0] if len(offered_to) == 1 else None)
         if chosen is not None and self.topology.config.accept_timeout is not None:
             offered_to, chosen = (chosen,), None
@@ -211,7 +154,13 @@ class Decider:
         trace_ = self._trace(notes, rec, target, strategy, picked, full)
         reason = self.tracer.busy(target, trace_) if waits else None
         outcome = Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED
+        waiting = refusal.waiting
+        if waiting is not None and target.kind is TargetKind.OPERATOR and target.id == waiting[0]:
+            waits_for = waiting if outcome is Outcome.QUEUED and not offered_to else None
+        else:
+            waits_for = None
         return Draft(
+            waits_for=waits_for,
             dialog_id=rec.id,
             rule=refusal.rule,
             outcome=Outcome.OFFERED if offered_to else outcome,
@@ -235,6 +184,24 @@ class Decider:
                 f"every operator of {target} who could take it declined it ({names});"
                 f" all_declined is {self.topology.config.all_declined.value!r}"
             )
+    def _placing(
+        self, target: Target, rec: LiveDialog, client: Client | None, now: datetime, dry: bool
+    ) -> Placing:
+        """The dialog's place on the target: who takes it now, who is offered it, or that it waits."""
+        key = self.topology.target_key(target)
+        strategy = self.topology.strategies.get(key)
+        pool = strategy is not None and strategy.manual
+        offered_to: tuple[str, ...] = ()
+        if target.kind is TargetKind.OPERATOR:
+            op = self.state.ops[str(target.id)]
+            chosen = op.id if ineligible(op, rec, self.topology.config) is None else None
+        elif strategy is None or pool:
+            chosen = None
+        elif strategy.broadcast:
+            offered_to, chosen = tuple(self.fitting(rec, self.state.index(key))), None
+        else:
+            chosen = self.pick(rec, key, strategy, client, now, dry)
+        return Placing(target, key, strategy, pool, chosen, offered_to)
 
     def trigger_for(self, rec: LiveDialog, dialog: Dialog, event: str, now: datetime) -> Trigger | None:
         """The first of the config's triggers for ``event`` that matches and would move the dialog."""
@@ -297,7 +264,11 @@ class Decider:
                 return target, refusal
         for rule in self.topology.config.rules:
             matched = rule.when(dialog, ctx)
-            target = self._resolve_preferred(rule.to, rec, ctx.client, notes) if matched else rule.to
+            target = (
+                self._resolve_preferred(rule.to, rec, ctx.client, notes, refusal, ctx.now)
+                if matched
+                else rule.to
+            )
             skipped = self._target_fits(target, dialog, ctx, notes, refusal) if matched else None
             if notes is not None:
                 detail = rule.when.explain(dialog, ctx)
@@ -306,7 +277,7 @@ class Decider:
                 refusal.rule = rule.name
                 return target, refusal
         fallback = self._fallback(dialog, notes)
-        fallback = self._resolve_preferred(fallback, rec, ctx.client, notes)
+        fallback = self._resolve_preferred(fallback, rec, ctx.client, notes, refusal, ctx.now)
         problem = self._target_fits(fallback, dialog, ctx, notes, refusal)
         if problem is not None:
             refusal.reason = f"the fallback {fallback} cannot take it: {problem}"
@@ -345,9 +316,19 @@ class Decider:
         return f"group {group.id!r}: {detail}"
 
     def _resolve_preferred(
-        self, target: Target, rec: LiveDialog, client: Client | None, notes: _Notes | None
+        self,
+        target: Target,
+        rec: LiveDialog,
+        client: Client | None,
+        notes: _Notes | None,
+        found: _Refusal | None,
+        now: datetime,
     ) -> Target:
-        """Turn a preferred-operator target into that operator, or into its alternative."""
+        """Turn a preferred-operator target into that operator, or into its alternative.
+
+        With a ``wait`` on the target and ``found`` to note it in, a preferred operator
+        who is routable but busy is kept: the dialog waits for them.
+        """
         for _ in range(3):
             if target.kind is not TargetKind.PREFERRED_OPERATOR:
                 return target
@@ -359,6 +340,16 @@ class Decider:
             if problem is None:
                 if notes is not None:
                     notes.notes.append(f"the client's preferred operator {preferred!r} can take it")
+                return Target.operator(str(preferred))
+            if found is not None and target.wait is not None and problem[0] in _BUSY:
+                until = now + target.wait
+                then = target.otherwise or self.topology.config.fallback
+                found.waiting = (str(preferred), until, then)
+                if notes is not None:
+                    notes.notes.append(
+                        f"the client's preferred operator {preferred!r} is busy ({problem[1]}):"
+                        f" waiting for {preferred!r} until {until.isoformat()}, then {then}"
+                    )
                 return Target.operator(str(preferred))
             if notes is not None:
                 why = (

@@ -23,6 +23,7 @@ from ._deadlines import (
     Deadlines,
     DeclineLapses,
     OfferExpiry,
+    PreferredWaitEnds,
     RelaxDue,
     ReplyDue,
     RequeueDue,
@@ -34,6 +35,7 @@ from ._deadlines import (
 from ._eligibility import picky
 from ._frozen import MAX_DURATION, to_map
 from ._indexes import Availability
+from ._offer_log import OfferLog
 from ._persist import pack_rng, unpack_rng
 from ._relaxing import applicable, in_force, next_step
 from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
@@ -93,6 +95,7 @@ class RouterState:
         "handle_time",
         "last_picks",
         "latest",
+        "offer_log",
         "ops",
         "queue_seq",
         "queues",
@@ -125,6 +128,7 @@ class RouterState:
         self.queue_seq = 0
         self.handle_time = topology.config.default_handle_time.total_seconds()
         self.latest: datetime | None = None
+        self.offer_log = OfferLog(topology.config.offer_memory)
         self.available.rebuild(self.ops.values())
 
     # -------------------------------------------------------------------- time
@@ -479,6 +483,10 @@ class RouterState:
         if rec.offer_expires is not None:
             self.deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
 
+    def offer_ended(self, rec: LiveDialog, outcome: str, now: datetime) -> None:
+        """An offer of the dialog was accepted, declined or let lapse (for queue statistics)."""
+        self.offer_log.note(rec.target_key, outcome, now)
+
     def withdraw_from(self, rec: LiveDialog, op: LiveOperator) -> None:
         """Take one operator out of a broadcast that others still hold."""
         op.drop_offer(rec.id)
@@ -567,7 +575,7 @@ class RouterState:
         self.schedule_sla(rec, self._topology.channels[rec.dialog.channel], seq, rec.waiting_since)
 
     def dequeue(self, rec: LiveDialog) -> None:
-        """Take the dialog out of its queue (or pool)."""
+        """Take the dialog out of its queue (or pool); a wait for its preferred operator ends."""
         key = self.queue_key(rec)
         queue = self.queues[key]
         queue.remove(rec.id)
@@ -575,6 +583,8 @@ class RouterState:
             del self.queues[key]
         rec.queue_key = None
         rec.resume_to = None
+        if rec.preferred_until is not None:
+            rec.preferred_until = rec.preferred_then = None
 
     # ------------------------------------------------- after-chat work and holds
 
@@ -629,6 +639,11 @@ class RouterState:
         rec.resume_to = then
         self.deadlines.resumes.push(ResumeDue(due, rec.id, rec.epoch))
 
+    def wait_for_preferred(self, rec: LiveDialog, until: datetime, then: Target) -> None:
+        """The queued dialog waits for its preferred operator until ``until``, then goes to ``then``."""
+        rec.preferred_until, rec.preferred_then = until, then
+        self.deadlines.preferred.push(PreferredWaitEnds(until, rec.id, rec.epoch))
+
     # --------------------------------------------------------------- operators
 
     def set_status(self, op: LiveOperator, status: str, now: datetime, comment: str | None) -> None:
@@ -669,6 +684,7 @@ class RouterState:
             last_picks=dict(sorted(self.last_picks.items())),
             handle_time=self.handle_time,
             latest=self.latest,
+            offer_log=self.offer_log.freeze(),
         )
 
     def restore(self, snapshot: Snapshot) -> None:
@@ -691,6 +707,7 @@ class RouterState:
         self.last_picks = dict(snapshot.last_picks)
         self.handle_time = snapshot.handle_time
         self.latest = snapshot.latest
+        self.offer_log.thaw(snapshot.offer_log)
         for record in snapshot.dialogs:
             self._restore_dialog(record)
         self.available.rebuild(self.ops.values())
@@ -761,5 +778,7 @@ class RouterState:
             self.schedule_ring(rec)
             if rec.resume_to is not None:
                 self.await_operator(rec, rec.resume_to, rec.waiting_since + self._topology.config.resume_wait)
+            if rec.preferred_until is not None:
+                self.deadlines.preferred.push(PreferredWaitEnds(rec.preferred_until, rec.id, rec.epoch))
         self.dialogs[rec.id] = rec
         self._note_client(rec)

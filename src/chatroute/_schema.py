@@ -120,13 +120,17 @@ def _definitions() -> dict[str, Any]:
             _table({"group": _TEXT}, required=("group",)),
             _table({"group": _TEXT, "tags": _ONE_OR_MANY}, required=("tags",)),
             _table({"operator": _TEXT}, required=("operator",)),
-            _table({"preferred": _table({"otherwise": _ref("target")})}, required=("preferred",)),
+            _table(
+                {"preferred": _table({"otherwise": _ref("target"), "wait": _ref("duration")})},
+                required=("preferred",),
+            ),
             _table(
                 {
                     "kind": {"enum": ["group", "operator", "everyone", "preferred_operator"]},
                     "id": {"type": ["string", "null"]},
                     "otherwise": {"anyOf": [_ref("target"), {"type": "null"}]},
                     "tags": _STRINGS,
+                    "wait": {"anyOf": [_ref("duration"), {"type": "null"}]},
                 },
                 required=("kind",),
             ),
@@ -207,6 +211,23 @@ def _definitions() -> dict[str, Any]:
                 "enabled": _BOOL,
                 "strategy": {"anyOf": [_ref("strategy"), {"type": "null"}]},
                 "limit": limit,
+                "overflow": {
+                    "anyOf": [
+                        _table(
+                            {
+                                "to": _ref("target"),
+                                "queue": limit,
+                                "wait": {"anyOf": [_ref("duration"), {"type": "null"}]},
+                                "nobody": _BOOL,
+                            },
+                            required=("to",),
+                            doc="where waiting dialogs go instead: {to = {group = 'support'},"
+                            " queue = 10, wait = '2m', nobody = true}",
+                        ),
+                        {"type": "null"},
+                    ]
+                },
+                "queue_cap": limit,
             },
             required=("id",),
         ),
@@ -277,6 +298,7 @@ def _config() -> dict[str, Any]:
             "max_extra_statuses": {"type": "integer", "minimum": 0},
             "default_handle_time": _ref("duration"),
             "accept_timeout": optional_duration,
+            "offer_memory": optional_duration,
             "missed_offers_limit": optional_count,
             "missed_offers_status": _STRING,
             "explain": _BOOL,

@@ -171,6 +171,8 @@ class LiveDialog:
         "operator_id",
         "picky",
         "pool",
+        "preferred_then",
+        "preferred_until",
         "queue_key",
         "rating",
         "region_note",
@@ -221,6 +223,8 @@ class LiveDialog:
         self.rule: str | None = None  # the rule that placed it, while its rings may widen it
         self.ring = 0  # 0: the rule's own target; k: its k-th escalation ring
         self.region_note: str | None = None  # how the region was found, for traces
+        self.preferred_until: datetime | None = None  # waits for its preferred operator until then
+        self.preferred_then: Target | None = None  # and then goes here
         self.history: tuple[TransferRecord, ...] = ()
         self.rating: Rating | None = None
         self.sla_notified = SlaLevel.OK

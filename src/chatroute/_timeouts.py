@@ -16,14 +16,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from ._applying import Effects
+from ._draft import Draft
 from ._placement import Decider
 from ._router_state import RouterState
-from ._state import LiveOperator
+from ._state import LiveDialog, LiveOperator
 from ._topology import Topology
 from .decision import Outcome
 from .events import (
     DialogEscalated,
     DialogRequeued,
+    DialogStoppedWaiting,
     Event,
     SlaLevelChanged,
     StatusChanged,
@@ -58,6 +60,7 @@ class Timeouts:
         self._escalate_waiting(now, events)
         self.effects.relax_due(now, events)
         self._forget_lapsed_declines(now, events)
+        self._stop_waiting_for_preferred(now, events)
         self._lift_caps(now, events)
         return tuple(events)
 
@@ -152,22 +155,48 @@ class Timeouts:
             if rec is None or rec.state is not DialogState.QUEUED or rec.ring != ring - 1 or rec.rule is None:
                 continue
             to = self.topology.rules[rec.rule].escalate[ring - 1].to
-            assert rec.queue_key is not None
-            assert rec.waiting_since is not None
-            seq, since = rec.queue_key.seq, rec.waiting_since
             decision = self.decider.decide(rec, self.state.client_of(rec.dialog), now, trace=False, forced=to)
-            self.state.dequeue(rec)
-            self.state.set_rule(rec, rec.rule, ring)
             events.append(DialogEscalated(at=now, dialog_id=rec.id, rule=rec.rule, ring=ring, to=to))
-            if decision.outcome is Outcome.QUEUED and not decision.pool:
-                assert decision.target is not None
-                self.state.retarget(
-                    rec, decision.target, decision.target_key, decision.group_id, decision.pool
+            self._move_waiting(rec, decision, now, Via.ESCALATE, events, ring=ring)
+
+    def _stop_waiting_for_preferred(self, now: datetime, events: list[Event]) -> None:
+        """Dialogs whose wait for their busy preferred operator ran out go on to the target after it."""
+        for due, dialog_id, epoch in self.state.deadlines.preferred.due(now):
+            rec = self.state.dialogs.get(dialog_id)
+            if rec is None or rec.state is not DialogState.QUEUED or rec.epoch != epoch:
+                continue
+            then, since = rec.preferred_then, rec.waiting_since
+            if then is None or rec.preferred_until != due or rec.target is None or since is None:
+                continue
+            client = self.state.client_of(rec.dialog)
+            decision = self.decider.decide(rec, client, now, trace=False, forced=then, patient=False)
+            waited = now - since
+            operator_id = str(rec.target.id)
+            events.append(
+                DialogStoppedWaiting(
+                    at=now, dialog_id=rec.id, operator_id=operator_id, to=then, waited=waited
                 )
-                self.state.push(rec, seq, since)  # same place in line, same SLA clock
-                self.state.schedule_ring(rec)
-            else:
-                self.effects.apply(rec, decision, now, Via.ESCALATE, events)
+            )
+            self._move_waiting(rec, decision, now, Via.FALLBACK, events)
+
+    def _move_waiting(
+        self, rec: LiveDialog, decision: Draft, now: datetime, via: Via, events: list[Event], ring: int = 0
+    ) -> None:
+        """Move a waiting dialog where ``decision`` puts it; waiting again, it keeps its place in line
+        and its SLA clock. ``ring``: the escalation ring it reached (0: none)."""
+        assert rec.queue_key is not None
+        assert rec.waiting_since is not None
+        seq, since = rec.queue_key.seq, rec.waiting_since
+        self.state.dequeue(rec)
+        if ring:
+            self.state.set_rule(rec, rec.rule, ring)
+        if decision.outcome is Outcome.QUEUED and not decision.pool:
+            assert decision.target is not None
+            self.state.retarget(rec, decision.target, decision.target_key, decision.group_id, decision.pool)
+            self.state.push(rec, seq, since)  # same place in line, same SLA clock
+            self.state.schedule_ring(rec)
+        else:
+            self.effects.apply(rec, decision, now, via, events)
 
     def _forget_lapsed_declines(self, now: datetime, events: list[Event]) -> None:
         """Declines older than the ``decline_memory`` no longer count: a waiting dialog may go to

@@ -76,6 +76,7 @@ class Topology:
         wrap_ups: by (operator, channel), the after-chat time that keeps a released
             dialog's slot taken (the operator's own, else the channel's); only the
             non-zero ones, so an empty mapping means no wrap-up anywhere.
+        spills: by target key, the groups with an overflow or a queue cap.
     """
 
     __slots__ = (
@@ -94,6 +95,7 @@ class Topology:
         "rules",
         "seed",
         "served",
+        "spills",
         "statuses",
         "strategies",
         "wrap_ups",
@@ -152,6 +154,12 @@ class Topology:
         self.declines_managed = (
             config.decline_memory is not None or config.all_declined is not AllDeclined.WAIT
         )
+        # groups whose waiting dialogs may overflow or be refused at a queue cap
+        self.spills: Mapping[str, Group] = {
+            self.group_keys[g.id]: g
+            for g in config.groups
+            if g.overflow is not None or g.queue_cap is not None
+        }
 
     def _narrow(self, target: Target, served: dict[str, list[str]]) -> None:
         """Give a narrowed target (a group or everyone, with tags) its key, members and strategy."""

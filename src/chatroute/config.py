@@ -86,12 +86,18 @@ def _to_accept_timeout(value: Any) -> timedelta | None:
 
 def _to_resume_wait(value: Any) -> timedelta:
     return _duration(value, "resume_wait")
+
+
 def _to_decline_memory(value: Any) -> timedelta | None:
     return None if value is None else _duration(value, "decline_memory")
 
 
 def _to_all_declined(value: Any) -> AllDeclined:
     return to_enum(AllDeclined, value, "all_declined")
+
+
+def _to_offer_memory(value: Any) -> timedelta | None:
+    return None if value is None else _duration(value, "offer_memory")
 
 
 def _to_default_handle_time(value: Any) -> timedelta:
@@ -180,6 +186,9 @@ class RoutingConfig:
         missed_offers_limit: after this many offers in a row let expire, the operator is
             set to ``missed_offers_status`` (None: never).
         missed_offers_status: the status for operators who keep missing offers.
+        offer_memory: how long the router remembers how each target's offers ended
+            (accepted, declined, lapsed), for :meth:`Router.queue_stats`; None keeps
+            nothing and those counts stay zero.
         explain: collect a full trace on every decision; turn off for speed and ask
             :meth:`Router.explain` when needed.
         hold_counts: whether dialogs on hold (:meth:`Router.hold`) still count toward
@@ -230,6 +239,7 @@ class RoutingConfig:
     accept_timeout: timedelta | None = attrs.field(default=None, converter=_to_accept_timeout)
     missed_offers_limit: int | None = None
     missed_offers_status: str = "away"
+    offer_memory: timedelta | None = attrs.field(default=None, converter=_to_offer_memory)
     explain: bool = True
     hold_counts: bool = True
     resume_wait: timedelta = attrs.field(default=timedelta(0), converter=_to_resume_wait)

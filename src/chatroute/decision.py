@@ -60,6 +60,7 @@ class Reason(enum.Enum):
     CAPPED = "capped"  # got as many new dialogs as the intake cap allows in its window
     WRAP_UP = "wrap_up"  # at the limit only because of after-chat work on released dialogs
     LANGUAGE = "language"  # does not speak the dialog's language (``match_language``)
+    QUEUE_FULL = "queue_full"  # the group's queue holds as many dialogs as its queue_cap allows
 
 
 @attrs.frozen(kw_only=True)
@@ -202,6 +203,9 @@ class Decision:
         estimated_wait: a rough wait, when queued and someone can serve it.
         pool: True when it waits in a manual pool for an operator to claim it.
         reason: why nobody took it, when queued or rejected.
+        reason_code: the reason as a code, when the host may act on it:
+            :attr:`Reason.QUEUE_FULL` when rejected because the queue is at its cap
+            (offer a message form); None otherwise.
         reopens_at: when rejected because departments were closed, the earliest time
             one of them opens (so the host can offer a leave-a-message form).
         rule: the rule whose target was used, if a rule placed it.
@@ -220,6 +224,7 @@ class Decision:
     estimated_wait: timedelta | None = None
     pool: bool = False
     reason: str | None = None
+    reason_code: Reason | None = None
     reopens_at: datetime | None = None
     rule: str | None = None
     offered_to: tuple[str, ...] = ()

@@ -7,7 +7,7 @@ them in the order they happened.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -25,6 +25,7 @@ __all__ = [
     "DialogReleased",
     "DialogRequeued",
     "DialogResumed",
+    "DialogStoppedWaiting",
     "DialogTransferred",
     "Event",
     "LimitChanged",
@@ -51,6 +52,7 @@ class Via(enum.Enum):
     ESCALATE = "escalate"  # reached through a wider ring of its rule after waiting
     ADOPT = "adopt"  # already open with the operator when the host switched to chatroute
     RELAX = "relax"  # placed once its requirements relaxed while it waited
+    FALLBACK = "fallback"  # placed on the fallback after waiting for the preferred operator ran out
 
 
 @attrs.frozen(kw_only=True)
@@ -248,3 +250,16 @@ class DialogResumed(Event):
 
     dialog_id: str
     operator_id: str
+
+
+@attrs.frozen(kw_only=True)
+class DialogStoppedWaiting(Event):
+    """A dialog stopped waiting for its client's preferred operator and goes on to ``to``.
+
+    The preferred operator stayed busy for the whole ``wait`` of the preferred target.
+    """
+
+    dialog_id: str
+    operator_id: str
+    to: Target
+    waited: timedelta

@@ -46,6 +46,7 @@ __all__ = [
     "DialogState",
     "Group",
     "Operator",
+    "Overflow",
     "Rating",
     "RatingScale",
     "SlaLevel",
@@ -66,7 +67,7 @@ def _to_critical(value: Any) -> timedelta:
 
 
 def _wrap_up(value: Any, field: str) -> timedelta:
-    """Seconds, a timedelta or a duration text (``"30s"``), not negative."""
+    """Seconds, a timedelta or a duration text (``"30s"``), not negative (wrap-ups, waits)."""
     if isinstance(value, str):
         try:
             value = parse_duration(value)
@@ -120,6 +121,14 @@ def _to_pages_exclude(value: Any) -> tuple[str, ...]:
 
 def _to_kind(value: Any) -> TargetKind:
     return to_enum(TargetKind, value, "kind")
+
+
+def _to_wait(value: Any) -> timedelta | None:
+    return None if value is None else _wrap_up(value, "wait")
+
+
+def _to_overflow_wait(value: Any) -> timedelta | None:
+    return None if value is None else _wrap_up(value, "overflow.wait")
 
 
 #: A validator for the optional text fields of values a host builds (ids, codes, URLs).
@@ -356,10 +365,12 @@ class Target:
     id: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     otherwise: Target | None = None
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_to_tags)
+    wait: timedelta | None = attrs.field(default=None, converter=_to_wait)
 
     def __repr__(self) -> str:
         tags = f", tags={self.tags!r}" if self.tags else ""
-        return f"Target(kind={self.kind!r}, id={self.id!r}, otherwise={self.otherwise!r}{tags})"
+        wait = f", wait={self.wait!r}" if self.wait is not None else ""
+        return f"Target(kind={self.kind!r}, id={self.id!r}, otherwise={self.otherwise!r}{tags}{wait})"
 
     def __attrs_post_init__(self) -> None:
         needs_id = self.kind in (TargetKind.GROUP, TargetKind.OPERATOR)
@@ -371,6 +382,10 @@ class Target:
             raise InvalidValue("otherwise", self.otherwise, "only a preferred_operator target has one")
         if self.tags and self.kind not in (TargetKind.GROUP, TargetKind.EVERYONE):
             raise InvalidValue("tags", sorted(self.tags), "only a group or everyone can be narrowed by tags")
+        if self.wait is not None and self.kind is not TargetKind.PREFERRED_OPERATOR:
+            raise InvalidValue("wait", self.wait, "only a preferred_operator target has one")
+        if self.wait is not None and self.wait <= timedelta(0):
+            raise InvalidValue("wait", self.wait, "must be positive")
 
     @classmethod
     def group(cls, group_id: str, *, tags: Any = ()) -> Target:
@@ -388,12 +403,14 @@ class Target:
         return cls(kind=TargetKind.EVERYONE, tags=tags)
 
     @classmethod
-    def preferred_operator(cls, otherwise: Target | None = None) -> Target:
+    def preferred_operator(cls, otherwise: Target | None = None, wait: timedelta | None = None) -> Target:
         """The client's preferred (managing) operator when eligible now, else ``otherwise``.
 
-        Without ``otherwise`` the config's fallback applies.
+        Without ``otherwise`` the config's fallback applies. With ``wait``, a preferred
+        operator who is routable but busy (at their limit) is waited for, up to that
+        long, even though others are free; then ``otherwise`` applies.
         """
-        return cls(kind=TargetKind.PREFERRED_OPERATOR, otherwise=otherwise)
+        return cls(kind=TargetKind.PREFERRED_OPERATOR, otherwise=otherwise, wait=wait)
 
     def __str__(self) -> str:
         tagged = (" tagged " + " and ".join(repr(tag) for tag in sorted(self.tags))) if self.tags else ""
@@ -404,7 +421,51 @@ class Target:
         if self.kind is TargetKind.EVERYONE:
             return "everyone" + tagged
         tail = f", otherwise {self.otherwise}" if self.otherwise else ""
+        if self.wait is not None:
+            tail = f" (waited for up to {self.wait.total_seconds():g} s){tail}"
         return f"the client's preferred operator{tail}"
+
+
+@attrs.frozen(kw_only=True)
+class Overflow:
+    """When a group's new dialogs go on to another target instead of waiting in the group.
+
+    A dialog that would wait in the group goes to ``to`` when any of the conditions
+    given holds (those left out do not apply):
+
+        >>> Overflow(to=Target.group("support"), queue=10, nobody=True).describe()
+        "to group 'support' when 10 or more dialogs wait or nobody is routable"
+
+    Attributes:
+        to: where the dialog goes instead (its own overflow may send it further).
+        queue: the group's queue holds this many dialogs or more.
+        wait: the estimated wait of a new dialog exceeds this: the dialogs waiting plus
+            one, times the router's mean handle time, over the group's capacity (the
+            limits of its routable members); nobody routable counts as longer than any.
+        nobody: no member of the group is routable now (their capacity is zero).
+    """
+
+    to: Target = attrs.field(validator=of_type(Target))
+    queue: int | None = attrs.field(default=None, validator=_limit)
+    wait: timedelta | None = attrs.field(default=None, converter=_to_overflow_wait)
+    nobody: bool = attrs.field(default=False, validator=_FLAG)
+
+    def __attrs_post_init__(self) -> None:
+        if self.queue is None and self.wait is None and not self.nobody:
+            raise InvalidValue("overflow", self.to, "give at least one of queue, wait or nobody")
+        if self.wait is not None and self.wait < timedelta(0):
+            raise InvalidValue("overflow.wait", self.wait, "must not be negative")
+
+    def describe(self) -> str:
+        """The overflow in words."""
+        when = []
+        if self.queue is not None:
+            when.append(f"{self.queue} or more dialogs wait")
+        if self.wait is not None:
+            when.append(f"the estimated wait exceeds {self.wait.total_seconds():g} s")
+        if self.nobody:
+            when.append("nobody is routable")
+        return f"to {self.to} when {' or '.join(when)}"
 
 
 @attrs.frozen(kw_only=True)
@@ -425,6 +486,10 @@ class Group:
         enabled: a disabled group takes nothing.
         strategy: overrides the config's default strategy inside this group.
         limit: default concurrent-dialog limit for members who have none of their own.
+        overflow: where new dialogs go instead of waiting here, and when (None: they
+            wait here).
+        queue_cap: at most this many dialogs wait here; a new dialog that would wait
+            past it is ``rejected`` with the reason code ``queue_full`` (None: no cap).
     """
 
     id: str = attrs.field(validator=non_empty_str)
@@ -440,6 +505,8 @@ class Group:
     enabled: bool = attrs.field(default=True, validator=_FLAG)
     strategy: StrategyLike | None = attrs.field(default=None, validator=_strategy)
     limit: int | None = attrs.field(default=None, validator=_limit)
+    overflow: Overflow | None = attrs.field(default=None, validator=of_type(Overflow, optional=True))
+    queue_cap: int | None = attrs.field(default=None, validator=_limit)
 
     def __attrs_post_init__(self) -> None:
         if self.regions_include and self.regions_exclude:

@@ -32,13 +32,14 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+import attrs
 from sortedcontainers import SortedList
 
-from ._frozen import MAX_DURATION
+from ._frozen import MAX_DURATION, to_tuple
 from .errors import UnknownDialog
-from .model import SLA, SlaLevel
+from .model import SLA, SlaLevel, Target
 
-__all__ = ["ChannelPriorityQueue", "QueueKey", "wait_estimate"]
+__all__ = ["ChannelPriorityQueue", "QueueKey", "QueueStats", "WaitingCount", "wait_estimate"]
 
 
 class QueueKey(NamedTuple):
@@ -189,3 +190,49 @@ class ChannelPriorityQueue:
             return self._entries[dialog_id]
         except KeyError:
             raise UnknownDialog(dialog_id, field="queue") from None
+
+
+@attrs.frozen(kw_only=True)
+class WaitingCount:
+    """How many dialogs of one channel and priority wait for a target."""
+
+    channel: str
+    priority: int
+    count: int
+
+
+@attrs.frozen(kw_only=True)
+class QueueStats:
+    """A target's queue as it stands, from :meth:`Router.queue_stats <chatroute.Router.queue_stats>`.
+
+    Attributes:
+        target: the target (a group, an operator, or everyone).
+        at: when the statistics were taken.
+        since: the start of the offer counts (None: as far back as the router remembers,
+            one day).
+        waiting: dialogs waiting in the target's queue and its manual pool.
+        by_channel: those dialogs per channel and dialog priority, in channel-name then
+            priority order.
+        longest_wait: how long the longest-waiting of them has waited (None: none waits).
+        estimated_wait: the wait of a new dialog joining the line now: the dialogs
+            waiting plus one, times the mean handle time, over the target's capacity
+            (the limits of its routable members); None when nobody is routable.
+        eligible: members whose status is routable.
+        available: members who could take a dialog now (routable, under their limit,
+            not at an intake cap).
+        offers_accepted / offers_declined / offers_lapsed: how the target's offers
+            ended since ``since``.
+    """
+
+    target: Target
+    at: datetime
+    since: datetime | None = None
+    waiting: int = 0
+    by_channel: tuple[WaitingCount, ...] = attrs.field(default=(), converter=to_tuple)
+    longest_wait: timedelta | None = None
+    estimated_wait: timedelta | None = None
+    eligible: int = 0
+    available: int = 0
+    offers_accepted: int = 0
+    offers_declined: int = 0
+    offers_lapsed: int = 0

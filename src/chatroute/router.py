@@ -34,6 +34,7 @@ from ._express import Express
 from ._frozen import MAX_SAFE_INT, aware, json_value
 from ._placement import Decider
 from ._queries import Queries
+from ._queue_stats import queue_stats
 from ._router_state import RouterState
 from ._state import LiveDialog, LiveOperator
 from ._timeouts import Timeouts
@@ -59,6 +60,7 @@ from .events import (
 )
 from .geo import GeoResolver
 from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind, Visitor
+from .queue import QueueStats
 from .snapshot import DialogRecord, OperatorState, Snapshot, Views
 
 __all__ = ["Router"]
@@ -256,6 +258,7 @@ class Router:
             self._state.free_slot(rec)
             self._state.take_slot(rec, op, now)
         events: list[Event] = []
+        self._state.offer_ended(rec, "accepted", now)
         self._effects.accepted(rec, op, now, Via.ACCEPT, events)
         self._state.seen(now)
         return tuple(events)
@@ -602,6 +605,21 @@ class Router:
     def queue(self, target: Target) -> tuple[str, ...]:
         """The dialogs waiting for a target (a pool, for a manual group), in service order."""
         return self._queries.queue(target)
+
+    def queue_stats(self, target: Target, now: datetime, *, since: datetime | None = None) -> QueueStats:
+        """A target's queue as it stands: dialogs waiting (per channel and priority), the
+        longest wait, the estimated wait of a new dialog, eligible and available operators,
+        and the offers accepted, declined and lapsed since ``since`` (None: the last day).
+
+        Read from the target's queue, index and counters, never from all dialogs.
+
+        Raises:
+            UnknownGroup / UnknownOperator: the target names something the config lacks.
+            InvalidValue / NaiveDatetime: a preferred-operator target, or bad times.
+        """
+        return queue_stats(
+            self._topology, self._state, target, aware(now), None if since is None else aware(since)
+        )
 
     def claimable(self, operator_id: str) -> tuple[str, ...]:
         """Dialogs waiting in the manual pools of the operator's groups, oldest first."""

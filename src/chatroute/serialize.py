@@ -40,10 +40,10 @@ from . import strategies as st
 from ._durations import to_duration
 from ._frozen import FrozenMap, aware, thaw_value
 from .config import RoutingConfig
-from .decision import GroupChoice
+from .decision import Decision, GroupChoice
 from .errors import ConfigError, InvalidValue, did_you_mean
 from .model import Dialog, Group, StrategyLike, Target
-from .snapshot import DialogRecord
+from .snapshot import DialogRecord, Snapshot
 
 __all__ = ["from_dict", "register", "to_dict"]
 
@@ -317,12 +317,13 @@ def _omit_when_default(cls: type, *names: str) -> None:
     converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **overrides))
 
 
-_omit_when_default(Target, "tags")  # before the events that hold targets are registered
+_omit_when_default(Target, "tags", "wait")  # before the events that hold targets are registered
 converter.register_structure_hook(Group, _structure_group)
 converter.register_structure_hook(RoutingConfig, lambda data, _: _structure_config(data))
 converter.register_unstructure_hook(
     RoutingConfig, lambda config: form.short_config(config, _config_long(), predicate_fields())
 )
+
 
 for _cls, _kind in (
     (ru.Always, "always"),
@@ -361,6 +362,7 @@ for _cls, _kind in (
     (ev.OfferWithdrawn, "offer_withdrawn"),
     (ev.DialogTransferred, "dialog_transferred"),
     (ev.DialogRequeued, "dialog_requeued"),
+    (ev.DialogStoppedWaiting, "dialog_stopped_waiting"),
     (ev.DialogReleased, "dialog_released"),
     (ev.StatusChanged, "status_changed"),
     (ev.LimitChanged, "limit_changed"),
@@ -405,7 +407,15 @@ _omit_defaults(st.MostAvailable)
 
 
 _omit_when_default(Dialog, "relax")
-_omit_when_default(DialogRecord, "held_since", "resume_to", "relaxed_at", "declines_lapse")
+_omit_when_default(
+    DialogRecord,
+    "held_since",
+    "resume_to",
+    "relaxed_at",
+    "declines_lapse",
+    "preferred_until",
+    "preferred_then",
+)
 
 
 def _raw(value: Any, _: Any) -> Any:
@@ -531,3 +541,8 @@ def _note_path(note: str) -> str:
     if "@ index " in note:
         return f"[{note.rsplit('@ index ', 1)[1].strip()}]"
     return ""
+
+
+# last: after every hook of the records they hold
+_omit_when_default(Decision, "reason_code")
+_omit_when_default(Snapshot, "offer_log")

@@ -15,7 +15,16 @@ import attrs
 from ._frozen import EMPTY_MAP, to_map, to_tuple
 from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target
 
-__all__ = ["DialogRecord", "OperatorState", "Snapshot", "TransferRecord", "ViewEntry", "Views", "WrapUp"]
+__all__ = [
+    "DialogRecord",
+    "OfferTally",
+    "OperatorState",
+    "Snapshot",
+    "TransferRecord",
+    "ViewEntry",
+    "Views",
+    "WrapUp",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -123,6 +132,8 @@ class DialogRecord:
         relaxed_at: when the last step of its relaxing requirements came due (None: none
             has yet); the requirements in force follow from it.
         declines_lapse: with a ``decline_memory``, when each decline lapses, by operator.
+        preferred_until: while it waits for its client's busy preferred operator, until when.
+        preferred_then: where it goes when that wait runs out.
     """
 
     dialog: Dialog
@@ -152,6 +163,8 @@ class DialogRecord:
     resume_to: Target | None = None
     relaxed_at: datetime | None = None
     declines_lapse: Mapping[str, datetime] = attrs.field(default=EMPTY_MAP, converter=to_map)
+    preferred_until: datetime | None = None
+    preferred_then: Target | None = None
 
     @property
     def id(self) -> str:
@@ -175,6 +188,7 @@ class Snapshot:
         handle_time: the running mean handle time in seconds, for wait estimates.
         latest: the latest ``now`` a call that changes the router was made at (None:
             none yet, or a snapshot from before it was kept); earlier times are refused.
+        offer_log: how the targets' offers ended lately, for queue statistics.
     """
 
     seed: int
@@ -187,6 +201,22 @@ class Snapshot:
     last_picks: Mapping[str, str] = attrs.field(default=EMPTY_MAP, converter=to_map)
     handle_time: float
     latest: datetime | None = None
+    offer_log: tuple[OfferTally, ...] = attrs.field(default=(), converter=to_tuple)
+
+
+@attrs.frozen(kw_only=True)
+class OfferTally:
+    """When a target's offers ended one way lately (for :meth:`Router.queue_stats`).
+
+    Attributes:
+        target_key: the target's key (as in ``random_states``).
+        outcome: ``accepted``, ``declined`` or ``lapsed``.
+        times: when, oldest first.
+    """
+
+    target_key: str
+    outcome: str
+    times: tuple[datetime, ...] = attrs.field(converter=to_tuple)
 
 
 @attrs.frozen(kw_only=True)

@@ -1,11 +1,13 @@
-"""What is compared: the scenario's own config, or the same config under another strategy.
+"""What is compared: the scenario's own config, the same config under another strategy,
+or the same config with a feature switched off.
 
 A compared strategy replaces the config's default strategy and every group's override,
-so "random" means "route everything with RandomWithinLimit". Two more names switch a
-feature of the scenario's config instead: ``no-wrap-up`` frees released slots at once
-(no channel or operator keeps a wrap-up), and ``hold-frees-slot`` lets dialogs on hold
-stop counting toward the limit (``hold_counts = false``), so a team can see what each
-costs or gains before switching it on or off.
+so "random" means "route everything with RandomWithinLimit". More names switch a
+feature of the scenario's config instead (:data:`SWITCHES`): ``no-wrap-up`` frees
+released slots at once (no channel or operator keeps a wrap-up), ``hold-frees-slot``
+lets dialogs on hold stop counting toward the limit (``hold_counts = false``), and
+``no-overflow`` is the config without its groups' overflows and queue caps, so a team
+can see what each costs or gains (dialogs rejected, waits) before switching it on or off.
 
     >>> sorted(STRATEGIES)[:4]
     ['broadcast', 'config', 'even', 'even-ratio']
@@ -62,10 +64,16 @@ def _hold_frees_slot(config: RoutingConfig) -> RoutingConfig:
     return attrs.evolve(config, hold_counts=False)
 
 
+def _without_overflow(config: RoutingConfig) -> RoutingConfig:
+    groups = tuple(attrs.evolve(group, overflow=None, queue_cap=None) for group in config.groups)
+    return attrs.evolve(config, groups=groups)
+
+
 #: Names accepted by ``--compare`` that switch a feature of the scenario's config, with what they do.
 SWITCHES: dict[str, tuple[Callable[[RoutingConfig], RoutingConfig], str]] = {
     "no-wrap-up": (_no_wrap_up, "as configured, without wrap-up"),
     "hold-frees-slot": (_hold_frees_slot, "as configured, held dialogs not counting toward limits"),
+    "no-overflow": (_without_overflow, "as configured, without overflows and queue caps"),
 }
 
 
@@ -92,13 +100,17 @@ def variant(config: RoutingConfig, choice: str | Strategy | Variant) -> Variant:
     Args:
         config: the scenario's config.
         choice: a name from :data:`STRATEGIES` (or ``skill:NAME`` for
-            :class:`SkillBased`), a :class:`Strategy`, or a :class:`Variant` (kept as is).
+            :class:`SkillBased`) or :data:`SWITCHES`, a :class:`Strategy`, or a
+            :class:`Variant` (kept as is).
 
     Raises:
         InvalidValue: an unknown name, or something else entirely.
     """
     if isinstance(choice, Variant):
         return choice
+    if isinstance(choice, str) and choice in SWITCHES:
+        switch, description = SWITCHES[choice]
+        return Variant(name=choice, config=switch(config), description=description)
     if isinstance(choice, str):
         problem = strategy_problem(choice)
         if problem is not None:

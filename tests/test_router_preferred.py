@@ -1,0 +1,178 @@
+"""Waiting for the client's busy preferred operator (Target.preferred_operator(wait=...))."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chatroute import (
+    Client,
+    ConfigError,
+    Dialog,
+    DialogAssigned,
+    DialogStoppedWaiting,
+    Group,
+    InvalidValue,
+    Operator,
+    Outcome,
+    Router,
+    RoutingConfig,
+    Rule,
+    Snapshot,
+    Target,
+    TargetKind,
+    Via,
+    serialize,
+)
+from chatroute.rules import Always
+
+T0 = datetime(2026, 9, 7, 9, 0, tzinfo=UTC)
+WAIT = timedelta(seconds=30)
+
+
+def at(seconds: float) -> datetime:
+    """T0 plus some seconds."""
+    return T0 + timedelta(seconds=seconds)
+
+
+def desk(wait: timedelta | None = WAIT) -> Router:
+    """Ann and bob (room for one dialog each); every dialog goes to the client's preferred
+    operator, waited for up to ``wait``, else to the team."""
+    config = RoutingConfig(
+        operators=[Operator(id=op_id, status="online", limit=1) for op_id in ("ann", "bob")],
+        groups=[Group(id="team", operator_ids=["ann", "bob"])],
+        rules=[
+            Rule(
+                name="own",
+                when=Always(),
+                to=Target.preferred_operator(otherwise=Target.group("team"), wait=wait),
+            )
+        ],
+    )
+    return Router(config)
+
+
+ANNS = Client(id="c1", preferred_operator_id="ann")
+
+
+def busy_ann(router: Router) -> None:
+    """Ann takes a dialog, so she is routable but has no room."""
+    assert (
+        router.route(
+            Dialog(id="first", client_id="c0"), T0, client=Client(id="c0", preferred_operator_id="ann")
+        ).operator_id
+        == "ann"
+    )
+
+
+def test_a_dialog_waits_for_its_busy_preferred_operator_though_others_are_free() -> None:
+    """Ann is busy and bob free: the dialog waits for ann, and the trace says until when."""
+    router = desk()
+    busy_ann(router)
+    decision = router.route(Dialog(id="d1", client_id="c1"), T0, client=ANNS)
+    assert (decision.outcome, decision.target) == (Outcome.QUEUED, Target.operator("ann"))
+    assert "waiting for 'ann' until 2026-09-07T09:00:30+00:00, then group 'team'" in decision.explain()
+    assert router.dialog("d1").preferred_until == at(30)
+    assert router.next_tick() == at(30)
+
+
+def test_the_preferred_operator_who_frees_up_in_time_gets_the_dialog() -> None:
+    """Ann releases within the wait: the dialog drains into her, and the wait ends."""
+    router = desk()
+    busy_ann(router)
+    router.route(Dialog(id="d1", client_id="c1"), T0, client=ANNS)
+    events = router.release("first", at(10))
+    assert events[-1] == DialogAssigned(
+        at=at(10), dialog_id="d1", operator_id="ann", group_id=None, via=Via.DRAIN
+    )
+    assert router.dialog("d1").preferred_until is None
+    assert not [e for e in router.tick(at(40)) if isinstance(e, DialogStoppedWaiting)]
+
+
+def test_when_the_wait_runs_out_the_dialog_goes_to_the_fallback_target() -> None:
+    """At 30 s a tick stops the wait for ann and places the dialog in the team: bob gets it."""
+    router = desk()
+    busy_ann(router)
+    router.route(Dialog(id="d1", client_id="c1"), T0, client=ANNS)
+    assert not [e for e in router.tick(at(29)) if isinstance(e, DialogStoppedWaiting)]
+    events = [e for e in router.tick(at(31)) if not e.__class__.__name__.startswith("Sla")]
+    assert events == [
+        DialogStoppedWaiting(
+            at=at(31),
+            dialog_id="d1",
+            operator_id="ann",
+            to=Target.group("team"),
+            waited=timedelta(seconds=31),
+        ),
+        DialogAssigned(at=at(31), dialog_id="d1", operator_id="bob", group_id="team", via=Via.FALLBACK),
+    ]
+
+
+def test_waiting_on_in_the_fallback_keeps_the_place_in_line_and_the_sla_clock() -> None:
+    """Nobody in the team is free either: the dialog waits there, still since T0."""
+    router = desk()
+    busy_ann(router)
+    router.route(Dialog(id="other", client_id="c2"), T0)  # bob
+    router.route(Dialog(id="d1", client_id="c1"), T0, client=ANNS)
+    router.tick(at(31))
+    record = router.dialog("d1")
+    assert (record.target, record.waiting_since, record.preferred_until) == (Target.group("team"), T0, None)
+    assert router.queue(Target.group("team")) == ("d1",)
+
+
+def test_without_a_wait_the_busy_preferred_operator_is_passed_over_at_once() -> None:
+    """As before: no wait, the dialog goes to the team right away."""
+    router = desk(wait=None)
+    busy_ann(router)
+    assert router.route(Dialog(id="d1", client_id="c1"), T0, client=ANNS).operator_id == "bob"
+
+
+def test_a_preferred_operator_who_is_away_is_not_waited_for() -> None:
+    """Only a routable operator is waited for: ann away, the dialog goes to bob at once."""
+    router = desk()
+    router.set_status("ann", "away", T0)
+    assert router.route(Dialog(id="d1", client_id="c1"), T0, client=ANNS).operator_id == "bob"
+
+
+def test_the_wait_survives_a_snapshot() -> None:
+    """A restored router stops waiting at the same time, with the same events."""
+    router = desk()
+    busy_ann(router)
+    router.route(Dialog(id="d1", client_id="c1"), T0, client=ANNS)
+    data = serialize.to_dict(router.snapshot())
+    assert data["dialogs"][0]["preferred_until"] == "2026-09-07T09:00:30+00:00"
+    twin = Router.restore(router.config, serialize.from_dict(Snapshot, data))
+    assert twin.tick(at(31)) == router.tick(at(31))
+    assert twin.snapshot() == router.snapshot()
+
+
+def test_the_wait_reads_from_the_short_form_and_writes_it_back() -> None:
+    """``to = {preferred = {wait = "30s", otherwise = {group = "team"}}}`` round-trips."""
+    config = RoutingConfig.from_toml(
+        """
+        [[groups]]
+        id = "team"
+        [[rules]]
+        name = "own"
+        when = "always"
+        to = {preferred = {wait = "30s", otherwise = {group = "team"}}}
+        """
+    )
+    assert config.rules[0].to == Target.preferred_operator(otherwise=Target.group("team"), wait=WAIT)
+    assert config.to_dict()["rules"][0]["to"] == {
+        "preferred": {"wait": "30s", "otherwise": {"group": "team"}}
+    }
+    assert RoutingConfig.from_toml(config.to_toml()) == config
+
+
+def test_a_bad_wait_is_refused_with_its_path() -> None:
+    """A wait that is not a duration names ``preferred.wait``; only a preferred target takes one."""
+    with pytest.raises(ConfigError, match=r"preferred\.wait"):
+        RoutingConfig.from_dict(
+            {"rules": [{"name": "r", "when": "always", "to": {"preferred": {"wait": "soon"}}}]}
+        )
+    with pytest.raises(InvalidValue, match="only a preferred_operator target has one"):
+        Target(kind=TargetKind.GROUP, id="team", wait=WAIT)
+    with pytest.raises(InvalidValue, match="must be positive"):
+        Target.preferred_operator(wait=timedelta(0))
