@@ -25,7 +25,7 @@ from chatroute.errors import DuplicateDialog, InvalidValue, UnknownDialog, Unkno
 from chatroute.geo import StaticResolver
 from chatroute.serialize import to_dict
 from chatroute.shared import Entry, MemoryJournal, SharedDesk, Transaction
-from chatroute.shared.desk import _error_from, _error_record
+from chatroute.shared._records import error_from, error_record
 
 from ..strategies import START
 from .replay import Reference
@@ -279,7 +279,7 @@ def test_an_error_recorded_by_a_writer_comes_back_with_its_class_message_and_att
         UnknownDialog("d9", field="dialog_id"),
         InvalidValue("limit", -1, "must be a non-negative integer"),
     ):
-        again = _error_from(_error_record(error))
+        again = error_from(error_record(error))
         assert type(again) is type(error)
         assert str(again) == str(error)
         assert vars(again) == vars(error)
