@@ -1,35 +1,61 @@
-"""The batching writer: calls queue in the journal, and whoever holds the desk's lock writes them all.
+"""The batching writer: calls queue in the journal, and one sticky writer process writes them in batches.
 
-Whichever waiting process gets the lock first writes every queued call in one
-transaction, and the others read their replies.
+Every process of a batching desk runs two threads, started by its first call:
+
+- a *seat* thread waits for the desk's writer lock (a session advisory lock). The
+  process that holds it is the desk's writer until it dies (PostgreSQL then releases
+  the lock, and the next waiting process takes over): it sleeps until requests are
+  queued (``LISTEN``), then writes every queued call in one transaction, under the
+  desk's transaction lock (which also orders it with calls that take the lock
+  themselves), with one commit per batch.
+- a *reply* thread hears the writer's reply notifications and takes this process's
+  replies, for all its waiting calls in one query.
+
+A call queues its request and waits for its reply: only the writer's replica makes the
+calls; the others replay the journal only when they are read (or become the writer).
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
+import time
 from datetime import datetime
 from typing import Any
+
+import attrs
 
 from ..errors import ChatrouteError, InvalidValue
 from ..serialize import to_dict
 from ._calls import CALLS, CallSpec, decode_result, events_of
-from ._geo import ReplayMismatch
 from ._records import LostRequest, error_from, error_record
-from ._replica import Replica
+from ._replica import Replica, pause
 from .journal import Entry, Reply, Request
 
 __all__ = ["BatchingWriter"]
 
-#: Seconds a queued call waits for a reply notification before it tries the lock again.
-_REPLY_WAIT = 0.05
+#: Seconds a waiting call sleeps before it checks that its request is still queued.
+_CHECK_AFTER = 1.0
 
-#: Rounds of waiting between two checks that a queued call is still queued or answered.
-_CHECK_EVERY = 20
+#: Seconds the writer sleeps, with nothing queued, before it looks at the queue anyway.
+_IDLE = 1.0
+
+#: Seconds a thread waits before it tries again after its connection failed.
+_RETRY = 0.5
+
+
+@attrs.define
+class _Waiting:
+    """A call of this process waiting for its reply."""
+
+    done: threading.Event = attrs.field(factory=threading.Event)
+    reply: Reply | None = None
+    error: ChatrouteError | None = None  # raised as it is: this process wrote the call
 
 
 class BatchingWriter:
-    """Queues a desk's calls and writes queued calls in batches when it gets the desk's lock.
+    """Queues a desk's calls; while this process holds the desk's writer seat, writes them.
 
     Args:
         replica: the desk's replica (guarded by ``lock``).
@@ -39,129 +65,216 @@ class BatchingWriter:
     def __init__(self, replica: Replica, lock: threading.Lock) -> None:
         self._replica = replica
         self._journal: Any = replica.journal
+        self._desk_id = replica.desk_id
         self._lock = lock
-        self._errors: dict[str, ChatrouteError] = {}  # by request token, for calls this process wrote
-        self._waiting: str | None = None  # the token of the queued call this process waits for
+        self._waiting: dict[str, _Waiting] = {}
+        self._guard = threading.Lock()  # the waiting calls, and their replies' arrival
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._seat: Any = None
+        self._replies: Any = None
+        self.leading = False
+
+    # ----------------------------------------------------------------- calls
 
     def call(
         self, name: str, spec: CallSpec | None, encoded: Any, now: datetime | None, request_id: str | None
     ) -> Any:
-        """Queue the call; whoever gets the lock first writes every waiting call in one commit."""
-        replica = self._replica
-        with self._lock:
-            # Catch up before queueing (the entries so far cannot hold this call's fate), so
-            # that a writer's batch starts with only the few entries of the last round.
-            replica.refresh()
-            reply, token = self._queue_and_wait(name, encoded, now, request_id)
-            if not reply.error:
-                return decode_result(spec, reply.result) if spec is not None else None
-            mine = self._errors.pop(token, None)
-            if mine is not None:  # this process was the writer
-                raise mine
-            if isinstance(reply.result, dict) and "request_id_used_for" in reply.result:
-                used = reply.result["request_id_used_for"]
-                raise InvalidValue("request_id", request_id, f"was used for a {used} call, not {name}")
-            # Another process's writer tried it after reply.position: raise the same error here,
-            # by trying the call there, or (this replica has moved past it) from the record.
-            if replica.position > reply.position:
-                raise error_from(reply.result)
-            replica.catch_up(replica.committed, strict=False, until=reply.position)
-            opened = replica.router is None
-            if opened:  # it was the desk's first call: try it on the desk it would have opened
-                replica.apply(replica.entry("open", replica.genesis, reply.now, None, None))
-            try:
-                replica.live(name, spec, encoded, reply.now)
-            except ChatrouteError:
-                raise
-            finally:
-                if opened:
-                    replica.clear()
-            replica.reset()
-            raise ReplayMismatch(f"a call that raised for the writer did not raise here ({name})")
-
-    def _queue_and_wait(
-        self, name: str, encoded: Any, now: datetime | None, request_id: str | None
-    ) -> tuple[Reply, str]:
-        """Queue the call and lead or wait until its reply comes; never wait for a lost request.
-
-        A writer removes a request and writes its reply in one commit. Every few rounds the
-        caller asks whether its request is still queued and then takes its reply: a request
-        neither queued nor answered was lost (the journal's unlogged tables after a server
-        crash, say). A call with a request id is queued again (the id makes it run at most
-        once); one without raises :class:`LostRequest`, as its fate is unknown.
-        """
-        journal = self._journal
-        check = hasattr(journal, "queued")
-        desk_id = self._replica.desk_id
+        """Queue the call and wait for its reply; raise its error as the writer raised it."""
+        self._start()
         while True:
             token = secrets.token_hex(8)
-            self._waiting = token
-            journal.submit(
-                self._replica.desk_id,
-                Request(token=token, call=name, args=encoded, now=now, request_id=request_id),
-            )
-            rounds = 0
-            while True:
-                self._lead_once()
-                rounds += 1
-                lost = (
-                    check and rounds % _CHECK_EVERY == 0 and not journal.queued(self._replica.desk_id, token)
-                )
-                reply: Reply | None = journal.take_reply(desk_id, token)
-                if reply is not None:
-                    return reply, token
-                if lost:
-                    break
-                journal.wait_replies(_REPLY_WAIT)
-            self._errors.pop(token, None)
+            waiting = _Waiting()
+            with self._guard:
+                self._waiting[token] = waiting
+            try:
+                request = Request(token=token, call=name, args=encoded, now=now, request_id=request_id)
+                self._journal.submit(self._desk_id, request)
+                answered = self._wait(token, waiting)
+            finally:
+                with self._guard:
+                    self._waiting.pop(token, None)
+            if answered:
+                break
             if request_id is None:
                 raise LostRequest(
                     f"the desk's queue lost this {name} call before a writer answered it;"
                     " it may or may not have been made (give calls a request_id to have them retried)"
                 )
+        reply = waiting.reply
+        assert reply is not None
+        if not reply.error:
+            return decode_result(spec, reply.result) if spec is not None else None
+        if waiting.error is not None:
+            raise waiting.error
+        if isinstance(reply.result, dict) and "request_id_used_for" in reply.result:
+            used = reply.result["request_id_used_for"]
+            raise InvalidValue("request_id", request_id, f"was used for a {used} call, not {name}")
+        raise error_from(reply.result)
 
-    def _lead_once(self) -> None:
-        """Try the desk's lock; holding it, write every waiting request in one transaction."""
-        replica = self._replica
-        if not replica.built:
-            replica.rebuild(replica.committed)
-        before = replica.position
-        try:
-            with self._journal.lead(replica.desk_id) as batch:
-                tail = batch.entries(replica.position)
-                if not batch.locked:  # another process is writing; the replica stays where it is
-                    return
-                if replica.tentative:
-                    replica.catch_up(batch.entries, strict=True)
-                else:
-                    for entry in tail:
-                        replica.apply(entry)
-                served: dict[str, Entry] = {}
-                for request in batch.requests:
-                    self._serve(batch, request, served)
-        except BaseException:
-            replica.reset()
-            raise
-        replica.maybe_snapshot(before)
+    def _wait(self, token: str, waiting: _Waiting) -> bool:
+        """Wait for the reply; False when the request was lost (neither queued nor answered).
 
-    def _serve(self, batch: Any, request: Request, served: dict[str, Entry]) -> None:
-        """Make one queued call on the replica, append it, and reply."""
+        A writer removes a request and writes its reply in one commit, so a request that
+        is not queued (asked first) and has no reply (taken next) was lost: the journal's
+        unlogged queue after a server crash, say.
+        """
+        journal = self._journal
+        while not waiting.done.wait(_CHECK_AFTER):
+            with self._guard:  # no reply arrives between the two questions
+                if waiting.done.is_set() or journal.queued(self._desk_id, token):
+                    continue
+                reply = journal.take_reply(self._desk_id, token)
+                if reply is None:
+                    return False
+                waiting.reply = reply
+                waiting.done.set()
+        return True
+
+    # ------------------------------------------------------------ the threads
+
+    def _start(self) -> None:
+        with self._guard:
+            if self._threads:
+                return
+            self._threads = [
+                threading.Thread(target=self._sit, name=f"chatroute-writer-{self._desk_id}", daemon=True),
+                threading.Thread(target=self._listen, name=f"chatroute-replies-{self._desk_id}", daemon=True),
+            ]
+        for thread in self._threads:
+            thread.start()
+
+    def close(self) -> None:
+        """Stop the threads; a writer gives its seat up (another process takes it)."""
+        self._stop.set()
+        seat = self._seat
+        if seat is not None:
+            seat.close()
+        if self._threads:
+            with contextlib.suppress(Exception):
+                self._journal.wake(self._desk_id)
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _listen(self) -> None:
+        """Take this process's replies whenever a writer announces some for the desk."""
+        while not self._stop.is_set():
+            try:
+                self._replies = listener = self._journal.replies()
+            except Exception:
+                time.sleep(_RETRY)
+                continue
+            try:
+                while not self._stop.is_set():
+                    desks = listener.wait(0.5)
+                    if self._desk_id in desks:
+                        self._take_replies()
+            except Exception:
+                time.sleep(_RETRY)
+            finally:
+                with contextlib.suppress(Exception):
+                    listener.close()
+
+    def _take_replies(self) -> None:
+        with self._guard:
+            tokens = [token for token, waiting in self._waiting.items() if not waiting.done.is_set()]
+            if not tokens:
+                return
+            for reply in self._journal.take_replies(self._desk_id, tokens):
+                waiting = self._waiting[reply.token]
+                waiting.reply = reply
+                waiting.done.set()
+
+    def _sit(self) -> None:
+        """Wait for the writer seat; holding it, write queued calls until the process stops."""
+        while not self._stop.is_set():
+            seat = None
+            try:
+                self._seat = seat = self._journal.seat(self._desk_id)
+                seat.take()
+                self.leading = True
+                while not self._stop.is_set():
+                    if not self._write_batch():
+                        seat.wait(_IDLE)
+            except Exception:
+                self._replica.reset()  # rebuilt from the journal when this process leads again
+                if not self._stop.is_set():
+                    time.sleep(_RETRY)
+            finally:
+                self.leading = False
+                if seat is not None:
+                    with contextlib.suppress(Exception):
+                        seat.release()
+
+    # ------------------------------------------------------------- the writer
+
+    def _write_batch(self) -> bool:
+        """Write the queued calls in one transaction; False when none were queued."""
         replica = self._replica
+        with self._lock:
+            if not replica.built:
+                replica.rebuild(replica.committed)
+            before = replica.position
+            mine: dict[str, tuple[Reply, ChatrouteError | None]] = {}
+            guard = contextlib.ExitStack()
+            try:
+                with self._journal.lead(self._desk_id, wait=True) as batch:
+                    tail = batch.entries(replica.position)
+                    if replica.tentative:
+                        replica.catch_up(batch.entries, strict=True)
+                    else:
+                        for entry in tail:
+                            replica.apply(entry)
+                    if not batch.requests:
+                        return False
+                    served: dict[str, Entry] = {}
+                    for request in batch.requests:
+                        self._serve(batch, request, served, mine)
+                    pause("batch")
+                    # Held from the commit until this process's calls have their replies, so
+                    # that a waiting call never sees its request gone and unanswered.
+                    guard.enter_context(self._guard)
+                for token, (reply, error) in mine.items():
+                    waiting = self._waiting.get(token)
+                    if waiting is not None:
+                        waiting.reply, waiting.error = reply, error
+                        waiting.done.set()
+            except BaseException:
+                replica.reset()
+                raise
+            finally:
+                guard.close()
+            pause("batched")
+            replica.maybe_snapshot(before)
+        return True
+
+    def _serve(
+        self,
+        batch: Any,
+        request: Request,
+        served: dict[str, Entry],
+        mine: dict[str, tuple[Reply, ChatrouteError | None]],
+    ) -> None:
+        """Make one queued call on the replica, append it, and reply (in memory for this process's)."""
+        replica = self._replica
+        local = request.token in self._waiting
+
+        def reply(answer: Reply, error: ChatrouteError | None = None) -> None:
+            if local:
+                mine[answer.token] = (answer, error)
+            else:
+                batch.reply(answer)
+
         spec = CALLS.get(request.call)
         rid = request.request_id
         found = (served.get(rid) or batch.find(rid)) if rid is not None else None
         if found is not None:
             if found.call == request.call:
-                batch.reply(
-                    Reply(token=request.token, position=found.position, now=found.now, result=found.result)
-                )
+                reply(Reply(token=request.token, position=found.position, now=found.now, result=found.result))
             else:  # the caller raises InvalidValue for the request id
                 used = {"request_id_used_for": found.call}
-                batch.reply(
-                    Reply(
-                        token=request.token, position=found.position, now=found.now, result=used, error=True
-                    )
-                )
+                position, now = found.position, found.now
+                reply(Reply(token=request.token, position=position, now=now, result=used, error=True))
             return
         stamped = replica.stamp(request.now, spec)
         genesis = None
@@ -173,17 +286,20 @@ class BatchingWriter:
         except ChatrouteError as error:
             if genesis is not None:
                 replica.clear()
-            if request.token == self._waiting:  # this process's own call: raise it as it is
-                self._errors[request.token] = error
-            position = replica.position
-            record = error_record(error)
-            batch.reply(Reply(token=request.token, position=position, now=stamped, result=record, error=True))
+            answer = Reply(
+                token=request.token,
+                position=replica.position,
+                now=stamped,
+                result=error_record(error),
+                error=True,
+            )
+            reply(answer, error)
             return
         if genesis is not None:
             batch.append(genesis, ())
         entry = replica.entry(request.call, request.args, stamped, rid, result, keep_result=True)
         replica.advance(entry)
         batch.append(entry, [to_dict(event) for event in events_of(result)])
-        batch.reply(Reply(token=request.token, position=entry.position, now=stamped, result=entry.result))
+        reply(Reply(token=request.token, position=entry.position, now=stamped, result=entry.result))
         if rid is not None:
             served[rid] = entry

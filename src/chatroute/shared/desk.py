@@ -75,10 +75,13 @@ class SharedDesk:
         geo: this process's GeoIP resolver; replay uses the answers the journal recorded.
         clock: returns the current time; ``datetime.now(UTC)`` by default.
         snapshot_every: a snapshot is stored after this many entries.
-        batching: queue calls for a batching writer instead of taking the lock for each
-            (``PostgresJournal`` only): whichever waiting process gets the lock writes
-            every queued call in one transaction, and the others read their replies.
-            Calls with ``connection=`` still take the lock themselves.
+        batching: queue calls for the desk's batching writer instead of taking the lock
+            for each (``PostgresJournal`` only). One process of the desk is the writer
+            (it holds a session advisory lock until it dies, then another takes over)
+            and writes every queued call in one transaction; the others wait for their
+            replies and replay the journal only to answer :meth:`read`. Calls with
+            ``connection=`` still take the lock themselves. Build the desk after the
+            host forks; :meth:`close` stops its threads.
     """
 
     def __init__(
@@ -100,7 +103,7 @@ class SharedDesk:
         if isinstance(snapshot_every, bool) or not isinstance(snapshot_every, int) or snapshot_every < 1:
             raise InvalidValue("snapshot_every", snapshot_every, "must be a positive integer")
         if batching and not all(
-            hasattr(journal, m) for m in ("submit", "lead", "take_reply", "wait_replies")
+            hasattr(journal, m) for m in ("submit", "lead", "seat", "replies", "take_replies")
         ):
             raise InvalidValue("batching", batching, f"{type(journal).__name__} has no batching writer")
         self._journal = journal
@@ -111,12 +114,28 @@ class SharedDesk:
         self._replica = Replica(journal, desk_id, genesis, GeoRecorder(geo), clock, snapshot_every)
         self._writer = BatchingWriter(self._replica, self._lock) if batching else None
 
+    def close(self) -> None:
+        """Stop the batching writer's threads (a writer gives its seat up to another process)."""
+        if self._writer is not None:
+            self._writer.close()
+
+    def __enter__(self) -> SharedDesk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # ----------------------------------------------------------------- queries
 
     @property
     def desk_id(self) -> str:
         """The desk's id in the journal."""
         return self._desk_id
+
+    @property
+    def leading(self) -> bool:
+        """Whether this process is the desk's batching writer now."""
+        return self._writer is not None and self._writer.leading
 
     @property
     def position(self) -> int:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
 import psycopg
@@ -35,7 +35,7 @@ from psycopg_pool import ConnectionPool
 
 from .journal import Entry, OutboxItem, Reply, Request, StoredSnapshot, Transaction
 
-__all__ = ["OutboxListener", "PostgresJournal", "lock_keys"]
+__all__ = ["OutboxListener", "PostgresJournal", "ReplyListener", "Seat", "lock_keys", "seat_keys"]
 
 _ENTRY_COLUMNS = (
     "position, call, args, now, geo, result, request_id, nonce, chatroute_version, config_version"
@@ -114,6 +114,11 @@ def lock_keys(schema: str, desk_id: str) -> tuple[int, int]:
     return _key(schema), _key(desk_id)
 
 
+def seat_keys(schema: str, desk_id: str) -> tuple[int, int]:
+    """The two keys of the session lock its batching writer holds: ``pg_advisory_lock(*seat_keys(...))``."""
+    return _key(f"{schema}:writer"), _key(desk_id)
+
+
 def _entry(row: dict[str, Any]) -> Entry:
     return Entry(
         position=row["position"],
@@ -170,8 +175,10 @@ class _OwnTransaction:
         request_id: str | None,
         *,
         lead: bool = False,
+        wait: bool = False,
     ) -> None:
         self._journal = journal
+        self._wait = wait
         self._cursor = psycopg.ClientCursor(conn)
         self._desk_id = desk_id
         self._request_id = request_id
@@ -182,6 +189,7 @@ class _OwnTransaction:
         self.locked = not lead
         self.requests: list[Request] = []
         self._request_ids: list[int] = []
+        self._replied = False
 
     def entries(self, after: int) -> Sequence[Entry]:
         if self._begun:
@@ -191,7 +199,7 @@ class _OwnTransaction:
         params: tuple[Any, ...] = (*keys, self._request_id, self._desk_id, after, self._request_id)
         if self._lead:  # a batching writer: try the lock, and read the waiting requests too
             script = sql.SQL("BEGIN; {lock}; {read}; {requests}").format(
-                lock=journal._queries["try_lock"],
+                lock=journal._queries["lock" if self._wait else "try_lock"],
                 read=journal._queries["first"],
                 requests=journal._queries["requests"],
             )
@@ -205,7 +213,7 @@ class _OwnTransaction:
         self._cursor.nextset()
         if self._lead:
             locked = self._cursor.fetchone()
-            self.locked = bool(locked and locked[0])
+            self.locked = self._wait or bool(locked and locked[0])
         self._cursor.nextset()
         names = [column.name for column in self._cursor.description or ()]
         rows = [_entry(dict(zip(names, row, strict=True))) for row in self._cursor.fetchall()]
@@ -229,6 +237,7 @@ class _OwnTransaction:
         query = self._journal._queries["reply"]
         row = (reply.token, self._desk_id, reply.position, reply.now, Json(reply.result), reply.error)
         self._pending.append((query, row))
+        self._replied = True
 
     def find(self, request_id: str) -> Entry | None:
         if request_id == self._request_id and self._begun:
@@ -241,9 +250,10 @@ class _OwnTransaction:
     def commit(self) -> None:
         if not self._begun:
             self.entries(0)
+        queries = self._journal._queries
         if self._request_ids:
-            queries = self._journal._queries
             self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
+        if self._replied:
             self._pending.append((queries["notify"], (self._journal.replies_channel, self._desk_id)))
         script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
         params = tuple(value for _, values in self._pending for value in values)
@@ -273,12 +283,12 @@ class PostgresJournal:
         self.schema_sql = sql.Identifier(schema)
         self.channel = f"{schema}_outbox"[:63]
         self.replies_channel = f"{schema}_replies"[:63]
-        self._listener: psycopg.Connection[Any] | None = None
+        self.requests_channel = f"{schema}_requests"[:63]
         self._notify = notify
         self._owned = isinstance(source, str)
         if isinstance(source, str):
             self._pool: ConnectionPool[Any] = ConnectionPool(
-                source, min_size=1, max_size=4, kwargs={"autocommit": True}, open=True
+                source, min_size=1, max_size=6, kwargs={"autocommit": True}, open=True
             )
         else:
             self._pool = source
@@ -316,9 +326,14 @@ class PostgresJournal:
                 " ORDER BY id LIMIT 1000"
             ).format(s=s),
             "submit": sql.SQL(
-                "INSERT INTO {s}.requests (desk_id, token, call, args, now, request_id)"
-                " VALUES (%s, %s, %s, %s, %s, %s)"
+                "WITH queued AS (INSERT INTO {s}.requests (desk_id, token, call, args, now, request_id)"
+                " VALUES (%s, %s, %s, %s, %s, %s)) SELECT pg_notify(%s, %s)"
             ).format(s=s),
+            "take_many": sql.SQL(
+                "DELETE FROM {s}.replies WHERE desk_id = %s AND token = ANY(%s)"
+                " RETURNING token, position, now, result, error"
+            ).format(s=s),
+            "lead_lock": sql.SQL("SELECT pg_advisory_lock(%s, %s)").format(),
             "reply": sql.SQL(
                 "INSERT INTO {s}.replies (token, desk_id, position, now, result, error)"
                 " VALUES (%s, %s, %s, %s, %s, %s)"
@@ -342,9 +357,6 @@ class PostgresJournal:
 
     def close(self) -> None:
         """Close the pool, if the journal opened it."""
-        if self._listener is not None:
-            self._pool.putconn(self._listener)
-            self._listener = None
         if self._owned:
             self._pool.close()
 
@@ -361,10 +373,12 @@ class PostgresJournal:
             yield txn
 
     @contextmanager
-    def _own(self, desk_id: str, request_id: str | None, *, lead: bool) -> Iterator[_OwnTransaction]:
+    def _own(
+        self, desk_id: str, request_id: str | None, *, lead: bool, wait: bool = False
+    ) -> Iterator[_OwnTransaction]:
         """A transaction on one of the journal's connections; committed if it holds the lock."""
         with self._pool.connection() as conn:
-            txn = _OwnTransaction(self, conn, desk_id, request_id, lead=lead)
+            txn = _OwnTransaction(self, conn, desk_id, request_id, lead=lead, wait=wait)
             try:
                 yield txn
             except BaseException:
@@ -412,27 +426,41 @@ class PostgresJournal:
     # ------------------------------------------------------ batching writer
 
     def submit(self, desk_id: str, request: Request) -> None:
-        """Queue a call for the desk's batching writer (autocommit: one round trip)."""
+        """Queue a call for the desk's batching writer and wake the writer (one round trip)."""
         row = (desk_id, request.token, request.call, Json(request.args), request.now, request.request_id)
         with self._pool.connection() as conn:
-            conn.execute(self._queries["submit"], row)
+            conn.execute(self._queries["submit"], (*row, self.requests_channel, desk_id))
 
-    def lead(self, desk_id: str) -> AbstractContextManager[_OwnTransaction]:
-        """Try to become the desk's writer for one batch: a transaction with the lock, or not.
+    def lead(self, desk_id: str, *, wait: bool = False) -> AbstractContextManager[_OwnTransaction]:
+        """A transaction of the desk's writer, with the desk's lock or not, reading the queue.
 
-        The first ``entries()`` read tries the lock (without waiting) and, if it got
-        it, reads the waiting requests (``.requests``); ``.locked`` says which.
+        The first ``entries()`` read takes the lock (``wait``) or tries it without waiting
+        and, holding it, reads the waiting requests (``.requests``); ``.locked`` says
+        whether it holds the lock.
         """
-        return self._own(desk_id, None, lead=True)
+        return self._own(desk_id, None, lead=True, wait=wait)
+
+    def seat(self, desk_id: str) -> Seat:
+        """The desk's writer seat: wait to lead the desk (a session lock), then for its requests."""
+        return Seat(self, desk_id)
+
+    def replies(self) -> ReplyListener:
+        """A listener for the batching writers' replies, on a connection of its own."""
+        return ReplyListener(self)
 
     def take_reply(self, desk_id: str, token: str) -> Reply | None:
         """The reply to a request, removed from the table, if the writer has answered it."""
+        found = self.take_replies(desk_id, [token])
+        return found[0] if found else None
+
+    def take_replies(self, desk_id: str, tokens: Sequence[str]) -> list[Reply]:
+        """The replies to any of these requests that the writer wrote, removed from the table."""
         with self._pool.connection() as conn:
-            row = conn.execute(self._queries["take"], (token, desk_id)).fetchone()
-        if row is None:
-            return None
-        position, now, result, error = row
-        return Reply(token=token, position=position, now=now, result=result, error=error)
+            rows = conn.execute(self._queries["take_many"], (desk_id, list(tokens))).fetchall()
+        return [
+            Reply(token=token, position=position, now=now, result=result, error=error)
+            for token, position, now, result, error in rows
+        ]
 
     def queued(self, desk_id: str, token: str) -> bool:
         """Whether the request is still waiting for a writer.
@@ -445,14 +473,20 @@ class PostgresJournal:
             row = conn.execute(self._queries["queued"], (desk_id, token)).fetchone()
         return bool(row and row[0])
 
-    def wait_replies(self, timeout: float) -> None:
-        """Wait up to ``timeout`` seconds for the writer to announce replies (LISTEN)."""
-        if self._listener is None:
-            self._listener = self._pool.getconn()
-            self._listener.autocommit = True
-            self._listener.execute(sql.SQL("LISTEN {c}").format(c=sql.Identifier(self.replies_channel)))
-        for _ in self._listener.notifies(timeout=timeout, stop_after=1):
-            pass
+    def wake(self, desk_id: str) -> None:
+        """Wake the desk's writer and reply listeners in every process (they look whether to stop)."""
+        notify = self._queries["notify"]
+        with self._pool.connection() as conn:
+            conn.execute(
+                sql.SQL("{n}; {n}").format(n=notify),
+                (self.requests_channel, desk_id, self.replies_channel, desk_id),
+            )
+
+    def _dedicated(self) -> psycopg.Connection[Any]:
+        """A connection of the pool kept for a long wait (a seat or a listener), in autocommit."""
+        conn: psycopg.Connection[Any] = self._pool.getconn()
+        conn.autocommit = True
+        return conn
 
     def entries(self, desk_id: str, after: int, *, results: bool = True) -> Sequence[Entry]:
         """Committed entries after position ``after``, in order (``results=False``: without results)."""
@@ -616,3 +650,66 @@ class OutboxListener:
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()
+
+
+class Seat:
+    """The seat of a desk's batching writer: a session advisory lock on a connection of its own.
+
+    :meth:`take` waits for the lock, which the writer then holds until its connection
+    ends: when its process dies, PostgreSQL releases it and the next waiting process
+    takes over. While it holds the seat, :meth:`wait` sleeps until a request is queued
+    (``LISTEN``; :meth:`PostgresJournal.submit` notifies).
+    """
+
+    def __init__(self, journal: PostgresJournal, desk_id: str) -> None:
+        self._journal = journal
+        self._desk_id = desk_id
+        self._conn = journal._dedicated()
+        channel = sql.Identifier(journal.requests_channel)
+        self._conn.execute(sql.SQL("LISTEN {c}").format(c=channel))
+
+    def take(self) -> None:
+        """Wait until this connection holds the desk's writer lock (cancelled by :meth:`close`)."""
+        keys = seat_keys(self._journal.schema, self._desk_id)
+        self._conn.execute(self._journal._queries["lead_lock"], keys)
+
+    def wait(self, timeout: float) -> None:
+        """Sleep until a request for the desk is queued, or ``timeout`` seconds pass.
+
+        Notifications that came while the writer wrote are kept by the connection, so a
+        request queued during a batch wakes the next wait at once.
+        """
+        for note in self._conn.notifies(timeout=timeout):
+            if note.payload == self._desk_id:
+                break
+
+    def close(self) -> None:
+        """Give the seat up: cancel a wait for the lock, and return the connection (ends the lock)."""
+        with suppress(psycopg.Error):
+            self._conn.cancel_safe(timeout=2)
+
+    def release(self) -> None:
+        """Return the connection to the pool, closed (its session lock ends with it)."""
+        self._conn.close()
+        self._journal._pool.putconn(self._conn)
+
+
+class ReplyListener:
+    """Waits for the batching writers' reply notifications (``LISTEN``) on a connection of its own."""
+
+    def __init__(self, journal: PostgresJournal) -> None:
+        self._journal = journal
+        self._conn = journal._dedicated()
+        channel = sql.Identifier(journal.replies_channel)
+        self._conn.execute(sql.SQL("LISTEN {c}").format(c=channel))
+
+    def wait(self, timeout: float) -> set[str]:
+        """Block until replies are announced or ``timeout`` seconds pass; return the desks announced."""
+        desks = {note.payload for note in self._conn.notifies(timeout=timeout, stop_after=1)}
+        desks |= {note.payload for note in self._conn.notifies(timeout=0)}
+        return desks
+
+    def close(self) -> None:
+        """Return the connection to the pool, closed."""
+        self._conn.close()
+        self._journal._pool.putconn(self._conn)
