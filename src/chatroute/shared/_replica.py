@@ -25,7 +25,7 @@ from ..router import Router
 from ..serialize import from_dict, to_dict
 from ._calls import CALLS, CallSpec, decode_args, decode_config, encode_result, run_call
 from ._geo import GeoRecorder, ReplayMismatch
-from ._snapshots import decode_snapshot, encode_snapshot
+from ._snapshots import decode_image, decode_snapshot, encode_image, encode_snapshot
 from .journal import Entry, Journal, StoredSnapshot, Transaction
 
 __all__ = ["Replica", "pause"]
@@ -66,6 +66,8 @@ class Replica:
         geo: the resolver recording live answers and playing recorded ones.
         clock: the time of a call given no ``now``.
         snapshot_every: a snapshot is stored after this many entries.
+        image_key: the key signing the router images stored with snapshots (None: none
+            written or read).
     """
 
     def __init__(
@@ -76,8 +78,10 @@ class Replica:
         geo: GeoRecorder,
         clock: Callable[[], datetime],
         snapshot_every: int,
+        image_key: bytes | None = None,
     ) -> None:
         self.journal = journal
+        self.image_key = image_key
         self.desk_id = desk_id
         self.genesis = genesis
         self.geo = geo
@@ -256,7 +260,7 @@ class Replica:
         if stored is not None:
             config = decode_config(stored.config)
             self.state = _State(
-                router=Router.restore(config, decode_snapshot(stored.snapshot), geo=self.geo),
+                router=self._load(stored, config),
                 position=stored.position,
                 config=config,
                 config_data=stored.config,
@@ -266,6 +270,15 @@ class Replica:
         for entry in entries(self.state.position):
             self.apply(entry)
         self.built = True
+
+    def _load(self, stored: StoredSnapshot, config: RoutingConfig) -> Router:
+        """The router of a stored snapshot: from its image when this process may read it."""
+        key, image = self.image_key, stored.image
+        if key is not None and image is not None and stored.chatroute_version == __version__:
+            router = decode_image(image, self.geo, key)
+            if router is not None:
+                return router
+        return Router.restore(config, decode_snapshot(stored.snapshot), geo=self.geo)
 
     def maybe_snapshot(self, before: int) -> None:
         """Store a snapshot when the last calls crossed a multiple of ``snapshot_every``."""
@@ -283,5 +296,6 @@ class Replica:
                 snapshot=encode_snapshot(state.router.snapshot()),
                 now=state.last_now,
                 chatroute_version=__version__,
+                image=encode_image(state.router, self.geo, self.image_key) if self.image_key else None,
             ),
         )

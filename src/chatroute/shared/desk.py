@@ -82,6 +82,11 @@ class SharedDesk:
             replies and replay the journal only to answer :meth:`read`. Calls with
             ``connection=`` still take the lock themselves. Build the desk after the
             host forks; :meth:`close` stops its threads.
+        image_key: a secret the host's workers share (bytes, at least 16). Snapshots
+            then also keep the replica's router as an image signed with it (HMAC-SHA256),
+            and a new replica of the same chatroute version starts from the image, several
+            times faster than from the JSON snapshot. Images are pickles: one is read only
+            when its signature holds. None: JSON snapshots only.
     """
 
     def __init__(
@@ -95,6 +100,7 @@ class SharedDesk:
         clock: Callable[[], datetime] | None = None,
         snapshot_every: int = SNAPSHOT_EVERY,
         batching: bool = False,
+        image_key: bytes | None = None,
     ) -> None:
         if not isinstance(desk_id, str) or not desk_id:
             raise InvalidValue("desk_id", desk_id, "must be a non-empty string")
@@ -102,6 +108,8 @@ class SharedDesk:
             raise InvalidValue("seed", seed, "must be an integer")
         if isinstance(snapshot_every, bool) or not isinstance(snapshot_every, int) or snapshot_every < 1:
             raise InvalidValue("snapshot_every", snapshot_every, "must be a positive integer")
+        if image_key is not None and (not isinstance(image_key, bytes) or len(image_key) < 16):
+            raise InvalidValue("image_key", image_key, "must be bytes, at least 16 of them")
         if batching and not all(
             hasattr(journal, m) for m in ("submit", "lead", "seat", "replies", "take_replies")
         ):
@@ -111,7 +119,9 @@ class SharedDesk:
         self._lock = threading.Lock()
         genesis = {"config": encode_config(config), "seed": seed}
         clock = clock if clock is not None else _utc_now
-        self._replica = Replica(journal, desk_id, genesis, GeoRecorder(geo), clock, snapshot_every)
+        self._replica = Replica(
+            journal, desk_id, genesis, GeoRecorder(geo), clock, snapshot_every, image_key=image_key
+        )
         self._writer = BatchingWriter(self._replica, self._lock) if batching else None
 
     def close(self) -> None:

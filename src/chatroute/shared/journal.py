@@ -75,6 +75,8 @@ class StoredSnapshot:
         snapshot: the router's :class:`~chatroute.snapshot.Snapshot` as JSON-able data.
         now: the time of the entry at ``position``.
         chatroute_version: the chatroute version that took it.
+        image: the replica's router as a signed image, for a fast start by the same
+            chatroute version (see ``SharedDesk(image_key=...)``), or None.
     """
 
     position: int
@@ -83,6 +85,7 @@ class StoredSnapshot:
     snapshot: Any
     now: datetime
     chatroute_version: str
+    image: bytes | None = None
 
 
 @attrs.frozen(kw_only=True)

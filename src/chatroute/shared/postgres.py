@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS {s}.snapshots (
     chatroute_version text NOT NULL,
     PRIMARY KEY (desk_id, position)
 );
+ALTER TABLE {s}.snapshots ADD COLUMN IF NOT EXISTS image bytea;
 CREATE TABLE IF NOT EXISTS {s}.outbox (
     desk_id text NOT NULL,
     position bigint NOT NULL,
@@ -529,7 +530,8 @@ class PostgresJournal:
     def latest_snapshot(self, desk_id: str) -> StoredSnapshot | None:
         """The snapshot at the highest position, if any."""
         query = sql.SQL(
-            "SELECT position, config, config_version, snapshot, now, chatroute_version FROM {s}.snapshots"
+            "SELECT position, config, config_version, snapshot, now, chatroute_version, image"
+            " FROM {s}.snapshots"
             " WHERE desk_id = %s ORDER BY position DESC LIMIT 1"
         ).format(s=self.schema_sql)
         with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
@@ -543,13 +545,14 @@ class PostgresJournal:
             snapshot=json.loads(row["snapshot"]),
             now=row["now"],
             chatroute_version=row["chatroute_version"],
+            image=row["image"],
         )
 
     def store_snapshot(self, desk_id: str, stored: StoredSnapshot) -> None:
         """Keep a snapshot; one already stored at that position stays."""
         query = sql.SQL(
             "INSERT INTO {s}.snapshots (desk_id, position, config, config_version, snapshot, now,"
-            " chatroute_version) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+            " chatroute_version, image) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
         ).format(s=self.schema_sql)
         row = (
             desk_id,
@@ -559,6 +562,7 @@ class PostgresJournal:
             json.dumps(stored.snapshot, separators=(",", ":")),
             stored.now,
             stored.chatroute_version,
+            stored.image,
         )
         with self._pool.connection() as conn, conn.transaction():
             conn.execute(query, row)
