@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import statistics
 import sys
@@ -39,16 +40,18 @@ import psycopg
 from _report import machine, write_report
 from psycopg.types.json import Json
 
-from chatroute import Dialog, Group, Operator, Router, RoutingConfig, Snapshot, Target, __version__
+from chatroute import Dialog, Group, Operator, Router, RoutingConfig, Snapshot, Target
 from chatroute.errors import ChatrouteError
 from chatroute.serialize import from_dict, to_dict
-from chatroute.shared import Entry, MemoryJournal, SharedDesk, StoredSnapshot
+from chatroute.shared import Entry, MemoryJournal, SharedDesk
 from chatroute.shared.postgres import PostgresJournal
 from chatroute.shared.testing import TemporaryCluster
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "bench_shared.json"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DESK = "bench"
+#: The workers' shared secret signing router images (a new replica starts from one).
+IMAGE_KEY = b"bench-image-key-0123456789"
 
 
 def desk_config(operators: int, groups: int) -> RoutingConfig:
@@ -77,23 +80,19 @@ def prefill(dsn: str, config: RoutingConfig, open_dialogs: int) -> tuple[float, 
     """Write ``open_dialogs`` routes to the journal and a snapshot after them; return (seconds, position)."""
     started = time.perf_counter()
     memory = MemoryJournal()
-    desk = SharedDesk(memory, DESK, config, seed=1, snapshot_every=10**9)
+    # one snapshot (with its image), after the last route
+    desk = SharedDesk(memory, DESK, config, seed=1, snapshot_every=open_dialogs + 1, image_key=IMAGE_KEY)
     groups = len(config.groups)
     for n in range(open_dialogs):
         desk.route(Dialog(id=f"pre{n}", chosen_group_id=f"g{n % groups:02d}"), now=START)
     entries = memory.entries(DESK, 0)
+    stored = memory.latest_snapshot(DESK)
+    assert stored is not None
+    assert stored.position == entries[-1].position
     journal = PostgresJournal(dsn)
     journal.install()
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         cur.executemany(INSERT, [entry_row(e) for e in entries])
-    stored = StoredSnapshot(
-        position=entries[-1].position,
-        config=json.loads(config.to_json()),
-        config_version=1,
-        snapshot=to_dict(desk.read(Router.snapshot)),
-        now=entries[-1].now,
-        chatroute_version=__version__,
-    )
     journal.store_snapshot(DESK, stored)
     journal.close()
     return time.perf_counter() - started, stored.position
@@ -105,7 +104,9 @@ def worker(
     """One web worker: build the desk (timed), wait for the others, then make calls for ``seconds``."""
     journal = PostgresJournal(dsn)
     started = time.perf_counter()
-    desk = SharedDesk(journal, DESK, config, seed=1, snapshot_every=10**9, batching=batching)
+    desk = SharedDesk(
+        journal, DESK, config, seed=1, snapshot_every=10**9, batching=batching, image_key=IMAGE_KEY
+    )
     desk.read(lambda router: None)
     warm = time.perf_counter() - started
     rng = random.Random(index)
@@ -142,8 +143,20 @@ def worker(
             errors += 1  # a reply to a dialog that is queued, say: a real answer, timed too
         latencies.append(time.perf_counter() - began)
         n += 1
+    desk.close()
     journal.close()
     out.put({"warm_s": warm, "latencies": latencies, "errors": errors})
+
+
+def warm_up(dsn: str, config: RoutingConfig, image: bool) -> dict[str, float]:
+    """Seconds (wall and CPU) for a new replica to be ready: the newest snapshot plus the tail."""
+    journal = PostgresJournal(dsn)
+    wall, cpu = time.perf_counter(), time.process_time()
+    desk = SharedDesk(journal, DESK, config, seed=1, image_key=IMAGE_KEY if image else None)
+    desk.read(lambda router: None)
+    done = {"wall_s": round(time.perf_counter() - wall, 2), "cpu_s": round(time.process_time() - cpu, 2)}
+    journal.close()
+    return done
 
 
 def run_shared(
@@ -173,6 +186,7 @@ def run_shared(
         "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 2),
         "errors": sum(r["errors"] for r in results),
         "warm_s_max": round(max(r["warm_s"] for r in results), 2),
+        "load_average": round(os.getloadavg()[0], 1),
     }
 
 
@@ -266,12 +280,19 @@ def main(argv: list[str] | None = None) -> int:
         f"desk: {args.operators:,} operators in {args.groups} groups, limit 5, {args.open:,} open dialogs;"
         f" {args.seconds:g} s per row"
     )
-    with TemporaryCluster({"max_connections": "100"}) as cluster:
+    with TemporaryCluster({"max_connections": "300"}) as cluster:
         prefill_s, position = prefill(cluster.dsn, config, args.open)
         print(f"prefill: {position:,} entries and a snapshot in {prefill_s:.1f} s")
+        warm = {way: warm_up(cluster.dsn, config, way == "image") for way in ("image", "json")}
+        report["warm"] = warm | {"load_average": round(os.getloadavg()[0], 1)}
+        print(
+            f"a new replica: {warm['image']['wall_s']:.2f} s from the image"
+            f" ({warm['image']['cpu_s']:.2f} s CPU), {warm['json']['wall_s']:.2f} s from the JSON snapshot"
+            f" ({warm['json']['cpu_s']:.2f} s CPU); load average {report['warm']['load_average']}"
+        )
         rows = []
-        heads = ("writer", "commit", "workers", "calls/s", "p50 ms", "p99 ms", "warm s", "calls")
-        widths = (6, 7, 7, 9, 8, 8, 7, 7)
+        heads = ("writer", "commit", "workers", "calls/s", "p50 ms", "p99 ms", "warm s", "calls", "load")
+        widths = (6, 7, 7, 9, 8, 8, 7, 7, 5)
         print("\n" + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
         for writer in args.writers:
             for commit in ("on", "off"):
@@ -283,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"{writer:>6} {commit:>7} {workers:>7} {row['calls_per_s']:>9,.0f}"
                         f" {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['warm_s_max']:>7.2f}"
-                        f" {row['calls']:>7,}"
+                        f" {row['calls']:>7,} {row['load_average']:>5.1f}"
                     )
         report["shared"] = rows
         if args.baseline:

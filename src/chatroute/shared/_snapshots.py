@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import json
 import pickle
 from typing import Any
 
@@ -37,8 +38,8 @@ def encode_snapshot(snapshot: Snapshot) -> Any:
 
 
 def decode_snapshot(data: Any) -> Snapshot:
-    """The snapshot :func:`encode_snapshot` wrote."""
-    return from_dict(Snapshot, data)
+    """The snapshot :func:`encode_snapshot` wrote, as data or as its JSON text."""
+    return from_dict(Snapshot, json.loads(data) if isinstance(data, str) else data)
 
 
 class _Pickler(pickle.Pickler):

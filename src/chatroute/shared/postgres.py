@@ -135,6 +135,12 @@ def _entry(row: dict[str, Any]) -> Entry:
     )
 
 
+def _values(head: sql.Composed, rows: Sequence[tuple[Any, ...]]) -> sql.Composed:
+    """``head`` followed by one ``(%s, ...)`` group per row: a multi-row INSERT."""
+    group = sql.SQL("(" + ", ".join(["%s"] * len(rows[0])) + ")")
+    return head + sql.SQL(", ").join([group] * len(rows))
+
+
 class _HostTransaction:
     """A desk's journal inside a host's transaction (a savepoint of it), holding the desk's lock."""
 
@@ -190,7 +196,11 @@ class _OwnTransaction:
         self.locked = not lead
         self.requests: list[Request] = []
         self._request_ids: list[int] = []
-        self._replied = False
+        self._rows: dict[str, list[tuple[Any, ...]]] = {
+            "insert_head": [],
+            "outbox_head": [],
+            "reply_head": [],
+        }
 
     def entries(self, after: int) -> Sequence[Entry]:
         if self._begun:
@@ -235,10 +245,8 @@ class _OwnTransaction:
 
     def reply(self, reply: Reply) -> None:
         """Answer a request, in the same commit as the entries."""
-        query = self._journal._queries["reply"]
         row = (reply.token, self._desk_id, reply.position, reply.now, Json(reply.result), reply.error)
-        self._pending.append((query, row))
-        self._replied = True
+        self._rows["reply_head"].append(row)
 
     def find(self, request_id: str) -> Entry | None:
         if request_id == self._request_id and self._begun:
@@ -246,16 +254,26 @@ class _OwnTransaction:
         return _HostTransaction(self._journal, self._cursor.connection, self._desk_id).find(request_id)
 
     def append(self, entry: Entry, events: Sequence[Any]) -> None:
-        self._pending += self._journal._appends(self._desk_id, entry, events)
+        row, outbox = self._journal._rows(self._desk_id, entry, events)
+        self._rows["insert_head"].append(row)
+        if outbox is not None:
+            self._rows["outbox_head"].append(outbox)
 
     def commit(self) -> None:
+        """Append every row with one statement per table, answer the requests, and commit: one round trip."""
         if not self._begun:
             self.entries(0)
-        queries = self._journal._queries
+        journal = self._journal
+        queries = journal._queries
+        for head, rows in self._rows.items():
+            if rows:
+                self._pending.append((_values(queries[head], rows), tuple(v for row in rows for v in row)))
+        if self._rows["outbox_head"] and journal._notify:
+            self._pending.append((queries["notify"], (journal.channel, self._desk_id)))
         if self._request_ids:
             self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
-        if self._replied:
-            self._pending.append((queries["notify"], (self._journal.replies_channel, self._desk_id)))
+        if self._rows["reply_head"]:
+            self._pending.append((queries["notify"], (journal.replies_channel, self._desk_id)))
         script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
         params = tuple(value for _, values in self._pending for value in values)
         self._cursor.execute(script, params)
@@ -317,6 +335,13 @@ class PostgresJournal:
                 "INSERT INTO {s}.entries (desk_id, " + _ENTRY_COLUMNS + ")"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             ).format(s=s),
+            "insert_head": sql.SQL(
+                "INSERT INTO {s}.entries (desk_id, " + _ENTRY_COLUMNS + ") VALUES "
+            ).format(s=s),
+            "outbox_head": sql.SQL("INSERT INTO {s}.outbox (desk_id, position, events) VALUES ").format(s=s),
+            "reply_head": sql.SQL(
+                "INSERT INTO {s}.replies (token, desk_id, position, now, result, error) VALUES "
+            ).format(s=s),
             "outbox": sql.SQL(
                 "INSERT INTO {s}.outbox (desk_id, position, events) VALUES (%s, %s, %s)"
             ).format(s=s),
@@ -335,10 +360,6 @@ class PostgresJournal:
                 " RETURNING token, position, now, result, error"
             ).format(s=s),
             "lead_lock": sql.SQL("SELECT pg_advisory_lock(%s, %s)").format(),
-            "reply": sql.SQL(
-                "INSERT INTO {s}.replies (token, desk_id, position, now, result, error)"
-                " VALUES (%s, %s, %s, %s, %s, %s)"
-            ).format(s=s),
             "served": sql.SQL("DELETE FROM {s}.requests WHERE desk_id = %s AND id = ANY(%s)").format(s=s),
             "take": sql.SQL(
                 "DELETE FROM {s}.replies WHERE token = %s AND desk_id = %s"
@@ -507,6 +528,18 @@ class PostgresJournal:
     ) -> list[tuple[sql.Composed, tuple[Any, ...]]]:
         """The statements that append an entry, its events and their notification."""
         queries = self._queries
+        row, outbox = self._rows(desk_id, entry, events)
+        statements: list[tuple[sql.Composed, tuple[Any, ...]]] = [(queries["insert"], row)]
+        if outbox is not None:
+            statements.append((queries["outbox"], outbox))
+            if self._notify:
+                statements.append((queries["notify"], (self.channel, desk_id)))
+        return statements
+
+    def _rows(
+        self, desk_id: str, entry: Entry, events: Sequence[Any]
+    ) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
+        """An entry's row, and its outbox row if it caused events."""
         row = (
             desk_id,
             entry.position,
@@ -520,12 +553,7 @@ class PostgresJournal:
             entry.chatroute_version,
             entry.config_version,
         )
-        statements: list[tuple[sql.Composed, tuple[Any, ...]]] = [(queries["insert"], row)]
-        if events:
-            statements.append((queries["outbox"], (desk_id, entry.position, Json(list(events)))))
-            if self._notify:
-                statements.append((queries["notify"], (self.channel, desk_id)))
-        return statements
+        return row, ((desk_id, entry.position, Json(list(events))) if events else None)
 
     def latest_snapshot(self, desk_id: str) -> StoredSnapshot | None:
         """The snapshot at the highest position, if any."""
@@ -542,7 +570,7 @@ class PostgresJournal:
             position=row["position"],
             config=row["config"],
             config_version=row["config_version"],
-            snapshot=json.loads(row["snapshot"]),
+            snapshot=row["snapshot"],  # JSON text, parsed only if the replica does not use the image
             now=row["now"],
             chatroute_version=row["chatroute_version"],
             image=row["image"],
