@@ -117,6 +117,7 @@ def worker(
     latencies: list[float] = []
     errors = 0
     barrier.wait()
+    cpu_began = time.process_time()
     until = time.perf_counter() + seconds
     n = 0
     while time.perf_counter() < until:
@@ -143,9 +144,33 @@ def worker(
             errors += 1  # a reply to a dialog that is queued, say: a real answer, timed too
         latencies.append(time.perf_counter() - began)
         n += 1
+    cpu = time.process_time() - cpu_began
     desk.close()
     journal.close()
-    out.put({"warm_s": warm, "latencies": latencies, "errors": errors})
+    out.put({"warm_s": warm, "latencies": latencies, "errors": errors, "cpu_s": cpu})
+
+
+def server_cpu(cluster: TemporaryCluster) -> float:
+    """CPU seconds the cluster's server processes used so far (Linux /proc).
+
+    The running backends' own time, plus the postmaster's time and its reaped children's
+    (the backends that have exited).
+    """
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(proc.name) == postmaster:  # utime, stime, cutime, cstime
+            total += sum(int(value) for value in fields[11:15]) / tick
+        elif int(fields[1]) == postmaster:  # a running backend: utime, stime
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def warm_up(dsn: str, config: RoutingConfig, image: bool) -> dict[str, float]:
@@ -160,7 +185,7 @@ def warm_up(dsn: str, config: RoutingConfig, image: bool) -> dict[str, float]:
 
 
 def run_shared(
-    dsn: str, config: RoutingConfig, workers: int, seconds: float, batching: bool
+    dsn: str, config: RoutingConfig, workers: int, seconds: float, batching: bool, cluster: TemporaryCluster
 ) -> dict[str, Any]:
     """Start ``workers`` processes on the desk; gather their calls and latencies."""
     context = multiprocessing.get_context("fork")
@@ -172,9 +197,10 @@ def run_shared(
     for proc in procs:
         proc.start()
     barrier.wait()
-    began = time.perf_counter()
+    began, server_began = time.perf_counter(), server_cpu(cluster)
     results = [out.get() for _ in procs]
     wall = time.perf_counter() - began
+    server = server_cpu(cluster) - server_began
     for proc in procs:
         proc.join()
     latencies = sorted(x for r in results for x in r["latencies"])
@@ -187,6 +213,9 @@ def run_shared(
         "errors": sum(r["errors"] for r in results),
         "warm_s_max": round(max(r["warm_s"] for r in results), 2),
         "load_average": round(os.getloadavg()[0], 1),
+        # CPU per call: the workers' (Python: calls, encoding, the writer's replica) and the server's
+        "client_cpu_ms_per_call": round(1000 * sum(r["cpu_s"] for r in results) / len(latencies), 3),
+        "server_cpu_ms_per_call": round(1000 * server / len(latencies), 3),
     }
 
 
@@ -291,20 +320,34 @@ def main(argv: list[str] | None = None) -> int:
             f" ({warm['json']['cpu_s']:.2f} s CPU); load average {report['warm']['load_average']}"
         )
         rows = []
-        heads = ("writer", "commit", "workers", "calls/s", "p50 ms", "p99 ms", "warm s", "calls", "load")
-        widths = (6, 7, 7, 9, 8, 8, 7, 7, 5)
+        heads = (
+            "writer",
+            "commit",
+            "workers",
+            "calls/s",
+            "p50 ms",
+            "p99 ms",
+            "warm s",
+            "calls",
+            "load",
+            "CPU ms/call",
+        )
+        widths = (6, 7, 7, 9, 8, 8, 7, 7, 5, 12)
         print("\n" + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
         for writer in args.writers:
             for commit in ("on", "off"):
                 dsn = cluster.dsn + (" options='-c synchronous_commit=off'" if commit == "off" else "")
                 for workers in args.workers:
-                    measured = run_shared(dsn, config, workers, args.seconds, batching=writer == "batch")
+                    measured = run_shared(
+                        dsn, config, workers, args.seconds, batching=writer == "batch", cluster=cluster
+                    )
                     row = {"writer": writer, "synchronous_commit": commit, **measured}
                     rows.append(row)
                     print(
                         f"{writer:>6} {commit:>7} {workers:>7} {row['calls_per_s']:>9,.0f}"
                         f" {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['warm_s_max']:>7.2f}"
                         f" {row['calls']:>7,} {row['load_average']:>5.1f}"
+                        f" {row['client_cpu_ms_per_call']:>5.2f}+{row['server_cpu_ms_per_call']:.2f}"
                     )
         report["shared"] = rows
         if args.baseline:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import psycopg
 import pytest
 
-from chatroute import Dialog, Outcome
+from chatroute import ChatrouteError, Dialog, Outcome
 from chatroute.errors import InvalidValue, UnknownDialog
-from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk
+from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _replica
 from chatroute.shared.journal import Reply, Request
 from chatroute.shared.postgres import PostgresJournal, lock_keys
 from chatroute.shared.testing import TemporaryCluster
@@ -211,3 +212,24 @@ def test_a_batched_call_whose_request_was_lost_does_not_wait_forever(
     finally:
         desk.close()
         journal.close()
+
+
+def test_a_call_that_breaks_the_writer_raises_for_its_caller_and_the_desk_carries_on(
+    journal: PostgresJournal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A non-chatroute exception in the writer rolls its batch back; that call then raises, alone."""
+    real = _replica.run_call
+
+    def breaking(router: Any, spec: Any, args: Any, now: Any) -> Any:
+        if spec.name == "route" and args["dialog"].id == "boom":
+            raise KeyError("a bug")
+        return real(router, spec, args, now)
+
+    monkeypatch.setattr(_replica, "run_call", breaking)
+    with SharedDesk(journal, "main", desk_config(), batching=True) as desk:
+        desk.route(Dialog(id="d1"), now=START)
+        with pytest.raises(ChatrouteError, match="KeyError"):
+            desk.route(Dialog(id="boom"), now=START)
+        desk.route(Dialog(id="d2"), now=START)
+        assert [d.id for d in desk.read(lambda r: r.dialogs())] == ["d1", "d2"]
+    assert [e.call for e in journal.entries("main", 0)] == ["open", "route", "route"]

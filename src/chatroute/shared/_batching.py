@@ -73,6 +73,7 @@ class BatchingWriter:
         self._threads: list[threading.Thread] = []
         self._seat: Any = None
         self._replies: Any = None
+        self._failed: dict[str, dict[str, Any]] = {}  # requests whose call raised a non-chatroute error
         self.leading = False
 
     # ----------------------------------------------------------------- calls
@@ -277,6 +278,11 @@ class BatchingWriter:
                 reply(Reply(token=request.token, position=position, now=now, result=used, error=True))
             return
         stamped = replica.stamp(request.now, spec)
+        failed = self._failed.pop(request.token, None)
+        if failed is not None:  # it broke the last batch: answered with its error, never made again
+            position = replica.position
+            reply(Reply(token=request.token, position=position, now=stamped, result=failed, error=True))
+            return
         genesis = None
         if replica.router is None:  # the desk's first call opens it, if it succeeds
             genesis = replica.entry("open", replica.genesis, stamped, None, None)
@@ -295,6 +301,10 @@ class BatchingWriter:
             )
             reply(answer, error)
             return
+        except Exception as exc:  # a bug: the batch rolls back; the next one answers this call with it
+            problem = f"the desk's writer failed on this {request.call} call: {type(exc).__name__}: {exc}"
+            self._failed[request.token] = {"type": "ChatrouteError", "args": [problem], "attributes": {}}
+            raise
         if genesis is not None:
             batch.append(genesis, ())
         entry = replica.entry(request.call, request.args, stamped, rid, result, keep_result=True)
