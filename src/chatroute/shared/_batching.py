@@ -169,16 +169,21 @@ class BatchingWriter:
                 while not self._stop.is_set():
                     desks = listener.wait(0.5)
                     if self._desk_id in desks:
-                        self._take_replies()
+                        self._take_replies(desks[self._desk_id])
             except Exception:
                 time.sleep(_RETRY)
             finally:
                 with contextlib.suppress(Exception):
                     listener.close()
 
-    def _take_replies(self) -> None:
+    def _take_replies(self, answered: set[str] | None) -> None:
+        """Take the replies to this process's waiting calls (those ``answered``, when known)."""
         with self._guard:
-            tokens = [token for token, waiting in self._waiting.items() if not waiting.done.is_set()]
+            tokens = [
+                token
+                for token, waiting in self._waiting.items()
+                if not waiting.done.is_set() and (answered is None or token in answered)
+            ]
             if not tokens:
                 return
             for reply in self._journal.take_replies(self._desk_id, tokens):

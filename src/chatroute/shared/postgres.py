@@ -273,7 +273,12 @@ class _OwnTransaction:
         if self._request_ids:
             self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
         if self._rows["reply_head"]:
-            self._pending.append((queries["notify"], (journal.replies_channel, self._desk_id)))
+            # the payload names the requests answered, when they fit (NOTIFY takes 8,000 bytes)
+            tokens = " ".join(row[0] for row in self._rows["reply_head"])
+            payload = (
+                f"{self._desk_id} {tokens}" if len(self._desk_id) + len(tokens) < 7900 else self._desk_id
+            )
+            self._pending.append((queries["notify"], (journal.replies_channel, payload)))
         script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
         params = tuple(value for _, values in self._pending for value in values)
         self._cursor.execute(script, params)
@@ -714,6 +719,8 @@ class Seat:
         for note in self._conn.notifies(timeout=timeout):
             if note.payload == self._desk_id:
                 break
+        for _ in self._conn.notifies(timeout=0):  # the others queued meanwhile: this batch reads them all
+            pass
 
     def close(self) -> None:
         """Give the seat up: cancel a wait for the lock, and return the connection (ends the lock)."""
@@ -735,11 +742,21 @@ class ReplyListener:
         channel = sql.Identifier(journal.replies_channel)
         self._conn.execute(sql.SQL("LISTEN {c}").format(c=channel))
 
-    def wait(self, timeout: float) -> set[str]:
-        """Block until replies are announced or ``timeout`` seconds pass; return the desks announced."""
-        desks = {note.payload for note in self._conn.notifies(timeout=timeout, stop_after=1)}
-        desks |= {note.payload for note in self._conn.notifies(timeout=0)}
-        return desks
+    def wait(self, timeout: float) -> dict[str, set[str] | None]:
+        """Block until replies are announced or ``timeout`` seconds pass.
+
+        Returns:
+            By desk announced, the request tokens answered, or None when the writer did
+            not list them (too many for one notification).
+        """
+        notes = list(self._conn.notifies(timeout=timeout, stop_after=1))
+        notes += self._conn.notifies(timeout=0)
+        found: dict[str, set[str] | None] = {}
+        for note in notes:
+            desk_id, *tokens = note.payload.split(" ")
+            known = found.get(desk_id, set())
+            found[desk_id] = None if known is None or not tokens else known | set(tokens)
+        return found
 
     def close(self) -> None:
         """Return the connection to the pool, closed."""
