@@ -112,7 +112,8 @@ def worker(
     rng = random.Random(index)
     groups = len(config.groups)
     mine = [f"pre{n}" for n in range(index, 10**6, 997)][:50]
-    mine = [d for d in mine if d in set(desk.read(lambda r: [x.id for x in r.dialogs()], fresh=False))]
+    held = set(desk.read(lambda r: [x.id for x in r.dialogs()], fresh=False))
+    mine = [d for d in mine if d in held]
     replied: list[str] = list(mine)
     latencies: list[float] = []
     errors = 0
