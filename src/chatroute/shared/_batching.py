@@ -240,6 +240,7 @@ class BatchingWriter:
                     # Held from the commit until this process's calls have their replies, so
                     # that a waiting call never sees its request gone and unanswered.
                     guard.enter_context(self._guard)
+                pause("batched")  # committed, this process's callers not answered yet
                 for token, (reply, error) in mine.items():
                     waiting = self._waiting.get(token)
                     if waiting is not None:
@@ -250,7 +251,6 @@ class BatchingWriter:
                 raise
             finally:
                 guard.close()
-            pause("batched")
             replica.maybe_snapshot(before)
         return True
 
