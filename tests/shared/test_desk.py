@@ -17,8 +17,10 @@ from chatroute import (
     Outcome,
     Router,
     RoutingConfig,
+    Schedule,
     Snapshot,
     Target,
+    Window,
     __version__,
 )
 from chatroute.errors import DuplicateDialog, InvalidValue, UnknownDialog, UnknownOperator
@@ -101,6 +103,22 @@ def test_a_retry_with_the_same_request_id_returns_the_stored_result_and_changes_
     assert again == first
     assert len(journal.entries("main", 0)) == 2
     assert b.release("d1", now=START, request_id="req-2") == b.release("d1", now=START, request_id="req-2")
+
+
+def test_a_retried_route_returns_the_reopening_time_in_the_schedules_zone() -> None:
+    """A retry's stored decision gives reopens_at in the closed group's zone, as the first answer did."""
+    nights = Schedule(tz="Europe/Berlin", windows=[Window(days=range(7), start="22:00", end="06:00")])
+    config = RoutingConfig(
+        operators=[Operator(id="ann")],
+        groups=[Group(id="night", operator_ids=["ann"], schedule=nights)],
+        fallback=Target.group("night"),
+    )
+    desk = SharedDesk(MemoryJournal(), "main", config)
+    first = desk.route(Dialog(id="d1"), now=START, request_id="req-1")
+    again = desk.route(Dialog(id="d1"), now=START, request_id="req-1")
+    assert first.reopens_at is not None
+    assert first.reopens_at.isoformat() == "2026-03-02T22:00:00+01:00"
+    assert to_dict(again) == to_dict(first)
 
 
 def test_a_request_id_reused_for_another_call_is_refused() -> None:

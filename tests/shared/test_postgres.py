@@ -8,8 +8,20 @@ from typing import Any
 import psycopg
 import pytest
 
-from chatroute import ChatrouteError, Dialog, Outcome
+from chatroute import (
+    ChatrouteError,
+    Dialog,
+    Group,
+    Operator,
+    Outcome,
+    Router,
+    RoutingConfig,
+    Schedule,
+    Target,
+    Window,
+)
 from chatroute.errors import InvalidValue, UnknownDialog
+from chatroute.serialize import to_dict
 from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _replica
 from chatroute.shared.journal import Reply, Request
 from chatroute.shared.postgres import PostgresJournal, lock_keys
@@ -139,6 +151,22 @@ def test_a_batching_desk_answers_retries_and_errors_like_a_locking_one(
     assert batched.read(lambda r: r.snapshot()) == locking.read(lambda r: r.snapshot())
     assert counts(cluster, schema) == (3, 2)
     batched.close()
+
+
+def test_a_batching_desk_answers_a_reopening_time_in_the_schedules_zone(journal: PostgresJournal) -> None:
+    """A queued route to a closed group returns reopens_at in the group's zone, as a Router does."""
+    nights = Schedule(tz="Europe/Berlin", windows=[Window(days=range(7), start="22:00", end="06:00")])
+    config = RoutingConfig(
+        operators=[Operator(id="ann")],
+        groups=[Group(id="night", operator_ids=["ann"], schedule=nights)],
+        fallback=Target.group("night"),
+    )
+    expected = Router(config).route(Dialog(id="d1"), START)
+    with SharedDesk(journal, "main", config, batching=True) as desk:
+        got = desk.route(Dialog(id="d1"), now=START)
+    assert expected.reopens_at is not None
+    assert expected.reopens_at.isoformat() == "2026-03-02T22:00:00+01:00"
+    assert to_dict(got) == to_dict(expected)
 
 
 def test_batching_needs_a_journal_with_a_queue() -> None:
