@@ -37,6 +37,21 @@ CONFIG = RoutingConfig(
     groups=[Group(id="sales", operator_ids=["op0", "op1"])],
 )
 
+#: A desk open only at night in Berlin: at START (10:00 there) it reopens at 22:00 +01:00.
+NIGHTS = RoutingConfig(
+    operators=[Operator(id="ann")],
+    groups=[
+        Group(
+            id="night",
+            operator_ids=["ann"],
+            schedule=Schedule(
+                tz="Europe/Berlin", windows=[Window(days=range(7), start="22:00", end="06:00")]
+            ),
+        )
+    ],
+    fallback=Target.group("night"),
+)
+
 
 def desks(count: int = 2, **options: Any) -> tuple[MemoryJournal, list[SharedDesk]]:
     journal = MemoryJournal()
@@ -107,13 +122,7 @@ def test_a_retry_with_the_same_request_id_returns_the_stored_result_and_changes_
 
 def test_a_retried_route_returns_the_reopening_time_in_the_schedules_zone() -> None:
     """A retry's stored decision gives reopens_at in the closed group's zone, as the first answer did."""
-    nights = Schedule(tz="Europe/Berlin", windows=[Window(days=range(7), start="22:00", end="06:00")])
-    config = RoutingConfig(
-        operators=[Operator(id="ann")],
-        groups=[Group(id="night", operator_ids=["ann"], schedule=nights)],
-        fallback=Target.group("night"),
-    )
-    desk = SharedDesk(MemoryJournal(), "main", config)
+    desk = SharedDesk(MemoryJournal(), "main", NIGHTS)
     first = desk.route(Dialog(id="d1"), now=START, request_id="req-1")
     again = desk.route(Dialog(id="d1"), now=START, request_id="req-1")
     assert first.reopens_at is not None

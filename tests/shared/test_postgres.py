@@ -8,18 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from chatroute import (
-    ChatrouteError,
-    Dialog,
-    Group,
-    Operator,
-    Outcome,
-    Router,
-    RoutingConfig,
-    Schedule,
-    Target,
-    Window,
-)
+from chatroute import ChatrouteError, Dialog, Outcome, Router
 from chatroute.errors import InvalidValue, UnknownDialog
 from chatroute.serialize import to_dict
 from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _replica
@@ -28,6 +17,7 @@ from chatroute.shared.postgres import PostgresJournal, lock_keys
 from chatroute.shared.testing import TemporaryCluster
 
 from ..strategies import START
+from .test_desk import NIGHTS
 from .workers import desk_config
 
 
@@ -155,14 +145,8 @@ def test_a_batching_desk_answers_retries_and_errors_like_a_locking_one(
 
 def test_a_batching_desk_answers_a_reopening_time_in_the_schedules_zone(journal: PostgresJournal) -> None:
     """A queued route to a closed group returns reopens_at in the group's zone, as a Router does."""
-    nights = Schedule(tz="Europe/Berlin", windows=[Window(days=range(7), start="22:00", end="06:00")])
-    config = RoutingConfig(
-        operators=[Operator(id="ann")],
-        groups=[Group(id="night", operator_ids=["ann"], schedule=nights)],
-        fallback=Target.group("night"),
-    )
-    expected = Router(config).route(Dialog(id="d1"), START)
-    with SharedDesk(journal, "main", config, batching=True) as desk:
+    expected = Router(NIGHTS).route(Dialog(id="d1"), START)
+    with SharedDesk(journal, "main", NIGHTS, batching=True) as desk:
         got = desk.route(Dialog(id="d1"), now=START)
     assert expected.reopens_at is not None
     assert expected.reopens_at.isoformat() == "2026-03-02T22:00:00+01:00"
