@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import statistics
 import sys
@@ -39,16 +40,18 @@ import psycopg
 from _report import machine, write_report
 from psycopg.types.json import Json
 
-from chatroute import Dialog, Group, Operator, Router, RoutingConfig, Snapshot, Target, __version__
+from chatroute import Dialog, Group, Operator, Router, RoutingConfig, Snapshot, Target
 from chatroute.errors import ChatrouteError
 from chatroute.serialize import from_dict, to_dict
-from chatroute.shared import Entry, MemoryJournal, SharedDesk, StoredSnapshot
+from chatroute.shared import Entry, MemoryJournal, SharedDesk
 from chatroute.shared.postgres import PostgresJournal
 from chatroute.shared.testing import TemporaryCluster
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "bench_shared.json"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DESK = "bench"
+#: The workers' shared secret signing router images (a new replica starts from one).
+IMAGE_KEY = b"bench-image-key-0123456789"
 
 
 def desk_config(operators: int, groups: int) -> RoutingConfig:
@@ -77,23 +80,19 @@ def prefill(dsn: str, config: RoutingConfig, open_dialogs: int) -> tuple[float, 
     """Write ``open_dialogs`` routes to the journal and a snapshot after them; return (seconds, position)."""
     started = time.perf_counter()
     memory = MemoryJournal()
-    desk = SharedDesk(memory, DESK, config, seed=1, snapshot_every=10**9)
+    # one snapshot (with its image), after the last route
+    desk = SharedDesk(memory, DESK, config, seed=1, snapshot_every=open_dialogs + 1, image_key=IMAGE_KEY)
     groups = len(config.groups)
     for n in range(open_dialogs):
         desk.route(Dialog(id=f"pre{n}", chosen_group_id=f"g{n % groups:02d}"), now=START)
     entries = memory.entries(DESK, 0)
+    stored = memory.latest_snapshot(DESK)
+    assert stored is not None
+    assert stored.position == entries[-1].position
     journal = PostgresJournal(dsn)
     journal.install()
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         cur.executemany(INSERT, [entry_row(e) for e in entries])
-    stored = StoredSnapshot(
-        position=entries[-1].position,
-        config=json.loads(config.to_json()),
-        config_version=1,
-        snapshot=to_dict(desk.read(Router.snapshot)),
-        now=entries[-1].now,
-        chatroute_version=__version__,
-    )
     journal.store_snapshot(DESK, stored)
     journal.close()
     return time.perf_counter() - started, stored.position
@@ -105,17 +104,21 @@ def worker(
     """One web worker: build the desk (timed), wait for the others, then make calls for ``seconds``."""
     journal = PostgresJournal(dsn)
     started = time.perf_counter()
-    desk = SharedDesk(journal, DESK, config, seed=1, snapshot_every=10**9, batching=batching)
+    desk = SharedDesk(
+        journal, DESK, config, seed=1, snapshot_every=10**9, batching=batching, image_key=IMAGE_KEY
+    )
     desk.read(lambda router: None)
     warm = time.perf_counter() - started
     rng = random.Random(index)
     groups = len(config.groups)
     mine = [f"pre{n}" for n in range(index, 10**6, 997)][:50]
-    mine = [d for d in mine if d in set(desk.read(lambda r: [x.id for x in r.dialogs()], fresh=False))]
+    held = set(desk.read(lambda r: [x.id for x in r.dialogs()], fresh=False))
+    mine = [d for d in mine if d in held]
     replied: list[str] = list(mine)
     latencies: list[float] = []
     errors = 0
     barrier.wait()
+    cpu_began = time.process_time()
     until = time.perf_counter() + seconds
     n = 0
     while time.perf_counter() < until:
@@ -142,12 +145,48 @@ def worker(
             errors += 1  # a reply to a dialog that is queued, say: a real answer, timed too
         latencies.append(time.perf_counter() - began)
         n += 1
+    cpu = time.process_time() - cpu_began
+    desk.close()
     journal.close()
-    out.put({"warm_s": warm, "latencies": latencies, "errors": errors})
+    out.put({"warm_s": warm, "latencies": latencies, "errors": errors, "cpu_s": cpu})
+
+
+def server_cpu(cluster: TemporaryCluster) -> float:
+    """CPU seconds the cluster's server processes used so far (Linux /proc).
+
+    The running backends' own time, plus the postmaster's time and its reaped children's
+    (the backends that have exited).
+    """
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(proc.name) == postmaster:  # utime, stime, cutime, cstime
+            total += sum(int(value) for value in fields[11:15]) / tick
+        elif int(fields[1]) == postmaster:  # a running backend: utime, stime
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def warm_up(dsn: str, config: RoutingConfig, image: bool) -> dict[str, float]:
+    """Seconds (wall and CPU) for a new replica to be ready: the newest snapshot plus the tail."""
+    journal = PostgresJournal(dsn)
+    wall, cpu = time.perf_counter(), time.process_time()
+    desk = SharedDesk(journal, DESK, config, seed=1, image_key=IMAGE_KEY if image else None)
+    desk.read(lambda router: None)
+    done = {"wall_s": round(time.perf_counter() - wall, 2), "cpu_s": round(time.process_time() - cpu, 2)}
+    journal.close()
+    return done
 
 
 def run_shared(
-    dsn: str, config: RoutingConfig, workers: int, seconds: float, batching: bool
+    dsn: str, config: RoutingConfig, workers: int, seconds: float, batching: bool, cluster: TemporaryCluster
 ) -> dict[str, Any]:
     """Start ``workers`` processes on the desk; gather their calls and latencies."""
     context = multiprocessing.get_context("fork")
@@ -159,9 +198,10 @@ def run_shared(
     for proc in procs:
         proc.start()
     barrier.wait()
-    began = time.perf_counter()
+    began, server_began = time.perf_counter(), server_cpu(cluster)
     results = [out.get() for _ in procs]
     wall = time.perf_counter() - began
+    server = server_cpu(cluster) - server_began
     for proc in procs:
         proc.join()
     latencies = sorted(x for r in results for x in r["latencies"])
@@ -173,6 +213,10 @@ def run_shared(
         "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 2),
         "errors": sum(r["errors"] for r in results),
         "warm_s_max": round(max(r["warm_s"] for r in results), 2),
+        "load_average": round(os.getloadavg()[0], 1),
+        # CPU per call: the workers' (Python: calls, encoding, the writer's replica) and the server's
+        "client_cpu_ms_per_call": round(1000 * sum(r["cpu_s"] for r in results) / len(latencies), 3),
+        "server_cpu_ms_per_call": round(1000 * server / len(latencies), 3),
     }
 
 
@@ -266,24 +310,45 @@ def main(argv: list[str] | None = None) -> int:
         f"desk: {args.operators:,} operators in {args.groups} groups, limit 5, {args.open:,} open dialogs;"
         f" {args.seconds:g} s per row"
     )
-    with TemporaryCluster({"max_connections": "100"}) as cluster:
+    with TemporaryCluster({"max_connections": "300"}) as cluster:
         prefill_s, position = prefill(cluster.dsn, config, args.open)
         print(f"prefill: {position:,} entries and a snapshot in {prefill_s:.1f} s")
+        warm = {way: warm_up(cluster.dsn, config, way == "image") for way in ("image", "json")}
+        report["warm"] = warm | {"load_average": round(os.getloadavg()[0], 1)}
+        print(
+            f"a new replica: {warm['image']['wall_s']:.2f} s from the image"
+            f" ({warm['image']['cpu_s']:.2f} s CPU), {warm['json']['wall_s']:.2f} s from the JSON snapshot"
+            f" ({warm['json']['cpu_s']:.2f} s CPU); load average {report['warm']['load_average']}"
+        )
         rows = []
-        heads = ("writer", "commit", "workers", "calls/s", "p50 ms", "p99 ms", "warm s", "calls")
-        widths = (6, 7, 7, 9, 8, 8, 7, 7)
+        heads = (
+            "writer",
+            "commit",
+            "workers",
+            "calls/s",
+            "p50 ms",
+            "p99 ms",
+            "warm s",
+            "calls",
+            "load",
+            "CPU ms/call",
+        )
+        widths = (6, 7, 7, 9, 8, 8, 7, 7, 5, 12)
         print("\n" + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
         for writer in args.writers:
             for commit in ("on", "off"):
                 dsn = cluster.dsn + (" options='-c synchronous_commit=off'" if commit == "off" else "")
                 for workers in args.workers:
-                    measured = run_shared(dsn, config, workers, args.seconds, batching=writer == "batch")
+                    measured = run_shared(
+                        dsn, config, workers, args.seconds, batching=writer == "batch", cluster=cluster
+                    )
                     row = {"writer": writer, "synchronous_commit": commit, **measured}
                     rows.append(row)
                     print(
                         f"{writer:>6} {commit:>7} {workers:>7} {row['calls_per_s']:>9,.0f}"
                         f" {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['warm_s_max']:>7.2f}"
-                        f" {row['calls']:>7,}"
+                        f" {row['calls']:>7,} {row['load_average']:>5.1f}"
+                        f" {row['client_cpu_ms_per_call']:>5.2f}+{row['server_cpu_ms_per_call']:.2f}"
                     )
         report["shared"] = rows
         if args.baseline:

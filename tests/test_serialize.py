@@ -16,6 +16,7 @@ from chatroute import (
     Channel,
     Client,
     ConfigError,
+    Decision,
     Dialog,
     DialogAssigned,
     DialogQueued,
@@ -33,6 +34,7 @@ from chatroute import (
     MostAvailable,
     OfflinePolicy,
     Operator,
+    Outcome,
     Predicate,
     RandomWithinLimit,
     Ranked,
@@ -43,6 +45,7 @@ from chatroute import (
     RoutingConfig,
     Rule,
     RuleContext,
+    Schedule,
     SkillBased,
     SlaLevel,
     SlaLevelChanged,
@@ -53,6 +56,7 @@ from chatroute import (
     Strategy,
     Target,
     Via,
+    Window,
     serialize,
 )
 from chatroute import rules as ru
@@ -71,7 +75,7 @@ from chatroute.rules import (
     weekday,
 )
 from chatroute.strategies import OperatorView
-from tests.strategies import configs
+from tests.strategies import aware_datetimes, configs
 from tests.test_rules import predicates
 
 T = TypeVar("T")
@@ -514,6 +518,42 @@ def test_events_of_a_busy_router_round_trip() -> None:
     _, events = busy_router()
     data = serialize.to_dict(events)
     assert serialize.from_dict(list[Event], json.loads(json.dumps(data))) == events
+
+
+# ------------------------------------------------------------------- decisions
+
+
+def test_a_reopening_time_reads_back_in_the_schedules_offset() -> None:
+    """A rejected decision's reopens_at (in the schedule's zone) reads back with that offset, not in UTC."""
+    nights = Schedule(tz="Europe/Berlin", windows=[Window(days=range(7), start="22:00", end="06:00")])
+    config = RoutingConfig(
+        operators=[Operator(id="ann")],
+        groups=[Group(id="night", operator_ids=["ann"], schedule=nights)],
+        fallback=Target.group("night"),
+    )
+    decision = Router(config).route(Dialog(id="d1"), T0)  # 10:00 in Berlin: closed until 22:00
+    assert decision.reopens_at is not None
+    assert decision.reopens_at.isoformat() == "2026-03-02T22:00:00+01:00"
+    back = through_json(Decision, decision)
+    assert back.reopens_at is not None
+    assert back.reopens_at.utcoffset() == timedelta(hours=1)
+    assert serialize.to_dict(back) == serialize.to_dict(decision)
+
+
+@given(reopens_at=aware_datetimes())
+def test_a_decisions_json_reads_back_to_the_same_json(reopens_at: datetime) -> None:
+    """A decision read back from its JSON writes the same JSON again, whatever offset reopens_at has."""
+    decision = Decision(dialog_id="d1", outcome=Outcome.REJECTED, reopens_at=reopens_at)
+    assert serialize.to_dict(through_json(Decision, decision)) == serialize.to_dict(decision)
+
+
+def test_other_times_read_back_in_utc() -> None:
+    """Times the router keeps in UTC (an event's time, say) read back in UTC whatever offset the text has."""
+    data = {"kind": "limit_changed", "at": "2026-03-02T12:00:00+03:00", "operator_id": "a"}
+    data |= {"old": 1, "new": 2}
+    event = serialize.from_dict(Event, data)
+    assert event.at.tzinfo is UTC
+    assert event.at == T0
 
 
 # ------------------------------------------------------------ malformed input

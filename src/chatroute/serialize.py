@@ -1,6 +1,9 @@
 """Plain, JSON-able dicts to and from chatroute values (snapshots, configs, rules, events).
 
 Round trips are exact: ``from_dict(Snapshot, json.loads(json.dumps(to_dict(s)))) == s``.
+Times are written as ISO 8601 text with their offset; they read back in UTC, as the
+router keeps them, except a decision's ``reopens_at``, which keeps the offset of the
+schedule's zone it was written in (so the decision writes the same JSON again).
 Polymorphic values (predicates, strategies, events) carry a ``"kind"`` tag; a host's own
 predicate or strategy class joins in with :func:`register`.
 
@@ -61,10 +64,21 @@ converter.register_unstructure_hook(datetime, lambda d: d.isoformat())
 
 
 def _structure_datetime(value: Any, _: Any) -> datetime:
+    """A time the router keeps in UTC (events, snapshots): read in any offset, returned in UTC."""
+    return aware(_structure_local_datetime(value, None))
+
+
+def _structure_local_datetime(value: Any, _: Any) -> datetime:
+    """A time in a zone of its own (a decision's ``reopens_at``): it keeps the offset it was written with.
+
+    Read in UTC, it would describe the same instant but write different JSON than it was
+    read from.
+    """
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if not isinstance(moment, datetime) or moment.tzinfo is None:
         raise ValueError(f"expected an ISO 8601 time with a UTC offset, got {value!r}")
-    return aware(moment)
+    aware(moment)  # the range check
+    return moment
 
 
 converter.register_structure_hook(datetime, _structure_datetime)
@@ -455,6 +469,17 @@ _own_converters(sc.Closure, dates=_raw)
 _own_converters(sc.SpecialHours, dates=_raw, hours=_hours_items)
 _own_converters(ru.OnWeekday, days=_raw)
 _own_converters(ru.TimeBetween, start=_raw, end=_raw)
+
+
+def _structure_reopening(value: Any, _: Any) -> datetime | None:
+    return None if value is None else _structure_local_datetime(value, None)
+
+
+# Schedule.next_open answers in the schedule's zone: a decision read back keeps it.
+converter.register_structure_hook(
+    Decision,
+    make_dict_structure_fn(Decision, converter, reopens_at=override(struct_hook=_structure_reopening)),
+)
 
 
 def to_dict(value: Any) -> Any:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -30,12 +31,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_paused(
-    cluster: TemporaryCluster, schema: str, desk_id: str, request_id: str, point: str
+    cluster: TemporaryCluster, schema: str, desk_id: str, request_id: str, point: str, mode: str = "crash"
 ) -> subprocess.Popen[str]:
     """A worker routing one dialog, stopped at ``point``; returns once it says it is there."""
     env = {**os.environ, "CHATROUTE_SHARED_PAUSE": point}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.shared.workers", "crash", cluster.dsn, schema, desk_id, request_id],
+        [sys.executable, "-m", "tests.shared.workers", mode, cluster.dsn, schema, desk_id, request_id],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -76,6 +77,33 @@ def test_a_worker_killed_mid_call_leaves_the_call_present_iff_committed(
     assert [e.position for e in entries] == list(range(1, len(entries) + 1))
     desk.route(Dialog(id="after"))
     assert [d.id for d in desk.read(lambda r: r.dialogs())] == ["after", "before", "dialog-req-crash"]
+
+
+@pytest.mark.parametrize("point", ["batch", "batched"])
+def test_a_batching_writer_killed_mid_batch_hands_over_and_loses_nothing_committed(
+    cluster: TemporaryCluster, schema: str, journal: PostgresJournal, point: str
+) -> None:
+    """SIGKILL the writer before or after its commit: another process takes over; every call is made once."""
+    kill_me = start_paused(cluster, schema, "sticky", "req-writer", point, mode="lead")
+    before = [e.request_id for e in journal.entries("sticky", 0)]
+    assert before == ([None, "req-writer"] if point == "batched" else [])  # nothing uncommitted
+    with SharedDesk(journal, "sticky", desk_config(), seed=1, batching=True) as follower:
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(follower.route, Dialog(id="follower"), request_id="req-follower")
+            time.sleep(0.5)
+            assert not waiting.done()  # queued behind the paused writer
+            assert not follower.leading
+            kill(kill_me)
+            decision = waiting.result(timeout=60)
+        assert decision.dialog_id == "follower"
+        assert follower.leading  # the seat passed to this process
+        # the dead writer's request, still queued when it was uncommitted, is served once
+        assert follower.route(Dialog(id="dialog-req-writer"), request_id="req-writer").dialog_id
+        entries = journal.entries("sticky", 0)
+        assert [e.position for e in entries] == list(range(1, len(entries) + 1))
+        ids = [e.request_id for e in entries]
+        assert ids.count("req-writer") == ids.count("req-follower") == 1
+        assert [d.id for d in follower.read(lambda r: r.dialogs())] == ["dialog-req-writer", "follower"]
 
 
 def retry(call: object, attempts: int = 5) -> object:

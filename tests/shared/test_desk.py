@@ -17,15 +17,17 @@ from chatroute import (
     Outcome,
     Router,
     RoutingConfig,
+    Schedule,
     Snapshot,
     Target,
+    Window,
     __version__,
 )
 from chatroute.errors import DuplicateDialog, InvalidValue, UnknownDialog, UnknownOperator
 from chatroute.geo import StaticResolver
 from chatroute.serialize import to_dict
 from chatroute.shared import Entry, MemoryJournal, SharedDesk, Transaction
-from chatroute.shared.desk import _error_from, _error_record
+from chatroute.shared._records import error_from, error_record
 
 from ..strategies import START
 from .replay import Reference
@@ -33,6 +35,21 @@ from .replay import Reference
 CONFIG = RoutingConfig(
     operators=[Operator(id=f"op{n}", status="online", limit=2) for n in range(3)],
     groups=[Group(id="sales", operator_ids=["op0", "op1"])],
+)
+
+#: A desk open only at night in Berlin: at START (10:00 there) it reopens at 22:00 +01:00.
+NIGHTS = RoutingConfig(
+    operators=[Operator(id="ann")],
+    groups=[
+        Group(
+            id="night",
+            operator_ids=["ann"],
+            schedule=Schedule(
+                tz="Europe/Berlin", windows=[Window(days=range(7), start="22:00", end="06:00")]
+            ),
+        )
+    ],
+    fallback=Target.group("night"),
 )
 
 
@@ -101,6 +118,16 @@ def test_a_retry_with_the_same_request_id_returns_the_stored_result_and_changes_
     assert again == first
     assert len(journal.entries("main", 0)) == 2
     assert b.release("d1", now=START, request_id="req-2") == b.release("d1", now=START, request_id="req-2")
+
+
+def test_a_retried_route_returns_the_reopening_time_in_the_schedules_zone() -> None:
+    """A retry's stored decision gives reopens_at in the closed group's zone, as the first answer did."""
+    desk = SharedDesk(MemoryJournal(), "main", NIGHTS)
+    first = desk.route(Dialog(id="d1"), now=START, request_id="req-1")
+    again = desk.route(Dialog(id="d1"), now=START, request_id="req-1")
+    assert first.reopens_at is not None
+    assert first.reopens_at.isoformat() == "2026-03-02T22:00:00+01:00"
+    assert to_dict(again) == to_dict(first)
 
 
 def test_a_request_id_reused_for_another_call_is_refused() -> None:
@@ -279,7 +306,7 @@ def test_an_error_recorded_by_a_writer_comes_back_with_its_class_message_and_att
         UnknownDialog("d9", field="dialog_id"),
         InvalidValue("limit", -1, "must be a non-negative integer"),
     ):
-        again = _error_from(_error_record(error))
+        again = error_from(error_record(error))
         assert type(again) is type(error)
         assert str(again) == str(error)
         assert vars(again) == vars(error)

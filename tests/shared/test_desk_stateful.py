@@ -308,6 +308,13 @@ class DeskMachine(RuleBasedStateMachine):
         """Every desk holds the reference Router's state, and the outbox holds each entry's events."""
         if not self.desks:
             return
+        try:
+            self.check_all()
+        finally:
+            for desk in self.desks:
+                desk.close()
+
+    def check_all(self) -> None:
         self.sync()
         if self.reference.router is None:
             return

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import psycopg
 import pytest
 
-from chatroute import Dialog, Outcome
+from chatroute import ChatrouteError, Dialog, Outcome, Router
 from chatroute.errors import InvalidValue, UnknownDialog
-from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk
+from chatroute.serialize import to_dict
+from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _replica
 from chatroute.shared.journal import Reply, Request
 from chatroute.shared.postgres import PostgresJournal, lock_keys
 from chatroute.shared.testing import TemporaryCluster
 
 from ..strategies import START
+from .test_desk import NIGHTS
 from .workers import desk_config
 
 
@@ -137,6 +140,17 @@ def test_a_batching_desk_answers_retries_and_errors_like_a_locking_one(
         batched.release("nope", now=START)
     assert batched.read(lambda r: r.snapshot()) == locking.read(lambda r: r.snapshot())
     assert counts(cluster, schema) == (3, 2)
+    batched.close()
+
+
+def test_a_batching_desk_answers_a_reopening_time_in_the_schedules_zone(journal: PostgresJournal) -> None:
+    """A queued route to a closed group returns reopens_at in the group's zone, as a Router does."""
+    expected = Router(NIGHTS).route(Dialog(id="d1"), START)
+    with SharedDesk(journal, "main", NIGHTS, batching=True) as desk:
+        got = desk.route(Dialog(id="d1"), now=START)
+    assert expected.reopens_at is not None
+    assert expected.reopens_at.isoformat() == "2026-03-02T22:00:00+01:00"
+    assert to_dict(got) == to_dict(expected)
 
 
 def test_batching_needs_a_journal_with_a_queue() -> None:
@@ -147,10 +161,10 @@ def test_batching_needs_a_journal_with_a_queue() -> None:
 
 def test_a_batching_desk_refuses_a_request_id_used_for_another_call(journal: PostgresJournal) -> None:
     """A queued release under the request id of an earlier route is refused, naming the request id."""
-    desk = SharedDesk(journal, "main", desk_config(), batching=True)
-    desk.route(Dialog(id="d1"), now=START, request_id="r1")
-    with pytest.raises(InvalidValue, match="request_id"):
-        desk.release("d1", now=START, request_id="r1")
+    with SharedDesk(journal, "main", desk_config(), batching=True) as desk:
+        desk.route(Dialog(id="d1"), now=START, request_id="r1")
+        with pytest.raises(InvalidValue, match="request_id"):
+            desk.release("d1", now=START, request_id="r1")
 
 
 def test_a_request_committed_after_the_writer_read_the_queue_stays_queued(
@@ -181,18 +195,14 @@ def test_a_request_committed_after_the_writer_read_the_queue_stays_queued(
 
 
 class _LosingJournal(PostgresJournal):
-    """Loses the first request queued: it leaves the queue without a reply (as after a crash)."""
+    """Loses the first request queued before any writer sees it (as a server crash empties the queue)."""
 
     lost = 0
 
     def submit(self, desk_id: str, request: Request) -> None:
-        super().submit(desk_id, request)
-        if not self.lost:
-            self.lost += 1
-            with psycopg.connect(self._dsn) as conn:
-                conn.execute(f'DELETE FROM "{self.schema}".requests WHERE token = %s', (request.token,))
-
-    _dsn = ""
+        if self.lost:
+            super().submit(desk_id, request)
+        self.lost += 1
 
 
 def test_a_batched_call_whose_request_was_lost_does_not_wait_forever(
@@ -200,7 +210,6 @@ def test_a_batched_call_whose_request_was_lost_does_not_wait_forever(
 ) -> None:
     """A lost request is queued again under its request id, and raises LostRequest without one."""
     journal = _LosingJournal(cluster.dsn, schema=schema)
-    journal._dsn = cluster.dsn
     desk = SharedDesk(journal, "main", desk_config(), batching=True)
     try:
         first = desk.route(Dialog(id="d1"), now=START, request_id="r1")
@@ -213,4 +222,26 @@ def test_a_batched_call_whose_request_was_lost_does_not_wait_forever(
         desk.route(Dialog(id="d2"), now=START)  # the desk carries on
         assert len(journal.entries("main", 0)) == 3
     finally:
+        desk.close()
         journal.close()
+
+
+def test_a_call_that_breaks_the_writer_raises_for_its_caller_and_the_desk_carries_on(
+    journal: PostgresJournal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A non-chatroute exception in the writer rolls its batch back; that call then raises, alone."""
+    real = _replica.run_call
+
+    def breaking(router: Any, spec: Any, args: Any, now: Any) -> Any:
+        if spec.name == "route" and args["dialog"].id == "boom":
+            raise KeyError("a bug")
+        return real(router, spec, args, now)
+
+    monkeypatch.setattr(_replica, "run_call", breaking)
+    with SharedDesk(journal, "main", desk_config(), batching=True) as desk:
+        desk.route(Dialog(id="d1"), now=START)
+        with pytest.raises(ChatrouteError, match="KeyError"):
+            desk.route(Dialog(id="boom"), now=START)
+        desk.route(Dialog(id="d2"), now=START)
+        assert [d.id for d in desk.read(lambda r: r.dialogs())] == ["d1", "d2"]
+    assert [e.call for e in journal.entries("main", 0)] == ["open", "route", "route"]

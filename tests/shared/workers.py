@@ -6,6 +6,9 @@ Odd-numbered workers queue their calls for the batching writer; even ones take t
 
 ``crash DSN SCHEMA DESK REQUEST_ID``: route one dialog with that request id; the test
 sets ``CHATROUTE_SHARED_PAUSE`` so the worker stops at a point of the call, then kills it.
+
+``lead DSN SCHEMA DESK REQUEST_ID``: the same through the batching writer, which this
+worker becomes (the test starts it first), so it stops in the middle of its batch.
 """
 
 from __future__ import annotations
@@ -72,15 +75,16 @@ def mix(dsn: str, schema: str, desk_id: str, worker: int, calls: int, out: str) 
             answers[request_id] = {"ok": encode(result)}
         except ChatrouteError as error:
             answers[request_id] = {"error": type(error).__name__}
+    desk.close()
     journal.close()
     with open(out, "w") as file:
         json.dump(answers, file)
 
 
-def crash(dsn: str, schema: str, desk_id: str, request_id: str) -> None:
+def crash(dsn: str, schema: str, desk_id: str, request_id: str, batching: bool = False) -> None:
     """Route one dialog; the pause set in the environment stops the call part-way."""
     journal = PostgresJournal(dsn, schema=schema)
-    desk = SharedDesk(journal, desk_id, desk_config(), seed=1)
+    desk = SharedDesk(journal, desk_id, desk_config(), seed=1, batching=batching)
     desk.route(Dialog(id=f"dialog-{request_id}"), request_id=request_id)
     print("done", flush=True)
 
@@ -90,4 +94,4 @@ if __name__ == "__main__":
     if mode == "mix":
         mix(args[0], args[1], args[2], int(args[3]), int(args[4]), args[5])
     else:
-        crash(*args)
+        crash(*args, batching=mode == "lead")

@@ -72,9 +72,12 @@ class StoredSnapshot:
         position: the last entry the snapshot includes.
         config: the config in force then, as JSON-able data.
         config_version: the position of the entry that set that config.
-        snapshot: the router's :class:`~chatroute.snapshot.Snapshot` as JSON-able data.
+        snapshot: the router's :class:`~chatroute.snapshot.Snapshot` as JSON-able data,
+            or as its JSON text (read back lazily).
         now: the time of the entry at ``position``.
         chatroute_version: the chatroute version that took it.
+        image: the replica's router as a signed image, for a fast start by the same
+            chatroute version (see ``SharedDesk(image_key=...)``), or None.
     """
 
     position: int
@@ -83,6 +86,7 @@ class StoredSnapshot:
     snapshot: Any
     now: datetime
     chatroute_version: str
+    image: bytes | None = None
 
 
 @attrs.frozen(kw_only=True)

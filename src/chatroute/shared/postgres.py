@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
 import psycopg
@@ -35,7 +35,7 @@ from psycopg_pool import ConnectionPool
 
 from .journal import Entry, OutboxItem, Reply, Request, StoredSnapshot, Transaction
 
-__all__ = ["OutboxListener", "PostgresJournal", "lock_keys"]
+__all__ = ["OutboxListener", "PostgresJournal", "ReplyListener", "Seat", "lock_keys", "seat_keys"]
 
 _ENTRY_COLUMNS = (
     "position, call, args, now, geo, result, request_id, nonce, chatroute_version, config_version"
@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS {s}.snapshots (
     chatroute_version text NOT NULL,
     PRIMARY KEY (desk_id, position)
 );
+ALTER TABLE {s}.snapshots ADD COLUMN IF NOT EXISTS image bytea;
 CREATE TABLE IF NOT EXISTS {s}.outbox (
     desk_id text NOT NULL,
     position bigint NOT NULL,
@@ -114,6 +115,11 @@ def lock_keys(schema: str, desk_id: str) -> tuple[int, int]:
     return _key(schema), _key(desk_id)
 
 
+def seat_keys(schema: str, desk_id: str) -> tuple[int, int]:
+    """The two keys of the session lock its batching writer holds: ``pg_advisory_lock(*seat_keys(...))``."""
+    return _key(f"{schema}:writer"), _key(desk_id)
+
+
 def _entry(row: dict[str, Any]) -> Entry:
     return Entry(
         position=row["position"],
@@ -127,6 +133,12 @@ def _entry(row: dict[str, Any]) -> Entry:
         chatroute_version=row["chatroute_version"],
         config_version=row["config_version"],
     )
+
+
+def _values(head: sql.Composed, rows: Sequence[tuple[Any, ...]]) -> sql.Composed:
+    """``head`` followed by one ``(%s, ...)`` group per row: a multi-row INSERT."""
+    group = sql.SQL("(" + ", ".join(["%s"] * len(rows[0])) + ")")
+    return head + sql.SQL(", ").join([group] * len(rows))
 
 
 class _HostTransaction:
@@ -170,8 +182,10 @@ class _OwnTransaction:
         request_id: str | None,
         *,
         lead: bool = False,
+        wait: bool = False,
     ) -> None:
         self._journal = journal
+        self._wait = wait
         self._cursor = psycopg.ClientCursor(conn)
         self._desk_id = desk_id
         self._request_id = request_id
@@ -182,6 +196,11 @@ class _OwnTransaction:
         self.locked = not lead
         self.requests: list[Request] = []
         self._request_ids: list[int] = []
+        self._rows: dict[str, list[tuple[Any, ...]]] = {
+            "insert_head": [],
+            "outbox_head": [],
+            "reply_head": [],
+        }
 
     def entries(self, after: int) -> Sequence[Entry]:
         if self._begun:
@@ -191,7 +210,7 @@ class _OwnTransaction:
         params: tuple[Any, ...] = (*keys, self._request_id, self._desk_id, after, self._request_id)
         if self._lead:  # a batching writer: try the lock, and read the waiting requests too
             script = sql.SQL("BEGIN; {lock}; {read}; {requests}").format(
-                lock=journal._queries["try_lock"],
+                lock=journal._queries["lock" if self._wait else "try_lock"],
                 read=journal._queries["first"],
                 requests=journal._queries["requests"],
             )
@@ -205,7 +224,7 @@ class _OwnTransaction:
         self._cursor.nextset()
         if self._lead:
             locked = self._cursor.fetchone()
-            self.locked = bool(locked and locked[0])
+            self.locked = self._wait or bool(locked and locked[0])
         self._cursor.nextset()
         names = [column.name for column in self._cursor.description or ()]
         rows = [_entry(dict(zip(names, row, strict=True))) for row in self._cursor.fetchall()]
@@ -226,9 +245,8 @@ class _OwnTransaction:
 
     def reply(self, reply: Reply) -> None:
         """Answer a request, in the same commit as the entries."""
-        query = self._journal._queries["reply"]
         row = (reply.token, self._desk_id, reply.position, reply.now, Json(reply.result), reply.error)
-        self._pending.append((query, row))
+        self._rows["reply_head"].append(row)
 
     def find(self, request_id: str) -> Entry | None:
         if request_id == self._request_id and self._begun:
@@ -236,15 +254,31 @@ class _OwnTransaction:
         return _HostTransaction(self._journal, self._cursor.connection, self._desk_id).find(request_id)
 
     def append(self, entry: Entry, events: Sequence[Any]) -> None:
-        self._pending += self._journal._appends(self._desk_id, entry, events)
+        row, outbox = self._journal._rows(self._desk_id, entry, events)
+        self._rows["insert_head"].append(row)
+        if outbox is not None:
+            self._rows["outbox_head"].append(outbox)
 
     def commit(self) -> None:
+        """Append every row with one statement per table, answer the requests, and commit: one round trip."""
         if not self._begun:
             self.entries(0)
+        journal = self._journal
+        queries = journal._queries
+        for head, rows in self._rows.items():
+            if rows:
+                self._pending.append((_values(queries[head], rows), tuple(v for row in rows for v in row)))
+        if self._rows["outbox_head"] and journal._notify:
+            self._pending.append((queries["notify"], (journal.channel, self._desk_id)))
         if self._request_ids:
-            queries = self._journal._queries
             self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
-            self._pending.append((queries["notify"], (self._journal.replies_channel, self._desk_id)))
+        if self._rows["reply_head"]:
+            # the payload names the requests answered, when they fit (NOTIFY takes 8,000 bytes)
+            tokens = " ".join(row[0] for row in self._rows["reply_head"])
+            payload = (
+                f"{self._desk_id} {tokens}" if len(self._desk_id) + len(tokens) < 7900 else self._desk_id
+            )
+            self._pending.append((queries["notify"], (journal.replies_channel, payload)))
         script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
         params = tuple(value for _, values in self._pending for value in values)
         self._cursor.execute(script, params)
@@ -273,12 +307,12 @@ class PostgresJournal:
         self.schema_sql = sql.Identifier(schema)
         self.channel = f"{schema}_outbox"[:63]
         self.replies_channel = f"{schema}_replies"[:63]
-        self._listener: psycopg.Connection[Any] | None = None
+        self.requests_channel = f"{schema}_requests"[:63]
         self._notify = notify
         self._owned = isinstance(source, str)
         if isinstance(source, str):
             self._pool: ConnectionPool[Any] = ConnectionPool(
-                source, min_size=1, max_size=4, kwargs={"autocommit": True}, open=True
+                source, min_size=1, max_size=6, kwargs={"autocommit": True}, open=True
             )
         else:
             self._pool = source
@@ -306,6 +340,13 @@ class PostgresJournal:
                 "INSERT INTO {s}.entries (desk_id, " + _ENTRY_COLUMNS + ")"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             ).format(s=s),
+            "insert_head": sql.SQL(
+                "INSERT INTO {s}.entries (desk_id, " + _ENTRY_COLUMNS + ") VALUES "
+            ).format(s=s),
+            "outbox_head": sql.SQL("INSERT INTO {s}.outbox (desk_id, position, events) VALUES ").format(s=s),
+            "reply_head": sql.SQL(
+                "INSERT INTO {s}.replies (token, desk_id, position, now, result, error) VALUES "
+            ).format(s=s),
             "outbox": sql.SQL(
                 "INSERT INTO {s}.outbox (desk_id, position, events) VALUES (%s, %s, %s)"
             ).format(s=s),
@@ -316,13 +357,14 @@ class PostgresJournal:
                 " ORDER BY id LIMIT 1000"
             ).format(s=s),
             "submit": sql.SQL(
-                "INSERT INTO {s}.requests (desk_id, token, call, args, now, request_id)"
-                " VALUES (%s, %s, %s, %s, %s, %s)"
+                "WITH queued AS (INSERT INTO {s}.requests (desk_id, token, call, args, now, request_id)"
+                " VALUES (%s, %s, %s, %s, %s, %s)) SELECT pg_notify(%s, %s)"
             ).format(s=s),
-            "reply": sql.SQL(
-                "INSERT INTO {s}.replies (token, desk_id, position, now, result, error)"
-                " VALUES (%s, %s, %s, %s, %s, %s)"
+            "take_many": sql.SQL(
+                "DELETE FROM {s}.replies WHERE desk_id = %s AND token = ANY(%s)"
+                " RETURNING token, position, now, result, error"
             ).format(s=s),
+            "lead_lock": sql.SQL("SELECT pg_advisory_lock(%s, %s)").format(),
             "served": sql.SQL("DELETE FROM {s}.requests WHERE desk_id = %s AND id = ANY(%s)").format(s=s),
             "take": sql.SQL(
                 "DELETE FROM {s}.replies WHERE token = %s AND desk_id = %s"
@@ -342,9 +384,6 @@ class PostgresJournal:
 
     def close(self) -> None:
         """Close the pool, if the journal opened it."""
-        if self._listener is not None:
-            self._pool.putconn(self._listener)
-            self._listener = None
         if self._owned:
             self._pool.close()
 
@@ -361,10 +400,12 @@ class PostgresJournal:
             yield txn
 
     @contextmanager
-    def _own(self, desk_id: str, request_id: str | None, *, lead: bool) -> Iterator[_OwnTransaction]:
+    def _own(
+        self, desk_id: str, request_id: str | None, *, lead: bool, wait: bool = False
+    ) -> Iterator[_OwnTransaction]:
         """A transaction on one of the journal's connections; committed if it holds the lock."""
         with self._pool.connection() as conn:
-            txn = _OwnTransaction(self, conn, desk_id, request_id, lead=lead)
+            txn = _OwnTransaction(self, conn, desk_id, request_id, lead=lead, wait=wait)
             try:
                 yield txn
             except BaseException:
@@ -412,27 +453,41 @@ class PostgresJournal:
     # ------------------------------------------------------ batching writer
 
     def submit(self, desk_id: str, request: Request) -> None:
-        """Queue a call for the desk's batching writer (autocommit: one round trip)."""
+        """Queue a call for the desk's batching writer and wake the writer (one round trip)."""
         row = (desk_id, request.token, request.call, Json(request.args), request.now, request.request_id)
         with self._pool.connection() as conn:
-            conn.execute(self._queries["submit"], row)
+            conn.execute(self._queries["submit"], (*row, self.requests_channel, desk_id))
 
-    def lead(self, desk_id: str) -> AbstractContextManager[_OwnTransaction]:
-        """Try to become the desk's writer for one batch: a transaction with the lock, or not.
+    def lead(self, desk_id: str, *, wait: bool = False) -> AbstractContextManager[_OwnTransaction]:
+        """A transaction of the desk's writer, with the desk's lock or not, reading the queue.
 
-        The first ``entries()`` read tries the lock (without waiting) and, if it got
-        it, reads the waiting requests (``.requests``); ``.locked`` says which.
+        The first ``entries()`` read takes the lock (``wait``) or tries it without waiting
+        and, holding it, reads the waiting requests (``.requests``); ``.locked`` says
+        whether it holds the lock.
         """
-        return self._own(desk_id, None, lead=True)
+        return self._own(desk_id, None, lead=True, wait=wait)
+
+    def seat(self, desk_id: str) -> Seat:
+        """The desk's writer seat: wait to lead the desk (a session lock), then for its requests."""
+        return Seat(self, desk_id)
+
+    def replies(self) -> ReplyListener:
+        """A listener for the batching writers' replies, on a connection of its own."""
+        return ReplyListener(self)
 
     def take_reply(self, desk_id: str, token: str) -> Reply | None:
         """The reply to a request, removed from the table, if the writer has answered it."""
+        found = self.take_replies(desk_id, [token])
+        return found[0] if found else None
+
+    def take_replies(self, desk_id: str, tokens: Sequence[str]) -> list[Reply]:
+        """The replies to any of these requests that the writer wrote, removed from the table."""
         with self._pool.connection() as conn:
-            row = conn.execute(self._queries["take"], (token, desk_id)).fetchone()
-        if row is None:
-            return None
-        position, now, result, error = row
-        return Reply(token=token, position=position, now=now, result=result, error=error)
+            rows = conn.execute(self._queries["take_many"], (desk_id, list(tokens))).fetchall()
+        return [
+            Reply(token=token, position=position, now=now, result=result, error=error)
+            for token, position, now, result, error in rows
+        ]
 
     def queued(self, desk_id: str, token: str) -> bool:
         """Whether the request is still waiting for a writer.
@@ -445,14 +500,20 @@ class PostgresJournal:
             row = conn.execute(self._queries["queued"], (desk_id, token)).fetchone()
         return bool(row and row[0])
 
-    def wait_replies(self, timeout: float) -> None:
-        """Wait up to ``timeout`` seconds for the writer to announce replies (LISTEN)."""
-        if self._listener is None:
-            self._listener = self._pool.getconn()
-            self._listener.autocommit = True
-            self._listener.execute(sql.SQL("LISTEN {c}").format(c=sql.Identifier(self.replies_channel)))
-        for _ in self._listener.notifies(timeout=timeout, stop_after=1):
-            pass
+    def wake(self, desk_id: str) -> None:
+        """Wake the desk's writer and reply listeners in every process (they look whether to stop)."""
+        notify = self._queries["notify"]
+        with self._pool.connection() as conn:
+            conn.execute(
+                sql.SQL("{n}; {n}").format(n=notify),
+                (self.requests_channel, desk_id, self.replies_channel, desk_id),
+            )
+
+    def _dedicated(self) -> psycopg.Connection[Any]:
+        """A connection of the pool kept for a long wait (a seat or a listener), in autocommit."""
+        conn: psycopg.Connection[Any] = self._pool.getconn()
+        conn.autocommit = True
+        return conn
 
     def entries(self, desk_id: str, after: int, *, results: bool = True) -> Sequence[Entry]:
         """Committed entries after position ``after``, in order (``results=False``: without results)."""
@@ -472,6 +533,18 @@ class PostgresJournal:
     ) -> list[tuple[sql.Composed, tuple[Any, ...]]]:
         """The statements that append an entry, its events and their notification."""
         queries = self._queries
+        row, outbox = self._rows(desk_id, entry, events)
+        statements: list[tuple[sql.Composed, tuple[Any, ...]]] = [(queries["insert"], row)]
+        if outbox is not None:
+            statements.append((queries["outbox"], outbox))
+            if self._notify:
+                statements.append((queries["notify"], (self.channel, desk_id)))
+        return statements
+
+    def _rows(
+        self, desk_id: str, entry: Entry, events: Sequence[Any]
+    ) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
+        """An entry's row, and its outbox row if it caused events."""
         row = (
             desk_id,
             entry.position,
@@ -485,17 +558,13 @@ class PostgresJournal:
             entry.chatroute_version,
             entry.config_version,
         )
-        statements: list[tuple[sql.Composed, tuple[Any, ...]]] = [(queries["insert"], row)]
-        if events:
-            statements.append((queries["outbox"], (desk_id, entry.position, Json(list(events)))))
-            if self._notify:
-                statements.append((queries["notify"], (self.channel, desk_id)))
-        return statements
+        return row, ((desk_id, entry.position, Json(list(events))) if events else None)
 
     def latest_snapshot(self, desk_id: str) -> StoredSnapshot | None:
         """The snapshot at the highest position, if any."""
         query = sql.SQL(
-            "SELECT position, config, config_version, snapshot, now, chatroute_version FROM {s}.snapshots"
+            "SELECT position, config, config_version, snapshot, now, chatroute_version, image"
+            " FROM {s}.snapshots"
             " WHERE desk_id = %s ORDER BY position DESC LIMIT 1"
         ).format(s=self.schema_sql)
         with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
@@ -506,16 +575,17 @@ class PostgresJournal:
             position=row["position"],
             config=row["config"],
             config_version=row["config_version"],
-            snapshot=json.loads(row["snapshot"]),
+            snapshot=row["snapshot"],  # JSON text, parsed only if the replica does not use the image
             now=row["now"],
             chatroute_version=row["chatroute_version"],
+            image=row["image"],
         )
 
     def store_snapshot(self, desk_id: str, stored: StoredSnapshot) -> None:
         """Keep a snapshot; one already stored at that position stays."""
         query = sql.SQL(
             "INSERT INTO {s}.snapshots (desk_id, position, config, config_version, snapshot, now,"
-            " chatroute_version) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+            " chatroute_version, image) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
         ).format(s=self.schema_sql)
         row = (
             desk_id,
@@ -525,6 +595,7 @@ class PostgresJournal:
             json.dumps(stored.snapshot, separators=(",", ":")),
             stored.now,
             stored.chatroute_version,
+            stored.image,
         )
         with self._pool.connection() as conn, conn.transaction():
             conn.execute(query, row)
@@ -616,3 +687,78 @@ class OutboxListener:
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()
+
+
+class Seat:
+    """The seat of a desk's batching writer: a session advisory lock on a connection of its own.
+
+    :meth:`take` waits for the lock, which the writer then holds until its connection
+    ends: when its process dies, PostgreSQL releases it and the next waiting process
+    takes over. While it holds the seat, :meth:`wait` sleeps until a request is queued
+    (``LISTEN``; :meth:`PostgresJournal.submit` notifies).
+    """
+
+    def __init__(self, journal: PostgresJournal, desk_id: str) -> None:
+        self._journal = journal
+        self._desk_id = desk_id
+        self._conn = journal._dedicated()
+        channel = sql.Identifier(journal.requests_channel)
+        self._conn.execute(sql.SQL("LISTEN {c}").format(c=channel))
+
+    def take(self) -> None:
+        """Wait until this connection holds the desk's writer lock (cancelled by :meth:`close`)."""
+        keys = seat_keys(self._journal.schema, self._desk_id)
+        self._conn.execute(self._journal._queries["lead_lock"], keys)
+
+    def wait(self, timeout: float) -> None:
+        """Sleep until a request for the desk is queued, or ``timeout`` seconds pass.
+
+        Notifications that came while the writer wrote are kept by the connection, so a
+        request queued during a batch wakes the next wait at once.
+        """
+        for note in self._conn.notifies(timeout=timeout):
+            if note.payload == self._desk_id:
+                break
+        for _ in self._conn.notifies(timeout=0):  # the others queued meanwhile: this batch reads them all
+            pass
+
+    def close(self) -> None:
+        """Give the seat up: cancel a wait for the lock, and return the connection (ends the lock)."""
+        with suppress(psycopg.Error):
+            self._conn.cancel_safe(timeout=2)
+
+    def release(self) -> None:
+        """Return the connection to the pool, closed (its session lock ends with it)."""
+        self._conn.close()
+        self._journal._pool.putconn(self._conn)
+
+
+class ReplyListener:
+    """Waits for the batching writers' reply notifications (``LISTEN``) on a connection of its own."""
+
+    def __init__(self, journal: PostgresJournal) -> None:
+        self._journal = journal
+        self._conn = journal._dedicated()
+        channel = sql.Identifier(journal.replies_channel)
+        self._conn.execute(sql.SQL("LISTEN {c}").format(c=channel))
+
+    def wait(self, timeout: float) -> dict[str, set[str] | None]:
+        """Block until replies are announced or ``timeout`` seconds pass.
+
+        Returns:
+            By desk announced, the request tokens answered, or None when the writer did
+            not list them (too many for one notification).
+        """
+        notes = list(self._conn.notifies(timeout=timeout, stop_after=1))
+        notes += self._conn.notifies(timeout=0)
+        found: dict[str, set[str] | None] = {}
+        for note in notes:
+            desk_id, *tokens = note.payload.split(" ")
+            known = found.get(desk_id, set())
+            found[desk_id] = None if known is None or not tokens else known | set(tokens)
+        return found
+
+    def close(self) -> None:
+        """Return the connection to the pool, closed."""
+        self._conn.close()
+        self._journal._pool.putconn(self._conn)

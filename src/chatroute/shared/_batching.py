@@ -1,0 +1,320 @@
+"""The batching writer: calls queue in the journal, and one sticky writer process writes them in batches.
+
+Every process of a batching desk runs two threads, started by its first call:
+
+- a *seat* thread waits for the desk's writer lock (a session advisory lock). The
+  process that holds it is the desk's writer until it dies (PostgreSQL then releases
+  the lock, and the next waiting process takes over): it sleeps until requests are
+  queued (``LISTEN``), then writes every queued call in one transaction, under the
+  desk's transaction lock (which also orders it with calls that take the lock
+  themselves), with one commit per batch.
+- a *reply* thread hears the writer's reply notifications and takes this process's
+  replies, for all its waiting calls in one query.
+
+A call queues its request and waits for its reply: only the writer's replica makes the
+calls; the others replay the journal only when they are read (or become the writer).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ..errors import ChatrouteError, InvalidValue
+from ..serialize import to_dict
+from ._calls import CALLS, CallSpec, decode_result, events_of
+from ._records import LostRequest, error_from, error_record
+from ._replica import Replica, pause
+from .journal import Entry, Reply, Request
+
+__all__ = ["BatchingWriter"]
+
+#: Seconds a waiting call sleeps before it checks that its request is still queued.
+_CHECK_AFTER = 1.0
+
+#: Seconds the writer sleeps, with nothing queued, before it looks at the queue anyway.
+_IDLE = 1.0
+
+#: Seconds a thread waits before it tries again after its connection failed.
+_RETRY = 0.5
+
+
+@attrs.define
+class _Waiting:
+    """A call of this process waiting for its reply."""
+
+    done: threading.Event = attrs.field(factory=threading.Event)
+    reply: Reply | None = None
+    error: ChatrouteError | None = None  # raised as it is: this process wrote the call
+
+
+class BatchingWriter:
+    """Queues a desk's calls; while this process holds the desk's writer seat, writes them.
+
+    Args:
+        replica: the desk's replica (guarded by ``lock``).
+        lock: the desk's thread lock.
+    """
+
+    def __init__(self, replica: Replica, lock: threading.Lock) -> None:
+        self._replica = replica
+        self._journal: Any = replica.journal
+        self._desk_id = replica.desk_id
+        self._lock = lock
+        self._waiting: dict[str, _Waiting] = {}
+        self._guard = threading.Lock()  # the waiting calls, and their replies' arrival
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._seat: Any = None
+        self._replies: Any = None
+        self._failed: dict[str, dict[str, Any]] = {}  # requests whose call raised a non-chatroute error
+        self.leading = False
+
+    # ----------------------------------------------------------------- calls
+
+    def call(
+        self, name: str, spec: CallSpec | None, encoded: Any, now: datetime | None, request_id: str | None
+    ) -> Any:
+        """Queue the call and wait for its reply; raise its error as the writer raised it."""
+        self._start()
+        while True:
+            token = secrets.token_hex(8)
+            waiting = _Waiting()
+            with self._guard:
+                self._waiting[token] = waiting
+            try:
+                request = Request(token=token, call=name, args=encoded, now=now, request_id=request_id)
+                self._journal.submit(self._desk_id, request)
+                answered = self._wait(token, waiting)
+            finally:
+                with self._guard:
+                    self._waiting.pop(token, None)
+            if answered:
+                break
+            if request_id is None:
+                raise LostRequest(
+                    f"the desk's queue lost this {name} call before a writer answered it;"
+                    " it may or may not have been made (give calls a request_id to have them retried)"
+                )
+        reply = waiting.reply
+        assert reply is not None
+        if not reply.error:
+            return decode_result(spec, reply.result) if spec is not None else None
+        if waiting.error is not None:
+            raise waiting.error
+        if isinstance(reply.result, dict) and "request_id_used_for" in reply.result:
+            used = reply.result["request_id_used_for"]
+            raise InvalidValue("request_id", request_id, f"was used for a {used} call, not {name}")
+        raise error_from(reply.result)
+
+    def _wait(self, token: str, waiting: _Waiting) -> bool:
+        """Wait for the reply; False when the request was lost (neither queued nor answered).
+
+        A writer removes a request and writes its reply in one commit, so a request that
+        is not queued (asked first) and has no reply (taken next) was lost: the journal's
+        unlogged queue after a server crash, say.
+        """
+        journal = self._journal
+        while not waiting.done.wait(_CHECK_AFTER):
+            with self._guard:  # no reply arrives between the two questions
+                if waiting.done.is_set() or journal.queued(self._desk_id, token):
+                    continue
+                reply = journal.take_reply(self._desk_id, token)
+                if reply is None:
+                    return False
+                waiting.reply = reply
+                waiting.done.set()
+        return True
+
+    # ------------------------------------------------------------ the threads
+
+    def _start(self) -> None:
+        with self._guard:
+            if self._threads:
+                return
+            self._threads = [
+                threading.Thread(target=self._sit, name=f"chatroute-writer-{self._desk_id}", daemon=True),
+                threading.Thread(target=self._listen, name=f"chatroute-replies-{self._desk_id}", daemon=True),
+            ]
+        for thread in self._threads:
+            thread.start()
+
+    def close(self) -> None:
+        """Stop the threads; a writer gives its seat up (another process takes it)."""
+        self._stop.set()
+        seat = self._seat
+        if seat is not None:
+            seat.close()
+        if self._threads:
+            with contextlib.suppress(Exception):
+                self._journal.wake(self._desk_id)
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _listen(self) -> None:
+        """Take this process's replies whenever a writer announces some for the desk."""
+        while not self._stop.is_set():
+            try:
+                self._replies = listener = self._journal.replies()
+            except Exception:
+                time.sleep(_RETRY)
+                continue
+            try:
+                while not self._stop.is_set():
+                    desks = listener.wait(0.5)
+                    if self._desk_id in desks:
+                        self._take_replies(desks[self._desk_id])
+            except Exception:
+                time.sleep(_RETRY)
+            finally:
+                with contextlib.suppress(Exception):
+                    listener.close()
+
+    def _take_replies(self, answered: set[str] | None) -> None:
+        """Take the replies to this process's waiting calls (those ``answered``, when known)."""
+        with self._guard:
+            tokens = [
+                token
+                for token, waiting in self._waiting.items()
+                if not waiting.done.is_set() and (answered is None or token in answered)
+            ]
+            if not tokens:
+                return
+            for reply in self._journal.take_replies(self._desk_id, tokens):
+                waiting = self._waiting[reply.token]
+                waiting.reply = reply
+                waiting.done.set()
+
+    def _sit(self) -> None:
+        """Wait for the writer seat; holding it, write queued calls until the process stops."""
+        while not self._stop.is_set():
+            seat = None
+            try:
+                self._seat = seat = self._journal.seat(self._desk_id)
+                seat.take()
+                self.leading = True
+                while not self._stop.is_set():
+                    if not self._write_batch():
+                        seat.wait(_IDLE)
+            except Exception:
+                self._replica.reset()  # rebuilt from the journal when this process leads again
+                if not self._stop.is_set():
+                    time.sleep(_RETRY)
+            finally:
+                self.leading = False
+                if seat is not None:
+                    with contextlib.suppress(Exception):
+                        seat.release()
+
+    # ------------------------------------------------------------- the writer
+
+    def _write_batch(self) -> bool:
+        """Write the queued calls in one transaction; False when none were queued."""
+        replica = self._replica
+        with self._lock:
+            if not replica.built:
+                replica.rebuild(replica.committed)
+            before = replica.position
+            mine: dict[str, tuple[Reply, ChatrouteError | None]] = {}
+            guard = contextlib.ExitStack()
+            try:
+                with self._journal.lead(self._desk_id, wait=True) as batch:
+                    tail = batch.entries(replica.position)
+                    if replica.tentative:
+                        replica.catch_up(batch.entries, strict=True)
+                    else:
+                        for entry in tail:
+                            replica.apply(entry)
+                    if not batch.requests:
+                        return False
+                    served: dict[str, Entry] = {}
+                    for request in batch.requests:
+                        self._serve(batch, request, served, mine)
+                    pause("batch")
+                    # Held from the commit until this process's calls have their replies, so
+                    # that a waiting call never sees its request gone and unanswered.
+                    guard.enter_context(self._guard)
+                pause("batched")  # committed, this process's callers not answered yet
+                for token, (reply, error) in mine.items():
+                    waiting = self._waiting.get(token)
+                    if waiting is not None:
+                        waiting.reply, waiting.error = reply, error
+                        waiting.done.set()
+            except BaseException:
+                replica.reset()
+                raise
+            finally:
+                guard.close()
+            replica.maybe_snapshot(before)
+        return True
+
+    def _serve(
+        self,
+        batch: Any,
+        request: Request,
+        served: dict[str, Entry],
+        mine: dict[str, tuple[Reply, ChatrouteError | None]],
+    ) -> None:
+        """Make one queued call on the replica, append it, and reply (in memory for this process's)."""
+        replica = self._replica
+        local = request.token in self._waiting
+
+        def reply(answer: Reply, error: ChatrouteError | None = None) -> None:
+            if local:
+                mine[answer.token] = (answer, error)
+            else:
+                batch.reply(answer)
+
+        spec = CALLS.get(request.call)
+        rid = request.request_id
+        found = (served.get(rid) or batch.find(rid)) if rid is not None else None
+        if found is not None:
+            if found.call == request.call:
+                reply(Reply(token=request.token, position=found.position, now=found.now, result=found.result))
+            else:  # the caller raises InvalidValue for the request id
+                used = {"request_id_used_for": found.call}
+                position, now = found.position, found.now
+                reply(Reply(token=request.token, position=position, now=now, result=used, error=True))
+            return
+        stamped = replica.stamp(request.now, spec)
+        failed = self._failed.pop(request.token, None)
+        if failed is not None:  # it broke the last batch: answered with its error, never made again
+            position = replica.position
+            reply(Reply(token=request.token, position=position, now=stamped, result=failed, error=True))
+            return
+        genesis = None
+        if replica.router is None:  # the desk's first call opens it, if it succeeds
+            genesis = replica.entry("open", replica.genesis, stamped, None, None)
+            replica.apply(genesis)
+        try:
+            result = replica.live(request.call, spec, request.args, stamped)
+        except ChatrouteError as error:
+            if genesis is not None:
+                replica.clear()
+            answer = Reply(
+                token=request.token,
+                position=replica.position,
+                now=stamped,
+                result=error_record(error),
+                error=True,
+            )
+            reply(answer, error)
+            return
+        except Exception as exc:  # a bug: the batch rolls back; the next one answers this call with it
+            problem = f"the desk's writer failed on this {request.call} call: {type(exc).__name__}: {exc}"
+            self._failed[request.token] = {"type": "ChatrouteError", "args": [problem], "attributes": {}}
+            raise
+        if genesis is not None:
+            batch.append(genesis, ())
+        entry = replica.entry(request.call, request.args, stamped, rid, result, keep_result=True)
+        replica.advance(entry)
+        batch.append(entry, [to_dict(event) for event in events_of(result)])
+        reply(Reply(token=request.token, position=entry.position, now=stamped, result=entry.result))
+        if rid is not None:
+            served[rid] = entry
