@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from chatroute import (
+    Channel,
     ChatrouteError,
     Dialog,
     Group,
@@ -337,3 +338,30 @@ def test_forget_keeps_or_drops_the_client_on_every_replica() -> None:
     with pytest.raises(InvalidValue, match="keep_client"):
         a.forget("d1", keep_client="yes")  # type: ignore[arg-type]
     assert state(a) == state(b)
+
+
+def test_holds_wrap_ups_and_adoptions_go_through_the_desk_as_through_one_router() -> None:
+    """hold, resume, ready, adopt and adopt_many on two desks give what one router gives."""
+    config = RoutingConfig(
+        channels=[Channel(name="site", wrap_up=30)],
+        operators=[Operator(id=f"op{n}", status="online", limit=2) for n in range(3)],
+        hold_counts=False,
+    )
+    journal = MemoryJournal()
+    a, b = (SharedDesk(journal, "main", config, seed=5) for _ in range(2))
+    router = Router(config, seed=5)
+
+    def at(n: int) -> Any:
+        return START + timedelta(seconds=n)
+
+    assert a.adopt(Dialog(id="x0"), "op0", now=at(0)) == router.adopt(Dialog(id="x0"), "op0", at(0))
+    pairs = [(Dialog(id="x1"), "op1"), (Dialog(id="x2"), "op1"), (Dialog(id="x3"), "op1")]
+    assert b.adopt_many(pairs, over_limit=True, now=at(1)) == router.adopt_many(pairs, at(1), over_limit=True)
+    assert a.route(Dialog(id="d0"), now=at(2)) == router.route(Dialog(id="d0"), at(2))
+    assert b.hold("x0", now=at(3)) == router.hold("x0", at(3))
+    assert a.resume("x0", now=at(4)) == router.resume("x0", at(4))
+    assert b.release("x0", now=at(5)) == router.release("x0", at(5))
+    assert a.ready("op0", now=at(6)) == router.ready("op0", at(6))
+    with pytest.raises(ChatrouteError):
+        b.hold("nope", now=at(7))
+    assert state(a) == state(b) == router.snapshot()

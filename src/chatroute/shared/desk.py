@@ -287,6 +287,55 @@ class SharedDesk:
         """:meth:`Router.replied <chatroute.router.Router.replied>` on the shared desk."""
         return self._events("replied", {"dialog_id": dialog_id}, now, request_id, connection)
 
+    def hold(
+        self,
+        dialog_id: str,
+        *,
+        now: datetime | None = None,
+        request_id: str | None = None,
+        connection: Any = None,
+    ) -> tuple[Event, ...]:
+        """:meth:`Router.hold <chatroute.router.Router.hold>` on the shared desk."""
+        return self._events("hold", {"dialog_id": dialog_id}, now, request_id, connection)
+
+    def resume(
+        self,
+        dialog_id: str,
+        *,
+        now: datetime | None = None,
+        request_id: str | None = None,
+        connection: Any = None,
+    ) -> tuple[Event, ...]:
+        """:meth:`Router.resume <chatroute.router.Router.resume>` on the shared desk."""
+        return self._events("resume", {"dialog_id": dialog_id}, now, request_id, connection)
+
+    def adopt(
+        self,
+        dialog: Dialog,
+        operator_id: str,
+        *,
+        over_limit: bool = False,
+        now: datetime | None = None,
+        request_id: str | None = None,
+        connection: Any = None,
+    ) -> tuple[Event, ...]:
+        """:meth:`Router.adopt <chatroute.router.Router.adopt>` on the shared desk."""
+        args = {"dialog": dialog, "operator_id": operator_id, "over_limit": over_limit or None}
+        return self._events("adopt", args, now, request_id, connection)
+
+    def adopt_many(
+        self,
+        pairs: list[tuple[Dialog, str]],
+        *,
+        over_limit: bool = False,
+        now: datetime | None = None,
+        request_id: str | None = None,
+        connection: Any = None,
+    ) -> tuple[Event, ...]:
+        """:meth:`Router.adopt_many <chatroute.router.Router.adopt_many>` on the shared desk."""
+        args = {"pairs": list(pairs), "over_limit": over_limit or None}
+        return self._events("adopt_many", args, now, request_id, connection)
+
     def forget(
         self,
         dialog_id: str,
@@ -331,6 +380,17 @@ class SharedDesk:
         """:meth:`Router.set_limit <chatroute.router.Router.set_limit>` on the shared desk."""
         args = {"operator_id": operator_id, "limit": limit}
         return self._events("set_limit", args, now, request_id, connection)
+
+    def ready(
+        self,
+        operator_id: str,
+        *,
+        now: datetime | None = None,
+        request_id: str | None = None,
+        connection: Any = None,
+    ) -> tuple[Event, ...]:
+        """:meth:`Router.ready <chatroute.router.Router.ready>` on the shared desk."""
+        return self._events("ready", {"operator_id": operator_id}, now, request_id, connection)
 
     def tick(
         self, *, now: datetime | None = None, request_id: str | None = None, connection: Any = None
