@@ -867,8 +867,6 @@ class RouterMachine(RuleBasedStateMachine):
                 assert not self.model.relax_steps_due(md, now), f"{md.dialog.id} has a relax step overdue"
         rest = list(after_sla[relaxing:])
         self._stop_waiting(now, rest)  # then the waits for a preferred operator that ran out
-        for md in self.model.queued():
-            assert self.router.sla_level(md.dialog.id, now) is md.notified
         # then the wrap-ups that ran out, each freeing its slot for the queue
         due = sorted(
             (until, op_id, dialog_id)
@@ -885,6 +883,9 @@ class RouterMachine(RuleBasedStateMachine):
                 drained.append(rest.pop(0))
             self.model.apply(tuple(drained), now, drainer=op_id)
         assert rest == []
+        # the dialogs still waiting after all of it carry the levels announced
+        for md in self.model.queued():
+            assert self.router.sla_level(md.dialog.id, now) is md.notified
 
     @rule(dt=seconds(), data=st.data())
     def ready(self, dt: int, data: st.DataObject) -> None:
