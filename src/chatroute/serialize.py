@@ -389,22 +389,7 @@ for _cls, _kind in (
     register(_cls, _kind)
 
 
-def _omit_unused(cls: type, defaults: dict[str, Any]) -> None:
-    """Write ``cls`` without the keys of these features while they hold their unused value
-    (wrap-ups, holds), so state from a desk that uses none reads as it did before them."""
-    unstructure: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
-
-    def write(value: Any) -> dict[str, Any]:
-        data = unstructure(value)
-        for key, unused in defaults.items():
-            if data[key] == unused:
-                del data[key]
-        return data
-
-    converter.register_unstructure_hook(cls, write)
-
-
-_omit_unused(sn.OperatorState, {"wrap_ups": []})
+_omit_when_default(sn.OperatorState, "wrap_ups")  # wrap-ups, like holds and relaxes, only when used
 
 
 def _omit_defaults(cls: type) -> None:
