@@ -20,6 +20,7 @@ from ._eligibility import constrained, declined_by_all, ineligible
 from ._overflow import Placing, overflow
 from ._relaxing import relaxed_notes
 from ._router_state import RouterState
+from ._skill_levels import WALK, fewest
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
 from ._tracing import Tracer
@@ -433,7 +434,20 @@ class _Picker:
     def first(self) -> str | None:
         index = self._index
         assert isinstance(index, RankedIndex)
-        return index.first(self._router.fits(self._rec) if self.constrained else None)
+        if not self.constrained:
+            return index.first()
+        rec = self._rec
+        fits = self._router.fits(rec)
+        if not rec.needs:
+            return index.first(fits)
+        available, key = self._router.state.available, self._key
+        if not available.has_levels(key, rec.needs):
+            found, complete = index.walk(fits, WALK)
+            if complete:
+                return found
+        # many of the best ranked lack a required skill: read the skill's levels instead
+        levels, level = fewest(rec.needs, lambda skill: available.skill_levels(key, skill))
+        return levels.first(level, fits)
 
     def turn(self) -> str | None:
         index = self._index
