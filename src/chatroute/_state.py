@@ -286,7 +286,16 @@ class RankedIndex:
         Walks the heap in rank order, setting aside the operators that do not fit and
         putting them back afterwards, so the cost grows with how many are skipped.
         """
-        return self.walk(fits)[0]
+        if fits is not None:
+            return self.walk(fits)[0]
+        heap, current = self._heap, self._current
+        while heap:  # the head, once the stale entries above it are dropped
+            key = heap[0]
+            op_id: str = key[-1]
+            if current.get(op_id) == key:
+                return op_id
+            heapq.heappop(heap)  # stale: the operator was re-ranked or left
+        return None
 
     def walk(self, fits: Callable[[str], bool] | None, skips: int | None = None) -> tuple[str | None, bool]:
         """:meth:`first`, giving up after passing ``skips`` operators who do not fit.
