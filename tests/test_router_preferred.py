@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chatroute import (
     Client,
@@ -28,6 +30,9 @@ from chatroute import (
     serialize,
 )
 from chatroute.rules import Always
+
+from .strategies import call_sequences
+from .test_router_properties import _no_limit_cuts, end_time, persisted, play, scenarios
 
 T0 = datetime(2026, 9, 7, 9, 0, tzinfo=UTC)
 WAIT = timedelta(seconds=30)
@@ -289,3 +294,26 @@ def test_a_bad_sticky_wait_is_refused_with_its_path() -> None:
         RoutingConfig.from_dict({"strategy": {"kind": "sticky", "wait": "soon"}})
     with pytest.raises(InvalidValue, match="must be positive"):
         Sticky(wait=0)
+
+
+_patient = st.sampled_from([Sticky(wait=20), Sticky(RoundRobin(), wait=5)])
+
+
+@given(st.data())
+def test_stickys_wait_keeps_limits_and_a_restored_router_carries_on_alike(data: st.DataObject) -> None:
+    """On random desks and calls with Sticky(wait=...), no load passes a limit that only rose, and a
+    router restored from a snapshot answers every later call as the original does."""
+    config, calls = data.draw(scenarios(strategy=_patient).map(_no_limit_cuts), label="scenario")
+    router = Router(config, seed=1)
+    for call, _, _ in play(router, calls):
+        over = [(op.id, op.load, op.limit) for op in router.operators() if op.load > op.limit]
+        assert over == [], f"after {call}"
+    restored = Router.restore(config, persisted(router.snapshot()))
+    later = data.draw(call_sequences(config, chosen_group=True, id_prefix="later"), label="later calls")
+    routed_a = [r.id for r in router.dialogs()]
+    routed_b = list(routed_a)
+    start = end_time(calls)
+    pairs = zip(play(router, later, start, routed_a), play(restored, later, start, routed_b), strict=True)
+    for (call, _, original), (_, _, copy) in pairs:
+        assert copy == original, f"{call}"
+    assert restored.snapshot() == router.snapshot()
