@@ -43,11 +43,18 @@ A second section measures what explanations cost (``_explained.py``): route + re
 pairs on ``Even`` with ``explain`` on and off, for dialogs that fall back to everyone
 and for rules to groups of about N/100, timed in thread CPU time.
 
+A third section measures picks under a relaxing skill requirement few operators meet
+(``_relaxed.py``): dialogs that need ``printing`` 8 or more, relaxing to 5 after 30 s,
+on a desk where 0.5% have level 8, with ``SkillBased``, ``Even`` and ``LongestIdle``:
+a route + release pair when a level-8 operator has room, and when none has, the route
+that queues the dialog and the tick that relaxes and places it.
+
 Usage::
 
     python benchmarks/bench_route.py            # 1k, 10k, 100k operators, both sections
     python benchmarks/bench_route.py --quick    # 1k operators, fewer pairs, smaller queue
     python benchmarks/bench_route.py --explain  # only the explanations section
+    python benchmarks/bench_route.py --relax    # only the relaxing-requirements section
 
 Writes ``benchmarks/results/bench_route.json`` (or ``--json PATH``).
 """
@@ -70,6 +77,8 @@ from pathlib import Path
 from typing import Any
 
 from _explained import run as run_explained
+from _relaxed import STRATEGIES as RELAXED
+from _relaxed import run as run_relaxed
 from _report import machine, write_report
 
 from chatroute import (
@@ -558,12 +567,29 @@ def explain_size(n: int, settings: Settings, out: Callable[[str], None]) -> dict
     return section
 
 
+def relax_size(n: int, settings: Settings, out: Callable[[str], None]) -> dict[str, Any]:
+    """Picks under a relaxing skill requirement at one size; the JSON section for it."""
+    out(f"\n{n:,} operators, 0.5% with 'printing' 8+: dialogs need 8, then 5 after 30 s (thread CPU us)")
+    out(f"{'strategy':<12} {'free pair':>10} {'busy route':>11} {'busy tick':>10}")
+    section: dict[str, Any] = {"operators": n}
+    for name in RELAXED:
+        found = run_relaxed(n, name, settings.pairs, budget_s=5.0, seed=settings.seed)
+        out(
+            f"{name:<12} {found['free_pair']['median_us']:>10.1f} {found['busy_route']['median_us']:>11.1f}"
+            f" {found['busy_tick']['median_us']:>10.1f}"
+        )
+        section[name] = found
+        gc.collect()
+    return section
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1k operators, fewer pairs, smaller queue")
     parser.add_argument("--sizes", type=int, nargs="+", help="operator counts (overrides the preset)")
     parser.add_argument("--pairs", type=int, help="timed pairs per strategy (overrides the preset)")
     parser.add_argument("--explain", action="store_true", help="only the explanations on / off section")
+    parser.add_argument("--relax", action="store_true", help="only the relaxing-requirements section")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"output (default {DEFAULT_JSON})")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
@@ -582,8 +608,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     def out(line: str) -> None:
         print(line, flush=True)
 
-    sizes = [] if args.explain else [run_size(n, settings, out) for n in settings.sizes]
-    explained = [explain_size(n, settings, out) for n in settings.sizes]
+    only = args.explain or args.relax
+    sizes = [] if only else [run_size(n, settings, out) for n in settings.sizes]
+    explained = [] if args.relax else [explain_size(n, settings, out) for n in settings.sizes]
+    relaxed = [] if args.explain else [relax_size(n, settings, out) for n in settings.sizes]
     report = {
         "benchmark": "route + release pairs",
         **machine(),
@@ -594,6 +622,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "total_s": round(time.perf_counter() - started, 1),
         "sizes": sizes,
         "explanations": explained,
+        "relaxing": relaxed,
     }
     write_report(report, args.json)
     return 0

@@ -102,6 +102,18 @@ def test_quick_run_reports_every_strategy_with_its_pairs(
     )
 
 
+def test_quick_run_times_picks_under_relaxing_requirements(
+    quick_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """The relaxing-requirements section times a free pair, a busy route and a busy tick per strategy."""
+    (section,) = _report(quick_run)["relaxing"]
+    assert section["operators"] == 1000
+    for name in ["SkillBased", "Even", "LongestIdle"]:
+        for case in ["free_pair", "busy_route", "busy_tick"]:
+            assert section[name][case]["n"] > 0
+            assert section[name][case]["min_us"] <= section[name][case]["median_us"]
+
+
 # ------------------------------------------------------------------ bench_memory.py
 
 MEMORY_SCRIPT = ROOT / "benchmarks" / "bench_memory.py"

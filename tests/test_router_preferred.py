@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chatroute import (
     Client,
@@ -16,16 +18,21 @@ from chatroute import (
     InvalidValue,
     Operator,
     Outcome,
+    RoundRobin,
     Router,
     RoutingConfig,
     Rule,
     Snapshot,
+    Sticky,
     Target,
     TargetKind,
     Via,
     serialize,
 )
 from chatroute.rules import Always
+
+from .strategies import call_sequences
+from .test_router_properties import _no_limit_cuts, end_time, persisted, play, scenarios
 
 T0 = datetime(2026, 9, 7, 9, 0, tzinfo=UTC)
 WAIT = timedelta(seconds=30)
@@ -176,3 +183,137 @@ def test_a_bad_wait_is_refused_with_its_path() -> None:
         Target(kind=TargetKind.GROUP, id="team", wait=WAIT)
     with pytest.raises(InvalidValue, match="must be positive"):
         Target.preferred_operator(wait=timedelta(0))
+
+
+# ------------------------------------------------------------------ Sticky(wait=...)
+
+
+def sticky_desk(wait: timedelta | None = WAIT) -> Router:
+    """Ann and bob (room for one dialog each) in the team, whose strategy sticks to the
+    client's own operator, waited for up to ``wait``; dialogs choose the team."""
+    config = RoutingConfig(
+        operators=[Operator(id=op_id, status="online", limit=1) for op_id in ("ann", "bob")],
+        groups=[Group(id="team", operator_ids=["ann", "bob"], strategy=Sticky(wait=wait))],
+    )
+    return Router(config)
+
+
+ANN_LAST = Client(id="c1", last_operator_id="ann")
+
+
+def team_dialog(dialog_id: str, client_id: str = "c1") -> Dialog:
+    """A dialog whose visitor chose the team."""
+    return Dialog(id=dialog_id, client_id=client_id, chosen_group_id="team")
+
+
+def test_sticky_with_a_wait_waits_for_the_clients_busy_last_operator() -> None:
+    """Ann, the client's last operator, is busy and bob free: the dialog waits for ann; the trace says so."""
+    router = sticky_desk()
+    busy_ann(router)
+    decision = router.route(team_dialog("d1"), T0, client=ANN_LAST)
+    assert (decision.outcome, decision.target) == (Outcome.QUEUED, Target.operator("ann"))
+    assert (
+        "the client's last operator 'ann' is busy (1 of 1 in use):"
+        " waiting for 'ann' until 2026-09-07T09:00:30+00:00, then group 'team'"
+    ) in decision.explain()
+    assert router.next_tick() == at(30)
+
+
+def test_sticky_gives_the_dialog_to_its_operator_who_frees_up_in_time() -> None:
+    """Ann releases within the wait: the dialog drains into her."""
+    router = sticky_desk()
+    busy_ann(router)
+    router.route(team_dialog("d1"), T0, client=ANN_LAST)
+    events = router.release("first", at(10))
+    assert events[-1] == DialogAssigned(
+        at=at(10), dialog_id="d1", operator_id="ann", group_id=None, via=Via.DRAIN
+    )
+
+
+def test_sticky_hands_the_dialog_to_the_team_when_the_wait_runs_out() -> None:
+    """At 30 s the wait for ann stops and the team's strategy places the dialog without waiting again: bob."""
+    router = sticky_desk()
+    busy_ann(router)
+    router.route(team_dialog("d1"), T0, client=ANN_LAST)
+    events = [e for e in router.tick(at(31)) if not e.__class__.__name__.startswith("Sla")]
+    assert events == [
+        DialogStoppedWaiting(
+            at=at(31),
+            dialog_id="d1",
+            operator_id="ann",
+            to=Target.group("team"),
+            waited=timedelta(seconds=31),
+        ),
+        DialogAssigned(at=at(31), dialog_id="d1", operator_id="bob", group_id="team", via=Via.FALLBACK),
+    ]
+
+
+def test_sticky_without_a_wait_or_with_its_operator_away_passes_over_them_at_once() -> None:
+    """No wait, or ann away (not routable): bob gets the dialog right away, as before."""
+    router = sticky_desk(wait=None)
+    busy_ann(router)
+    assert router.route(team_dialog("d1"), T0, client=ANN_LAST).operator_id == "bob"
+    router = sticky_desk()
+    router.set_status("ann", "away", T0)
+    assert router.route(team_dialog("d1"), T0, client=ANN_LAST).operator_id == "bob"
+
+
+def test_sticky_with_a_wait_takes_a_free_favourite_at_once() -> None:
+    """The client's preferred operator is busy but their last one is free: the last one gets it, no wait."""
+    router = sticky_desk()
+    busy_ann(router)
+    client = Client(id="c1", preferred_operator_id="ann", last_operator_id="bob")
+    assert router.route(team_dialog("d1"), T0, client=client).operator_id == "bob"
+
+
+def test_stickys_wait_survives_a_snapshot() -> None:
+    """A restored router stops waiting for ann at the same time, with the same events."""
+    router = sticky_desk()
+    busy_ann(router)
+    router.route(team_dialog("d1"), T0, client=ANN_LAST)
+    data = serialize.to_dict(router.snapshot())
+    twin = Router.restore(router.config, serialize.from_dict(Snapshot, data))
+    assert twin.tick(at(31)) == router.tick(at(31))
+    assert twin.snapshot() == router.snapshot()
+
+
+def test_stickys_wait_reads_from_both_forms_and_writes_the_short_one() -> None:
+    """``strategy = {kind = "sticky", then = "round_robin", wait = "30s"}`` round-trips; without a wait
+    the written form is as before."""
+    config = RoutingConfig.from_toml('strategy = {kind = "sticky", then = "round_robin", wait = "30s"}')
+    assert config.strategy == Sticky(RoundRobin(), wait=WAIT)
+    assert config.to_dict()["strategy"] == {"kind": "sticky", "then": "round_robin", "wait": "30s"}
+    assert RoutingConfig.from_toml(config.to_toml()) == config
+    assert RoutingConfig.from_dict({"strategy": serialize.to_dict(config.strategy)}) == config
+    assert serialize.to_dict(Sticky()) == {"kind": "sticky", "then": {"kind": "even"}}
+
+
+def test_a_bad_sticky_wait_is_refused_with_its_path() -> None:
+    """A wait that is not a positive duration names ``strategy.wait``."""
+    with pytest.raises(ConfigError, match=r"strategy\.wait"):
+        RoutingConfig.from_dict({"strategy": {"kind": "sticky", "wait": "soon"}})
+    with pytest.raises(InvalidValue, match="must be positive"):
+        Sticky(wait=0)
+
+
+_patient = st.sampled_from([Sticky(wait=20), Sticky(RoundRobin(), wait=5)])
+
+
+@given(st.data())
+def test_stickys_wait_keeps_limits_and_a_restored_router_carries_on_alike(data: st.DataObject) -> None:
+    """On random desks and calls with Sticky(wait=...), no load passes a limit that only rose, and a
+    router restored from a snapshot answers every later call as the original does."""
+    config, calls = data.draw(scenarios(strategy=_patient).map(_no_limit_cuts), label="scenario")
+    router = Router(config, seed=1)
+    for call, _, _ in play(router, calls):
+        over = [(op.id, op.load, op.limit) for op in router.operators() if op.load > op.limit]
+        assert over == [], f"after {call}"
+    restored = Router.restore(config, persisted(router.snapshot()))
+    later = data.draw(call_sequences(config, chosen_group=True, id_prefix="later"), label="later calls")
+    routed_a = [r.id for r in router.dialogs()]
+    routed_b = list(routed_a)
+    start = end_time(calls)
+    pairs = zip(play(router, later, start, routed_a), play(restored, later, start, routed_b), strict=True)
+    for (call, _, original), (_, _, copy) in pairs:
+        assert copy == original, f"{call}"
+    assert restored.snapshot() == router.snapshot()

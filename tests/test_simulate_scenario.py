@@ -176,7 +176,7 @@ def test_a_full_scenario_loads_with_its_values() -> None:
                 "compare[1]",
                 "unknown strategy 'evn' (did you mean 'even'?); known: config, even, random, round-robin,"
                 " longest-idle, most-available, even-ratio, sticky, manual, broadcast, skill:NAME,"
-                " no-wrap-up, hold-frees-slot, no-overflow",
+                " no-wrap-up, hold-frees-slot, no-overflow, no-queue-cap, no-relax",
             ),
         ),
         (

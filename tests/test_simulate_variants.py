@@ -74,3 +74,52 @@ def test_comparing_with_no_overflow_shows_the_dialogs_the_caps_rejected() -> Non
     rejected = {run.name: run.overall.rejected for run in report.runs}
     assert rejected["config"] > 0
     assert rejected["no-overflow"] == 0
+
+
+RELAXING = """
+name = "experts"
+hours = 2
+seed = 3
+start = 2026-03-02T09:00:00
+
+[config]
+operators = [
+  {id = "ann", limit = 1, skills = {billing = 8}},
+  {id = "bob", limit = 1, skills = {billing = 5}},
+  {id = "cy", limit = 1, skills = {billing = 5}},
+]
+
+[[config.relax]]
+skill = "billing"
+steps = [{after = "30s", level = 5}]
+
+[traffic]
+handle_time = {distribution = "exponential", mean = 300}
+arrivals = [{channel = "site", rate = 12, required_skills = {billing = 8}}]
+
+[[shifts]]
+operators = ["ann", "bob", "cy"]
+start = "09:00"
+end = "11:00"
+"""
+
+
+def test_no_queue_cap_keeps_the_overflows_and_drops_the_caps() -> None:
+    """The switch drops only the groups' queue caps."""
+    switched = variant(busy_config(), "no-queue-cap").config
+    assert [g.queue_cap for g in switched.groups] == [None, None]
+    assert switched.groups[0].overflow == busy_config().groups[0].overflow
+    assert strategy_problem("no-queue-cap") is None
+
+
+def test_comparing_with_no_relax_shows_what_relaxing_gains() -> None:
+    """One level-8 expert and two level-5 colleagues: with the relax step, dialogs wait less than
+    without, where only the expert may take them."""
+    scenario = Scenario.from_toml(RELAXING)
+    assert variant(scenario.config, "no-relax").config.relax == ()
+    report = simulate(scenario, strategies=["config", "no-relax"])
+    waits = {run.name: run.overall.wait_mean for run in report.runs}
+    config, strict = waits["config"], waits["no-relax"]
+    assert config is not None
+    assert strict is not None
+    assert config < strict

@@ -186,7 +186,12 @@ class Effects:
         """
         handed = False
         state, config = self.state, self.topology.config
-        if state.deadlines.relaxes.due_by(now):  # requirements relaxed by now count in this drain
+        # Requirements relaxed by now count in this drain. relax_due pops every step due,
+        # so the first drain of a call applies them all and later ones only peek. It stays
+        # here rather than once at the start of each call: a call that frees several
+        # operators (a tick's lapsed offers, a transfer) relaxes after the first is free
+        # and before the next, which decides who the relaxed dialogs go to.
+        if state.deadlines.relaxes.due_by(now):
             state.refresh(op)
             self.relax_due(now, events)
         queues, dialogs = state.queues, state.dialogs

@@ -305,9 +305,10 @@ def _shorten_strategy(data: dict[str, Any]) -> Any:
     body = {key: value for key, value in data.items() if key != "kind"}
     if all(value is None for value in body.values()):
         return data["kind"]
-    return {
-        key: _shorten_strategy(v) if isinstance(v, dict) and "kind" in v else v for key, v in data.items()
-    }
+    out = {key: _shorten_strategy(v) if isinstance(v, dict) and "kind" in v else v for key, v in data.items()}
+    if isinstance(out.get("wait"), int | float):  # Sticky's wait, as a duration
+        out["wait"] = format_duration(timedelta(seconds=out["wait"]))
+    return out
 
 
 def _shorten_group(data: dict[str, Any]) -> dict[str, Any]:

@@ -40,8 +40,9 @@ __all__ = ["Express"]
 
 
 def _picks(strategy: Strategy) -> bool:
-    """Whether the strategy picks an operator itself (not a manual pool, not a broadcast)."""
-    return not strategy.manual and not strategy.broadcast
+    """Whether the strategy picks an operator itself (not a manual pool, not a broadcast) and
+    never waits for a busy favourite."""
+    return not strategy.manual and not strategy.broadcast and strategy.patience() is None
 
 
 class _Lane:

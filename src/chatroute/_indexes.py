@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ._eligibility import available
+from ._skill_levels import SkillLevels
 from ._state import AvailableIndex, IdIndex, LiveOperator, RankedIndex, RankKey
 from ._topology import EVERYONE, Topology
 from .decision import Reason
@@ -36,12 +37,14 @@ STANDINGS: tuple[Reason | None, ...] = (
 class Availability:
     """The per-target indexes of available operators, and the targets' capacities."""
 
-    __slots__ = ("_ops", "_topology", "capacity", "indexes", "tallies")
+    __slots__ = ("_ops", "_topology", "capacity", "indexes", "levels", "tallies")
 
     def __init__(self, topology: Topology, ops: dict[str, LiveOperator]) -> None:
         self._topology = topology
         self._ops = ops
         self.indexes: dict[str, AvailableIndex] = {}
+        # per (target, skill), built on first use: the target's available members by level
+        self.levels: dict[tuple[str, str], SkillLevels] = {}
         self.capacity: dict[str, int] = {}
         # per target with a strategy (groups, everyone): members by standing (see STANDINGS)
         self.tallies: dict[str, list[int]] = {}
@@ -53,6 +56,7 @@ class Availability:
         rule, fallback or transfer sends dialogs to everyone, nobody pays to keep it.
         """
         self.indexes = {}
+        self.levels = {}
         self.tallies = {key: [0] * len(STANDINGS) for key in self._topology.strategies}
         ops = tuple(ops)
         for op in ops:
@@ -75,6 +79,30 @@ class Availability:
             for op_id in self._topology.members[key]:
                 self.refresh(self._ops[op_id])  # the new index learns them; the others stay as they are
         return index
+
+    def has_levels(self, key: str, skills: Iterable[str]) -> bool:
+        """Whether the target's members are kept by level for every one of these skills."""
+        levels = self.levels
+        return bool(levels) and all((key, skill) in levels for skill in skills)
+
+    def skill_levels(self, key: str, skill: str) -> SkillLevels:
+        """The target's available members who have ``skill``, by level (built on first use).
+
+        The target must be ranked (its strategy has a ranking key).
+        """
+        found = self.levels.get((key, skill))
+        if found is None:
+            found = self.levels[key, skill] = SkillLevels()
+            rank = self._topology.ranks[key]
+            assert rank is not None
+            for op_id in self._topology.members[key]:
+                op = self._ops[op_id]
+                level = op.skills.get(skill, 0)
+                if level > 0:
+                    index = found.level(level, rank)
+                    op.ranked_in = (*op.ranked_in, index)
+                    index.put(op.id, rank(op) if available(op) else None)
+        return found
 
     def _install(self, key: str) -> AvailableIndex:
         """A new, empty index for the target, known to each of its members.

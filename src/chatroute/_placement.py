@@ -11,7 +11,7 @@ is :mod:`chatroute._applying`'s job.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import chain
 
 from ._departments import group_problem
@@ -20,6 +20,7 @@ from ._eligibility import constrained, declined_by_all, ineligible
 from ._overflow import Placing, overflow
 from ._relaxing import relaxed_notes
 from ._router_state import RouterState
+from ._skill_levels import WALK, fewest
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
 from ._tracing import Tracer
@@ -74,12 +75,14 @@ class Decider:
     real (not ``dry``); a dry run draws from a copy.
     """
 
-    __slots__ = ("state", "topology", "tracer")
+    __slots__ = ("_patient", "state", "topology", "tracer")
 
     def __init__(self, topology: Topology, state: RouterState) -> None:
         self.topology = topology
         self.state = state
         self.tracer = Tracer(topology, state)
+        # some target's strategy waits for a busy favourite (Sticky with a wait)
+        self._patient = any(s.patience() is not None for s in topology.strategies.values())
 
     def decide(
         self,
@@ -121,6 +124,8 @@ class Decider:
                 reopens_at=refusal.reopens_at,
                 trace=self._trace(notes, rec, None, None, None, full),
             )
+        if patient and self._patient and target.kind is not TargetKind.OPERATOR:
+            target = self._await_favourite(target, rec, client, notes, refusal, now)
         placing = self._placing(target, rec, client, now, dry)
         if forced is None and placing.waits and placing.key in self.topology.spills:
 
@@ -342,15 +347,9 @@ class Decider:
                     notes.notes.append(f"the client's preferred operator {preferred!r} can take it")
                 return Target.operator(str(preferred))
             if found is not None and target.wait is not None and problem[0] in _BUSY:
-                until = now + target.wait
                 then = target.otherwise or self.topology.config.fallback
-                found.waiting = (str(preferred), until, then)
-                if notes is not None:
-                    notes.notes.append(
-                        f"the client's preferred operator {preferred!r} is busy ({problem[1]}):"
-                        f" waiting for {preferred!r} until {until.isoformat()}, then {then}"
-                    )
-                return Target.operator(str(preferred))
+                who = "the client's preferred operator"
+                return self._wait_for(str(preferred), who, problem[1], target.wait, then, found, notes, now)
             if notes is not None:
                 why = (
                     "the client has no preferred operator"
@@ -360,6 +359,66 @@ class Decider:
                 notes.notes.append(why)
             target = target.otherwise or self.topology.config.fallback
         return Target.everyone()
+
+    def _await_favourite(
+        self,
+        target: Target,
+        rec: LiveDialog,
+        client: Client | None,
+        notes: _Notes | None,
+        found: _Refusal,
+        now: datetime,
+    ) -> Target:
+        """The target, or the client's favourite operator of its strategy to wait for.
+
+        When the target's strategy waits for a busy favourite (``Sticky(wait=...)``) and
+        none of the client's favourites among the target's members can take the dialog
+        now, the first who is routable but busy is waited for, as a busy preferred
+        operator is; then the target's strategy picks as usual.
+        """
+        key = self.topology.target_key(target)
+        strategy = self.topology.strategies.get(key)
+        wait = strategy.patience() if strategy is not None else None
+        if wait is None or strategy is None:
+            return target
+        busy: tuple[str, str] | None = None
+        for op_id in strategy.favourites(client):
+            op = self.state.ops.get(op_id)
+            if op is None or key not in op.targets:
+                continue
+            problem = ineligible(op, rec, self.topology.config)
+            if problem is None:
+                return target  # free now: the strategy picks them
+            if busy is None and problem[0] in _BUSY:
+                busy = op_id, problem[1]
+        if busy is None:
+            return target
+        op_id, detail = busy
+        assert client is not None
+        own = "preferred" if op_id == client.preferred_operator_id else "last"
+        return self._wait_for(op_id, f"the client's {own} operator", detail, wait, target, found, notes, now)
+
+    @staticmethod
+    def _wait_for(
+        op_id: str,
+        who: str,
+        busy: str,
+        wait: timedelta,
+        then: Target,
+        found: _Refusal,
+        notes: _Notes | None,
+        now: datetime,
+    ) -> Target:
+        """Keep a busy operator the client prefers: the dialog waits for them up to ``wait``,
+        then goes to ``then``."""
+        until = now + wait
+        found.waiting = (op_id, until, then)
+        if notes is not None:
+            notes.notes.append(
+                f"{who} {op_id!r} is busy ({busy}):"
+                f" waiting for {op_id!r} until {until.isoformat()}, then {then}"
+            )
+        return Target.operator(op_id)
 
     def pick(
         self,
@@ -433,7 +492,20 @@ class _Picker:
     def first(self) -> str | None:
         index = self._index
         assert isinstance(index, RankedIndex)
-        return index.first(self._router.fits(self._rec) if self.constrained else None)
+        if not self.constrained:
+            return index.first()
+        rec = self._rec
+        fits = self._router.fits(rec)
+        if not rec.needs:
+            return index.first(fits)
+        available, key = self._router.state.available, self._key
+        if not available.has_levels(key, rec.needs):
+            found, complete = index.walk(fits, WALK)
+            if complete:
+                return found
+        # many of the best ranked lack a required skill: read the skill's levels instead
+        levels, level = fewest(rec.needs, lambda skill: available.skill_levels(key, skill))
+        return levels.first(level, fits)
 
     def turn(self) -> str | None:
         index = self._index

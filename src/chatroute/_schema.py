@@ -141,7 +141,11 @@ def _definitions() -> dict[str, Any]:
         "description": "'even', 'manual_pool' ... or {kind = 'skill_based', skill = 'tech'}",
         "anyOf": [
             {"enum": strategies},
-            {"type": "object", "properties": {"kind": {"enum": strategies}}, "required": ["kind"]},
+            {
+                "type": "object",
+                "properties": {"kind": {"enum": strategies}, "wait": _ref("duration")},
+                "required": ["kind"],
+            },
         ],
     }
     duration = {

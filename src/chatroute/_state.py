@@ -286,9 +286,27 @@ class RankedIndex:
         Walks the heap in rank order, setting aside the operators that do not fit and
         putting them back afterwards, so the cost grows with how many are skipped.
         """
+        if fits is not None:
+            return self.walk(fits)[0]
+        heap, current = self._heap, self._current
+        while heap:  # the head, once the stale entries above it are dropped
+            key = heap[0]
+            op_id: str = key[-1]
+            if current.get(op_id) == key:
+                return op_id
+            heapq.heappop(heap)  # stale: the operator was re-ranked or left
+        return None
+
+    def walk(self, fits: Callable[[str], bool] | None, skips: int | None = None) -> tuple[str | None, bool]:
+        """:meth:`first`, giving up after passing ``skips`` operators who do not fit.
+
+        Returns the operator found (or None) and whether the walk was complete: False
+        when it gave up, and then the answer is unknown.
+        """
         heap, current = self._heap, self._current
         skipped: list[RankKey] = []
         found = None
+        complete = True
         while heap:
             key = heap[0]
             op_id = key[-1]
@@ -297,11 +315,18 @@ class RankedIndex:
             elif fits is None or fits(op_id):
                 found = op_id
                 break
+            elif skips is not None and len(skipped) >= skips:
+                complete = False
+                break
             else:
                 skipped.append(heapq.heappop(heap))
         for key in skipped:
             heapq.heappush(heap, key)
-        return found
+        return found, complete
+
+    def key_of(self, op_id: str) -> RankKey:
+        """The operator's current key (they must be in the index)."""
+        return self._current[op_id]
 
     def leading(self, n: int) -> list[str]:
         """The first ``n`` operators in rank order, in O(n log m) plus the stale entries passed.

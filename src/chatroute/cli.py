@@ -77,7 +77,8 @@ difference from the first one is significant.
 strategies for --compare: config (the scenario as written), even, random,
 round-robin, longest-idle, most-available, even-ratio, sticky, manual, broadcast,
 skill:NAME; and the scenario's config with a feature switched: no-wrap-up,
-hold-frees-slot, no-overflow (the config without its groups' overflows and queue caps)
+hold-frees-slot, no-overflow (the config without its groups' overflows and queue caps),
+no-queue-cap (without the caps only), no-relax (without the config's relax steps)
 """
 _EXPLAIN_EXAMPLE = """examples:
   chatroute explain examples/support_desk.toml --dialog '{"channel": "site", "topic": "billing"}'

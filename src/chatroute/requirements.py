@@ -145,6 +145,8 @@ class Relax:
 
 def to_relaxes(value: Any) -> tuple[Relax, ...]:
     """Relaxations as a tuple, at most one per requirement (tables become :class:`Relax`)."""
+    if value == () and type(value) is tuple:  # most dialogs: no steps, and no ABC check to pay
+        return ()
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidValue("relax", value, "must be a list of Relax values")
     items = tuple(Relax(**item) if isinstance(item, Mapping) else item for item in value)

@@ -392,17 +392,20 @@ for _cls, _kind in (
 _omit_when_default(sn.OperatorState, "wrap_ups")  # wrap-ups, like holds and relaxes, only when used
 
 
-def _omit_defaults(cls: type) -> None:
-    """Write ``cls`` without the options left at their defaults (``Even()`` stays ``"even"``)."""
+def _omit_defaults(cls: type, *names: str) -> None:
+    """Write ``cls`` without the options left at their defaults (``Even()`` stays ``"even"``);
+    with ``names``, only those (options added later)."""
     kind = _NAMES[cls]
+    omit: dict[str, Any] = {name: override(omit_if_default=True) for name in names}
     body: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(
-        cls, converter, _cattrs_omit_if_default=True
+        cls, converter, _cattrs_omit_if_default=not names, **omit
     )
     converter.register_unstructure_hook(cls, lambda value: {"kind": kind, **body(value)})
 
 
 _omit_defaults(st.Even)
 _omit_defaults(st.MostAvailable)
+_omit_defaults(st.Sticky, "wait")
 
 
 _omit_when_default(Dialog, "relax")

@@ -28,13 +28,14 @@ from __future__ import annotations
 import abc
 import random
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, Protocol
 
 import attrs
 
-from ._frozen import non_empty_str, of_type
+from ._durations import parse_duration
+from ._frozen import non_empty_str, of_type, to_timedelta
 from .errors import InvalidValue
 from .model import Client, Dialog
 
@@ -163,6 +164,15 @@ class Strategy(abc.ABC):
 
     def random_seed(self) -> int | None:
         """The seed of this strategy's own random source; None derives it from the router's."""
+        return None
+
+    def favourites(self, client: Client | None) -> tuple[str, ...]:
+        """The operators this strategy favours for the client's dialogs, first choice first."""
+        return ()
+
+    def patience(self) -> timedelta | None:
+        """How long a dialog waits for its first favourite who is routable but busy, though
+        others are free (None: it never waits for them)."""
         return None
 
 
@@ -350,15 +360,38 @@ def _strategy(instance: object, attribute: attrs.Attribute[Any], value: object) 
         raise InvalidValue(attribute.name, value, "must be a non-manual, non-sticky strategy")
 
 
-@attrs.frozen  # one option, so it may be given by position: Sticky(...)
+def _to_wait(value: Any) -> timedelta | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = parse_duration(value)
+        except ValueError as exc:
+            raise InvalidValue("wait", value, str(exc).split(" (got")[0]) from None
+    wait = to_timedelta(value, "wait")
+    if wait <= timedelta(0):
+        raise InvalidValue("wait", wait, "must be positive")
+    return wait
+
+
+@attrs.frozen  # one option by position, the wait by name: Sticky(RoundRobin(), wait=60)
 class Sticky(Strategy):
     """The client's preferred operator, else their last one, when eligible; else ``then``.
 
     Callibri and Chat2Desk: a returning client gets "their" operator when that operator
     can take the dialog now.
+
+    Attributes:
+        then: how the others are picked when the client's own operator cannot take it.
+        wait: when the client's own operator is routable but busy (at their limit, in
+            wrap-up, capped), the dialog waits for them up to this long (seconds, a
+            timedelta or ``"1m"``), though others are free, then ``then`` picks
+            (TaskRouter known-agent routing, Genesys preferred agent). None: only
+            when they are free now, as ``Target.preferred_operator(wait=...)`` does.
     """
 
     then: Strategy = attrs.field(factory=Even, validator=_strategy)
+    wait: timedelta | None = attrs.field(default=None, converter=_to_wait, kw_only=True)
 
     def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
         favourite = self.favourite(candidates, ctx.client)
@@ -373,13 +406,15 @@ class Sticky(Strategy):
         favourite = picker.favourite(self.favourites(picker.client))
         return favourite if favourite is not None else self.then.pick(picker)
 
-    @staticmethod
-    def favourites(client: Client | None) -> tuple[str, ...]:
+    def favourites(self, client: Client | None) -> tuple[str, ...]:
         """The operators this client sticks to, in order of preference."""
         if client is None:
             return ()
         found = (client.preferred_operator_id, client.last_operator_id)
         return tuple(op_id for op_id in found if op_id is not None)
+
+    def patience(self) -> timedelta | None:
+        return self.wait
 
     def favourite(self, candidates: Sequence[OperatorView], client: Client | None) -> str | None:
         """The first of the client's favourites among the candidates."""
@@ -387,4 +422,5 @@ class Sticky(Strategy):
         return next((f for f in self.favourites(client) if f in ids), None)
 
     def describe(self) -> str:
-        return f"Sticky (the client's own operator, else {self.then.describe()})"
+        waits = "" if self.wait is None else f", waited for up to {self.wait.total_seconds():g} s when busy"
+        return f"Sticky (the client's own operator{waits}, else {self.then.describe()})"

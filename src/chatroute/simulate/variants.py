@@ -5,9 +5,12 @@ A compared strategy replaces the config's default strategy and every group's ove
 so "random" means "route everything with RandomWithinLimit". More names switch a
 feature of the scenario's config instead (:data:`SWITCHES`): ``no-wrap-up`` frees
 released slots at once (no channel or operator keeps a wrap-up), ``hold-frees-slot``
-lets dialogs on hold stop counting toward the limit (``hold_counts = false``), and
-``no-overflow`` is the config without its groups' overflows and queue caps, so a team
-can see what each costs or gains (dialogs rejected, waits) before switching it on or off.
+lets dialogs on hold stop counting toward the limit (``hold_counts = false``),
+``no-overflow`` is the config without its groups' overflows and queue caps,
+``no-queue-cap`` without the caps only (overflows kept), and ``no-relax`` without the
+config's requirement steps (``relax``: required skills and languages hold for as long
+as dialogs wait), so a team can see what each costs or gains (dialogs rejected, waits)
+before switching it on or off.
 
     >>> sorted(STRATEGIES)[:4]
     ['broadcast', 'config', 'even', 'even-ratio']
@@ -69,11 +72,21 @@ def _without_overflow(config: RoutingConfig) -> RoutingConfig:
     return attrs.evolve(config, groups=groups)
 
 
+def _without_queue_caps(config: RoutingConfig) -> RoutingConfig:
+    return attrs.evolve(config, groups=tuple(attrs.evolve(group, queue_cap=None) for group in config.groups))
+
+
+def _without_relax(config: RoutingConfig) -> RoutingConfig:
+    return attrs.evolve(config, relax=())
+
+
 #: Names accepted by ``--compare`` that switch a feature of the scenario's config, with what they do.
 SWITCHES: dict[str, tuple[Callable[[RoutingConfig], RoutingConfig], str]] = {
     "no-wrap-up": (_no_wrap_up, "as configured, without wrap-up"),
     "hold-frees-slot": (_hold_frees_slot, "as configured, held dialogs not counting toward limits"),
     "no-overflow": (_without_overflow, "as configured, without overflows and queue caps"),
+    "no-queue-cap": (_without_queue_caps, "as configured, without queue caps (overflows kept)"),
+    "no-relax": (_without_relax, "as configured, requirements never relaxing"),
 }
 
 
