@@ -22,6 +22,7 @@ from ._relaxing import relaxed_notes
 from ._router_state import RouterState
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
+from ._trace_facts import RulesTried, replayable
 from ._tracing import Tracer
 from .decision import GroupCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import InvalidValue
@@ -41,7 +42,7 @@ class _Notes:
     __slots__ = ("groups", "notes", "rules")
 
     def __init__(self) -> None:
-        self.rules: list[RuleCheck] = []
+        self.rules: RulesTried | None = None
         self.groups: list[GroupCheck] = []
         self.notes: list[str] = []
 
@@ -74,12 +75,14 @@ class Decider:
     real (not ``dry``); a dry run draws from a copy.
     """
 
-    __slots__ = ("state", "topology", "tracer")
+    __slots__ = ("_replayable", "state", "topology", "tracer")
 
     def __init__(self, topology: Topology, state: RouterState) -> None:
         self.topology = topology
         self.state = state
         self.tracer = Tracer(topology, state)
+        # by rule: whether a trace may explain the rule when it is read (else while deciding)
+        self._replayable = tuple(replayable(rule.when) for rule in topology.config.rules)
 
     def decide(
         self,
@@ -184,6 +187,7 @@ class Decider:
                 f"every operator of {target} who could take it declined it ({names});"
                 f" all_declined is {self.topology.config.all_declined.value!r}"
             )
+
     def _placing(
         self, target: Target, rec: LiveDialog, client: Client | None, now: datetime, dry: bool
     ) -> Placing:
@@ -262,20 +266,29 @@ class Decider:
                 if notes is not None:
                     notes.notes.append(f"the visitor chose group {dialog.chosen_group_id!r}")
                 return target, refusal
-        for rule in self.topology.config.rules:
+        rules = self.topology.config.rules
+        # the rules tried, recorded as a count (the text is written when the trace is read)
+        tried = None
+        if notes is not None and rules:
+            tried = notes.rules = RulesTried(rules, dialog, ctx)
+        for i, rule in enumerate(rules):
             matched = rule.when(dialog, ctx)
-            target = (
-                self._resolve_preferred(rule.to, rec, ctx.client, notes, refusal, ctx.now)
-                if matched
-                else rule.to
-            )
-            skipped = self._target_fits(target, dialog, ctx, notes, refusal) if matched else None
-            if notes is not None:
+            if not matched:
+                if tried is not None and not self._replayable[i]:
+                    detail = rule.when.explain(dialog, ctx)
+                    tried.written[i] = RuleCheck(rule=rule.name, matched=False, detail=detail)
+                continue
+            target = self._resolve_preferred(rule.to, rec, ctx.client, notes, refusal, ctx.now)
+            skipped = self._target_fits(target, dialog, ctx, notes, refusal)
+            if tried is not None:
                 detail = rule.when.explain(dialog, ctx)
-                notes.rules.append(RuleCheck(rule=rule.name, matched=matched, detail=detail, skipped=skipped))
-            if matched and skipped is None:
+                tried.written[i] = RuleCheck(rule=rule.name, matched=True, detail=detail, skipped=skipped)
+                tried.tried = i + 1
+            if skipped is None:
                 refusal.rule = rule.name
                 return target, refusal
+        if tried is not None:
+            tried.tried = len(rules)
         fallback = self._fallback(dialog, notes)
         fallback = self._resolve_preferred(fallback, rec, ctx.client, notes, refusal, ctx.now)
         problem = self._target_fits(fallback, dialog, ctx, notes, refusal)

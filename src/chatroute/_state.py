@@ -310,8 +310,16 @@ class RankedIndex:
         (as :meth:`first` drops them), so each costs once.
         """
         heap, current = self._heap, self._current
+        # The n smallest entries of a heap lie in its first 2**n - 1 places (each one's
+        # parents are smaller): when they are all current, they are the answer, read
+        # without touching the heap.
+        if n <= 5:
+            top = sorted(heap[: (1 << n) - 1])[:n]
+            found = [key[-1] for key in top if current.get(key[-1]) == key]
+            if len(found) == len(top) and len(set(found)) == len(found):
+                return found
         taken: list[RankKey] = []
-        found: list[str] = []
+        found = []
         pop = heapq.heappop
         while heap and len(found) < n:
             key = pop(heap)
