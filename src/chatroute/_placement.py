@@ -75,14 +75,15 @@ class Decider:
     real (not ``dry``); a dry run draws from a copy.
     """
 
-    __slots__ = ("_replayable", "state", "topology", "tracer")
+    __slots__ = ("_host_rules", "state", "topology", "tracer")
 
     def __init__(self, topology: Topology, state: RouterState) -> None:
         self.topology = topology
         self.state = state
         self.tracer = Tracer(topology, state)
-        # by rule: whether a trace may explain the rule when it is read (else while deciding)
-        self._replayable = tuple(replayable(rule.when) for rule in topology.config.rules)
+        # the positions of the rules a trace explains while deciding (the others when read)
+        rules = topology.config.rules
+        self._host_rules = frozenset(i for i, rule in enumerate(rules) if not replayable(rule.when))
 
     def decide(
         self,
@@ -154,7 +155,7 @@ class Decider:
         waits = chosen is None and not pool and not offered_to
         if waits and notes is not None and rec.declined and self.topology.declines_managed:
             self._note_declined(rec, key, target, notes)
-        trace_ = self._trace(notes, rec, target, strategy, picked, full)
+        trace_ = self._trace(notes, rec, target, strategy, picked, full, key)
         reason = self.tracer.busy(target, trace_) if waits else None
         outcome = Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED
         waiting = refusal.waiting
@@ -234,6 +235,7 @@ class Decider:
         strategy: Strategy | None,
         picked: str | None,
         full: bool,
+        key: str | None = None,
     ) -> Trace | None:
         if notes is None:
             return None
@@ -246,6 +248,7 @@ class Decider:
             groups=notes.groups,
             notes=notes.notes,
             full=full,
+            key=key,
         )
 
     def _select_target(
@@ -268,13 +271,13 @@ class Decider:
                 return target, refusal
         rules = self.topology.config.rules
         # the rules tried, recorded as a count (the text is written when the trace is read)
-        tried = None
+        tried, hosts = None, self._host_rules
         if notes is not None and rules:
             tried = notes.rules = RulesTried(rules, dialog, ctx)
         for i, rule in enumerate(rules):
             matched = rule.when(dialog, ctx)
             if not matched:
-                if tried is not None and not self._replayable[i]:
+                if hosts and tried is not None and i in hosts:
                     detail = rule.when.explain(dialog, ctx)
                     tried.written[i] = RuleCheck(rule=rule.name, matched=False, detail=detail)
                 continue

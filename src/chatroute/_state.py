@@ -269,14 +269,20 @@ class RankedIndex:
 
     def put(self, op_id: str, key: RankKey | None) -> None:
         """Rank the operator by ``key`` (their current one), or drop them with None."""
-        current = self._current
-        if current.get(op_id) == key:
+        current, heap = self._current, self._heap
+        was = current.get(op_id)
+        if was == key:
             return
         if key is None:
             del current[op_id]
+            if heap and heap[0] is was:
+                heapq.heappop(heap)
             return
         current[op_id] = key
-        heapq.heappush(self._heap, key)
+        if heap and heap[0] is was:  # the best one re-ranked (as a pick does): their old entry goes
+            heapq.heapreplace(heap, key)
+        else:
+            heapq.heappush(heap, key)
         if len(self._heap) > 2 * len(current) + 16:
             self._heap = sorted(current.values())  # a sorted list is a heap
 
