@@ -77,25 +77,15 @@ class Tracer:
             checks = self._every_member(key, rec, picked, described)
             eligible = sum(1 for check in checks if check.reason is None)
             counts = in_code_order(Counter(check.reason for check in checks if check.reason is not None))
+            found = (eligible, counts, 0)
             return Trace.recorded(
-                Recorded(
-                    rules,
-                    groups,
-                    notes,
-                    target,
-                    described,
-                    members,
-                    checks,
-                    None,
-                    (eligible, counts, 0),
-                    full,
-                )
+                Recorded(rules, groups, notes, target, described, members, checks, counts=found, full=full)
             )
         leading = self._leading(key, rec, picked, described)
         if rec.picky or rec.excluded or rec.declined:
             found = self._counts(key, rec)
             return Trace.recorded(
-                Recorded(rules, groups, notes, target, described, members, leading, None, found)
+                Recorded(rules, groups, notes, target, described, members, leading, counts=found)
             )
         # the tallies say it all
         return Trace.recorded(Recorded(rules, groups, notes, target, described, members, leading, tally[:]))

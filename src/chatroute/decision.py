@@ -30,6 +30,7 @@ __all__ = [
     "ReasonCount",
     "RuleCheck",
     "Trace",
+    "TraceFacts",
 ]
 
 
@@ -168,13 +169,18 @@ class Trace:
 
         def __getattr__(self, name: str) -> object:
             # reached only for a field a recorded trace has not worked out yet
-            facts = self.__dict__.get("_facts")
-            if facts is None or name not in _TRACE_FIELDS:
+            known = self.__dict__
+            if name not in _TRACE_FIELDS:
+                raise AttributeError(name)
+            facts = known.get("_facts")
+            if facts is None:  # another thread has just worked it out
+                if name in known:
+                    return known[name]
                 raise AttributeError(name)
             values = facts.fields(name)
-            self.__dict__.update(values)
-            if self.__dict__.keys() >= _TRACE_FIELDS:
-                del self.__dict__["_facts"]
+            known.update(values)
+            if known.keys() >= _TRACE_FIELDS:
+                known.pop("_facts", None)
             return values[name]
 
     def __getstate__(self) -> dict[str, object]:
