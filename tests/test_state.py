@@ -1,8 +1,9 @@
 """The router's indexes of available operators (``chatroute._state``), against plain lists.
 
-``RankedIndex`` must answer like ``min`` over the current keys (also when some
-operators do not fit), however many stale heap entries it carries; ``IdIndex`` like a
-sorted list of the available members (k-th member, next after a given id).
+``RankedIndex`` must answer like ``min`` (and ``leading`` like ``sorted``) over the
+current keys (also when some operators do not fit), however many stale heap entries it
+carries; ``IdIndex`` like a sorted list of the available members (k-th member, next
+after a given id).
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ def _unranked(op_id: str) -> tuple[int, str]:
     raise AssertionError("put() is given keys; the index never ranks by itself")
 
 
-@given(steps=_ranked_steps, banned=st.frozensets(st.sampled_from(IDS)))
+@given(steps=_ranked_steps, banned=st.frozensets(st.sampled_from(IDS)), n=st.integers(1, 7))
 def test_ranked_index_head_is_the_minimum_of_current_keys(
-    steps: list[tuple[str, int | None]], banned: frozenset[str]
+    steps: list[tuple[str, int | None]], banned: frozenset[str], n: int
 ) -> None:
-    """After any puts, first() is the smallest current key's operator, skipping those that do not fit."""
+    """After any puts, first() is the smallest current key's operator (skipping those that do not
+    fit), and leading(n) the first n by current key."""
     index = RankedIndex(_unranked)  # type: ignore[arg-type]
     current: dict[str, tuple[int, str]] = {}
     for op_id, load in steps:
@@ -47,6 +49,7 @@ def test_ranked_index_head_is_the_minimum_of_current_keys(
         assert index.first(lambda o: o not in banned) == (min(fitting)[-1] if fitting else None)
         assert len(index) == len(current)
         assert list(index) == [k[-1] for k in sorted(current.values())]
+        assert index.leading(n) == [k[-1] for k in sorted(current.values())][:n]
     assert all((op_id in index) == (op_id in current) for op_id in IDS)
 
 

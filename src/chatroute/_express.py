@@ -152,4 +152,4 @@ class Express:
     def _trace(self, rec: LiveDialog, lane: _Lane, chosen: str | None) -> Trace:
         """The trace the general path writes for this dialog: no rules tried, the one note."""
         notes = lane.notes[rec.dialog.chosen_group_id is not None]
-        return self.decider.tracer.trace(rec, lane.target, lane.strategy, chosen, notes=notes)
+        return self.decider.tracer.trace(rec, lane.target, lane.strategy, chosen, notes=notes, key=lane.key)

@@ -23,6 +23,7 @@ from ._router_state import RouterState
 from ._skill_levels import WALK, fewest
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
+from ._trace_facts import RulesTried, replayable
 from ._tracing import Tracer
 from .decision import GroupCheck, Outcome, Reason, RuleCheck, Trace
 from .errors import InvalidValue
@@ -42,7 +43,7 @@ class _Notes:
     __slots__ = ("groups", "notes", "rules")
 
     def __init__(self) -> None:
-        self.rules: list[RuleCheck] = []
+        self.rules: RulesTried | None = None
         self.groups: list[GroupCheck] = []
         self.notes: list[str] = []
 
@@ -75,7 +76,7 @@ class Decider:
     real (not ``dry``); a dry run draws from a copy.
     """
 
-    __slots__ = ("_patient", "state", "topology", "tracer")
+    __slots__ = ("_host_rules", "_patient", "state", "topology", "tracer")
 
     def __init__(self, topology: Topology, state: RouterState) -> None:
         self.topology = topology
@@ -83,6 +84,9 @@ class Decider:
         self.tracer = Tracer(topology, state)
         # some target's strategy waits for a busy favourite (Sticky with a wait)
         self._patient = any(s.patience() is not None for s in topology.strategies.values())
+        # the positions of the rules a trace explains while deciding (the others when read)
+        rules = topology.config.rules
+        self._host_rules = frozenset(i for i, rule in enumerate(rules) if not replayable(rule.when))
 
     def decide(
         self,
@@ -156,7 +160,7 @@ class Decider:
         waits = chosen is None and not pool and not offered_to
         if waits and notes is not None and rec.declined and self.topology.declines_managed:
             self._note_declined(rec, key, target, notes)
-        trace_ = self._trace(notes, rec, target, strategy, picked, full)
+        trace_ = self._trace(notes, rec, target, strategy, picked, full, key)
         reason = self.tracer.busy(target, trace_) if waits else None
         outcome = Outcome.ASSIGNED if chosen is not None else Outcome.QUEUED
         waiting = refusal.waiting
@@ -189,6 +193,7 @@ class Decider:
                 f"every operator of {target} who could take it declined it ({names});"
                 f" all_declined is {self.topology.config.all_declined.value!r}"
             )
+
     def _placing(
         self, target: Target, rec: LiveDialog, client: Client | None, now: datetime, dry: bool
     ) -> Placing:
@@ -235,6 +240,7 @@ class Decider:
         strategy: Strategy | None,
         picked: str | None,
         full: bool,
+        key: str | None = None,
     ) -> Trace | None:
         if notes is None:
             return None
@@ -247,6 +253,7 @@ class Decider:
             groups=notes.groups,
             notes=notes.notes,
             full=full,
+            key=key,
         )
 
     def _select_target(
@@ -267,20 +274,29 @@ class Decider:
                 if notes is not None:
                     notes.notes.append(f"the visitor chose group {dialog.chosen_group_id!r}")
                 return target, refusal
-        for rule in self.topology.config.rules:
+        rules = self.topology.config.rules
+        # the rules tried, recorded as a count (the text is written when the trace is read)
+        tried, hosts = None, self._host_rules
+        if notes is not None and rules:
+            tried = notes.rules = RulesTried(rules, dialog, ctx)
+        for i, rule in enumerate(rules):
             matched = rule.when(dialog, ctx)
-            target = (
-                self._resolve_preferred(rule.to, rec, ctx.client, notes, refusal, ctx.now)
-                if matched
-                else rule.to
-            )
-            skipped = self._target_fits(target, dialog, ctx, notes, refusal) if matched else None
-            if notes is not None:
+            if not matched:
+                if hosts and tried is not None and i in hosts:
+                    detail = rule.when.explain(dialog, ctx)
+                    tried.written[i] = RuleCheck(rule=rule.name, matched=False, detail=detail)
+                continue
+            target = self._resolve_preferred(rule.to, rec, ctx.client, notes, refusal, ctx.now)
+            skipped = self._target_fits(target, dialog, ctx, notes, refusal)
+            if tried is not None:
                 detail = rule.when.explain(dialog, ctx)
-                notes.rules.append(RuleCheck(rule=rule.name, matched=matched, detail=detail, skipped=skipped))
-            if matched and skipped is None:
+                tried.written[i] = RuleCheck(rule=rule.name, matched=True, detail=detail, skipped=skipped)
+                tried.tried = i + 1
+            if skipped is None:
                 refusal.rule = rule.name
                 return target, refusal
+        if tried is not None:
+            tried.tried = len(rules)
         fallback = self._fallback(dialog, notes)
         fallback = self._resolve_preferred(fallback, rec, ctx.client, notes, refusal, ctx.now)
         problem = self._target_fits(fallback, dialog, ctx, notes, refusal)

@@ -269,14 +269,20 @@ class RankedIndex:
 
     def put(self, op_id: str, key: RankKey | None) -> None:
         """Rank the operator by ``key`` (their current one), or drop them with None."""
-        current = self._current
-        if current.get(op_id) == key:
+        current, heap = self._current, self._heap
+        was = current.get(op_id)
+        if was == key:
             return
         if key is None:
             del current[op_id]
+            if heap and heap[0] is was:
+                heapq.heappop(heap)
             return
         current[op_id] = key
-        heapq.heappush(self._heap, key)
+        if heap and heap[0] is was:  # the best one re-ranked (as a pick does): their old entry goes
+            heapq.heapreplace(heap, key)
+        else:
+            heapq.heappush(heap, key)
         if len(self._heap) > 2 * len(current) + 16:
             self._heap = sorted(current.values())  # a sorted list is a heap
 
@@ -335,8 +341,16 @@ class RankedIndex:
         (as :meth:`first` drops them), so each costs once.
         """
         heap, current = self._heap, self._current
+        # The n smallest entries of a heap lie in its first 2**n - 1 places (each one's
+        # parents are smaller): when they are all current, they are the answer, read
+        # without touching the heap.
+        if n <= 5:
+            top = sorted(heap[: (1 << n) - 1])[:n]
+            found = [key[-1] for key in top if current.get(key[-1]) == key]
+            if len(found) == len(top) and len(set(found)) == len(found):
+                return found
         taken: list[RankKey] = []
-        found: list[str] = []
+        found = []
         pop = heapq.heappop
         while heap and len(found) < n:
             key = pop(heap)

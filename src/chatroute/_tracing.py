@@ -16,14 +16,15 @@ A full trace (:meth:`Router.explain`) lists every member instead, in O(n).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from ._eligibility import constrained, ineligible
 from ._indexes import STANDINGS
 from ._router_state import RouterState
 from ._state import LiveDialog, RankedIndex
 from ._topology import Topology
-from .decision import GroupCheck, OperatorCheck, Reason, ReasonCount, RuleCheck, Trace
+from ._trace_facts import Leading, Recorded, RulesTried, counts_of_tally, in_code_order
+from .decision import GroupCheck, OperatorCheck, Reason, ReasonCount, Trace
 from .model import Target
 from .strategies import Strategy
 
@@ -33,24 +34,12 @@ RUNNERS_UP = 3  # runners-up listed after the chosen operator
 SCAN = 64  # available members checked one by one for a dialog's own needs, at most
 
 
-def _by_code(item: tuple[Reason, int]) -> str:
-    return item[0].value
-
-
-def _in_code_order(counts: Mapping[Reason, int]) -> tuple[ReasonCount, ...]:
-    """The non-zero counts, by reason code."""
-    return tuple(
-        ReasonCount(r, n) for r, n in sorted([item for item in counts.items() if item[1]], key=_by_code)
-    )
-
-
-def _standing_counts(tally: list[int]) -> dict[Reason, int]:
-    """A target's members who are not available, by the reason their standing gives."""
-    return {reason: tally[i] for i, reason in enumerate(STANDINGS) if reason is not None}
-
-
 class Tracer:
-    """Builds decisions' traces from the topology and the state, changing neither."""
+    """Builds decisions' traces from the topology and the state, changing neither.
+
+    A trace is recorded as facts (:mod:`chatroute._trace_facts`) and written out as text
+    only when it is read.
+    """
 
     __slots__ = ("_chosen", "state", "topology")
 
@@ -66,45 +55,40 @@ class Tracer:
         strategy: Strategy | None,
         picked: str | None,
         *,
-        rules: Sequence[RuleCheck] = (),
+        rules: RulesTried | None = None,
         groups: Sequence[GroupCheck] = (),
         notes: Sequence[str] = (),
         full: bool = False,
+        key: str | None = None,
     ) -> Trace:
         """The trace of a decision that placed the dialog on ``target`` (None: rejected).
 
-        ``picked``: the operator chosen (or offered the dialog alone), if any.
+        ``picked``: the operator chosen (or offered the dialog alone), if any; ``key``:
+        the target's key, when the caller has it at hand.
         """
         if target is None:
-            return Trace(rules=tuple(rules), groups=tuple(groups), notes=tuple(notes))
-        key = self.topology.target_key(target)
+            return Trace.recorded(Recorded(rules, groups, notes))
+        if key is None:
+            key = self.topology.target_key(target)
         described = strategy.describe() if strategy is not None else None
         tally = None if full else self.state.available.tallies.get(key)
+        members = len(self.topology.members[key])
         if tally is None:  # a full trace, or an operator's own target (one member)
             checks = self._every_member(key, rec, picked, described)
             eligible = sum(1 for check in checks if check.reason is None)
-            counts = _in_code_order(Counter(check.reason for check in checks if check.reason is not None))
-            unchecked = 0
-        else:
-            checks = self._leading(key, rec, picked, described)
-            if rec.picky or rec.excluded or rec.declined:
-                eligible, counts, unchecked = self._counts(key, rec)
-            else:  # the tallies say it all
-                eligible, unchecked = tally[0], 0
-                counts = _in_code_order(_standing_counts(tally)) if any(tally[1:]) else ()
-        return Trace(
-            rules=tuple(rules),
-            groups=tuple(groups),
-            operators=checks,
-            members=len(self.topology.members[key]),
-            eligible=eligible,
-            counts=counts,
-            unchecked=unchecked,
-            full=full,
-            target=target,
-            strategy=described,
-            notes=tuple(notes),
-        )
+            counts = in_code_order(Counter(check.reason for check in checks if check.reason is not None))
+            found = (eligible, counts, 0)
+            return Trace.recorded(
+                Recorded(rules, groups, notes, target, described, members, checks, counts=found, full=full)
+            )
+        leading = self._leading(key, rec, picked, described)
+        if rec.picky or rec.excluded or rec.declined:
+            found = self._counts(key, rec)
+            return Trace.recorded(
+                Recorded(rules, groups, notes, target, described, members, leading, counts=found)
+            )
+        # the tallies say it all
+        return Trace.recorded(Recorded(rules, groups, notes, target, described, members, leading, tally[:]))
 
     @staticmethod
     def busy(target: Target, trace: Trace | None) -> str:
@@ -132,29 +116,30 @@ class Tracer:
 
     def _leading(
         self, key: str, rec: LiveDialog, picked: str | None, described: str | None
-    ) -> tuple[OperatorCheck, ...]:
+    ) -> list[OperatorCheck | Leading]:
         """The chosen operator, then the first few others in the strategy's order."""
         index = self.state.available.index(key)
         if isinstance(index, RankedIndex):
             ahead = [op_id for op_id in index.leading(RUNNERS_UP + 1) if op_id != picked][:RUNNERS_UP]
-            after = f": ranked after {picked!r}"
+            after = f": ranked after {picked!r}" if ahead else ""
         else:
             last = picked if picked is not None else self.state.last_picks.get(key)
             ahead = index.following(last, RUNNERS_UP)
-            after = f": in id order after {picked!r}"
-        if picked is None:
-            checks, after = [], ""
+            after = f": in id order after {picked!r}" if ahead else ""
+        ops = self.state.ops
+        lines: list[OperatorCheck | Leading] = []
+        if picked is not None:
+            op = ops[picked]
+            lines.append((picked, op.load, op.limit, self._chosen_by(described)))
         else:
-            checks = [self._check(picked, rec, self._chosen_by(described), fits=True)]
+            after = ""
         if constrained(rec):
-            checks.extend(self._check(op_id, rec, after) for op_id in ahead)
+            lines.extend(self._check(op_id, rec, after) for op_id in ahead)
         else:  # every available operator fits a dialog that needs only a slot
-            ops = self.state.ops
             for op_id in ahead:
                 op = ops[op_id]
-                detail = f"load {op.load} of {op.limit}{after}"
-                checks.append(OperatorCheck(operator_id=op_id, reason=None, detail=detail))
-        return tuple(checks)
+                lines.append((op_id, op.load, op.limit, after))
+        return lines
 
     def _counts(self, key: str, rec: LiveDialog) -> tuple[int, tuple[ReasonCount, ...], int]:
         """Eligible members, the others by reason, and the available ones left unchecked.
@@ -163,7 +148,7 @@ class Tracer:
         """
         tally = self.state.available.tallies[key]
         rest = tally[0]  # available, before what the dialog itself asks
-        counts = _standing_counts(tally)
+        counts = counts_of_tally(tally)
         held_back = rec.excluded | rec.declined
         ops = self.state.ops
         for op_id in held_back:
@@ -178,7 +163,7 @@ class Tracer:
             held = Reason.EXCLUDED if op_id in rec.excluded else Reason.DECLINED
             counts[held] = counts.get(held, 0) + 1
         if not rec.picky or not rest:
-            return rest, _in_code_order(counts), 0
+            return rest, in_code_order(counts), 0
         config, eligible, checked = self.topology.config, 0, 0
         for op_id in self.state.available.index(key).some(SCAN + len(held_back)):
             if op_id in held_back:
@@ -191,7 +176,7 @@ class Tracer:
                 eligible += 1
             else:
                 counts[problem[0]] = counts.get(problem[0], 0) + 1
-        return eligible, _in_code_order(counts), rest - checked
+        return eligible, in_code_order(counts), rest - checked
 
     def _every_member(
         self, key: str, rec: LiveDialog, picked: str | None, described: str | None

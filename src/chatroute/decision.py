@@ -12,6 +12,7 @@ import enum
 import warnings
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
@@ -29,6 +30,7 @@ __all__ = [
     "ReasonCount",
     "RuleCheck",
     "Trace",
+    "TraceFacts",
 ]
 
 
@@ -105,7 +107,14 @@ class ReasonCount:
         return iter((self.reason, self.count))
 
 
-@attrs.frozen(kw_only=True)
+class TraceFacts(Protocol):
+    """What a decision recorded for its trace, from which the trace's fields are worked out."""
+
+    def fields(self, name: str) -> dict[str, object]:
+        """The values of the field ``name`` and of any others worked out with it."""
+
+
+@attrs.frozen(kw_only=True, slots=False)
 class Trace:
     """The reasoning behind a decision.
 
@@ -113,6 +122,11 @@ class Trace:
     operator and the first few runners-up in the strategy's order, and counts the other
     members by reason from tallies the router keeps. :meth:`Router.explain` lists every
     member on demand (``full``).
+
+    The router records the facts while it decides (the rules tried as positions in the
+    config's rules, the runners-up with their loads, the counts as numbers) and works the
+    fields out from them when one is first read (:meth:`recorded`); a trace reads,
+    compares, prints and serializes the same either way.
 
     Attributes:
         rules: the rules tried, in order, up to the one that was used.
@@ -143,6 +157,35 @@ class Trace:
     target: Target | None = None
     strategy: str | None = None
     notes: tuple[str, ...] = ()
+
+    @classmethod
+    def recorded(cls, facts: TraceFacts) -> Trace:
+        """A trace whose fields are worked out from ``facts`` when first read, then kept."""
+        trace = object.__new__(cls)
+        trace.__dict__["_facts"] = facts
+        return trace
+
+    if not TYPE_CHECKING:  # to the type checker, a trace has its fields and nothing else
+
+        def __getattr__(self, name: str) -> object:
+            # reached only for a field a recorded trace has not worked out yet
+            known = self.__dict__
+            if name not in _TRACE_FIELDS:
+                raise AttributeError(name)
+            facts = known.get("_facts")
+            if facts is None:  # another thread has just worked it out
+                if name in known:
+                    return known[name]
+                raise AttributeError(name)
+            values = facts.fields(name)
+            known.update(values)
+            if known.keys() >= _TRACE_FIELDS:
+                known.pop("_facts", None)
+            return values[name]
+
+    def __getstate__(self) -> dict[str, object]:
+        """Every field, worked out (so a copy or a pickle does not carry the recorded facts)."""
+        return {name: getattr(self, name) for name in _TRACE_FIELDS}
 
     def excluded(self) -> dict[str, Reason]:
         """Operator id -> reason, for the operators listed as excluded."""
@@ -187,6 +230,9 @@ class Trace:
             line += f"; {self.unchecked} available not checked for this dialog's needs"
         lines.append(line)
         return lines
+
+
+_TRACE_FIELDS = frozenset(field.name for field in attrs.fields(Trace))
 
 
 @attrs.frozen(kw_only=True)
