@@ -3,7 +3,7 @@
 :func:`plan` checks a whole batch before anything changes (a group the operator is
 not in, and every limit: the operator's, the channel's, counting each dialog's capacity
 weight and the dialogs adopted before it in the batch); :func:`carry_out` then holds each
-dialog through :meth:`~chatroute._router_state.RouterState.adopt` and says so in a
+dialog as assigned to its operator (through the state's operations) and says so in a
 :class:`~chatroute.events.DialogAdopted` event.
 """
 
@@ -15,11 +15,12 @@ from typing import Any, NamedTuple
 
 from ._router_state import RouterState
 from ._state import LiveDialog, LiveOperator
+from ._state_requirements import schedule_relax
 from ._topology import Topology
 from .decision import Reason
 from .errors import AtLimit, InvalidValue, NotEligible
 from .events import DialogAdopted, Event
-from .model import Client, Target
+from .model import Client, Target, TargetKind
 
 __all__ = ["Adoption", "carry_out", "pairs_of", "plan"]
 
@@ -94,8 +95,29 @@ def carry_out(state: RouterState, adoptions: list[Adoption], now: datetime) -> t
     """Hold each planned dialog as assigned to its operator; one event each."""
     events: list[Event] = []
     for rec, op, client, target, over in adoptions:
-        state.adopt(rec, op, client, target, now)
+        _adopt(state, rec, op, client, target, now)
         events.append(
             DialogAdopted(at=now, dialog_id=rec.id, operator_id=op.id, group_id=rec.group_id, over_limit=over)
         )
     return tuple(events)
+
+
+def _adopt(
+    state: RouterState,
+    rec: LiveDialog,
+    op: LiveOperator,
+    client: Client | None,
+    target: Target,
+    now: datetime,
+) -> None:
+    """Keep a dialog already open with the operator: on ``target``, assigned, replied to.
+
+    Its requirements relax from now on, as a routed dialog's do from when it was routed.
+    """
+    group_id = target.id if target.kind is TargetKind.GROUP else None
+    state.keep(rec, client)
+    schedule_relax(state, rec)
+    state.retarget(rec, target, state.topology.target_key(target), group_id, False, None)
+    state.take_slot(rec, op, now, new=False)
+    state.assigned(rec, op, now)
+    state.note_reply(rec, now)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from . import _state_after_chat as after_chat
 from ._applying import Effects
 from ._eligibility import room_for
 from ._placement import Decider
@@ -47,7 +48,7 @@ class AfterChat:
         events: list[Event] = []
         if op.wrap_ups:
             for wrap_up in sorted(op.wrap_ups, key=lambda w: (w.until, w.dialog_id)):
-                self.state.end_wrap_up(op, wrap_up)
+                after_chat.end_wrap_up(self.state, op, wrap_up)
                 events.append(
                     WrapUpEnded(at=now, operator_id=op.id, dialog_id=wrap_up.dialog_id, reason="ready")
                 )
@@ -63,7 +64,7 @@ class AfterChat:
             found = [w for w in op.wrap_ups or () if w.dialog_id == dialog_id]
             if not found:  # ended by ready
                 continue
-            self.state.end_wrap_up(op, found[0])
+            after_chat.end_wrap_up(self.state, op, found[0])
             events.append(WrapUpEnded(at=now, operator_id=op.id, dialog_id=dialog_id, reason="timer"))
             self.effects.drain(op, now, events)
         for _, dialog_id, epoch in deadlines.resumes.due(now):
@@ -90,7 +91,7 @@ class AfterChat:
         operator_id = str(rec.operator_id)
         counts = self.topology.config.hold_counts
         events: list[Event] = [DialogHeld(at=now, dialog_id=rec.id, operator_id=operator_id, counts=counts)]
-        freed = self.state.put_on_hold(rec, now)
+        freed = after_chat.put_on_hold(self.state, rec, now)
         if freed is not None:
             self.effects.drain(freed, now, events)
         return tuple(events)
@@ -99,7 +100,7 @@ class AfterChat:
         """Take the dialog off hold: back to its operator if they have room, else it waits or moves."""
         op = self.state.ops[str(rec.operator_id)]
         if self.topology.config.hold_counts or room_for(op, rec) is None:
-            self.state.take_off_hold(rec)
+            after_chat.take_off_hold(self.state, rec)
             return (DialogResumed(at=now, dialog_id=rec.id, operator_id=op.id),)
         problem = room_for(op, rec)
         assert problem is not None
@@ -117,5 +118,5 @@ class AfterChat:
         self.state.set_rule(rec, None, None)  # no escalation ring takes it from its operator meanwhile
         key = self.topology.target_key(own)
         self.effects.place(rec, own, key, None, False, None, None, (), now, Via.REQUEUE, events)
-        self.state.await_operator(rec, then, now + wait)
+        after_chat.await_operator(self.state, rec, then, now + wait)
         return tuple(events)

@@ -25,6 +25,8 @@ from typing import Any
 
 import attrs
 
+from . import _state_offers as offers
+from . import _state_snapshot as snapshots
 from ._adopting import carry_out, pairs_of, plan
 from ._after_chat import AfterChat
 from ._applying import Effects
@@ -258,7 +260,7 @@ class Router:
             self._state.free_slot(rec)
             self._state.take_slot(rec, op, now)
         events: list[Event] = []
-        self._state.offer_ended(rec, "accepted", now)
+        offers.offer_ended(self._state, rec, "accepted", now)
         self._effects.accepted(rec, op, now, Via.ACCEPT, events)
         self._state.seen(now)
         return tuple(events)
@@ -275,7 +277,7 @@ class Router:
         now = self._state.check_time(aware(now))
         rec, op = self._offered(dialog_id, operator_id)
         events: list[Event] = []
-        self._state.reset_misses(op)
+        offers.reset_misses(op)
         self._effects.withdraw(rec, op, now, "declined", events, decline=True)
         self._state.seen(now)
         return tuple(events)
@@ -669,7 +671,7 @@ class Router:
 
     def snapshot(self) -> Snapshot:
         """The whole state as a frozen, serializable value."""
-        return self._state.snapshot()
+        return snapshots.snapshot(self._state)
 
     # ------------------------------------------------------------- persistence
 
@@ -696,7 +698,7 @@ class Router:
         if not isinstance(snapshot, Snapshot):
             raise InvalidValue("snapshot", snapshot, "must be a Snapshot")
         router = cls(config, seed=snapshot.seed, geo=geo)
-        router._state.restore(snapshot)
+        snapshots.restore(router._state, snapshot)
         return router
 
     # ---------------------------------------------------------------- internals
