@@ -22,8 +22,8 @@ from ._applying import Effects
 from ._eligibility import room_for
 from ._placement import Decider
 from ._router_state import RouterState
-from ._state import LiveDialog, LiveOperator
 from ._topology import Topology
+from .errors import InvalidTransition
 from .events import DialogHeld, DialogRequeued, DialogResumed, Event, Via, WrapUpEnded
 from .model import DialogState, Target
 
@@ -43,8 +43,9 @@ class AfterChat:
 
     # ------------------------------------------------------------------ wrap-up
 
-    def ready(self, op: LiveOperator, now: datetime) -> tuple[Event, ...]:
+    def ready(self, operator_id: str, now: datetime) -> tuple[Event, ...]:
         """The operator finished their after-chat work: every slot it kept frees, and the queue drains."""
+        op = self.state.operator(operator_id)
         events: list[Event] = []
         if op.wrap_ups:
             for wrap_up in sorted(op.wrap_ups, key=lambda w: (w.until, w.dialog_id)):
@@ -86,8 +87,13 @@ class AfterChat:
 
     # --------------------------------------------------------------------- hold
 
-    def hold(self, rec: LiveDialog, now: datetime) -> tuple[Event, ...]:
+    def hold(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
         """Put the assigned dialog on hold; without ``hold_counts`` its slot frees and the queue drains."""
+        rec = self.state.open_dialog(dialog_id)
+        if rec.state is not DialogState.ASSIGNED:
+            raise InvalidTransition(rec.id, rec.state.value, "only an assigned dialog can be put on hold")
+        if rec.held_since is not None:
+            raise InvalidTransition(rec.id, "held", "the dialog is on hold already")
         operator_id = str(rec.operator_id)
         counts = self.topology.config.hold_counts
         events: list[Event] = [DialogHeld(at=now, dialog_id=rec.id, operator_id=operator_id, counts=counts)]
@@ -96,8 +102,11 @@ class AfterChat:
             self.effects.drain(freed, now, events)
         return tuple(events)
 
-    def resume(self, rec: LiveDialog, now: datetime) -> tuple[Event, ...]:
+    def resume(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
         """Take the dialog off hold: back to its operator if they have room, else it waits or moves."""
+        rec = self.state.open_dialog(dialog_id)
+        if rec.held_since is None:
+            raise InvalidTransition(rec.id, rec.state.value, "the dialog is not on hold")
         op = self.state.ops[str(rec.operator_id)]
         if self.topology.config.hold_counts or room_for(op, rec) is None:
             after_chat.take_off_hold(self.state, rec)
