@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chatroute import Channel, Dialog, Operator, Outcome, Reason, Router, RoutingConfig
-from chatroute._eligibility import available, constrained, ineligible, picky
+from chatroute._eligibility import available, constrained, ineligible, picky, qualified
 from chatroute._state import LiveDialog, LiveOperator
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -56,6 +56,30 @@ def test_an_unavailable_operator_takes_no_dialog_at_all(op: LiveOperator) -> Non
     assert constrained(rec)
     if not available(op):
         assert ineligible(op, rec, RoutingConfig()) is not None
+
+
+
+@given(
+    operators(),
+    st.sampled_from([{}, {"tech": 1}, {"tech": 3}]),
+    st.sampled_from([None, "en", "de"]),
+    st.sampled_from([(), ("en",), ("de", "en")]),
+)
+def test_qualified_is_what_ineligible_says_of_an_operator_with_room(
+    op: LiveOperator, needs: dict[str, int], language: str | None, speaks: tuple[str, ...]
+) -> None:
+    """For an operator every other check passes, qualified says yes exactly when ineligible finds
+    nothing, and its no is a missing skill or language."""
+    op = LiveOperator(
+        attrs.evolve(op.operator, languages=speaks), limit=5, routable=True, targets=("operator:op",)
+    )
+    dialog = Dialog(id="d", required_skills=needs, language=language)
+    channel = Channel(name="site")
+    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, channel, frozenset(), True))
+    rec.language = language
+    problem = ineligible(op, rec, RoutingConfig())
+    assert qualified(op, rec) == (problem is None)
+    assert problem is None or problem[0] in (Reason.MISSING_SKILL, Reason.LANGUAGE)
 
 
 # ------------------------------------------------------------------- language

@@ -15,11 +15,12 @@ SRC = Path(chatroute.__file__).parent
 
 #: Imports allowed inside a function body: (module, what it imports) and why.
 LAZY = {
-    ("chatroute.cli", "chatroute.simulate"): "check, schema and init start without loading the simulator",
-    ("chatroute.cli", "chatroute.simulate.describe"): "the same: the simulator loads for scenarios only",
-    ("chatroute.cli", "chatroute.simulate.plot"): "matplotlib is an optional extra, loaded for --plot",
-    ("chatroute.cli", "rich.console"): "the progress bar loads rich only on a long run",
-    ("chatroute.cli", "rich.progress"): "the progress bar loads rich only on a long run",
+    ("chatroute._cli_config", "chatroute.simulate"): "check, schema and init start without the simulator",
+    ("chatroute._cli_config", "chatroute.simulate.describe"): "the simulator loads for scenarios only",
+    ("chatroute._cli_simulate", "chatroute.simulate"): "check, schema and init start without the simulator",
+    ("chatroute._cli_simulate", "chatroute.simulate.plot"): "matplotlib, an optional extra, loads for --plot",
+    ("chatroute._cli_simulate", "rich.console"): "the progress bar loads rich only on a long run",
+    ("chatroute._cli_simulate", "rich.progress"): "the progress bar loads rich only on a long run",
     ("chatroute.config", "chatroute._config_load"): "cattrs loads on first use: import chatroute stays cheap",
     ("chatroute.config", "chatroute.serialize"): "cattrs loads on first use: import chatroute stays cheap",
     ("chatroute.geo", "geoip2.database"): "geoip2 loads only when a MaxMind database is opened",

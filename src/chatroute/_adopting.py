@@ -1,9 +1,10 @@
 """Bringing in dialogs that are already open when a host switches to chatroute.
 
+:func:`adopt_many` is the public call's work: each dialog checked as a new one, then
 :func:`plan` checks a whole batch before anything changes (a group the operator is
 not in, and every limit: the operator's, the channel's, counting each dialog's capacity
 weight and the dialogs adopted before it in the batch); :func:`carry_out` then holds each
-dialog through :meth:`~chatroute._router_state.RouterState.adopt` and says so in a
+dialog as assigned to its operator (through the state's operations) and says so in a
 :class:`~chatroute.events.DialogAdopted` event.
 """
 
@@ -13,15 +14,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from ._records import check_new
 from ._router_state import RouterState
 from ._state import LiveDialog, LiveOperator
+from ._state_requirements import schedule_relax
 from ._topology import Topology
 from .decision import Reason
 from .errors import AtLimit, InvalidValue, NotEligible
 from .events import DialogAdopted, Event
-from .model import Client, Target
+from .model import Client, Dialog, Target, TargetKind
 
-__all__ = ["Adoption", "carry_out", "pairs_of", "plan"]
+__all__ = ["Adoption", "adopt_many", "carry_out", "pairs_of", "plan"]
 
 
 class Adoption(NamedTuple):
@@ -32,6 +35,27 @@ class Adoption(NamedTuple):
     client: Client | None
     target: Target
     over_limit: bool
+
+
+def adopt_many(
+    topology: Topology,
+    state: RouterState,
+    pairs: Iterable[tuple[Dialog, str]],
+    now: datetime,
+    over_limit: bool,
+) -> tuple[Event, ...]:
+    """Check the whole batch, then keep each dialog as assigned; see :meth:`chatroute.Router.adopt_many`."""
+    if not isinstance(over_limit, bool):
+        raise InvalidValue("over_limit", over_limit, "must be True or False")
+    batch = []
+    given: set[str] = set()
+    for i, (dialog, operator_id) in enumerate(pairs_of(pairs)):
+        rec, client = check_new(topology, state, dialog, None, now)
+        if rec.id in given:
+            raise InvalidValue(f"pairs[{i}]", rec.id, "adopts this dialog a second time")
+        given.add(rec.id)
+        batch.append((rec, state.operator(operator_id), client))
+    return carry_out(state, plan(topology, batch, over_limit=over_limit), now)
 
 
 def pairs_of(pairs: Iterable[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
@@ -94,8 +118,29 @@ def carry_out(state: RouterState, adoptions: list[Adoption], now: datetime) -> t
     """Hold each planned dialog as assigned to its operator; one event each."""
     events: list[Event] = []
     for rec, op, client, target, over in adoptions:
-        state.adopt(rec, op, client, target, now)
+        _adopt(state, rec, op, client, target, now)
         events.append(
             DialogAdopted(at=now, dialog_id=rec.id, operator_id=op.id, group_id=rec.group_id, over_limit=over)
         )
     return tuple(events)
+
+
+def _adopt(
+    state: RouterState,
+    rec: LiveDialog,
+    op: LiveOperator,
+    client: Client | None,
+    target: Target,
+    now: datetime,
+) -> None:
+    """Keep a dialog already open with the operator: on ``target``, assigned, replied to.
+
+    Its requirements relax from now on, as a routed dialog's do from when it was routed.
+    """
+    group_id = target.id if target.kind is TargetKind.GROUP else None
+    state.keep(rec, client)
+    schedule_relax(state, rec)
+    state.retarget(rec, target, state.topology.target_key(target), group_id, False, None)
+    state.take_slot(rec, op, now, new=False)
+    state.assigned(rec, op, now)
+    state.note_reply(rec, now)

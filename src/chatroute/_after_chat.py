@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from . import _state_after_chat as after_chat
 from ._applying import Effects
 from ._eligibility import room_for
 from ._placement import Decider
 from ._router_state import RouterState
-from ._state import LiveDialog, LiveOperator
 from ._topology import Topology
+from .errors import InvalidTransition
 from .events import DialogHeld, DialogRequeued, DialogResumed, Event, Via, WrapUpEnded
 from .model import DialogState, Target
 
@@ -42,12 +43,13 @@ class AfterChat:
 
     # ------------------------------------------------------------------ wrap-up
 
-    def ready(self, op: LiveOperator, now: datetime) -> tuple[Event, ...]:
+    def ready(self, operator_id: str, now: datetime) -> tuple[Event, ...]:
         """The operator finished their after-chat work: every slot it kept frees, and the queue drains."""
+        op = self.state.operator(operator_id)
         events: list[Event] = []
         if op.wrap_ups:
             for wrap_up in sorted(op.wrap_ups, key=lambda w: (w.until, w.dialog_id)):
-                self.state.end_wrap_up(op, wrap_up)
+                after_chat.end_wrap_up(self.state, op, wrap_up)
                 events.append(
                     WrapUpEnded(at=now, operator_id=op.id, dialog_id=wrap_up.dialog_id, reason="ready")
                 )
@@ -63,7 +65,7 @@ class AfterChat:
             found = [w for w in op.wrap_ups or () if w.dialog_id == dialog_id]
             if not found:  # ended by ready
                 continue
-            self.state.end_wrap_up(op, found[0])
+            after_chat.end_wrap_up(self.state, op, found[0])
             events.append(WrapUpEnded(at=now, operator_id=op.id, dialog_id=dialog_id, reason="timer"))
             self.effects.drain(op, now, events)
         for _, dialog_id, epoch in deadlines.resumes.due(now):
@@ -85,21 +87,29 @@ class AfterChat:
 
     # --------------------------------------------------------------------- hold
 
-    def hold(self, rec: LiveDialog, now: datetime) -> tuple[Event, ...]:
+    def hold(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
         """Put the assigned dialog on hold; without ``hold_counts`` its slot frees and the queue drains."""
+        rec = self.state.open_dialog(dialog_id)
+        if rec.state is not DialogState.ASSIGNED:
+            raise InvalidTransition(rec.id, rec.state.value, "only an assigned dialog can be put on hold")
+        if rec.held_since is not None:
+            raise InvalidTransition(rec.id, "held", "the dialog is on hold already")
         operator_id = str(rec.operator_id)
         counts = self.topology.config.hold_counts
         events: list[Event] = [DialogHeld(at=now, dialog_id=rec.id, operator_id=operator_id, counts=counts)]
-        freed = self.state.put_on_hold(rec, now)
+        freed = after_chat.put_on_hold(self.state, rec, now)
         if freed is not None:
             self.effects.drain(freed, now, events)
         return tuple(events)
 
-    def resume(self, rec: LiveDialog, now: datetime) -> tuple[Event, ...]:
+    def resume(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
         """Take the dialog off hold: back to its operator if they have room, else it waits or moves."""
+        rec = self.state.open_dialog(dialog_id)
+        if rec.held_since is None:
+            raise InvalidTransition(rec.id, rec.state.value, "the dialog is not on hold")
         op = self.state.ops[str(rec.operator_id)]
         if self.topology.config.hold_counts or room_for(op, rec) is None:
-            self.state.take_off_hold(rec)
+            after_chat.take_off_hold(self.state, rec)
             return (DialogResumed(at=now, dialog_id=rec.id, operator_id=op.id),)
         problem = room_for(op, rec)
         assert problem is not None
@@ -117,5 +127,5 @@ class AfterChat:
         self.state.set_rule(rec, None, None)  # no escalation ring takes it from its operator meanwhile
         key = self.topology.target_key(own)
         self.effects.place(rec, own, key, None, False, None, None, (), now, Via.REQUEUE, events)
-        self.state.await_operator(rec, then, now + wait)
+        after_chat.await_operator(self.state, rec, then, now + wait)
         return tuple(events)

@@ -13,9 +13,13 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from . import _state_after_chat as after_chat
+from . import _state_offers as offers
+from . import _state_requirements as requirements
 from ._draft import Draft
 from ._eligibility import constrained, declined_by_all, ineligible
 from ._placement import Decider
+from ._queries import estimate, position
 from ._relaxing import steps_at
 from ._router_state import KEEP, RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
@@ -57,15 +61,15 @@ class Effects:
 
     def finish(self, decision: Draft, rec: LiveDialog, now: datetime, events: list[Event]) -> Decision:
         """The frozen decision once applied: its events, and its place in line when it waits."""
-        position, wait = self.waiting(rec)
-        return decision.build(tuple(events), position, wait)
+        place, wait = self.waiting(rec)
+        return decision.build(tuple(events), place, wait)
 
     def waiting(self, rec: LiveDialog) -> tuple[int | None, timedelta | None]:
         """The dialog's place in line and wait estimate; (None, None) when it is not waiting."""
         if rec.state is not DialogState.QUEUED:
             return None, None
-        position = self.state.position(rec)
-        return position, self.state.estimate(rec, position)
+        place = position(self.state, rec)
+        return place, estimate(self.state, rec, place)
 
     def apply(self, rec: LiveDialog, decision: Draft, now: datetime, via: Via, events: list[Event]) -> None:
         """Carry out a decision made by :meth:`Decider.decide`; see :meth:`place`."""
@@ -144,7 +148,7 @@ class Effects:
         reserve: bool,
     ) -> None:
         """Offer the dialog to one operator, holding a slot for them, or broadcast it to several."""
-        self.state.offer(rec, operator_ids, now, reserve=reserve)
+        offers.offer(self.state, rec, operator_ids, now, reserve=reserve)
         events.append(
             DialogOffered(
                 at=now,
@@ -233,7 +237,7 @@ class Effects:
                 continue
             if rec.relaxed_at is not None and rec.relaxed_at >= due:
                 continue  # applied already
-            state.relax(rec, due)
+            requirements.relax(state, rec, due)
             for relax, level in steps_at(rec.relax, due - rec.routed_at):
                 events.append(RequirementRelaxed(at=due, dialog_id=rec.id, skill=relax.skill, level=level))
             self.retry_waiting(rec, now, Via.RELAX, events)
@@ -255,11 +259,11 @@ class Effects:
         events.append(OfferWithdrawn(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
         outcome = _OFFER_ENDS.get(reason)
         if outcome is not None:
-            self.state.offer_ended(rec, outcome, now)
+            offers.offer_ended(self.state, rec, outcome, now)
         if decline:
-            self.state.decline(rec, op, now)
+            offers.decline(self.state, rec, op, now)
         if rec.operator_id is None and len(rec.offered_to) > 1:  # a broadcast others still hold
-            self.state.withdraw_from(rec, op)
+            offers.withdraw_from(rec, op)
             return
         freed = self.reroute(rec, now, Via.REOFFER, events)
         if decline:
@@ -283,7 +287,7 @@ class Effects:
             DialogDeclinedByAll(at=now, dialog_id=rec.id, target=rec.target, declined=declined, retried=retry)
         )
         if retry:
-            state.forget_declines(rec, rec.declined)
+            offers.forget_declines(rec, rec.declined)
             self.retry_waiting(rec, now, Via.REOFFER, events)
 
     def retry_waiting(self, rec: LiveDialog, now: datetime, via: Via, events: list[Event]) -> None:
@@ -344,7 +348,7 @@ class Effects:
         if wrap_up is None or (rec.held_since is not None and not self.topology.config.hold_counts):
             return None
         until = now + wrap_up
-        self.state.start_wrap_up(rec, op, until)
+        after_chat.start_wrap_up(self.state, rec, op, until)
         self.state.close(rec, now, rating, handled=True)
         sentiment = rating.sentiment if rating is not None else None
         return (
@@ -365,11 +369,11 @@ class Effects:
         before = rec.excluded, rec.declined
         named = to.kind is TargetKind.OPERATOR
         excluded = frozenset({from_operator}) if from_operator is not None and not named else NOBODY
-        state.exclude(rec, excluded, rec.declined - {str(to.id)} if named else rec.declined)
+        offers.exclude(rec, excluded, rec.declined - {str(to.id)} if named else rec.declined)
         try:
             decision = self.decider.decide(rec, client, now, trace=self.topology.config.explain, forced=to)
         except BaseException:
-            state.exclude(rec, *before)
+            offers.exclude(rec, *before)
             raise
         freed = state.free_slot(rec)
         record = TransferRecord(
@@ -394,8 +398,8 @@ class Effects:
         decision = self.decider.decide(rec, client, now, trace=self.topology.config.explain)
         if decision.outcome is Outcome.REJECTED:
             return decision.build()
-        self.state.hold(rec, client)
-        self.state.schedule_relax(rec)
+        self.state.keep(rec, client)
+        requirements.schedule_relax(self.state, rec)
         events: list[Event] = []
         self.apply(rec, decision, now, Via.ROUTE, events)
         return self.finish(decision, rec, now, events)

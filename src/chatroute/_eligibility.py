@@ -10,8 +10,9 @@ The checks come in two kinds, and a new check goes in the one it belongs to:
   which dialogs need them, so only those are checked operator by operator.
 
 :func:`ineligible` makes every check, in the order that names the reason in traces and
-errors. The decision path (:mod:`chatroute._placement`), the drain and the indexes all
-read these functions and nothing else.
+errors; its last ones, about the dialog's requirements alone, are :func:`unqualified`,
+which :func:`qualified` reads too. The decision path (:mod:`chatroute._placement`), the
+drain and the indexes all read these functions and nothing else.
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from .config import RoutingConfig
 from .decision import Reason
 from .model import Channel, Dialog
 
-__all__ = ["available", "constrained", "declined_by_all", "ineligible", "picky", "qualified", "room_for"]
+__all__ = [
+    "available",
+    "constrained",
+    "declined_by_all",
+    "ineligible",
+    "picky",
+    "qualified",
+    "room_for",
+    "unqualified",
+]
 
 
 def available(op: LiveOperator) -> bool:
@@ -68,6 +78,12 @@ def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tupl
     cap = op.operator.channel_limits.get(dialog.channel)
     if cap is not None and op.channel_loads.get(dialog.channel, 0) >= cap:
         return Reason.CHANNEL_LIMIT, f"{cap} {dialog.channel!r} dialogs already"
+    return unqualified(op, rec)
+
+
+def unqualified(op: LiveOperator, rec: LiveDialog) -> tuple[Reason, str] | None:
+    """Why the operator does not meet the dialog's requirements in force (skills, language),
+    whatever their status and load, or None when they do (the last checks of :func:`ineligible`)."""
     for skill, level in rec.needs.items():
         if op.skills.get(skill, 0) < level:
             return Reason.MISSING_SKILL, f"{skill!r} {op.skills.get(skill, 0)} < {level}"
@@ -86,13 +102,12 @@ def room_for(op: LiveOperator, rec: LiveDialog) -> str | None:
     if cap is not None and op.channel_loads.get(channel, 0) >= cap:
         return f"{cap} {channel!r} dialogs already"
     return None
+
+
 def qualified(op: LiveOperator, rec: LiveDialog) -> bool:
     """Whether the operator meets the dialog's requirements in force (skills, language), whatever
     their status and load."""
-    skills = op.skills
-    if any(skills.get(skill, 0) < level for skill, level in rec.needs.items()):
-        return False
-    return rec.language is None or rec.language in op.operator.languages
+    return unqualified(op, rec) is None
 
 
 def declined_by_all(rec: LiveDialog, members: Iterable[LiveOperator]) -> tuple[str, ...]:

@@ -121,7 +121,7 @@ class Express:
             rec, lane.key, lane.strategy, client, now, False, False
         )  # needs a slot only
         trace = self._trace(rec, lane, chosen) if self.topology.config.explain else None
-        state.hold(rec, client)
+        state.keep(rec, client)
         events: list[Event] = []
         effects = self.effects
         target, group_id = lane.target, lane.group_id

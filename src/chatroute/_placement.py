@@ -3,33 +3,31 @@
 :class:`Decider` reads the topology and the state and changes nothing (so
 :meth:`Router.explain` can dry-run it): :meth:`Decider.decide` finds the target (the
 visitor's department, the rules or the fallback), then lets the target's strategy pick
-an operator through a :class:`~chatroute.strategies.Picker` over the target's index,
+an operator through a :class:`~chatroute.strategies.Picker` over the target's index
+(:class:`~chatroute._picking.IndexPicker`),
 and writes the trace when explaining. The result is a :class:`~chatroute._draft.Draft`; carrying it out
 is :mod:`chatroute._applying`'s job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
-from itertools import chain
 
 from ._departments import group_problem
 from ._draft import Draft
-from ._eligibility import constrained, declined_by_all, ineligible
+from ._eligibility import declined_by_all, ineligible
 from ._overflow import Placing, overflow
+from ._picking import IndexPicker, fitting
 from ._relaxing import relaxed_notes
 from ._router_state import RouterState
-from ._skill_levels import WALK, fewest
-from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
+from ._state import LiveDialog
 from ._topology import Topology
 from ._trace_facts import RulesTried, replayable
 from ._tracing import Tracer
 from .decision import GroupCheck, Outcome, Reason, RuleCheck, Trace
-from .errors import InvalidValue
 from .model import Client, Dialog, Target, TargetKind
 from .rules import RuleContext, Trigger
-from .strategies import Strategy, StrategyContext
+from .strategies import Strategy
 
 __all__ = ["Decider"]
 
@@ -208,7 +206,7 @@ class Decider:
         elif strategy is None or pool:
             chosen = None
         elif strategy.broadcast:
-            offered_to, chosen = tuple(self.fitting(rec, self.state.index(key))), None
+            offered_to, chosen = tuple(fitting(self.state, self.topology, rec, self.state.index(key))), None
         else:
             chosen = self.pick(rec, key, strategy, client, now, dry)
         return Placing(target, key, strategy, pool, chosen, offered_to)
@@ -457,113 +455,5 @@ class Decider:
             index = available.index(key)
         if not index:
             return None
-        return strategy.pick(_Picker(self, rec, key, index, client, now, dry, constrained))
-
-    def fits(self, rec: LiveDialog) -> Callable[[str], bool]:
-        """Whether an available operator can take this dialog (skills, channel limits...)."""
-        ops = self.state.ops
-        config = self.topology.config
-        return lambda op_id: ineligible(ops[op_id], rec, config) is None
-
-    def fitting(self, rec: LiveDialog, ids: Iterator[str] | AvailableIndex) -> Iterator[str]:
-        ops = self.state.ops
-        config = self.topology.config
-        return (op_id for op_id in ids if ineligible(ops[op_id], rec, config) is None)
-
-
-class _Picker:
-    """One target's available operators as a strategy sees them when it picks (see :class:`Picker`).
-
-    Every answer is an operator who can take the dialog: when some available operators
-    may not (``constrained``: skills, weights, channel limits, exclusions), each
-    candidate is checked.
-    """
-
-    __slots__ = ("_client", "_dry", "_index", "_key", "_now", "_rec", "_router", "constrained")
-
-    def __init__(
-        self,
-        router: Decider,
-        rec: LiveDialog,
-        key: str,
-        index: AvailableIndex,
-        client: Client | None,
-        now: datetime,
-        dry: bool,
-        constrained_: bool | None,
-    ) -> None:
-        self._router = router
-        self._rec = rec
-        self._key = key
-        self._index = index
-        self._client = client
-        self._now = now
-        self._dry = dry
-        self.constrained = constrained(rec) if constrained_ is None else constrained_
-
-    @property
-    def client(self) -> Client | None:
-        return self._client
-
-    def first(self) -> str | None:
-        index = self._index
-        assert isinstance(index, RankedIndex)
-        if not self.constrained:
-            return index.first()
-        rec = self._rec
-        fits = self._router.fits(rec)
-        if not rec.needs:
-            return index.first(fits)
-        available, key = self._router.state.available, self._key
-        if not available.has_levels(key, rec.needs):
-            found, complete = index.walk(fits, WALK)
-            if complete:
-                return found
-        # many of the best ranked lack a required skill: read the skill's levels instead
-        levels, level = fewest(rec.needs, lambda skill: available.skill_levels(key, skill))
-        return levels.first(level, fits)
-
-    def turn(self) -> str | None:
-        index = self._index
-        assert isinstance(index, IdIndex)
-        last = self._router.state.last_picks.get(self._key)
-        if not self.constrained:
-            return index.next_after(last)
-        after = index.from_rank((last,)) if last is not None else iter(())
-        return next(self._router.fitting(self._rec, chain(after, index)), None)
-
-    def draw(self, strategy: Strategy) -> str | None:
-        index = self._index
-        if self.constrained:
-            return self.scan(strategy)
-        assert isinstance(index, IdIndex)
-        return index.at(self._router.state.rng(self._key, strategy, self._dry).randrange(len(index)))
-
-    def favourite(self, operator_ids: Sequence[str]) -> str | None:
-        router, index = self._router, self._index
-        for op_id in operator_ids:
-            op = router.state.ops.get(op_id)
-            if (
-                op is not None
-                and op_id in index
-                and ineligible(op, self._rec, router.topology.config) is None
-            ):
-                return op_id
-        return None
-
-    def scan(self, strategy: Strategy) -> str | None:
-        router, key, rec = self._router, self._key, self._rec
-        candidates = [router.state.ops[op_id] for op_id in router.fitting(rec, self._index)]
-        if not candidates:
-            return None
-        # The strategy draws from a copy, kept only once its choice is known to be sound,
-        # so a faulty custom strategy leaves the router as it was.
-        rng = router.state.rng(key, strategy, dry=True)
-        last = router.state.last_picks.get(key)
-        ctx = StrategyContext(now=self._now, rng=rng, client=self._client, last_pick=last)
-        chosen = strategy.choose(candidates, rec.dialog, ctx)
-        if chosen is not None and chosen not in {c.id for c in candidates}:
-            raise InvalidValue("strategy", chosen, f"{strategy!r} chose an operator who is not a candidate")
-        if not self._dry:
-            router.state.keep_rng(key, rng)
-        return chosen
+        picker = IndexPicker(self.state, self.topology, rec, key, index, client, now, dry, constrained)
+        return strategy.pick(picker)

@@ -14,15 +14,30 @@ from datetime import UTC, datetime, timedelta
 from ._departments import group_problem, locate
 from ._frozen import aware
 from ._router_state import RouterState
+from ._state import LiveDialog
 from ._topology import Topology, pool_key
 from .decision import GroupCheck, GroupChoice, GroupChoices, Reason
 from .errors import InvalidValue, UnknownChannel
 from .model import DialogState, SlaLevel, Target, Visitor
-from .queue import QueueKey
+from .queue import QueueKey, wait_estimate
 from .rules import RuleContext
 from .snapshot import DialogRecord, OperatorState, ViewEntry, Views
 
-__all__ = ["Queries"]
+__all__ = ["Queries", "estimate", "position"]
+
+
+def position(state: RouterState, rec: LiveDialog) -> int | None:
+    """The dialog's 1-based place in line, or None when it is not waiting."""
+    if rec.state is not DialogState.QUEUED:
+        return None
+    return state.queues[state.queue_key(rec)].position(rec.id)
+
+
+def estimate(state: RouterState, rec: LiveDialog, place: int | None) -> timedelta | None:
+    """The dialog's wait estimate, from its ``place`` in line (None: it is not waiting)."""
+    if place is None:
+        return None
+    return wait_estimate(place, state.handle_time, state.available.capacity.get(rec.target_key, 0))
 
 
 class Queries:
@@ -61,13 +76,13 @@ class Queries:
     def position(self, dialog_id: str) -> int | None:
         """1-based place in its queue, or None when the dialog is not waiting."""
         rec = self.state.open_dialog(dialog_id)
-        return self.state.position(rec)
+        return position(self.state, rec)
 
     def estimated_wait(self, dialog_id: str, now: datetime) -> timedelta | None:
         """A rough wait before someone takes the dialog; see :meth:`Router.estimated_wait`."""
         aware(now)
         rec = self.state.open_dialog(dialog_id)
-        return self.state.estimate(rec, self.state.position(rec))
+        return estimate(self.state, rec, position(self.state, rec))
 
     def sla_level(self, dialog_id: str, now: datetime) -> SlaLevel:
         """ok / warn / critical for a waiting dialog; ok for any other."""

@@ -3,55 +3,39 @@
 :class:`RouterState` holds the live operators and dialogs, the clients, the queues, the
 indexes of available operators with the targets' capacities
 (:class:`~chatroute._indexes.Availability`), the deadlines
-(:class:`~chatroute._deadlines.Deadlines`), the random sources and the counters. Every
+(:class:`~chatroute._deadlines.Deadlines`), the intake caps
+(:class:`~chatroute._intake_cap.IntakeCap`), the random sources and the counters. Every
 change goes through one of its named operations (take a slot, free a slot, enqueue,
-dequeue, offer, accept, close, change status...), each of which keeps records, indexes,
+dequeue, assign, close, change status...), each of which keeps records, indexes,
 capacities and deadlines consistent; the other parts read the state and call these.
+
+Its operations on separable concerns live beside it as functions that take the state:
+offers and declines (:mod:`chatroute._state_offers`), wrap-ups and holds
+(:mod:`chatroute._state_after_chat`), relaxing requirements
+(:mod:`chatroute._state_requirements`) and snapshots (:mod:`chatroute._state_snapshot`).
 """
 
 from __future__ import annotations
 
 import enum
 import random
-from collections import deque
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import attrs
 
-from ._deadlines import (
-    CapLifts,
-    Deadlines,
-    DeclineLapses,
-    OfferExpiry,
-    PreferredWaitEnds,
-    RelaxDue,
-    ReplyDue,
-    RequeueDue,
-    ResumeDue,
-    RingDue,
-    SlaDue,
-    WrapUpDue,
-)
+from ._deadlines import Deadlines, PreferredWaitEnds, ReplyDue, RequeueDue, RingDue, SlaDue
 from ._eligibility import picky
-from ._frozen import MAX_DURATION, to_map
+from ._frozen import MAX_DURATION
 from ._indexes import Availability
+from ._intake_cap import IntakeCap
 from ._offer_log import OfferLog
-from ._persist import pack_rng, unpack_rng
-from ._relaxing import applicable, in_force, next_step
+from ._relaxing import applicable
 from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
 from ._topology import Topology, check_id, pool_key
-from .config import OfflinePolicy
-from .errors import (
-    DialogClosed,
-    TimeWentBackwards,
-    UnknownChannel,
-    UnknownDialog,
-    UnknownOperator,
-    UnknownStatus,
-)
-from .model import Channel, Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind
-from .queue import ChannelPriorityQueue, wait_estimate
-from .snapshot import DialogRecord, Snapshot, TransferRecord, WrapUp
+from .errors import DialogClosed, TimeWentBackwards, UnknownDialog, UnknownOperator
+from .model import Channel, Client, Dialog, DialogState, Rating, SlaLevel, Target
+from .queue import ChannelPriorityQueue
+from .snapshot import TransferRecord
 from .strategies import Strategy
 
 __all__ = ["KEEP", "Keep", "RouterState"]
@@ -76,7 +60,7 @@ class RouterState:
         ops / dialogs / clients: the live records by id.
         queues: by queue key (a target's key, or its pool's), the dialogs waiting there.
         available: the per-target indexes of available operators and the capacities.
-        deadlines: what comes due when.
+        deadlines: what comes due when; intake: the operators' intake caps.
         rngs / last_picks: by target key, its random source and its last pick.
     """
 
@@ -93,6 +77,7 @@ class RouterState:
         "deadlines",
         "dialogs",
         "handle_time",
+        "intake",
         "last_picks",
         "latest",
         "offer_log",
@@ -122,6 +107,7 @@ class RouterState:
         self.queues: dict[str, ChannelPriorityQueue] = {}
         self.available = Availability(topology, self.ops)
         self.deadlines = Deadlines()
+        self.intake = IntakeCap(topology.config, self.deadlines)
         self.rngs: dict[str, random.Random] = {}
         self.last_picks: dict[str, str] = {}
         self.assign_seq = 0
@@ -130,6 +116,11 @@ class RouterState:
         self.latest: datetime | None = None
         self.offer_log = OfferLog(topology.config.offer_memory)
         self.available.rebuild(self.ops.values())
+
+    @property
+    def topology(self) -> Topology:
+        """What the config fixed: targets, members, strategies, channels."""
+        return self._topology
 
     # -------------------------------------------------------------------- time
 
@@ -202,18 +193,6 @@ class RouterState:
         """The key of the queue (or pool) the dialog waits in."""
         return pool_key(rec.target_key) if rec.pool else rec.target_key
 
-    def position(self, rec: LiveDialog) -> int | None:
-        """The dialog's 1-based place in line, or None when it is not waiting."""
-        if rec.state is not DialogState.QUEUED:
-            return None
-        return self.queues[self.queue_key(rec)].position(rec.id)
-
-    def estimate(self, rec: LiveDialog, position: int | None) -> timedelta | None:
-        """The dialog's wait estimate, from its ``position`` (None: it is not waiting)."""
-        if position is None:
-            return None
-        return wait_estimate(position, self.handle_time, self.available.capacity.get(rec.target_key, 0))
-
     def rng(self, key: str, strategy: Strategy, dry: bool) -> random.Random:
         """The target's random source: kept (made on first use) unless ``dry``, then a copy."""
         rng = self.rngs.get(key)
@@ -230,20 +209,21 @@ class RouterState:
             return copy
         return rng
 
-    # -------------------------------------------------------------- dialogs held
-
     def keep_rng(self, key: str, rng: random.Random) -> None:
         """Keep a random source a strategy drew from (its copy, once the choice proved sound)."""
         self.rngs[key] = rng
 
-    def hold(self, rec: LiveDialog, client: Client | None) -> None:
-        """Start holding a new dialog (and remember its client)."""
+    # -------------------------------------------------------------- dialogs kept
+
+    def keep(self, rec: LiveDialog, client: Client | None) -> None:
+        """Start keeping a new dialog's record (and remember its client)."""
         if client is not None:
             self.clients[client.id] = client
         self.dialogs[rec.id] = rec
-        self._note_client(rec)
+        self.note_client(rec)
 
-    def _note_client(self, rec: LiveDialog) -> None:
+    def note_client(self, rec: LiveDialog) -> None:
+        """Note the dialog among its client's (a kept or restored record)."""
         client_id = rec.dialog.client_id
         if client_id is not None:
             self.client_dialogs.setdefault(client_id, set()).add(rec.id)
@@ -301,53 +281,6 @@ class RouterState:
         if ring is not None:
             rec.ring = ring
 
-    # -------------------------------------------------------------- requirements
-
-    def schedule_relax(self, rec: LiveDialog) -> None:
-        """If the dialog's requirements have a step left, note when it comes due."""
-        if not rec.relax:
-            return
-        waited = None if rec.relaxed_at is None else rec.relaxed_at - rec.routed_at
-        after = next_step(rec.relax, waited)
-        if after is not None:
-            self.deadlines.relaxes.push(RelaxDue(rec.routed_at + after, rec.id))
-
-    def relax(self, rec: LiveDialog, due: datetime) -> None:
-        """Apply the steps of the dialog's requirements due by ``due``; schedule the next."""
-        rec.relaxed_at = due
-        self._relaxed(rec)
-        self.schedule_relax(rec)
-
-    def _relaxed(self, rec: LiveDialog) -> None:
-        """Set the requirements in force from the last step applied (``rec.relaxed_at``)."""
-        if rec.relaxed_at is None:
-            return
-        dialog = rec.dialog
-        language = dialog.language if self._topology.config.match_language else None
-        rec.needs, rec.language = in_force(
-            rec.relax, rec.relaxed_at - rec.routed_at, dialog.required_skills, language
-        )
-
-    def exclude(self, rec: LiveDialog, excluded: frozenset[str], declined: frozenset[str]) -> None:
-        """Set who may not get the dialog: who passed it on, who declined it."""
-        rec.excluded, rec.declined = excluded, declined
-
-    def decline(self, rec: LiveDialog, op: LiveOperator, now: datetime) -> None:
-        """Offer or give the dialog to this operator no more: for good, or for the ``decline_memory``."""
-        rec.declined |= {op.id}
-        memory = self._topology.config.decline_memory
-        if memory is not None:
-            due = now + memory
-            rec.declines_lapse = to_map({**rec.declines_lapse, op.id: due})
-            self.deadlines.declines.push(DeclineLapses(due, rec.id, op.id))
-
-    def forget_declines(self, rec: LiveDialog, operator_ids: frozenset[str]) -> None:
-        """These operators' declines of the dialog no longer count."""
-        rec.declined -= operator_ids
-        if rec.declines_lapse:
-            kept = {k: v for k, v in rec.declines_lapse.items() if k not in operator_ids}
-            rec.declines_lapse = to_map(kept)
-
     def note_transfer(self, rec: LiveDialog, record: TransferRecord) -> None:
         """Add a transfer to the dialog's history; it has no operator for now."""
         rec.operator_id = None
@@ -384,7 +317,7 @@ class RouterState:
         op.last_assigned_at = now
         op.dialogs.add(rec.id)
         if self._intake_cap is not None and new:
-            self._count_intake(op, now)
+            self.intake.count(op, now)
         self.available.refresh(op)
         rec.operator_id = op.id
         rec.pool = False
@@ -407,7 +340,7 @@ class RouterState:
         if rec.state is DialogState.CLOSED or rec.operator_id is None:
             return None
         op = self.ops[rec.operator_id]
-        if rec.held_since is not None and not self._end_hold(rec, op):
+        if rec.held_since is not None and not self.end_hold(rec, op):
             op.dialogs.discard(rec.id)  # held without counting: its slot was freed then
             return None
         channel = rec.dialog.channel
@@ -426,79 +359,10 @@ class RouterState:
         """Re-rank the operator in the indexes (after a change the caller deferred)."""
         self.available.refresh(op)
 
-    def _count_intake(self, op: LiveOperator, now: datetime) -> None:
-        """Note a new dialog for the intake cap; at the cap, the operator rests until the window moves."""
-        if op.intake is None:
-            op.intake = deque()
-        op.intake.append(now)
-        self._recheck_cap(op, now)
-
-    def _recheck_cap(self, op: LiveOperator, now: datetime) -> None:
-        """Forget intake older than the window; cap the operator while the window is full."""
-        config = self._topology.config
-        cap, window, intake = config.intake_cap, config.intake_window, op.intake
-        while intake and intake[0] <= now - window:
-            intake.popleft()
-        if cap is not None and intake is not None and len(intake) >= cap:
-            op.capped_until = intake[-cap] + window
-            self.deadlines.caps.push(CapLifts(op.capped_until, op.id))
-        else:
-            op.capped_until = None
-
     def lift_cap(self, op: LiveOperator, now: datetime) -> None:
         """The operator's intake window moved on: recheck the cap and re-rank them."""
-        self._recheck_cap(op, now)
+        self.intake.recheck(op, now)
         self.available.refresh(op)
-
-    def adopt(
-        self, rec: LiveDialog, op: LiveOperator, client: Client | None, target: Target, now: datetime
-    ) -> None:
-        """Hold a dialog already open with the operator: on ``target``, assigned, replied to.
-
-        Its requirements relax from now on, as a routed dialog's do from when it was routed.
-        """
-        group_id = target.id if target.kind is TargetKind.GROUP else None
-        self.hold(rec, client)
-        self.schedule_relax(rec)
-        self.retarget(rec, target, self._topology.target_key(target), group_id, False, None)
-        self.take_slot(rec, op, now, new=False)
-        self.assigned(rec, op, now)
-        self.note_reply(rec, now)
-
-    # ------------------------------------------------------------------ offers
-
-    def offer(self, rec: LiveDialog, operator_ids: tuple[str, ...], now: datetime, *, reserve: bool) -> None:
-        """Offer the dialog to one operator, holding a slot for them, or broadcast it to several."""
-        if reserve:
-            self.take_slot(rec, self.ops[operator_ids[0]], now)
-        else:
-            rec.operator_id = None
-            for op_id in operator_ids:
-                self.ops[op_id].add_offer(rec.id)
-        rec.state = DialogState.OFFERED
-        rec.offered_at = now
-        rec.offered_to = frozenset(operator_ids)
-        rec.offer_expires = self._topology.offer_expiry(now)
-        rec.epoch += 1
-        if rec.offer_expires is not None:
-            self.deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
-
-    def offer_ended(self, rec: LiveDialog, outcome: str, now: datetime) -> None:
-        """An offer of the dialog was accepted, declined or let lapse (for queue statistics)."""
-        self.offer_log.note(rec.target_key, outcome, now)
-
-    def withdraw_from(self, rec: LiveDialog, op: LiveOperator) -> None:
-        """Take one operator out of a broadcast that others still hold."""
-        op.drop_offer(rec.id)
-        rec.offered_to -= {op.id}
-
-    def count_miss(self, op: LiveOperator) -> None:
-        """The operator let an offer lapse."""
-        op.missed += 1
-
-    def reset_misses(self, op: LiveOperator) -> None:
-        """The operator answered an offer."""
-        op.missed = 0
 
     def assigned(self, rec: LiveDialog, op: LiveOperator, now: datetime) -> None:
         """The dialog, already in the operator's load, is now theirs (their client's last operator too)."""
@@ -519,6 +383,20 @@ class RouterState:
                 self.clients[client_id] = Client(id=client_id, last_operator_id=op.id)
             elif client.last_operator_id != op.id:
                 self.clients[client_id] = attrs.evolve(client, last_operator_id=op.id)
+
+    def end_hold(self, rec: LiveDialog, op: LiveOperator) -> bool:
+        """The dialog is no longer held; whether it was in the operator's load meanwhile."""
+        rec.held_since = None
+        op.held -= 1
+        return self._hold_counts
+
+    @staticmethod
+    def count_load(op: LiveOperator, rec: LiveDialog) -> None:
+        """Count a dialog the operator holds in their load, at the config's weight."""
+        channel = rec.dialog.channel
+        op.load += rec.weight
+        op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
+        op.dialogs.add(rec.id)
 
     # ------------------------------------------------------------------ queues
 
@@ -586,58 +464,6 @@ class RouterState:
         if rec.preferred_until is not None:
             rec.preferred_until = rec.preferred_then = None
 
-    # ------------------------------------------------- after-chat work and holds
-
-    def start_wrap_up(self, rec: LiveDialog, op: LiveOperator, until: datetime) -> None:
-        """The assigned dialog, being released, leaves the operator; its slot stays taken until ``until``."""
-        if rec.held_since is not None:
-            self._end_hold(rec, op)
-        op.channel_loads[rec.dialog.channel] -= 1
-        op.dialogs.discard(rec.id)
-        if op.wrap_ups is None:
-            op.wrap_ups = []
-        op.wrap_ups.append(WrapUp(dialog_id=rec.id, until=until, weight=rec.weight))
-        self.deadlines.wrap_ups.push(WrapUpDue(until, op.id, rec.id))
-        self.available.refresh(op)
-
-    def end_wrap_up(self, op: LiveOperator, wrap_up: WrapUp) -> None:
-        """The operator's after-chat work on a dialog is over: its slot frees."""
-        assert op.wrap_ups is not None
-        op.wrap_ups.remove(wrap_up)
-        if not op.wrap_ups:
-            op.wrap_ups = None
-        op.load -= wrap_up.weight
-        self.available.refresh(op)
-
-    def put_on_hold(self, rec: LiveDialog, now: datetime) -> LiveOperator | None:
-        """Hold the assigned dialog; the operator whose slot it frees (``hold_counts`` off), if so."""
-        rec.held_since = now
-        op = self.ops[str(rec.operator_id)]
-        op.held += 1
-        if self._hold_counts:
-            return None
-        op.load -= rec.weight
-        op.channel_loads[rec.dialog.channel] -= 1
-        self.available.refresh(op)
-        return op
-
-    def take_off_hold(self, rec: LiveDialog) -> None:
-        """The held dialog is its operator's again, in their load (the caller checked the room)."""
-        op = self.ops[str(rec.operator_id)]
-        if not self._end_hold(rec, op):
-            self._count_load(op, rec)
-            self.available.refresh(op)
-
-    def _end_hold(self, rec: LiveDialog, op: LiveOperator) -> bool:
-        """The dialog is no longer held; whether it was in the operator's load meanwhile."""
-        rec.held_since = None
-        op.held -= 1
-        return self._hold_counts
-
-    def await_operator(self, rec: LiveDialog, then: Target, due: datetime) -> None:
-        """The resumed dialog, queued for its own operator, goes to ``then`` if still waiting at ``due``."""
-        rec.resume_to = then
-        self.deadlines.resumes.push(ResumeDue(due, rec.id, rec.epoch))
 
     def wait_for_preferred(self, rec: LiveDialog, until: datetime, then: Target) -> None:
         """The queued dialog waits for its preferred operator until ``until``, then goes to ``then``."""
@@ -668,117 +494,3 @@ class RouterState:
     def requeue_after(self, op: LiveOperator, due: datetime, since: datetime) -> None:
         """Re-queue the operator's dialogs at ``due`` if they are still offline since ``since``."""
         self.deadlines.requeues.push(RequeueDue(due, op.id, since))
-
-    # ------------------------------------------------------------- persistence
-
-    def snapshot(self) -> Snapshot:
-        """The whole state as a frozen, serializable value."""
-        return Snapshot(
-            seed=self._topology.seed,
-            operators=tuple(self.ops[op_id].freeze() for op_id in sorted(self.ops)),
-            dialogs=tuple(self.dialogs[d].freeze() for d in sorted(self.dialogs)),
-            clients=tuple(self.clients[c] for c in sorted(self.clients)),
-            assign_seq=self.assign_seq,
-            queue_seq=self.queue_seq,
-            random_states={k: pack_rng(r) for k, r in sorted(self.rngs.items())},
-            last_picks=dict(sorted(self.last_picks.items())),
-            handle_time=self.handle_time,
-            latest=self.latest,
-            offer_log=self.offer_log.freeze(),
-        )
-
-    def restore(self, snapshot: Snapshot) -> None:
-        """Take the state a snapshot kept, checking every id against the config."""
-        statuses = self._topology.statuses
-        for state in snapshot.operators:
-            op = self.operator(state.id, field="snapshot.operators")
-            if state.status not in statuses:
-                raise UnknownStatus(state.status, field="snapshot.operators.status")
-            op.thaw(state, statuses[state.status].routable)
-            if op.capped_until is not None:
-                self.deadlines.caps.push(CapLifts(op.capped_until, op.id))
-            for wrap_up in op.wrap_ups or ():
-                op.load += wrap_up.weight
-                self.deadlines.wrap_ups.push(WrapUpDue(wrap_up.until, op.id, wrap_up.dialog_id))
-        self.clients = {c.id: c for c in snapshot.clients}
-        self.client_dialogs = {}
-        self.assign_seq, self.queue_seq = snapshot.assign_seq, snapshot.queue_seq
-        self.rngs = {k: unpack_rng(v) for k, v in snapshot.random_states.items()}
-        self.last_picks = dict(snapshot.last_picks)
-        self.handle_time = snapshot.handle_time
-        self.latest = snapshot.latest
-        self.offer_log.thaw(snapshot.offer_log)
-        for record in snapshot.dialogs:
-            self._restore_dialog(record)
-        self.available.rebuild(self.ops.values())
-        self._restart_grace_periods()
-
-    def _restart_grace_periods(self) -> None:
-        """Offline operators who still hold dialogs under REQUEUE are waiting out their grace."""
-        config = self._topology.config
-        grace = config.requeue_grace
-        if config.offline_policy is not OfflinePolicy.REQUEUE or not grace:
-            return
-        for op in self.ops.values():
-            if op.status == "offline" and op.dialogs and op.status_since is not None:
-                self.deadlines.requeues.push(RequeueDue(op.status_since + grace, op.id, op.status_since))
-
-    @staticmethod
-    def _count_load(op: LiveOperator, rec: LiveDialog) -> None:
-        """Count a dialog the operator holds in their load, at the config's weight."""
-        channel = rec.dialog.channel
-        op.load += rec.weight
-        op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
-        op.dialogs.add(rec.id)
-
-    def _restore_assigned(self, op: LiveOperator, rec: LiveDialog) -> None:
-        """Count a restored assigned dialog in its operator's load (a held one as ``hold_counts`` says)."""
-        if rec.held_since is None:
-            self._count_load(op, rec)
-            return
-        op.held += 1
-        if self._hold_counts:
-            self._count_load(op, rec)
-        else:
-            op.dialogs.add(rec.id)
-
-    def _restore_dialog(self, record: DialogRecord) -> None:
-        channel = self._topology.channels.get(record.dialog.channel)
-        if channel is None:
-            raise UnknownChannel(record.dialog.channel, field="snapshot.dialogs.channel")
-        rec = self.live(record.dialog, channel, record.routed_at)
-        rec.thaw(record)
-        self._relaxed(rec)
-        if rec.state is not DialogState.CLOSED:
-            self.schedule_relax(rec)
-            for op_id, due in sorted(rec.declines_lapse.items()):
-                self.deadlines.declines.push(DeclineLapses(due, rec.id, op_id))
-        if rec.target is not None:
-            self._topology.check_target(rec.target, "snapshot.dialogs.target")
-            rec.target_key = self._topology.target_key(rec.target)
-        if rec.state is DialogState.OFFERED:
-            for op_id in sorted(rec.offered_to):
-                holder = self.operator(op_id, field="snapshot.dialogs.offered_to")
-                if rec.operator_id is not None:
-                    self._count_load(holder, rec)
-                else:
-                    holder.add_offer(rec.id)
-            if rec.offer_expires is not None:
-                self.deadlines.offers.push(OfferExpiry(rec.offer_expires, rec.id, rec.epoch))
-        if rec.state is DialogState.ASSIGNED:
-            holder = self.operator(str(rec.operator_id), field="snapshot.dialogs.operator_id")
-            self._restore_assigned(holder, rec)
-            timeout = self._topology.config.reply_timeout
-            if timeout is not None and rec.replied_at is None and rec.assigned_at is not None:
-                self.deadlines.replies.push(ReplyDue(rec.assigned_at + timeout, rec.id, rec.assigned_at))
-        elif rec.state is DialogState.QUEUED:
-            assert record.queue_seq is not None
-            assert rec.waiting_since is not None
-            self.push(rec, record.queue_seq, rec.waiting_since)
-            self.schedule_ring(rec)
-            if rec.resume_to is not None:
-                self.await_operator(rec, rec.resume_to, rec.waiting_since + self._topology.config.resume_wait)
-            if rec.preferred_until is not None:
-                self.deadlines.preferred.push(PreferredWaitEnds(rec.preferred_until, rec.id, rec.epoch))
-        self.dialogs[rec.id] = rec
-        self._note_client(rec)

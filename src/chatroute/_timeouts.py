@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from . import _state_offers as offers
 from ._applying import Effects
 from ._draft import Draft
 from ._placement import Decider
@@ -89,7 +90,7 @@ class Timeouts:
             if not single:
                 continue
             op = holders[0]
-            self.state.count_miss(op)
+            offers.count_miss(op)
             if limit is not None and op.missed >= limit and op.routable:
                 comment = f"missed {op.missed} offers in a row"
                 self.change_status(op, self.topology.config.missed_offers_status, now, comment, events)
@@ -143,7 +144,7 @@ class Timeouts:
             op = self.state.ops[rec.operator_id]
             reason = f"no reply within {timeout.total_seconds():g} s"
             events.append(DialogRequeued(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
-            self.state.decline(rec, op, now)
+            offers.decline(self.state, rec, op, now)
             self.effects.reroute(rec, now, Via.REOFFER, events)
             self.effects.after_decline(rec, now, events)
             self.effects.drain(op, now, events)
@@ -206,7 +207,7 @@ class Timeouts:
             rec = state.dialogs.get(dialog_id)
             if rec is None or rec.state is DialogState.CLOSED or rec.declines_lapse.get(op_id) != due:
                 continue
-            state.forget_declines(rec, frozenset((op_id,)))
+            offers.forget_declines(rec, frozenset((op_id,)))
             self.effects.retry_waiting(rec, now, Via.REOFFER, events)
 
     def _lift_caps(self, now: datetime, events: list[Event]) -> None:

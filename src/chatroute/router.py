@@ -23,43 +23,28 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-import attrs
-
-from ._adopting import carry_out, pairs_of, plan
+from . import _records as records
+from . import _state_snapshot as snapshots
+from ._adopting import adopt_many
 from ._after_chat import AfterChat
+from ._answers import Answers
 from ._applying import Effects
-from ._departments import locate
-from ._eligibility import ineligible
 from ._express import Express
-from ._frozen import MAX_SAFE_INT, aware, json_value
+from ._frozen import aware
+from ._handoffs import Handoffs
 from ._placement import Decider
+from ._presence import Presence
 from ._queries import Queries
 from ._queue_stats import queue_stats
 from ._router_state import RouterState
-from ._state import LiveDialog, LiveOperator
 from ._timeouts import Timeouts
-from ._topology import Topology, check_id
-from .config import OfflinePolicy, RoutingConfig
-from .decision import Decision, GroupChoices, Outcome, Reason
-from .errors import (
-    AlreadyClaimed,
-    AtLimit,
-    DuplicateDialog,
-    InvalidTransition,
-    InvalidValue,
-    NotEligible,
-    UnknownChannel,
-    UnknownClient,
-    UnknownGroup,
-    UnknownStatus,
-)
-from .events import (
-    Event,
-    LimitChanged,
-    Via,
-)
+from ._topology import Topology
+from .config import RoutingConfig
+from .decision import Decision, GroupChoices, Outcome
+from .errors import InvalidValue
+from .events import Event
 from .geo import GeoResolver
-from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target, TargetKind, Visitor
+from .model import Client, Dialog, DialogState, Rating, SlaLevel, Target, Visitor
 from .queue import QueueStats
 from .snapshot import DialogRecord, OperatorState, Snapshot, Views
 
@@ -69,14 +54,18 @@ __all__ = ["Router"]
 class Router:
     """Routes dialogs to operators under one :class:`RoutingConfig`.
 
-    A thin front: each call checks its input, then hands the work to the router's
-    parts (see the architecture section of the design page). The parts are a
+    A thin front: each call checks the time, hands the call to the part it serves
+    (which checks the rest of the input before changing anything), and notes the time
+    (see the architecture section of the design page). The parts are a
     :class:`~chatroute._topology.Topology` built once from the config, the
     :class:`~chatroute._router_state.RouterState` (the only writer of live records,
     indexes and deadlines), the :class:`~chatroute._placement.Decider` (pure: where a
     dialog goes), the :class:`~chatroute._applying.Effects` and
     :class:`~chatroute._timeouts.Timeouts` (carrying decisions out, draining queues,
-    running deadlines), the :class:`~chatroute._express.Express` lane and the
+    running deadlines), the :class:`~chatroute._express.Express` lane, the calls'
+    own parts (:mod:`~chatroute._records`, :class:`~chatroute._answers.Answers`,
+    :class:`~chatroute._handoffs.Handoffs`, :class:`~chatroute._presence.Presence`,
+    :class:`~chatroute._after_chat.AfterChat`, :mod:`~chatroute._adopting`) and the
     read-only :class:`~chatroute._queries.Queries`.
 
     Args:
@@ -90,9 +79,12 @@ class Router:
 
     __slots__ = (
         "_after_chat",
+        "_answers",
         "_decider",
         "_effects",
         "_express",
+        "_handoffs",
+        "_presence",
         "_queries",
         "_state",
         "_timeouts",
@@ -111,10 +103,13 @@ class Router:
         self._state = state = RouterState(topology)
         self._decider = decider = Decider(topology, state)
         self._effects = effects = Effects(topology, state, decider)
-        self._timeouts = Timeouts(topology, state, decider, effects)
+        self._timeouts = timeouts = Timeouts(topology, state, decider, effects)
         self._express = Express(topology, state, decider, effects)
         self._queries = Queries(topology, state)
         self._after_chat = AfterChat(topology, state, decider, effects)
+        self._answers = Answers(topology, state, effects)
+        self._handoffs = Handoffs(topology, state, decider, effects)
+        self._presence = Presence(topology, state, effects, timeouts)
 
     @property
     def config(self) -> RoutingConfig:
@@ -150,8 +145,7 @@ class Router:
             if express is not None:
                 self._state.seen(now)
                 return express
-        rec, ctx_client = self._check_new(dialog, client, now)
-        # the client: the host's, the one known, or a new one
+        rec, ctx_client = records.check_new(self._topology, self._state, dialog, client, now)
         result = self._effects.route(rec, ctx_client, now)
         if result.outcome is not Outcome.REJECTED:  # a rejected dialog changes nothing
             self._state.seen(now)
@@ -192,17 +186,7 @@ class Router:
             TimeWentBackwards: ``now`` is earlier than the router's latest call.
         """
         now = self._state.check_time(aware(now))
-        if not isinstance(over_limit, bool):
-            raise InvalidValue("over_limit", over_limit, "must be True or False")
-        batch = []
-        given: set[str] = set()
-        for i, (dialog, operator_id) in enumerate(pairs_of(pairs)):
-            rec, client = self._check_new(dialog, None, now)
-            if rec.id in given:
-                raise InvalidValue(f"pairs[{i}]", rec.id, "adopts this dialog a second time")
-            given.add(rec.id)
-            batch.append((rec, self._state.operator(operator_id), client))
-        events = carry_out(self._state, plan(self._topology, batch, over_limit=over_limit), now)
+        events = adopt_many(self._topology, self._state, pairs, now, over_limit)
         self._state.seen(now)
         return events
 
@@ -217,7 +201,7 @@ class Router:
         lists the chosen operator and the runners-up and counts the rest.
         """
         now = aware(now)
-        rec, ctx_client = self._check_new(dialog, client, now, known_ok=True)
+        rec, ctx_client = records.check_new(self._topology, self._state, dialog, client, now, known_ok=True)
         return self._decider.decide(rec, ctx_client, now, trace=True, dry=True, full=full).build()
 
     def release(self, dialog_id: str, now: datetime, *, rating: Rating | None = None) -> tuple[Event, ...]:
@@ -252,16 +236,9 @@ class Router:
             AtLimit: a broadcast offer, and the operator has no room for it now.
         """
         now = self._state.check_time(aware(now))
-        rec, op = self._offered(dialog_id, operator_id)
-        if rec.operator_id is None:  # a broadcast: nothing was reserved, so check room now
-            self._check_can_take(op, rec)
-            self._state.free_slot(rec)
-            self._state.take_slot(rec, op, now)
-        events: list[Event] = []
-        self._state.offer_ended(rec, "accepted", now)
-        self._effects.accepted(rec, op, now, Via.ACCEPT, events)
+        result = self._answers.accept(dialog_id, operator_id, now)
         self._state.seen(now)
-        return tuple(events)
+        return result
 
     def decline(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
         """An operator turns down an offer: it goes to the next eligible operator, never back to them.
@@ -273,12 +250,9 @@ class Router:
             NotEligible: it is not offered to this operator.
         """
         now = self._state.check_time(aware(now))
-        rec, op = self._offered(dialog_id, operator_id)
-        events: list[Event] = []
-        self._state.reset_misses(op)
-        self._effects.withdraw(rec, op, now, "declined", events, decline=True)
+        result = self._answers.decline(dialog_id, operator_id, now)
         self._state.seen(now)
-        return tuple(events)
+        return result
 
     def replied(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
         """The host reports the assignee's first reply: the ``reply_timeout`` no longer applies.
@@ -290,31 +264,9 @@ class Router:
             InvalidTransition: the dialog is not assigned.
         """
         now = self._state.check_time(aware(now))
-        rec = self._state.open_dialog(dialog_id)
-        if rec.state is not DialogState.ASSIGNED:
-            raise InvalidTransition(rec.id, rec.state.value, "only an assigned dialog can be replied to")
-        self._state.note_reply(rec, now)
+        result = self._answers.replied(dialog_id, now)
         self._state.seen(now)
-        return ()
-
-    def _check_can_take(self, op: LiveOperator, rec: LiveDialog) -> None:
-        """Raise AtLimit or NotEligible when the operator may not take the dialog now."""
-        problem = ineligible(op, rec, self._topology.config)
-        if problem is not None:
-            reason, detail = problem
-            error = AtLimit if reason in (Reason.AT_LIMIT, Reason.WRAP_UP) else NotEligible
-            raise error(op.id, rec.id, reason.value, detail)
-
-    def _offered(self, dialog_id: str, operator_id: str) -> tuple[LiveDialog, LiveOperator]:
-        rec = self._state.open_dialog(dialog_id)
-        op = self._state.operator(operator_id)
-        if rec.state is DialogState.ASSIGNED:
-            raise AlreadyClaimed(rec.id, rec.state.value, rec.operator_id)
-        if rec.state is not DialogState.OFFERED or op.id not in rec.offered_to:
-            raise NotEligible(
-                op.id, rec.id, "not_offered", f"the dialog is {rec.state.value}, not offered to them"
-            )
-        return rec, op
+        return result
 
     def claim(self, dialog_id: str, operator_id: str, now: datetime) -> tuple[Event, ...]:
         """An operator takes a waiting dialog (manual pool, or any queue they serve).
@@ -328,18 +280,9 @@ class Router:
             NotEligible / AtLimit: the operator may not take it now.
         """
         now = self._state.check_time(aware(now))
-        rec = self._state.open_dialog(dialog_id)
-        op = self._state.operator(operator_id)
-        if rec.state is not DialogState.QUEUED:
-            raise AlreadyClaimed(rec.id, rec.state.value, rec.operator_id)
-        if rec.target_key not in op.targets:
-            raise NotEligible(op.id, rec.id, Reason.NOT_MEMBER.value, f"does not serve {rec.target}")
-        self._check_can_take(op, rec)
-        events: list[Event] = []
-        self._state.dequeue(rec)
-        self._effects.assign(rec, op, now, Via.CLAIM, events)
+        result = self._answers.claim(dialog_id, operator_id, now)
         self._state.seen(now)
-        return tuple(events)
+        return result
 
     def transfer(self, dialog_id: str, to: Target, now: datetime, *, by: str | None = None) -> Decision:
         """Move an open dialog to another operator or group, keeping its history.
@@ -353,15 +296,7 @@ class Router:
             InvalidTransition: the dialog is already with that operator.
         """
         now = self._state.check_time(aware(now))
-        rec = self._state.open_dialog(dialog_id)
-        if not isinstance(to, Target):
-            raise InvalidValue("to", to, "must be a Target")
-        self._topology.check_target(to, "to")
-        if by is not None:
-            self._state.operator(by, field="by")
-        if to.kind is TargetKind.OPERATOR and to.id == rec.operator_id:
-            raise InvalidTransition(rec.id, rec.state.value, f"already with operator {to.id!r}")
-        result = self._effects.transfer(rec, to, now, by=by, trigger=None)
+        result = self._handoffs.transfer(dialog_id, to, now, by)
         self._state.seen(now)
         return result
 
@@ -389,19 +324,9 @@ class Router:
             InvalidValue: ``event`` is not a string or ``data`` not a mapping of plain data.
         """
         now = self._state.check_time(aware(now))
-        rec = self._state.open_dialog(dialog_id)
-        check_id(event, "event")
-        dialog = rec.dialog
-        if data is not None:
-            if not isinstance(data, Mapping):
-                raise InvalidValue("data", data, "must be a mapping")
-            data = json_value(data, "data")
-            dialog = attrs.evolve(dialog, attributes={**dialog.attributes, **data})
-        fired = self._decider.trigger_for(rec, dialog, event, now)
-        decision = self._effects.transfer(rec, fired.to, now, by=None, trigger=fired.name) if fired else None
-        self._state.update_dialog(rec, dialog)
+        result = self._handoffs.handle(dialog_id, event, now, data)
         self._state.seen(now)
-        return decision
+        return result
 
     def forget(self, dialog_id: str, *, keep_client: bool = False) -> None:
         """Drop a closed dialog's record (the host keeps its archive).
@@ -416,12 +341,7 @@ class Router:
             InvalidTransition: the dialog is still open.
             InvalidValue: ``keep_client`` is not a bool.
         """
-        rec = self._state.dialog(dialog_id)
-        if not isinstance(keep_client, bool):
-            raise InvalidValue("keep_client", keep_client, "must be True or False")
-        if rec.state is not DialogState.CLOSED:
-            raise InvalidTransition(rec.id, rec.state.value, "only closed dialogs can be forgotten")
-        self._state.forget(rec, keep_client=keep_client)
+        records.forget(self._state, dialog_id, keep_client)
 
     def forget_client(self, client_id: str) -> None:
         """Drop what the router knows of a client: tags, preferred and last operator.
@@ -433,15 +353,7 @@ class Router:
             UnknownClient: the router knows no such client.
             InvalidValue: the client still has open dialogs (release them first).
         """
-        check_id(client_id, "client_id")
-        if client_id not in self._state.clients:
-            raise UnknownClient(client_id, field="client_id")
-        still_open = self._state.open_dialogs_of(client_id)
-        if still_open:
-            raise InvalidValue(
-                "client_id", client_id, f"the client still has open dialogs: {', '.join(still_open)}"
-            )
-        self._state.forget_client(client_id)
+        records.forget_client(self._state, client_id)
 
     # ---------------------------------------------------------------- operators
 
@@ -459,19 +371,9 @@ class Router:
             UnknownOperator / UnknownStatus: unknown ids.
         """
         now = self._state.check_time(aware(now))
-        op = self._state.operator(operator_id)
-        check_id(status, "status")
-        if status not in self._topology.statuses:
-            raise UnknownStatus(status, field="status")
-        if comment is not None and not isinstance(comment, str):
-            raise InvalidValue("comment", comment, "must be a string")
-        events: list[Event] = []
-        self._timeouts.change_status(op, status, now, comment, events)
-        if status == "offline" and self._topology.config.offline_policy is OfflinePolicy.REQUEUE:
-            self._timeouts.requeue_later(op, now, events)
-        self._effects.drain(op, now, events)
+        result = self._presence.set_status(operator_id, status, now, comment)
         self._state.seen(now)
-        return tuple(events)
+        return result
 
     def set_limit(self, operator_id: str, limit: int, now: datetime) -> tuple[Event, ...]:
         """Change an operator's concurrent-dialog limit; a higher one drains the queue.
@@ -480,14 +382,9 @@ class Router:
         new dialogs until the load falls under it.
         """
         now = self._state.check_time(aware(now))
-        op = self._state.operator(operator_id)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_SAFE_INT:
-            raise InvalidValue("limit", limit, "must be an integer from 0 to 2**53 - 1")
-        events: list[Event] = [LimitChanged(at=now, operator_id=op.id, old=op.limit, new=limit)]
-        self._state.set_limit(op, limit)
-        self._effects.drain(op, now, events)
+        result = self._presence.set_limit(operator_id, limit, now)
         self._state.seen(now)
-        return tuple(events)
+        return result
 
     def ready(self, operator_id: str, now: datetime) -> tuple[Event, ...]:
         """The operator finished their after-chat work: the slots their wrap-ups kept free now.
@@ -498,10 +395,9 @@ class Router:
             UnknownOperator: no such operator.
         """
         now = self._state.check_time(aware(now))
-        op = self._state.operator(operator_id)
-        events = self._after_chat.ready(op, now)
+        result = self._after_chat.ready(operator_id, now)
         self._state.seen(now)
-        return events
+        return result
 
     def hold(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
         """Put an assigned dialog on hold (the client went quiet); it stays with its operator.
@@ -514,14 +410,9 @@ class Router:
             InvalidTransition: the dialog is not assigned, or is on hold already.
         """
         now = self._state.check_time(aware(now))
-        rec = self._state.open_dialog(dialog_id)
-        if rec.state is not DialogState.ASSIGNED:
-            raise InvalidTransition(rec.id, rec.state.value, "only an assigned dialog can be put on hold")
-        if rec.held_since is not None:
-            raise InvalidTransition(rec.id, "held", "the dialog is on hold already")
-        events = self._after_chat.hold(rec, now)
+        result = self._after_chat.hold(dialog_id, now)
         self._state.seen(now)
-        return events
+        return result
 
     def resume(self, dialog_id: str, now: datetime) -> tuple[Event, ...]:
         """Take a dialog off hold: back to its operator if they have room for it.
@@ -536,12 +427,9 @@ class Router:
             InvalidTransition: the dialog is not on hold.
         """
         now = self._state.check_time(aware(now))
-        rec = self._state.open_dialog(dialog_id)
-        if rec.held_since is None:
-            raise InvalidTransition(rec.id, rec.state.value, "the dialog is not on hold")
-        events = self._after_chat.resume(rec, now)
+        result = self._after_chat.resume(dialog_id, now)
         self._state.seen(now)
-        return events
+        return result
 
     # -------------------------------------------------------------------- time
 
@@ -669,7 +557,7 @@ class Router:
 
     def snapshot(self) -> Snapshot:
         """The whole state as a frozen, serializable value."""
-        return self._state.snapshot()
+        return snapshots.snapshot(self._state)
 
     # ------------------------------------------------------------- persistence
 
@@ -696,32 +584,5 @@ class Router:
         if not isinstance(snapshot, Snapshot):
             raise InvalidValue("snapshot", snapshot, "must be a Snapshot")
         router = cls(config, seed=snapshot.seed, geo=geo)
-        router._state.restore(snapshot)
+        snapshots.restore(router._state, snapshot)
         return router
-
-    # ---------------------------------------------------------------- internals
-
-    def _check_new(
-        self, dialog: Dialog, client: Client | None, now: datetime, *, known_ok: bool = False
-    ) -> tuple[LiveDialog, Client | None]:
-        if not isinstance(dialog, Dialog):
-            raise InvalidValue("dialog", dialog, "must be a Dialog")
-        known = self._state.dialogs.get(dialog.id)
-        if known is not None and not known_ok:
-            raise DuplicateDialog(dialog.id, known.state.value)
-        channel = self._topology.channels.get(dialog.channel)
-        if channel is None:
-            raise UnknownChannel(dialog.channel, field="dialog.channel")
-        if dialog.chosen_group_id is not None and dialog.chosen_group_id not in self._topology.groups:
-            raise UnknownGroup(dialog.chosen_group_id, field="dialog.chosen_group_id")
-        if client is not None:
-            if not isinstance(client, Client):
-                raise InvalidValue("client", client, "must be a Client")
-            if client.id != dialog.client_id:
-                raise InvalidValue(
-                    "client.id", client.id, f"differs from dialog.client_id {dialog.client_id!r}"
-                )
-        ctx_client = client if client is not None else self._state.client_of(dialog)
-        located, note = locate(dialog, channel, self._topology.geo)
-        rec = self._state.live(located, channel, now, region_note=note)
-        return rec, ctx_client

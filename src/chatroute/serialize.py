@@ -24,7 +24,6 @@ durations such as ``"30s"`` or ``"1h30m"`` wherever seconds are expected:
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Set
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar, get_args, get_origin
@@ -42,6 +41,7 @@ from . import stats as sa
 from . import strategies as st
 from ._durations import to_duration
 from ._frozen import FrozenMap, aware, thaw_value
+from ._structure_problems import problems, problems_of, short_path
 from .config import RoutingConfig
 from .decision import Decision, GroupChoice
 from .errors import ConfigError, InvalidValue, did_you_mean
@@ -249,7 +249,7 @@ def _short_predicate(data: dict[str, Any]) -> ru.Predicate:
         try:
             parts.append(converter.structure(body, cls))
         except Exception as exc:  # reported with the key's path
-            for path, message in _problems(exc):
+            for path, message in problems(exc):
                 if one:  # the field is the key itself: topic, not topic.topics
                     path = path.removeprefix("." + fields[0].name)
                 found.append((_under(key, path), message))
@@ -295,7 +295,7 @@ def _structure_config(data: Any) -> RoutingConfig:
         try:
             _config_body({k: v for k, v in data.items() if k not in form.LONG_OF["offline"]})
         except Exception as exc:
-            found += _problems(exc)
+            found += problems(exc)
         raise ConfigError(found)
     config: RoutingConfig = _config_body(data)
     return config
@@ -308,8 +308,8 @@ def _structure_group(data: Any, _: Any) -> Group:
         try:
             _group_body({k: v for k, v in data.items() if not k.startswith(("regions_", "pages_"))})
         except Exception as exc:
-            found += _problems(exc)
-        raise ConfigError([(_short_path(p.removeprefix(".")), m) for p, m in found])
+            found += problems(exc)
+        raise ConfigError([(short_path(p.removeprefix(".")), m) for p, m in found])
     group: Group = _group_body(data)
     return group
 
@@ -486,74 +486,6 @@ def from_dict(cls: type[T], data: Any) -> T:
         return converter.structure(data, cls)
     except Exception as exc:  # cattrs wraps every failure; report them with paths
         raise ConfigError(problems_of(exc)) from exc
-
-
-_LONG_KEYS = re.compile(r"\b(regions|pages)_(include|exclude)\b")
-
-
-def _short_path(path: str) -> str:
-    """A path in the words of the short form: ``groups[0].regions.include``, not ``regions_include``."""
-    return _LONG_KEYS.sub(r"\1.\2", path)
-
-
-# what Python says when cattrs treats a list, number or string as a mapping
-_NOT_A_TABLE = (
-    "has no attribute 'keys'",
-    "has no attribute 'items'",
-    "has no attribute 'get'",
-    "is not iterable",
-    "is not subscriptable",
-    "indices must be integers",
-)
-
-
-def _problems(exc: BaseException, path: str = "") -> list[tuple[str, str]]:
-    if isinstance(exc, cattrs.ClassValidationError | cattrs.IterableValidationError):
-        found: list[tuple[str, str]] = []
-        for inner in exc.exceptions:
-            notes = getattr(inner, "__notes__", [])
-            step = _note_path(notes[0]) if notes else ""
-            found += _problems(inner, path + step)
-        return found or [(path, str(exc))]
-    if isinstance(exc, RecursionError):
-        return [(path, _TOO_DEEP)]
-    if isinstance(exc, ConfigError):
-        return [(path + ("." + p if p and path else p), m) for p, m in exc.problems]
-    if isinstance(exc, InvalidValue):
-        return [(f"{path}.{exc.field}", f"{exc.problem} (got {exc.value!r})")]
-    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
-        known = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
-        return [
-            (f"{path}.{key}", "unknown key" + did_you_mean(key, known)) for key in sorted(exc.extra_fields)
-        ]
-    if isinstance(exc, KeyError):
-        return [(path, f"missing key {exc.args[0]!r}")]
-    if isinstance(exc, AttributeError | TypeError) and any(hint in str(exc) for hint in _NOT_A_TABLE):
-        return [(path, "expected a table (a mapping of keys to values)")]
-    return [(path, str(exc))]
-
-
-def problems_of(exc: BaseException) -> list[tuple[str, str]]:
-    """The ``(path, message)`` problems of an error raised while structuring, paths in the short form."""
-    found = []
-    for path, message in _problems(exc):
-        if message == _TOO_DEEP:  # named where the nesting starts, not 300 levels down
-            path = "".join(_STEPS.findall(path)[:4])
-        found.append((_short_path(path.removeprefix(".")), message))
-    return list(dict.fromkeys(found))
-
-
-_TOO_DEEP = "nested too deeply"
-_STEPS = re.compile(r"\.?[^.\[]+|\[\d+\]")
-
-
-def _note_path(note: str) -> str:
-    # cattrs notes read "Structuring class X @ attribute y" or "... @ index 3"
-    if "@ attribute " in note:
-        return "." + note.rsplit("@ attribute ", 1)[1].strip()
-    if "@ index " in note:
-        return f"[{note.rsplit('@ index ', 1)[1].strip()}]"
-    return ""
 
 
 # last: after every hook of the records they hold

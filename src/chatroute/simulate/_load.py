@@ -1,6 +1,8 @@
 """Reading scenarios from TOML or JSON tables, with every problem named by its path.
 
-The layout is described in :mod:`chatroute.simulate.scenario`.
+The layout is described in :mod:`chatroute.simulate.scenario`; the checks of a whole
+scenario (its config, the names its traffic and shifts use) are in
+:mod:`chatroute.simulate._scenario_checks`.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ import math
 import os
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from datetime import datetime, time
+from typing import Any
 
 from ..config import RoutingConfig
 from ..errors import ChatrouteError, ConfigError, InvalidValue, did_you_mean
@@ -32,7 +34,7 @@ from ._parts import (
 )
 from .variants import strategy_problem
 
-__all__ = ["ScenarioParts", "scenario_fields", "scenario_problems"]
+__all__ = ["ZONE_ERRORS", "brief", "join_path", "references", "scenario_fields"]
 
 _TOP_KEYS = (
     "name",
@@ -77,30 +79,7 @@ _ARRIVAL_KEYS = (
 )
 _DEFAULT_START = time(9, 0)
 _DEFAULT_DAY = datetime(2026, 3, 2)  # a Monday
-_ZONE_ERRORS = (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError)  # OSError: a name too long for a file
-
-
-class ScenarioParts(Protocol):
-    """What :func:`scenario_problems` reads of a scenario."""
-
-    @property
-    def config(self) -> RoutingConfig: ...
-    @property
-    def traffic(self) -> Traffic: ...
-    @property
-    def shifts(self) -> tuple[Shift, ...]: ...
-    @property
-    def compare(self) -> tuple[str, ...]: ...
-    @property
-    def timezone(self) -> str: ...
-    @property
-    def start(self) -> datetime: ...
-    @property
-    def hours(self) -> float: ...
-    @property
-    def warmup(self) -> timedelta: ...
-    @property
-    def drain(self) -> timedelta: ...
+ZONE_ERRORS = (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError)  # OSError: a name too long for a file
 
 
 class _Reader:
@@ -119,7 +98,7 @@ class _Reader:
             return None
         for key in value:
             if key not in known:
-                self.fail(_join(path, key), "unknown key" + did_you_mean(str(key), known))
+                self.fail(join_path(path, key), "unknown key" + did_you_mean(str(key), known))
         return value
 
     def number(
@@ -138,21 +117,21 @@ class _Reader:
         if not ok or value < 0 or (value == 0 and not zero) or value > high:
             kind = "a non-negative number" if zero else "a positive number"
             top = f", at most {high:,g}" if high < math.inf else ""
-            self.fail(_join(path, key), f"must be {kind}{top}")
+            self.fail(join_path(path, key), f"must be {kind}{top}")
             return default
         return float(value)
 
     def integer(self, data: Mapping[str, Any], key: str, path: str, default: int | None) -> int | None:
         value = data.get(key, default)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            self.fail(_join(path, key), "must be an integer")
+            self.fail(join_path(path, key), "must be an integer")
             return default
         return value
 
     def string(self, data: Mapping[str, Any], key: str, path: str, default: str | None) -> str | None:
         value = data.get(key, default)
         if value is not None and (not isinstance(value, str) or not value):
-            self.fail(_join(path, key), "must be a non-empty string")
+            self.fail(join_path(path, key), "must be a non-empty string")
             return default
         return value
 
@@ -161,14 +140,14 @@ class _Reader:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            self.fail(_join(path, key), "must be a list of strings")
+            self.fail(join_path(path, key), "must be a list of strings")
             return ()
         return tuple(value)
 
     def items(self, data: Mapping[str, Any], key: str, path: str) -> list[Any]:
         value = data.get(key, [])
         if not isinstance(value, list):
-            self.fail(_join(path, key), "expected a list of tables")
+            self.fail(join_path(path, key), "expected a list of tables")
             return []
         return value
 
@@ -188,7 +167,7 @@ class _Reader:
         kinds = [d.value for d in Distribution]
         if name not in kinds:
             self.fail(
-                _join(path, "distribution"),
+                join_path(path, "distribution"),
                 f"must be one of {', '.join(kinds)}" + did_you_mean(str(name), kinds),
             )
             return None
@@ -202,7 +181,7 @@ class _Reader:
         try:
             return make(**kwargs)
         except InvalidValue as exc:
-            self.fail(_join(path, exc.field), f"{exc.problem} (got {_brief(exc.value)})")
+            self.fail(join_path(path, exc.field), f"{exc.problem} (got {brief(exc.value)})")
         except ChatrouteError as exc:
             self.fail(path, str(exc))
         except (TypeError, ValueError, OverflowError) as exc:  # a value of the wrong kind deep inside
@@ -210,13 +189,14 @@ class _Reader:
         return None
 
 
-def _brief(value: Any) -> str:
+def brief(value: Any) -> str:
     """The value's repr, cut short: a problem line stays one line."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _join(path: str, key: object) -> str:
+def join_path(path: str, key: object) -> str:
+    """``key`` under ``path`` (a top-level key alone)."""
     return f"{path}.{key}" if path else str(key)
 
 
@@ -234,8 +214,8 @@ def scenario_fields(data: Mapping[str, Any], *, base_dir: str | None = None) -> 
     zone = reader.string(top, "timezone", "", "UTC") or "UTC"
     try:
         tz = zoneinfo.ZoneInfo(zone)
-    except _ZONE_ERRORS:
-        reader.fail("timezone", f"unknown IANA time zone {_brief(zone)}")
+    except ZONE_ERRORS:
+        reader.fail("timezone", f"unknown IANA time zone {brief(zone)}")
         zone, tz = "UTC", zoneinfo.ZoneInfo("UTC")
     start = _start(top.get("start"), tz, reader)
     traffic, arrivals = _traffic(top.get("traffic"), reader, zone, base_dir)
@@ -252,7 +232,7 @@ def scenario_fields(data: Mapping[str, Any], *, base_dir: str | None = None) -> 
     if reader.problems or config is None or traffic is None or None in shifts:
         found = reader.problems or [("", "invalid scenario")]
         if config is not None:  # what did parse can still be checked against the config
-            found += _references(config, arrivals, (), shifts, compare)
+            found += references(config, arrivals, (), shifts, compare)
         raise ConfigError(found)
     return {
         "config": config,
@@ -273,7 +253,7 @@ def _config(top: Mapping[str, Any], reader: _Reader) -> RoutingConfig | None:
         return RoutingConfig.from_dict(top["config"])
     except ConfigError as exc:
         for path, message in exc.problems:
-            reader.fail(_join("config", path), message)
+            reader.fail(join_path("config", path), message)
     return None
 
 
@@ -353,8 +333,8 @@ def _hold(value: Any, reader: _Reader) -> Hold | None:
     if "share" not in table:
         reader.fail(path, "missing key 'share' (the probability that a chat is put on hold)")
         return None
-    after = reader.duration(table.get("after", 120.0), _join(path, "after"))
-    length = reader.duration(table.get("length", 300.0), _join(path, "length"))
+    after = reader.duration(table.get("after", 120.0), join_path(path, "after"))
+    length = reader.duration(table.get("length", 300.0), join_path(path, "length"))
     built: Hold | None = reader.build(path, Hold, share=table["share"], after=after, length=length)
     return built
 
@@ -367,7 +347,7 @@ def _redial(value: Any, reader: _Reader) -> Redial | None:
     if "share" not in table:
         reader.fail(path, "missing key 'share' (the probability that a client who gave up writes again)")
         return None
-    after = reader.duration(table.get("after", 600.0), _join(path, "after"))
+    after = reader.duration(table.get("after", 600.0), join_path(path, "after"))
     built: Redial | None = reader.build(path, Redial, share=table["share"], after=after)
     return built
 
@@ -392,7 +372,7 @@ def _arrivals(value: Any, path: str, reader: _Reader) -> Arrivals | None:
         if key in table:
             fields[key] = table[key]
     if "transfer" in table:
-        fields["transfer"] = _transfer(table["transfer"], _join(path, "transfer"), reader)
+        fields["transfer"] = _transfer(table["transfer"], join_path(path, "transfer"), reader)
     if len(reader.problems) > before:
         return None
     built: Arrivals | None = reader.build(path, Arrivals, **fields)
@@ -405,10 +385,10 @@ def _transfer(value: Any, path: str, reader: _Reader) -> Transfer | None:
         return None
     to = reader.string(table, "to", path, None)
     if to is None:
-        reader.fail(_join(path, "to"), "name the group the dialogs are transferred to")
+        reader.fail(join_path(path, "to"), "name the group the dialogs are transferred to")
         return None
     share = table.get("share", 0.1)
-    after = reader.duration(table.get("after", 90.0), _join(path, "after"))
+    after = reader.duration(table.get("after", 90.0), join_path(path, "after"))
     built: Transfer | None = reader.build(path, Transfer, to=to, share=share, after=after)
     return built
 
@@ -428,7 +408,7 @@ def _replay(value: Any, reader: _Reader, zone: str, base_dir: str | None) -> Rep
         return Replay.load(full, tz=zone)
     except ConfigError as exc:
         for where, message in exc.problems:
-            reader.fail(_join("traffic.replay", where) if where else "traffic.replay", message)
+            reader.fail(join_path("traffic.replay", where) if where else "traffic.replay", message)
     return None
 
 
@@ -438,7 +418,7 @@ def _shift(value: Any, path: str, reader: _Reader) -> Shift | None:
         return None
     operators = reader.strings(table, "operators", path)
     if not operators:
-        reader.fail(_join(path, "operators"), "name at least one operator")
+        reader.fail(join_path(path, "operators"), "name at least one operator")
     for key in ("start", "end"):
         if key not in table:
             reader.fail(path, f"missing key {key!r} (a local time such as '09:00')")
@@ -463,31 +443,7 @@ def _shift(value: Any, path: str, reader: _Reader) -> Shift | None:
     return built
 
 
-def scenario_problems(scenario: ScenarioParts) -> list[tuple[str, str]]:
-    """Every problem of a scenario: its config's, and cross-references from the traffic and shifts."""
-    config = scenario.config
-    found = [(_join("config", path), message) for path, message in config.problems()]
-    replay = scenario.traffic.replay
-    found += _references(
-        config, scenario.traffic.arrivals, replay.dialogs if replay else (), scenario.shifts, scenario.compare
-    )
-    try:
-        zoneinfo.ZoneInfo(scenario.timezone)
-    except _ZONE_ERRORS:
-        found.append(("timezone", f"unknown IANA time zone {_brief(scenario.timezone)}"))
-    if not scenario.traffic.arrivals and replay is None:
-        found.append(("traffic", "give arrivals or a replay log"))
-    span = timedelta(hours=scenario.hours)
-    if scenario.warmup >= span:
-        found.append(("warmup", "must be shorter than the simulated hours"))
-    try:
-        scenario.start + span + scenario.drain
-    except OverflowError:
-        found.append(("start", "too close to the end of the calendar for the span and the drain"))
-    return found
-
-
-def _references(
+def references(
     config: RoutingConfig,
     arrivals: Sequence[Arrivals | None],
     logged: Sequence[LoggedDialog],

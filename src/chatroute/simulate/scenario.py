@@ -65,7 +65,7 @@ from ..config import RoutingConfig, parse_text, read_file
 from ..errors import ConfigError, InvalidValue
 from ..model import SLA, Channel, Operator
 from ..strategies import Even
-from ._load import scenario_fields, scenario_problems
+from ._load import scenario_fields
 from ._log import LoggedDialog, Replay
 from ._parts import (
     MAX_HOURS,
@@ -81,6 +81,7 @@ from ._parts import (
     Traffic,
     Transfer,
 )
+from ._scenario_checks import scenario_problems
 
 __all__ = [
     "MAX_DIALOGS",

@@ -1,0 +1,136 @@
+"""How a strategy sees one target's available operators when it picks.
+
+:class:`IndexPicker` answers a strategy's questions (the first by rank, the next in
+turn, a draw, a favourite, a scan) from the target's index in the state, and every
+answer is an operator who can take the dialog. It reads and changes nothing but the
+target's random source, kept only for a real pick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from itertools import chain
+
+from ._eligibility import constrained, ineligible
+from ._router_state import RouterState
+from ._skill_levels import WALK, fewest
+from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
+from ._topology import Topology
+from .errors import InvalidValue
+from .model import Client
+from .strategies import Strategy, StrategyContext
+
+__all__ = ["IndexPicker", "fitter", "fitting"]
+
+
+def fitter(state: RouterState, topology: Topology, rec: LiveDialog) -> Callable[[str], bool]:
+    """Whether an available operator can take this dialog (skills, channel limits...)."""
+    ops = state.ops
+    config = topology.config
+    return lambda op_id: ineligible(ops[op_id], rec, config) is None
+
+
+def fitting(
+    state: RouterState, topology: Topology, rec: LiveDialog, ids: Iterator[str] | AvailableIndex
+) -> Iterator[str]:
+    """The operators of ``ids`` who can take this dialog, in order."""
+    ops = state.ops
+    config = topology.config
+    return (op_id for op_id in ids if ineligible(ops[op_id], rec, config) is None)
+
+
+class IndexPicker:
+    """One target's available operators as a strategy sees them when it picks (see :class:`Picker`).
+
+    Every answer is an operator who can take the dialog: when some available operators
+    may not (``constrained``: skills, weights, channel limits, exclusions), each
+    candidate is checked.
+    """
+
+    __slots__ = ("_client", "_dry", "_index", "_key", "_now", "_rec", "_state", "_topology", "constrained")
+
+    def __init__(
+        self,
+        state: RouterState,
+        topology: Topology,
+        rec: LiveDialog,
+        key: str,
+        index: AvailableIndex,
+        client: Client | None,
+        now: datetime,
+        dry: bool,
+        constrained_: bool | None,
+    ) -> None:
+        self._state = state
+        self._topology = topology
+        self._rec = rec
+        self._key = key
+        self._index = index
+        self._client = client
+        self._now = now
+        self._dry = dry
+        self.constrained = constrained(rec) if constrained_ is None else constrained_
+
+    @property
+    def client(self) -> Client | None:
+        return self._client
+
+    def first(self) -> str | None:
+        index = self._index
+        assert isinstance(index, RankedIndex)
+        if not self.constrained:
+            return index.first()
+        rec = self._rec
+        fits = fitter(self._state, self._topology, rec)
+        if not rec.needs:
+            return index.first(fits)
+        available, key = self._state.available, self._key
+        if not available.has_levels(key, rec.needs):
+            found, complete = index.walk(fits, WALK)
+            if complete:
+                return found
+        # many of the best ranked lack a required skill: read the skill's levels instead
+        levels, level = fewest(rec.needs, lambda skill: available.skill_levels(key, skill))
+        return levels.first(level, fits)
+
+    def turn(self) -> str | None:
+        index = self._index
+        assert isinstance(index, IdIndex)
+        last = self._state.last_picks.get(self._key)
+        if not self.constrained:
+            return index.next_after(last)
+        after = index.from_rank((last,)) if last is not None else iter(())
+        return next(fitting(self._state, self._topology, self._rec, chain(after, index)), None)
+
+    def draw(self, strategy: Strategy) -> str | None:
+        index = self._index
+        if self.constrained:
+            return self.scan(strategy)
+        assert isinstance(index, IdIndex)
+        return index.at(self._state.rng(self._key, strategy, self._dry).randrange(len(index)))
+
+    def favourite(self, operator_ids: Sequence[str]) -> str | None:
+        state, index = self._state, self._index
+        for op_id in operator_ids:
+            op = state.ops.get(op_id)
+            if op is not None and op_id in index and ineligible(op, self._rec, self._topology.config) is None:
+                return op_id
+        return None
+
+    def scan(self, strategy: Strategy) -> str | None:
+        state, key, rec = self._state, self._key, self._rec
+        candidates = [state.ops[op_id] for op_id in fitting(state, self._topology, rec, self._index)]
+        if not candidates:
+            return None
+        # The strategy draws from a copy, kept only once its choice is known to be sound,
+        # so a faulty custom strategy leaves the router as it was.
+        rng = state.rng(key, strategy, dry=True)
+        last = state.last_picks.get(key)
+        ctx = StrategyContext(now=self._now, rng=rng, client=self._client, last_pick=last)
+        chosen = strategy.choose(candidates, rec.dialog, ctx)
+        if chosen is not None and chosen not in {c.id for c in candidates}:
+            raise InvalidValue("strategy", chosen, f"{strategy!r} chose an operator who is not a candidate")
+        if not self._dry:
+            state.keep_rng(key, rng)
+        return chosen

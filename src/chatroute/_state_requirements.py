@@ -1,0 +1,45 @@
+"""The state's operations on a dialog's requirements as they relax while it waits.
+
+These are :class:`~chatroute._router_state.RouterState`'s operations kept apart from
+its core: each takes the state and changes the dialog's record and the deadlines
+together. What relaxes, and when, is :mod:`chatroute._relaxing`'s to say.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ._deadlines import RelaxDue
+from ._relaxing import in_force, next_step
+from ._router_state import RouterState
+from ._state import LiveDialog
+
+__all__ = ["apply_relaxed", "relax", "schedule_relax"]
+
+
+def schedule_relax(state: RouterState, rec: LiveDialog) -> None:
+    """If the dialog's requirements have a step left, note when it comes due."""
+    if not rec.relax:
+        return
+    waited = None if rec.relaxed_at is None else rec.relaxed_at - rec.routed_at
+    after = next_step(rec.relax, waited)
+    if after is not None:
+        state.deadlines.relaxes.push(RelaxDue(rec.routed_at + after, rec.id))
+
+
+def relax(state: RouterState, rec: LiveDialog, due: datetime) -> None:
+    """Apply the steps of the dialog's requirements due by ``due``; schedule the next."""
+    rec.relaxed_at = due
+    apply_relaxed(state, rec)
+    schedule_relax(state, rec)
+
+
+def apply_relaxed(state: RouterState, rec: LiveDialog) -> None:
+    """Set the requirements in force from the last step applied (``rec.relaxed_at``)."""
+    if rec.relaxed_at is None:
+        return
+    dialog = rec.dialog
+    language = dialog.language if state.topology.config.match_language else None
+    rec.needs, rec.language = in_force(
+        rec.relax, rec.relaxed_at - rec.routed_at, dialog.required_skills, language
+    )
