@@ -220,11 +220,14 @@ class Effects:
 
     def relax_due(self, now: datetime, events: list[Event]) -> None:
         """Apply the requirement steps due by ``now``, each announced; a waiting dialog that
-        someone can take now is placed (``Via.RELAX``), the others keep their place in line."""
+        someone can take now is placed (``Via.RELAX``), the others keep their place in line.
+
+        A step of a dialog no longer waiting is dropped: should it wait again, its queue
+        entry schedules the steps from where it left off (:meth:`RouterState.enqueue`)."""
         state = self.state
         for due, dialog_id in state.deadlines.relaxes.due(now):
             rec = state.dialogs.get(dialog_id)
-            if rec is None or rec.state is DialogState.CLOSED:
+            if rec is None or rec.state is not DialogState.QUEUED:
                 continue
             if rec.relaxed_at is not None and rec.relaxed_at >= due:
                 continue  # applied already
@@ -390,7 +393,6 @@ class Effects:
         if decision.outcome is Outcome.REJECTED:
             return decision.build()
         self.state.hold(rec, client)
-        self.state.schedule_relax(rec)
         events: list[Event] = []
         self.apply(rec, decision, now, Via.ROUTE, events)
         return self.finish(decision, rec, now, events)

@@ -455,11 +455,11 @@ class RouterState:
     ) -> None:
         """Hold a dialog already open with the operator: on ``target``, assigned, replied to.
 
-        Its requirements relax from now on, as a routed dialog's do from when it was routed.
+        Its requirements relax from now on (should it wait), as a routed dialog's do from
+        when it was routed.
         """
         group_id = target.id if target.kind is TargetKind.GROUP else None
         self.hold(rec, client)
-        self.schedule_relax(rec)
         self.retarget(rec, target, self._topology.target_key(target), group_id, False, None)
         self.take_slot(rec, op, now, new=False)
         self.assigned(rec, op, now)
@@ -532,6 +532,7 @@ class RouterState:
         rec.epoch += 1
         self.push(rec, self.queue_seq, now)
         self.schedule_ring(rec)
+        self.schedule_relax(rec)  # its requirements relax only while it waits
 
     def schedule_ring(self, rec: LiveDialog) -> None:
         """If the dialog's rule has a wider ring left, note when the dialog reaches it."""
@@ -749,8 +750,9 @@ class RouterState:
         rec = self.live(record.dialog, channel, record.routed_at)
         rec.thaw(record)
         self._relaxed(rec)
-        if rec.state is not DialogState.CLOSED:
+        if rec.state is DialogState.QUEUED:
             self.schedule_relax(rec)
+        if rec.state is not DialogState.CLOSED:
             for op_id, due in sorted(rec.declines_lapse.items()):
                 self.deadlines.declines.push(DeclineLapses(due, rec.id, op_id))
         if rec.target is not None:
