@@ -369,6 +369,8 @@ class Effects:
         except BaseException:
             state.exclude(rec, *before)
             raise
+        if named and rec.declines_lapse:  # the decline lifted, its lapse goes with it
+            state.forget_declines(rec, frozenset((str(to.id),)))
         freed = state.free_slot(rec)
         record = TransferRecord(
             at=now, from_operator_id=from_operator, from_group_id=from_group, to=to, by=by, trigger=trigger
