@@ -985,8 +985,10 @@ class RouterMachine(RuleBasedStateMachine):
             for md in self.model.dialogs.values()
             if md.offer_expires is not None and md.offer_expires <= now
         )
-        for _, dialog_id in lapsed:
+        for expires, dialog_id in lapsed:
             md = self.model.dialogs[dialog_id]
+            if md.offer_expires != expires:  # withdrawn meanwhile: its operator was set away
+                continue
             assert md.operator_id is not None
             op = self.model.ops[md.operator_id]
             assert rest.pop(0) == OfferWithdrawn(
