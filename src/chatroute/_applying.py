@@ -345,10 +345,13 @@ class Effects:
         self.state.start_wrap_up(rec, op, until)
         self.state.close(rec, now, rating, handled=True)
         sentiment = rating.sentiment if rating is not None else None
-        return (
+        events: list[Event] = [
             DialogReleased(at=now, dialog_id=rec.id, operator_id=op.id, rating=rating, sentiment=sentiment),
             WrapUpStarted(at=now, operator_id=op.id, dialog_id=rec.id, until=until),
-        )
+        ]
+        # the load stays taken, the channel limit's place does not: a dialog held back by it may go now
+        self.drain(op, now, events)
+        return tuple(events)
 
     def transfer(
         self, rec: LiveDialog, to: Target, now: datetime, *, by: str | None, trigger: str | None
