@@ -1,12 +1,14 @@
 """The Router against an obviously-correct model, driven by random call sequences.
 
-:class:`RouterMachine` routes, adopts, releases, claims and transfers dialogs, changes operator
-statuses and limits, and moves time forward. A small model kept here records who holds
-which dialog, each operator's load, which dialogs wait in which queue and which are
-closed. Each call's events are checked one by one against the model (an assignment only
-goes to an eligible member of the dialog's target, a dialog only queues when nobody
-can take it, a drain takes the best dialog in service order), and invariants compare the
-whole router with the model after every step. Now and then the router is persisted
+:class:`RouterMachine` routes, adopts, releases, claims and transfers dialogs, accepts and
+declines offers (half the machines make operators accept), changes operator statuses and
+limits, and moves time forward. A small model kept here records who holds which dialog,
+who was offered which (holding a slot) and who declined it until when, each operator's
+load, which dialogs wait in which queue and which are closed. Each call's events are
+checked one by one against the model (an assignment or offer only goes to an eligible
+member of the dialog's target, a dialog only queues when nobody can take it, a drain
+takes the best dialog in service order), and invariants compare the whole router with
+the model after every step. Now and then the router is persisted
 (snapshot -> dict -> JSON -> Router.restore) and the machine carries on with the
 restored router, making every call on the original as well and requiring the same answers.
 """
