@@ -28,6 +28,7 @@ from chatroute import (
     InvalidValue,
     NaiveDatetime,
     Operator,
+    Outcome,
     Reason,
     Ring,
     Router,
@@ -134,6 +135,20 @@ def test_ready_ends_the_wrap_up_early_and_drains() -> None:
     )
     assert router.tick(at(60)) == ()
     assert router.operator("ann").load == 1
+
+
+def test_a_wrap_up_frees_the_channel_slot_and_the_queue_drains_into_it() -> None:
+    """The wrap-up keeps the load, not the channel limit's place: a dialog waiting only because
+    of that limit goes to the operator as soon as the release starts the wrap-up."""
+    router = wrapping(Operator(id="ann", status="online", limit=3, channel_limits={"site": 1}))
+    router.route(Dialog(id="d1"), T0)
+    assert router.route(Dialog(id="d2"), at(1)).outcome is Outcome.QUEUED  # the channel limit
+    events = router.release("d1", at(10))
+    assert events[1:] == (
+        WrapUpStarted(at=at(10), operator_id="ann", dialog_id="d1", until=at(40)),
+        DialogAssigned(at=at(10), dialog_id="d2", operator_id="ann", group_id=None, via=Via.DRAIN),
+    )
+    assert router.operator("ann").load == 2
 
 
 def test_ready_without_a_wrap_up_changes_nothing() -> None:

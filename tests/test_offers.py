@@ -448,3 +448,16 @@ def test_the_decline_settings_round_trip_through_config_files() -> None:
     assert (config.decline_memory, config.all_declined) == (timedelta(minutes=10), AllDeclined.RETRY)
     assert config.to_dict() == {"decline_memory": "10m", "all_declined": "retry"}
     assert RoutingConfig.from_toml(config.to_toml()) == config
+
+
+def test_a_transfer_to_an_operator_who_declined_forgets_when_their_decline_lapses() -> None:
+    """Naming an operator who declined lifts their decline, and its lapse with it: the record keeps
+    no lapse for a decline it no longer holds, and none comes due later."""
+    router = desk(decline_memory=60)
+    router.route(Dialog(id="d1"), at(0))
+    router.decline("d1", "ann", at(1))
+    router.transfer("d1", Target.operator("ann"), at(2))
+    record = router.dialog("d1")
+    assert (record.declined, dict(record.declines_lapse)) == (frozenset(), {})
+    router.decline("d1", "ann", at(3))  # her new decline lapses on its own clock
+    assert dict(router.dialog("d1").declines_lapse) == {"ann": at(63)}

@@ -258,3 +258,24 @@ def test_a_bad_step_in_a_file_names_its_path() -> None:
     """A level out of range is reported with its place in the file."""
     with pytest.raises(ConfigError, match=r"relax\[0\]"):
         RoutingConfig.from_toml('[[relax]]\nskill = "billing"\nsteps = [{after = "30s", level = 12}]')
+
+
+def test_a_dialog_placed_before_its_step_announces_no_relax_steps() -> None:
+    """Steps that come due while the dialog has an operator are dropped, not announced; waiting
+    again, it takes them up from where it left off (they count from when it was routed)."""
+    router = Router(desk())
+    busy(router)
+    router.route(Dialog(id="bob's"), at(0))
+    router.route(Dialog(id="d", required_skills={"billing": 8}, relax=[BILLING]), at(1))
+    router.release("first", at(10))  # Ann takes it before any step
+    assert router.dialog("d").operator_id == "ann"
+    events = [*router.tick(at(31)), *router.tick(at(91)), *router.release("bob's", at(95))]
+    assert not [e for e in events if isinstance(e, RequirementRelaxed)]
+    assert router.dialog("d").relaxed_at is None
+    router.route(Dialog(id="cy's"), at(96))  # Cy busy: only Bob is free, with billing 5
+    router.set_status("ann", "offline", at(97))
+    # kept from Ann, it waits for a moment: the drain of Ann's slot applies the step due at 31 s
+    events = router.transfer("d", Target.everyone(), at(100)).events
+    relaxed = [e for e in events if isinstance(e, RequirementRelaxed)]
+    assert [(e.at, e.level) for e in relaxed] == [(at(31), 5)]
+    assert router.dialog("d").operator_id == "bob"

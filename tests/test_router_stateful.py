@@ -1,12 +1,14 @@
 """The Router against an obviously-correct model, driven by random call sequences.
 
-:class:`RouterMachine` routes, adopts, releases, claims and transfers dialogs, changes operator
-statuses and limits, and moves time forward. A small model kept here records who holds
-which dialog, each operator's load, which dialogs wait in which queue and which are
-closed. Each call's events are checked one by one against the model (an assignment only
-goes to an eligible member of the dialog's target, a dialog only queues when nobody
-can take it, a drain takes the best dialog in service order), and invariants compare the
-whole router with the model after every step. Now and then the router is persisted
+:class:`RouterMachine` routes, adopts, releases, claims and transfers dialogs, accepts and
+declines offers (half the machines make operators accept), changes operator statuses and
+limits, and moves time forward. A small model kept here records who holds which dialog,
+who was offered which (holding a slot) and who declined it until when, each operator's
+load, which dialogs wait in which queue and which are closed. Each call's events are
+checked one by one against the model (an assignment or offer only goes to an eligible
+member of the dialog's target, a dialog only queues when nobody can take it, a drain
+takes the best dialog in service order), and invariants compare the whole router with
+the model after every step. Now and then the router is persisted
 (snapshot -> dict -> JSON -> Router.restore) and the machine carries on with the
 restored router, making every call on the original as well and requiring the same answers.
 """
@@ -33,6 +35,7 @@ from hypothesis.stateful import (
 )
 
 from chatroute import (
+    AllDeclined,
     AlreadyClaimed,
     AtLimit,
     ChatrouteError,
@@ -42,7 +45,9 @@ from chatroute import (
     DialogAdopted,
     DialogAssigned,
     DialogClosed,
+    DialogDeclinedByAll,
     DialogHeld,
+    DialogOffered,
     DialogQueued,
     DialogReleased,
     DialogRequeued,
@@ -56,6 +61,7 @@ from chatroute import (
     InvalidValue,
     LimitChanged,
     NotEligible,
+    OfferWithdrawn,
     OfflinePolicy,
     Outcome,
     Reason,
@@ -97,6 +103,7 @@ class ModelOperator:
     channel_cuts: dict[str, int] = attrs.Factory(dict)  # likewise per channel, after adopting past a cap
     dialogs: set[str] = attrs.Factory(set)
     wrap_ups: dict[str, tuple[datetime, int]] = attrs.Factory(dict)  # dialog id -> (until, weight)
+    missed: int = 0  # offers in a row they let lapse
 
 
 @attrs.define
@@ -118,6 +125,8 @@ class ModelDialog:
     relaxed: set[tuple[str | None, datetime]] = attrs.Factory(set)  # relax steps announced
     wait_until: datetime | None = None  # waits for its busy preferred operator until then
     then: Target | None = None  # and then goes here
+    offer_expires: datetime | None = None  # offered to ``operator_id`` (holding a slot) until then
+    declined: dict[str, datetime | None] = attrs.Factory(dict)  # operator -> when the decline lapses
 
 
 class Model:
@@ -188,6 +197,8 @@ class Model:
             return Reason.STATUS
         if op_id in md.excluded:
             return Reason.EXCLUDED
+        if op_id in md.declined:
+            return Reason.DECLINED
         if self.load(op_id) + md.weight > op.limit:
             if self.load(op_id) - self.wrap_up_weight(op_id) + md.weight <= op.limit:
                 return Reason.WRAP_UP
@@ -236,17 +247,19 @@ class Model:
         self, md: ModelDialog, now: datetime
     ) -> list[tuple[datetime, str | None, int | None]]:
         """The relax steps due by ``now`` and not announced yet: when, which skill, which level."""
-        return sorted(
+        due = [
             (md.routed_at + s.after, r.skill, s.level)
             for r in self.relaxations(md)
             for s in r.steps
             if md.routed_at + s.after <= now and (r.skill, md.routed_at + s.after) not in md.relaxed
-        )
+        ]
+        return sorted(due, key=lambda step: step[0])  # a skill's and the language's may fall due together
 
     def relax(self, event: RequirementRelaxed, now: datetime) -> None:
-        """A step came due: the dialog's earliest step not announced yet, and due by now."""
+        """A step came due: the dialog's earliest step not announced yet, and due by now; only a
+        waiting dialog's steps are announced (one with an operator takes them up if it waits again)."""
         md = self.dialogs[event.dialog_id]
-        assert md.state is not DialogState.CLOSED
+        assert md.state is DialogState.QUEUED, f"{md.dialog.id} relaxed while {md.state}"
         due = self.relax_steps_due(md, now)
         assert due, f"{md.dialog.id} relaxed with no step due"
         assert event.at == due[0][0], f"{md.dialog.id} relaxed at {event.at}, its next step was due {due[0]}"
@@ -348,19 +361,30 @@ class Model:
 
     def detach(self, md: ModelDialog) -> str | None:
         """Take the dialog off its operator or out of its queue; the operator whose slot it freed, if any."""
-        holder = md.operator_id if md.state is DialogState.ASSIGNED else None
+        holder = md.operator_id if md.state in (DialogState.ASSIGNED, DialogState.OFFERED) else None
         freed = holder if not md.held or self.config.hold_counts else None
         if holder is not None:
             self.ops[holder].dialogs.discard(md.dialog.id)
         md.state = None
         md.seq = None
         md.held = False
-        md.wait_until = md.then = None
+        md.wait_until = md.then = md.offer_expires = None
         return freed
 
-    def assign(self, event: DialogAssigned, drainer: str | None) -> None:
+    def assign(self, event: DialogAssigned | DialogOffered, drainer: str | None) -> None:
+        """The dialog goes to an eligible member of its target: assigned, or offered to them alone
+        (holding a slot) when operators must accept; a claim always assigns."""
         md = self.dialogs[event.dialog_id]
-        op_id = event.operator_id
+        offered = isinstance(event, DialogOffered)
+        accepting = self.config.accept_timeout is not None
+        assert offered == (accepting and event.via is not Via.CLAIM), event
+        if isinstance(event, DialogOffered):
+            assert len(event.operator_ids) == 1, event
+            assert self.config.accept_timeout is not None
+            assert event.expires_at == event.at + self.config.accept_timeout
+            op_id = event.operator_ids[0]
+        else:
+            op_id = event.operator_id
         assert md.target is not None
         assert op_id in self.members(md.target), f"{op_id} does not serve {md.target}"
         assert self.ineligible(op_id, md) is None, f"{op_id} got {md.dialog.id}: {self.ineligible(op_id, md)}"
@@ -377,12 +401,35 @@ class Model:
             assert md.relaxed
         else:
             assert md.state is None, f"{md.dialog.id} assigned via {event.via} from {md.state}"
-        md.state = DialogState.ASSIGNED
+        md.state = DialogState.OFFERED if isinstance(event, DialogOffered) else DialogState.ASSIGNED
         md.operator_id = op_id
         md.seq = None
         md.pool = False
         md.wait_until = md.then = None
+        md.offer_expires = event.expires_at if isinstance(event, DialogOffered) else None
         self.ops[op_id].dialogs.add(md.dialog.id)
+        if not offered:  # a dialog they have resets their count of missed offers
+            self.ops[op_id].missed = 0
+
+    def decline(self, md: ModelDialog, op_id: str, now: datetime) -> None:
+        """The operator declined the dialog (or let its offer lapse): not offered it again until
+        the ``decline_memory`` passes (for good without one)."""
+        memory = self.config.decline_memory
+        md.declined[op_id] = now + memory if memory is not None else None
+
+    def declined_by_all(self, md: ModelDialog) -> tuple[str, ...]:
+        """The members of the dialog's target who could take it (not excluded, meeting its
+        requirements now) when every one of them declined it; empty otherwise."""
+        assert md.target is not None
+        needs, language = self.requirements(md)
+        could = [
+            op_id
+            for op_id in self.members(md.target)
+            if op_id not in md.excluded
+            and all(self.config_ops[op_id].skills.get(s, 0) >= level for s, level in needs.items())
+            and (language is None or language in self.config_ops[op_id].languages)
+        ]
+        return tuple(could) if could and set(could) <= set(md.declined) else ()
 
     def enqueue(self, event: DialogQueued) -> None:
         md = self.dialogs[event.dialog_id]
@@ -404,7 +451,7 @@ class Model:
         """Check each event against the model, then carry it out in the model."""
         for event in events:
             assert event.at == now or isinstance(event, SlaLevelChanged | RequirementRelaxed)
-            if isinstance(event, DialogAssigned):
+            if isinstance(event, DialogAssigned | DialogOffered):
                 self.assign(event, drainer)
             elif isinstance(event, DialogQueued):
                 self.enqueue(event)
@@ -509,6 +556,14 @@ class RouterMachine(RuleBasedStateMachine):
         channels = [attrs.evolve(c, wrap_up=w) for c, w in zip(config.channels, wrap_ups, strict=False)]
         hold_counts = data.draw(st.booleans(), label="hold_counts")
         config = attrs.evolve(config, channels=channels, hold_counts=hold_counts)
+        if data.draw(st.booleans(), label="offers"):  # operators accept each dialog; declines may lapse
+            config = attrs.evolve(
+                config,
+                accept_timeout=data.draw(st.integers(5, 60), label="accept_timeout"),
+                decline_memory=data.draw(st.one_of(st.none(), st.integers(10, 120)), label="decline_memory"),
+                all_declined=data.draw(st.sampled_from(AllDeclined), label="all_declined"),
+                missed_offers_limit=data.draw(st.one_of(st.none(), st.integers(1, 3)), label="missed"),
+            )
         self.router = Router(config, seed=seed)
         self.model = Model(config)
         self.zone = zone
@@ -574,7 +629,18 @@ class RouterMachine(RuleBasedStateMachine):
         assert decision.target == md.target
         assert len(decision.events) == 1
         self.model.apply(decision.events, now)
-        if md.state is DialogState.ASSIGNED:
+        if md.state is DialogState.OFFERED:
+            assert decision.outcome is Outcome.OFFERED
+            assert decision.offered_to == (md.operator_id,)
+            assert decision.events[0] == DialogOffered(
+                at=now,
+                dialog_id=dialog_id,
+                operator_ids=(md.operator_id,),
+                group_id=decision.group_id,
+                expires_at=md.offer_expires,
+                via=Via.ROUTE,
+            )
+        elif md.state is DialogState.ASSIGNED:
             assert decision.outcome is Outcome.ASSIGNED
             assert decision.operator_id == md.operator_id
             assert decision.events[0] == DialogAssigned(
@@ -610,17 +676,21 @@ class RouterMachine(RuleBasedStateMachine):
             self.expect_error(events, DialogClosed, dialog_id)
             return
         assert isinstance(events, tuple), events
-        holder = md.operator_id if md.state is DialogState.ASSIGNED else None
+        holder = md.operator_id if md.state in (DialogState.ASSIGNED, DialogState.OFFERED) else None
         assert events[0] == DialogReleased(at=now, dialog_id=dialog_id, operator_id=holder)
+        was_assigned = md.state is DialogState.ASSIGNED  # an offer ends with no after-chat work
         freed = self.model.detach(md)
         md.state = DialogState.CLOSED
         md.operator_id = holder
-        wrap_up = self.model.wrap_up_of(freed, md) if freed is not None else timedelta(0)
+        wrap_up = self.model.wrap_up_of(freed, md) if freed is not None and was_assigned else timedelta(0)
         if freed is not None and wrap_up:  # the slot stays taken for after-chat work
-            assert events[1:] == (
-                WrapUpStarted(at=now, operator_id=freed, dialog_id=dialog_id, until=now + wrap_up),
+            assert events[1] == WrapUpStarted(
+                at=now, operator_id=freed, dialog_id=dialog_id, until=now + wrap_up
             )
             self.model.ops[freed].wrap_ups[dialog_id] = (now + wrap_up, md.weight)
+            # the channel limit's place frees, though: a dialog it held back may drain in
+            assert all(_drained(e) for e in events[2:])
+            self.model.apply(events[2:], now, drainer=freed)
             return
         self.model.apply(events[1:], now, drainer=freed)
         if freed is None:
@@ -637,6 +707,7 @@ class RouterMachine(RuleBasedStateMachine):
         assert events[0] == StatusChanged(at=now, operator_id=operator_id, old=op.status, new=status)
         op.status = status
         rest = list(events[1:])
+        self._withdraw_offers(op, now, rest)
         if status == "offline" and self.model.config.offline_policy is OfflinePolicy.REQUEUE:
             held = sorted(op.dialogs, key=lambda d: (self.model.dialogs[d].routed_at, d))
             for dialog_id in held:
@@ -648,7 +719,7 @@ class RouterMachine(RuleBasedStateMachine):
                 self.model.dialogs[dialog_id].operator_id = None
                 placed = rest.pop(0)
                 assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
-                if isinstance(placed, DialogAssigned):
+                if isinstance(placed, DialogAssigned | DialogOffered):
                     assert placed.via is Via.REQUEUE
                 self.model.apply((placed,), now)
             assert not op.dialogs
@@ -694,7 +765,7 @@ class RouterMachine(RuleBasedStateMachine):
         if md.state is DialogState.CLOSED:
             self.expect_error(decision, DialogClosed, dialog_id)
             return
-        holder = md.operator_id if md.state is DialogState.ASSIGNED else None
+        holder = md.operator_id if md.state in (DialogState.ASSIGNED, DialogState.OFFERED) else None
         if to.kind is TargetKind.OPERATOR and to.id == holder:
             self.expect_error(decision, InvalidTransition, dialog_id)
             return
@@ -708,11 +779,13 @@ class RouterMachine(RuleBasedStateMachine):
         # only the operator who just passed it on is kept from getting it back, until the next
         # transfer; a transfer to a named operator excludes nobody
         md.excluded = {holder} if holder is not None and to.kind is not TargetKind.OPERATOR else set()
+        if to.kind is TargetKind.OPERATOR:  # naming an operator lifts their decline
+            md.declined.pop(str(to.id), None)
         md.operator_id = None
         md.target = to
         placed = events[1]
         assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
-        if isinstance(placed, DialogAssigned):
+        if isinstance(placed, DialogAssigned | DialogOffered):
             assert placed.via is Via.TRANSFER
         model.apply((placed,), now)
         assert decision.operator_id == (md.operator_id if md.state is DialogState.ASSIGNED else None)
@@ -742,7 +815,7 @@ class RouterMachine(RuleBasedStateMachine):
         if md.state is DialogState.CLOSED:
             self.expect_error(events, DialogClosed, dialog_id)
             return
-        if md.state is DialogState.ASSIGNED:
+        if md.state in (DialogState.ASSIGNED, DialogState.OFFERED):
             self.expect_error(events, AlreadyClaimed, dialog_id)
             assert isinstance(events, AlreadyClaimed)
             assert events.operator_id == md.operator_id
@@ -775,10 +848,8 @@ class RouterMachine(RuleBasedStateMachine):
         over_limit = data.draw(st.booleans(), label="over_limit")
         pairs = []
         for _ in range(data.draw(st.integers(min_value=1, max_value=3), label="count")):
-            dialog_id = data.draw(
-                st.one_of(st.just(f"d{self.routed}"), st.sampled_from(sorted(model.dialogs))),
-                label="dialog_id",
-            )
+            known = [st.sampled_from(sorted(model.dialogs))] if model.dialogs else []
+            dialog_id = data.draw(st.one_of(st.just(f"d{self.routed}"), *known), label="dialog_id")
             if dialog_id == f"d{self.routed}":
                 self.routed += 1
             dialog = data.draw(dialogs(model.config, dialog_id=dialog_id, chosen_group=True), label="dialog")
@@ -835,10 +906,65 @@ class RouterMachine(RuleBasedStateMachine):
             model.dialogs[dialog.id] = md
             op = model.ops[op_id]
             op.dialogs.add(dialog.id)
+            op.missed = 0
             op.cut_load = max(op.cut_load, model.load(op_id) if model.load(op_id) > op.limit else 0)
             count = model.channel_load(op_id, dialog.channel)
             op.channel_cuts[dialog.channel] = max(op.channel_cuts.get(dialog.channel, 0), count)
         return multiple(*(dialog.id for dialog, _ in pairs))
+
+    def offered(self) -> list[str]:
+        return sorted(d for d, md in self.model.dialogs.items() if md.state is DialogState.OFFERED)
+
+    @precondition(lambda self: bool(self.offered()))
+    @rule(dt=seconds(), data=st.data())
+    def accept(self, dt: int, data: st.DataObject) -> None:
+        """The operator offered a dialog accepts it and has it, in the slot the offer held; nobody
+        else can accept it, and it cannot be accepted twice."""
+        dialog_id = data.draw(st.sampled_from(self.offered()), label="dialog_id")
+        md = self.model.dialogs[dialog_id]
+        now = self.advance(dt)
+        operator_id = md.operator_id
+        assert operator_id is not None
+        assert md.target is not None
+        other = self.pick_operator(data, label="other")
+        if other != operator_id:
+            self.expect_error(self.call(lambda r: r.accept(dialog_id, other, now)), NotEligible, dialog_id)
+        events = self.call(lambda r: r.accept(dialog_id, operator_id, now))
+        group_id = md.target.id if md.target.kind is TargetKind.GROUP else None
+        assert events == (
+            DialogAssigned(
+                at=now, dialog_id=dialog_id, operator_id=operator_id, group_id=group_id, via=Via.ACCEPT
+            ),
+        )
+        md.state, md.offer_expires = DialogState.ASSIGNED, None
+        self.model.ops[operator_id].missed = 0
+        again = self.call(lambda r: r.accept(dialog_id, operator_id, now))
+        self.expect_error(again, AlreadyClaimed, dialog_id)
+
+    @precondition(lambda self: bool(self.offered()))
+    @rule(dt=seconds(), data=st.data())
+    def decline(self, dt: int, data: st.DataObject) -> None:
+        """A declined offer goes to another member who can take it, or waits; declined by everyone
+        who could take it, the ``all_declined`` action applies; the freed slot drains the queue."""
+        dialog_id = data.draw(st.sampled_from(self.offered()), label="dialog_id")
+        md = self.model.dialogs[dialog_id]
+        operator_id = md.operator_id
+        assert operator_id is not None
+        now = self.advance(dt)
+        events = self.call(lambda r: r.decline(dialog_id, operator_id, now))
+        assert isinstance(events, tuple), events
+        rest = list(events)
+        assert rest.pop(0) == OfferWithdrawn(
+            at=now, dialog_id=dialog_id, operator_id=operator_id, reason="declined"
+        )
+        self.model.ops[operator_id].missed = 0  # a decline is an answer
+        self._offer_ended(md, now, rest, declined=True)
+        assert rest == []
+        if md.state is not DialogState.OFFERED or md.operator_id != operator_id:
+            again = self.call(lambda r: r.decline(dialog_id, operator_id, now))
+            self.expect_error(
+                again, AlreadyClaimed if md.state is DialogState.ASSIGNED else NotEligible, dialog_id
+            )
 
     @rule(dt=seconds(max_value=90))
     def tick(self, dt: int) -> None:
@@ -854,18 +980,48 @@ class RouterMachine(RuleBasedStateMachine):
         assert events[: len(expected)] == tuple(expected)
         for event in expected:
             self.model.dialogs[event.dialog_id].notified = event.level
-        after_sla = events[len(expected) :]
+        rest = list(events[len(expected) :])
+        # then the offers that ran out, each a decline: the dialog goes to someone else or waits
+        lapsed = sorted(
+            (md.offer_expires, md.dialog.id)
+            for md in self.model.dialogs.values()
+            if md.offer_expires is not None and md.offer_expires <= now
+        )
+        for expires, dialog_id in lapsed:
+            md = self.model.dialogs[dialog_id]
+            if md.offer_expires != expires:  # withdrawn meanwhile: its operator was set away
+                continue
+            assert md.operator_id is not None
+            op = self.model.ops[md.operator_id]
+            assert rest.pop(0) == OfferWithdrawn(
+                at=now, dialog_id=dialog_id, operator_id=op.id, reason="expired"
+            )
+            self._offer_ended(md, now, rest, declined=True)
+            op.missed += 1
+            limit = self.model.config.missed_offers_limit
+            if limit is not None and op.missed >= limit and self.model.routable[op.status]:
+                # missed too many in a row: set away, their other offers go to someone else
+                status = self.model.config.missed_offers_status
+                assert rest.pop(0) == StatusChanged(
+                    at=now,
+                    operator_id=op.id,
+                    old=op.status,
+                    new=status,
+                    comment=f"missed {op.missed} offers in a row",
+                )
+                op.status = status
+                self._withdraw_offers(op, now, rest)
         relaxing = 0  # the relax steps and the placements they allow come before the wrap-ups
-        while relaxing < len(after_sla) and (
-            isinstance(after_sla[relaxing], RequirementRelaxed)
-            or getattr(after_sla[relaxing], "via", None) is Via.RELAX
+        while relaxing < len(rest) and (
+            isinstance(rest[relaxing], RequirementRelaxed)
+            or getattr(rest[relaxing], "via", None) is Via.RELAX
         ):
             relaxing += 1
-        self.model.apply(after_sla[:relaxing], now)
-        for md in self.model.dialogs.values():
-            if md.state is not DialogState.CLOSED:
-                assert not self.model.relax_steps_due(md, now), f"{md.dialog.id} has a relax step overdue"
-        rest = list(after_sla[relaxing:])
+        self.model.apply(tuple(rest[:relaxing]), now)
+        del rest[:relaxing]
+        for md in self.model.queued():
+            assert not self.model.relax_steps_due(md, now), f"{md.dialog.id} has a relax step overdue"
+        self._forget_declines(now, rest)  # then the declines older than the decline memory
         self._stop_waiting(now, rest)  # then the waits for a preferred operator that ran out
         # then the wrap-ups that ran out, each freeing its slot for the queue
         due = sorted(
@@ -879,7 +1035,7 @@ class RouterMachine(RuleBasedStateMachine):
             assert ended == WrapUpEnded(at=now, operator_id=op_id, dialog_id=dialog_id, reason="timer")
             del self.model.ops[op_id].wrap_ups[dialog_id]
             drained = []
-            while rest and isinstance(rest[0], DialogAssigned):
+            while rest and isinstance(rest[0], DialogAssigned | DialogOffered):
                 drained.append(rest.pop(0))
             self.model.apply(tuple(drained), now, drainer=op_id)
         assert rest == []
@@ -999,6 +1155,87 @@ class RouterMachine(RuleBasedStateMachine):
         model.apply(events[1:], now)
         assert md.state is not None
 
+    def _withdraw_offers(self, op: ModelOperator, now: datetime, rest: list[Event]) -> None:
+        """An operator in a status that takes no dialogs loses the offers they hold (no miss counted).
+
+        Takes their events from the front of ``rest``.
+        """
+        if self.model.routable[op.status]:
+            return
+        offered = sorted(d for d in op.dialogs if self.model.dialogs[d].state is DialogState.OFFERED)
+        for dialog_id in offered:
+            assert rest.pop(0) == OfferWithdrawn(
+                at=now, dialog_id=dialog_id, operator_id=op.id, reason="status"
+            )
+            self._offer_ended(self.model.dialogs[dialog_id], now, rest, declined=False)
+
+    def _offer_ended(self, md: ModelDialog, now: datetime, rest: list[Event], *, declined: bool) -> None:
+        """An offer ended without an accept (declined, lapsed, or the operator left): the dialog
+        goes to another member of its target or waits there; declined by everyone who could
+        take it, the ``all_declined`` action applies; then the freed slot drains the queue.
+
+        Takes its events from the front of ``rest``.
+        """
+        model = self.model
+        freed = model.detach(md)
+        assert freed is not None
+        md.operator_id = None
+        if declined:
+            model.decline(md, freed, now)
+        placed = rest.pop(0)
+        assert placed.dialog_id == md.dialog.id, placed  # type: ignore[attr-defined]
+        if isinstance(placed, DialogOffered):
+            assert placed.via is Via.REOFFER
+        model.apply((placed,), now)
+        policy = model.config.all_declined
+        if declined and policy is not AllDeclined.WAIT and md.state is DialogState.QUEUED and not md.pool:
+            everyone = model.declined_by_all(md)
+            if everyone:
+                retry = policy is AllDeclined.RETRY
+                assert md.target is not None
+                assert rest.pop(0) == DialogDeclinedByAll(
+                    at=now, dialog_id=md.dialog.id, target=md.target, declined=everyone, retried=retry
+                )
+                if retry:  # forgotten, and offered again to whoever can take it now
+                    md.declined.clear()
+                    self._retry_waiting(md, now, rest)
+        drained = []
+        while rest and _drained(rest[0]):
+            drained.append(rest.pop(0))
+        model.apply(tuple(drained), now, drainer=freed)
+
+    def _retry_waiting(self, md: ModelDialog, now: datetime, rest: list[Event]) -> None:
+        """Something changed for a waiting dialog (not for the operators): it is placed (offered
+        again) when someone can take it now, and otherwise keeps its place in line.
+
+        Takes its event, if any, from the front of ``rest``.
+        """
+        if md.state is not DialogState.QUEUED or md.pool or not self.model.eligible_members(md):
+            return
+        placed = rest.pop(0)
+        assert isinstance(placed, DialogAssigned | DialogOffered), placed
+        assert placed.dialog_id == md.dialog.id, placed
+        assert placed.via is Via.REOFFER
+        self.model.detach(md)
+        self.model.apply((placed,), now)
+
+    def _forget_declines(self, now: datetime, rest: list[Event]) -> None:
+        """Declines older than the ``decline_memory`` lapse, oldest first, each retrying its dialog.
+
+        Takes their events from the front of ``rest``.
+        """
+        lapsed = sorted(
+            (until, md.dialog.id, op_id)
+            for md in self.model.dialogs.values()
+            if md.state is not DialogState.CLOSED
+            for op_id, until in md.declined.items()
+            if until is not None and until <= now
+        )
+        for _, dialog_id, op_id in lapsed:
+            md = self.model.dialogs[dialog_id]
+            del md.declined[op_id]
+            self._retry_waiting(md, now, rest)
+
     def _stop_waiting(self, now: datetime, rest: list[Event]) -> None:
         """Dialogs whose wait for their busy preferred operator ran out go on to its alternative,
         in deadline order; waiting again, they keep their place in line and their SLA clock.
@@ -1039,7 +1276,7 @@ class RouterMachine(RuleBasedStateMachine):
                 assert not model.eligible_members(md)
                 continue
             rest.pop(0)
-            if isinstance(placed, DialogAssigned):
+            if isinstance(placed, DialogAssigned | DialogOffered):
                 assert placed.via is Via.FALLBACK
             model.apply((placed,), now)
 
@@ -1072,9 +1309,8 @@ class RouterMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_dialog_is_in_exactly_one_state(self) -> None:
-        """Queued, assigned and closed partition the dialogs, and each matches the model."""
+        """Queued, offered, assigned and closed partition the dialogs, and each matches the model."""
         by_state = {s: {rec.id for rec in self.router.dialogs(s)} for s in DialogState}
-        assert by_state[DialogState.OFFERED] == set()
         seen: set[str] = set()
         for ids in by_state.values():
             assert not ids & seen
@@ -1085,6 +1321,13 @@ class RouterMachine(RuleBasedStateMachine):
             assert rec.state is md.state, f"{rec.id}: {rec.state} != {md.state}"
             assert (rec.operator_id, rec.target, rec.pool) == (md.operator_id, md.target, md.pool), rec.id
             assert rec.excluded == md.excluded
+            assert rec.declined == set(md.declined), rec.id
+            if md.state is not DialogState.CLOSED:
+                lapsing = {op_id: until for op_id, until in md.declined.items() if until is not None}
+                assert dict(rec.declines_lapse) == lapsing, rec.id
+            if md.state is DialogState.OFFERED:
+                assert rec.offered_to == {md.operator_id}
+                assert rec.offer_expires_at == md.offer_expires
             assert (rec.held_since is not None) == md.held, rec.id
             assert rec.queue_seq == md.seq
             if md.state is DialogState.QUEUED:
@@ -1094,11 +1337,12 @@ class RouterMachine(RuleBasedStateMachine):
 
     @invariant()
     def loads_are_the_weights_of_assigned_dialogs(self) -> None:
-        """An operator's load is the capacity weights of the dialogs assigned to them (held ones only if
-        they count) and of their wrap-ups."""
+        """An operator's load is the capacity weights of the dialogs assigned or offered to them (held
+        ones only if they count) and of their wrap-ups."""
         weights = {op_id: self.model.wrap_up_weight(op_id) for op_id in self.model.ops}
         channel_counts: dict[str, dict[str, int]] = {op_id: {} for op_id in self.model.ops}
-        for rec in self.router.dialogs(DialogState.ASSIGNED):
+        held = [*self.router.dialogs(DialogState.ASSIGNED), *self.router.dialogs(DialogState.OFFERED)]
+        for rec in held:  # an offer holds a slot until it ends
             assert rec.operator_id is not None
             if rec.held_since is not None and not self.model.config.hold_counts:
                 continue
@@ -1109,6 +1353,7 @@ class RouterMachine(RuleBasedStateMachine):
             assert state.load == weights[state.id] == self.model.load(state.id), state.id
             assert dict(state.channel_loads) == channel_counts[state.id]
             assert state.status == self.model.ops[state.id].status
+            assert state.missed_offers == self.model.ops[state.id].missed, state.id
             wrap_ups = self.model.ops[state.id].wrap_ups
             assert {(w.dialog_id, w.until, w.weight) for w in state.wrap_ups} == {
                 (d, until, weight) for d, (until, weight) in wrap_ups.items()
@@ -1142,7 +1387,7 @@ def _drained(event: Event) -> bool:
     then, or a dialog placed once its requirements relaxed."""
     if isinstance(event, RequirementRelaxed):
         return True
-    return isinstance(event, DialogAssigned) and event.via in (Via.DRAIN, Via.RELAX)
+    return isinstance(event, DialogAssigned | DialogOffered) and event.via in (Via.DRAIN, Via.RELAX)
 
 
 def _outcome(fn: Callable[[Router], T], router: Router) -> T | ChatrouteError:

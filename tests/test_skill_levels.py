@@ -26,8 +26,7 @@ from chatroute import (
     RoutingConfig,
     SkillBased,
 )
-from chatroute._skill_levels import WALK
-from chatroute._skill_levels import SkillLevels
+from chatroute._skill_levels import WALK, SkillLevels
 from chatroute._state import RankedIndex
 from chatroute.strategies import Ranked, StrategyContext
 

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 from ._records import check_new
 from ._router_state import RouterState
 from ._state import LiveDialog, LiveOperator
-from ._state_requirements import schedule_relax
 from ._topology import Topology
 from .decision import Reason
 from .errors import AtLimit, InvalidValue, NotEligible
@@ -135,11 +134,11 @@ def _adopt(
 ) -> None:
     """Keep a dialog already open with the operator: on ``target``, assigned, replied to.
 
-    Its requirements relax from now on, as a routed dialog's do from when it was routed.
+    Its requirements relax from now on (should it wait), as a routed dialog's do from
+    when it was routed.
     """
     group_id = target.id if target.kind is TargetKind.GROUP else None
     state.keep(rec, client)
-    schedule_relax(state, rec)
     state.retarget(rec, target, state.topology.target_key(target), group_id, False, None)
     state.take_slot(rec, op, now, new=False)
     state.assigned(rec, op, now)

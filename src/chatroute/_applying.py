@@ -229,11 +229,14 @@ class Effects:
 
     def relax_due(self, now: datetime, events: list[Event]) -> None:
         """Apply the requirement steps due by ``now``, each announced; a waiting dialog that
-        someone can take now is placed (``Via.RELAX``), the others keep their place in line."""
+        someone can take now is placed (``Via.RELAX``), the others keep their place in line.
+
+        A step of a dialog no longer waiting is dropped: should it wait again, its queue
+        entry schedules the steps from where it left off (:meth:`RouterState.enqueue`)."""
         state = self.state
         for due, dialog_id in state.deadlines.relaxes.due(now):
             rec = state.dialogs.get(dialog_id)
-            if rec is None or rec.state is DialogState.CLOSED:
+            if rec is None or rec.state is not DialogState.QUEUED:
                 continue
             if rec.relaxed_at is not None and rec.relaxed_at >= due:
                 continue  # applied already
@@ -351,10 +354,13 @@ class Effects:
         after_chat.start_wrap_up(self.state, rec, op, until)
         self.state.close(rec, now, rating, handled=True)
         sentiment = rating.sentiment if rating is not None else None
-        return (
+        events: list[Event] = [
             DialogReleased(at=now, dialog_id=rec.id, operator_id=op.id, rating=rating, sentiment=sentiment),
             WrapUpStarted(at=now, operator_id=op.id, dialog_id=rec.id, until=until),
-        )
+        ]
+        # the load stays taken, the channel limit's place does not: a dialog held back by it may go now
+        self.drain(op, now, events)
+        return tuple(events)
 
     def transfer(
         self, rec: LiveDialog, to: Target, now: datetime, *, by: str | None, trigger: str | None
@@ -375,6 +381,8 @@ class Effects:
         except BaseException:
             offers.exclude(rec, *before)
             raise
+        if named and rec.declines_lapse:  # the decline lifted, its lapse goes with it
+            offers.forget_declines(rec, frozenset((str(to.id),)))
         freed = state.free_slot(rec)
         record = TransferRecord(
             at=now, from_operator_id=from_operator, from_group_id=from_group, to=to, by=by, trigger=trigger
@@ -399,7 +407,6 @@ class Effects:
         if decision.outcome is Outcome.REJECTED:
             return decision.build()
         self.state.keep(rec, client)
-        requirements.schedule_relax(self.state, rec)
         events: list[Event] = []
         self.apply(rec, decision, now, Via.ROUTE, events)
         return self.finish(decision, rec, now, events)

@@ -23,13 +23,13 @@ from datetime import datetime
 
 import attrs
 
-from ._deadlines import Deadlines, PreferredWaitEnds, ReplyDue, RequeueDue, RingDue, SlaDue
+from ._deadlines import Deadlines, PreferredWaitEnds, RelaxDue, ReplyDue, RingDue, SlaDue
 from ._eligibility import picky
 from ._frozen import MAX_DURATION
 from ._indexes import Availability
 from ._intake_cap import IntakeCap
 from ._offer_log import OfferLog
-from ._relaxing import applicable
+from ._relaxing import applicable, next_step
 from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
 from ._topology import Topology, check_id, pool_key
 from .errors import DialogClosed, TimeWentBackwards, UnknownDialog, UnknownOperator
@@ -410,6 +410,16 @@ class RouterState:
         rec.epoch += 1
         self.push(rec, self.queue_seq, now)
         self.schedule_ring(rec)
+        self.schedule_relax(rec)  # its requirements relax only while it waits
+
+    def schedule_relax(self, rec: LiveDialog) -> None:
+        """If the dialog's requirements have a step left, note when it comes due."""
+        if not rec.relax:
+            return
+        waited = None if rec.relaxed_at is None else rec.relaxed_at - rec.routed_at
+        after = next_step(rec.relax, waited)
+        if after is not None:
+            self.deadlines.relaxes.push(RelaxDue(rec.routed_at + after, rec.id))
 
     def schedule_ring(self, rec: LiveDialog) -> None:
         """If the dialog's rule has a wider ring left, note when the dialog reaches it."""
@@ -469,28 +479,3 @@ class RouterState:
         """The queued dialog waits for its preferred operator until ``until``, then goes to ``then``."""
         rec.preferred_until, rec.preferred_then = until, then
         self.deadlines.preferred.push(PreferredWaitEnds(until, rec.id, rec.epoch))
-
-    # --------------------------------------------------------------- operators
-
-    def set_status(self, op: LiveOperator, status: str, now: datetime, comment: str | None) -> None:
-        """Set the operator's status; their capacity and place in the indexes follow."""
-        was_routable = op.routable
-        op.status = status
-        op.status_since = now
-        op.comment = comment
-        op.routable = self._topology.statuses[status].routable
-        if was_routable != op.routable:
-            self.available.add_capacity(op, op.limit if op.routable else -op.limit)
-        self.available.refresh(op)
-
-    def set_limit(self, op: LiveOperator, limit: int) -> None:
-        """Set the operator's limit; their capacity and place in the indexes follow."""
-        if op.routable:
-            self.available.add_capacity(op, limit - op.limit)
-        op.limit = limit
-        op.limit_override = limit
-        self.available.refresh(op)
-
-    def requeue_after(self, op: LiveOperator, due: datetime, since: datetime) -> None:
-        """Re-queue the operator's dialogs at ``due`` if they are still offline since ``since``."""
-        self.deadlines.requeues.push(RequeueDue(due, op.id, since))

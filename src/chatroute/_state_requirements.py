@@ -9,29 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ._deadlines import RelaxDue
-from ._relaxing import in_force, next_step
+from ._relaxing import in_force
 from ._router_state import RouterState
 from ._state import LiveDialog
 
-__all__ = ["apply_relaxed", "relax", "schedule_relax"]
-
-
-def schedule_relax(state: RouterState, rec: LiveDialog) -> None:
-    """If the dialog's requirements have a step left, note when it comes due."""
-    if not rec.relax:
-        return
-    waited = None if rec.relaxed_at is None else rec.relaxed_at - rec.routed_at
-    after = next_step(rec.relax, waited)
-    if after is not None:
-        state.deadlines.relaxes.push(RelaxDue(rec.routed_at + after, rec.id))
+__all__ = ["apply_relaxed", "relax"]
 
 
 def relax(state: RouterState, rec: LiveDialog, due: datetime) -> None:
     """Apply the steps of the dialog's requirements due by ``due``; schedule the next."""
     rec.relaxed_at = due
     apply_relaxed(state, rec)
-    schedule_relax(state, rec)
+    state.schedule_relax(rec)
 
 
 def apply_relaxed(state: RouterState, rec: LiveDialog) -> None:

@@ -25,7 +25,7 @@ from ._deadlines import (
 from ._router_state import RouterState
 from ._state import LiveDialog, LiveOperator
 from ._state_after_chat import await_operator
-from ._state_requirements import apply_relaxed, schedule_relax
+from ._state_requirements import apply_relaxed
 from .config import OfflinePolicy
 from .errors import UnknownChannel, UnknownStatus
 from .model import DialogState
@@ -123,8 +123,9 @@ def _restore_dialog(state: RouterState, record: DialogRecord) -> None:
     rec = state.live(record.dialog, channel, record.routed_at)
     rec.thaw(record)
     apply_relaxed(state, rec)
+    if rec.state is DialogState.QUEUED:
+        state.schedule_relax(rec)
     if rec.state is not DialogState.CLOSED:
-        schedule_relax(state, rec)
         for op_id, due in sorted(rec.declines_lapse.items()):
             state.deadlines.declines.push(DeclineLapses(due, rec.id, op_id))
     if rec.target is not None:
