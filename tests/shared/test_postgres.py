@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from chatroute import ChatrouteError, Dialog, Outcome, Router
 from chatroute.errors import InvalidValue, UnknownDialog
 from chatroute.serialize import to_dict
-from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _replica
+from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _batching, _replica
 from chatroute.shared.journal import Reply, Request
 from chatroute.shared.postgres import PostgresJournal, lock_keys
 from chatroute.shared.testing import TemporaryCluster
@@ -51,6 +52,7 @@ def test_install_creates_the_tables_in_the_named_schema_and_can_run_again(cluste
         "replies",
         "requests",
         "snapshots",
+        "writers",
     ]
 
 
@@ -245,3 +247,18 @@ def test_a_call_that_breaks_the_writer_raises_for_its_caller_and_the_desk_carrie
         desk.route(Dialog(id="d2"), now=START)
         assert [d.id for d in desk.read(lambda r: r.dialogs())] == ["d1", "d2"]
     assert [e.call for e in journal.entries("main", 0)] == ["open", "route", "route"]
+
+
+def test_an_idle_batching_writer_is_woken_by_the_next_call(
+    journal: PostgresJournal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call made after the writer went idle is answered at once, not when the writer next looks."""
+    monkeypatch.setattr(_batching, "_IDLE", 60.0)
+    with SharedDesk(journal, "main", desk_config(), batching=True) as desk:
+        desk.route(Dialog(id="d1"), now=START)
+        for n in range(2, 5):
+            time.sleep(0.3)  # the writer finds the queue empty and marks itself idle
+            began = time.perf_counter()
+            desk.route(Dialog(id=f"d{n}"), now=START)
+            assert time.perf_counter() - began < 20
+        assert len(journal.entries("main", 0)) == 5

@@ -74,6 +74,9 @@ class BatchingWriter:
         self._seat: Any = None
         self._replies: Any = None
         self._failed: dict[str, dict[str, Any]] = {}  # requests whose call raised a non-chatroute error
+        # whether the journal says this writer is idle: callers then wake it (NOTIFY); while
+        # it is busy they only queue, and it reads the queue again after each batch
+        self._idle = False
         self.leading = False
 
     # ----------------------------------------------------------------- calls
@@ -169,21 +172,31 @@ class BatchingWriter:
                 while not self._stop.is_set():
                     desks = listener.wait(0.5)
                     if self._desk_id in desks:
-                        self._take_replies(desks[self._desk_id])
+                        self._answer(desks[self._desk_id])
             except Exception:
                 time.sleep(_RETRY)
             finally:
                 with contextlib.suppress(Exception):
                     listener.close()
 
-    def _take_replies(self, answered: set[str] | None) -> None:
-        """Take the replies to this process's waiting calls (those ``answered``, when known)."""
+    def _answer(self, replies: dict[str, Reply | None] | None) -> None:
+        """Hand this process's waiting calls their replies: from the notification, else from the table.
+
+        Args:
+            replies: the replies announced, by token (None: too large for the
+                notification); None: a wake-up, whose callers' replies are looked up.
+        """
         with self._guard:
-            tokens = [
-                token
-                for token, waiting in self._waiting.items()
-                if not waiting.done.is_set() and (answered is None or token in answered)
-            ]
+            tokens = []
+            for token, waiting in self._waiting.items():
+                if waiting.done.is_set() or (replies is not None and token not in replies):
+                    continue
+                found = replies[token] if replies is not None else None
+                if found is None:
+                    tokens.append(token)
+                else:
+                    waiting.reply = found
+                    waiting.done.set()
             if not tokens:
                 return
             for reply in self._journal.take_replies(self._desk_id, tokens):
@@ -232,7 +245,14 @@ class BatchingWriter:
                         for entry in tail:
                             replica.apply(entry)
                     if not batch.requests:
-                        return False
+                        if self._idle:
+                            return False
+                        # marked idle with this commit, then the queue is read once more:
+                        # a request committed after that read finds the mark and wakes the seat
+                        batch.busy, self._idle = False, True
+                        return True
+                    if self._idle:
+                        batch.busy, self._idle = True, False
                     served: dict[str, Entry] = {}
                     for request in batch.requests:
                         self._serve(batch, request, served, mine)
@@ -248,6 +268,7 @@ class BatchingWriter:
                         waiting.done.set()
             except BaseException:
                 replica.reset()
+                self._idle = False
                 raise
             finally:
                 guard.close()

@@ -2,18 +2,70 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 
 from ._pg_sql import seat_keys
+from .journal import Reply
 
 if TYPE_CHECKING:
     from .postgres import PostgresJournal
 
-__all__ = ["OutboxListener", "ReplyListener", "Seat"]
+__all__ = ["OutboxListener", "ReplyListener", "Seat", "read_reply_payload", "reply_payloads"]
+
+#: The bytes a notification's payload may hold (PostgreSQL takes fewer than 8,000).
+_PAYLOAD = 7900
+
+
+def reply_payloads(desk_id: str, rows: Sequence[tuple[Any, ...]]) -> list[str]:
+    """The notifications announcing a batch's replies, carrying them when they fit.
+
+    Each payload is the desk id (a JSON string) on its first line, then one line per
+    reply: its request token, a tab, and ``[position, now, error, result]`` as JSON; or
+    the token alone when the reply is too large for a notification (the listener takes
+    it from the replies table). JSON escapes non-ASCII, so characters are bytes.
+
+    Args:
+        desk_id: the desk.
+        rows: the replies table's rows (token, desk id, position, now, result, error).
+    """
+    head = json.dumps(desk_id)
+    payloads: list[str] = []
+    lines: list[str] = []
+    size = len(head)
+    for token, _, position, now, result, error in rows:
+        body = json.dumps([position, now.isoformat(), error, result.obj], separators=(",", ":"))
+        line = f"{token}\t{body}" if len(head) + len(token) + len(body) + 2 <= _PAYLOAD else token
+        if lines and size + len(line) + 1 > _PAYLOAD:
+            payloads.append("\n".join([head, *lines]))
+            lines, size = [], len(head)
+        lines.append(line)
+        size += len(line) + 1
+    if lines:
+        payloads.append("\n".join([head, *lines]))
+    return payloads
+
+
+def read_reply_payload(payload: str) -> tuple[str, dict[str, Reply | None] | None]:
+    """A reply notification's desk, and its replies by token (None: a wake-up without replies)."""
+    head, *lines = payload.split("\n")
+    replies: dict[str, Reply | None] = {}
+    for line in lines:
+        token, _, body = line.partition("\t")
+        if not body:
+            replies[token] = None
+            continue
+        position, now, error, result = json.loads(body)
+        replies[token] = Reply(
+            token=token, position=position, now=datetime.fromisoformat(now), result=result, error=error
+        )
+    return json.loads(head), (replies or None)
 
 
 class OutboxListener:
@@ -52,13 +104,17 @@ class Seat:
         self._journal = journal
         self._desk_id = desk_id
         self._conn = journal._dedicated()
-        channel = sql.Identifier(journal.requests_channel)
-        self._conn.execute(sql.SQL("LISTEN {c}").format(c=channel))
 
     def take(self) -> None:
-        """Wait until this connection holds the desk's writer lock (cancelled by :meth:`close`)."""
+        """Wait until this connection holds the desk's writer lock (cancelled by :meth:`close`).
+
+        It listens only then: PostgreSQL signals every listening connection of the
+        database on each notification, and the processes waiting for the seat need none.
+        The writer reads the queue once it holds the seat, before it first waits.
+        """
         keys = seat_keys(self._journal.schema, self._desk_id)
         self._conn.execute(self._journal._queries["lead_lock"], keys)
+        self._conn.execute(sql.SQL("LISTEN {c}").format(c=sql.Identifier(self._journal.requests_channel)))
 
     def wait(self, timeout: float) -> None:
         """Sleep until a request for the desk is queued, or ``timeout`` seconds pass.
@@ -92,20 +148,20 @@ class ReplyListener:
         channel = sql.Identifier(journal.replies_channel)
         self._conn.execute(sql.SQL("LISTEN {c}").format(c=channel))
 
-    def wait(self, timeout: float) -> dict[str, set[str] | None]:
+    def wait(self, timeout: float) -> dict[str, dict[str, Reply | None] | None]:
         """Block until replies are announced or ``timeout`` seconds pass.
 
         Returns:
-            By desk announced, the request tokens answered, or None when the writer did
-            not list them (too many for one notification).
+            By desk announced, the replies by request token (None: too large for the
+            notification, in the replies table), or None for a desk woken without replies.
         """
         notes = list(self._conn.notifies(timeout=timeout, stop_after=1))
         notes += self._conn.notifies(timeout=0)
-        found: dict[str, set[str] | None] = {}
+        found: dict[str, dict[str, Reply | None] | None] = {}
         for note in notes:
-            desk_id, *tokens = note.payload.split(" ")
-            known = found.get(desk_id, set())
-            found[desk_id] = None if known is None or not tokens else known | set(tokens)
+            desk_id, replies = read_reply_payload(note.payload)
+            known = found.get(desk_id)
+            found[desk_id] = replies if known is None else known | (replies or {})
         return found
 
     def close(self) -> None:

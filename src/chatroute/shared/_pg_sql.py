@@ -76,6 +76,11 @@ CREATE UNLOGGED TABLE IF NOT EXISTS {s}.replies (
     result json,
     error boolean NOT NULL
 );
+CREATE INDEX IF NOT EXISTS replies_position ON {s}.replies (desk_id, position);
+CREATE UNLOGGED TABLE IF NOT EXISTS {s}.writers (
+    desk_id text PRIMARY KEY,
+    busy boolean NOT NULL
+);
 """
 
 
@@ -157,10 +162,21 @@ def queries(schema: str) -> dict[str, sql.Composed]:
             "SELECT id, token, call, args, now, request_id FROM {s}.requests WHERE desk_id = %s"
             " ORDER BY id LIMIT 1000"
         ).format(s=s),
+        # committed before the writer's state is read: a writer that marked itself idle
+        # before this request committed is woken, one that is busy reads the queue again
         "submit": sql.SQL(
-            "WITH queued AS (INSERT INTO {s}.requests (desk_id, token, call, args, now, request_id)"
-            " VALUES (%s, %s, %s, %s, %s, %s)) SELECT pg_notify(%s, %s)"
+            "INSERT INTO {s}.requests (desk_id, token, call, args, now, request_id)"
+            " VALUES (%s, %s, %s, %s, %s, %s); COMMIT;"
+            " SELECT pg_notify(%s, %s) WHERE NOT EXISTS"
+            " (SELECT 1 FROM {s}.writers WHERE desk_id = %s AND busy)"
         ).format(s=s),
+        "busy": sql.SQL(
+            "INSERT INTO {s}.writers (desk_id, busy) VALUES (%s, %s)"
+            " ON CONFLICT (desk_id) DO UPDATE SET busy = excluded.busy"
+        ).format(s=s),
+        "forget_replies": sql.SQL("DELETE FROM {s}.replies WHERE desk_id = %s AND position <= %s").format(
+            s=s
+        ),
         "take_many": sql.SQL(
             "DELETE FROM {s}.replies WHERE desk_id = %s AND token = ANY(%s)"
             " RETURNING token, position, now, result, error"

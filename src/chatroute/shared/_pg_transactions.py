@@ -10,13 +10,21 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Json
 
+from ._pg_listeners import reply_payloads
 from ._pg_sql import ENTRY_COLUMNS, entry_of, lock_keys, values
 from .journal import Entry, Reply, Request
 
 if TYPE_CHECKING:
     from .postgres import PostgresJournal
 
-__all__ = ["HostTransaction", "OwnTransaction"]
+__all__ = ["REPLIES_KEPT", "HostTransaction", "OwnTransaction"]
+
+#: Positions a reply stays in the replies table after its notification carried it (a
+#: caller that missed the notification finds it there).
+REPLIES_KEPT = 10_000
+
+#: The writer forgets older replies once per this many positions.
+_FORGET_EVERY = 1000
 
 
 class HostTransaction:
@@ -72,6 +80,7 @@ class OwnTransaction:
         self._found: Entry | None = None
         self._pending: list[tuple[sql.Composed, tuple[Any, ...]]] = []
         self.locked = not lead
+        self.busy: bool | None = None  # set: the writer's state, written with the commit
         self.requests: list[Request] = []
         self._request_ids: list[int] = []
         self._rows: dict[str, list[tuple[Any, ...]]] = {
@@ -150,13 +159,15 @@ class OwnTransaction:
             self._pending.append((queries["notify"], (journal.channel, self._desk_id)))
         if self._request_ids:
             self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
-        if self._rows["reply_head"]:
-            # the payload names the requests answered, when they fit (NOTIFY takes 8,000 bytes)
-            tokens = " ".join(row[0] for row in self._rows["reply_head"])
-            payload = (
-                f"{self._desk_id} {tokens}" if len(self._desk_id) + len(tokens) < 7900 else self._desk_id
-            )
+        replies = self._rows["reply_head"]
+        for payload in reply_payloads(self._desk_id, replies):
             self._pending.append((queries["notify"], (journal.replies_channel, payload)))
+        entries = self._rows["insert_head"]
+        if replies and entries and (entries[0][1] - 1) // _FORGET_EVERY != entries[-1][1] // _FORGET_EVERY:
+            # replies went out in the notifications; the rows are kept a while for callers that missed them
+            self._pending.append((queries["forget_replies"], (self._desk_id, entries[-1][1] - REPLIES_KEPT)))
+        if self.busy is not None:
+            self._pending.append((queries["busy"], (self._desk_id, self.busy)))
         script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
         params = tuple(value for _, values in self._pending for value in values)
         self._cursor.execute(script, params)

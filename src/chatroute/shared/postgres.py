@@ -148,10 +148,11 @@ class PostgresJournal:
     # ------------------------------------------------------ batching writer
 
     def submit(self, desk_id: str, request: Request) -> None:
-        """Queue a call for the desk's batching writer and wake the writer (one round trip)."""
+        """Queue a call for the desk's batching writer, and wake the writer if it is idle (one round trip)."""
         row = (desk_id, request.token, request.call, Json(request.args), request.now, request.request_id)
         with self._pool.connection() as conn:
-            conn.execute(self._queries["submit"], (*row, self.requests_channel, desk_id))
+            params = (*row, self.requests_channel, desk_id, desk_id)
+            psycopg.ClientCursor(conn).execute(self._queries["submit"], params)
 
     def lead(self, desk_id: str, *, wait: bool = False) -> AbstractContextManager[OwnTransaction]:
         """A transaction of the desk's writer, with the desk's lock or not, reading the queue.
@@ -201,7 +202,7 @@ class PostgresJournal:
         with self._pool.connection() as conn:
             conn.execute(
                 sql.SQL("{n}; {n}").format(n=notify),
-                (self.requests_channel, desk_id, self.replies_channel, desk_id),
+                (self.requests_channel, desk_id, self.replies_channel, json.dumps(desk_id)),
             )
 
     def _dedicated(self) -> psycopg.Connection[Any]:
