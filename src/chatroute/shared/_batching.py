@@ -30,7 +30,7 @@ from ..errors import ChatrouteError, InvalidValue
 from ..serialize import to_dict
 from ._calls import CALLS, CallSpec, decode_result, events_of
 from ._records import LostRequest, error_from, error_record
-from ._replica import Replica, pause
+from ._replica import Replica, Taken, pause
 from .journal import Entry, Reply, Request
 
 __all__ = ["BatchingWriter"]
@@ -77,6 +77,7 @@ class BatchingWriter:
         # whether the journal says this writer is idle: callers then wake it (NOTIFY); while
         # it is busy they only queue, and it reads the queue again after each batch
         self._idle = False
+        self._storing: threading.Thread | None = None  # writing a snapshot
         self.leading = False
 
     # ----------------------------------------------------------------- calls
@@ -157,8 +158,9 @@ class BatchingWriter:
         if self._threads:
             with contextlib.suppress(Exception):
                 self._journal.wake(self._desk_id)
-        for thread in self._threads:
-            thread.join(timeout=5)
+        for thread in [*self._threads, self._storing]:
+            if thread is not None:
+                thread.join(timeout=5)
 
     def _listen(self) -> None:
         """Take this process's replies whenever a writer announces some for the desk."""
@@ -272,8 +274,27 @@ class BatchingWriter:
                 raise
             finally:
                 guard.close()
-            replica.maybe_snapshot(before)
+            taken = replica.due_snapshot(before)
+        if taken is not None:
+            self._snapshot(taken)
         return True
+
+    def _snapshot(self, taken: Taken) -> None:
+        """Have the snapshot thread encode and store ``taken``; skipped while it still writes the last one.
+
+        The writer goes on with the next batch meanwhile: encoding a large desk takes
+        seconds, which the calls would otherwise wait for.
+        """
+        if self._storing is not None and self._storing.is_alive():
+            return
+        self._storing = threading.Thread(
+            target=self._store, args=(taken,), name=f"chatroute-snapshot-{self._desk_id}", daemon=True
+        )
+        self._storing.start()
+
+    def _store(self, taken: Taken) -> None:
+        with contextlib.suppress(Exception):  # a snapshot is an optimisation: the next one will do
+            self._replica.store(taken)
 
     def _serve(
         self,
