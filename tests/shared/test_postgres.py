@@ -262,3 +262,32 @@ def test_an_idle_batching_writer_is_woken_by_the_next_call(
             desk.route(Dialog(id=f"d{n}"), now=START)
             assert time.perf_counter() - began < 20
         assert len(journal.entries("main", 0)) == 5
+
+
+def _snapshot_after(journal: PostgresJournal, position: int) -> int:
+    """The newest snapshot's position once it reaches ``position`` (snapshots are written in a thread)."""
+    for _ in range(200):
+        stored = journal.latest_snapshot("main")
+        if stored is not None and stored.position >= position:
+            return stored.position
+        time.sleep(0.05)
+    raise AssertionError(f"no snapshot at {position} or later")
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_batching_desk_writes_snapshots_a_new_replica_starts_from(
+    cluster: TemporaryCluster, schema: str, processes: int
+) -> None:
+    """Snapshots are written outside the writer's batches (by a follower, or late by the lone writer)."""
+    journals = [PostgresJournal(cluster.dsn, schema=schema) for _ in range(processes)]
+    desks = [SharedDesk(j, "main", desk_config(), batching=True, snapshot_every=3) for j in journals]
+    try:
+        for n in range(10):
+            desks[n % processes].route(Dialog(id=f"d{n}"), now=START)
+        _snapshot_after(journals[0], 3 if processes == 2 else 6)
+        fresh = SharedDesk(journals[0], "main", desk_config())
+        assert fresh.read(lambda r: r.snapshot()) == desks[0].read(lambda r: r.snapshot())
+    finally:
+        for desk, journal in zip(desks, journals, strict=True):
+            desk.close()
+            journal.close()

@@ -30,7 +30,7 @@ from ..errors import ChatrouteError, InvalidValue
 from ..serialize import to_dict
 from ._calls import CALLS, CallSpec, decode_result, events_of
 from ._records import LostRequest, error_from, error_record
-from ._replica import Replica, Taken, pause
+from ._replica import Replica, pause
 from .journal import Entry, Reply, Request
 
 __all__ = ["BatchingWriter"]
@@ -78,6 +78,8 @@ class BatchingWriter:
         # it is busy they only queue, and it reads the queue again after each batch
         self._idle = False
         self._storing: threading.Thread | None = None  # writing a snapshot
+        self._marked = 0  # the last multiple of snapshot_every this process looked at
+        self._snapshots = threading.Lock()  # the two above
         self.leading = False
 
     # ----------------------------------------------------------------- calls
@@ -199,12 +201,13 @@ class BatchingWriter:
                 else:
                     waiting.reply = found
                     waiting.done.set()
-            if not tokens:
-                return
-            for reply in self._journal.take_replies(self._desk_id, tokens):
-                waiting = self._waiting[reply.token]
-                waiting.reply = reply
-                waiting.done.set()
+            if tokens:
+                for reply in self._journal.take_replies(self._desk_id, tokens):
+                    waiting = self._waiting[reply.token]
+                    waiting.reply = reply
+                    waiting.done.set()
+        if replies:
+            self._snapshot_due(max((r.position for r in replies.values() if r is not None), default=0))
 
     def _sit(self) -> None:
         """Wait for the writer seat; holding it, write queued calls until the process stops."""
@@ -235,7 +238,6 @@ class BatchingWriter:
         with self._lock:
             if not replica.built:
                 replica.rebuild(replica.committed)
-            before = replica.position
             mine: dict[str, tuple[Reply, ChatrouteError | None]] = {}
             guard = contextlib.ExitStack()
             try:
@@ -274,27 +276,41 @@ class BatchingWriter:
                 raise
             finally:
                 guard.close()
-            taken = replica.due_snapshot(before)
-        if taken is not None:
-            self._snapshot(taken)
+            position = replica.position
+        self._snapshot_due(position)
         return True
 
-    def _snapshot(self, taken: Taken) -> None:
-        """Have the snapshot thread encode and store ``taken``; skipped while it still writes the last one.
+    # -------------------------------------------------------------- snapshots
 
-        The writer goes on with the next batch meanwhile: encoding a large desk takes
-        seconds, which the calls would otherwise wait for.
+    def _snapshot_due(self, position: int) -> None:
+        """Write a snapshot in a thread when ``position`` crossed a multiple of ``snapshot_every``.
+
+        Another process than the writer does it (the first to claim it in the journal),
+        from its own replica: encoding a large desk takes seconds of CPU, which in the
+        writer's process would slow every batch down (one interpreter lock). The writer
+        claims a snapshot itself only when none was written for a whole interval (no
+        other process is there).
         """
-        if self._storing is not None and self._storing.is_alive():
-            return
-        self._storing = threading.Thread(
-            target=self._store, args=(taken,), name=f"chatroute-snapshot-{self._desk_id}", daemon=True
-        )
-        self._storing.start()
+        mark = position // self._replica.snapshot_every - (1 if self.leading else 0)
+        with self._snapshots:
+            if mark <= self._marked or (self._storing is not None and self._storing.is_alive()):
+                return
+            self._marked = mark
+            self._storing = threading.Thread(
+                target=self._store, args=(mark,), name=f"chatroute-snapshot-{self._desk_id}", daemon=True
+            )
+            self._storing.start()
 
-    def _store(self, taken: Taken) -> None:
+    def _store(self, mark: int) -> None:
         with contextlib.suppress(Exception):  # a snapshot is an optimisation: the next one will do
-            self._replica.store(taken)
+            if not self._journal.claim_snapshot(self._desk_id, mark):
+                return
+            replica = self._replica
+            with self._lock:  # only while the replica catches up and the state is taken
+                replica.refresh()
+                taken = replica.take()
+            if taken is not None:
+                replica.store(taken)
 
     def _serve(
         self,

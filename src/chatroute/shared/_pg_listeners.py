@@ -134,9 +134,8 @@ class Seat:
             self._conn.cancel_safe(timeout=2)
 
     def release(self) -> None:
-        """Return the connection to the pool, closed (its session lock ends with it)."""
-        self._conn.close()
-        self._journal._pool.putconn(self._conn)
+        """Return the connection to the pool, without the seat's lock."""
+        _give_back(self._journal, self._conn)
 
 
 class ReplyListener:
@@ -165,6 +164,19 @@ class ReplyListener:
         return found
 
     def close(self) -> None:
-        """Return the connection to the pool, closed."""
-        self._conn.close()
-        self._journal._pool.putconn(self._conn)
+        """Return the connection to the pool, no longer listening."""
+        _give_back(self._journal, self._conn)
+
+
+def _give_back(journal: PostgresJournal, conn: psycopg.Connection[Any]) -> None:
+    """Return a dedicated connection to the pool as the pool lent it: no LISTEN, no session lock.
+
+    One that cannot be cleaned (broken, or cancelled mid-statement) is closed first, and
+    the pool drops it.
+    """
+    try:
+        conn.execute("UNLISTEN *")
+        conn.execute("SELECT pg_advisory_unlock_all()")
+    except psycopg.Error:
+        conn.close()
+    journal._pool.putconn(conn)

@@ -79,7 +79,8 @@ CREATE UNLOGGED TABLE IF NOT EXISTS {s}.replies (
 CREATE INDEX IF NOT EXISTS replies_position ON {s}.replies (desk_id, position);
 CREATE UNLOGGED TABLE IF NOT EXISTS {s}.writers (
     desk_id text PRIMARY KEY,
-    busy boolean NOT NULL
+    busy boolean NOT NULL,
+    snapshot_mark bigint NOT NULL DEFAULT 0
 );
 """
 
@@ -173,6 +174,11 @@ def queries(schema: str) -> dict[str, sql.Composed]:
         "busy": sql.SQL(
             "INSERT INTO {s}.writers (desk_id, busy) VALUES (%s, %s)"
             " ON CONFLICT (desk_id) DO UPDATE SET busy = excluded.busy"
+        ).format(s=s),
+        "claim_snapshot": sql.SQL(
+            "INSERT INTO {s}.writers (desk_id, busy, snapshot_mark) VALUES (%s, false, %s)"
+            " ON CONFLICT (desk_id) DO UPDATE SET snapshot_mark = excluded.snapshot_mark"
+            " WHERE {s}.writers.snapshot_mark < excluded.snapshot_mark RETURNING 1"
         ).format(s=s),
         "forget_replies": sql.SQL("DELETE FROM {s}.replies WHERE desk_id = %s AND position <= %s").format(
             s=s

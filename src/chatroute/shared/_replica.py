@@ -288,9 +288,15 @@ class Replica:
         desk's lock; :meth:`store` encodes and writes it without the lock (the state at
         a position is the same on every replica, whoever writes it and whenever).
         """
-        state = self.state
         every = self.snapshot_every
-        if state.router is None or state.position // every == before // every:
+        if self.state.position // every == before // every:
+            return None
+        return self.take()
+
+    def take(self) -> Taken | None:
+        """The desk's state now, to store as a snapshot (None before the desk's first entry)."""
+        state = self.state
+        if state.router is None:
             return None
         assert state.last_now is not None
         assert state.config is not None

@@ -163,6 +163,11 @@ class PostgresJournal:
         """
         return self._own(desk_id, None, lead=True, wait=wait)
 
+    def claim_snapshot(self, desk_id: str, mark: int) -> bool:
+        """Whether this caller is the first to claim the desk's snapshot number ``mark`` (others skip it)."""
+        with self._pool.connection() as conn:
+            return conn.execute(self._queries["claim_snapshot"], (desk_id, mark)).fetchone() is not None
+
     def seat(self, desk_id: str) -> Seat:
         """The desk's writer seat: wait to lead the desk (a session lock), then for its requests."""
         return Seat(self, desk_id)
