@@ -45,7 +45,7 @@ from ._records import LostRequest, stored_result
 from ._replica import Replica, pause
 from .journal import Entry, Journal
 
-__all__ = ["LostRequest", "SharedDesk"]
+__all__ = ["LostRequest", "SharedDesk", "Timed", "Untimed"]
 
 T = TypeVar("T")
 
