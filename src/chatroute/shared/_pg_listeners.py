@@ -6,16 +6,13 @@ import json
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from ._pg_sql import seat_keys
+from ._pg_sql import JournalCore, seat_keys
 from .journal import Reply
-
-if TYPE_CHECKING:
-    from .postgres import PostgresJournal
 
 __all__ = ["OutboxListener", "ReplyListener", "Seat", "read_reply_payload", "reply_payloads"]
 
@@ -100,7 +97,7 @@ class Seat:
     (``LISTEN``; :meth:`PostgresJournal.submit` notifies).
     """
 
-    def __init__(self, journal: PostgresJournal, desk_id: str) -> None:
+    def __init__(self, journal: JournalCore, desk_id: str) -> None:
         self._journal = journal
         self._desk_id = desk_id
         self._conn = journal._dedicated()
@@ -141,7 +138,7 @@ class Seat:
 class ReplyListener:
     """Waits for the batching writers' reply notifications (``LISTEN``) on a connection of its own."""
 
-    def __init__(self, journal: PostgresJournal) -> None:
+    def __init__(self, journal: JournalCore) -> None:
         self._journal = journal
         self._conn = journal._dedicated()
         channel = sql.Identifier(journal.replies_channel)
@@ -168,7 +165,7 @@ class ReplyListener:
         _give_back(self._journal, self._conn)
 
 
-def _give_back(journal: PostgresJournal, conn: psycopg.Connection[Any]) -> None:
+def _give_back(journal: JournalCore, conn: psycopg.Connection[Any]) -> None:
     """Return a dedicated connection to the pool as the pool lent it: no LISTEN, no session lock.
 
     One that cannot be cleaned (broken, or cancelled mid-statement) is closed first, and

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
+import psycopg
 from psycopg import sql
+from psycopg_pool import ConnectionPool
 
 from .journal import Entry
 
-__all__ = ["ENTRY_COLUMNS", "SCHEMA", "entry_of", "lock_keys", "queries", "seat_keys", "values"]
+__all__ = [
+    "ENTRY_COLUMNS",
+    "SCHEMA",
+    "JournalCore",
+    "entry_of",
+    "lock_keys",
+    "queries",
+    "seat_keys",
+    "values",
+]
 
 ENTRY_COLUMNS = (
     "position, call, args, now, geo, result, request_id, nonce, chatroute_version, config_version"
@@ -198,3 +209,30 @@ def queries(schema: str) -> dict[str, sql.Composed]:
         ).format(s=s),
     }
 
+
+class JournalCore(Protocol):
+    """What the journal's transactions and waiting connections use of a
+    :class:`~chatroute.shared.postgres.PostgresJournal` (its modules do not import it back)."""
+
+    schema: str
+    schema_sql: sql.Identifier
+    channel: str
+    replies_channel: str
+    requests_channel: str
+    _notify: bool
+    _pool: ConnectionPool[Any]
+    _queries: dict[str, sql.Composed]
+
+    def _dedicated(self) -> psycopg.Connection[Any]: ...
+
+    def _read_entries(
+        self, conn: psycopg.Connection[Any], desk_id: str, after: int, *, results: bool
+    ) -> Sequence[Entry]: ...
+
+    def _appends(
+        self, desk_id: str, entry: Entry, events: Sequence[Any]
+    ) -> list[tuple[sql.Composed, tuple[Any, ...]]]: ...
+
+    def _rows(
+        self, desk_id: str, entry: Entry, events: Sequence[Any]
+    ) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]: ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -11,11 +11,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Json
 
 from ._pg_listeners import reply_payloads
-from ._pg_sql import ENTRY_COLUMNS, entry_of, lock_keys, values
+from ._pg_sql import ENTRY_COLUMNS, JournalCore, entry_of, lock_keys, values
 from .journal import Entry, Reply, Request
-
-if TYPE_CHECKING:
-    from .postgres import PostgresJournal
 
 __all__ = ["REPLIES_KEPT", "HostTransaction", "OwnTransaction"]
 
@@ -30,7 +27,7 @@ _FORGET_EVERY = 1000
 class HostTransaction:
     """A desk's journal inside a host's transaction (a savepoint of it), holding the desk's lock."""
 
-    def __init__(self, journal: PostgresJournal, conn: psycopg.Connection[Any], desk_id: str) -> None:
+    def __init__(self, journal: JournalCore, conn: psycopg.Connection[Any], desk_id: str) -> None:
         self._journal = journal
         self._conn = conn
         self._desk_id = desk_id
@@ -62,7 +59,7 @@ class OwnTransaction:
 
     def __init__(
         self,
-        journal: PostgresJournal,
+        journal: JournalCore,
         conn: psycopg.Connection[Any],
         desk_id: str,
         request_id: str | None,
