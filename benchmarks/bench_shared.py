@@ -98,6 +98,10 @@ def prefill(dsn: str, config: RoutingConfig, open_dialogs: int) -> tuple[float, 
     return time.perf_counter() - started, stored.position
 
 
+#: Entries between two snapshots during the runs (``--snapshot-every``; 0: none).
+SNAPSHOT_EVERY = [0]
+
+
 def worker(
     dsn: str, config: RoutingConfig, index: int, seconds: float, batching: bool, barrier: Any, out: Any
 ) -> None:
@@ -105,7 +109,13 @@ def worker(
     journal = PostgresJournal(dsn)
     started = time.perf_counter()
     desk = SharedDesk(
-        journal, DESK, config, seed=1, snapshot_every=10**9, batching=batching, image_key=IMAGE_KEY
+        journal,
+        DESK,
+        config,
+        seed=1,
+        snapshot_every=SNAPSHOT_EVERY[0] or 10**9,
+        batching=batching,
+        image_key=IMAGE_KEY,
     )
     desk.read(lambda router: None)
     warm = time.perf_counter() - started
@@ -294,10 +304,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--baseline", action=argparse.BooleanOptionalAction, default=True, help="measure the snapshot row too"
     )
+    parser.add_argument(
+        "--snapshot-every", type=int, default=0, help="a snapshot every N entries during the runs (0: none)"
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
     args = parser.parse_args(argv)
     if args.quick:
         args.operators, args.groups, args.open, args.seconds = 500, 10, 1000, 2.0
+    SNAPSHOT_EVERY[0] = args.snapshot_every
     args.workers = args.workers or ([1, 4] if args.quick else [1, 4, 8, 20])
     started = time.perf_counter()
     config = desk_config(args.operators, args.groups)

@@ -4,11 +4,14 @@ Run it with ``CHATROUTE_DSN`` naming a PostgreSQL database you may create a sche
 or without: it then starts a throwaway PostgreSQL cluster of its own (PostgreSQL's
 server binaries must be installed) and deletes it at the end.
 
-Each worker builds its own :class:`~chatroute.shared.SharedDesk` on the same desk id
-and routes 25 chats. Eight operators with a limit of five take 40 of the 100 chats;
-the rest wait. Whatever order the workers' calls came in, the journal holds every call
-once, nobody is over their limit, and every answer a worker got is the one the journal
-recorded.
+Each worker builds its own :class:`~chatroute.shared.SharedDesk` on the same desk id,
+with the batching writer (``batching=True``, what a host should use): a call queues in
+the journal, and one of the processes (whichever took the desk's writer seat; another
+takes over if it dies) makes the waiting calls in batches, one commit per batch, and
+sends every caller its answer. Each worker routes 25 chats. Eight operators with a
+limit of five take 40 of the 100 chats; the rest wait. Whatever order the workers'
+calls came in, the journal holds every call once, nobody is over their limit, and every
+answer a worker got is the one the journal recorded.
 """
 
 from __future__ import annotations
@@ -33,12 +36,13 @@ CONFIG = RoutingConfig(operators=[Operator(id=f"op{n}", status="online", limit=5
 def web_worker(dsn: str, schema: str, worker: int) -> dict[str, Any]:
     """What one web worker process does: build its desk, route its chats, return the answers it got."""
     journal = PostgresJournal(dsn, schema=schema)
-    desk = SharedDesk(journal, "demo", CONFIG, seed=1)
-    answers = {}
-    for n in range(CHATS):
-        request_id = f"worker{worker}-chat{n}"
-        decision = desk.route(Dialog(id=f"w{worker}-{n}"), request_id=request_id)
-        answers[request_id] = to_dict(decision)
+    # built in the worker process, after the fork: its writer threads belong to this process
+    with SharedDesk(journal, "demo", CONFIG, seed=1, batching=True) as desk:
+        answers = {}
+        for n in range(CHATS):
+            request_id = f"worker{worker}-chat{n}"
+            decision = desk.route(Dialog(id=f"w{worker}-{n}"), request_id=request_id)
+            answers[request_id] = to_dict(decision)
     journal.close()
     return answers
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
@@ -28,6 +29,7 @@ from chatroute.errors import DuplicateDialog, InvalidValue, UnknownDialog, Unkno
 from chatroute.geo import StaticResolver
 from chatroute.serialize import to_dict
 from chatroute.shared import Entry, MemoryJournal, SharedDesk, Transaction
+from chatroute.shared._calls import CALLS
 from chatroute.shared._records import error_from, error_record
 
 from ..strategies import START
@@ -365,3 +367,25 @@ def test_holds_wrap_ups_and_adoptions_go_through_the_desk_as_through_one_router(
     with pytest.raises(ChatrouteError):
         b.hold("nope", now=at(7))
     assert state(a) == state(b) == router.snapshot()
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_each_router_call_has_a_desk_method_with_its_arguments(name: str) -> None:
+    """The desk's method takes the Router method's arguments (bar now) under the same names and defaults."""
+    router = inspect.signature(getattr(Router, name)).parameters
+    desk = inspect.signature(getattr(SharedDesk, name)).parameters
+    expected = [(p.name, p.default) for p in router.values() if p.name not in ("self", "now")]
+    assert [(p.name, p.default) for p in desk.values() if p.name not in ("self", "options")] == expected
+    assert {name for name, _ in expected} == set(CALLS[name].args)
+    options = desk["options"]
+    assert options.kind is inspect.Parameter.VAR_KEYWORD
+
+
+def test_a_desk_call_refuses_a_keyword_it_does_not_take() -> None:
+    """An unknown keyword raises TypeError, as on any method; forget takes no now."""
+    _, (a,) = desks(1)
+    with pytest.raises(TypeError, match="nope"):
+        a.tick(nope=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="now"):
+        a.forget("d1", now=START)  # type: ignore[call-arg]
+    assert a.position == 0

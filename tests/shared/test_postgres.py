@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from chatroute import ChatrouteError, Dialog, Outcome, Router
 from chatroute.errors import InvalidValue, UnknownDialog
 from chatroute.serialize import to_dict
-from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _replica
+from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _batching, _replica
 from chatroute.shared.journal import Reply, Request
 from chatroute.shared.postgres import PostgresJournal, lock_keys
 from chatroute.shared.testing import TemporaryCluster
@@ -51,6 +52,7 @@ def test_install_creates_the_tables_in_the_named_schema_and_can_run_again(cluste
         "replies",
         "requests",
         "snapshots",
+        "writers",
     ]
 
 
@@ -245,3 +247,47 @@ def test_a_call_that_breaks_the_writer_raises_for_its_caller_and_the_desk_carrie
         desk.route(Dialog(id="d2"), now=START)
         assert [d.id for d in desk.read(lambda r: r.dialogs())] == ["d1", "d2"]
     assert [e.call for e in journal.entries("main", 0)] == ["open", "route", "route"]
+
+
+def test_an_idle_batching_writer_is_woken_by_the_next_call(
+    journal: PostgresJournal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call made after the writer went idle is answered at once, not when the writer next looks."""
+    monkeypatch.setattr(_batching, "_IDLE", 60.0)
+    with SharedDesk(journal, "main", desk_config(), batching=True) as desk:
+        desk.route(Dialog(id="d1"), now=START)
+        for n in range(2, 5):
+            time.sleep(0.3)  # the writer finds the queue empty and marks itself idle
+            began = time.perf_counter()
+            desk.route(Dialog(id=f"d{n}"), now=START)
+            assert time.perf_counter() - began < 20
+        assert len(journal.entries("main", 0)) == 5
+
+
+def _snapshot_after(journal: PostgresJournal, position: int) -> int:
+    """The newest snapshot's position once it reaches ``position`` (snapshots are written in a thread)."""
+    for _ in range(200):
+        stored = journal.latest_snapshot("main")
+        if stored is not None and stored.position >= position:
+            return stored.position
+        time.sleep(0.05)
+    raise AssertionError(f"no snapshot at {position} or later")
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_batching_desk_writes_snapshots_a_new_replica_starts_from(
+    cluster: TemporaryCluster, schema: str, processes: int
+) -> None:
+    """Snapshots are written outside the writer's batches (by a follower, or late by the lone writer)."""
+    journals = [PostgresJournal(cluster.dsn, schema=schema) for _ in range(processes)]
+    desks = [SharedDesk(j, "main", desk_config(), batching=True, snapshot_every=3) for j in journals]
+    try:
+        for n in range(10):
+            desks[n % processes].route(Dialog(id=f"d{n}"), now=START)
+        _snapshot_after(journals[0], 3 if processes == 2 else 6)
+        fresh = SharedDesk(journals[0], "main", desk_config())
+        assert fresh.read(lambda r: r.snapshot()) == desks[0].read(lambda r: r.snapshot())
+    finally:
+        for desk, journal in zip(desks, journals, strict=True):
+            desk.close()
+            journal.close()

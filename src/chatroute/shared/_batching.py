@@ -74,6 +74,12 @@ class BatchingWriter:
         self._seat: Any = None
         self._replies: Any = None
         self._failed: dict[str, dict[str, Any]] = {}  # requests whose call raised a non-chatroute error
+        # whether the journal says this writer is idle: callers then wake it (NOTIFY); while
+        # it is busy they only queue, and it reads the queue again after each batch
+        self._idle = False
+        self._storing: threading.Thread | None = None  # writing a snapshot
+        self._marked = 0  # the last multiple of snapshot_every this process looked at
+        self._snapshots = threading.Lock()  # the two above
         self.leading = False
 
     # ----------------------------------------------------------------- calls
@@ -154,8 +160,9 @@ class BatchingWriter:
         if self._threads:
             with contextlib.suppress(Exception):
                 self._journal.wake(self._desk_id)
-        for thread in self._threads:
-            thread.join(timeout=5)
+        for thread in [*self._threads, self._storing]:
+            if thread is not None:
+                thread.join(timeout=5)
 
     def _listen(self) -> None:
         """Take this process's replies whenever a writer announces some for the desk."""
@@ -169,27 +176,38 @@ class BatchingWriter:
                 while not self._stop.is_set():
                     desks = listener.wait(0.5)
                     if self._desk_id in desks:
-                        self._take_replies(desks[self._desk_id])
+                        self._answer(desks[self._desk_id])
             except Exception:
                 time.sleep(_RETRY)
             finally:
                 with contextlib.suppress(Exception):
                     listener.close()
 
-    def _take_replies(self, answered: set[str] | None) -> None:
-        """Take the replies to this process's waiting calls (those ``answered``, when known)."""
+    def _answer(self, replies: dict[str, Reply | None] | None) -> None:
+        """Hand this process's waiting calls their replies: from the notification, else from the table.
+
+        Args:
+            replies: the replies announced, by token (None: too large for the
+                notification); None: a wake-up, whose callers' replies are looked up.
+        """
         with self._guard:
-            tokens = [
-                token
-                for token, waiting in self._waiting.items()
-                if not waiting.done.is_set() and (answered is None or token in answered)
-            ]
-            if not tokens:
-                return
-            for reply in self._journal.take_replies(self._desk_id, tokens):
-                waiting = self._waiting[reply.token]
-                waiting.reply = reply
-                waiting.done.set()
+            tokens = []
+            for token, waiting in self._waiting.items():
+                if waiting.done.is_set() or (replies is not None and token not in replies):
+                    continue
+                found = replies[token] if replies is not None else None
+                if found is None:
+                    tokens.append(token)
+                else:
+                    waiting.reply = found
+                    waiting.done.set()
+            if tokens:
+                for reply in self._journal.take_replies(self._desk_id, tokens):
+                    waiting = self._waiting[reply.token]
+                    waiting.reply = reply
+                    waiting.done.set()
+        if replies:
+            self._snapshot_due(max((r.position for r in replies.values() if r is not None), default=0))
 
     def _sit(self) -> None:
         """Wait for the writer seat; holding it, write queued calls until the process stops."""
@@ -220,7 +238,6 @@ class BatchingWriter:
         with self._lock:
             if not replica.built:
                 replica.rebuild(replica.committed)
-            before = replica.position
             mine: dict[str, tuple[Reply, ChatrouteError | None]] = {}
             guard = contextlib.ExitStack()
             try:
@@ -232,7 +249,14 @@ class BatchingWriter:
                         for entry in tail:
                             replica.apply(entry)
                     if not batch.requests:
-                        return False
+                        if self._idle:
+                            return False
+                        # marked idle with this commit, then the queue is read once more:
+                        # a request committed after that read finds the mark and wakes the seat
+                        batch.busy, self._idle = False, True
+                        return True
+                    if self._idle:
+                        batch.busy, self._idle = True, False
                     served: dict[str, Entry] = {}
                     for request in batch.requests:
                         self._serve(batch, request, served, mine)
@@ -248,11 +272,45 @@ class BatchingWriter:
                         waiting.done.set()
             except BaseException:
                 replica.reset()
+                self._idle = False
                 raise
             finally:
                 guard.close()
-            replica.maybe_snapshot(before)
+            position = replica.position
+        self._snapshot_due(position)
         return True
+
+    # -------------------------------------------------------------- snapshots
+
+    def _snapshot_due(self, position: int) -> None:
+        """Write a snapshot in a thread when ``position`` crossed a multiple of ``snapshot_every``.
+
+        Another process than the writer does it (the first to claim it in the journal),
+        from its own replica: encoding a large desk takes seconds of CPU, which in the
+        writer's process would slow every batch down (one interpreter lock). The writer
+        claims a snapshot itself only when none was written for a whole interval (no
+        other process is there).
+        """
+        mark = position // self._replica.snapshot_every - (1 if self.leading else 0)
+        with self._snapshots:
+            if mark <= self._marked or (self._storing is not None and self._storing.is_alive()):
+                return
+            self._marked = mark
+            self._storing = threading.Thread(
+                target=self._store, args=(mark,), name=f"chatroute-snapshot-{self._desk_id}", daemon=True
+            )
+            self._storing.start()
+
+    def _store(self, mark: int) -> None:
+        with contextlib.suppress(Exception):  # a snapshot is an optimisation: the next one will do
+            if not self._journal.claim_snapshot(self._desk_id, mark):
+                return
+            replica = self._replica
+            with self._lock:  # only while the replica catches up and the state is taken
+                replica.refresh()
+                taken = replica.take()
+            if taken is not None:
+                replica.store(taken)
 
     def _serve(
         self,

@@ -23,12 +23,13 @@ from ..errors import ChatrouteError
 from ..geo import GeoLookup
 from ..router import Router
 from ..serialize import from_dict, to_dict
+from ..snapshot import Snapshot
 from ._calls import CALLS, CallSpec, decode_args, decode_config, encode_result, run_call
 from ._geo import GeoRecorder, ReplayMismatch
 from ._snapshots import decode_image, decode_snapshot, encode_image, encode_snapshot
 from .journal import Entry, Journal, StoredSnapshot, Transaction
 
-__all__ = ["Replica", "pause"]
+__all__ = ["Replica", "Taken", "pause"]
 
 #: Test-only: the crash tests stop a worker at one point of a call (``locked``,
 #: ``called``, ``appended``, ``committed``, or a leader's ``batch`` and ``batched``)
@@ -280,22 +281,61 @@ class Replica:
                 return router
         return Router.restore(config, decode_snapshot(stored.snapshot), geo=self.geo)
 
-    def maybe_snapshot(self, before: int) -> None:
-        """Store a snapshot when the last calls crossed a multiple of ``snapshot_every``."""
-        state = self.state
+    def due_snapshot(self, before: int) -> Taken | None:
+        """The desk's state to store when the last calls crossed a multiple of ``snapshot_every``.
+
+        Only the router's :class:`~chatroute.snapshot.Snapshot` is taken here, under the
+        desk's lock; :meth:`store` encodes and writes it without the lock (the state at
+        a position is the same on every replica, whoever writes it and whenever).
+        """
         every = self.snapshot_every
-        if state.router is None or state.position // every == before // every:
-            return
+        if self.state.position // every == before // every:
+            return None
+        return self.take()
+
+    def take(self) -> Taken | None:
+        """The desk's state now, to store as a snapshot (None before the desk's first entry)."""
+        state = self.state
+        if state.router is None:
+            return None
         assert state.last_now is not None
+        assert state.config is not None
+        return Taken(
+            position=state.position,
+            config=state.config,
+            config_data=state.config_data,
+            config_version=state.config_version,
+            snapshot=state.router.snapshot(),
+            now=state.last_now,
+        )
+
+    def store(self, taken: Taken) -> None:
+        """Encode a snapshot :meth:`due_snapshot` took (and its image, with a key) and store it."""
+        image = None
+        if self.image_key is not None:  # a router of its own, rebuilt from the snapshot, is pickled
+            geo = GeoRecorder(None)
+            image = encode_image(Router.restore(taken.config, taken.snapshot, geo=geo), geo, self.image_key)
         self.journal.store_snapshot(
             self.desk_id,
             StoredSnapshot(
-                position=state.position,
-                config=state.config_data,
-                config_version=state.config_version,
-                snapshot=encode_snapshot(state.router.snapshot()),
-                now=state.last_now,
+                position=taken.position,
+                config=taken.config_data,
+                config_version=taken.config_version,
+                snapshot=encode_snapshot(taken.snapshot),
+                now=taken.now,
                 chatroute_version=__version__,
-                image=encode_image(state.router, self.geo, self.image_key) if self.image_key else None,
+                image=image,
             ),
         )
+
+
+@attrs.frozen(kw_only=True)
+class Taken:
+    """A replica's state at a position, to be stored as a snapshot."""
+
+    position: int
+    config: RoutingConfig
+    config_data: Any
+    config_version: int
+    snapshot: Snapshot
+    now: datetime

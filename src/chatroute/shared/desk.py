@@ -25,9 +25,9 @@ random whenever two hosts' clocks disagree by a few milliseconds.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from .._frozen import aware
 from ..config import RoutingConfig
@@ -45,9 +45,22 @@ from ._records import LostRequest, stored_result
 from ._replica import Replica, pause
 from .journal import Entry, Journal
 
-__all__ = ["LostRequest", "SharedDesk"]
+__all__ = ["LostRequest", "SharedDesk", "Timed", "Untimed"]
 
 T = TypeVar("T")
+
+
+class Untimed(TypedDict, total=False):
+    """The keywords every desk call takes besides the Router's own (see :class:`SharedDesk`)."""
+
+    request_id: str | None
+    connection: Any
+
+
+class Timed(Untimed, total=False):
+    """The keywords of a desk call that takes a time: ``now`` too, optional."""
+
+    now: datetime | None
 
 #: Entries between two snapshots, unless the desk is told otherwise.
 SNAPSHOT_EVERY = 1000
@@ -172,231 +185,97 @@ class SharedDesk:
                 router = Router(decode_config(replica.genesis["config"]), seed=replica.genesis["seed"])
             return question(router)
 
-    # ---------------------------------------------------------------- dialogs
+    # ------------------------------------------------------ the router's calls
+    # Each forwards its arguments (``locals()``: the names of its CALLS spec) through
+    # the journal; tests/shared/test_desk.py checks them against the Router's methods.
 
-    def route(
-        self,
-        dialog: Dialog,
-        *,
-        client: Client | None = None,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
-    ) -> Decision:
+    def route(self, dialog: Dialog, *, client: Client | None = None, **options: Unpack[Timed]) -> Decision:
         """:meth:`Router.route <chatroute.router.Router.route>` on the shared desk."""
-        result: Decision = self._call(
-            "route", {"dialog": dialog, "client": client}, now, request_id, connection
-        )
-        return result
+        return self._decision("route", locals())
 
     def release(
-        self,
-        dialog_id: str,
-        *,
-        rating: Rating | None = None,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
+        self, dialog_id: str, *, rating: Rating | None = None, **options: Unpack[Timed]
     ) -> tuple[Event, ...]:
         """:meth:`Router.release <chatroute.router.Router.release>` on the shared desk."""
-        args = {"dialog_id": dialog_id, "rating": rating}
-        return self._events("release", args, now, request_id, connection)
+        return self._events("release", locals())
 
-    def accept(
-        self,
-        dialog_id: str,
-        operator_id: str,
-        *,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
-    ) -> tuple[Event, ...]:
+    def accept(self, dialog_id: str, operator_id: str, **options: Unpack[Timed]) -> tuple[Event, ...]:
         """:meth:`Router.accept <chatroute.router.Router.accept>` on the shared desk."""
-        args = {"dialog_id": dialog_id, "operator_id": operator_id}
-        return self._events("accept", args, now, request_id, connection)
+        return self._events("accept", locals())
 
-    def decline(
-        self,
-        dialog_id: str,
-        operator_id: str,
-        *,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
-    ) -> tuple[Event, ...]:
+    def decline(self, dialog_id: str, operator_id: str, **options: Unpack[Timed]) -> tuple[Event, ...]:
         """:meth:`Router.decline <chatroute.router.Router.decline>` on the shared desk."""
-        args = {"dialog_id": dialog_id, "operator_id": operator_id}
-        return self._events("decline", args, now, request_id, connection)
+        return self._events("decline", locals())
 
-    def claim(
-        self,
-        dialog_id: str,
-        operator_id: str,
-        *,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
-    ) -> tuple[Event, ...]:
+    def claim(self, dialog_id: str, operator_id: str, **options: Unpack[Timed]) -> tuple[Event, ...]:
         """:meth:`Router.claim <chatroute.router.Router.claim>` on the shared desk."""
-        args = {"dialog_id": dialog_id, "operator_id": operator_id}
-        return self._events("claim", args, now, request_id, connection)
+        return self._events("claim", locals())
 
     def transfer(
-        self,
-        dialog_id: str,
-        to: Target,
-        *,
-        by: str | None = None,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
+        self, dialog_id: str, to: Target, *, by: str | None = None, **options: Unpack[Timed]
     ) -> Decision:
         """:meth:`Router.transfer <chatroute.router.Router.transfer>` on the shared desk."""
-        result: Decision = self._call(
-            "transfer", {"dialog_id": dialog_id, "to": to, "by": by}, now, request_id, connection
-        )
-        return result
+        return self._decision("transfer", locals())
 
     def handle(
-        self,
-        dialog_id: str,
-        event: str,
-        *,
-        data: Mapping[str, Any] | None = None,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
+        self, dialog_id: str, event: str, *, data: Mapping[str, Any] | None = None, **options: Unpack[Timed]
     ) -> Decision | None:
         """:meth:`Router.handle <chatroute.router.Router.handle>` on the shared desk.
 
         ``data`` goes through JSON: tuples arrive as lists, times as ISO text.
         """
-        result: Decision | None = self._call(
-            "handle", {"dialog_id": dialog_id, "event": event, "data": data}, now, request_id, connection
-        )
+        result: Decision | None = self._forward("handle", locals())
         return result
 
-    def replied(
-        self,
-        dialog_id: str,
-        *,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
-    ) -> tuple[Event, ...]:
+    def replied(self, dialog_id: str, **options: Unpack[Timed]) -> tuple[Event, ...]:
         """:meth:`Router.replied <chatroute.router.Router.replied>` on the shared desk."""
-        return self._events("replied", {"dialog_id": dialog_id}, now, request_id, connection)
+        return self._events("replied", locals())
 
-    def hold(
-        self,
-        dialog_id: str,
-        *,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
-    ) -> tuple[Event, ...]:
+    def hold(self, dialog_id: str, **options: Unpack[Timed]) -> tuple[Event, ...]:
         """:meth:`Router.hold <chatroute.router.Router.hold>` on the shared desk."""
-        return self._events("hold", {"dialog_id": dialog_id}, now, request_id, connection)
+        return self._events("hold", locals())
 
-    def resume(
-        self,
-        dialog_id: str,
-        *,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
-    ) -> tuple[Event, ...]:
+    def resume(self, dialog_id: str, **options: Unpack[Timed]) -> tuple[Event, ...]:
         """:meth:`Router.resume <chatroute.router.Router.resume>` on the shared desk."""
-        return self._events("resume", {"dialog_id": dialog_id}, now, request_id, connection)
+        return self._events("resume", locals())
 
     def adopt(
-        self,
-        dialog: Dialog,
-        operator_id: str,
-        *,
-        over_limit: bool = False,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
+        self, dialog: Dialog, operator_id: str, *, over_limit: bool = False, **options: Unpack[Timed]
     ) -> tuple[Event, ...]:
         """:meth:`Router.adopt <chatroute.router.Router.adopt>` on the shared desk."""
-        args = {"dialog": dialog, "operator_id": operator_id, "over_limit": over_limit or None}
-        return self._events("adopt", args, now, request_id, connection)
+        return self._events("adopt", locals())
 
     def adopt_many(
-        self,
-        pairs: list[tuple[Dialog, str]],
-        *,
-        over_limit: bool = False,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
+        self, pairs: Iterable[tuple[Dialog, str]], *, over_limit: bool = False, **options: Unpack[Timed]
     ) -> tuple[Event, ...]:
         """:meth:`Router.adopt_many <chatroute.router.Router.adopt_many>` on the shared desk."""
-        args = {"pairs": list(pairs), "over_limit": over_limit or None}
-        return self._events("adopt_many", args, now, request_id, connection)
+        return self._events("adopt_many", locals())
 
-    def forget(
-        self,
-        dialog_id: str,
-        *,
-        keep_client: bool = False,
-        request_id: str | None = None,
-        connection: Any = None,
-    ) -> None:
+    def forget(self, dialog_id: str, *, keep_client: bool = False, **options: Unpack[Untimed]) -> None:
         """:meth:`Router.forget <chatroute.router.Router.forget>` on the shared desk."""
-        values = {"dialog_id": dialog_id, "keep_client": None if keep_client is False else keep_client}
-        self._call("forget", values, None, request_id, connection)
+        self._forward("forget", locals())
 
-    def forget_client(self, client_id: str, *, request_id: str | None = None, connection: Any = None) -> None:
+    def forget_client(self, client_id: str, **options: Unpack[Untimed]) -> None:
         """:meth:`Router.forget_client <chatroute.router.Router.forget_client>` on the shared desk."""
-        self._call("forget_client", {"client_id": client_id}, None, request_id, connection)
-
-    # -------------------------------------------------------------- operators
+        self._forward("forget_client", locals())
 
     def set_status(
-        self,
-        operator_id: str,
-        status: str,
-        *,
-        comment: str | None = None,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
+        self, operator_id: str, status: str, *, comment: str | None = None, **options: Unpack[Timed]
     ) -> tuple[Event, ...]:
         """:meth:`Router.set_status <chatroute.router.Router.set_status>` on the shared desk."""
-        args = {"operator_id": operator_id, "status": status, "comment": comment}
-        return self._events("set_status", args, now, request_id, connection)
+        return self._events("set_status", locals())
 
-    def set_limit(
-        self,
-        operator_id: str,
-        limit: int,
-        *,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
-    ) -> tuple[Event, ...]:
+    def set_limit(self, operator_id: str, limit: int, **options: Unpack[Timed]) -> tuple[Event, ...]:
         """:meth:`Router.set_limit <chatroute.router.Router.set_limit>` on the shared desk."""
-        args = {"operator_id": operator_id, "limit": limit}
-        return self._events("set_limit", args, now, request_id, connection)
+        return self._events("set_limit", locals())
 
-    def ready(
-        self,
-        operator_id: str,
-        *,
-        now: datetime | None = None,
-        request_id: str | None = None,
-        connection: Any = None,
-    ) -> tuple[Event, ...]:
+    def ready(self, operator_id: str, **options: Unpack[Timed]) -> tuple[Event, ...]:
         """:meth:`Router.ready <chatroute.router.Router.ready>` on the shared desk."""
-        return self._events("ready", {"operator_id": operator_id}, now, request_id, connection)
+        return self._events("ready", locals())
 
-    def tick(
-        self, *, now: datetime | None = None, request_id: str | None = None, connection: Any = None
-    ) -> tuple[Event, ...]:
+    def tick(self, **options: Unpack[Timed]) -> tuple[Event, ...]:
         """:meth:`Router.tick <chatroute.router.Router.tick>` on the shared desk."""
-        return self._events("tick", {}, now, request_id, connection)
+        return self._events("tick", locals())
 
     def reconfigure(
         self,
@@ -419,16 +298,28 @@ class SharedDesk:
 
     # -------------------------------------------------------------- internals
 
-    def _events(
-        self,
-        name: str,
-        values: Mapping[str, Any],
-        now: datetime | None,
-        request_id: str | None,
-        connection: Any,
-    ) -> tuple[Event, ...]:
-        events: tuple[Event, ...] = self._call(name, values, now, request_id, connection)
+    def _forward(self, name: str, given: Mapping[str, Any]) -> Any:
+        """Make the call ``name`` with the arguments its method was given (its ``locals()``).
+
+        An optional flag left False (``over_limit``, ``keep_client``) is left out of the
+        entry, as the Router's default.
+        """
+        spec = CALLS[name]
+        values = {arg: given[arg] for arg in spec.args if not (arg in spec.optional and given[arg] is False)}
+        options: Timed = given["options"]
+        unknown = set(options) - (Timed if spec.timed else Untimed).__optional_keys__
+        if unknown:
+            raise TypeError(f"{name}() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        now = options.get("now")
+        return self._call(name, values, now, options.get("request_id"), options.get("connection"))
+
+    def _events(self, name: str, given: Mapping[str, Any]) -> tuple[Event, ...]:
+        events: tuple[Event, ...] = self._forward(name, given)
         return events
+
+    def _decision(self, name: str, given: Mapping[str, Any]) -> Decision:
+        decision: Decision = self._forward(name, given)
+        return decision
 
     def _call(
         self,
@@ -452,6 +343,7 @@ class SharedDesk:
         if self._writer is not None and connection is None:
             return self._writer.call(name, spec, encoded, now, request_id)
         replica = self._replica
+        taken = None
         with self._lock:
             if connection is None:
                 # Most of what others appended is applied before the lock, so the lock is
@@ -494,8 +386,10 @@ class SharedDesk:
             if connection is not None:
                 replica.tentative += [(e.position, e.nonce) for e in appended]
             else:
-                replica.maybe_snapshot(before)
-            return result
+                taken = replica.due_snapshot(before)
+        if taken is not None:  # encoded and written outside the lock: other calls go on meanwhile
+            replica.store(taken)
+        return result
 
 
 def _utc_now() -> datetime:

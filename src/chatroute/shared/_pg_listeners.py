@@ -1,0 +1,179 @@
+"""Connections of a :class:`~chatroute.shared.postgres.PostgresJournal` that wait: LISTEN, the seat."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from contextlib import suppress
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ._pg_sql import JournalCore, seat_keys
+from .journal import Reply
+
+__all__ = ["OutboxListener", "ReplyListener", "Seat", "read_reply_payload", "reply_payloads"]
+
+#: The bytes a notification's payload may hold (PostgreSQL takes fewer than 8,000).
+_PAYLOAD = 7900
+
+
+def reply_payloads(desk_id: str, rows: Sequence[tuple[Any, ...]]) -> list[str]:
+    """The notifications announcing a batch's replies, carrying them when they fit.
+
+    Each payload is the desk id (a JSON string) on its first line, then one line per
+    reply: its request token, a tab, and ``[position, now, error, result]`` as JSON; or
+    the token alone when the reply is too large for a notification (the listener takes
+    it from the replies table). JSON escapes non-ASCII, so characters are bytes.
+
+    Args:
+        desk_id: the desk.
+        rows: the replies table's rows (token, desk id, position, now, result, error).
+    """
+    head = json.dumps(desk_id)
+    payloads: list[str] = []
+    lines: list[str] = []
+    size = len(head)
+    for token, _, position, now, result, error in rows:
+        body = json.dumps([position, now.isoformat(), error, result.obj], separators=(",", ":"))
+        line = f"{token}\t{body}" if len(head) + len(token) + len(body) + 2 <= _PAYLOAD else token
+        if lines and size + len(line) + 1 > _PAYLOAD:
+            payloads.append("\n".join([head, *lines]))
+            lines, size = [], len(head)
+        lines.append(line)
+        size += len(line) + 1
+    if lines:
+        payloads.append("\n".join([head, *lines]))
+    return payloads
+
+
+def read_reply_payload(payload: str) -> tuple[str, dict[str, Reply | None] | None]:
+    """A reply notification's desk, and its replies by token (None: a wake-up without replies)."""
+    head, *lines = payload.split("\n")
+    replies: dict[str, Reply | None] = {}
+    for line in lines:
+        token, _, body = line.partition("\t")
+        if not body:
+            replies[token] = None
+            continue
+        position, now, error, result = json.loads(body)
+        replies[token] = Reply(
+            token=token, position=position, now=datetime.fromisoformat(now), result=result, error=error
+        )
+    return json.loads(head), (replies or None)
+
+
+class OutboxListener:
+    """Waits for outbox notifications (LISTEN), on a dedicated connection.
+
+    Args:
+        conninfo: the connection string.
+        channel: the journal's :attr:`PostgresJournal.channel`.
+    """
+
+    def __init__(self, conninfo: str, channel: str) -> None:
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+        self._conn.execute(sql.SQL("LISTEN {c}").format(c=sql.Identifier(channel)))
+
+    def wait(self, timeout: float) -> set[str]:
+        """Block until a notification arrives or ``timeout`` seconds pass; return the desks notified."""
+        desks = {note.payload for note in self._conn.notifies(timeout=timeout, stop_after=1)}
+        desks |= {note.payload for note in self._conn.notifies(timeout=0)}
+        return desks
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+
+class Seat:
+    """The seat of a desk's batching writer: a session advisory lock on a connection of its own.
+
+    :meth:`take` waits for the lock, which the writer then holds until its connection
+    ends: when its process dies, PostgreSQL releases it and the next waiting process
+    takes over. While it holds the seat, :meth:`wait` sleeps until a request is queued
+    (``LISTEN``; :meth:`PostgresJournal.submit` notifies).
+    """
+
+    def __init__(self, journal: JournalCore, desk_id: str) -> None:
+        self._journal = journal
+        self._desk_id = desk_id
+        self._conn = journal._dedicated()
+
+    def take(self) -> None:
+        """Wait until this connection holds the desk's writer lock (cancelled by :meth:`close`).
+
+        It listens only then: PostgreSQL signals every listening connection of the
+        database on each notification, and the processes waiting for the seat need none.
+        The writer reads the queue once it holds the seat, before it first waits.
+        """
+        keys = seat_keys(self._journal.schema, self._desk_id)
+        self._conn.execute(self._journal._queries["lead_lock"], keys)
+        self._conn.execute(sql.SQL("LISTEN {c}").format(c=sql.Identifier(self._journal.requests_channel)))
+
+    def wait(self, timeout: float) -> None:
+        """Sleep until a request for the desk is queued, or ``timeout`` seconds pass.
+
+        Notifications that came while the writer wrote are kept by the connection, so a
+        request queued during a batch wakes the next wait at once.
+        """
+        for note in self._conn.notifies(timeout=timeout):
+            if note.payload == self._desk_id:
+                break
+        for _ in self._conn.notifies(timeout=0):  # the others queued meanwhile: this batch reads them all
+            pass
+
+    def close(self) -> None:
+        """Give the seat up: cancel a wait for the lock, and return the connection (ends the lock)."""
+        with suppress(psycopg.Error):
+            self._conn.cancel_safe(timeout=2)
+
+    def release(self) -> None:
+        """Return the connection to the pool, without the seat's lock."""
+        _give_back(self._journal, self._conn)
+
+
+class ReplyListener:
+    """Waits for the batching writers' reply notifications (``LISTEN``) on a connection of its own."""
+
+    def __init__(self, journal: JournalCore) -> None:
+        self._journal = journal
+        self._conn = journal._dedicated()
+        channel = sql.Identifier(journal.replies_channel)
+        self._conn.execute(sql.SQL("LISTEN {c}").format(c=channel))
+
+    def wait(self, timeout: float) -> dict[str, dict[str, Reply | None] | None]:
+        """Block until replies are announced or ``timeout`` seconds pass.
+
+        Returns:
+            By desk announced, the replies by request token (None: too large for the
+            notification, in the replies table), or None for a desk woken without replies.
+        """
+        notes = list(self._conn.notifies(timeout=timeout, stop_after=1))
+        notes += self._conn.notifies(timeout=0)
+        found: dict[str, dict[str, Reply | None] | None] = {}
+        for note in notes:
+            desk_id, replies = read_reply_payload(note.payload)
+            known = found.get(desk_id)
+            found[desk_id] = replies if known is None else known | (replies or {})
+        return found
+
+    def close(self) -> None:
+        """Return the connection to the pool, no longer listening."""
+        _give_back(self._journal, self._conn)
+
+
+def _give_back(journal: JournalCore, conn: psycopg.Connection[Any]) -> None:
+    """Return a dedicated connection to the pool as the pool lent it: no LISTEN, no session lock.
+
+    One that cannot be cleaned (broken, or cancelled mid-statement) is closed first, and
+    the pool drops it.
+    """
+    try:
+        conn.execute("UNLISTEN *")
+        conn.execute("SELECT pg_advisory_unlock_all()")
+    except psycopg.Error:
+        conn.close()
+    journal._pool.putconn(conn)

@@ -1,0 +1,238 @@
+"""The SQL of :class:`~chatroute.shared.postgres.PostgresJournal`: its tables, lock keys and statements."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from .journal import Entry
+
+__all__ = [
+    "ENTRY_COLUMNS",
+    "SCHEMA",
+    "JournalCore",
+    "entry_of",
+    "lock_keys",
+    "queries",
+    "seat_keys",
+    "values",
+]
+
+ENTRY_COLUMNS = (
+    "position, call, args, now, geo, result, request_id, nonce, chatroute_version, config_version"
+)
+
+SCHEMA = """
+CREATE SCHEMA IF NOT EXISTS {s};
+CREATE TABLE IF NOT EXISTS {s}.entries (
+    desk_id text NOT NULL,
+    position bigint NOT NULL,
+    call text NOT NULL,
+    args json NOT NULL,
+    now timestamptz NOT NULL,
+    geo json NOT NULL,
+    result json,
+    request_id text,
+    nonce text NOT NULL,
+    chatroute_version text NOT NULL,
+    config_version bigint NOT NULL,
+    committed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (desk_id, position)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS entries_request_id ON {s}.entries (desk_id, request_id)
+    WHERE request_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS {s}.snapshots (
+    desk_id text NOT NULL,
+    position bigint NOT NULL,
+    config json NOT NULL,
+    config_version bigint NOT NULL,
+    snapshot text NOT NULL,
+    now timestamptz NOT NULL,
+    chatroute_version text NOT NULL,
+    PRIMARY KEY (desk_id, position)
+);
+ALTER TABLE {s}.snapshots ADD COLUMN IF NOT EXISTS image bytea;
+CREATE TABLE IF NOT EXISTS {s}.outbox (
+    desk_id text NOT NULL,
+    position bigint NOT NULL,
+    events json NOT NULL,
+    PRIMARY KEY (desk_id, position)
+);
+CREATE TABLE IF NOT EXISTS {s}.consumers (
+    desk_id text NOT NULL,
+    name text NOT NULL,
+    position bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (desk_id, name)
+);
+CREATE UNLOGGED TABLE IF NOT EXISTS {s}.requests (
+    id bigserial PRIMARY KEY,
+    desk_id text NOT NULL,
+    token text NOT NULL,
+    call text NOT NULL,
+    args json NOT NULL,
+    now timestamptz,
+    request_id text
+);
+CREATE INDEX IF NOT EXISTS requests_desk ON {s}.requests (desk_id, id);
+CREATE UNLOGGED TABLE IF NOT EXISTS {s}.replies (
+    token text PRIMARY KEY,
+    desk_id text NOT NULL,
+    position bigint NOT NULL,
+    now timestamptz NOT NULL,
+    result json,
+    error boolean NOT NULL
+);
+CREATE INDEX IF NOT EXISTS replies_position ON {s}.replies (desk_id, position);
+CREATE UNLOGGED TABLE IF NOT EXISTS {s}.writers (
+    desk_id text PRIMARY KEY,
+    busy boolean NOT NULL,
+    snapshot_mark bigint NOT NULL DEFAULT 0
+);
+"""
+
+
+def _key(name: str) -> int:
+    """A stable signed 32-bit key for a name (CRC-32)."""
+    value = zlib.crc32(name.encode())
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def lock_keys(schema: str, desk_id: str) -> tuple[int, int]:
+    """The two keys of a desk's advisory lock: ``pg_advisory_xact_lock(*lock_keys(schema, desk))``."""
+    return _key(schema), _key(desk_id)
+
+
+def seat_keys(schema: str, desk_id: str) -> tuple[int, int]:
+    """The two keys of the session lock its batching writer holds: ``pg_advisory_lock(*seat_keys(...))``."""
+    return _key(f"{schema}:writer"), _key(desk_id)
+
+
+def entry_of(row: dict[str, Any]) -> Entry:
+    return Entry(
+        position=row["position"],
+        call=row["call"],
+        args=row["args"],
+        now=row["now"],
+        geo=tuple(row["geo"]),
+        result=row["result"],
+        request_id=row["request_id"],
+        nonce=row["nonce"],
+        chatroute_version=row["chatroute_version"],
+        config_version=row["config_version"],
+    )
+
+
+
+def values(head: sql.Composed, rows: Sequence[tuple[Any, ...]]) -> sql.Composed:
+    """``head`` followed by one ``(%s, ...)`` group per row: a multi-row INSERT."""
+    group = sql.SQL("(" + ", ".join(["%s"] * len(rows[0])) + ")")
+    return head + sql.SQL(", ").join([group] * len(rows))
+
+
+
+def queries(schema: str) -> dict[str, sql.Composed]:
+    """The journal's statements on the tables of ``schema``."""
+    s = sql.Identifier(schema)
+    return {
+        "lock": sql.SQL("SELECT pg_advisory_xact_lock(%s, %s)").format(),
+        "entries": sql.SQL(
+            "SELECT " + ENTRY_COLUMNS + " FROM {s}.entries WHERE desk_id = %s AND position > %s"
+            " ORDER BY position"
+        ).format(s=s),
+        "first": sql.SQL(
+            "SELECT "
+            + ENTRY_COLUMNS.replace("result", "CASE WHEN request_id = %s THEN result END AS result")
+            + " FROM {s}.entries WHERE desk_id = %s AND (position > %s OR request_id = %s)"
+            " ORDER BY position"
+        ).format(s=s),
+        "tail": sql.SQL(
+            "SELECT " + ENTRY_COLUMNS.replace("result", "NULL::json AS result") + " FROM {s}.entries"
+            " WHERE desk_id = %s AND position > %s ORDER BY position"
+        ).format(s=s),
+        "insert": sql.SQL(
+            "INSERT INTO {s}.entries (desk_id, " + ENTRY_COLUMNS + ")"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        ).format(s=s),
+        "insert_head": sql.SQL(
+            "INSERT INTO {s}.entries (desk_id, " + ENTRY_COLUMNS + ") VALUES "
+        ).format(s=s),
+        "outbox_head": sql.SQL("INSERT INTO {s}.outbox (desk_id, position, events) VALUES ").format(s=s),
+        "reply_head": sql.SQL(
+            "INSERT INTO {s}.replies (token, desk_id, position, now, result, error) VALUES "
+        ).format(s=s),
+        "outbox": sql.SQL(
+            "INSERT INTO {s}.outbox (desk_id, position, events) VALUES (%s, %s, %s)"
+        ).format(s=s),
+        "notify": sql.SQL("SELECT pg_notify(%s, %s)").format(),
+        "try_lock": sql.SQL("SELECT pg_try_advisory_xact_lock(%s, %s)").format(),
+        "requests": sql.SQL(
+            "SELECT id, token, call, args, now, request_id FROM {s}.requests WHERE desk_id = %s"
+            " ORDER BY id LIMIT 1000"
+        ).format(s=s),
+        # committed before the writer's state is read: a writer that marked itself idle
+        # before this request committed is woken, one that is busy reads the queue again
+        "submit": sql.SQL(
+            "INSERT INTO {s}.requests (desk_id, token, call, args, now, request_id)"
+            " VALUES (%s, %s, %s, %s, %s, %s); COMMIT;"
+            " SELECT pg_notify(%s, %s) WHERE NOT EXISTS"
+            " (SELECT 1 FROM {s}.writers WHERE desk_id = %s AND busy)"
+        ).format(s=s),
+        "busy": sql.SQL(
+            "INSERT INTO {s}.writers (desk_id, busy) VALUES (%s, %s)"
+            " ON CONFLICT (desk_id) DO UPDATE SET busy = excluded.busy"
+        ).format(s=s),
+        "claim_snapshot": sql.SQL(
+            "INSERT INTO {s}.writers (desk_id, busy, snapshot_mark) VALUES (%s, false, %s)"
+            " ON CONFLICT (desk_id) DO UPDATE SET snapshot_mark = excluded.snapshot_mark"
+            " WHERE {s}.writers.snapshot_mark < excluded.snapshot_mark RETURNING 1"
+        ).format(s=s),
+        "forget_replies": sql.SQL("DELETE FROM {s}.replies WHERE desk_id = %s AND position <= %s").format(
+            s=s
+        ),
+        "take_many": sql.SQL(
+            "DELETE FROM {s}.replies WHERE desk_id = %s AND token = ANY(%s)"
+            " RETURNING token, position, now, result, error"
+        ).format(s=s),
+        "lead_lock": sql.SQL("SELECT pg_advisory_lock(%s, %s)").format(),
+        "served": sql.SQL("DELETE FROM {s}.requests WHERE desk_id = %s AND id = ANY(%s)").format(s=s),
+        "take": sql.SQL(
+            "DELETE FROM {s}.replies WHERE token = %s AND desk_id = %s"
+            " RETURNING position, now, result, error"
+        ).format(s=s),
+        "queued": sql.SQL(
+            "SELECT EXISTS (SELECT 1 FROM {s}.requests WHERE desk_id = %s AND token = %s)"
+        ).format(s=s),
+    }
+
+
+class JournalCore(Protocol):
+    """What the journal's transactions and waiting connections use of a
+    :class:`~chatroute.shared.postgres.PostgresJournal` (its modules do not import it back)."""
+
+    schema: str
+    schema_sql: sql.Identifier
+    channel: str
+    replies_channel: str
+    requests_channel: str
+    _notify: bool
+    _pool: ConnectionPool[Any]
+    _queries: dict[str, sql.Composed]
+
+    def _dedicated(self) -> psycopg.Connection[Any]: ...
+
+    def _read_entries(
+        self, conn: psycopg.Connection[Any], desk_id: str, after: int, *, results: bool
+    ) -> Sequence[Entry]: ...
+
+    def _appends(
+        self, desk_id: str, entry: Entry, events: Sequence[Any]
+    ) -> list[tuple[sql.Composed, tuple[Any, ...]]]: ...
+
+    def _rows(
+        self, desk_id: str, entry: Entry, events: Sequence[Any]
+    ) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]: ...

@@ -1,0 +1,175 @@
+"""The transactions of a :class:`~chatroute.shared.postgres.PostgresJournal`: a host's, or its own."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+from psycopg.types.json import Json
+
+from ._pg_listeners import reply_payloads
+from ._pg_sql import ENTRY_COLUMNS, JournalCore, entry_of, lock_keys, values
+from .journal import Entry, Reply, Request
+
+__all__ = ["REPLIES_KEPT", "HostTransaction", "OwnTransaction"]
+
+#: Positions a reply stays in the replies table after its notification carried it (a
+#: caller that missed the notification finds it there).
+REPLIES_KEPT = 10_000
+
+#: The writer forgets older replies once per this many positions.
+_FORGET_EVERY = 1000
+
+
+class HostTransaction:
+    """A desk's journal inside a host's transaction (a savepoint of it), holding the desk's lock."""
+
+    def __init__(self, journal: JournalCore, conn: psycopg.Connection[Any], desk_id: str) -> None:
+        self._journal = journal
+        self._conn = conn
+        self._desk_id = desk_id
+
+    def entries(self, after: int) -> Sequence[Entry]:
+        return self._journal._read_entries(self._conn, self._desk_id, after, results=False)
+
+    def find(self, request_id: str) -> Entry | None:
+        query = sql.SQL(
+            "SELECT " + ENTRY_COLUMNS + " FROM {s}.entries WHERE desk_id = %s AND request_id = %s"
+        ).format(s=self._journal.schema_sql)
+        with self._conn.cursor(row_factory=dict_row) as cur:
+            row = cur.execute(query, (self._desk_id, request_id)).fetchone()
+        return entry_of(row) if row is not None else None
+
+    def append(self, entry: Entry, events: Sequence[Any]) -> None:
+        for statement, params in self._journal._appends(self._desk_id, entry, events):
+            self._conn.execute(statement, params)
+
+
+class OwnTransaction:
+    """A desk's journal on the journal's own connection, in two round trips.
+
+    The first read sends ``BEGIN``, the lock and the read (with the entry of the call's
+    request id, if any) as one message; the appends and ``COMMIT`` go as another. Each
+    statement still takes its own snapshot, so the read after the lock sees every entry
+    committed before the lock was granted.
+    """
+
+    def __init__(
+        self,
+        journal: JournalCore,
+        conn: psycopg.Connection[Any],
+        desk_id: str,
+        request_id: str | None,
+        *,
+        lead: bool = False,
+        wait: bool = False,
+    ) -> None:
+        self._journal = journal
+        self._wait = wait
+        self._cursor = psycopg.ClientCursor(conn)
+        self._desk_id = desk_id
+        self._request_id = request_id
+        self._lead = lead
+        self._begun = False
+        self._found: Entry | None = None
+        self._pending: list[tuple[sql.Composed, tuple[Any, ...]]] = []
+        self.locked = not lead
+        self.busy: bool | None = None  # set: the writer's state, written with the commit
+        self.requests: list[Request] = []
+        self._request_ids: list[int] = []
+        self._rows: dict[str, list[tuple[Any, ...]]] = {
+            "insert_head": [],
+            "outbox_head": [],
+            "reply_head": [],
+        }
+
+    def entries(self, after: int) -> Sequence[Entry]:
+        if self._begun:
+            return self._journal._read_entries(self._cursor.connection, self._desk_id, after, results=False)
+        journal = self._journal
+        keys = lock_keys(journal.schema, self._desk_id)
+        params: tuple[Any, ...] = (*keys, self._request_id, self._desk_id, after, self._request_id)
+        if self._lead:  # a batching writer: try the lock, and read the waiting requests too
+            script = sql.SQL("BEGIN; {lock}; {read}; {requests}").format(
+                lock=journal._queries["lock" if self._wait else "try_lock"],
+                read=journal._queries["first"],
+                requests=journal._queries["requests"],
+            )
+            params = (*params, self._desk_id)
+        else:
+            script = sql.SQL("BEGIN; {lock}; {read}").format(
+                lock=journal._queries["lock"], read=journal._queries["first"]
+            )
+        self._cursor.execute(script, params)
+        self._begun = True
+        self._cursor.nextset()
+        if self._lead:
+            locked = self._cursor.fetchone()
+            self.locked = self._wait or bool(locked and locked[0])
+        self._cursor.nextset()
+        names = [column.name for column in self._cursor.description or ()]
+        rows = [entry_of(dict(zip(names, row, strict=True))) for row in self._cursor.fetchall()]
+        if self._request_id is not None:
+            self._found = next((e for e in rows if e.request_id == self._request_id), None)
+        if self._lead:
+            self._cursor.nextset()
+            waiting = self._cursor.fetchall() if self.locked else []
+            self.requests = [
+                Request(token=token, call=call, args=args, now=now, request_id=request_id)
+                for _, token, call, args, now, request_id in waiting
+            ]
+            # Exactly the rows read, not every id up to the highest: ids come from a sequence
+            # at insert time, so a lower id can commit after a higher one was read, and a
+            # range delete would drop it unanswered.
+            self._request_ids = [row[0] for row in waiting]
+        return [e for e in rows if e.position > after]
+
+    def reply(self, reply: Reply) -> None:
+        """Answer a request, in the same commit as the entries."""
+        row = (reply.token, self._desk_id, reply.position, reply.now, Json(reply.result), reply.error)
+        self._rows["reply_head"].append(row)
+
+    def find(self, request_id: str) -> Entry | None:
+        if request_id == self._request_id and self._begun:
+            return self._found
+        return HostTransaction(self._journal, self._cursor.connection, self._desk_id).find(request_id)
+
+    def append(self, entry: Entry, events: Sequence[Any]) -> None:
+        row, outbox = self._journal._rows(self._desk_id, entry, events)
+        self._rows["insert_head"].append(row)
+        if outbox is not None:
+            self._rows["outbox_head"].append(outbox)
+
+    def commit(self) -> None:
+        """Append every row with one statement per table, answer the requests, and commit: one round trip."""
+        if not self._begun:
+            self.entries(0)
+        journal = self._journal
+        queries = journal._queries
+        for head, rows in self._rows.items():
+            if rows:
+                self._pending.append((values(queries[head], rows), tuple(v for row in rows for v in row)))
+        if self._rows["outbox_head"] and journal._notify:
+            self._pending.append((queries["notify"], (journal.channel, self._desk_id)))
+        if self._request_ids:
+            self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
+        replies = self._rows["reply_head"]
+        for payload in reply_payloads(self._desk_id, replies):
+            self._pending.append((queries["notify"], (journal.replies_channel, payload)))
+        entries = self._rows["insert_head"]
+        if replies and entries and (entries[0][1] - 1) // _FORGET_EVERY != entries[-1][1] // _FORGET_EVERY:
+            # replies went out in the notifications; the rows are kept a while for callers that missed them
+            self._pending.append((queries["forget_replies"], (self._desk_id, entries[-1][1] - REPLIES_KEPT)))
+        if self.busy is not None:
+            self._pending.append((queries["busy"], (self._desk_id, self.busy)))
+        script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
+        params = tuple(value for _, values in self._pending for value in values)
+        self._cursor.execute(script, params)
+
+    def rollback(self) -> None:
+        if self._begun:
+            self._cursor.execute("ROLLBACK")
+

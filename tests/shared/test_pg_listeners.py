@@ -1,0 +1,64 @@
+"""The reply notifications of the batching writer: replies carried in payloads that fit NOTIFY."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from psycopg.types.json import Json
+
+from chatroute.shared._pg_listeners import read_reply_payload, reply_payloads
+from chatroute.shared.journal import Reply
+
+from ..strategies import START
+
+results = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def row(token: str, position: int, result: Any, error: bool) -> tuple[Any, ...]:
+    return (token, "desk", position, START + timedelta(seconds=position), Json(result), error)
+
+
+@given(
+    desk_id=st.text(min_size=1, max_size=20),
+    replies=st.lists(st.tuples(results, st.booleans(), st.integers(0, 400)), max_size=40),
+)
+def test_every_reply_comes_back_from_payloads_that_fit_a_notification(
+    desk_id: str, replies: list[tuple[Any, bool, int]]
+) -> None:
+    """Each reply is read back whole, or by token alone when too large; no payload reaches 8,000 bytes."""
+    rows = [
+        row(f"t{n:04d}", n, ["x" * padding, result], error)
+        for n, (result, error, padding) in enumerate(replies)
+    ]
+    got: dict[str, Reply | None] = {}
+    for payload in reply_payloads(desk_id, rows):
+        assert len(payload.encode()) < 8000
+        desk, found = read_reply_payload(payload)
+        assert desk == desk_id
+        assert found
+        got |= found
+    assert list(got) == [r[0] for r in rows]
+    for token, _, position, now, result, error in rows:
+        assert got[token] == Reply(token=token, position=position, now=now, result=result.obj, error=error)
+
+
+def test_a_reply_too_large_for_a_notification_is_announced_by_its_token() -> None:
+    """A reply of 10,000 characters goes by token (the listener takes it from the table), the next in full."""
+    rows = [row("big", 1, "y" * 10_000, False), row("small", 2, [1], False)]
+    (payload,) = reply_payloads("main", rows)
+    _, found = read_reply_payload(payload)
+    assert found is not None
+    assert found["big"] is None
+    assert found["small"] == Reply(token="small", position=2, now=rows[1][3], result=[1])
+
+
+def test_a_payload_without_replies_is_a_wake_up() -> None:
+    """The writer's wake-up (the desk id alone) names the desk and no replies."""
+    assert read_reply_payload('"main"') == ("main", None)
