@@ -76,7 +76,7 @@ def test_qualified_is_what_ineligible_says_of_an_operator_with_room(
     dialog = Dialog(id="d", required_skills=needs, language=language)
     channel = Channel(name="site")
     rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, channel, frozenset(), True))
-    rec.language = language
+    rec.need_extra().language = language
     problem = ineligible(op, rec, RoutingConfig())
     assert qualified(op, rec) == (problem is None)
     assert problem is None or problem[0] in (Reason.MISSING_SKILL, Reason.LANGUAGE)

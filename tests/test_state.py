@@ -8,10 +8,15 @@ after a given id).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chatroute import Dialog, Operator, Router, RoutingConfig
 from chatroute._state import IdIndex, RankedIndex
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 IDS = [f"op{i}" for i in range(12)]
 
@@ -75,3 +80,24 @@ def test_id_index_matches_a_sorted_list_of_available_members(
         after = [o for o in ordered if probe is None or o > probe]
         assert index.next_after(probe) == (after[0] if after else ordered[0] if ordered else None)
     assert all((op_id in index) == (op_id in available) for op_id in IDS)
+
+
+DESK = RoutingConfig(operators=[Operator(id="ann", status="online", limit=1)], hold_counts=False)
+
+
+def test_dialogs_without_the_rarer_features_have_no_extra_record() -> None:
+    """A dialog routed, queued, drained and released without languages, relaxing, holds,
+    declines that lapse or preferred waits has no extra record; holding one makes it, and a
+    restored router thaws it to the same record."""
+    router = Router(DESK)
+    router.route(Dialog(id="d1"), T0)
+    router.route(Dialog(id="d2"), T0)
+    router.release("d1", T0 + timedelta(seconds=1))
+    assert [rec.extra for rec in router._state.dialogs.values()] == [None] * len(router._state.dialogs)
+    router.hold("d2", T0 + timedelta(seconds=2))
+    extra = router._state.dialogs["d2"].extra
+    assert extra is not None
+    assert extra.held_since == T0 + timedelta(seconds=2)
+    restored = Router.restore(DESK, router.snapshot())
+    assert restored.dialog("d2") == router.dialog("d2")
+    assert restored._state.dialogs["d2"].extra is not None

@@ -195,7 +195,7 @@ class Effects:
         # here rather than once at the start of each call: a call that frees several
         # operators (a tick's lapsed offers, a transfer) relaxes after the first is free
         # and before the next, which decides who the relaxed dialogs go to.
-        if state.deadlines.relaxes.due_by(now):
+        if state.relaxing and state.deadlines.relaxes.due_by(now):
             state.refresh(op)
             self.relax_due(now, events)
         queues, dialogs = state.queues, state.dialogs

@@ -107,8 +107,9 @@ class Decider:
         if notes is not None:
             if rec.region_note is not None:
                 notes.notes.append(rec.region_note)
-            if rec.relax:
-                notes.notes.extend(relaxed_notes(rec.relax, rec.routed_at, rec.relaxed_at))
+            extra = rec.extra
+            if extra is not None and extra.relax:
+                notes.notes.extend(relaxed_notes(extra.relax, rec.routed_at, extra.relaxed_at))
         ctx = RuleContext(now=now, client=client, region=rec.dialog.region)
         if forced is not None:
             # an operator's explicit transfer: the target's filters do not apply

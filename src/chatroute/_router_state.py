@@ -84,6 +84,7 @@ class RouterState:
         "ops",
         "queue_seq",
         "queues",
+        "relaxing",
         "rngs",
     )
 
@@ -107,6 +108,7 @@ class RouterState:
         self.queues: dict[str, ChannelPriorityQueue] = {}
         self.available = Availability(topology, self.ops)
         self.deadlines = Deadlines()
+        self.relaxing = False  # some dialog's requirements ever had a step scheduled (drain looks then)
         self.intake = IntakeCap(topology.config, self.deadlines)
         self.rngs: dict[str, random.Random] = {}
         self.last_picks: dict[str, str] = {}
@@ -181,11 +183,13 @@ class RouterState:
             now,
             picky=picky(dialog, channel, self._topology.limited_channels, match_language),
         )
-        if match_language:
-            rec.language = dialog.language
+        if match_language and dialog.language is not None:
+            rec.need_extra().language = dialog.language
         configured = self._topology.config.relax
         if dialog.relax or configured:
-            rec.relax = applicable(dialog.relax, configured, dialog.required_skills, rec.language)
+            relax = applicable(dialog.relax, configured, dialog.required_skills, rec.language)
+            if relax:
+                rec.need_extra().relax = relax
         rec.region_note = region_note
         return rec
 
@@ -340,7 +344,7 @@ class RouterState:
         if rec.state is DialogState.CLOSED or rec.operator_id is None:
             return None
         op = self.ops[rec.operator_id]
-        if rec.held_since is not None and not self.end_hold(rec, op):
+        if rec.extra is not None and rec.extra.held_since is not None and not self.end_hold(rec, op):
             op.dialogs.discard(rec.id)  # held without counting: its slot was freed then
             return None
         channel = rec.dialog.channel
@@ -386,7 +390,7 @@ class RouterState:
 
     def end_hold(self, rec: LiveDialog, op: LiveOperator) -> bool:
         """The dialog is no longer held; whether it was in the operator's load meanwhile."""
-        rec.held_since = None
+        rec.need_extra().held_since = None
         op.held -= 1
         return self._hold_counts
 
@@ -419,6 +423,7 @@ class RouterState:
         waited = None if rec.relaxed_at is None else rec.relaxed_at - rec.routed_at
         after = next_step(rec.relax, waited)
         if after is not None:
+            self.relaxing = True
             self.deadlines.relaxes.push(RelaxDue(rec.routed_at + after, rec.id))
 
     def schedule_ring(self, rec: LiveDialog) -> None:
@@ -470,12 +475,11 @@ class RouterState:
         if not queue:
             del self.queues[key]
         rec.queue_key = None
-        rec.resume_to = None
-        if rec.preferred_until is not None:
-            rec.preferred_until = rec.preferred_then = None
-
+        if rec.extra is not None:
+            rec.extra.resume_to = rec.extra.preferred_until = rec.extra.preferred_then = None
 
     def wait_for_preferred(self, rec: LiveDialog, until: datetime, then: Target) -> None:
         """The queued dialog waits for its preferred operator until ``until``, then goes to ``then``."""
-        rec.preferred_until, rec.preferred_then = until, then
+        extra = rec.need_extra()
+        extra.preferred_until, extra.preferred_then = until, then
         self.deadlines.preferred.push(PreferredWaitEnds(until, rec.id, rec.epoch))

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from ._dialog_extra import DialogExtra, ExtraField
 from ._frozen import EMPTY_MAP, EMPTY_SET
 from .model import Dialog, DialogState, Operator, Rating, SlaLevel, Target
 from .queue import QueueKey
@@ -27,13 +28,19 @@ RankKey = tuple[Any, ...]
 #: The empty set of operator ids that fresh dialog records share.
 NOBODY: frozenset[str] = EMPTY_SET
 
+
 #: The fields a :class:`DialogRecord` keeps as the live record has them, under the same
 #: name (the others are made at the start, or kept differently).
 _SAME_IN_RECORD = tuple(
     field.name
     for field in attrs.fields(DialogRecord)
     if field.name not in ("dialog", "routed_at", "queue_seq", "offer_expires_at")
+    and field.name not in DialogExtra.__slots__
 )
+
+#: The fields of :class:`DialogExtra` that a :class:`DialogRecord` keeps (not the steps and
+#: the language in force, which follow from the dialog, the config and the last step applied).
+_EXTRA_IN_RECORD = tuple(name for name in DialogExtra.__slots__ if name not in ("language", "relax"))
 
 
 class LiveOperator:
@@ -155,15 +162,13 @@ class LiveDialog:
         "assigned_at",
         "closed_at",
         "declined",
-        "declines_lapse",
         "dialog",
         "epoch",
         "excluded",
+        "extra",
         "group_id",
-        "held_since",
         "history",
         "id",
-        "language",
         "needs",
         "offer_expires",
         "offered_at",
@@ -171,15 +176,10 @@ class LiveDialog:
         "operator_id",
         "picky",
         "pool",
-        "preferred_then",
-        "preferred_until",
         "queue_key",
         "rating",
         "region_note",
-        "relax",
-        "relaxed_at",
         "replied_at",
-        "resume_to",
         "ring",
         "routed_at",
         "rule",
@@ -199,9 +199,6 @@ class LiveDialog:
         # limits), so not every available operator can take it
         self.picky = picky
         self.needs = dialog.required_skills  # the skill levels required now (they may relax)
-        self.language: str | None = None  # the language the operator must speak now, if any
-        self.relax: tuple[Relax, ...] = ()  # how those requirements relax while it waits
-        self.relaxed_at: datetime | None = None  # the last step applied came due then
         self.state = DialogState.QUEUED
         self.target: Target | None = None
         self.target_key = ""
@@ -215,7 +212,6 @@ class LiveDialog:
         self.pool = False
         self.excluded: frozenset[str] = NOBODY
         self.declined: frozenset[str] = NOBODY  # not offered to these again (until their decline lapses)
-        self.declines_lapse: Mapping[str, datetime] = EMPTY_MAP  # with a decline_memory: when, by operator
         self.offered_to: frozenset[str] = NOBODY
         self.offer_expires: datetime | None = None
         self.offered_at: datetime | None = None
@@ -223,14 +219,29 @@ class LiveDialog:
         self.rule: str | None = None  # the rule that placed it, while its rings may widen it
         self.ring = 0  # 0: the rule's own target; k: its k-th escalation ring
         self.region_note: str | None = None  # how the region was found, for traces
-        self.preferred_until: datetime | None = None  # waits for its preferred operator until then
-        self.preferred_then: Target | None = None  # and then goes here
         self.history: tuple[TransferRecord, ...] = ()
         self.rating: Rating | None = None
         self.sla_notified = SlaLevel.OK
         self.epoch = 0  # bumped each time the dialog enters a queue
-        self.held_since: datetime | None = None  # on hold (still assigned) since then
-        self.resume_to: Target | None = None  # resumed, waiting for its operator: where it goes next
+        self.extra: DialogExtra | None = None  # what only some features use (made on first use)
+
+    # The fields of the extra record, read as if they were the dialog's own (their
+    # defaults without one); the hot path tests ``extra`` instead.
+    language: ExtraField[str | None] = ExtraField(None)  # the language the operator must speak now
+    relax: ExtraField[tuple[Relax, ...]] = ExtraField(())  # how the requirements relax while it waits
+    relaxed_at: ExtraField[datetime | None] = ExtraField(None)  # the last step applied came due then
+    declines_lapse: ExtraField[Mapping[str, datetime]] = ExtraField(EMPTY_MAP)  # by operator
+    preferred_until: ExtraField[datetime | None] = ExtraField(None)  # waits for its preferred operator
+    preferred_then: ExtraField[Target | None] = ExtraField(None)  # and then goes here
+    held_since: ExtraField[datetime | None] = ExtraField(None)  # on hold (still assigned) since then
+    resume_to: ExtraField[Target | None] = ExtraField(None)  # resumed, waiting for its operator: then
+
+    def need_extra(self) -> DialogExtra:
+        """The record of what only some features use, made now if it is not yet."""
+        extra = self.extra
+        if extra is None:
+            extra = self.extra = DialogExtra()
+        return extra
 
     def freeze(self) -> DialogRecord:
         """A frozen copy for snapshots and queries."""
@@ -240,12 +251,17 @@ class LiveDialog:
             queue_seq=None if self.queue_key is None else self.queue_key.seq,
             offer_expires_at=self.offer_expires,
             **{name: getattr(self, name) for name in _SAME_IN_RECORD},
+            **(self.extra.fields(_EXTRA_IN_RECORD) if self.extra is not None else {}),
         )
 
     def thaw(self, record: DialogRecord) -> None:
         """Take the state a snapshot kept (the inverse of :meth:`freeze`; the queue place is the caller's)."""
         for name in _SAME_IN_RECORD:
             setattr(self, name, getattr(record, name))
+        extra = self.extra or DialogExtra()
+        for name in _EXTRA_IN_RECORD:
+            setattr(extra, name, getattr(record, name))
+        self.extra = None if extra.unused() else extra
         if self.state is DialogState.OFFERED:
             self.offer_expires = record.offer_expires_at
 

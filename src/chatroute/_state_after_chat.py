@@ -45,7 +45,7 @@ def end_wrap_up(state: RouterState, op: LiveOperator, wrap_up: WrapUp) -> None:
 
 def put_on_hold(state: RouterState, rec: LiveDialog, now: datetime) -> LiveOperator | None:
     """Hold the assigned dialog; the operator whose slot it frees (``hold_counts`` off), if so."""
-    rec.held_since = now
+    rec.need_extra().held_since = now
     op = state.ops[str(rec.operator_id)]
     op.held += 1
     if state.topology.config.hold_counts:
@@ -66,5 +66,5 @@ def take_off_hold(state: RouterState, rec: LiveDialog) -> None:
 
 def await_operator(state: RouterState, rec: LiveDialog, then: Target, due: datetime) -> None:
     """The resumed dialog, queued for its own operator, goes to ``then`` if still waiting at ``due``."""
-    rec.resume_to = then
+    rec.need_extra().resume_to = then
     state.deadlines.resumes.push(ResumeDue(due, rec.id, rec.epoch))

@@ -82,13 +82,14 @@ def decline(state: RouterState, rec: LiveDialog, op: LiveOperator, now: datetime
     memory = state.topology.config.decline_memory
     if memory is not None:
         due = now + memory
-        rec.declines_lapse = to_map({**rec.declines_lapse, op.id: due})
+        rec.need_extra().declines_lapse = to_map({**rec.declines_lapse, op.id: due})
         state.deadlines.declines.push(DeclineLapses(due, rec.id, op.id))
 
 
 def forget_declines(rec: LiveDialog, operator_ids: frozenset[str]) -> None:
     """These operators' declines of the dialog no longer count."""
     rec.declined -= operator_ids
-    if rec.declines_lapse:
-        kept = {k: v for k, v in rec.declines_lapse.items() if k not in operator_ids}
-        rec.declines_lapse = to_map(kept)
+    extra = rec.extra
+    if extra is not None and extra.declines_lapse:
+        kept = {k: v for k, v in extra.declines_lapse.items() if k not in operator_ids}
+        extra.declines_lapse = to_map(kept)

@@ -18,7 +18,7 @@ __all__ = ["apply_relaxed", "relax"]
 
 def relax(state: RouterState, rec: LiveDialog, due: datetime) -> None:
     """Apply the steps of the dialog's requirements due by ``due``; schedule the next."""
-    rec.relaxed_at = due
+    rec.need_extra().relaxed_at = due
     apply_relaxed(state, rec)
     state.schedule_relax(rec)
 
@@ -29,6 +29,6 @@ def apply_relaxed(state: RouterState, rec: LiveDialog) -> None:
         return
     dialog = rec.dialog
     language = dialog.language if state.topology.config.match_language else None
-    rec.needs, rec.language = in_force(
+    rec.needs, rec.need_extra().language = in_force(
         rec.relax, rec.relaxed_at - rec.routed_at, dialog.required_skills, language
     )

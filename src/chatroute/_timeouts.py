@@ -60,7 +60,8 @@ class Timeouts:
         self._requeue_lapsed(now, events)
         self._lapse_replies(now, events)
         self._escalate_waiting(now, events)
-        self.effects.relax_due(now, events)
+        if self.state.relaxing:
+            self.effects.relax_due(now, events)
         self._forget_lapsed_declines(now, events)
         self._stop_waiting_for_preferred(now, events)
         self._lift_caps(now, events)
