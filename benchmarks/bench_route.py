@@ -45,7 +45,8 @@ and for rules to groups of about N/100, timed in thread CPU time.
 
 A third section measures picks under a relaxing skill requirement few operators meet
 (``_relaxed.py``): dialogs that need ``printing`` 8 or more, relaxing to 5 after 30 s,
-on a desk where 0.5% have level 8, with ``SkillBased``, ``Even`` and ``LongestIdle``:
+on a desk where 0.5% have level 8, with ``SkillBased``, ``Even``, ``LongestIdle``,
+``RoundRobin`` and ``RandomWithinLimit``:
 a route + release pair when a level-8 operator has room, and when none has, the route
 that queues the dialog and the tick that relaxes and places it.
 
