@@ -67,6 +67,19 @@ def _best(strategy: Ranked, states: tuple[OperatorState, ...], dialog: Dialog) -
     return strategy.choose(sorted(found, key=lambda s: s.id), dialog, ctx) if found else None
 
 
+def _desk(levels: list[int], others: list[int], limits: list[int]) -> list[Operator]:
+    """Online operators with the given levels of the skill and of another, and limits."""
+    return [
+        Operator(
+            id=f"op{i:03d}",
+            status="online",
+            limit=limit,
+            skills={k: v for k, v in ((SKILL, level), ("other", other)) if v},
+        )
+        for i, (level, other, limit) in enumerate(zip(levels, others, limits, strict=True))
+    ]
+
+
 @given(
     strategy=_strategies,
     levels=st.lists(_levels, min_size=DESK, max_size=DESK),
@@ -83,15 +96,7 @@ def test_a_pick_by_skill_level_is_the_brute_force_best(
 ) -> None:
     """Whatever the loads and statuses, a dialog that requires skill levels goes to the best-ranked of all
     operators who meet them, as a scan over every operator finds."""
-    operators = [
-        Operator(
-            id=f"op{i:03d}",
-            status="online",
-            limit=limit,
-            skills={k: v for k, v in ((SKILL, level), ("other", other)) if v},
-        )
-        for i, (level, other, limit) in enumerate(zip(levels, others, limits, strict=True))
-    ]
+    operators = _desk(levels, others, limits)
     router = Router(RoutingConfig(operators=operators, strategy=strategy, explain=False), seed=1)
     routed: list[str] = []  # open dialogs, assigned or waiting
     now = START
@@ -168,15 +173,7 @@ def test_a_turn_or_draw_by_skill_level_is_the_scan_over_everyone(
 ) -> None:
     """Whatever the loads and statuses, RoundRobin's next in turn and RandomWithinLimit's draw for a dialog
     that requires skill levels are the ones a scan over every operator makes, with the same random draws."""
-    operators = [
-        Operator(
-            id=f"op{i:03d}",
-            status="online",
-            limit=limit,
-            skills={k: v for k, v in ((SKILL, level), ("other", other)) if v},
-        )
-        for i, (level, other, limit) in enumerate(zip(levels, others, limits, strict=True))
-    ]
+    operators = _desk(levels, others, limits)
     indexed, scanned = (
         Router(RoutingConfig(operators=operators, strategy=strategy, explain=False), seed=1)
         for strategy in pair
