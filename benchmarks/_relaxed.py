@@ -28,7 +28,19 @@ from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
-from chatroute import Dialog, Even, LongestIdle, Operator, Relax, Router, RoutingConfig, SkillBased, Strategy
+from chatroute import (
+    Dialog,
+    Even,
+    LongestIdle,
+    Operator,
+    RandomWithinLimit,
+    Relax,
+    RoundRobin,
+    Router,
+    RoutingConfig,
+    SkillBased,
+    Strategy,
+)
 
 LIMIT = 5
 SKILL = "printing"
@@ -39,6 +51,8 @@ STRATEGIES: dict[str, Callable[[], Strategy]] = {
     "SkillBased": lambda: SkillBased(SKILL),
     "Even": Even,
     "LongestIdle": LongestIdle,
+    "RoundRobin": RoundRobin,
+    "RandomWithinLimit": RandomWithinLimit,
 }
 
 

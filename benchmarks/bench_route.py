@@ -45,7 +45,8 @@ and for rules to groups of about N/100, timed in thread CPU time.
 
 A third section measures picks under a relaxing skill requirement few operators meet
 (``_relaxed.py``): dialogs that need ``printing`` 8 or more, relaxing to 5 after 30 s,
-on a desk where 0.5% have level 8, with ``SkillBased``, ``Even`` and ``LongestIdle``:
+on a desk where 0.5% have level 8, with ``SkillBased``, ``Even``, ``LongestIdle``,
+``RoundRobin`` and ``RandomWithinLimit``:
 a route + release pair when a level-8 operator has room, and when none has, the route
 that queues the dialog and the tick that relaxes and places it.
 
@@ -570,12 +571,12 @@ def explain_size(n: int, settings: Settings, out: Callable[[str], None]) -> dict
 def relax_size(n: int, settings: Settings, out: Callable[[str], None]) -> dict[str, Any]:
     """Picks under a relaxing skill requirement at one size; the JSON section for it."""
     out(f"\n{n:,} operators, 0.5% with 'printing' 8+: dialogs need 8, then 5 after 30 s (thread CPU us)")
-    out(f"{'strategy':<12} {'free pair':>10} {'busy route':>11} {'busy tick':>10}")
+    out(f"{'strategy':<17} {'free pair':>10} {'busy route':>11} {'busy tick':>10}")
     section: dict[str, Any] = {"operators": n}
     for name in RELAXED:
         found = run_relaxed(n, name, settings.pairs, budget_s=5.0, seed=settings.seed)
         out(
-            f"{name:<12} {found['free_pair']['median_us']:>10.1f} {found['busy_route']['median_us']:>11.1f}"
+            f"{name:<17} {found['free_pair']['median_us']:>10.1f} {found['busy_route']['median_us']:>11.1f}"
             f" {found['busy_tick']['median_us']:>10.1f}"
         )
         section[name] = found

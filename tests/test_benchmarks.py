@@ -108,7 +108,7 @@ def test_quick_run_times_picks_under_relaxing_requirements(
     """The relaxing-requirements section times a free pair, a busy route and a busy tick per strategy."""
     (section,) = _report(quick_run)["relaxing"]
     assert section["operators"] == 1000
-    for name in ["SkillBased", "Even", "LongestIdle"]:
+    for name in ["SkillBased", "Even", "LongestIdle", "RoundRobin", "RandomWithinLimit"]:
         for case in ["free_pair", "busy_route", "busy_tick"]:
             assert section[name][case]["n"] > 0
             assert section[name][case]["min_us"] <= section[name][case]["median_us"]

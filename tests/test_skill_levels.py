@@ -9,6 +9,7 @@ change status.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 
 from hypothesis import given
@@ -21,14 +22,16 @@ from chatroute import (
     MostAvailable,
     Operator,
     OperatorState,
+    RandomWithinLimit,
     Relax,
+    RoundRobin,
     Router,
     RoutingConfig,
     SkillBased,
 )
 from chatroute._skill_levels import WALK, SkillLevels
 from chatroute._state import RankedIndex
-from chatroute.strategies import Ranked, StrategyContext
+from chatroute.strategies import OperatorView, Ranked, Strategy, StrategyContext
 
 from .strategies import START
 
@@ -64,6 +67,19 @@ def _best(strategy: Ranked, states: tuple[OperatorState, ...], dialog: Dialog) -
     return strategy.choose(sorted(found, key=lambda s: s.id), dialog, ctx) if found else None
 
 
+def _desk(levels: list[int], others: list[int], limits: list[int]) -> list[Operator]:
+    """Online operators with the given levels of the skill and of another, and limits."""
+    return [
+        Operator(
+            id=f"op{i:03d}",
+            status="online",
+            limit=limit,
+            skills={k: v for k, v in ((SKILL, level), ("other", other)) if v},
+        )
+        for i, (level, other, limit) in enumerate(zip(levels, others, limits, strict=True))
+    ]
+
+
 @given(
     strategy=_strategies,
     levels=st.lists(_levels, min_size=DESK, max_size=DESK),
@@ -80,15 +96,7 @@ def test_a_pick_by_skill_level_is_the_brute_force_best(
 ) -> None:
     """Whatever the loads and statuses, a dialog that requires skill levels goes to the best-ranked of all
     operators who meet them, as a scan over every operator finds."""
-    operators = [
-        Operator(
-            id=f"op{i:03d}",
-            status="online",
-            limit=limit,
-            skills={k: v for k, v in ((SKILL, level), ("other", other)) if v},
-        )
-        for i, (level, other, limit) in enumerate(zip(levels, others, limits, strict=True))
-    ]
+    operators = _desk(levels, others, limits)
     router = Router(RoutingConfig(operators=operators, strategy=strategy, explain=False), seed=1)
     routed: list[str] = []  # open dialogs, assigned or waiting
     now = START
@@ -131,3 +139,61 @@ def test_a_walk_gives_up_after_its_skips() -> None:
     assert index.walk(lambda op_id: op_id == "op8", 8) == ("op8", True)
     assert index.walk(lambda op_id: False, None) == (None, True)
     assert list(index) == [f"op{i}" for i in range(10)]
+
+
+class _ScannedRoundRobin(RoundRobin):
+    """RoundRobin's choice, made by a scan over every operator who can take the dialog."""
+
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
+        return RoundRobin.choose(self, candidates, dialog, ctx)
+
+
+class _ScannedRandom(RandomWithinLimit):
+    """RandomWithinLimit's draw, made by a scan over every operator who can take the dialog."""
+
+    def choose(self, candidates: Sequence[OperatorView], dialog: Dialog, ctx: StrategyContext) -> str | None:
+        return RandomWithinLimit.choose(self, candidates, dialog, ctx)
+
+
+@given(
+    pair=st.sampled_from(
+        [(RoundRobin(), _ScannedRoundRobin()), (RandomWithinLimit(seed=7), _ScannedRandom(seed=7))]
+    ),
+    levels=st.lists(_levels, min_size=DESK, max_size=DESK),
+    others=st.lists(st.integers(0, 3), min_size=DESK, max_size=DESK),
+    limits=st.lists(st.integers(1, 3), min_size=DESK, max_size=DESK),
+    steps=_steps,
+)
+def test_a_turn_or_draw_by_skill_level_is_the_scan_over_everyone(
+    pair: tuple[Strategy, Strategy],
+    levels: list[int],
+    others: list[int],
+    limits: list[int],
+    steps: list[tuple[str, int, int]],
+) -> None:
+    """Whatever the loads and statuses, RoundRobin's next in turn and RandomWithinLimit's draw for a dialog
+    that requires skill levels are the ones a scan over every operator makes, with the same random draws."""
+    operators = _desk(levels, others, limits)
+    indexed, scanned = (
+        Router(RoutingConfig(operators=operators, strategy=strategy, explain=False), seed=1)
+        for strategy in pair
+    )
+    routed: list[str] = []  # open dialogs, assigned or waiting
+    now = START
+    for n, (kind, a, b) in enumerate(steps):
+        now += timedelta(seconds=1)
+        if kind == "route":
+            needs = {k: v for k, v in ((SKILL, a), ("other", b)) if v}
+            relax = [Relax(skill=SKILL, steps=[(30, 1)])] if a else []
+            dialog = Dialog(id=f"d{n}", required_skills=needs, relax=relax)
+            assert indexed.route(dialog, now).operator_id == scanned.route(dialog, now).operator_id
+            routed.append(dialog.id)
+        elif kind == "release" and routed:
+            dialog_id = routed.pop(a % len(routed))
+            assert indexed.release(dialog_id, now) == scanned.release(dialog_id, now)
+        elif kind == "status":
+            status = ("online", "away")[b]
+            assert indexed.set_status(operators[a].id, status, now) == scanned.set_status(
+                operators[a].id, status, now
+            )
+        assert indexed.snapshot().operators == scanned.snapshot().operators

@@ -88,14 +88,27 @@ class Availability:
     def skill_levels(self, key: str, skill: str) -> SkillLevels:
         """The target's available members who have ``skill``, by level (built on first use).
 
-        The target must be ranked (its strategy has a ranking key).
+        Each level is ranked like the target's index, or flags in id order.
         """
         found = self.levels.get((key, skill))
         if found is None:
             found = self.levels[key, skill] = SkillLevels()
             rank = self._topology.ranks[key]
-            assert rank is not None
-            for op_id in self._topology.members[key]:
+            members = self._topology.members[key]
+            if rank is None:
+                by_level: dict[int, list[str]] = {}
+                for op_id in members:  # in id order, as the target's flags
+                    level = self._ops[op_id].skills.get(skill, 0)
+                    if level > 0:
+                        by_level.setdefault(level, []).append(op_id)
+                for level, ids in by_level.items():
+                    flags = found.flags[level] = IdIndex(tuple(ids))
+                    for op_id in ids:
+                        op = self._ops[op_id]
+                        op.flagged_in = (*op.flagged_in, flags)
+                        flags.mark(op_id, available(op))
+                return found
+            for op_id in members:
                 op = self._ops[op_id]
                 level = op.skills.get(skill, 0)
                 if level > 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from itertools import chain
+from itertools import chain, islice
 
 from ._eligibility import constrained, ineligible
 from ._router_state import RouterState
@@ -100,14 +100,33 @@ class IndexPicker:
         last = self._state.last_picks.get(self._key)
         if not self.constrained:
             return index.next_after(last)
-        after = index.from_rank((last,)) if last is not None else iter(())
-        return next(fitting(self._state, self._topology, self._rec, chain(after, index)), None)
+        rec = self._rec
+        fits = fitter(self._state, self._topology, rec)
+        available, key = self._state.available, self._key
+        if not rec.needs or not available.has_levels(key, rec.needs):
+            after = index.from_rank((last,)) if last is not None else iter(())
+            turn = chain(after, index)
+            if not rec.needs:
+                return next(filter(fits, turn), None)
+            for op_id in islice(turn, WALK):
+                if fits(op_id):
+                    return op_id
+            if len(index) <= WALK:
+                return None  # the walk saw everyone
+        # many in turn lack a required skill: read the skill's levels instead
+        levels, level = fewest(rec.needs, lambda skill: available.skill_levels(key, skill))
+        return levels.turn(level, last, fits)
 
     def draw(self, strategy: Strategy) -> str | None:
         index = self._index
-        if self.constrained:
-            return self.scan(strategy)
         assert isinstance(index, IdIndex)
+        if self.constrained:
+            rec, available, key = self._rec, self._state.available, self._key
+            if rec.needs and (len(index) > WALK or available.has_levels(key, rec.needs)):
+                # draw among those who meet the rarest required skill, the candidates a scan finds
+                levels, level = fewest(rec.needs, lambda skill: available.skill_levels(key, skill))
+                return self.scan(strategy, levels.members(level, fitter(self._state, self._topology, rec)))
+            return self.scan(strategy)
         return index.at(self._state.rng(self._key, strategy, self._dry).randrange(len(index)))
 
     def favourite(self, operator_ids: Sequence[str]) -> str | None:
@@ -118,9 +137,12 @@ class IndexPicker:
                 return op_id
         return None
 
-    def scan(self, strategy: Strategy) -> str | None:
+    def scan(self, strategy: Strategy, among: Sequence[str] | None = None) -> str | None:
+        """The strategy's choice among those who can take the dialog (``among``: they, in index order)."""
         state, key, rec = self._state, self._key, self._rec
-        candidates = [state.ops[op_id] for op_id in fitting(state, self._topology, rec, self._index)]
+        if among is None:
+            among = list(fitting(state, self._topology, rec, self._index))
+        candidates = [state.ops[op_id] for op_id in among]
         if not candidates:
             return None
         # The strategy draws from a copy, kept only once its choice is known to be sound,

@@ -9,8 +9,15 @@ target's index. The best operator at level L or more is then the best of the hea
 at most 11 - L indexes: O(levels · log n) instead of O(n), and the same operator, since
 the levels split exactly the members the walk would have found qualified.
 
+A target whose strategy has no ranking key keeps each level as flags in id order: the
+next in turn (``RoundRobin``) is the first after the last pick among the levels'
+answers, and a draw (``RandomWithinLimit``) is made among the levels' members who can
+take the dialog, in id order: the candidates, and so the draw, a scan over the target
+would have made, found in O(qualified) instead of O(n).
+
 They are built on first use, when a pick of a dialog that requires the skill has walked
-past :data:`WALK` operators who could not take it, and kept up to date by
+past :data:`WALK` operators who could not take it (a draw: when more than :data:`WALK`
+of the target's members are available), and kept up to date by
 :meth:`chatroute._indexes.Availability.refresh` with the target's other indexes. A desk
 whose dialogs require no skill, or whose heads qualify, never builds them.
 """
@@ -18,8 +25,9 @@ whose dialogs require no skill, or whose heads qualify, never builds them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from heapq import merge
 
-from ._state import RankedIndex, RankKey
+from ._state import IdIndex, RankedIndex, RankKey
 
 __all__ = ["WALK", "SkillLevels", "fewest"]
 
@@ -29,12 +37,18 @@ WALK = 16
 
 
 class SkillLevels:
-    """One target's available members who have one skill, by level, each level ranked."""
+    """One target's available members who have one skill, by level, each level ranked.
 
-    __slots__ = ("by_level",)
+    For a target whose strategy has no ranking key (``RoundRobin``, ``RandomWithinLimit``)
+    each level is kept as flags in id order instead (:attr:`flags`), which answer the next
+    in turn and the members in id order.
+    """
+
+    __slots__ = ("by_level", "flags")
 
     def __init__(self) -> None:
         self.by_level: dict[int, RankedIndex] = {}
+        self.flags: dict[int, IdIndex] = {}
 
     def level(self, level: int, rank: Callable[..., RankKey]) -> RankedIndex:
         """The index of the members at ``level`` (made on first use)."""
@@ -45,7 +59,8 @@ class SkillLevels:
 
     def count(self, level: int) -> int:
         """How many available members have the skill at ``level`` or more."""
-        return sum(len(index) for at, index in self.by_level.items() if at >= level)
+        ranked = sum(len(index) for at, index in self.by_level.items() if at >= level)
+        return ranked + sum(len(flags) for at, flags in self.flags.items() if at >= level)
 
     def first(self, level: int, fits: Callable[[str], bool]) -> str | None:
         """The best available member at ``level`` or more for whom ``fits`` holds, or None."""
@@ -59,6 +74,25 @@ class SkillLevels:
                 if best is None or key < best:
                     best = key
         return None if best is None else best[-1]
+
+    def turn(self, level: int, last: str | None, fits: Callable[[str], bool]) -> str | None:
+        """The first member at ``level`` or more for whom ``fits`` holds, after ``last`` in id order.
+
+        Wraps round to the first in id order when nobody after ``last`` fits, as a walk over
+        the target's flags from ``last`` does.
+        """
+        flags = [found for at, found in self.flags.items() if at >= level]
+        if last is not None:
+            after = [next(filter(fits, found.from_rank((last,))), None) for found in flags]
+            if any(after):
+                return min(op_id for op_id in after if op_id is not None)
+        heads = [op_id for op_id in (next(filter(fits, found), None) for found in flags) if op_id is not None]
+        return min(heads) if heads else None
+
+    def members(self, level: int, fits: Callable[[str], bool]) -> list[str]:
+        """The members at ``level`` or more for whom ``fits`` holds, in id order."""
+        flags = [found for at, found in self.flags.items() if at >= level]
+        return [op_id for op_id in merge(*flags) if fits(op_id)]
 
 
 def fewest(needs: Mapping[str, int], levels: Callable[[str], SkillLevels]) -> tuple[SkillLevels, int]:
