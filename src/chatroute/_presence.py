@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import _state_operators as presence
+from . import _state_operators as operator_state
 from ._applying import Effects
 from ._frozen import MAX_SAFE_INT
 from ._router_state import RouterState
@@ -59,6 +59,6 @@ class Presence:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_SAFE_INT:
             raise InvalidValue("limit", limit, "must be an integer from 0 to 2**53 - 1")
         events: list[Event] = [LimitChanged(at=now, operator_id=op.id, old=op.limit, new=limit)]
-        presence.set_limit(self.state, op, limit)
+        operator_state.set_limit(self.state, op, limit)
         self.effects.drain(op, now, events)
         return tuple(events)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import _state_offers as offers
-from . import _state_operators as presence
+from . import _state_operators as operator_state
 from ._applying import Effects
 from ._draft import Draft
 from ._placement import Decider
@@ -110,7 +110,7 @@ class Timeouts:
     ) -> None:
         """Set the status; update capacity, indexes and offers. The caller drains or re-queues."""
         events.append(StatusChanged(at=now, operator_id=op.id, old=op.status, new=status, comment=comment))
-        presence.set_status(self.state, op, status, now, comment)
+        operator_state.set_status(self.state, op, status, now, comment)
         if not op.routable:
             self.withdraw_offers_of(op, now, events)
 
@@ -125,7 +125,7 @@ class Timeouts:
         if not grace:
             self._requeue_all(op, now, events)
         elif op.dialogs:
-            presence.requeue_after(self.state, op, now + grace, now)
+            operator_state.requeue_after(self.state, op, now + grace, now)
 
     def _requeue_lapsed(self, now: datetime, events: list[Event]) -> None:
         """Re-queue the dialogs of operators still offline when their grace period ends."""
