@@ -14,7 +14,7 @@ from itertools import chain, islice
 
 from ._eligibility import constrained, ineligible
 from ._router_state import RouterState
-from ._skill_levels import WALK, fewest
+from ._skill_levels import WALK, SkillLevels, fewest
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
 from ._topology import Topology
 from .errors import InvalidValue
@@ -91,8 +91,13 @@ class IndexPicker:
             if complete:
                 return found
         # many of the best ranked lack a required skill: read the skill's levels instead
-        levels, level = fewest(rec.needs, lambda skill: available.skill_levels(key, skill))
+        levels, level = self._rarest()
         return levels.first(level, fits)
+
+    def _rarest(self) -> tuple[SkillLevels, int]:
+        """The target's members by the level of the dialog's rarest required skill, and the level needed."""
+        available, key = self._state.available, self._key
+        return fewest(self._rec.needs, lambda skill: available.skill_levels(key, skill))
 
     def turn(self) -> str | None:
         index = self._index
@@ -114,7 +119,7 @@ class IndexPicker:
             if len(index) <= WALK:
                 return None  # the walk saw everyone
         # many in turn lack a required skill: read the skill's levels instead
-        levels, level = fewest(rec.needs, lambda skill: available.skill_levels(key, skill))
+        levels, level = self._rarest()
         return levels.turn(level, last, fits)
 
     def draw(self, strategy: Strategy) -> str | None:
@@ -124,7 +129,7 @@ class IndexPicker:
             rec, available, key = self._rec, self._state.available, self._key
             if rec.needs and (len(index) > WALK or available.has_levels(key, rec.needs)):
                 # draw among those who meet the rarest required skill, the candidates a scan finds
-                levels, level = fewest(rec.needs, lambda skill: available.skill_levels(key, skill))
+                levels, level = self._rarest()
                 return self.scan(strategy, levels.members(level, fitter(self._state, self._topology, rec)))
             return self.scan(strategy)
         return index.at(self._state.rng(self._key, strategy, self._dry).randrange(len(index)))
