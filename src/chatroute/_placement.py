@@ -207,7 +207,7 @@ class Decider:
         elif strategy is None or pool:
             chosen = None
         elif strategy.broadcast:
-            offered_to, chosen = tuple(fitting(self.state, self.topology, rec, self.state.index(key))), None
+            offered_to, chosen = tuple(fitting(self.state, rec, self.state.index(key))), None
         else:
             chosen = self.pick(rec, key, strategy, client, now, dry)
         return Placing(target, key, strategy, pool, chosen, offered_to)
@@ -456,5 +456,4 @@ class Decider:
             index = available.index(key)
         if not index:
             return None
-        picker = IndexPicker(self.state, self.topology, rec, key, index, client, now, dry, constrained)
-        return strategy.pick(picker)
+        return strategy.pick(IndexPicker(self.state, rec, key, index, client, now, dry, constrained))

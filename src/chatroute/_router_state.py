@@ -181,7 +181,7 @@ class RouterState:
             dialog,
             channel.capacity_weight,
             now,
-            picky=picky(dialog, channel, self._topology.limited_channels, match_language),
+            picky=picky(dialog, self._topology.picky_channels, match_language),
         )
         if match_language and dialog.language is not None:
             rec.need_extra().language = dialog.language
@@ -414,7 +414,8 @@ class RouterState:
         rec.epoch += 1
         self.push(rec, self.queue_seq, now)
         self.schedule_ring(rec)
-        self.schedule_relax(rec)  # its requirements relax only while it waits
+        if rec.extra is not None:  # its requirements relax only while it waits (the steps are extra)
+            self.schedule_relax(rec)
 
     def schedule_relax(self, rec: LiveDialog) -> None:
         """If the dialog's requirements have a step left, note when it comes due."""

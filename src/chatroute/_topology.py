@@ -87,10 +87,10 @@ class Topology:
         "group_keys",
         "group_targets",
         "groups",
-        "limited_channels",
         "limits",
         "members",
         "narrowed",
+        "picky_channels",
         "ranks",
         "rules",
         "seed",
@@ -142,7 +142,11 @@ class Topology:
             else min(group_limits[op.id], default=config.default_limit)
             for op in config.operators
         }
-        self.limited_channels = frozenset(ch for op in config.operators for ch in op.channel_limits)
+        # the channels whose dialogs need more than a free slot: a weight over 1, or some
+        # operator's limit on the channel (see _eligibility.picky)
+        self.picky_channels = frozenset(ch for op in config.operators for ch in op.channel_limits) | {
+            channel.name for channel in config.channels if channel.capacity_weight > 1
+        }
         # by (operator, channel), the after-chat time of a released dialog; empty when none has any
         self.wrap_ups: dict[tuple[str, str], timedelta] = {}
         for op in config.operators:
