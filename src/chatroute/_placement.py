@@ -146,8 +146,7 @@ class Decider:
                 return Draft(
                     dialog_id=rec.id,
                     outcome=Outcome.REJECTED,
-                    reason=f"queue_full: group {capped.group_id!r}: {capped.detail}",
-                    reason_code=Reason.QUEUE_FULL,
+                    reason=f"{Reason.QUEUE_FULL.value}: group {capped.group_id!r}: {capped.detail}",
                     rule=refusal.rule,
                     trace=self._trace(notes, rec, placing.target, placing.strategy, None, full),
                 )
