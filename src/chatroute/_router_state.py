@@ -316,8 +316,7 @@ class RouterState:
         channel = rec.dialog.channel
         op.load += rec.weight
         op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
-        self.assign_seq += 1
-        op.last_assigned_seq = self.assign_seq
+        op.last_assigned_seq = self.assign_seq = self.assign_seq + 1
         op.last_assigned_at = now
         op.dialogs.add(rec.id)
         if self._intake_cap is not None and new:
