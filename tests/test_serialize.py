@@ -547,22 +547,6 @@ def test_a_decisions_json_reads_back_to_the_same_json(reopens_at: datetime) -> N
     assert serialize.to_dict(through_json(Decision, decision)) == serialize.to_dict(decision)
 
 
-def test_a_queue_full_decision_is_written_with_its_reason_code_and_read_back() -> None:
-    """A refusal at a queue cap is written with ``reason_code`` after its reason and reads back
-    to the same decision; written without one it reads back the same, and a code that the
-    reason does not give is refused, naming it."""
-    reason = "queue_full: group 'sales': 1 dialog waits, its queue_cap is 1"
-    decision = Decision(dialog_id="d1", outcome=Outcome.REJECTED, reason=reason)
-    written = serialize.to_dict(decision)
-    assert list(written)[list(written).index("reason") + 1] == "reason_code"
-    assert written["reason_code"] == "queue_full"
-    assert through_json(Decision, decision) == decision
-    assert serialize.from_dict(Decision, {k: v for k, v in written.items() if k != "reason_code"}) == decision
-    assert "reason_code" not in serialize.to_dict(Decision(dialog_id="d2", outcome=Outcome.QUEUED))
-    with pytest.raises(ConfigError, match="reason_code"):
-        serialize.from_dict(Decision, {**written, "reason": "no operator is free"})
-
-
 def test_other_times_read_back_in_utc() -> None:
     """Times the router keeps in UTC (an event's time, say) read back in UTC whatever offset the text has."""
     data = {"kind": "limit_changed", "at": "2026-03-02T12:00:00+03:00", "operator_id": "a"}

@@ -33,6 +33,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import _config_form as form
+from . import _decision_json as decision_json
 from . import events as ev
 from . import rules as ru
 from . import schedule as sc
@@ -467,38 +468,7 @@ def _structure_reopening(value: Any, _: Any) -> datetime | None:
 _decision_body = make_dict_structure_fn(
     Decision, converter, reopens_at=override(struct_hook=_structure_reopening)
 )
-
-
-def _structure_decision(data: Any, _: Any) -> Decision:
-    """A decision; the ``reason_code`` it was written with follows from its reason, and is
-    dropped when it agrees (any other is left for the extra-key check to report)."""
-    if isinstance(data, dict) and "reason_code" in data:
-        rest = {k: v for k, v in data.items() if k != "reason_code"}
-        decision: Decision = _decision_body(rest, Decision)
-        code = decision.reason_code
-        if data["reason_code"] == (None if code is None else code.value):
-            return decision
-    found: Decision = _decision_body(data, Decision)
-    return found
-
-
-converter.register_structure_hook(Decision, _structure_decision)
-
-
-def _decision_writer() -> Callable[[Decision], dict[str, Any]]:
-    """Decisions written with their ``reason_code`` after the reason, when they have one."""
-    fields: Callable[[Decision], dict[str, Any]] = make_dict_unstructure_fn(Decision, converter)
-
-    def write(decision: Decision) -> dict[str, Any]:
-        code = decision.reason_code
-        written: dict[str, Any] = {}
-        for key, value in fields(decision).items():
-            written[key] = value
-            if key == "reason" and code is not None:
-                written["reason_code"] = code.value
-        return written
-
-    return write
+converter.register_structure_hook(Decision, decision_json.reader(_decision_body))
 
 
 def to_dict(value: Any) -> Any:
@@ -520,5 +490,6 @@ def from_dict(cls: type[T], data: Any) -> T:
 
 
 # last: after every hook of the records they hold
-converter.register_unstructure_hook(Decision, _decision_writer())
+_decision_fields = make_dict_unstructure_fn(Decision, converter)
+converter.register_unstructure_hook(Decision, decision_json.writer(_decision_fields))
 _omit_when_default(Snapshot, "offer_log")
