@@ -13,8 +13,10 @@ and under the one with them off, so both start from the same state:
 
 The timed loop routes a new dialog and releases a random assigned one. Each pair is
 timed with the thread's CPU time (``time.thread_time_ns``, so other processes on a loaded
-machine count less), up to ``pairs`` pairs or ``budget_s`` seconds of it, whichever
-comes first; reported are the median and the minimum in microseconds per pair. The
+machine count less), up to ``pairs`` pairs per router or ``budget_s`` seconds of it each,
+whichever comes first; reported are the median and the minimum in microseconds per
+pair. The two routers take turns, :data:`BLOCK` pairs at a time, so a change in the
+machine's speed during the run weighs on "off" and "on" alike. The
 script uses only the public API, so the same file measures another checkout of the
 library (``PYTHONPATH=other/src``).
 """
@@ -53,8 +55,13 @@ def desk(n: int, scenario: str) -> tuple[RoutingConfig, Callable[[str, random.Ra
     return config, lambda dialog_id, rng: Dialog(id=dialog_id, topic=f"t{rng.randrange(GROUPS):02d}")
 
 
+#: Pairs each router runs before the other takes its turn: the two alternate in blocks, so
+#: a drift of the machine's speed meanwhile weighs on both alike.
+BLOCK = 100
+
+
 def run(n: int, scenario: str, pairs: int, budget_s: float, seed: int = 1) -> dict[str, dict[str, Any]]:
-    """Time pairs with explanations off and on, from the same filled state."""
+    """Time pairs with explanations off and on, from the same filled state, in alternating blocks."""
     config, make = desk(n, scenario)
     filler = Router(config, seed=seed)
     rng = random.Random(seed)
@@ -65,54 +72,69 @@ def run(n: int, scenario: str, pairs: int, budget_s: float, seed: int = 1) -> di
             assigned.append(decision.dialog_id)
     snapshot = filler.snapshot()
     del filler
-    results = {}
-    for explain in (False, True):
-        router = Router.restore(attrs.evolve(config, explain=explain), snapshot)
-        results["on" if explain else "off"] = _pairs(router, make, list(assigned), pairs, budget_s, seed)
-        del router
-        gc.collect()
-    return results
-
-
-def _pairs(
-    router: Router,
-    make: Callable[[str, random.Random], Dialog],
-    assigned: list[str],
-    pairs: int,
-    budget_s: float,
-    seed: int,
-) -> dict[str, Any]:
-    rng, pick = random.Random(seed + 17), random.Random(seed + 29)
-    route, release = router.route, router.release
-    clock = time.thread_time_ns
-    times: list[int] = []
-    spent, budget = 0, int(budget_s * 1e9)
-    warmup = min(50, pairs // 10)
-    gc.collect()
-    for i in range(pairs + warmup):
-        dialog = make(f"t{i}", rng)
-        now = START + timedelta(seconds=i + 1)
-        t0 = clock()
-        decision = route(dialog, now)
-        t1 = clock()
-        if decision.operator_id is not None:
-            assigned.append(dialog.id)
-        k = pick.randrange(len(assigned))
-        assigned[k], assigned[-1] = assigned[-1], assigned[k]
-        victim = assigned.pop()
-        t2 = clock()
-        events = release(victim, now)
-        t3 = clock()
-        assigned.extend(e.dialog_id for e in events if type(e) is DialogAssigned)
-        if i >= warmup:
-            times.append(t1 - t0 + t3 - t2)
-            spent += t1 - t0 + t3 - t2
-            if spent > budget and len(times) >= 20:
-                break
-    trace = decision.trace
-    return {
-        "pairs": len(times),
-        "median_us": round(median(times) / 1000, 2),
-        "min_us": round(min(times) / 1000, 2),
-        "trace_lines": len(trace.render()) if trace is not None else 0,
+    runners = {
+        name: _Pairs(Router.restore(attrs.evolve(config, explain=on), snapshot), make, list(assigned), seed)
+        for name, on in (("off", False), ("on", True))
     }
+    warmup = min(50, pairs // 10)
+    for runner in runners.values():
+        runner.block(warmup, timed=False)
+    budget = int(budget_s * 1e9)
+    gc.collect()
+    while any(len(r.times) < pairs for r in runners.values()):
+        for runner in runners.values():
+            runner.block(min(BLOCK, pairs - len(runner.times)), timed=True)
+        spent = sum(r.spent for r in runners.values())
+        if spent > 2 * budget and all(len(r.times) >= 20 for r in runners.values()):
+            break
+    return {name: runner.result() for name, runner in runners.items()}
+
+
+class _Pairs:
+    """One router's route + release pairs, run a block at a time; their times kept."""
+
+    def __init__(
+        self, router: Router, make: Callable[[str, random.Random], Dialog], assigned: list[str], seed: int
+    ) -> None:
+        self.router = router
+        self.make = make
+        self.assigned = assigned
+        self.rng, self.pick = random.Random(seed + 17), random.Random(seed + 29)
+        self.done = 0  # pairs run, timed or not
+        self.times: list[int] = []
+        self.spent = 0
+        self.trace_lines = 0
+
+    def block(self, count: int, *, timed: bool) -> None:
+        route, release, assigned = self.router.route, self.router.release, self.assigned
+        clock = time.thread_time_ns
+        decision = None
+        for i in range(self.done, self.done + count):
+            dialog = self.make(f"t{i}", self.rng)
+            now = START + timedelta(seconds=i + 1)
+            t0 = clock()
+            decision = route(dialog, now)
+            t1 = clock()
+            if decision.operator_id is not None:
+                assigned.append(dialog.id)
+            k = self.pick.randrange(len(assigned))
+            assigned[k], assigned[-1] = assigned[-1], assigned[k]
+            victim = assigned.pop()
+            t2 = clock()
+            events = release(victim, now)
+            t3 = clock()
+            assigned.extend(e.dialog_id for e in events if type(e) is DialogAssigned)
+            if timed:
+                self.times.append(t1 - t0 + t3 - t2)
+                self.spent += t1 - t0 + t3 - t2
+        self.done += count
+        if decision is not None and decision.trace is not None:
+            self.trace_lines = len(decision.trace.render())
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "pairs": len(self.times),
+            "median_us": round(median(self.times) / 1000, 2),
+            "min_us": round(min(self.times) / 1000, 2),
+            "trace_lines": self.trace_lines,
+        }

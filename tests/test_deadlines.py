@@ -44,3 +44,17 @@ def test_next_due_is_the_earliest_over_every_kind() -> None:
     deadlines.caps.push(CapLifts(T0 + timedelta(seconds=30), "op"))
     deadlines.offers.push(OfferExpiry(T0 + timedelta(seconds=10), "d", 1))
     assert deadlines.next_due() == T0 + timedelta(seconds=10)
+
+
+@given(st.lists(st.integers(0, 100), max_size=30), st.integers(0, 100))
+def test_entries_is_the_live_heap_and_tells_what_due_by_tells(offsets: list[int], cut: int) -> None:
+    """``entries`` kept before any push still shows the earliest entry, and says "something is due"
+    exactly when ``due_by`` does."""
+    heap: DeadlineHeap[CapLifts] = DeadlineHeap()
+    entries = heap.entries
+    now = T0 + timedelta(seconds=cut)
+    for i, s in enumerate(offsets):
+        heap.push(CapLifts(T0 + timedelta(seconds=s), f"op{i}"))
+        assert entries[0].due == min(T0 + timedelta(seconds=o) for o in offsets[: i + 1])
+    assert (bool(entries) and entries[0].due <= now) is heap.due_by(now)
+    assert heap.due_by(now) is any(o <= cut for o in offsets)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from chatroute import Channel, Dialog, Operator, Outcome, Reason, Router, RoutingConfig
 from chatroute._eligibility import available, constrained, ineligible, picky, qualified
 from chatroute._state import LiveDialog, LiveOperator
+from chatroute._topology import Topology
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -42,7 +43,7 @@ def test_for_a_plain_dialog_ineligible_and_available_agree(op: LiveOperator, cha
     """A dialog that needs only a free slot can go to an operator exactly when they are available."""
     channel = Channel(name=channel_name)
     dialog = Dialog(id="d", channel=channel_name)
-    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, channel, frozenset(), False))
+    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, frozenset(), False))
     assert not constrained(rec)
     assert (ineligible(op, rec, RoutingConfig()) is None) == available(op)
 
@@ -52,7 +53,7 @@ def test_an_unavailable_operator_takes_no_dialog_at_all(op: LiveOperator) -> Non
     """Whatever the dialog needs, an operator the indexes leave out is ineligible for it."""
     dialog = Dialog(id="d", required_skills={"tech": 1})
     channel = Channel(name="site", capacity_weight=2)
-    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, channel, frozenset(), False))
+    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, frozenset({"site"}), False))
     assert constrained(rec)
     if not available(op):
         assert ineligible(op, rec, RoutingConfig()) is not None
@@ -75,7 +76,7 @@ def test_qualified_is_what_ineligible_says_of_an_operator_with_room(
     )
     dialog = Dialog(id="d", required_skills=needs, language=language)
     channel = Channel(name="site")
-    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, channel, frozenset(), True))
+    rec = LiveDialog(dialog, channel.capacity_weight, T0, picky=picky(dialog, frozenset(), True))
     rec.need_extra().language = language
     problem = ineligible(op, rec, RoutingConfig())
     assert qualified(op, rec) == (problem is None)
@@ -124,7 +125,18 @@ def test_languages_are_ignored_unless_the_config_asks() -> None:
 
 def test_a_dialog_without_a_language_needs_none() -> None:
     """With ``match_language``, a dialog that names no language is plain: anyone may take it."""
-    channel = Channel(name="site")
     dialog = Dialog(id="d")
-    assert not picky(dialog, channel, frozenset(), True)
-    assert picky(attrs.evolve(dialog, language="de"), channel, frozenset(), True)
+    assert not picky(dialog, frozenset(), True)
+    assert picky(attrs.evolve(dialog, language="de"), frozenset(), True)
+
+
+def test_picky_channels_are_the_weighted_and_the_limited_ones() -> None:
+    """The topology's picky channels are those whose dialogs weigh over one slot or that some
+    operator has a limit on; a plain dialog on any other channel is not picky."""
+    config = RoutingConfig(
+        channels=[Channel(name="site"), Channel(name="video", capacity_weight=2), Channel(name="telegram")],
+        operators=[Operator(id="ann", channel_limits={"telegram": 1}), Operator(id="bob")],
+    )
+    channels = Topology(config, 0, None).picky_channels
+    assert channels == {"video", "telegram"}
+    assert [picky(Dialog(id="d", channel=c), channels, False) for c in ("site", "video")] == [False, True]

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from . import _state_after_chat as after_chat
 from ._applying import Effects
+from ._deadlines import Step
 from ._eligibility import no_room
 from ._placement import Decider
 from ._router_state import RouterState
@@ -33,13 +34,20 @@ __all__ = ["AfterChat"]
 class AfterChat:
     """Ending wrap-ups, and putting dialogs on hold and back."""
 
-    __slots__ = ("decider", "effects", "state", "topology")
+    __slots__ = ("decider", "effects", "state", "steps", "topology")
 
     def __init__(self, topology: Topology, state: RouterState, decider: Decider, effects: Effects) -> None:
         self.topology = topology
         self.state = state
         self.decider = decider
         self.effects = effects
+        deadlines = state.deadlines
+        # what a tick does about wrap-ups whose time ran out, and resumed dialogs that waited
+        # their ``resume_wait`` out (:class:`~chatroute._timeouts.Timeouts` runs these last)
+        self.steps: tuple[Step, ...] = (
+            (deadlines.wrap_ups.entries, self._end_wrap_ups),
+            (deadlines.resumes.entries, self._route_resumed),
+        )
 
     # ------------------------------------------------------------------ wrap-up
 
@@ -56,11 +64,9 @@ class AfterChat:
             self.effects.drain(op, now, events)
         return tuple(events)
 
-    def tick(self, now: datetime) -> list[Event]:
-        """Wrap-ups whose time ran out, and resumed dialogs that waited their ``resume_wait`` out."""
-        events: list[Event] = []
-        deadlines = self.state.deadlines
-        for _, op_id, dialog_id in deadlines.wrap_ups.due(now):
+    def _end_wrap_ups(self, now: datetime, events: list[Event]) -> None:
+        """Wrap-ups whose time ran out: their slots free, and the queue drains into them."""
+        for _, op_id, dialog_id in self.state.deadlines.wrap_ups.due(now):
             op = self.state.ops[op_id]
             found = [w for w in op.wrap_ups or () if w.dialog_id == dialog_id]
             if not found:  # ended by ready
@@ -68,7 +74,10 @@ class AfterChat:
             after_chat.end_wrap_up(self.state, op, found[0])
             events.append(WrapUpEnded(at=now, operator_id=op.id, dialog_id=dialog_id, reason="timer"))
             self.effects.drain(op, now, events)
-        for _, dialog_id, epoch in deadlines.resumes.due(now):
+
+    def _route_resumed(self, now: datetime, events: list[Event]) -> None:
+        """Resumed dialogs that waited their ``resume_wait`` out for their operator: routed again."""
+        for _, dialog_id, epoch in self.state.deadlines.resumes.due(now):
             rec = self.state.dialogs.get(dialog_id)
             if rec is None or rec.state is not DialogState.QUEUED or rec.epoch != epoch:
                 continue
@@ -83,7 +92,6 @@ class AfterChat:
             decision = self.decider.decide(rec, client, now, trace=False, forced=then)
             self.state.dequeue(rec)
             self.effects.apply(rec, decision, now, Via.REQUEUE, events)
-        return events
 
     # --------------------------------------------------------------------- hold
 

@@ -121,7 +121,7 @@ class Effects:
             state.take_slot(rec, op, now)
             self.accepted(rec, op, now, via, events)
         elif offered_to:
-            reserve = not self.topology.broadcasts(key)
+            reserve = key not in self.topology.broadcast_keys
             self.offer(rec, offered_to, now, via, events, reserve=reserve)
         else:
             self.enqueue(rec, now, events)
@@ -132,7 +132,8 @@ class Effects:
         Operators must accept when the config has an ``accept_timeout``, and always for
         dialogs of a broadcast target.
         """
-        if self.topology.config.accept_timeout is not None or self.topology.broadcasts(rec.target_key):
+        topology = self.topology
+        if topology.config.accept_timeout is not None or rec.target_key in topology.broadcast_keys:
             self.offer(rec, (op.id,), now, via, events, reserve=True)
         else:
             self.assign(rec, op, now, via, events)
@@ -327,7 +328,7 @@ class Effects:
         state = self.state
         events: list[Event] = []
         was_assigned = rec.state is DialogState.ASSIGNED
-        if was_assigned and self.topology.wrap_ups:
+        if self.topology.wrap_ups and was_assigned:  # no operator has after-chat work: one look
             wrapped = self._wrap_up(rec, now, rating)
             if wrapped is not None:
                 return wrapped

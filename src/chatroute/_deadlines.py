@@ -10,7 +10,7 @@ that touches :mod:`heapq` for deadlines.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -29,6 +29,7 @@ __all__ = [
     "ResumeDue",
     "RingDue",
     "SlaDue",
+    "Step",
     "WrapUpDue",
 ]
 
@@ -138,6 +139,11 @@ Entry = TypeVar(
 )
 
 
+#: A kind of deadline as a tick runs it: the heap's :attr:`~DeadlineHeap.entries`, and what
+#: to do, given the time and the events so far, when some are due.
+Step = tuple[Sequence[tuple[Any, ...]], Callable[[datetime, list[Any]], None]]
+
+
 class DeadlineHeap(Generic[Entry]):
     """Deadlines of one kind, earliest first."""
 
@@ -163,10 +169,18 @@ class DeadlineHeap(Generic[Entry]):
         """The earliest due time, or None when empty."""
         return self._heap[0][0] if self._heap else None
 
+    @property
+    def entries(self) -> Sequence[Entry]:
+        """The heap itself, earliest at ``[0]``; never replaced, so a reader may keep it and look
+        at ``entries and entries[0].due <= now`` for "something due?" at no call's cost."""
+        return self._heap
+
     def due_by(self, now: datetime) -> bool:
         """Whether some entry is due by ``now``."""
         heap = self._heap
-        return bool(heap) and heap[0][0] <= now
+        if not heap:
+            return False
+        return heap[0][0] <= now
 
 
 class Deadlines:
@@ -213,7 +227,7 @@ class Deadlines:
             self.declines,
             self.preferred,
         )
-        self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(heap._heap for heap in heaps)
+        self._heaps: tuple[Sequence[tuple[Any, ...]], ...] = tuple(heap.entries for heap in heaps)
 
     def next_due(self) -> datetime | None:
         """The earliest time anything may come due, or None for never."""

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Set
 from ._state import LiveDialog, LiveOperator
 from .config import RoutingConfig
 from .decision import Reason
-from .model import Channel, Dialog
+from .model import Dialog
 
 __all__ = [
     "available",
@@ -41,13 +41,13 @@ def available(op: LiveOperator) -> bool:
     return op.routable and op.load < op.limit and op.capped_until is None
 
 
-def picky(dialog: Dialog, channel: Channel, limited_channels: Set[str], match_language: bool) -> bool:
-    """Whether the dialog needs more than a free slot: weight, skills, a channel with operator
-    limits, a language (when the config matches languages)."""
+def picky(dialog: Dialog, picky_channels: Set[str], match_language: bool) -> bool:
+    """Whether the dialog needs more than a free slot: skills, a channel whose dialogs weigh
+    more than one slot or that some operator has a limit on (``picky_channels``, from the
+    topology), a language (when the config matches languages)."""
     return (
-        channel.capacity_weight > 1
+        dialog.channel in picky_channels
         or bool(dialog.required_skills)
-        or dialog.channel in limited_channels
         or (match_language and dialog.language is not None)
     )
 
@@ -94,9 +94,9 @@ def unqualified(op: LiveOperator, rec: LiveDialog) -> tuple[Reason, str] | None:
     for skill, level in rec.needs.items():
         if op.skills.get(skill, 0) < level:
             return Reason.MISSING_SKILL, f"{skill!r} {op.skills.get(skill, 0)} < {level}"
-    language = rec.language
-    if language is not None and language not in op.operator.languages:
-        return Reason.LANGUAGE, f"does not speak {language!r}"
+    extra = rec.extra  # the language in force, if any, is there (read without the descriptor)
+    if extra is not None and extra.language is not None and extra.language not in op.operator.languages:
+        return Reason.LANGUAGE, f"does not speak {extra.language!r}"
     return None
 
 

@@ -112,7 +112,7 @@ class Express:
             or channel is None
             or dialog.id in state.dialogs
             or (dialog.ip is not None and dialog.region is None)  # the general path locates it
-            or picky(dialog, channel, self.topology.limited_channels, self._match_language)
+            or picky(dialog, self.topology.picky_channels, self._match_language)
         ):
             return None
         rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)

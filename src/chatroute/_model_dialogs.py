@@ -20,7 +20,7 @@ from ._model_fields import (
     to_tags,
 )
 from .errors import InvalidValue
-from .requirements import Relax, to_relaxes
+from .requirements import NO_RELAX, Relax, to_relaxes
 
 __all__ = ["Client", "Dialog", "DialogState", "Rating", "RatingScale", "Visitor"]
 
@@ -86,7 +86,7 @@ class Dialog:
     )
     chosen_group_id: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     attributes: Mapping[str, Any] = attrs.field(default=EMPTY_MAP, converter=to_deep_map)
-    relax: tuple[Relax, ...] = attrs.field(default=(), converter=to_relaxes)
+    relax: tuple[Relax, ...] = attrs.field(default=NO_RELAX, converter=to_relaxes)
 
 
 @attrs.frozen(kw_only=True)

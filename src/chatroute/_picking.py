@@ -16,7 +16,6 @@ from ._eligibility import constrained, ineligible
 from ._router_state import RouterState
 from ._skill_levels import WALK, SkillLevels, fewest
 from ._state import AvailableIndex, IdIndex, LiveDialog, RankedIndex
-from ._topology import Topology
 from .errors import InvalidValue
 from .model import Client
 from .strategies import Strategy, StrategyContext
@@ -24,19 +23,17 @@ from .strategies import Strategy, StrategyContext
 __all__ = ["IndexPicker", "fitter", "fitting"]
 
 
-def fitter(state: RouterState, topology: Topology, rec: LiveDialog) -> Callable[[str], bool]:
+def fitter(state: RouterState, rec: LiveDialog) -> Callable[[str], bool]:
     """Whether an available operator can take this dialog (skills, channel limits...)."""
     ops = state.ops
-    config = topology.config
+    config = state.topology.config
     return lambda op_id: ineligible(ops[op_id], rec, config) is None
 
 
-def fitting(
-    state: RouterState, topology: Topology, rec: LiveDialog, ids: Iterator[str] | AvailableIndex
-) -> Iterator[str]:
+def fitting(state: RouterState, rec: LiveDialog, ids: Iterator[str] | AvailableIndex) -> Iterator[str]:
     """The operators of ``ids`` who can take this dialog, in order."""
     ops = state.ops
-    config = topology.config
+    config = state.topology.config
     return (op_id for op_id in ids if ineligible(ops[op_id], rec, config) is None)
 
 
@@ -48,12 +45,11 @@ class IndexPicker:
     candidate is checked.
     """
 
-    __slots__ = ("_client", "_dry", "_index", "_key", "_now", "_rec", "_state", "_topology", "constrained")
+    __slots__ = ("_client", "_dry", "_index", "_key", "_now", "_rec", "_state", "constrained")
 
     def __init__(
         self,
         state: RouterState,
-        topology: Topology,
         rec: LiveDialog,
         key: str,
         index: AvailableIndex,
@@ -63,7 +59,6 @@ class IndexPicker:
         constrained_: bool | None,
     ) -> None:
         self._state = state
-        self._topology = topology
         self._rec = rec
         self._key = key
         self._index = index
@@ -82,7 +77,7 @@ class IndexPicker:
         if not self.constrained:
             return index.first()
         rec = self._rec
-        fits = fitter(self._state, self._topology, rec)
+        fits = fitter(self._state, rec)
         if not rec.needs:
             return index.first(fits)
         available, key = self._state.available, self._key
@@ -106,7 +101,7 @@ class IndexPicker:
         if not self.constrained:
             return index.next_after(last)
         rec = self._rec
-        fits = fitter(self._state, self._topology, rec)
+        fits = fitter(self._state, rec)
         available, key = self._state.available, self._key
         if not rec.needs or not available.has_levels(key, rec.needs):
             after = index.from_rank((last,)) if last is not None else iter(())
@@ -130,7 +125,7 @@ class IndexPicker:
             if rec.needs and (len(index) > WALK or available.has_levels(key, rec.needs)):
                 # draw among those who meet the rarest required skill, the candidates a scan finds
                 levels, level = self._rarest()
-                return self.scan(strategy, levels.members(level, fitter(self._state, self._topology, rec)))
+                return self.scan(strategy, levels.members(level, fitter(self._state, rec)))
             return self.scan(strategy)
         return index.at(self._state.rng(self._key, strategy, self._dry).randrange(len(index)))
 
@@ -138,7 +133,7 @@ class IndexPicker:
         state, index = self._state, self._index
         for op_id in operator_ids:
             op = state.ops.get(op_id)
-            if op is not None and op_id in index and ineligible(op, self._rec, self._topology.config) is None:
+            if op is not None and op_id in index and ineligible(op, self._rec, state.topology.config) is None:
                 return op_id
         return None
 
@@ -146,7 +141,7 @@ class IndexPicker:
         """The strategy's choice among those who can take the dialog (``among``: they, in index order)."""
         state, key, rec = self._state, self._key, self._rec
         if among is None:
-            among = list(fitting(state, self._topology, rec, self._index))
+            among = list(fitting(state, rec, self._index))
         candidates = [state.ops[op_id] for op_id in among]
         if not candidates:
             return None

@@ -146,8 +146,7 @@ class Decider:
                 return Draft(
                     dialog_id=rec.id,
                     outcome=Outcome.REJECTED,
-                    reason=f"queue_full: group {capped.group_id!r}: {capped.detail}",
-                    reason_code=Reason.QUEUE_FULL,
+                    reason=f"{Reason.QUEUE_FULL.value}: group {capped.group_id!r}: {capped.detail}",
                     rule=refusal.rule,
                     trace=self._trace(notes, rec, placing.target, placing.strategy, None, full),
                 )
@@ -207,7 +206,7 @@ class Decider:
         elif strategy is None or pool:
             chosen = None
         elif strategy.broadcast:
-            offered_to, chosen = tuple(fitting(self.state, self.topology, rec, self.state.index(key))), None
+            offered_to, chosen = tuple(fitting(self.state, rec, self.state.index(key))), None
         else:
             chosen = self.pick(rec, key, strategy, client, now, dry)
         return Placing(target, key, strategy, pool, chosen, offered_to)
@@ -456,5 +455,4 @@ class Decider:
             index = available.index(key)
         if not index:
             return None
-        picker = IndexPicker(self.state, self.topology, rec, key, index, client, now, dry, constrained)
-        return strategy.pick(picker)
+        return strategy.pick(IndexPicker(self.state, rec, key, index, client, now, dry, constrained))

@@ -181,7 +181,7 @@ class RouterState:
             dialog,
             channel.capacity_weight,
             now,
-            picky=picky(dialog, channel, self._topology.limited_channels, match_language),
+            picky=picky(dialog, self._topology.picky_channels, match_language),
         )
         if match_language and dialog.language is not None:
             rec.need_extra().language = dialog.language
@@ -316,8 +316,7 @@ class RouterState:
         channel = rec.dialog.channel
         op.load += rec.weight
         op.channel_loads[channel] = op.channel_loads.get(channel, 0) + 1
-        self.assign_seq += 1
-        op.last_assigned_seq = self.assign_seq
+        op.last_assigned_seq = self.assign_seq = self.assign_seq + 1
         op.last_assigned_at = now
         op.dialogs.add(rec.id)
         if self._intake_cap is not None and new:
@@ -414,7 +413,8 @@ class RouterState:
         rec.epoch += 1
         self.push(rec, self.queue_seq, now)
         self.schedule_ring(rec)
-        self.schedule_relax(rec)  # its requirements relax only while it waits
+        if rec.extra is not None:  # its requirements relax only while it waits (the steps are extra)
+            self.schedule_relax(rec)
 
     def schedule_relax(self, rec: LiveDialog) -> None:
         """If the dialog's requirements have a step left, note when it comes due."""

@@ -299,7 +299,7 @@ class RankedIndex:
             heapq.heapreplace(heap, key)
         else:
             heapq.heappush(heap, key)
-        if len(self._heap) > 2 * len(current) + 16:
+        if len(heap) > 2 * len(current) + 16:
             self._heap = sorted(current.values())  # a sorted list is a heap
 
     def first(self, fits: Callable[[str], bool] | None = None) -> str | None:

@@ -14,10 +14,12 @@ let it expire; a broadcast that some operators still hold stays open for them.
 from __future__ import annotations
 
 from datetime import datetime
+from operator import itemgetter
 
 from . import _state_offers as offers
 from . import _state_operators as operator_state
 from ._applying import Effects
+from ._deadlines import Step
 from ._draft import Draft
 from ._placement import Decider
 from ._router_state import RouterState
@@ -37,34 +39,56 @@ from .model import DialogState, SlaLevel
 
 __all__ = ["Timeouts"]
 
+#: Whether a step's heap has any entry (its ``entries``), for :func:`filter`.
+_HAS_ENTRIES = itemgetter(0)
+
 _LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
 
 
 class Timeouts:
     """Deadlines coming due, offers ending without an accept, and status changes."""
 
-    __slots__ = ("decider", "effects", "state", "topology")
+    __slots__ = ("_steps", "decider", "effects", "state", "topology")
 
-    def __init__(self, topology: Topology, state: RouterState, decider: Decider, effects: Effects) -> None:
+    def __init__(
+        self,
+        topology: Topology,
+        state: RouterState,
+        decider: Decider,
+        effects: Effects,
+        later: tuple[Step, ...] = (),
+    ) -> None:
+        """``later``: the steps of other parts' deadlines, run after these (wrap-ups, resumes)."""
         self.topology = topology
         self.state = state
         self.decider = decider
         self.effects = effects
+        deadlines = state.deadlines
+        # each kind of deadline with what a tick does about those due, in the order it does it:
+        # SLA levels first, as they happened at their thresholds, before anything this tick does
+        self._steps: tuple[Step, ...] = (
+            (deadlines.sla.entries, self._announce_sla_levels),
+            (deadlines.offers.entries, self._expire_offers),
+            (deadlines.requeues.entries, self._requeue_lapsed),
+            (deadlines.replies.entries, self._lapse_replies),
+            (deadlines.rings.entries, self._escalate_waiting),
+            (deadlines.relaxes.entries, effects.relax_due),
+            (deadlines.declines.entries, self._forget_lapsed_declines),
+            (deadlines.preferred.entries, self._stop_waiting_for_preferred),
+            (deadlines.caps.entries, self._lift_caps),
+            *later,
+        )
 
     def tick(self, now: datetime) -> tuple[Event, ...]:
-        """Everything due by ``now``, in order; see :meth:`chatroute.Router.tick`."""
+        """Everything due by ``now``, in order; see :meth:`chatroute.Router.tick`.
+
+        A kind with no deadline at all costs no Python step, one with none due yet a look at its
+        earliest (most kinds, most ticks).
+        """
         events: list[Event] = []
-        # SLA levels first: they happened at their thresholds, before anything this tick does.
-        self._announce_sla_levels(now, events)
-        self._expire_offers(now, events)
-        self._requeue_lapsed(now, events)
-        self._lapse_replies(now, events)
-        self._escalate_waiting(now, events)
-        if self.state.relaxing:
-            self.effects.relax_due(now, events)
-        self._forget_lapsed_declines(now, events)
-        self._stop_waiting_for_preferred(now, events)
-        self._lift_caps(now, events)
+        for entries, step in filter(_HAS_ENTRIES, self._steps):  # the empty kinds skipped in C
+            if entries[0][0] <= now:
+                step(now, events)
         return tuple(events)
 
     def _announce_sla_levels(self, now: datetime, events: list[Event]) -> None:

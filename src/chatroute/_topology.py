@@ -80,6 +80,7 @@ class Topology:
     """
 
     __slots__ = (
+        "broadcast_keys",
         "channels",
         "config",
         "declines_managed",
@@ -87,10 +88,10 @@ class Topology:
         "group_keys",
         "group_targets",
         "groups",
-        "limited_channels",
         "limits",
         "members",
         "narrowed",
+        "picky_channels",
         "ranks",
         "rules",
         "seed",
@@ -142,7 +143,11 @@ class Topology:
             else min(group_limits[op.id], default=config.default_limit)
             for op in config.operators
         }
-        self.limited_channels = frozenset(ch for op in config.operators for ch in op.channel_limits)
+        # the channels whose dialogs need more than a free slot: a weight over 1, or some
+        # operator's limit on the channel (see _eligibility.picky)
+        self.picky_channels = frozenset(ch for op in config.operators for ch in op.channel_limits) | {
+            channel.name for channel in config.channels if channel.capacity_weight > 1
+        }
         # by (operator, channel), the after-chat time of a released dialog; empty when none has any
         self.wrap_ups: dict[tuple[str, str], timedelta] = {}
         for op in config.operators:
@@ -160,6 +165,8 @@ class Topology:
             for g in config.groups
             if g.overflow is not None or g.queue_cap is not None
         }
+        # the targets whose dialogs are always offered, never assigned outright (broadcasts)
+        self.broadcast_keys = frozenset(key for key, s in self.strategies.items() if s.broadcast)
 
     def _narrow(self, target: Target, served: dict[str, list[str]]) -> None:
         """Give a narrowed target (a group or everyone, with tags) its key, members and strategy."""
@@ -183,11 +190,6 @@ class Topology:
         if target.kind is TargetKind.OPERATOR:
             return self.served[str(target.id)][0]  # an operator's own key comes first
         return EVERYONE
-
-    def broadcasts(self, target_key: str) -> bool:
-        """Whether the target offers its dialogs to every eligible operator at once."""
-        strategy = self.strategies.get(target_key)
-        return strategy is not None and strategy.broadcast
 
     def offer_expiry(self, now: datetime) -> datetime | None:
         """When an offer made now lapses (None: never)."""

@@ -43,7 +43,7 @@ from ._durations import parse_duration
 from ._frozen import to_enum, to_timedelta, to_tuple
 from .errors import ConfigError, InvalidValue
 from .model import BUILTIN_STATUSES, Channel, Group, Operator, Status, Target
-from .requirements import Relax, to_relaxes
+from .requirements import NO_RELAX, Relax, to_relaxes
 from .rules import Rule, Trigger
 from .strategies import Even, Strategy
 
@@ -244,7 +244,7 @@ class RoutingConfig:
     hold_counts: bool = True
     resume_wait: timedelta = attrs.field(default=timedelta(0), converter=_to_resume_wait)
     match_language: bool = False
-    relax: tuple[Relax, ...] = attrs.field(default=(), converter=to_relaxes)
+    relax: tuple[Relax, ...] = attrs.field(default=NO_RELAX, converter=to_relaxes)
     decline_memory: timedelta | None = attrs.field(default=None, converter=_to_decline_memory)
     all_declined: AllDeclined = attrs.field(default=AllDeclined.WAIT, converter=_to_all_declined)
 

@@ -143,9 +143,13 @@ class Relax:
         return found
 
 
+#: No relaxations: the default of every ``relax`` field.
+NO_RELAX: tuple[Relax, ...] = ()
+
+
 def to_relaxes(value: Any) -> tuple[Relax, ...]:
     """Relaxations as a tuple, at most one per requirement (tables become :class:`Relax`)."""
-    if value == () and type(value) is tuple:  # most dialogs: no steps, and no ABC check to pay
+    if value is NO_RELAX:  # the default, so most dialogs: no steps, one identity check
         return ()
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidValue("relax", value, "must be a list of Relax values")

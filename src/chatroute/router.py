@@ -103,10 +103,10 @@ class Router:
         self._state = state = RouterState(topology)
         self._decider = decider = Decider(topology, state)
         self._effects = effects = Effects(topology, state, decider)
-        self._timeouts = timeouts = Timeouts(topology, state, decider, effects)
+        self._after_chat = after_chat = AfterChat(topology, state, decider, effects)
+        self._timeouts = timeouts = Timeouts(topology, state, decider, effects, after_chat.steps)
         self._express = Express(topology, state, decider, effects)
         self._queries = Queries(topology, state)
-        self._after_chat = AfterChat(topology, state, decider, effects)
         self._answers = Answers(topology, state, effects)
         self._handoffs = Handoffs(topology, state, decider, effects)
         self._presence = Presence(topology, state, effects, timeouts)
@@ -449,7 +449,7 @@ class Router:
         SLA event per level per wait: warn, then critical.
         """
         now = self._state.check_time(aware(now))
-        events = self._timeouts.tick(now) + tuple(self._after_chat.tick(now))
+        events = self._timeouts.tick(now)
         self._state.seen(now)
         return events
 

@@ -204,6 +204,16 @@ def load_ratio(op: OperatorView) -> Fraction:
     return Fraction(op.load, op.limit) if op.limit > 0 else Fraction(1)
 
 
+def _by_load(op: OperatorView) -> tuple[Any, ...]:
+    """:class:`Even`'s key: least loaded, then longest idle, then id."""
+    return (op.load, op.last_assigned_seq, op.id)
+
+
+def _by_load_ratio(op: OperatorView) -> tuple[Any, ...]:
+    """:class:`Even`'s key ``by_ratio``: lowest share of the limit in use, then longest idle, then id."""
+    return (load_ratio(op), op.last_assigned_seq, op.id)
+
+
 @attrs.frozen(kw_only=True)
 class Even(Ranked):
     """Least loaded wins; ties go to the longest idle, then the smallest id (LiveTex).
@@ -219,9 +229,15 @@ class Even(Ranked):
     by_ratio: bool = attrs.field(default=False, validator=of_type(bool))
 
     def key(self, op: OperatorView) -> tuple[Any, ...]:
-        if self.by_ratio:
-            return (load_ratio(op), op.last_assigned_seq, op.id)
-        return (op.load, op.last_assigned_seq, op.id)
+        return _by_load_ratio(op) if self.by_ratio else _by_load(op)
+
+    def index_key(self) -> Callable[[OperatorView], RankKey] | None:
+        # the key for by_ratio chosen once, not on each of the index's calls (unless a subclass
+        # ranks its own way)
+        found = super().index_key()
+        if found is None or type(self).key is not Even.key:
+            return found
+        return _by_load_ratio if self.by_ratio else _by_load
 
     def describe(self) -> str:
         if self.by_ratio:
