@@ -11,8 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from chatroute import (
     Channel,
@@ -394,13 +392,3 @@ def test_router_explain_on_an_explain_off_router_predicts_route(strategy: Strate
         assert real.trace is None
         assert (real.outcome, real.operator_id) == (dry.outcome, dry.operator_id)
         assert set(dry.trace.excluded()) >= {"anna", "boris", "ekaterina"}
-
-
-@given(st.one_of(st.none(), st.text(max_size=40)))
-def test_a_reason_code_is_read_from_the_head_of_the_reason(reason: str | None) -> None:
-    """``reason_code`` is ``QUEUE_FULL`` for a reason that starts ``queue_full:`` and None for
-    any other reason (or none)."""
-    expected = Reason.QUEUE_FULL if reason is not None and reason.startswith("queue_full:") else None
-    assert Decision(dialog_id="d", outcome=Outcome.REJECTED, reason=reason).reason_code is expected
-    refused = Decision(dialog_id="d", outcome=Outcome.REJECTED, reason=f"queue_full: {reason}")
-    assert refused.reason_code is Reason.QUEUE_FULL

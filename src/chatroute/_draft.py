@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .decision import Decision, Outcome, Trace
+from .decision import Decision, Outcome, Reason, Trace
 from .events import Event
 from .model import Target
 
@@ -32,6 +32,7 @@ class Draft:
         "outcome",
         "pool",
         "reason",
+        "reason_code",
         "reopens_at",
         "rule",
         "target",
@@ -51,6 +52,7 @@ class Draft:
         target_key: str = "",
         pool: bool = False,
         reason: str | None = None,
+        reason_code: Reason | None = None,
         reopens_at: datetime | None = None,
         rule: str | None = None,
         offered_to: tuple[str, ...] = (),
@@ -67,6 +69,7 @@ class Draft:
         self.target_key = target_key
         self.pool = pool
         self.reason = reason
+        self.reason_code = reason_code
         self.reopens_at = reopens_at
         self.rule = rule
         self.offered_to = offered_to
@@ -90,6 +93,7 @@ class Draft:
             estimated_wait=estimated_wait,
             pool=self.pool,
             reason=self.reason,
+            reason_code=self.reason_code,
             reopens_at=self.reopens_at,
             rule=self.rule,
             offered_to=self.offered_to,

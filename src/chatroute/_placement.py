@@ -146,7 +146,8 @@ class Decider:
                 return Draft(
                     dialog_id=rec.id,
                     outcome=Outcome.REJECTED,
-                    reason=f"{Reason.QUEUE_FULL.value}: group {capped.group_id!r}: {capped.detail}",
+                    reason=f"queue_full: group {capped.group_id!r}: {capped.detail}",
+                    reason_code=Reason.QUEUE_FULL,
                     rule=refusal.rule,
                     trace=self._trace(notes, rec, placing.target, placing.strategy, None, full),
                 )

@@ -235,11 +235,6 @@ class Trace:
 _TRACE_FIELDS = frozenset(field.name for field in attrs.fields(Trace))
 
 
-#: The reasons a host may act on, by the code a decision's ``reason`` text starts with
-#: (``"queue_full: group 'sales': ..."``).
-_CODED = {Reason.QUEUE_FULL.value: Reason.QUEUE_FULL}
-
-
 @attrs.frozen(kw_only=True)
 class Decision:
     """The result of routing (or transferring) one dialog.
@@ -275,19 +270,13 @@ class Decision:
     estimated_wait: timedelta | None = None
     pool: bool = False
     reason: str | None = None
+    reason_code: Reason | None = None
     reopens_at: datetime | None = None
     rule: str | None = None
     offered_to: tuple[str, ...] = ()
     offer_expires_at: datetime | None = None
     events: tuple[Event, ...] = ()
     trace: Trace | None = None
-
-    @property
-    def reason_code(self) -> Reason | None:
-        """The reason as a code, when the host may act on it (see the attributes); read from
-        the head of ``reason`` (``"queue_full: group ..."``), so a decision does not carry it."""
-        reason = self.reason
-        return None if reason is None else _CODED.get(reason.partition(":")[0])
 
     def explain(self) -> str:
         """The decision and its reasons as readable text."""

@@ -33,7 +33,6 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import _config_form as form
-from . import _decision_json as decision_json
 from . import events as ev
 from . import rules as ru
 from . import schedule as sc
@@ -465,10 +464,10 @@ def _structure_reopening(value: Any, _: Any) -> datetime | None:
 
 
 # Schedule.next_open answers in the schedule's zone: a decision read back keeps it.
-_decision_body = make_dict_structure_fn(
-    Decision, converter, reopens_at=override(struct_hook=_structure_reopening)
+converter.register_structure_hook(
+    Decision,
+    make_dict_structure_fn(Decision, converter, reopens_at=override(struct_hook=_structure_reopening)),
 )
-converter.register_structure_hook(Decision, decision_json.reader(_decision_body))
 
 
 def to_dict(value: Any) -> Any:
@@ -490,6 +489,5 @@ def from_dict(cls: type[T], data: Any) -> T:
 
 
 # last: after every hook of the records they hold
-_decision_fields = make_dict_unstructure_fn(Decision, converter)
-converter.register_unstructure_hook(Decision, decision_json.writer(_decision_fields))
+_omit_when_default(Decision, "reason_code")
 _omit_when_default(Snapshot, "offer_log")
