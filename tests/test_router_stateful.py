@@ -4,7 +4,8 @@
 declines offers (half the machines make operators accept), changes operator statuses and
 limits, and moves time forward. A small model kept here records who holds which dialog,
 who was offered which (holding a slot) and who declined it until when, each operator's
-load, which dialogs wait in which queue and which are closed. Each call's events are
+load, which dialogs wait in which queue (or for which busy favourite operator, until when)
+and which are closed, and each client's preferred and last operator. Each call's events are
 checked one by one against the model (an assignment or offer only goes to an eligible
 member of the dialog's target, a dialog only queues when nobody can take it, a drain
 takes the best dialog in service order), and invariants compare the whole router with
@@ -81,12 +82,16 @@ from chatroute import (
     serialize,
 )
 from chatroute.rules import HasTag, OnChannel, Predicate, TopicIs
-from chatroute.strategies import Strategy
+from chatroute.strategies import Even, RoundRobin, Sticky, Strategy
 
 from .strategies import START, STATUS_KEYS, ZONES, clients, configs, dialogs, seconds
 
 T = TypeVar("T")
 _LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
+#: routable, but no room now: a favourite operator worth waiting for
+_BUSY = frozenset({Reason.AT_LIMIT, Reason.CHANNEL_LIMIT, Reason.CAPPED, Reason.WRAP_UP})
+#: the ways a dialog is placed by its target's strategy's pick
+_PICKED = frozenset({Via.ROUTE, Via.TRANSFER, Via.REOFFER, Via.REQUEUE, Via.FALLBACK, Via.RELAX})
 EVERYONE = Target.everyone()
 
 # ---------------------------------------------------------------------------------- the model
@@ -144,7 +149,8 @@ class Model:
             self.ops[op.id] = ModelOperator(id=op.id, status=op.status, limit=limit)
         self.config_ops = {op.id: op for op in config.operators}
         self.dialogs: dict[str, ModelDialog] = {}
-        self.preferred: dict[str, str | None] = {}  # client id -> preferred operator, as last told
+        # client id -> (preferred operator, last operator): as last told, the last one kept up to date
+        self.clients: dict[str, tuple[str | None, str | None]] = {}
         self.queue_seq = 0
 
     # -- who serves what
@@ -270,6 +276,62 @@ class Model:
         assert md.target is not None
         return [op_id for op_id in self.members(md.target) if self.ineligible(op_id, md) is None]
 
+    # -- the client's own operators
+
+    def client(self, client_id: str | None) -> tuple[str | None, str | None]:
+        """The client's preferred and last operator as the router knows them (none for a new one)."""
+        return self.clients.get(client_id, (None, None)) if client_id is not None else (None, None)
+
+    def handled(self, md: ModelDialog, op_id: str) -> None:
+        """The operator has the dialog now (assigned, accepted, claimed, adopted): the client's last."""
+        client_id = md.dialog.client_id
+        if client_id is not None:
+            self.clients[client_id] = (self.client(client_id)[0], op_id)
+
+    def sticky_favourite(self, md: ModelDialog) -> str | None:
+        """Whom a ``Sticky`` target's pick must be: the first of the client's own operators (preferred,
+        then last) who serves the target and can take the dialog now; None when the strategy picks
+        freely (another strategy, or none of them can)."""
+        assert md.target is not None
+        if not isinstance(self.strategy(md.target), Sticky):
+            return None
+        members = self.members(md.target)
+        own = (op_id for op_id in self.client(md.dialog.client_id) if op_id is not None)
+        return next((op_id for op_id in own if op_id in members and self.ineligible(op_id, md) is None), None)
+
+    def await_favourite(
+        self, md: ModelDialog, target: Target, favourites: tuple[str | None, str | None], now: datetime
+    ) -> Target:
+        """Where the dialog is placed on ``target`` when its strategy waits for a busy favourite
+        (``Sticky(wait=...)``): none of the client's own operators who serve the target can take it
+        now and the first of them who is routable but busy (at a limit, in wrap-up) is waited for,
+        up to the wait, then ``target``; otherwise ``target`` itself."""
+        strategy = self.strategy(target)
+        wait = strategy.patience() if strategy is not None else None
+        if wait is None:
+            return target
+        members = self.members(target)
+        busy = None
+        for op_id in favourites:
+            if op_id is None or op_id not in members:
+                continue
+            problem = self.ineligible(op_id, md)
+            if problem is None:
+                return target  # free now: the strategy picks them
+            if busy is None and problem in _BUSY:
+                busy = op_id
+        if busy is None:
+            return target
+        md.wait_until, md.then = now + wait, target
+        return Target.operator(busy)
+
+    def place_again(self, md: ModelDialog, now: datetime) -> None:
+        """The dialog, detached, is placed again inside its target (a requeue, a reoffer): it may
+        wait for the client's busy favourite there."""
+        assert md.target is not None
+        if md.target.kind is not TargetKind.OPERATOR:
+            md.target = self.await_favourite(md, md.target, self.client(md.dialog.client_id), now)
+
     # -- where a new dialog goes
 
     def _fits(self, target: Target, dialog: Dialog) -> bool:
@@ -297,7 +359,7 @@ class Model:
             problem = self.ineligible(preferred, md) if preferred is not None else Reason.NO_OPERATOR
             if problem is None:
                 return Target.operator(str(preferred))
-            if target.wait is not None and problem in (Reason.AT_LIMIT, Reason.WRAP_UP, Reason.CHANNEL_LIMIT):
+            if target.wait is not None and problem in _BUSY:
                 md.wait_until = md.routed_at + target.wait  # routable but busy: wait for them
                 md.then = target.otherwise or self.config.fallback
                 return Target.operator(str(preferred))
@@ -388,6 +450,9 @@ class Model:
         assert md.target is not None
         assert op_id in self.members(md.target), f"{op_id} does not serve {md.target}"
         assert self.ineligible(op_id, md) is None, f"{op_id} got {md.dialog.id}: {self.ineligible(op_id, md)}"
+        if event.via in _PICKED:
+            favourite = self.sticky_favourite(md)
+            assert favourite in (None, op_id), f"{md.dialog.id} went to {op_id}, not to {favourite}"
         assert event.group_id == (md.target.id if md.target.kind is TargetKind.GROUP else None)
         if event.via is Via.DRAIN:
             assert md.state is DialogState.QUEUED
@@ -410,6 +475,7 @@ class Model:
         self.ops[op_id].dialogs.add(md.dialog.id)
         if not offered:  # a dialog they have resets their count of missed offers
             self.ops[op_id].missed = 0
+            self.handled(md, op_id)
 
     def decline(self, md: ModelDialog, op_id: str, now: datetime) -> None:
         """The operator declined the dialog (or let its offer lapse): not offered it again until
@@ -556,6 +622,8 @@ class RouterMachine(RuleBasedStateMachine):
         channels = [attrs.evolve(c, wrap_up=w) for c, w in zip(config.channels, wrap_ups, strict=False)]
         hold_counts = data.draw(st.booleans(), label="hold_counts")
         config = attrs.evolve(config, channels=channels, hold_counts=hold_counts)
+        if data.draw(st.booleans(), label="patient"):  # some targets wait for the client's busy favourite
+            config = data.draw(_patient(config), label="patient strategies")
         if data.draw(st.booleans(), label="offers"):  # operators accept each dialog; declines may lapse
             config = attrs.evolve(
                 config,
@@ -585,15 +653,16 @@ class RouterMachine(RuleBasedStateMachine):
 
     @rule(target=dialog_ids, dt=seconds(), data=st.data())
     def route_returning_client(self, dt: int, data: st.DataObject) -> Any:
-        """A returning client's dialog, their preferred operator routable (often busy): it goes to
-        them, waits for them when a preferred target says so, or goes on."""
+        """A returning client's dialog, their preferred or last operator routable (often busy): it goes
+        to them, waits for them when a preferred target or ``Sticky(wait=...)`` says so, or goes on."""
         dialog_id = self.route_one(dt, data, returning=True)
         return multiple() if dialog_id is None else dialog_id
 
     def route_one(self, dt: int, data: st.DataObject, *, returning: bool = False) -> str | None:
         """Route one drawn dialog (with sometimes a client) and check the decision against the model.
 
-        ``returning``: the dialog has a client whose preferred operator is routable.
+        ``returning``: the dialog has a client (told to the router) whose preferred and last operators,
+        when they have them, are routable.
         """
         now = self.advance(dt)
         dialog_id = f"d{self.routed}"
@@ -606,18 +675,22 @@ class RouterMachine(RuleBasedStateMachine):
         routable = sorted(o.id for o in model.ops.values() if model.routable[o.status])
         if returning and routable:
             client_id = dialog.client_id or "returning"
-            dialog = attrs.evolve(dialog, client_id=client_id, chosen_group_id=None)
-            favourite = data.draw(st.sampled_from(routable), label="preferred")
-            client = Client(id=client_id, preferred_operator_id=favourite)
+            chosen = data.draw(st.one_of(st.none(), st.sampled_from(sorted(model.groups))), label="chosen")
+            dialog = attrs.evolve(dialog, client_id=client_id, chosen_group_id=chosen)
+            favourite = data.draw(st.one_of(st.none(), st.sampled_from(routable)), label="preferred")
+            last = data.draw(st.one_of(st.none(), st.sampled_from(routable)), label="last")
+            client = Client(id=client_id, preferred_operator_id=favourite, last_operator_id=last)
         handle_time = self.router.snapshot().handle_time
         decision = self.call(lambda r: r.route(dialog, now, client=client))
         assert isinstance(decision, Decision), decision
         md = ModelDialog(dialog=dialog, weight=model.channels[dialog.channel].capacity_weight, routed_at=now)
         if client is not None:
-            preferred = client.preferred_operator_id
+            own = (client.preferred_operator_id, client.last_operator_id)
         else:
-            preferred = model.preferred.get(dialog.client_id) if dialog.client_id else None
-        md.target = model.target_for(md, preferred)
+            own = model.client(dialog.client_id)
+        md.target = model.target_for(md, own[0])
+        if md.target.kind is not TargetKind.OPERATOR:  # the target's strategy may wait for a favourite
+            md.target = model.await_favourite(md, md.target, own, now)
         if model.spill(md, handle_time):
             assert decision.outcome is Outcome.REJECTED, decision
             assert decision.reason_code is Reason.QUEUE_FULL
@@ -625,7 +698,7 @@ class RouterMachine(RuleBasedStateMachine):
             return None
         model.dialogs[dialog_id] = md
         if dialog.client_id is not None:
-            model.preferred[dialog.client_id] = preferred
+            model.clients[dialog.client_id] = own
         assert decision.target == md.target
         assert len(decision.events) == 1
         self.model.apply(decision.events, now)
@@ -717,6 +790,7 @@ class RouterMachine(RuleBasedStateMachine):
                 )
                 self.model.detach(self.model.dialogs[dialog_id])
                 self.model.dialogs[dialog_id].operator_id = None
+                self.model.place_again(self.model.dialogs[dialog_id], now)
                 placed = rest.pop(0)
                 assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
                 if isinstance(placed, DialogAssigned | DialogOffered):
@@ -770,7 +844,6 @@ class RouterMachine(RuleBasedStateMachine):
             self.expect_error(decision, InvalidTransition, dialog_id)
             return
         assert isinstance(decision, Decision), decision
-        assert decision.target == to
         events = decision.events
         assert events[0] == DialogTransferred(
             at=now, dialog_id=dialog_id, from_operator_id=holder, to=to, by=by
@@ -783,6 +856,8 @@ class RouterMachine(RuleBasedStateMachine):
             md.declined.pop(str(to.id), None)
         md.operator_id = None
         md.target = to
+        model.place_again(md, now)  # a group whose strategy waits for a busy favourite waits for them
+        assert decision.target == md.target
         placed = events[1]
         assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
         if isinstance(placed, DialogAssigned | DialogOffered):
@@ -907,6 +982,7 @@ class RouterMachine(RuleBasedStateMachine):
             op = model.ops[op_id]
             op.dialogs.add(dialog.id)
             op.missed = 0
+            model.handled(md, op_id)
             op.cut_load = max(op.cut_load, model.load(op_id) if model.load(op_id) > op.limit else 0)
             count = model.channel_load(op_id, dialog.channel)
             op.channel_cuts[dialog.channel] = max(op.channel_cuts.get(dialog.channel, 0), count)
@@ -938,6 +1014,7 @@ class RouterMachine(RuleBasedStateMachine):
         )
         md.state, md.offer_expires = DialogState.ASSIGNED, None
         self.model.ops[operator_id].missed = 0
+        self.model.handled(md, operator_id)
         again = self.call(lambda r: r.accept(dialog_id, operator_id, now))
         self.expect_error(again, AlreadyClaimed, dialog_id)
 
@@ -1152,6 +1229,7 @@ class RouterMachine(RuleBasedStateMachine):
         assert (requeued.dialog_id, requeued.operator_id) == (dialog_id, op_id)
         model.detach(md)
         md.operator_id = None
+        model.place_again(md, now)
         model.apply(events[1:], now)
         assert md.state is not None
 
@@ -1182,6 +1260,7 @@ class RouterMachine(RuleBasedStateMachine):
         md.operator_id = None
         if declined:
             model.decline(md, freed, now)
+        model.place_again(md, now)
         placed = rest.pop(0)
         assert placed.dialog_id == md.dialog.id, placed  # type: ignore[attr-defined]
         if isinstance(placed, DialogOffered):
@@ -1264,7 +1343,7 @@ class RouterMachine(RuleBasedStateMachine):
             placed = rest[0] if rest and getattr(rest[0], "dialog_id", None) == dialog_id else None
             model.detach(md)
             client_id = md.dialog.client_id
-            favourite = model.preferred.get(client_id) if client_id is not None else None
+            favourite = model.client(client_id)[0]
             while then.kind is TargetKind.PREFERRED_OPERATOR:  # no more waiting for them
                 if favourite is not None and model.ineligible(favourite, md) is None:
                     then = Target.operator(favourite)
@@ -1331,6 +1410,7 @@ class RouterMachine(RuleBasedStateMachine):
             assert (rec.held_since is not None) == md.held, rec.id
             assert rec.queue_seq == md.seq
             if md.state is DialogState.QUEUED:
+                assert (rec.preferred_until, rec.preferred_then) == (md.wait_until, md.then), rec.id
                 assert rec.waiting_since == md.waiting_since
                 assert rec.sla_notified is md.notified
                 assert self.router.position(rec.id) == self.model.position(md)
@@ -1376,10 +1456,32 @@ class RouterMachine(RuleBasedStateMachine):
             assert list(self.router.queue(target)) == expected, target
 
     @invariant()
+    def clients_keep_their_own_operators(self) -> None:
+        """The router knows each client's preferred operator as last told and their last operator."""
+        known = {c.id: (c.preferred_operator_id, c.last_operator_id) for c in self.router.snapshot().clients}
+        assert known == self.model.clients
+
+    @invariant()
     def twin_agrees(self) -> None:
         """The router from before the last restore is in exactly the same state."""
         if self.twin is not None:
             assert self.twin.snapshot() == self.router.snapshot()
+
+
+@st.composite
+def _patient(draw: st.DrawFn, config: RoutingConfig) -> RoutingConfig:
+    """The config with ``Sticky(wait=...)`` as the strategy of some groups and maybe everyone.
+
+    Drawn here rather than among the shared strategies, whose draws the golden corpus pins.
+    """
+    patient = st.builds(
+        Sticky,
+        then=st.sampled_from([Even(), RoundRobin()]),
+        wait=st.integers(5, 60).map(lambda n: timedelta(seconds=n)),
+    )
+    maybe = st.one_of(st.none(), patient)
+    groups = [attrs.evolve(g, strategy=draw(maybe) or g.strategy) for g in config.groups]
+    return attrs.evolve(config, groups=groups, strategy=draw(maybe) or config.strategy)
 
 
 def _drained(event: Event) -> bool:
