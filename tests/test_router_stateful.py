@@ -109,6 +109,8 @@ class ModelOperator:
     dialogs: set[str] = attrs.Factory(set)
     wrap_ups: dict[str, tuple[datetime, int]] = attrs.Factory(dict)  # dialog id -> (until, weight)
     missed: int = 0  # offers in a row they let lapse
+    intake: list[datetime] = attrs.Factory(list)  # when they got their recent new dialogs (intake cap)
+    capped_until: datetime | None = None  # at the intake cap until the oldest of those leaves the window
 
 
 @attrs.define
@@ -205,6 +207,8 @@ class Model:
             return Reason.EXCLUDED
         if op_id in md.declined:
             return Reason.DECLINED
+        if op.capped_until is not None:
+            return Reason.CAPPED
         if self.load(op_id) + md.weight > op.limit:
             if self.load(op_id) - self.wrap_up_weight(op_id) + md.weight <= op.limit:
                 return Reason.WRAP_UP
@@ -275,6 +279,22 @@ class Model:
     def eligible_members(self, md: ModelDialog) -> list[str]:
         assert md.target is not None
         return [op_id for op_id in self.members(md.target) if self.ineligible(op_id, md) is None]
+
+    # -- the intake cap
+
+    def count_intake(self, op_id: str, now: datetime) -> None:
+        """A new dialog took a slot of theirs (assigned or offered; not adopted, not accepted)."""
+        if self.config.intake_cap is not None:
+            self.ops[op_id].intake.append(now)
+            self.recheck_cap(op_id, now)
+
+    def recheck_cap(self, op_id: str, now: datetime) -> None:
+        """Forget intake older than the window; capped while the window holds ``intake_cap`` of them,
+        until the ``intake_cap``-th newest leaves it (only a tick lifts the cap)."""
+        op, cap, window = self.ops[op_id], self.config.intake_cap, self.config.intake_window
+        op.intake = [t for t in op.intake if t > now - window]
+        full = cap is not None and len(op.intake) >= cap
+        op.capped_until = op.intake[-cap] + window if cap is not None and full else None
 
     # -- the client's own operators
 
@@ -473,6 +493,7 @@ class Model:
         md.wait_until = md.then = None
         md.offer_expires = event.expires_at if isinstance(event, DialogOffered) else None
         self.ops[op_id].dialogs.add(md.dialog.id)
+        self.count_intake(op_id, event.at)
         if not offered:  # a dialog they have resets their count of missed offers
             self.ops[op_id].missed = 0
             self.handled(md, op_id)
@@ -624,6 +645,12 @@ class RouterMachine(RuleBasedStateMachine):
         config = attrs.evolve(config, channels=channels, hold_counts=hold_counts)
         if data.draw(st.booleans(), label="patient"):  # some targets wait for the client's busy favourite
             config = data.draw(_patient(config), label="patient strategies")
+        if data.draw(st.booleans(), label="intake cap"):  # a few new dialogs per operator in a window
+            config = attrs.evolve(
+                config,
+                intake_cap=data.draw(st.integers(1, 3), label="intake_cap"),
+                intake_window=data.draw(st.integers(30, 300), label="intake_window"),
+            )
         if data.draw(st.booleans(), label="offers"):  # operators accept each dialog; declines may lapse
             config = attrs.evolve(
                 config,
@@ -1100,6 +1127,7 @@ class RouterMachine(RuleBasedStateMachine):
             assert not self.model.relax_steps_due(md, now), f"{md.dialog.id} has a relax step overdue"
         self._forget_declines(now, rest)  # then the declines older than the decline memory
         self._stop_waiting(now, rest)  # then the waits for a preferred operator that ran out
+        self._lift_caps(now, rest)  # then the intake caps whose window moved on
         # then the wrap-ups that ran out, each freeing its slot for the queue
         due = sorted(
             (until, op_id, dialog_id)
@@ -1111,10 +1139,7 @@ class RouterMachine(RuleBasedStateMachine):
             ended = rest.pop(0)
             assert ended == WrapUpEnded(at=now, operator_id=op_id, dialog_id=dialog_id, reason="timer")
             del self.model.ops[op_id].wrap_ups[dialog_id]
-            drained = []
-            while rest and isinstance(rest[0], DialogAssigned | DialogOffered):
-                drained.append(rest.pop(0))
-            self.model.apply(tuple(drained), now, drainer=op_id)
+            self._drain(op_id, now, rest)
         assert rest == []
         # the dialogs still waiting after all of it carry the levels announced
         for md in self.model.queued():
@@ -1278,10 +1303,18 @@ class RouterMachine(RuleBasedStateMachine):
                 if retry:  # forgotten, and offered again to whoever can take it now
                     md.declined.clear()
                     self._retry_waiting(md, now, rest)
-        drained = []
-        while rest and _drained(rest[0]):
-            drained.append(rest.pop(0))
-        model.apply(tuple(drained), now, drainer=freed)
+        self._drain(freed, now, rest)
+
+    def _drain(self, op_id: str, now: datetime, rest: list[Event]) -> None:
+        """A drain into the operator: the relax steps due and the dialogs they let go, then the best
+        dialogs the operator can take, one by one, while not at the intake cap.
+
+        Takes its events from the front of ``rest``.
+        """
+        while rest and _drained(rest[0], into=op_id):
+            if getattr(rest[0], "via", None) is Via.DRAIN and self.model.ops[op_id].capped_until is not None:
+                break  # capped: the rest is another operator's, or this one's once the cap lifts
+            self.model.apply((rest.pop(0),), now, drainer=op_id)
 
     def _retry_waiting(self, md: ModelDialog, now: datetime, rest: list[Event]) -> None:
         """Something changed for a waiting dialog (not for the operators): it is placed (offered
@@ -1314,6 +1347,23 @@ class RouterMachine(RuleBasedStateMachine):
             md = self.model.dialogs[dialog_id]
             del md.declined[op_id]
             self._retry_waiting(md, now, rest)
+
+    def _lift_caps(self, now: datetime, rest: list[Event]) -> None:
+        """Operators at the intake cap whose window moved on take dialogs again, earliest first,
+        each drained into.
+
+        Takes their events from the front of ``rest``.
+        """
+        model = self.model
+        due = sorted(
+            (op.capped_until, op_id)
+            for op_id, op in model.ops.items()
+            if op.capped_until is not None and op.capped_until <= now
+        )
+        for _, op_id in due:
+            model.recheck_cap(op_id, now)
+            assert model.ops[op_id].capped_until is None
+            self._drain(op_id, now, rest)
 
     def _stop_waiting(self, now: datetime, rest: list[Event]) -> None:
         """Dialogs whose wait for their busy preferred operator ran out go on to its alternative,
@@ -1434,6 +1484,8 @@ class RouterMachine(RuleBasedStateMachine):
             assert dict(state.channel_loads) == channel_counts[state.id]
             assert state.status == self.model.ops[state.id].status
             assert state.missed_offers == self.model.ops[state.id].missed, state.id
+            op = self.model.ops[state.id]
+            assert (state.intake, state.capped_until) == (tuple(op.intake), op.capped_until), state.id
             wrap_ups = self.model.ops[state.id].wrap_ups
             assert {(w.dialog_id, w.until, w.weight) for w in state.wrap_ups} == {
                 (d, until, weight) for d, (until, weight) in wrap_ups.items()
@@ -1484,12 +1536,17 @@ def _patient(draw: st.DrawFn, config: RoutingConfig) -> RoutingConfig:
     return attrs.evolve(config, groups=groups, strategy=draw(maybe) or config.strategy)
 
 
-def _drained(event: Event) -> bool:
-    """Whether the event is one a drain makes: a hand-over from the queue, a relax step due by
-    then, or a dialog placed once its requirements relaxed."""
+def _drained(event: Event, into: str | None = None) -> bool:
+    """Whether the event is one a drain makes: a hand-over from the queue (to ``into``, when
+    given), a relax step due by then, or a dialog placed once its requirements relaxed."""
     if isinstance(event, RequirementRelaxed):
         return True
-    return isinstance(event, DialogAssigned | DialogOffered) and event.via in (Via.DRAIN, Via.RELAX)
+    if not isinstance(event, DialogAssigned | DialogOffered):
+        return False
+    if event.via is Via.RELAX:
+        return True
+    taker = event.operator_id if isinstance(event, DialogAssigned) else event.operator_ids[0]
+    return event.via is Via.DRAIN and (into is None or taker == into)
 
 
 def _outcome(fn: Callable[[Router], T], router: Router) -> T | ChatrouteError:
