@@ -104,6 +104,7 @@ class ModelOperator:
     id: str
     status: str
     limit: int
+    status_since: datetime | None = None  # when the status was last set (None: as configured)
     cut_load: int = 0  # the load when the limit was last cut below it; loads never grow past that
     channel_cuts: dict[str, int] = attrs.Factory(dict)  # likewise per channel, after adopting past a cap
     dialogs: set[str] = attrs.Factory(set)
@@ -134,6 +135,8 @@ class ModelDialog:
     then: Target | None = None  # and then goes here
     offer_expires: datetime | None = None  # offered to ``operator_id`` (holding a slot) until then
     declined: dict[str, datetime | None] = attrs.Factory(dict)  # operator -> when the decline lapses
+    assigned_at: datetime | None = None  # when it was last assigned (given, accepted, claimed, adopted)
+    replied_at: datetime | None = None  # when its operator first replied since
 
 
 class Model:
@@ -154,6 +157,8 @@ class Model:
         # client id -> (preferred operator, last operator): as last told, the last one kept up to date
         self.clients: dict[str, tuple[str | None, str | None]] = {}
         self.queue_seq = 0
+        # operators gone offline with dialogs, re-queued after the grace: (due, operator, offline since)
+        self.requeues: list[tuple[datetime, str, datetime]] = []
 
     # -- who serves what
 
@@ -302,8 +307,10 @@ class Model:
         """The client's preferred and last operator as the router knows them (none for a new one)."""
         return self.clients.get(client_id, (None, None)) if client_id is not None else (None, None)
 
-    def handled(self, md: ModelDialog, op_id: str) -> None:
-        """The operator has the dialog now (assigned, accepted, claimed, adopted): the client's last."""
+    def handled(self, md: ModelDialog, op_id: str, now: datetime) -> None:
+        """The operator has the dialog now (assigned, accepted, claimed, adopted): the client's last;
+        their reply is awaited from now."""
+        md.assigned_at, md.replied_at = now, None
         client_id = md.dialog.client_id
         if client_id is not None:
             self.clients[client_id] = (self.client(client_id)[0], op_id)
@@ -496,7 +503,7 @@ class Model:
         self.count_intake(op_id, event.at)
         if not offered:  # a dialog they have resets their count of missed offers
             self.ops[op_id].missed = 0
-            self.handled(md, op_id)
+            self.handled(md, op_id, event.at)
 
     def decline(self, md: ModelDialog, op_id: str, now: datetime) -> None:
         """The operator declined the dialog (or let its offer lapse): not offered it again until
@@ -645,6 +652,11 @@ class RouterMachine(RuleBasedStateMachine):
         config = attrs.evolve(config, channels=channels, hold_counts=hold_counts)
         if data.draw(st.booleans(), label="patient"):  # some targets wait for the client's busy favourite
             config = data.draw(_patient(config), label="patient strategies")
+        if config.offline_policy is OfflinePolicy.REQUEUE and data.draw(st.booleans(), label="grace"):
+            # an operator gone offline keeps their dialogs for a while
+            config = attrs.evolve(config, requeue_grace=data.draw(st.integers(5, 60), label="requeue_grace"))
+        if data.draw(st.booleans(), label="reply timeout"):  # an assignee who does not reply loses it
+            config = attrs.evolve(config, reply_timeout=data.draw(st.integers(20, 90), label="reply_timeout"))
         if data.draw(st.booleans(), label="intake cap"):  # a few new dialogs per operator in a window
             config = attrs.evolve(
                 config,
@@ -799,33 +811,106 @@ class RouterMachine(RuleBasedStateMachine):
     @rule(status=st.sampled_from(STATUS_KEYS), dt=seconds(), data=st.data())
     def set_status(self, status: str, dt: int, data: st.DataObject) -> None:
         """A status change is announced; offline may requeue (by policy); routable drains the queue."""
-        operator_id = self.pick_operator(data)
-        now = self.advance(dt)
+        self._set_status(self.pick_operator(data), status, self.advance(dt))
+
+    @precondition(
+        lambda self: (
+            self.model.config.offline_policy is OfflinePolicy.REQUEUE
+            and any(op.dialogs for op in self.model.ops.values())
+        )
+    )
+    @rule(dt=seconds(), data=st.data())
+    def go_offline_with_dialogs(self, dt: int, data: st.DataObject) -> None:
+        """An operator with dialogs goes offline: they lose them to the queue at once, or keep them
+        through the ``requeue_grace`` and lose them at the first tick after it unless back by then."""
+        holding = sorted(op_id for op_id, op in self.model.ops.items() if op.dialogs)
+        operator_id = data.draw(st.sampled_from(holding), label="operator_id")
+        self._set_status(operator_id, "offline", self.advance(dt))
+        grace = self.model.config.requeue_grace
+        if grace and data.draw(st.booleans(), label="back in time"):
+            self._set_status(operator_id, "online", self.advance(data.draw(st.integers(0, 4), label="dt")))
+        elif grace:
+            self.now += grace
+            self._tick(self.now.astimezone(self.zone))
+
+    def _set_status(self, operator_id: str, status: str, now: datetime) -> None:
         op = self.model.ops[operator_id]
         events = self.call(lambda r: r.set_status(operator_id, status, now))
         assert isinstance(events, tuple), events
         assert events[0] == StatusChanged(at=now, operator_id=operator_id, old=op.status, new=status)
-        op.status = status
+        op.status, op.status_since = status, now
         rest = list(events[1:])
         self._withdraw_offers(op, now, rest)
         if status == "offline" and self.model.config.offline_policy is OfflinePolicy.REQUEUE:
-            held = sorted(op.dialogs, key=lambda d: (self.model.dialogs[d].routed_at, d))
-            for dialog_id in held:
-                requeued = rest.pop(0)
-                assert requeued == DialogRequeued(
-                    at=now, dialog_id=dialog_id, operator_id=operator_id, reason="offline"
-                )
-                self.model.detach(self.model.dialogs[dialog_id])
-                self.model.dialogs[dialog_id].operator_id = None
-                self.model.place_again(self.model.dialogs[dialog_id], now)
-                placed = rest.pop(0)
-                assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
-                if isinstance(placed, DialogAssigned | DialogOffered):
-                    assert placed.via is Via.REQUEUE
-                self.model.apply((placed,), now)
-            assert not op.dialogs
+            grace = self.model.config.requeue_grace
+            if not grace:
+                self._requeue_all(op, now, rest)
+            elif op.dialogs:  # they keep them unless still offline when the grace runs out
+                self.model.requeues.append((now + grace, operator_id, now))
         assert all(_drained(e) for e in rest)
         self.model.apply(tuple(rest), now, drainer=operator_id)
+
+    def _requeue_all(self, op: ModelOperator, now: datetime, rest: list[Event]) -> None:
+        """An offline operator's dialogs (held ones too), oldest first, each re-queued and placed again
+        inside its target.
+
+        Takes their events from the front of ``rest``.
+        """
+        for dialog_id in sorted(op.dialogs, key=lambda d: (self.model.dialogs[d].routed_at, d)):
+            requeued = DialogRequeued(at=now, dialog_id=dialog_id, operator_id=op.id, reason="offline")
+            assert rest.pop(0) == requeued
+            md = self.model.dialogs[dialog_id]
+            self.model.detach(md)
+            md.operator_id = None
+            self.model.place_again(md, now)
+            placed = rest.pop(0)
+            assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
+            if isinstance(placed, DialogAssigned | DialogOffered):
+                assert placed.via is Via.REQUEUE
+            self.model.apply((placed,), now)
+        assert not op.dialogs
+
+    def _lapse_replies(self, now: datetime, rest: list[Event]) -> None:
+        """Assigned dialogs (held ones too) not replied to within the ``reply_timeout`` of their
+        assignment, in deadline order: each declined by its operator, placed again inside its target
+        (the ``all_declined`` action applies), then drained into the operator.
+
+        Takes their events from the front of ``rest``.
+        """
+        model = self.model
+        timeout = model.config.reply_timeout
+        if timeout is None:
+            return
+        due = sorted(
+            (md.assigned_at + timeout, md.dialog.id)
+            for md in model.dialogs.values()
+            if md.state is DialogState.ASSIGNED
+            and md.replied_at is None
+            and md.assigned_at is not None
+            and md.assigned_at + timeout <= now
+        )
+        for _, dialog_id in due:
+            md = model.dialogs[dialog_id]
+            op_id = md.operator_id
+            assert op_id is not None
+            reason = f"no reply within {timeout.total_seconds():g} s"
+            requeued = DialogRequeued(at=now, dialog_id=dialog_id, operator_id=op_id, reason=reason)
+            assert rest.pop(0) == requeued
+            self._offer_ended(md, now, rest, declined=True)
+
+    def _requeue_lapsed(self, now: datetime, rest: list[Event]) -> None:
+        """Operators still offline since they went offline, when their grace runs out, lose their
+        dialogs to the queue, in deadline order (gone offline again meanwhile: a grace of its own).
+
+        Takes their events from the front of ``rest``.
+        """
+        model = self.model
+        due = sorted(entry for entry in model.requeues if entry[0] <= now)
+        model.requeues = [entry for entry in model.requeues if entry[0] > now]
+        for _, op_id, since in due:
+            op = model.ops[op_id]
+            if op.status == "offline" and op.status_since == since:
+                self._requeue_all(op, now, rest)
 
     @rule(limit=st.integers(min_value=0, max_value=4), dt=seconds(), data=st.data())
     def set_limit(self, limit: int, dt: int, data: st.DataObject) -> None:
@@ -1009,7 +1094,12 @@ class RouterMachine(RuleBasedStateMachine):
             op = model.ops[op_id]
             op.dialogs.add(dialog.id)
             op.missed = 0
-            model.handled(md, op_id)
+            model.handled(md, op_id, now)
+            md.replied_at = now  # an adopted chat counts as replied to
+            grace, since = model.config.requeue_grace, op.status_since
+            requeues = model.config.offline_policy is OfflinePolicy.REQUEUE and grace
+            if requeues and op.status == "offline" and since is not None:  # lost once the grace runs out
+                model.requeues.append((since + grace, op_id, since))
             op.cut_load = max(op.cut_load, model.load(op_id) if model.load(op_id) > op.limit else 0)
             count = model.channel_load(op_id, dialog.channel)
             op.channel_cuts[dialog.channel] = max(op.channel_cuts.get(dialog.channel, 0), count)
@@ -1041,7 +1131,7 @@ class RouterMachine(RuleBasedStateMachine):
         )
         md.state, md.offer_expires = DialogState.ASSIGNED, None
         self.model.ops[operator_id].missed = 0
-        self.model.handled(md, operator_id)
+        self.model.handled(md, operator_id, now)
         again = self.call(lambda r: r.accept(dialog_id, operator_id, now))
         self.expect_error(again, AlreadyClaimed, dialog_id)
 
@@ -1113,8 +1203,10 @@ class RouterMachine(RuleBasedStateMachine):
                     new=status,
                     comment=f"missed {op.missed} offers in a row",
                 )
-                op.status = status
+                op.status, op.status_since = status, now
                 self._withdraw_offers(op, now, rest)
+        self._requeue_lapsed(now, rest)  # then the operators still offline after the grace
+        self._lapse_replies(now, rest)  # then the assignees who did not reply in time
         relaxing = 0  # the relax steps and the placements they allow come before the wrap-ups
         while relaxing < len(rest) and (
             isinstance(rest[relaxing], RequirementRelaxed)
@@ -1182,6 +1274,23 @@ class RouterMachine(RuleBasedStateMachine):
         )
         op.wrap_ups.clear()
         self.model.apply(events[len(ended) :], now, drainer=operator_id)
+
+    @precondition(lambda self: self.model.config.reply_timeout is not None)
+    @rule(dialog_id=dialog_ids, dt=seconds())
+    def replied(self, dialog_id: str, dt: int) -> None:
+        """The assignee's first reply is noted (later ones change nothing), and the reply timeout no
+        longer applies; only an assigned dialog can be replied to."""
+        now = self.advance(dt)
+        md = self.model.dialogs[dialog_id]
+        events = self.call(lambda r: r.replied(dialog_id, now))
+        if md.state is DialogState.CLOSED:
+            self.expect_error(events, DialogClosed, dialog_id)
+        elif md.state is not DialogState.ASSIGNED:
+            self.expect_error(events, InvalidTransition, dialog_id)
+        else:
+            assert events == ()
+            if md.replied_at is None:
+                md.replied_at = now
 
     @precondition(
         lambda self: any(
@@ -1273,18 +1382,20 @@ class RouterMachine(RuleBasedStateMachine):
             self._offer_ended(self.model.dialogs[dialog_id], now, rest, declined=False)
 
     def _offer_ended(self, md: ModelDialog, now: datetime, rest: list[Event], *, declined: bool) -> None:
-        """An offer ended without an accept (declined, lapsed, or the operator left): the dialog
-        goes to another member of its target or waits there; declined by everyone who could
-        take it, the ``all_declined`` action applies; then the freed slot drains the queue.
+        """An offer ended without an accept (declined, lapsed, or the operator left), or an assignee
+        did not reply in time: the dialog goes to another member of its target or waits there;
+        declined by everyone who could take it, the ``all_declined`` action applies; then the queue
+        drains into its operator.
 
         Takes its events from the front of ``rest``.
         """
         model = self.model
-        freed = model.detach(md)
-        assert freed is not None
+        holder = md.operator_id
+        assert holder is not None
+        model.detach(md)
         md.operator_id = None
         if declined:
-            model.decline(md, freed, now)
+            model.decline(md, holder, now)
         model.place_again(md, now)
         placed = rest.pop(0)
         assert placed.dialog_id == md.dialog.id, placed  # type: ignore[attr-defined]
@@ -1303,7 +1414,7 @@ class RouterMachine(RuleBasedStateMachine):
                 if retry:  # forgotten, and offered again to whoever can take it now
                     md.declined.clear()
                     self._retry_waiting(md, now, rest)
-        self._drain(freed, now, rest)
+        self._drain(holder, now, rest)
 
     def _drain(self, op_id: str, now: datetime, rest: list[Event]) -> None:
         """A drain into the operator: the relax steps due and the dialogs they let go, then the best
@@ -1390,7 +1501,11 @@ class RouterMachine(RuleBasedStateMachine):
                 waited=now - md.waiting_since,
             )
             then, seq, since = md.then, md.seq, md.waiting_since
+            # placed now (a pool announces its wait), or kept waiting in line with no event; a later
+            # event of the dialog is another step's (a drain once a cap lifts)
             placed = rest[0] if rest and getattr(rest[0], "dialog_id", None) == dialog_id else None
+            if placed is not None and getattr(placed, "via", Via.FALLBACK) is not Via.FALLBACK:
+                placed = None
             model.detach(md)
             client_id = md.dialog.client_id
             favourite = model.client(client_id)[0]
@@ -1458,6 +1573,7 @@ class RouterMachine(RuleBasedStateMachine):
                 assert rec.offered_to == {md.operator_id}
                 assert rec.offer_expires_at == md.offer_expires
             assert (rec.held_since is not None) == md.held, rec.id
+            assert (rec.assigned_at, rec.replied_at) == (md.assigned_at, md.replied_at), rec.id
             assert rec.queue_seq == md.seq
             if md.state is DialogState.QUEUED:
                 assert (rec.preferred_until, rec.preferred_then) == (md.wait_until, md.then), rec.id
