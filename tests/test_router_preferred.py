@@ -18,6 +18,8 @@ from chatroute import (
     InvalidValue,
     Operator,
     Outcome,
+    Relax,
+    Ring,
     RoundRobin,
     Router,
     RoutingConfig,
@@ -264,6 +266,66 @@ def test_sticky_with_a_wait_takes_a_free_favourite_at_once() -> None:
     busy_ann(router)
     client = Client(id="c1", preferred_operator_id="ann", last_operator_id="bob")
     assert router.route(team_dialog("d1"), T0, client=client).operator_id == "bob"
+
+
+def test_a_waiting_dialog_whose_skill_relaxed_goes_to_the_free_member_not_to_its_busy_favourite() -> None:
+    """The dialog waits in the team (nobody meets its skill); when the skill relaxes, bob can take it and
+    takes it, though the client's favourite ann is busy by then: a dialog already waiting is placed on
+    whoever can take it now, not set waiting again."""
+    config = RoutingConfig(
+        operators=[
+            Operator(id="ann", status="away", limit=1),
+            Operator(id="bob", status="online", limit=1, skills={"tech": 1}),
+        ],
+        groups=[Group(id="team", operator_ids=["ann", "bob"], strategy=Sticky(wait=WAIT))],
+    )
+    router = Router(config)
+    dialog = Dialog(
+        id="d1",
+        client_id="c1",
+        chosen_group_id="team",
+        required_skills={"tech": 3},
+        relax=[Relax(skill="tech", steps=[(10, 1)])],
+    )
+    assert router.route(dialog, T0, client=ANNS).outcome is Outcome.QUEUED
+    router.set_status("ann", "online", at(1))
+    router.adopt(Dialog(id="ann's", client_id="c0"), "ann", at(2))
+    events = router.tick(at(10))
+    assert events[-1] == DialogAssigned(
+        at=at(10), dialog_id="d1", operator_id="bob", group_id="team", via=Via.RELAX
+    )
+
+
+def test_an_escalation_ring_to_a_sticky_team_does_not_narrow_to_the_busy_favourite() -> None:
+    """Cy is away, so the dialog waits in his group; the rule's ring widens it to the team after 10 s,
+    where bob is free and the client's favourite ann busy: bob takes it (a dialog already waiting is
+    placed on whoever can take it now, not set waiting for one operator)."""
+    config = RoutingConfig(
+        operators=[
+            Operator(id="ann", status="online", limit=1),
+            Operator(id="bob", status="online", limit=1),
+            Operator(id="cy", status="away", limit=1),
+        ],
+        groups=[
+            Group(id="solo", operator_ids=["cy"]),
+            Group(id="team", operator_ids=["ann", "bob"], strategy=Sticky(wait=WAIT)),
+        ],
+        rules=[
+            Rule(
+                name="solo first",
+                when=Always(),
+                to=Target.group("solo"),
+                escalate=[Ring(after=10, to=Target.group("team"))],
+            )
+        ],
+    )
+    router = Router(config)
+    router.adopt(Dialog(id="ann's", client_id="c0"), "ann", T0)
+    assert router.route(Dialog(id="d1", client_id="c1"), T0, client=ANNS).outcome is Outcome.QUEUED
+    events = router.tick(at(10))
+    assert events[-1] == DialogAssigned(
+        at=at(10), dialog_id="d1", operator_id="bob", group_id="team", via=Via.ESCALATE
+    )
 
 
 def test_stickys_wait_survives_a_snapshot() -> None:

@@ -113,6 +113,22 @@ def test_a_grace_period_survives_a_restore() -> None:
     assert twin.snapshot() == router.snapshot()
 
 
+def test_a_chat_adopted_by_an_operator_offline_past_the_grace_is_requeued_alike_after_a_restore() -> None:
+    """Ann has been offline past her grace when a chat is adopted onto her: the next tick re-queues
+    it, in the original router and in one restored from a snapshot alike."""
+    router = desk()
+    router.route(Dialog(id="d1"), at(0))
+    router.set_status("ann", "offline", at(10))
+    router.tick(at(70))  # the grace ran out: d1 went to bob
+    router.adopt(Dialog(id="d2"), "ann", at(80))
+    stored = json.loads(json.dumps(serialize.to_dict(router.snapshot())))
+    twin = Router.restore(router.config, serialize.from_dict(Snapshot, stored))
+    requeued = router.tick(at(81))
+    assert requeued[0] == DialogRequeued(at=at(81), dialog_id="d2", operator_id="ann", reason="offline")
+    assert twin.tick(at(81)) == requeued
+    assert twin.snapshot() == router.snapshot()
+
+
 def test_pooled_dialogs_are_never_lost_on_status_changes() -> None:
     """Manual pool: a claimed dialog whose operator drops goes back to the pool, claimable again."""
     config = RoutingConfig(

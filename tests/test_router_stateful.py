@@ -2,9 +2,11 @@
 
 :class:`RouterMachine` routes, adopts, releases, claims and transfers dialogs, accepts and
 declines offers (half the machines make operators accept), changes operator statuses and
-limits, and moves time forward. A small model kept here records who holds which dialog,
-who was offered which (holding a slot) and who declined it until when, each operator's
-load, which dialogs wait in which queue and which are closed. Each call's events are
+limits, holds and resumes, reports replies, and moves time forward. A small model
+(:mod:`tests.stateful_model`) records who holds which dialog, who was offered which (holding a
+slot) and who declined it until when, each operator's load and intake, which dialogs wait in
+which queue (or for which busy favourite operator, until when) and which are closed, and each
+client's preferred and last operator. Each call's events are
 checked one by one against the model (an assignment or offer only goes to an eligible
 member of the dialog's target, a dialog only queues when nobody can take it, a drain
 takes the best dialog in service order), and invariants compare the whole router with
@@ -16,7 +18,6 @@ restored router, making every call on the original as well and requiring the sam
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, TypeVar
@@ -41,14 +42,12 @@ from chatroute import (
     ChatrouteError,
     Client,
     Decision,
-    Dialog,
     DialogAdopted,
     DialogAssigned,
     DialogClosed,
     DialogDeclinedByAll,
     DialogHeld,
     DialogOffered,
-    DialogQueued,
     DialogReleased,
     DialogRequeued,
     DialogResumed,
@@ -65,12 +64,9 @@ from chatroute import (
     OfflinePolicy,
     Outcome,
     Reason,
-    Relax,
     RequirementRelaxed,
     Router,
     RoutingConfig,
-    SlaLevel,
-    SlaLevelChanged,
     Snapshot,
     StatusChanged,
     Target,
@@ -80,413 +76,12 @@ from chatroute import (
     WrapUpStarted,
     serialize,
 )
-from chatroute.rules import HasTag, OnChannel, Predicate, TopicIs
-from chatroute.strategies import Strategy
+from chatroute.strategies import Even, RoundRobin, Sticky
 
+from .stateful_model import EVERYONE, Model, ModelDialog, ModelOperator
 from .strategies import START, STATUS_KEYS, ZONES, clients, configs, dialogs, seconds
 
 T = TypeVar("T")
-_LEVEL_RANK = {SlaLevel.OK: 0, SlaLevel.WARN: 1, SlaLevel.CRITICAL: 2}
-EVERYONE = Target.everyone()
-
-# ---------------------------------------------------------------------------------- the model
-
-
-@attrs.define
-class ModelOperator:
-    """An operator as the model sees it."""
-
-    id: str
-    status: str
-    limit: int
-    cut_load: int = 0  # the load when the limit was last cut below it; loads never grow past that
-    channel_cuts: dict[str, int] = attrs.Factory(dict)  # likewise per channel, after adopting past a cap
-    dialogs: set[str] = attrs.Factory(set)
-    wrap_ups: dict[str, tuple[datetime, int]] = attrs.Factory(dict)  # dialog id -> (until, weight)
-    missed: int = 0  # offers in a row they let lapse
-
-
-@attrs.define
-class ModelDialog:
-    """A dialog as the model sees it; ``state`` is None while a call moves it."""
-
-    dialog: Dialog
-    weight: int
-    routed_at: datetime
-    state: DialogState | None = None
-    target: Target | None = None
-    operator_id: str | None = None
-    pool: bool = False
-    seq: int | None = None
-    waiting_since: datetime | None = None
-    notified: SlaLevel = SlaLevel.OK
-    excluded: set[str] = attrs.Factory(set)
-    held: bool = False
-    relaxed: set[tuple[str | None, datetime]] = attrs.Factory(set)  # relax steps announced
-    wait_until: datetime | None = None  # waits for its busy preferred operator until then
-    then: Target | None = None  # and then goes here
-    offer_expires: datetime | None = None  # offered to ``operator_id`` (holding a slot) until then
-    declined: dict[str, datetime | None] = attrs.Factory(dict)  # operator -> when the decline lapses
-
-
-class Model:
-    """Plain dicts and sets, and the routing rules spelled out the slow, obvious way."""
-
-    def __init__(self, config: RoutingConfig) -> None:
-        self.config = config
-        self.channels = {c.name: c for c in config.channels}
-        self.routable = {s.key: s.routable for s in config.all_statuses()}
-        self.groups = {g.id: g for g in config.groups}
-        self.ops: dict[str, ModelOperator] = {}
-        for op in config.operators:
-            group_limits = [g.limit for g in config.groups if op.id in g.operator_ids and g.limit is not None]
-            limit = op.limit if op.limit is not None else min(group_limits, default=config.default_limit)
-            self.ops[op.id] = ModelOperator(id=op.id, status=op.status, limit=limit)
-        self.config_ops = {op.id: op for op in config.operators}
-        self.dialogs: dict[str, ModelDialog] = {}
-        self.preferred: dict[str, str | None] = {}  # client id -> preferred operator, as last told
-        self.queue_seq = 0
-
-    # -- who serves what
-
-    def members(self, target: Target) -> list[str]:
-        """Operators who serve a (resolved) target, by id; a narrowed one, those with its tags."""
-        if target.tags:
-            whole = Target(kind=target.kind, id=target.id)
-            return [op_id for op_id in self.members(whole) if target.tags <= self.config_ops[op_id].tags]
-        if target.kind is TargetKind.GROUP:
-            return sorted(self.groups[str(target.id)].operator_ids)
-        if target.kind is TargetKind.OPERATOR:
-            return [str(target.id)]
-        return sorted(self.ops)
-
-    def strategy(self, target: Target) -> Strategy | None:
-        if target.kind is TargetKind.GROUP:
-            return self.groups[str(target.id)].strategy or self.config.strategy
-        if target.kind is TargetKind.EVERYONE:
-            return self.config.strategy
-        return None
-
-    def is_pool(self, target: Target) -> bool:
-        strategy = self.strategy(target)
-        return strategy is not None and strategy.manual
-
-    def counted(self, op_id: str) -> list[ModelDialog]:
-        """The operator's dialogs that take a slot: all but the held ones, unless held ones count."""
-        mds = (self.dialogs[d] for d in self.ops[op_id].dialogs)
-        return [md for md in mds if not md.held or self.config.hold_counts]
-
-    def wrap_up_weight(self, op_id: str) -> int:
-        return sum(weight for _, weight in self.ops[op_id].wrap_ups.values())
-
-    def load(self, op_id: str) -> int:
-        return sum(md.weight for md in self.counted(op_id)) + self.wrap_up_weight(op_id)
-
-    def channel_load(self, op_id: str, channel: str) -> int:
-        return sum(1 for md in self.counted(op_id) if md.dialog.channel == channel)
-
-    def wrap_up_of(self, op_id: str, md: ModelDialog) -> timedelta:
-        """How long the operator's after-chat work on this dialog keeps its slot."""
-        own = self.config_ops[op_id].wrap_up
-        return own if own is not None else self.channels[md.dialog.channel].wrap_up
-
-    def ineligible(self, op_id: str, md: ModelDialog) -> Reason | None:
-        """Why the operator cannot take the dialog now, checked in the router's order."""
-        op = self.ops[op_id]
-        if not self.routable[op.status]:
-            return Reason.STATUS
-        if op_id in md.excluded:
-            return Reason.EXCLUDED
-        if op_id in md.declined:
-            return Reason.DECLINED
-        if self.load(op_id) + md.weight > op.limit:
-            if self.load(op_id) - self.wrap_up_weight(op_id) + md.weight <= op.limit:
-                return Reason.WRAP_UP
-            return Reason.AT_LIMIT
-        cap = self.config_ops[op_id].channel_limits.get(md.dialog.channel)
-        if cap is not None and self.channel_load(op_id, md.dialog.channel) >= cap:
-            return Reason.CHANNEL_LIMIT
-        skills = self.config_ops[op_id].skills
-        needs, language = self.requirements(md)
-        if any(skills.get(skill, 0) < level for skill, level in needs.items()):
-            return Reason.MISSING_SKILL
-        if language is not None and language not in self.config_ops[op_id].languages:
-            return Reason.LANGUAGE
-        return None
-
-    # -- requirements that relax
-
-    def relaxations(self, md: ModelDialog) -> list[Relax]:
-        """The dialog's own relaxations, and the config's for the requirements it does not relax itself."""
-        own = {r.skill for r in md.dialog.relax}
-        found = [*md.dialog.relax, *(r for r in self.config.relax if r.skill not in own)]
-        language = md.dialog.language if self.config.match_language else None
-        return [
-            r
-            for r in found
-            if (language is not None if r.skill is None else r.skill in md.dialog.required_skills)
-        ]
-
-    def requirements(self, md: ModelDialog) -> tuple[dict[str, int], str | None]:
-        """The skill levels and the language required now, after the steps announced so far."""
-        needs = dict(md.dialog.required_skills)
-        language = md.dialog.language if self.config.match_language else None
-        for r in self.relaxations(md):
-            steps = [s for s in r.steps if (r.skill, md.routed_at + s.after) in md.relaxed]
-            if not steps:
-                continue
-            if r.skill is None:
-                language = None
-            elif steps[-1].level is None:
-                del needs[r.skill]
-            else:
-                needs[r.skill] = min(needs[r.skill], steps[-1].level)
-        return needs, language
-
-    def relax_steps_due(
-        self, md: ModelDialog, now: datetime
-    ) -> list[tuple[datetime, str | None, int | None]]:
-        """The relax steps due by ``now`` and not announced yet: when, which skill, which level."""
-        due = [
-            (md.routed_at + s.after, r.skill, s.level)
-            for r in self.relaxations(md)
-            for s in r.steps
-            if md.routed_at + s.after <= now and (r.skill, md.routed_at + s.after) not in md.relaxed
-        ]
-        return sorted(due, key=lambda step: step[0])  # a skill's and the language's may fall due together
-
-    def relax(self, event: RequirementRelaxed, now: datetime) -> None:
-        """A step came due: the dialog's earliest step not announced yet, and due by now; only a
-        waiting dialog's steps are announced (one with an operator takes them up if it waits again)."""
-        md = self.dialogs[event.dialog_id]
-        assert md.state is DialogState.QUEUED, f"{md.dialog.id} relaxed while {md.state}"
-        due = self.relax_steps_due(md, now)
-        assert due, f"{md.dialog.id} relaxed with no step due"
-        assert event.at == due[0][0], f"{md.dialog.id} relaxed at {event.at}, its next step was due {due[0]}"
-        assert (event.at, event.skill, event.level) in due
-        md.relaxed.add((event.skill, event.at))
-
-    def eligible_members(self, md: ModelDialog) -> list[str]:
-        assert md.target is not None
-        return [op_id for op_id in self.members(md.target) if self.ineligible(op_id, md) is None]
-
-    # -- where a new dialog goes
-
-    def _fits(self, target: Target, dialog: Dialog) -> bool:
-        if target.kind is not TargetKind.GROUP:
-            return True
-        group = self.groups[str(target.id)]
-        return group.enabled and (group.channels is None or dialog.channel in group.channels)
-
-    def rule_target(self, dialog: Dialog) -> Target:
-        """The visitor's group, else the first matching rule whose group takes the channel, else everyone."""
-        if dialog.chosen_group_id is not None:
-            chosen = Target.group(dialog.chosen_group_id)
-            if self._fits(chosen, dialog):
-                return chosen
-        for r in self.config.rules:
-            if _matches(r.when, dialog) and self._fits(r.to, dialog):
-                return r.to
-        return self.config.fallback
-
-    def target_for(self, md: ModelDialog, preferred: str | None) -> Target:
-        """Where a new dialog goes: a preferred-operator target becomes that operator when they
-        can take it now, else its alternative (or the fallback)."""
-        target = self.rule_target(md.dialog)
-        while target.kind is TargetKind.PREFERRED_OPERATOR:
-            problem = self.ineligible(preferred, md) if preferred is not None else Reason.NO_OPERATOR
-            if problem is None:
-                return Target.operator(str(preferred))
-            if target.wait is not None and problem in (Reason.AT_LIMIT, Reason.WRAP_UP, Reason.CHANNEL_LIMIT):
-                md.wait_until = md.routed_at + target.wait  # routable but busy: wait for them
-                md.then = target.otherwise or self.config.fallback
-                return Target.operator(str(preferred))
-            target = target.otherwise or self.config.fallback
-        return target
-
-    def spill(self, md: ModelDialog, handle_time: float) -> bool:
-        """Follow the overflows of the groups the new dialog would wait in; True when the last
-        one's queue is at its cap (the dialog is rejected)."""
-        seen = {md.target}
-        # a group narrowed by tags has a queue of its own, which neither overflows nor is capped
-        while md.target is not None and md.target.kind is TargetKind.GROUP and not md.target.tags:
-            group = self.groups[str(md.target.id)]
-            pool = self.is_pool(md.target)
-            if not pool and self.eligible_members(md):
-                return False  # it does not wait
-            waiting = len(self.queue(md.target, pool))
-            members = self.members(md.target)
-            capacity = sum(self.ops[o].limit for o in members if self.routable[self.ops[o].status])
-            spill = group.overflow
-            if spill is not None and spill.to not in seen and self._fits(spill.to, md.dialog):
-                wait = math.ceil((waiting + 1) * handle_time / capacity) if capacity else None
-                if (
-                    (spill.nobody and not capacity)
-                    or (spill.queue is not None and waiting >= spill.queue)
-                    or (spill.wait is not None and (wait is None or wait > spill.wait.total_seconds()))
-                ):
-                    md.target = spill.to
-                    seen.add(spill.to)
-                    continue
-            return group.queue_cap is not None and waiting >= group.queue_cap
-        return False
-
-    # -- queues
-
-    def key(self, md: ModelDialog) -> tuple[int, int, int, str]:
-        assert md.seq is not None
-        return (self.channels[md.dialog.channel].priority, md.dialog.priority, md.seq, md.dialog.id)
-
-    def queued(self) -> list[ModelDialog]:
-        return [md for md in self.dialogs.values() if md.state is DialogState.QUEUED]
-
-    def queue(self, target: Target, pool: bool) -> list[str]:
-        """The dialogs waiting in a target's queue (or pool), in service order."""
-        found = [md for md in self.queued() if md.target == target and md.pool == pool]
-        return [md.dialog.id for md in sorted(found, key=self.key)]
-
-    def best_for(self, op_id: str) -> str | None:
-        """The dialog a drain into this operator must take: first in service order they can take."""
-        found = [
-            md
-            for md in self.queued()
-            if not md.pool
-            and md.target is not None
-            and op_id in self.members(md.target)
-            and self.ineligible(op_id, md) is None
-        ]
-        return min(found, key=self.key).dialog.id if found else None
-
-    # -- applying events
-
-    def detach(self, md: ModelDialog) -> str | None:
-        """Take the dialog off its operator or out of its queue; the operator whose slot it freed, if any."""
-        holder = md.operator_id if md.state in (DialogState.ASSIGNED, DialogState.OFFERED) else None
-        freed = holder if not md.held or self.config.hold_counts else None
-        if holder is not None:
-            self.ops[holder].dialogs.discard(md.dialog.id)
-        md.state = None
-        md.seq = None
-        md.held = False
-        md.wait_until = md.then = md.offer_expires = None
-        return freed
-
-    def assign(self, event: DialogAssigned | DialogOffered, drainer: str | None) -> None:
-        """The dialog goes to an eligible member of its target: assigned, or offered to them alone
-        (holding a slot) when operators must accept; a claim always assigns."""
-        md = self.dialogs[event.dialog_id]
-        offered = isinstance(event, DialogOffered)
-        accepting = self.config.accept_timeout is not None
-        assert offered == (accepting and event.via is not Via.CLAIM), event
-        if isinstance(event, DialogOffered):
-            assert len(event.operator_ids) == 1, event
-            assert self.config.accept_timeout is not None
-            assert event.expires_at == event.at + self.config.accept_timeout
-            op_id = event.operator_ids[0]
-        else:
-            op_id = event.operator_id
-        assert md.target is not None
-        assert op_id in self.members(md.target), f"{op_id} does not serve {md.target}"
-        assert self.ineligible(op_id, md) is None, f"{op_id} got {md.dialog.id}: {self.ineligible(op_id, md)}"
-        assert event.group_id == (md.target.id if md.target.kind is TargetKind.GROUP else None)
-        if event.via is Via.DRAIN:
-            assert md.state is DialogState.QUEUED
-            assert op_id == drainer, f"drained into {op_id}, expected {drainer}"
-            assert md.dialog.id == self.best_for(op_id), "a drain took a dialog out of service order"
-        elif event.via is Via.CLAIM:
-            assert md.state is DialogState.QUEUED
-        elif event.via is Via.RELAX:  # placed by a tick or drain once a requirement relaxed
-            assert md.state is DialogState.QUEUED
-            assert not md.pool
-            assert md.relaxed
-        else:
-            assert md.state is None, f"{md.dialog.id} assigned via {event.via} from {md.state}"
-        md.state = DialogState.OFFERED if isinstance(event, DialogOffered) else DialogState.ASSIGNED
-        md.operator_id = op_id
-        md.seq = None
-        md.pool = False
-        md.wait_until = md.then = None
-        md.offer_expires = event.expires_at if isinstance(event, DialogOffered) else None
-        self.ops[op_id].dialogs.add(md.dialog.id)
-        if not offered:  # a dialog they have resets their count of missed offers
-            self.ops[op_id].missed = 0
-
-    def decline(self, md: ModelDialog, op_id: str, now: datetime) -> None:
-        """The operator declined the dialog (or let its offer lapse): not offered it again until
-        the ``decline_memory`` passes (for good without one)."""
-        memory = self.config.decline_memory
-        md.declined[op_id] = now + memory if memory is not None else None
-
-    def declined_by_all(self, md: ModelDialog) -> tuple[str, ...]:
-        """The members of the dialog's target who could take it (not excluded, meeting its
-        requirements now) when every one of them declined it; empty otherwise."""
-        assert md.target is not None
-        needs, language = self.requirements(md)
-        could = [
-            op_id
-            for op_id in self.members(md.target)
-            if op_id not in md.excluded
-            and all(self.config_ops[op_id].skills.get(s, 0) >= level for s, level in needs.items())
-            and (language is None or language in self.config_ops[op_id].languages)
-        ]
-        return tuple(could) if could and set(could) <= set(md.declined) else ()
-
-    def enqueue(self, event: DialogQueued) -> None:
-        md = self.dialogs[event.dialog_id]
-        assert md.state is None
-        assert event.target == md.target
-        assert event.pool == self.is_pool(event.target)
-        if not event.pool:
-            eligible = self.eligible_members(md)
-            assert not eligible, f"{md.dialog.id} queued while {eligible} could take it"
-        self.queue_seq += 1
-        md.state = DialogState.QUEUED
-        md.operator_id = None
-        md.pool = event.pool
-        md.seq = self.queue_seq
-        md.waiting_since = event.at
-        md.notified = SlaLevel.OK
-
-    def apply(self, events: tuple[Event, ...], now: datetime, drainer: str | None = None) -> None:
-        """Check each event against the model, then carry it out in the model."""
-        for event in events:
-            assert event.at == now or isinstance(event, SlaLevelChanged | RequirementRelaxed)
-            if isinstance(event, DialogAssigned | DialogOffered):
-                self.assign(event, drainer)
-            elif isinstance(event, DialogQueued):
-                self.enqueue(event)
-            elif isinstance(event, RequirementRelaxed):
-                self.relax(event, now)
-            else:
-                raise AssertionError(f"unexpected event {event!r}")
-
-    def position(self, md: ModelDialog) -> int:
-        assert md.target is not None
-        return self.queue(md.target, md.pool).index(md.dialog.id) + 1
-
-    def sla_events(self, now: datetime) -> list[SlaLevelChanged]:
-        """The SLA level changes a tick at ``now`` must announce, in deadline order."""
-        due: list[tuple[datetime, int, int, str, SlaLevel]] = []
-        for md in self.queued():
-            assert md.waiting_since is not None
-            assert md.seq is not None
-            sla = self.channels[md.dialog.channel].sla
-            for level, after in ((SlaLevel.WARN, sla.warn), (SlaLevel.CRITICAL, sla.critical)):
-                at = md.waiting_since + after
-                if at <= now and _LEVEL_RANK[level] > _LEVEL_RANK[md.notified]:
-                    due.append((at, md.seq, _LEVEL_RANK[level], md.dialog.id, level))
-        return [SlaLevelChanged(at=at, dialog_id=d, level=level) for at, _, _, d, level in sorted(due)]
-
-
-def _matches(predicate: Predicate, dialog: Dialog) -> bool:
-    """The rule predicates the test configs use, evaluated by hand."""
-    if isinstance(predicate, TopicIs):
-        return dialog.topic in predicate.topics
-    if isinstance(predicate, OnChannel):
-        return dialog.channel in predicate.channels
-    if isinstance(predicate, HasTag):
-        return predicate.tag in dialog.tags
-    raise AssertionError(f"the model does not know {predicate!r}")
 
 
 def round_trip(snapshot: Snapshot) -> Snapshot:
@@ -556,6 +151,19 @@ class RouterMachine(RuleBasedStateMachine):
         channels = [attrs.evolve(c, wrap_up=w) for c, w in zip(config.channels, wrap_ups, strict=False)]
         hold_counts = data.draw(st.booleans(), label="hold_counts")
         config = attrs.evolve(config, channels=channels, hold_counts=hold_counts)
+        if data.draw(st.booleans(), label="patient"):  # some targets wait for the client's busy favourite
+            config = data.draw(_patient(config), label="patient strategies")
+        if config.offline_policy is OfflinePolicy.REQUEUE and data.draw(st.booleans(), label="grace"):
+            # an operator gone offline keeps their dialogs for a while
+            config = attrs.evolve(config, requeue_grace=data.draw(st.integers(5, 60), label="requeue_grace"))
+        if data.draw(st.booleans(), label="reply timeout"):  # an assignee who does not reply loses it
+            config = attrs.evolve(config, reply_timeout=data.draw(st.integers(20, 90), label="reply_timeout"))
+        if data.draw(st.booleans(), label="intake cap"):  # a few new dialogs per operator in a window
+            config = attrs.evolve(
+                config,
+                intake_cap=data.draw(st.integers(1, 3), label="intake_cap"),
+                intake_window=data.draw(st.integers(30, 300), label="intake_window"),
+            )
         if data.draw(st.booleans(), label="offers"):  # operators accept each dialog; declines may lapse
             config = attrs.evolve(
                 config,
@@ -585,15 +193,16 @@ class RouterMachine(RuleBasedStateMachine):
 
     @rule(target=dialog_ids, dt=seconds(), data=st.data())
     def route_returning_client(self, dt: int, data: st.DataObject) -> Any:
-        """A returning client's dialog, their preferred operator routable (often busy): it goes to
-        them, waits for them when a preferred target says so, or goes on."""
+        """A returning client's dialog, their preferred or last operator routable (often busy): it goes
+        to them, waits for them when a preferred target or ``Sticky(wait=...)`` says so, or goes on."""
         dialog_id = self.route_one(dt, data, returning=True)
         return multiple() if dialog_id is None else dialog_id
 
     def route_one(self, dt: int, data: st.DataObject, *, returning: bool = False) -> str | None:
         """Route one drawn dialog (with sometimes a client) and check the decision against the model.
 
-        ``returning``: the dialog has a client whose preferred operator is routable.
+        ``returning``: the dialog has a client (told to the router) whose preferred and last operators,
+        when they have them, are routable.
         """
         now = self.advance(dt)
         dialog_id = f"d{self.routed}"
@@ -606,18 +215,22 @@ class RouterMachine(RuleBasedStateMachine):
         routable = sorted(o.id for o in model.ops.values() if model.routable[o.status])
         if returning and routable:
             client_id = dialog.client_id or "returning"
-            dialog = attrs.evolve(dialog, client_id=client_id, chosen_group_id=None)
-            favourite = data.draw(st.sampled_from(routable), label="preferred")
-            client = Client(id=client_id, preferred_operator_id=favourite)
+            chosen = data.draw(st.one_of(st.none(), st.sampled_from(sorted(model.groups))), label="chosen")
+            dialog = attrs.evolve(dialog, client_id=client_id, chosen_group_id=chosen)
+            favourite = data.draw(st.one_of(st.none(), st.sampled_from(routable)), label="preferred")
+            last = data.draw(st.one_of(st.none(), st.sampled_from(routable)), label="last")
+            client = Client(id=client_id, preferred_operator_id=favourite, last_operator_id=last)
         handle_time = self.router.snapshot().handle_time
         decision = self.call(lambda r: r.route(dialog, now, client=client))
         assert isinstance(decision, Decision), decision
         md = ModelDialog(dialog=dialog, weight=model.channels[dialog.channel].capacity_weight, routed_at=now)
         if client is not None:
-            preferred = client.preferred_operator_id
+            own = (client.preferred_operator_id, client.last_operator_id)
         else:
-            preferred = model.preferred.get(dialog.client_id) if dialog.client_id else None
-        md.target = model.target_for(md, preferred)
+            own = model.client(dialog.client_id)
+        md.target = model.target_for(md, own[0])
+        if md.target.kind is not TargetKind.OPERATOR:  # the target's strategy may wait for a favourite
+            md.target = model.await_favourite(md, md.target, own, now)
         if model.spill(md, handle_time):
             assert decision.outcome is Outcome.REJECTED, decision
             assert decision.reason_code is Reason.QUEUE_FULL
@@ -625,7 +238,7 @@ class RouterMachine(RuleBasedStateMachine):
             return None
         model.dialogs[dialog_id] = md
         if dialog.client_id is not None:
-            model.preferred[dialog.client_id] = preferred
+            model.clients[dialog.client_id] = own
         assert decision.target == md.target
         assert len(decision.events) == 1
         self.model.apply(decision.events, now)
@@ -699,32 +312,106 @@ class RouterMachine(RuleBasedStateMachine):
     @rule(status=st.sampled_from(STATUS_KEYS), dt=seconds(), data=st.data())
     def set_status(self, status: str, dt: int, data: st.DataObject) -> None:
         """A status change is announced; offline may requeue (by policy); routable drains the queue."""
-        operator_id = self.pick_operator(data)
-        now = self.advance(dt)
+        self._set_status(self.pick_operator(data), status, self.advance(dt))
+
+    @precondition(
+        lambda self: (
+            self.model.config.offline_policy is OfflinePolicy.REQUEUE
+            and any(op.dialogs for op in self.model.ops.values())
+        )
+    )
+    @rule(dt=seconds(), data=st.data())
+    def go_offline_with_dialogs(self, dt: int, data: st.DataObject) -> None:
+        """An operator with dialogs goes offline: they lose them to the queue at once, or keep them
+        through the ``requeue_grace`` and lose them at the first tick after it unless back by then."""
+        holding = sorted(op_id for op_id, op in self.model.ops.items() if op.dialogs)
+        operator_id = data.draw(st.sampled_from(holding), label="operator_id")
+        self._set_status(operator_id, "offline", self.advance(dt))
+        grace = self.model.config.requeue_grace
+        if grace and data.draw(st.booleans(), label="back in time"):
+            self._set_status(operator_id, "online", self.advance(data.draw(st.integers(0, 4), label="dt")))
+        elif grace:
+            self.now += grace
+            self._tick(self.now.astimezone(self.zone))
+
+    def _set_status(self, operator_id: str, status: str, now: datetime) -> None:
         op = self.model.ops[operator_id]
         events = self.call(lambda r: r.set_status(operator_id, status, now))
         assert isinstance(events, tuple), events
         assert events[0] == StatusChanged(at=now, operator_id=operator_id, old=op.status, new=status)
-        op.status = status
+        op.status, op.status_since = status, now
         rest = list(events[1:])
         self._withdraw_offers(op, now, rest)
         if status == "offline" and self.model.config.offline_policy is OfflinePolicy.REQUEUE:
-            held = sorted(op.dialogs, key=lambda d: (self.model.dialogs[d].routed_at, d))
-            for dialog_id in held:
-                requeued = rest.pop(0)
-                assert requeued == DialogRequeued(
-                    at=now, dialog_id=dialog_id, operator_id=operator_id, reason="offline"
-                )
-                self.model.detach(self.model.dialogs[dialog_id])
-                self.model.dialogs[dialog_id].operator_id = None
-                placed = rest.pop(0)
-                assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
-                if isinstance(placed, DialogAssigned | DialogOffered):
-                    assert placed.via is Via.REQUEUE
-                self.model.apply((placed,), now)
-            assert not op.dialogs
+            grace = self.model.config.requeue_grace
+            if not grace:
+                self._requeue_all(op, now, rest)
+            elif op.dialogs:  # they keep them unless still offline when the grace runs out
+                self.model.requeues.append((now + grace, operator_id, now))
         assert all(_drained(e) for e in rest)
         self.model.apply(tuple(rest), now, drainer=operator_id)
+
+    def _requeue_all(self, op: ModelOperator, now: datetime, rest: list[Event]) -> None:
+        """An offline operator's dialogs (held ones too), oldest first, each re-queued and placed again
+        inside its target.
+
+        Takes their events from the front of ``rest``.
+        """
+        for dialog_id in sorted(op.dialogs, key=lambda d: (self.model.dialogs[d].routed_at, d)):
+            requeued = DialogRequeued(at=now, dialog_id=dialog_id, operator_id=op.id, reason="offline")
+            assert rest.pop(0) == requeued
+            md = self.model.dialogs[dialog_id]
+            self.model.detach(md)
+            md.operator_id = None
+            self.model.place_again(md, now)
+            placed = rest.pop(0)
+            assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
+            if isinstance(placed, DialogAssigned | DialogOffered):
+                assert placed.via is Via.REQUEUE
+            self.model.apply((placed,), now)
+        assert not op.dialogs
+
+    def _lapse_replies(self, now: datetime, rest: list[Event]) -> None:
+        """Assigned dialogs (held ones too) not replied to within the ``reply_timeout`` of their
+        assignment, in deadline order: each declined by its operator, placed again inside its target
+        (the ``all_declined`` action applies), then drained into the operator.
+
+        Takes their events from the front of ``rest``.
+        """
+        model = self.model
+        timeout = model.config.reply_timeout
+        if timeout is None:
+            return
+        due = sorted(
+            (md.assigned_at + timeout, md.dialog.id)
+            for md in model.dialogs.values()
+            if md.state is DialogState.ASSIGNED
+            and md.replied_at is None
+            and md.assigned_at is not None
+            and md.assigned_at + timeout <= now
+        )
+        for _, dialog_id in due:
+            md = model.dialogs[dialog_id]
+            op_id = md.operator_id
+            assert op_id is not None
+            reason = f"no reply within {timeout.total_seconds():g} s"
+            requeued = DialogRequeued(at=now, dialog_id=dialog_id, operator_id=op_id, reason=reason)
+            assert rest.pop(0) == requeued
+            self._offer_ended(md, now, rest, declined=True)
+
+    def _requeue_lapsed(self, now: datetime, rest: list[Event]) -> None:
+        """Operators still offline since they went offline, when their grace runs out, lose their
+        dialogs to the queue, in deadline order (gone offline again meanwhile: a grace of its own).
+
+        Takes their events from the front of ``rest``.
+        """
+        model = self.model
+        due = sorted(entry for entry in model.requeues if entry[0] <= now)
+        model.requeues = [entry for entry in model.requeues if entry[0] > now]
+        for _, op_id, since in due:
+            op = model.ops[op_id]
+            if op.status == "offline" and op.status_since == since:
+                self._requeue_all(op, now, rest)
 
     @rule(limit=st.integers(min_value=0, max_value=4), dt=seconds(), data=st.data())
     def set_limit(self, limit: int, dt: int, data: st.DataObject) -> None:
@@ -770,7 +457,6 @@ class RouterMachine(RuleBasedStateMachine):
             self.expect_error(decision, InvalidTransition, dialog_id)
             return
         assert isinstance(decision, Decision), decision
-        assert decision.target == to
         events = decision.events
         assert events[0] == DialogTransferred(
             at=now, dialog_id=dialog_id, from_operator_id=holder, to=to, by=by
@@ -783,6 +469,8 @@ class RouterMachine(RuleBasedStateMachine):
             md.declined.pop(str(to.id), None)
         md.operator_id = None
         md.target = to
+        model.place_again(md, now)  # a group whose strategy waits for a busy favourite waits for them
+        assert decision.target == md.target
         placed = events[1]
         assert placed.dialog_id == dialog_id  # type: ignore[attr-defined]
         if isinstance(placed, DialogAssigned | DialogOffered):
@@ -907,6 +595,12 @@ class RouterMachine(RuleBasedStateMachine):
             op = model.ops[op_id]
             op.dialogs.add(dialog.id)
             op.missed = 0
+            model.handled(md, op_id, now)
+            md.replied_at = now  # an adopted chat counts as replied to
+            grace, since = model.config.requeue_grace, op.status_since
+            requeues = model.config.offline_policy is OfflinePolicy.REQUEUE and grace
+            if requeues and op.status == "offline" and since is not None:  # lost once the grace runs out
+                model.requeues.append((since + grace, op_id, since))
             op.cut_load = max(op.cut_load, model.load(op_id) if model.load(op_id) > op.limit else 0)
             count = model.channel_load(op_id, dialog.channel)
             op.channel_cuts[dialog.channel] = max(op.channel_cuts.get(dialog.channel, 0), count)
@@ -938,6 +632,7 @@ class RouterMachine(RuleBasedStateMachine):
         )
         md.state, md.offer_expires = DialogState.ASSIGNED, None
         self.model.ops[operator_id].missed = 0
+        self.model.handled(md, operator_id, now)
         again = self.call(lambda r: r.accept(dialog_id, operator_id, now))
         self.expect_error(again, AlreadyClaimed, dialog_id)
 
@@ -1009,8 +704,10 @@ class RouterMachine(RuleBasedStateMachine):
                     new=status,
                     comment=f"missed {op.missed} offers in a row",
                 )
-                op.status = status
+                op.status, op.status_since = status, now
                 self._withdraw_offers(op, now, rest)
+        self._requeue_lapsed(now, rest)  # then the operators still offline after the grace
+        self._lapse_replies(now, rest)  # then the assignees who did not reply in time
         relaxing = 0  # the relax steps and the placements they allow come before the wrap-ups
         while relaxing < len(rest) and (
             isinstance(rest[relaxing], RequirementRelaxed)
@@ -1023,6 +720,7 @@ class RouterMachine(RuleBasedStateMachine):
             assert not self.model.relax_steps_due(md, now), f"{md.dialog.id} has a relax step overdue"
         self._forget_declines(now, rest)  # then the declines older than the decline memory
         self._stop_waiting(now, rest)  # then the waits for a preferred operator that ran out
+        self._lift_caps(now, rest)  # then the intake caps whose window moved on
         # then the wrap-ups that ran out, each freeing its slot for the queue
         due = sorted(
             (until, op_id, dialog_id)
@@ -1034,10 +732,7 @@ class RouterMachine(RuleBasedStateMachine):
             ended = rest.pop(0)
             assert ended == WrapUpEnded(at=now, operator_id=op_id, dialog_id=dialog_id, reason="timer")
             del self.model.ops[op_id].wrap_ups[dialog_id]
-            drained = []
-            while rest and isinstance(rest[0], DialogAssigned | DialogOffered):
-                drained.append(rest.pop(0))
-            self.model.apply(tuple(drained), now, drainer=op_id)
+            self._drain(op_id, now, rest)
         assert rest == []
         # the dialogs still waiting after all of it carry the levels announced
         for md in self.model.queued():
@@ -1080,6 +775,23 @@ class RouterMachine(RuleBasedStateMachine):
         )
         op.wrap_ups.clear()
         self.model.apply(events[len(ended) :], now, drainer=operator_id)
+
+    @precondition(lambda self: self.model.config.reply_timeout is not None)
+    @rule(dialog_id=dialog_ids, dt=seconds())
+    def replied(self, dialog_id: str, dt: int) -> None:
+        """The assignee's first reply is noted (later ones change nothing), and the reply timeout no
+        longer applies; only an assigned dialog can be replied to."""
+        now = self.advance(dt)
+        md = self.model.dialogs[dialog_id]
+        events = self.call(lambda r: r.replied(dialog_id, now))
+        if md.state is DialogState.CLOSED:
+            self.expect_error(events, DialogClosed, dialog_id)
+        elif md.state is not DialogState.ASSIGNED:
+            self.expect_error(events, InvalidTransition, dialog_id)
+        else:
+            assert events == ()
+            if md.replied_at is None:
+                md.replied_at = now
 
     @precondition(
         lambda self: any(
@@ -1152,6 +864,7 @@ class RouterMachine(RuleBasedStateMachine):
         assert (requeued.dialog_id, requeued.operator_id) == (dialog_id, op_id)
         model.detach(md)
         md.operator_id = None
+        model.place_again(md, now)
         model.apply(events[1:], now)
         assert md.state is not None
 
@@ -1170,18 +883,21 @@ class RouterMachine(RuleBasedStateMachine):
             self._offer_ended(self.model.dialogs[dialog_id], now, rest, declined=False)
 
     def _offer_ended(self, md: ModelDialog, now: datetime, rest: list[Event], *, declined: bool) -> None:
-        """An offer ended without an accept (declined, lapsed, or the operator left): the dialog
-        goes to another member of its target or waits there; declined by everyone who could
-        take it, the ``all_declined`` action applies; then the freed slot drains the queue.
+        """An offer ended without an accept (declined, lapsed, or the operator left), or an assignee
+        did not reply in time: the dialog goes to another member of its target or waits there;
+        declined by everyone who could take it, the ``all_declined`` action applies; then the queue
+        drains into its operator.
 
         Takes its events from the front of ``rest``.
         """
         model = self.model
-        freed = model.detach(md)
-        assert freed is not None
+        holder = md.operator_id
+        assert holder is not None
+        model.detach(md)
         md.operator_id = None
         if declined:
-            model.decline(md, freed, now)
+            model.decline(md, holder, now)
+        model.place_again(md, now)
         placed = rest.pop(0)
         assert placed.dialog_id == md.dialog.id, placed  # type: ignore[attr-defined]
         if isinstance(placed, DialogOffered):
@@ -1199,10 +915,18 @@ class RouterMachine(RuleBasedStateMachine):
                 if retry:  # forgotten, and offered again to whoever can take it now
                     md.declined.clear()
                     self._retry_waiting(md, now, rest)
-        drained = []
-        while rest and _drained(rest[0]):
-            drained.append(rest.pop(0))
-        model.apply(tuple(drained), now, drainer=freed)
+        self._drain(holder, now, rest)
+
+    def _drain(self, op_id: str, now: datetime, rest: list[Event]) -> None:
+        """A drain into the operator: the relax steps due and the dialogs they let go, then the best
+        dialogs the operator can take, one by one, while not at the intake cap.
+
+        Takes its events from the front of ``rest``.
+        """
+        while rest and _drained(rest[0], into=op_id):
+            if getattr(rest[0], "via", None) is Via.DRAIN and self.model.ops[op_id].capped_until is not None:
+                break  # capped: the rest is another operator's, or this one's once the cap lifts
+            self.model.apply((rest.pop(0),), now, drainer=op_id)
 
     def _retry_waiting(self, md: ModelDialog, now: datetime, rest: list[Event]) -> None:
         """Something changed for a waiting dialog (not for the operators): it is placed (offered
@@ -1236,6 +960,23 @@ class RouterMachine(RuleBasedStateMachine):
             del md.declined[op_id]
             self._retry_waiting(md, now, rest)
 
+    def _lift_caps(self, now: datetime, rest: list[Event]) -> None:
+        """Operators at the intake cap whose window moved on take dialogs again, earliest first,
+        each drained into.
+
+        Takes their events from the front of ``rest``.
+        """
+        model = self.model
+        due = sorted(
+            (op.capped_until, op_id)
+            for op_id, op in model.ops.items()
+            if op.capped_until is not None and op.capped_until <= now
+        )
+        for _, op_id in due:
+            model.recheck_cap(op_id, now)
+            assert model.ops[op_id].capped_until is None
+            self._drain(op_id, now, rest)
+
     def _stop_waiting(self, now: datetime, rest: list[Event]) -> None:
         """Dialogs whose wait for their busy preferred operator ran out go on to its alternative,
         in deadline order; waiting again, they keep their place in line and their SLA clock.
@@ -1261,10 +1002,14 @@ class RouterMachine(RuleBasedStateMachine):
                 waited=now - md.waiting_since,
             )
             then, seq, since = md.then, md.seq, md.waiting_since
+            # placed now (a pool announces its wait), or kept waiting in line with no event; a later
+            # event of the dialog is another step's (a drain once a cap lifts)
             placed = rest[0] if rest and getattr(rest[0], "dialog_id", None) == dialog_id else None
+            if placed is not None and getattr(placed, "via", Via.FALLBACK) is not Via.FALLBACK:
+                placed = None
             model.detach(md)
             client_id = md.dialog.client_id
-            favourite = model.preferred.get(client_id) if client_id is not None else None
+            favourite = model.client(client_id)[0]
             while then.kind is TargetKind.PREFERRED_OPERATOR:  # no more waiting for them
                 if favourite is not None and model.ineligible(favourite, md) is None:
                     then = Target.operator(favourite)
@@ -1329,8 +1074,10 @@ class RouterMachine(RuleBasedStateMachine):
                 assert rec.offered_to == {md.operator_id}
                 assert rec.offer_expires_at == md.offer_expires
             assert (rec.held_since is not None) == md.held, rec.id
+            assert (rec.assigned_at, rec.replied_at) == (md.assigned_at, md.replied_at), rec.id
             assert rec.queue_seq == md.seq
             if md.state is DialogState.QUEUED:
+                assert (rec.preferred_until, rec.preferred_then) == (md.wait_until, md.then), rec.id
                 assert rec.waiting_since == md.waiting_since
                 assert rec.sla_notified is md.notified
                 assert self.router.position(rec.id) == self.model.position(md)
@@ -1354,6 +1101,8 @@ class RouterMachine(RuleBasedStateMachine):
             assert dict(state.channel_loads) == channel_counts[state.id]
             assert state.status == self.model.ops[state.id].status
             assert state.missed_offers == self.model.ops[state.id].missed, state.id
+            op = self.model.ops[state.id]
+            assert (state.intake, state.capped_until) == (tuple(op.intake), op.capped_until), state.id
             wrap_ups = self.model.ops[state.id].wrap_ups
             assert {(w.dialog_id, w.until, w.weight) for w in state.wrap_ups} == {
                 (d, until, weight) for d, (until, weight) in wrap_ups.items()
@@ -1376,18 +1125,45 @@ class RouterMachine(RuleBasedStateMachine):
             assert list(self.router.queue(target)) == expected, target
 
     @invariant()
+    def clients_keep_their_own_operators(self) -> None:
+        """The router knows each client's preferred operator as last told and their last operator."""
+        known = {c.id: (c.preferred_operator_id, c.last_operator_id) for c in self.router.snapshot().clients}
+        assert known == self.model.clients
+
+    @invariant()
     def twin_agrees(self) -> None:
         """The router from before the last restore is in exactly the same state."""
         if self.twin is not None:
             assert self.twin.snapshot() == self.router.snapshot()
 
 
-def _drained(event: Event) -> bool:
-    """Whether the event is one a drain makes: a hand-over from the queue, a relax step due by
-    then, or a dialog placed once its requirements relaxed."""
+@st.composite
+def _patient(draw: st.DrawFn, config: RoutingConfig) -> RoutingConfig:
+    """The config with ``Sticky(wait=...)`` as the strategy of some groups and maybe everyone.
+
+    Drawn here rather than among the shared strategies, whose draws the golden corpus pins.
+    """
+    patient = st.builds(
+        Sticky,
+        then=st.sampled_from([Even(), RoundRobin()]),
+        wait=st.integers(5, 60).map(lambda n: timedelta(seconds=n)),
+    )
+    maybe = st.one_of(st.none(), patient)
+    groups = [attrs.evolve(g, strategy=draw(maybe) or g.strategy) for g in config.groups]
+    return attrs.evolve(config, groups=groups, strategy=draw(maybe) or config.strategy)
+
+
+def _drained(event: Event, into: str | None = None) -> bool:
+    """Whether the event is one a drain makes: a hand-over from the queue (to ``into``, when
+    given), a relax step due by then, or a dialog placed once its requirements relaxed."""
     if isinstance(event, RequirementRelaxed):
         return True
-    return isinstance(event, DialogAssigned | DialogOffered) and event.via in (Via.DRAIN, Via.RELAX)
+    if not isinstance(event, DialogAssigned | DialogOffered):
+        return False
+    if event.via is Via.RELAX:
+        return True
+    taker = event.operator_id if isinstance(event, DialogAssigned) else event.operator_ids[0]
+    return event.via is Via.DRAIN and (into is None or taker == into)
 
 
 def _outcome(fn: Callable[[Router], T], router: Router) -> T | ChatrouteError:

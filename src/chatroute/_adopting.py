@@ -14,10 +14,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from . import _state_operators as operator_state
 from ._records import check_new
 from ._router_state import RouterState
 from ._state import LiveDialog, LiveOperator
 from ._topology import Topology
+from .config import OfflinePolicy
 from .decision import Reason
 from .errors import AtLimit, InvalidValue, NotEligible
 from .events import DialogAdopted, Event
@@ -135,7 +137,9 @@ def _adopt(
     """Keep a dialog already open with the operator: on ``target``, assigned, replied to.
 
     Its requirements relax from now on (should it wait), as a routed dialog's do from
-    when it was routed.
+    when it was routed. An operator offline under the re-queue policy loses it when
+    their grace runs out (at the next tick, if it has run out already), as a restored
+    router holds.
     """
     group_id = target.id if target.kind is TargetKind.GROUP else None
     state.keep(rec, client)
@@ -143,3 +147,7 @@ def _adopt(
     state.take_slot(rec, op, now, new=False)
     state.assigned(rec, op, now)
     state.note_reply(rec, now)
+    config, since = state.topology.config, op.status_since
+    requeues = config.offline_policy is OfflinePolicy.REQUEUE and config.requeue_grace
+    if requeues and op.status == "offline" and since is not None:
+        operator_state.requeue_after(state, op, since + config.requeue_grace, since)

@@ -296,12 +296,13 @@ class Effects:
 
     def retry_waiting(self, rec: LiveDialog, now: datetime, via: Via, events: list[Event]) -> None:
         """Place a waiting dialog if someone can take it now (something changed for it, not for
-        the operators); otherwise it keeps its place in line."""
+        the operators); otherwise it keeps its place in line. Already waiting, it does not start
+        waiting for a busy favourite instead of going to whoever is free."""
         if rec.state is not DialogState.QUEUED or rec.pool:
             return
         assert rec.target is not None
         client = self.state.client_of(rec.dialog)
-        decision = self.decider.decide(rec, client, now, trace=False, forced=rec.target)
+        decision = self.decider.decide(rec, client, now, trace=False, forced=rec.target, patient=False)
         if decision.outcome is Outcome.ASSIGNED or decision.outcome is Outcome.OFFERED:
             self.state.dequeue(rec)
             self.apply(rec, decision, now, via, events)

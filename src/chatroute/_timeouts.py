@@ -182,7 +182,9 @@ class Timeouts:
             if rec is None or rec.state is not DialogState.QUEUED or rec.ring != ring - 1 or rec.rule is None:
                 continue
             to = self.topology.rules[rec.rule].escalate[ring - 1].to
-            decision = self.decider.decide(rec, self.state.client_of(rec.dialog), now, trace=False, forced=to)
+            # widened, not narrowed: it goes to whoever is free there, waiting for no busy favourite
+            client = self.state.client_of(rec.dialog)
+            decision = self.decider.decide(rec, client, now, trace=False, forced=to, patient=False)
             events.append(DialogEscalated(at=now, dialog_id=rec.id, rule=rec.rule, ring=ring, to=to))
             self._move_waiting(rec, decision, now, Via.ESCALATE, events, ring=ring)
 
