@@ -133,7 +133,14 @@ class SharedDesk:
         genesis = {"config": encode_config(config), "seed": seed}
         clock = clock if clock is not None else _utc_now
         self._replica = Replica(
-            journal, desk_id, genesis, GeoRecorder(geo), clock, snapshot_every, image_key=image_key
+            journal,
+            desk_id,
+            genesis,
+            GeoRecorder(geo),
+            clock,
+            snapshot_every,
+            image_key=image_key,
+            config=config,
         )
         self._writer = BatchingWriter(self._replica, self._lock) if batching else None
 
