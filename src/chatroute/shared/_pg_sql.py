@@ -20,6 +20,7 @@ __all__ = [
     "lock_keys",
     "queries",
     "seat_keys",
+    "values",
 ]
 
 ENTRY_COLUMNS = (
@@ -127,6 +128,13 @@ def entry_of(row: dict[str, Any]) -> Entry:
 
 
 
+def values(head: sql.Composed, rows: Sequence[tuple[Any, ...]]) -> sql.Composed:
+    """``head`` followed by one ``(%s, ...)`` group per row: a multi-row INSERT."""
+    group = sql.SQL("(" + ", ".join(["%s"] * len(rows[0])) + ")")
+    return head + sql.SQL(", ").join([group] * len(rows))
+
+
+
 def queries(schema: str) -> dict[str, sql.Composed]:
     """The journal's statements on the tables of ``schema``."""
     s = sql.Identifier(schema)
@@ -150,9 +158,12 @@ def queries(schema: str) -> dict[str, sql.Composed]:
             "INSERT INTO {s}.entries (desk_id, " + ENTRY_COLUMNS + ")"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         ).format(s=s),
-        "reply": sql.SQL(
-            "INSERT INTO {s}.replies (token, desk_id, position, now, result, error)"
-            " VALUES (%s, %s, %s, %s, %s, %s)"
+        "insert_head": sql.SQL(
+            "INSERT INTO {s}.entries (desk_id, " + ENTRY_COLUMNS + ") VALUES "
+        ).format(s=s),
+        "outbox_head": sql.SQL("INSERT INTO {s}.outbox (desk_id, position, events) VALUES ").format(s=s),
+        "reply_head": sql.SQL(
+            "INSERT INTO {s}.replies (token, desk_id, position, now, result, error) VALUES "
         ).format(s=s),
         "outbox": sql.SQL(
             "INSERT INTO {s}.outbox (desk_id, position, events) VALUES (%s, %s, %s)"

@@ -11,7 +11,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Json
 
 from ._pg_listeners import reply_payloads
-from ._pg_sql import ENTRY_COLUMNS, JournalCore, entry_of, lock_keys
+from ._pg_sql import ENTRY_COLUMNS, JournalCore, entry_of, lock_keys, values
 from .journal import Entry, Reply, Request
 
 __all__ = ["REPLIES_KEPT", "HostTransaction", "OwnTransaction"]
@@ -81,9 +81,9 @@ class OwnTransaction:
         self.requests: list[Request] = []
         self._request_ids: list[int] = []
         self._rows: dict[str, list[tuple[Any, ...]]] = {
-            "insert": [],
-            "outbox": [],
-            "reply": [],
+            "insert_head": [],
+            "outbox_head": [],
+            "reply_head": [],
         }
 
     def entries(self, after: int) -> Sequence[Entry]:
@@ -130,7 +130,7 @@ class OwnTransaction:
     def reply(self, reply: Reply) -> None:
         """Answer a request, in the same commit as the entries."""
         row = (reply.token, self._desk_id, reply.position, reply.now, Json(reply.result), reply.error)
-        self._rows["reply"].append(row)
+        self._rows["reply_head"].append(row)
 
     def find(self, request_id: str) -> Entry | None:
         if request_id == self._request_id and self._begun:
@@ -139,43 +139,37 @@ class OwnTransaction:
 
     def append(self, entry: Entry, events: Sequence[Any]) -> None:
         row, outbox = self._journal._rows(self._desk_id, entry, events)
-        self._rows["insert"].append(row)
+        self._rows["insert_head"].append(row)
         if outbox is not None:
-            self._rows["outbox"].append(outbox)
+            self._rows["outbox_head"].append(outbox)
 
     def commit(self) -> None:
-        """Append the rows, answer the requests, and commit: one round trip (a pipeline).
-
-        Every statement has a fixed text, whatever the batch's size: psycopg prepares each
-        once per connection, and a batch only binds its rows (one ``INSERT`` per row; a
-        multi-row ``VALUES`` would be a new text, parsed again on both sides, per batch).
-        """
+        """Append every row with one statement per table, answer the requests, and commit: one round trip."""
         if not self._begun:
             self.entries(0)
         journal = self._journal
         queries = journal._queries
-        entries, outbox, replies = self._rows["insert"], self._rows["outbox"], self._rows["reply"]
-        pending = self._pending
-        if outbox and journal._notify:
-            pending.append((queries["notify"], (journal.channel, self._desk_id)))
+        for head, rows in self._rows.items():
+            if rows:
+                self._pending.append((values(queries[head], rows), tuple(v for row in rows for v in row)))
+        if self._rows["outbox_head"] and journal._notify:
+            self._pending.append((queries["notify"], (journal.channel, self._desk_id)))
         if self._request_ids:
-            pending.append((queries["served"], (self._desk_id, self._request_ids)))
+            self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
+        replies = self._rows["reply_head"]
         for payload in reply_payloads(self._desk_id, replies):
-            pending.append((queries["notify"], (journal.replies_channel, payload)))
+            self._pending.append((queries["notify"], (journal.replies_channel, payload)))
+        entries = self._rows["insert_head"]
         if replies and entries and (entries[0][1] - 1) // _FORGET_EVERY != entries[-1][1] // _FORGET_EVERY:
             # replies went out in the notifications; the rows are kept a while for callers that missed them
-            pending.append((queries["forget_replies"], (self._desk_id, entries[-1][1] - REPLIES_KEPT)))
+            self._pending.append((queries["forget_replies"], (self._desk_id, entries[-1][1] - REPLIES_KEPT)))
         if self.busy is not None:
-            pending.append((queries["busy"], (self._desk_id, self.busy)))
-        conn = self._cursor.connection
-        with conn.pipeline(), conn.cursor() as cur:
-            for name, rows in self._rows.items():  # by the statement inserting them
-                if rows:
-                    cur.executemany(queries[name], rows)
-            for statement, params in pending:
-                cur.execute(statement, params)
-            cur.execute("COMMIT")
+            self._pending.append((queries["busy"], (self._desk_id, self.busy)))
+        script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
+        params = tuple(value for _, values in self._pending for value in values)
+        self._cursor.execute(script, params)
 
     def rollback(self) -> None:
         if self._begun:
             self._cursor.execute("ROLLBACK")
+
