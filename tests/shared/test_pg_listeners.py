@@ -62,3 +62,14 @@ def test_a_reply_too_large_for_a_notification_is_announced_by_its_token() -> Non
 def test_a_payload_without_replies_is_a_wake_up() -> None:
     """The writer's wake-up (the desk id alone) names the desk and no replies."""
     assert read_reply_payload('"main"') == ("main", None)
+
+
+def test_a_listener_decodes_only_the_replies_it_waits_for() -> None:
+    """With wanted tokens, the others' replies are skipped; none of them wanted is still not a wake-up."""
+    rows = [row("mine", 1, [1], False), row("theirs", 2, [2], True)]
+    (payload,) = reply_payloads("main", rows)
+    assert read_reply_payload(payload, {"mine"}) == (
+        "main",
+        {"mine": Reply(token="mine", position=1, now=rows[0][3], result=[1])},
+    )
+    assert read_reply_payload(payload, set()) == ("main", {})
