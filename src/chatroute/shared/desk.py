@@ -356,7 +356,6 @@ class SharedDesk:
                 # Most of what others appended is applied before the lock, so the lock is
                 # held for the last few entries only (and never for a whole rebuild).
                 replica.refresh()
-            before = replica.position
             changed = False
             try:
                 with self._journal.transaction(self._desk_id, connection, request_id=request_id) as txn:
@@ -392,8 +391,9 @@ class SharedDesk:
             pause("committed")
             if connection is not None:
                 replica.tentative += [(e.position, e.nonce) for e in appended]
-            else:
-                taken = replica.due_snapshot(before)
+            else:  # only by the call whose own entry reaches the multiple: one process, not
+                # every process that replays it under the lock (seconds of CPU each, for a large desk)
+                taken = replica.due_snapshot(appended[0].position - 1)
         if taken is not None:  # encoded and written outside the lock: other calls go on meanwhile
             replica.store(taken)
         return result
