@@ -33,7 +33,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -285,7 +285,9 @@ def baseline_worker(dsn: str, config: RoutingConfig, index: int, seconds: float,
                 row = conn.execute("SELECT version, state FROM baseline WHERE id = 'main'").fetchone()
                 assert row is not None
                 router = Router.restore(config, from_dict(Snapshot, json.loads(row[1])))
-                router.route(Dialog(id=f"b{index}-{n}"), START + timedelta(seconds=n))
+                # the clock, as the desk's workers: the state's time is theirs (and the other
+                # baseline workers'), so a fixed start would go back in time
+                router.route(Dialog(id=f"b{index}-{n}"), datetime.now(UTC))
                 saved = conn.execute(
                     "UPDATE baseline SET state = %s, version = version + 1"
                     " WHERE id = 'main' AND version = %s",
