@@ -329,6 +329,20 @@ def test_a_resumed_dialog_without_room_is_routed_again_at_once() -> None:
     assert router.operator("ann").load == 1
 
 
+def test_a_resumed_dialog_whose_operator_is_in_wrap_up_says_so() -> None:
+    """The reason a resumed dialog is re-queued names its operator's wrap-up, as traces do."""
+    router = wrapping(ANN, Operator(id="bob", status="away", limit=1), hold_counts=False)
+    router.route(Dialog(id="d1"), T0)
+    router.hold("d1", T0)
+    router.route(Dialog(id="d2"), T0)
+    router.release("d2", at(1))  # ann's slot is now in wrap-up until 00:31
+    events = router.resume("d1", at(2))
+    assert isinstance(events[0], DialogRequeued)
+    assert events[0].reason == (
+        "resumed, but its operator has no room (in wrap-up until 2026-03-02T09:00:31+00:00 (1 of 1 in use))"
+    )
+
+
 def test_a_resumed_dialog_waits_for_its_operator_first() -> None:
     """With a resume_wait, it queues for its own operator and gets them as soon as they have room."""
     router = holding(False, 60, ann=1, bob=0)

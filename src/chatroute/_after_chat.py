@@ -19,7 +19,7 @@ from datetime import datetime
 
 from . import _state_after_chat as after_chat
 from ._applying import Effects
-from ._eligibility import room_for
+from ._eligibility import no_room
 from ._placement import Decider
 from ._router_state import RouterState
 from ._topology import Topology
@@ -108,14 +108,14 @@ class AfterChat:
         if rec.held_since is None:
             raise InvalidTransition(rec.id, rec.state.value, "the dialog is not on hold")
         op = self.state.ops[str(rec.operator_id)]
-        if self.topology.config.hold_counts or room_for(op, rec) is None:
+        config = self.topology.config
+        problem = None if config.hold_counts else no_room(op, rec, config)
+        if problem is None:
             after_chat.take_off_hold(self.state, rec)
             return (DialogResumed(at=now, dialog_id=rec.id, operator_id=op.id),)
-        problem = room_for(op, rec)
-        assert problem is not None
-        reason = f"resumed, but its operator has no room ({problem})"
+        reason = f"resumed, but its operator has no room ({problem[1]})"
         events: list[Event] = [DialogRequeued(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason)]
-        wait = self.topology.config.resume_wait
+        wait = config.resume_wait
         if not wait:
             self.effects.reroute(rec, now, Via.REQUEUE, events)
             return tuple(events)

@@ -29,9 +29,9 @@ __all__ = [
     "constrained",
     "declined_by_all",
     "ineligible",
+    "no_room",
     "picky",
     "qualified",
-    "room_for",
     "unqualified",
 ]
 
@@ -67,6 +67,13 @@ def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tupl
         return Reason.DECLINED, "declined an offer of this dialog"
     if op.capped_until is not None:
         return Reason.CAPPED, f"{len(op.intake or ())} new dialogs within {config.intake_window}"
+    return no_room(op, rec, config) or unqualified(op, rec)
+
+
+def no_room(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tuple[Reason, str] | None:
+    """Why the operator has no room for the dialog (their limit, a wrap-up, the channel's
+    limit), or None when they have (the middle checks of :func:`ineligible`; resuming a held
+    dialog that left its slot asks only these)."""
     if op.load + rec.weight > op.limit:
         wrap_ups = op.wrap_ups
         if wrap_ups and op.load - sum(w.weight for w in wrap_ups) + rec.weight <= op.limit:
@@ -78,7 +85,7 @@ def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tupl
     cap = op.operator.channel_limits.get(dialog.channel)
     if cap is not None and op.channel_loads.get(dialog.channel, 0) >= cap:
         return Reason.CHANNEL_LIMIT, f"{cap} {dialog.channel!r} dialogs already"
-    return unqualified(op, rec)
+    return None
 
 
 def unqualified(op: LiveOperator, rec: LiveDialog) -> tuple[Reason, str] | None:
@@ -90,17 +97,6 @@ def unqualified(op: LiveOperator, rec: LiveDialog) -> tuple[Reason, str] | None:
     language = rec.language
     if language is not None and language not in op.operator.languages:
         return Reason.LANGUAGE, f"does not speak {language!r}"
-    return None
-
-
-def room_for(op: LiveOperator, rec: LiveDialog) -> str | None:
-    """Why the operator has no room to take back a dialog of theirs (held, not counted), or None."""
-    if op.load + rec.weight > op.limit:
-        return f"{op.load} of {op.limit} in use"
-    channel = rec.dialog.channel
-    cap = op.operator.channel_limits.get(channel)
-    if cap is not None and op.channel_loads.get(channel, 0) >= cap:
-        return f"{cap} {channel!r} dialogs already"
     return None
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
+import psycopg
 from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.types.json import Json
 
 from chatroute.shared._pg_listeners import read_reply_payload, reply_payloads
 from chatroute.shared.journal import Reply
+from chatroute.shared.postgres import PostgresJournal
 
 from ..strategies import START
 
@@ -73,3 +77,55 @@ def test_a_listener_decodes_only_the_replies_it_waits_for() -> None:
         {"mine": Reply(token="mine", position=1, now=rows[0][3], result=[1])},
     )
     assert read_reply_payload(payload, set()) == ("main", {})
+
+
+def test_a_seat_met_by_a_late_cancel_goes_back_to_the_pool_open(journal: PostgresJournal) -> None:
+    """A cancel that fails the seat's first cleaning statement is survived: the connection returns
+    open and clean, and the pool counts no bad return (it would log "discarding closed connection")."""
+    seat = journal.seat("d")
+    conn = seat._conn
+    conn.execute("LISTEN somewhere")
+    execute = conn.execute
+    cancelled: list[str] = []
+
+    def late_cancel(query: Any, *args: Any, **kwargs: Any) -> Any:
+        if not cancelled:
+            cancelled.append(str(query))
+            raise psycopg.errors.QueryCanceled("canceling statement due to user request")
+        return execute(query, *args, **kwargs)
+
+    conn.execute = late_cancel  # type: ignore[method-assign]
+    seat.release()
+    del conn.execute
+    assert cancelled == ["UNLISTEN *"]
+    assert not conn.closed
+    assert journal._pool.get_stats().get("returns_bad", 0) == 0
+    with journal._pool.connection() as again:
+        channels = again.execute("SELECT count(*) FROM pg_listening_channels()").fetchone()
+    assert channels == (0,)
+
+
+def test_closing_a_released_seat_cancels_nothing(journal: PostgresJournal) -> None:
+    """Once a seat is back in the pool, closing it no longer cancels its connection, which another
+    caller may be using by then."""
+    seat = journal.seat("d")
+    seat.release()
+    others = []
+    while (lent := journal._pool.getconn(timeout=5)) is not seat._conn:  # the pool lends in turn
+        others.append(lent)
+    failed: list[BaseException] = []
+
+    def sleep() -> None:
+        try:
+            lent.execute("SELECT pg_sleep(1)")
+        except psycopg.Error as exc:
+            failed.append(exc)
+
+    other = threading.Thread(target=sleep)
+    other.start()
+    time.sleep(0.3)
+    seat.close()
+    other.join()
+    for conn in [lent, *others]:
+        journal._pool.putconn(conn)
+    assert failed == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Container, Sequence
 from contextlib import suppress
 from datetime import datetime
@@ -111,6 +112,8 @@ class Seat:
         self._journal = journal
         self._desk_id = desk_id
         self._conn = journal._dedicated()
+        self._releasing = threading.Lock()
+        self._released = False
 
     def take(self) -> None:
         """Wait until this connection holds the desk's writer lock (cancelled by :meth:`close`).
@@ -136,12 +139,20 @@ class Seat:
             pass
 
     def close(self) -> None:
-        """Give the seat up: cancel a wait for the lock, and return the connection (ends the lock)."""
-        with suppress(psycopg.Error):
-            self._conn.cancel_safe(timeout=2)
+        """Give the seat up: cancel a wait for the lock (the writer's thread then releases the seat).
+
+        Once the seat is released its connection is back in the pool, maybe lent to
+        another caller, so it is not cancelled any more.
+        """
+        with self._releasing:
+            if not self._released:
+                with suppress(psycopg.Error):
+                    self._conn.cancel_safe(timeout=2)
 
     def release(self) -> None:
         """Return the connection to the pool, without the seat's lock."""
+        with self._releasing:
+            self._released = True
         _give_back(self._journal, self._conn)
 
 
@@ -184,12 +195,19 @@ class ReplyListener:
 def _give_back(journal: JournalCore, conn: psycopg.Connection[Any]) -> None:
     """Return a dedicated connection to the pool as the pool lent it: no LISTEN, no session lock.
 
-    One that cannot be cleaned (broken, or cancelled mid-statement) is closed first, and
-    the pool drops it.
+    A cancel of :meth:`Seat.close` that lands late fails one cleaning statement, which is
+    made again (a cancel stops one statement). One that cannot be cleaned (broken) is
+    closed first, and the pool drops it.
     """
-    try:
-        conn.execute("UNLISTEN *")
-        conn.execute("SELECT pg_advisory_unlock_all()")
-    except psycopg.Error:
-        conn.close()
+    for attempt in range(2):
+        try:
+            conn.execute("UNLISTEN *")
+            conn.execute("SELECT pg_advisory_unlock_all()")
+        except psycopg.errors.QueryCanceled:
+            if attempt == 0:
+                continue
+            conn.close()
+        except psycopg.Error:
+            conn.close()
+        break
     journal._pool.putconn(conn)
