@@ -21,7 +21,7 @@ import psycopg
 import pytest
 
 from chatroute import Dialog
-from chatroute.shared import SharedDesk
+from chatroute.shared import LostRequest, SharedDesk
 from chatroute.shared.postgres import PostgresJournal
 from chatroute.shared.testing import TemporaryCluster
 
@@ -139,3 +139,28 @@ def test_a_backend_terminated_under_the_lock_then_a_server_crash_loses_nothing_c
     assert [e.request_id for e in entries] == [None, *(f"kept-{n}" for n in range(20)), "after-restart"]
     fresh = SharedDesk(journal, "restart", desk_config())
     assert fresh.read(lambda r: r.snapshot()) == desk.read(lambda r: r.snapshot())
+
+
+def test_requests_queued_when_the_server_crashes_are_retried_or_raise_never_reported_done(
+    cluster: TemporaryCluster, schema: str, journal: PostgresJournal
+) -> None:
+    """A server crash empties the unlogged queue: a call with a request id is made once, others raise."""
+    writer = start_paused(cluster, schema, "emptied", "req-writer", "batch", mode="lead")
+    with SharedDesk(journal, "emptied", desk_config(), seed=1, batching=True) as follower:
+        with ThreadPoolExecutor(2) as pool:
+            kept = pool.submit(retry, lambda: follower.route(Dialog(id="kept"), request_id="req-kept"))
+            anonymous = pool.submit(follower.route, Dialog(id="anonymous"))
+            time.sleep(0.5)
+            assert not kept.done()  # queued behind the paused writer
+            assert not anonymous.done()
+            cluster.restart(mode="immediate")  # the queue (unlogged) is emptied
+            kill(writer)
+            assert kept.result(timeout=60).dialog_id == "kept"
+            with pytest.raises((LostRequest, psycopg.OperationalError)):
+                anonymous.result(timeout=60)  # it may or may not have been made: never a hang
+        entries = journal.entries("emptied", 0)
+        ids = [e.request_id for e in entries]
+        assert ids.count("req-kept") == 1
+        assert "req-writer" not in ids  # the dead writer's call was lost before its commit: absent
+        assert [e.position for e in entries] == list(range(1, len(entries) + 1))
+        assert retry(lambda: follower.route(Dialog(id="kept"), request_id="req-kept")).dialog_id == "kept"

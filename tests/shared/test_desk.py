@@ -28,7 +28,7 @@ from chatroute import (
 from chatroute.errors import DuplicateDialog, InvalidValue, UnknownDialog, UnknownOperator
 from chatroute.geo import StaticResolver
 from chatroute.serialize import to_dict
-from chatroute.shared import Entry, MemoryJournal, SharedDesk, Transaction
+from chatroute.shared import Entry, MemoryJournal, SharedDesk, StoredSnapshot, Transaction
 from chatroute.shared._calls import CALLS
 from chatroute.shared._records import error_from, error_record
 
@@ -229,6 +229,29 @@ def test_a_new_replica_starts_from_the_newest_snapshot_and_the_tail() -> None:
     late = SharedDesk(journal, "main", CONFIG)
     assert state(late) == state(a)
     assert late.position == 8
+
+
+def test_only_the_call_whose_entry_reaches_a_multiple_stores_the_snapshot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A desk that replays another's crossing under the lock stores nothing; its own crossing it stores."""
+    journal, (a, b) = desks(snapshot_every=3)
+    stored: list[int] = []
+    keep = journal.store_snapshot
+
+    def store(desk_id: str, snapshot: StoredSnapshot) -> None:
+        stored.append(snapshot.position)
+        keep(desk_id, snapshot)
+
+    monkeypatch.setattr(journal, "store_snapshot", store)
+    b.route(Dialog(id="d0"), now=START)  # positions 1 (open) and 2
+    monkeypatch.setattr(b._replica, "refresh", lambda: None)  # others' entries reach b under the lock
+    a.route(Dialog(id="d1"), now=START)  # 3: a stores it
+    b.route(Dialog(id="d2"), now=START)  # 4: b replays 3 under the lock, stores nothing
+    assert stored == [3]
+    a.route(Dialog(id="d3"), now=START)  # 5
+    b.route(Dialog(id="d4"), now=START)  # 6: b's own entry
+    assert stored == [3, 6]
 
 
 def test_a_config_change_is_an_entry_every_replica_switches_at() -> None:

@@ -68,6 +68,17 @@ def test_a_payload_without_replies_is_a_wake_up() -> None:
     assert read_reply_payload('"main"') == ("main", None)
 
 
+def test_a_listener_decodes_only_the_replies_it_waits_for() -> None:
+    """With wanted tokens, the others' replies are skipped; none of them wanted is still not a wake-up."""
+    rows = [row("mine", 1, [1], False), row("theirs", 2, [2], True)]
+    (payload,) = reply_payloads("main", rows)
+    assert read_reply_payload(payload, {"mine"}) == (
+        "main",
+        {"mine": Reply(token="mine", position=1, now=rows[0][3], result=[1])},
+    )
+    assert read_reply_payload(payload, set()) == ("main", {})
+
+
 def test_a_seat_met_by_a_late_cancel_goes_back_to_the_pool_open(journal: PostgresJournal) -> None:
     """A cancel that fails the seat's first cleaning statement is survived: the connection returns
     open and clean, and the pool counts no bad return (it would log "discarding closed connection")."""

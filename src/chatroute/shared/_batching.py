@@ -174,7 +174,7 @@ class BatchingWriter:
                 continue
             try:
                 while not self._stop.is_set():
-                    desks = listener.wait(0.5)
+                    desks = listener.wait(0.5, self._waiting)  # a token is in before its request
                     if self._desk_id in desks:
                         self._answer(desks[self._desk_id])
             except Exception:

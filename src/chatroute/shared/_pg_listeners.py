@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
@@ -50,12 +50,22 @@ def reply_payloads(desk_id: str, rows: Sequence[tuple[Any, ...]]) -> list[str]:
     return payloads
 
 
-def read_reply_payload(payload: str) -> tuple[str, dict[str, Reply | None] | None]:
-    """A reply notification's desk, and its replies by token (None: a wake-up without replies)."""
+def read_reply_payload(
+    payload: str, wanted: Container[str] | None = None
+) -> tuple[str, dict[str, Reply | None] | None]:
+    """A reply notification's desk, and its replies by token (None: a wake-up without replies).
+
+    Args:
+        payload: the notification's payload.
+        wanted: the tokens to decode (None: all). Every process hears every batch's
+            replies; each decodes only its own.
+    """
     head, *lines = payload.split("\n")
     replies: dict[str, Reply | None] = {}
     for line in lines:
         token, _, body = line.partition("\t")
+        if wanted is not None and token not in wanted:
+            continue
         if not body:
             replies[token] = None
             continue
@@ -63,7 +73,7 @@ def read_reply_payload(payload: str) -> tuple[str, dict[str, Reply | None] | Non
         replies[token] = Reply(
             token=token, position=position, now=datetime.fromisoformat(now), result=result, error=error
         )
-    return json.loads(head), (replies or None)
+    return json.loads(head), (replies if lines else None)
 
 
 class OutboxListener:
@@ -155,8 +165,14 @@ class ReplyListener:
         channel = sql.Identifier(journal.replies_channel)
         self._conn.execute(sql.SQL("LISTEN {c}").format(c=channel))
 
-    def wait(self, timeout: float) -> dict[str, dict[str, Reply | None] | None]:
+    def wait(
+        self, timeout: float, wanted: Container[str] | None = None
+    ) -> dict[str, dict[str, Reply | None] | None]:
         """Block until replies are announced or ``timeout`` seconds pass.
+
+        Args:
+            timeout: seconds.
+            wanted: the request tokens whose replies to decode (None: all).
 
         Returns:
             By desk announced, the replies by request token (None: too large for the
@@ -166,7 +182,7 @@ class ReplyListener:
         notes += self._conn.notifies(timeout=0)
         found: dict[str, dict[str, Reply | None] | None] = {}
         for note in notes:
-            desk_id, replies = read_reply_payload(note.payload)
+            desk_id, replies = read_reply_payload(note.payload, wanted)
             known = found.get(desk_id)
             found[desk_id] = replies if known is None else known | (replies or {})
         return found

@@ -69,6 +69,9 @@ class Replica:
         snapshot_every: a snapshot is stored after this many entries.
         image_key: the key signing the router images stored with snapshots (None: none
             written or read).
+        config: the desk's config as the host gave it (``genesis`` holds it encoded):
+            used as it is wherever the journal holds the same encoded config, instead of
+            decoding it again (40 ms of CPU for 5,000 operators).
     """
 
     def __init__(
@@ -80,8 +83,10 @@ class Replica:
         clock: Callable[[], datetime],
         snapshot_every: int,
         image_key: bytes | None = None,
+        config: RoutingConfig | None = None,
     ) -> None:
         self.journal = journal
+        self.config = config
         self.image_key = image_key
         self.desk_id = desk_id
         self.genesis = genesis
@@ -187,10 +192,16 @@ class Replica:
         """Carry the replica on under a new config (``position`` None: the entry being made)."""
         state = self.state
         assert state.router is not None
-        config = decode_config(config_data)
+        config = self.config_of(config_data)
         state.router = Router.restore(config, state.router.snapshot(), geo=self.geo)
         state.config, state.config_data = config, config_data
         state.config_version = position if position is not None else state.position + 1
+
+    def config_of(self, data: Any) -> RoutingConfig:
+        """The config encoded as ``data``: the host's own object when it encodes the same."""
+        if self.config is not None and data == self.genesis["config"]:
+            return self.config
+        return decode_config(data)
 
     # ---------------------------------------------------------------- replay
 
@@ -198,7 +209,7 @@ class Replica:
         """Replay one committed entry on the replica."""
         state = self.state
         if entry.call == "open":
-            config = decode_config(entry.args["config"])
+            config = self.config_of(entry.args["config"])
             state.router = Router(config, seed=entry.args["seed"], geo=self.geo)
             state.config, state.config_data = config, entry.args["config"]
             state.config_version = entry.position
@@ -259,7 +270,7 @@ class Replica:
         self.state = _State()
         stored = self.journal.latest_snapshot(self.desk_id)
         if stored is not None:
-            config = decode_config(stored.config)
+            config = self.config_of(stored.config)
             self.state = _State(
                 router=self._load(stored, config),
                 position=stored.position,

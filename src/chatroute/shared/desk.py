@@ -133,7 +133,14 @@ class SharedDesk:
         genesis = {"config": encode_config(config), "seed": seed}
         clock = clock if clock is not None else _utc_now
         self._replica = Replica(
-            journal, desk_id, genesis, GeoRecorder(geo), clock, snapshot_every, image_key=image_key
+            journal,
+            desk_id,
+            genesis,
+            GeoRecorder(geo),
+            clock,
+            snapshot_every,
+            image_key=image_key,
+            config=config,
         )
         self._writer = BatchingWriter(self._replica, self._lock) if batching else None
 
@@ -349,7 +356,6 @@ class SharedDesk:
                 # Most of what others appended is applied before the lock, so the lock is
                 # held for the last few entries only (and never for a whole rebuild).
                 replica.refresh()
-            before = replica.position
             changed = False
             try:
                 with self._journal.transaction(self._desk_id, connection, request_id=request_id) as txn:
@@ -385,8 +391,9 @@ class SharedDesk:
             pause("committed")
             if connection is not None:
                 replica.tentative += [(e.position, e.nonce) for e in appended]
-            else:
-                taken = replica.due_snapshot(before)
+            else:  # only by the call whose own entry reaches the multiple: one process, not
+                # every process that replays it under the lock (seconds of CPU each, for a large desk)
+                taken = replica.due_snapshot(appended[0].position - 1)
         if taken is not None:  # encoded and written outside the lock: other calls go on meanwhile
             replica.store(taken)
         return result
