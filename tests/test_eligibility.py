@@ -59,7 +59,6 @@ def test_an_unavailable_operator_takes_no_dialog_at_all(op: LiveOperator) -> Non
         assert ineligible(op, rec, RoutingConfig()) is not None
 
 
-
 @given(
     operators(),
     st.sampled_from([{}, {"tech": 1}, {"tech": 3}]),

@@ -146,10 +146,7 @@ class Operator:
     channel_limits: Mapping[str, int] = attrs.field(
         default=EMPTY_MAP, converter=to_int_map, validator=int_map(0, MAX_SAFE_INT)
     )
-    skills: Mapping[str, int] = attrs.field(
-        default=EMPTY_MAP, converter=to_int_map, validator=int_map(1, 10)
-    )
+    skills: Mapping[str, int] = attrs.field(default=EMPTY_MAP, converter=to_int_map, validator=int_map(1, 10))
     languages: frozenset[str] = attrs.field(default=frozenset(), converter=to_languages)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=to_tags)
     wrap_up: timedelta | None = attrs.field(default=None, converter=to_operator_wrap_up)
-

@@ -209,4 +209,3 @@ class Rating:
         'negative'
         """
         return "positive" if self.positive else "negative" if self.negative else "neutral"
-

@@ -181,4 +181,3 @@ def int_map(low: int, high: int) -> Any:
             _check_int(f"{attribute.name}[{key!r}]", item, low, high)
 
     return check
-

@@ -53,10 +53,8 @@ def _strategy(instance: object, attribute: attrs.Attribute[Any], value: object) 
         raise InvalidValue(attribute.name, value, "must be a Strategy such as Even(), or None")
 
 
-
 def _to_kind(value: Any) -> TargetKind:
     return to_enum(TargetKind, value, "kind")
-
 
 
 class TargetKind(enum.Enum):
@@ -243,5 +241,3 @@ class Group:
     def display_title(self) -> str:
         """What the visitor sees: ``title``, else ``name``, else ``id``."""
         return self.title or self.name or self.id
-
-

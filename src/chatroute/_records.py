@@ -58,9 +58,7 @@ def check_new(
         if not isinstance(client, Client):
             raise InvalidValue("client", client, "must be a Client")
         if client.id != dialog.client_id:
-            raise InvalidValue(
-                "client.id", client.id, f"differs from dialog.client_id {dialog.client_id!r}"
-            )
+            raise InvalidValue("client.id", client.id, f"differs from dialog.client_id {dialog.client_id!r}")
     ctx_client = client if client is not None else state.client_of(dialog)
     located, note = locate(dialog, channel, topology.geo)
     rec = state.live(located, channel, now, region_note=note)

@@ -23,9 +23,7 @@ __all__ = [
     "values",
 ]
 
-ENTRY_COLUMNS = (
-    "position, call, args, now, geo, result, request_id, nonce, chatroute_version, config_version"
-)
+ENTRY_COLUMNS = "position, call, args, now, geo, result, request_id, nonce, chatroute_version, config_version"
 
 SCHEMA = """
 CREATE SCHEMA IF NOT EXISTS {s};
@@ -127,12 +125,10 @@ def entry_of(row: dict[str, Any]) -> Entry:
     )
 
 
-
 def values(head: sql.Composed, rows: Sequence[tuple[Any, ...]]) -> sql.Composed:
     """``head`` followed by one ``(%s, ...)`` group per row: a multi-row INSERT."""
     group = sql.SQL("(" + ", ".join(["%s"] * len(rows[0])) + ")")
     return head + sql.SQL(", ").join([group] * len(rows))
-
 
 
 def queries(schema: str) -> dict[str, sql.Composed]:
@@ -158,16 +154,16 @@ def queries(schema: str) -> dict[str, sql.Composed]:
             "INSERT INTO {s}.entries (desk_id, " + ENTRY_COLUMNS + ")"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         ).format(s=s),
-        "insert_head": sql.SQL(
-            "INSERT INTO {s}.entries (desk_id, " + ENTRY_COLUMNS + ") VALUES "
-        ).format(s=s),
+        "insert_head": sql.SQL("INSERT INTO {s}.entries (desk_id, " + ENTRY_COLUMNS + ") VALUES ").format(
+            s=s
+        ),
         "outbox_head": sql.SQL("INSERT INTO {s}.outbox (desk_id, position, events) VALUES ").format(s=s),
         "reply_head": sql.SQL(
             "INSERT INTO {s}.replies (token, desk_id, position, now, result, error) VALUES "
         ).format(s=s),
-        "outbox": sql.SQL(
-            "INSERT INTO {s}.outbox (desk_id, position, events) VALUES (%s, %s, %s)"
-        ).format(s=s),
+        "outbox": sql.SQL("INSERT INTO {s}.outbox (desk_id, position, events) VALUES (%s, %s, %s)").format(
+            s=s
+        ),
         "notify": sql.SQL("SELECT pg_notify(%s, %s)").format(),
         "try_lock": sql.SQL("SELECT pg_try_advisory_xact_lock(%s, %s)").format(),
         "requests": sql.SQL(
@@ -201,8 +197,7 @@ def queries(schema: str) -> dict[str, sql.Composed]:
         "lead_lock": sql.SQL("SELECT pg_advisory_lock(%s, %s)").format(),
         "served": sql.SQL("DELETE FROM {s}.requests WHERE desk_id = %s AND id = ANY(%s)").format(s=s),
         "take": sql.SQL(
-            "DELETE FROM {s}.replies WHERE token = %s AND desk_id = %s"
-            " RETURNING position, now, result, error"
+            "DELETE FROM {s}.replies WHERE token = %s AND desk_id = %s RETURNING position, now, result, error"
         ).format(s=s),
         "queued": sql.SQL(
             "SELECT EXISTS (SELECT 1 FROM {s}.requests WHERE desk_id = %s AND token = %s)"

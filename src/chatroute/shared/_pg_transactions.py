@@ -172,4 +172,3 @@ class OwnTransaction:
     def rollback(self) -> None:
         if self._begun:
             self._cursor.execute("ROLLBACK")
-

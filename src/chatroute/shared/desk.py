@@ -62,6 +62,7 @@ class Timed(Untimed, total=False):
 
     now: datetime | None
 
+
 #: Entries between two snapshots, unless the desk is told otherwise.
 SNAPSHOT_EVERY = 1000
 

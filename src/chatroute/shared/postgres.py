@@ -365,4 +365,3 @@ class PostgresJournal:
     def listener(self, conninfo: str) -> OutboxListener:
         """A listener for this journal's outbox notifications, on a connection of its own."""
         return OutboxListener(conninfo, self.channel)
-
