@@ -81,6 +81,7 @@ class ModelDialog:
     relaxed: set[tuple[str | None, datetime]] = attrs.Factory(set)  # relax steps announced
     wait_until: datetime | None = None  # waits for its busy preferred operator until then
     then: Target | None = None  # and then goes here
+    fallback: Target | None = None  # handed to the favourite it waited for: placed here if it comes back
     offer_expires: datetime | None = None  # offered to ``operator_id`` (holding a slot) until then
     declined: dict[str, datetime | None] = attrs.Factory(dict)  # operator -> when the decline lapses
     assigned_at: datetime | None = None  # when it was last assigned (given, accepted, claimed, adopted)
@@ -302,7 +303,10 @@ class Model:
 
     def place_again(self, md: ModelDialog, now: datetime) -> None:
         """The dialog, detached, is placed again inside its target (a requeue, a reoffer): it may
-        wait for the client's busy favourite there."""
+        wait for the client's busy favourite there. One its favourite took after a wait is placed
+        where it would have gone after that wait."""
+        if md.fallback is not None:
+            md.target, md.fallback = md.fallback, None
         assert md.target is not None
         if md.target.kind is not TargetKind.OPERATOR:
             md.target = self.await_favourite(md, md.target, self.client(md.dialog.client_id), now)
@@ -405,6 +409,8 @@ class Model:
         md.state = None
         md.seq = None
         md.held = False
+        if md.state is DialogState.QUEUED and md.then is not None:  # leaves its wait for a favourite
+            md.fallback = md.then  # (the caller drops it unless the favourite takes it)
         md.wait_until = md.then = md.offer_expires = None
         return freed
 
@@ -441,6 +447,8 @@ class Model:
             assert md.relaxed
         else:
             assert md.state is None, f"{md.dialog.id} assigned via {event.via} from {md.state}"
+        if md.state is DialogState.QUEUED and md.then is not None:  # handed to the favourite it waited for
+            md.fallback = md.then
         md.state = DialogState.OFFERED if isinstance(event, DialogOffered) else DialogState.ASSIGNED
         md.operator_id = op_id
         md.seq = None

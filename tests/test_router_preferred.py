@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -31,6 +32,7 @@ from chatroute import (
     Via,
     serialize,
 )
+from chatroute.config import OfflinePolicy
 from chatroute.rules import Always
 
 from .strategies import call_sequences
@@ -337,6 +339,58 @@ def test_stickys_wait_survives_a_snapshot() -> None:
     twin = Router.restore(router.config, serialize.from_dict(Snapshot, data))
     assert twin.tick(at(31)) == router.tick(at(31))
     assert twin.snapshot() == router.snapshot()
+
+
+def test_a_dialog_handed_to_its_favourite_goes_back_to_the_team_when_they_go_offline() -> None:
+    """Ann takes the dialog she was waited for, then goes offline under ``requeue``: it goes to
+    bob in the team (where it would have gone after the wait), not into ann's own queue."""
+    config = attrs.evolve(sticky_desk().config, offline_policy=OfflinePolicy.REQUEUE)
+    router = Router(config)
+    busy_ann(router)
+    router.route(team_dialog("d1"), T0, client=ANN_LAST)
+    router.release("first", at(10))
+    assert router.dialog("d1").operator_id == "ann"
+    assert router.dialog("d1").preferred_then == Target.group("team")
+    events = router.set_status("ann", "offline", at(20))
+    assert events[-1] == DialogAssigned(
+        at=at(20), dialog_id="d1", operator_id="bob", group_id="team", via=Via.REQUEUE
+    )
+    assert router.dialog("d1").preferred_then is None
+
+
+def test_a_dialog_handed_to_its_preferred_operator_who_declines_goes_to_the_fallback() -> None:
+    """With offers, ann is offered the dialog she was waited for and declines it: it goes on to
+    ``otherwise`` (the team: bob), also in a router restored in between."""
+    config = attrs.evolve(desk().config, accept_timeout=timedelta(seconds=20))
+    router = Router(config)
+    router.route(Dialog(id="first", client_id="c0"), T0, client=Client(id="c0", preferred_operator_id="ann"))
+    router.accept("first", "ann", T0)
+    router.route(Dialog(id="d1", client_id="c1"), T0, client=ANNS)
+    router.release("first", at(10))
+    assert router.dialog("d1").offered_to == frozenset({"ann"})
+    twin = Router.restore(router.config, serialize.from_dict(Snapshot, serialize.to_dict(router.snapshot())))
+    for desk_ in (router, twin):
+        events = desk_.decline("d1", "ann", at(12))
+        assert events[-1].dialog_id == "d1"
+        assert desk_.dialog("d1").offered_to == frozenset({"bob"})
+        assert desk_.dialog("d1").target == Target.group("team")
+    assert twin.snapshot() == router.snapshot()
+
+
+def test_a_dialog_whose_wait_ran_out_or_was_transferred_has_no_fallback() -> None:
+    """The fallback is only for a dialog its favourite took: one that went on after the wait,
+    or was transferred while waiting, keeps none."""
+    router = sticky_desk()
+    busy_ann(router)
+    router.route(team_dialog("d1"), T0, client=ANN_LAST)
+    router.route(Dialog(id="d2", client_id="c1", chosen_group_id="team"), T0, client=ANN_LAST)
+    router.tick(at(31))
+    assert router.dialog("d1").preferred_then is None  # went on to bob
+    assert router.dialog("d2").preferred_then is None  # waits in the team
+    router.transfer("d2", Target.group("team"), at(32))  # waits for bob, d1 took him
+    assert router.dialog("d2").preferred_then == Target.group("team")
+    router.transfer("d2", Target.operator("ann"), at(33))
+    assert router.dialog("d2").preferred_then is None
 
 
 def test_stickys_wait_reads_from_both_forms_and_writes_the_short_one() -> None:

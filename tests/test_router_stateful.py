@@ -468,7 +468,7 @@ class RouterMachine(RuleBasedStateMachine):
         if to.kind is TargetKind.OPERATOR:  # naming an operator lifts their decline
             md.declined.pop(str(to.id), None)
         md.operator_id = None
-        md.target = to
+        md.target, md.fallback = to, None
         model.place_again(md, now)  # a group whose strategy waits for a busy favourite waits for them
         assert decision.target == md.target
         placed = events[1]
@@ -1008,6 +1008,7 @@ class RouterMachine(RuleBasedStateMachine):
             if placed is not None and getattr(placed, "via", Via.FALLBACK) is not Via.FALLBACK:
                 placed = None
             model.detach(md)
+            md.fallback = None  # it goes on, not to the favourite
             client_id = md.dialog.client_id
             favourite = model.client(client_id)[0]
             while then.kind is TargetKind.PREFERRED_OPERATOR:  # no more waiting for them
@@ -1081,6 +1082,8 @@ class RouterMachine(RuleBasedStateMachine):
                 assert rec.waiting_since == md.waiting_since
                 assert rec.sla_notified is md.notified
                 assert self.router.position(rec.id) == self.model.position(md)
+            elif md.state is not DialogState.CLOSED:  # handed to its favourite: where it would go back
+                assert (rec.preferred_until, rec.preferred_then) == (None, md.fallback), rec.id
 
     @invariant()
     def loads_are_the_weights_of_assigned_dialogs(self) -> None:

@@ -91,6 +91,7 @@ class AfterChat:
             client = self.state.client_of(rec.dialog)
             decision = self.decider.decide(rec, client, now, trace=False, forced=then)
             self.state.dequeue(rec)
+            self.state.drop_fallback(rec)  # it goes on to ``then``, not to its operator
             self.effects.apply(rec, decision, now, Via.REQUEUE, events)
 
     # --------------------------------------------------------------------- hold

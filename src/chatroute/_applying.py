@@ -308,7 +308,9 @@ class Effects:
             self.apply(rec, decision, now, via, events)
 
     def reroute(self, rec: LiveDialog, now: datetime, via: Via, events: list[Event]) -> LiveOperator | None:
-        """Take the dialog from where it is and place it again inside its target.
+        """Take the dialog from where it is and place it again inside its target; one that
+        waited for its favourite operator and came back from them goes where it would have
+        gone after that wait (its fallback), not back into their own queue.
 
         Decides before it changes anything, so a custom strategy that raises leaves the
         dialog where it was.
@@ -316,10 +318,13 @@ class Effects:
         Returns:
             The operator whose capacity it freed, if any (the caller drains them).
         """
-        assert rec.target is not None
-        client = self.state.client_of(rec.dialog)
-        decision = self.decider.decide(rec, client, now, trace=False, forced=rec.target)
-        freed = self.state.free_slot(rec)
+        state = self.state
+        target = rec.preferred_then or rec.target  # its fallback, if it came back from its favourite
+        assert target is not None
+        client = state.client_of(rec.dialog)
+        decision = self.decider.decide(rec, client, now, trace=False, forced=target)
+        state.drop_fallback(rec)
+        freed = state.free_slot(rec)
         self.state.unassign(rec)
         self.apply(rec, decision, now, via, events)
         return freed
@@ -386,6 +391,7 @@ class Effects:
         if named and rec.declines_lapse:  # the decline lifted, its lapse goes with it
             offers.forget_declines(rec, frozenset((str(to.id),)))
         freed = state.free_slot(rec)
+        state.drop_fallback(rec)  # transferred: it belongs to ``to`` now
         record = TransferRecord(
             at=now, from_operator_id=from_operator, from_group_id=from_group, to=to, by=by, trigger=trigger
         )

@@ -468,15 +468,29 @@ class RouterState:
         self.schedule_sla(rec, self._topology.channels[rec.dialog.channel], seq, rec.waiting_since)
 
     def dequeue(self, rec: LiveDialog) -> None:
-        """Take the dialog out of its queue (or pool); a wait for its preferred operator ends."""
+        """Take the dialog out of its queue (or pool); a wait for its favourite operator ends.
+
+        The target it would have gone to after that wait stays as its fallback
+        (``preferred_then``): handed to the favourite, it is placed there again if it comes
+        back from them; placed anywhere else, the fallback is dropped.
+        """
         key = self.queue_key(rec)
         queue = self.queues[key]
         queue.remove(rec.id)
         if not queue:
             del self.queues[key]
         rec.queue_key = None
+        extra = rec.extra
+        if extra is not None:
+            if extra.resume_to is not None:
+                extra.preferred_then = extra.resume_to
+            extra.resume_to = extra.preferred_until = None
+
+    @staticmethod
+    def drop_fallback(rec: LiveDialog) -> None:
+        """The dialog goes elsewhere than to its favourite: it has no fallback any more."""
         if rec.extra is not None:
-            rec.extra.resume_to = rec.extra.preferred_until = rec.extra.preferred_then = None
+            rec.extra.preferred_then = None
 
     def wait_for_preferred(self, rec: LiveDialog, until: datetime, then: Target) -> None:
         """The queued dialog waits for its preferred operator until ``until``, then goes to ``then``."""

@@ -217,6 +217,7 @@ class Timeouts:
         assert rec.waiting_since is not None
         seq, since = rec.queue_key.seq, rec.waiting_since
         self.state.dequeue(rec)
+        self.state.drop_fallback(rec)  # it goes on elsewhere, not to its favourite
         if ring:
             self.state.set_rule(rec, rec.rule, ring)
         if decision.outcome is Outcome.QUEUED and not decision.pool:

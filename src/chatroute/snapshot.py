@@ -128,12 +128,15 @@ class DialogRecord:
         epoch: how many times it has entered a queue.
         held_since: while assigned and on hold (``Router.hold``), since when.
         resume_to: while a resumed dialog waits for its own operator, the target it is
-            routed to again when ``resume_wait`` runs out.
+            routed to again when ``resume_wait`` runs out (once the operator takes it, that
+            target is kept as ``preferred_then``).
         relaxed_at: when the last step of its relaxing requirements came due (None: none
             has yet); the requirements in force follow from it.
         declines_lapse: with a ``decline_memory``, when each decline lapses, by operator.
         preferred_until: while it waits for its client's busy preferred operator, until when.
-        preferred_then: where it goes when that wait runs out.
+        preferred_then: where it goes when that wait runs out; once the operator it
+            waited for took it, where it is placed again if it comes back from them
+            (declined, lapsed, re-queued), instead of their own queue.
     """
 
     dialog: Dialog
