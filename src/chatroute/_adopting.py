@@ -19,7 +19,6 @@ from ._records import check_new
 from ._router_state import RouterState
 from ._state import LiveDialog, LiveOperator
 from ._topology import Topology
-from .config import OfflinePolicy
 from .decision import Reason
 from .errors import AtLimit, InvalidValue, NotEligible
 from .events import DialogAdopted, Event
@@ -147,7 +146,4 @@ def _adopt(
     state.take_slot(rec, op, now, new=False)
     state.assigned(rec, op, now)
     state.note_reply(rec, now)
-    config, since = state.topology.config, op.status_since
-    requeues = config.offline_policy is OfflinePolicy.REQUEUE and config.requeue_grace
-    if requeues and op.status == "offline" and since is not None:
-        operator_state.requeue_after(state, op, since + config.requeue_grace, since)
+    operator_state.resume_grace(state, op)

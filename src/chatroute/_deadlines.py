@@ -178,9 +178,7 @@ class DeadlineHeap(Generic[Entry]):
     def due_by(self, now: datetime) -> bool:
         """Whether some entry is due by ``now``."""
         heap = self._heap
-        if not heap:
-            return False
-        return heap[0][0] <= now
+        return bool(heap) and heap[0][0] <= now
 
 
 class Deadlines:

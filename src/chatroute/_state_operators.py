@@ -13,8 +13,9 @@ from datetime import datetime
 from ._deadlines import RequeueDue
 from ._router_state import RouterState
 from ._state import LiveOperator
+from .config import OfflinePolicy
 
-__all__ = ["requeue_after", "set_limit", "set_status"]
+__all__ = ["requeue_after", "resume_grace", "set_limit", "set_status"]
 
 
 def set_status(state: RouterState, op: LiveOperator, status: str, now: datetime, comment: str | None) -> None:
@@ -41,3 +42,14 @@ def set_limit(state: RouterState, op: LiveOperator, limit: int) -> None:
 def requeue_after(state: RouterState, op: LiveOperator, due: datetime, since: datetime) -> None:
     """Re-queue the operator's dialogs at ``due`` if they are still offline since ``since``."""
     state.deadlines.requeues.push(RequeueDue(due, op.id, since))
+
+
+def resume_grace(state: RouterState, op: LiveOperator) -> None:
+    """An operator offline under the re-queue policy, holding dialogs (restored, or given one
+    by ``adopt``), waits out their grace from when they went offline."""
+    config = state.topology.config
+    grace, since = config.requeue_grace, op.status_since
+    if config.offline_policy is not OfflinePolicy.REQUEUE or not grace or since is None:
+        return
+    if op.status == "offline" and op.dialogs:
+        requeue_after(state, op, since + grace, since)

@@ -13,20 +13,19 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
+from . import _state_operators as operator_state
 from ._deadlines import (
     CapLifts,
     DeclineLapses,
     OfferExpiry,
     PreferredWaitEnds,
     ReplyDue,
-    RequeueDue,
     WrapUpDue,
 )
 from ._router_state import RouterState
 from ._state import LiveDialog, LiveOperator
 from ._state_after_chat import await_operator
 from ._state_requirements import apply_relaxed
-from .config import OfflinePolicy
 from .errors import UnknownChannel, UnknownStatus
 from .model import DialogState
 from .snapshot import DialogRecord, Snapshot
@@ -94,13 +93,8 @@ def restore(state: RouterState, snapshot: Snapshot) -> None:
 
 def _restart_grace_periods(state: RouterState) -> None:
     """Offline operators who still hold dialogs under REQUEUE are waiting out their grace."""
-    config = state.topology.config
-    grace = config.requeue_grace
-    if config.offline_policy is not OfflinePolicy.REQUEUE or not grace:
-        return
     for op in state.ops.values():
-        if op.status == "offline" and op.dialogs and op.status_since is not None:
-            state.deadlines.requeues.push(RequeueDue(op.status_since + grace, op.id, op.status_since))
+        operator_state.resume_grace(state, op)
 
 
 def _restore_assigned(state: RouterState, op: LiveOperator, rec: LiveDialog) -> None:
