@@ -20,7 +20,6 @@ LIMIT = 500
 OVER = {
     "router.py": "a thin front: some forty public calls, whose docstrings are the API reference",
     "schedule.py": "one job, business hours; its time-zone rules read best in one place",
-    "simulate/engine.py": "the discrete-event loop, not yet split",
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from ..decision import Decision, Outcome
-from ..errors import InvalidTransition, NotEligible
+from ..errors import InvalidTransition
 from ..events import (
     DialogAssigned,
     DialogHeld,
@@ -38,108 +38,38 @@ from ..events import (
 )
 from ..model import Dialog, SlaLevel, Target, TargetKind
 from ..router import Router
-from .metrics import DialogOutcome, OperatorMetrics
+from ._calendar import (
+    ABANDON,
+    ACCEPT,
+    CLAIM_DIALOG,
+    COMPLETE,
+    HOLD,
+    READY,
+    REDIAL,
+    RESUME,
+    STATUS,
+    TRANSFER,
+    WAKE,
+)
+from ._pickups import Pickups
+from ._records import (
+    ABANDONED,
+    ASSIGNED,
+    CLOSED,
+    REJECTED,
+    WAITING,
+    DialogRecord,
+    OperatorRecord,
+    operator_records,
+)
+from ._results import RunData, operator_figures, outcome
 from .scenario import Scenario
 from .traffic import Arrival, StatusChange
 from .variants import Variant
 
 __all__ = ["Engine", "RunData"]
 
-# event kinds, in the order they are handled when they fall on the same instant
-_STATUS, _COMPLETE, _TRANSFER, _ABANDON, _CLAIM_DIALOG, _CLAIM_OPERATOR, _ACCEPT, _REDIAL = range(8)
-_HOLD, _RESUME, _READY, _WAKE = range(8, 12)  # _WAKE: only lets the router's timers run
-_NEW, _WAITING, _ASSIGNED, _CLOSED, _ABANDONED, _REJECTED = range(6)
 _PROGRESS_EVERY = 2000  # arrivals between progress reports
-
-
-class _Record:
-    """The simulator's view of one dialog."""
-
-    __slots__ = (
-        "arrival",
-        "critical",
-        "due",
-        "first_at",
-        "group",
-        "held_by",
-        "operator",
-        "pending",
-        "pool",
-        "queue_keys",
-        "rest",
-        "state",
-        "token",
-        "transfers",
-        "waited",
-        "warned",
-        "weight",
-    )
-
-    def __init__(self, arrival: Arrival, weight: int) -> None:
-        self.arrival = arrival
-        self.weight = weight
-        self.state = _NEW
-        self.group: str | None = None
-        self.operator: str | None = None
-        self.first_at: float | None = None
-        self.due = 0.0
-        self.pending = 0.0
-        self.token = 0
-        self.queue_keys: tuple[str, ...] = ()
-        self.pool = False
-        self.waited = self.warned = self.critical = False
-        self.transfers = 0
-        self.held_by: str | None = None  # on hold with its slot given back: whose dialog it is
-        self.rest = 0.0  # a held dialog's handling left after it resumes
-
-
-class _Operator:
-    """Load and logged-in time of one operator, integrated over the measured span."""
-
-    __slots__ = (
-        "area",
-        "assigned",
-        "claiming",
-        "id",
-        "last",
-        "limit",
-        "load",
-        "logged",
-        "logged_time",
-        "manual",
-        "open",
-    )
-
-    def __init__(self, op_id: str, limit: int, logged: bool, manual: bool) -> None:
-        self.id = op_id
-        self.limit = limit
-        self.logged = logged
-        self.manual = manual
-        self.load = 0
-        self.open = 0  # dialogs assigned, whatever their weight
-        self.area = 0.0
-        self.logged_time = 0.0
-        self.last = 0.0
-        self.assigned = 0
-        self.claiming = False
-
-
-@attrs.frozen(kw_only=True)
-class RunData:
-    """Raw results of one run, before they are folded into metrics.
-
-    Attributes:
-        outcomes: measured dialogs (arrived after the warm-up), in arrival order.
-        operators: every operator's figures.
-        max_queues: the longest queue, overall (key ``""``), per channel
-            (``"channel:site"``) and per group (``"group:sales"``).
-        simulated: dialogs simulated, warm-up included.
-    """
-
-    outcomes: tuple[DialogOutcome, ...]
-    operators: tuple[OperatorMetrics, ...]
-    max_queues: dict[str, int]
-    simulated: int
 
 
 class Engine:
@@ -175,10 +105,9 @@ class Engine:
         self.next_arrival = 0
         self.heap: list[tuple[float, int, int, int, Any, int]] = []
         self.seq = 0
-        self.records: list[_Record] = []
-        self.by_id: dict[str, _Record] = {}
+        self.records: list[DialogRecord] = []
+        self.by_id: dict[str, DialogRecord] = {}
         self.queues: dict[str, int] = {}
-        self.offers: dict[str, tuple[_Record, tuple[str, ...]]] = {}  # standing offers by dialog id
         self.max_queues: dict[str, int] = {}
         self.handlers: dict[type[Event], Callable[[Any], None]] = {
             DialogAssigned: self._on_assigned,
@@ -196,23 +125,16 @@ class Engine:
         self.holds = random.Random(f"{seed}/hold")
         self.wrap_ups = random.Random(f"{seed}/wrap-up")
         self.wrapping: dict[tuple[str, str], int] = {}  # (operator, dialog): weight of a wrap-up slot
-        self.pickup = random.Random(f"{seed}/pickup")
         self.redials = random.Random(f"{seed}/redial")
         self.slowdown = scenario.traffic.concurrency
         self.weights = {c.name: c.capacity_weight for c in config.channels}
         self.slas = {c.name: c.sla.warn.total_seconds() for c in config.channels}
-        manual = {g.id for g in config.groups if (g.strategy or config.strategy).manual}
-        self.members = {g.id: g.operator_ids for g in config.groups}
-        in_manual = {op for g in config.groups if g.id in manual for op in g.operator_ids}
-        if config.strategy.manual:
-            in_manual = {o.id for o in config.operators}
-        self.ops: dict[str, _Operator] = {}
-        for state in self.router.operators():
-            self.ops[state.id] = _Operator(
-                state.id, state.limit, state.status != "offline", state.id in in_manual
-            )
+        self.ops = operator_records(self.router)
+        self.pickups = Pickups(
+            self.router, self.ops, scenario.traffic.pickup, seed=seed, push=self._push, absorb=self._absorb
+        )
         for change in changes:
-            self._push(change.at, _STATUS, change, 0)
+            self._push(change.at, STATUS, change, 0)
 
     # ------------------------------------------------------------------ the loop
 
@@ -258,59 +180,59 @@ class Engine:
         heapq.heappush(self.heap, (at, kind, self.seq, kind, item, token))
 
     def _handle(self, kind: int, item: Any, token: int) -> None:
-        if kind == _COMPLETE:
+        if kind == COMPLETE:
             self._complete(item, token)
-        elif kind == _STATUS:
+        elif kind == STATUS:
             self._status(item)
-        elif kind == _ABANDON:
+        elif kind == ABANDON:
             self._abandon(item)
-        elif kind == _TRANSFER:
+        elif kind == TRANSFER:
             self._transfer(item, token)
-        elif kind == _CLAIM_DIALOG:
-            self._claim_dialog(item)
-        elif kind == _ACCEPT:
-            self._accept(item, token)
-        elif kind == _REDIAL:
+        elif kind == CLAIM_DIALOG:
+            self.pickups.claim_dialog(item, self.when)
+        elif kind == ACCEPT:
+            self.pickups.accept(item, token, self.when)
+        elif kind == REDIAL:
             self._arrive(item)
-        elif kind == _HOLD:
+        elif kind == HOLD:
             self._hold(item, token)
-        elif kind == _RESUME:
+        elif kind == RESUME:
             self._resume(item, token)
-        elif kind == _READY:
+        elif kind == READY:
             self._absorb(self.router.ready(item, self.when))
-        elif kind == _WAKE:
+        elif kind == WAKE:
             pass
         else:
-            self._claim_for(item)
+            self.pickups.claim_for(item, self.when)
 
     # ---------------------------------------------------------------- handlers
 
     def _arrive(self, arrival: Arrival) -> None:
         dialog = arrival.dialog
-        rec = _Record(arrival, self.weights[dialog.channel])
+        rec = DialogRecord(arrival, self.weights[dialog.channel])
         self.records.append(rec)
         self.by_id[dialog.id] = rec
         decision: Decision = self.router.route(dialog, self.when)
         rec.group = decision.group_id
         if decision.outcome is Outcome.REJECTED:
-            rec.state = _REJECTED
+            rec.state = REJECTED
             return
         rec.waited = decision.outcome is not Outcome.ASSIGNED  # queued, or offered until accepted
         self._absorb(decision.events)
-        if rec.state == _WAITING and arrival.patience != math.inf:
-            self._push(arrival.at + arrival.patience, _ABANDON, rec, 0)
+        if rec.state == WAITING and arrival.patience != math.inf:
+            self._push(arrival.at + arrival.patience, ABANDON, rec, 0)
 
-    def _complete(self, rec: _Record, token: int) -> None:
-        if token != rec.token or rec.state != _ASSIGNED:
+    def _complete(self, rec: DialogRecord, token: int) -> None:
+        if token != rec.token or rec.state != ASSIGNED:
             return
-        rec.state = _CLOSED
+        rec.state = CLOSED
         self._absorb(self.router.release(rec.arrival.dialog.id, self.when))
         self._forget(rec)
 
-    def _abandon(self, rec: _Record) -> None:
-        if rec.state != _WAITING or rec.first_at is not None:
+    def _abandon(self, rec: DialogRecord) -> None:
+        if rec.state != WAITING or rec.first_at is not None:
             return
-        rec.state = _ABANDONED
+        rec.state = ABANDONED
         self._unqueue(rec)
         self._absorb(self.router.release(rec.arrival.dialog.id, self.when))
         self._forget(rec)
@@ -332,10 +254,10 @@ class Engine:
             patience=traffic.patience.draw(self.redials) if traffic.patience is not None else first.patience,
             redial=first.redial + 1,
         )
-        self._push(at, _REDIAL, again, 0)
+        self._push(at, REDIAL, again, 0)
 
-    def _transfer(self, rec: _Record, token: int) -> None:
-        if token != rec.token or rec.state != _ASSIGNED:
+    def _transfer(self, rec: DialogRecord, token: int) -> None:
+        if token != rec.token or rec.state != ASSIGNED:
             return
         target = Target.group(str(rec.arrival.transfer_to))
         rec.pending = rec.arrival.second_handle
@@ -344,88 +266,17 @@ class Engine:
 
     def _status(self, change: StatusChange) -> None:
         op = self.ops[change.operator_id]
-        self._touch(op)
+        op.touch(self.now, self.warmup, self.span)
         op.logged = change.status != "offline"
         self._absorb(self.router.set_status(change.operator_id, change.status, self.when))
-        if op.manual and op.logged:
-            self._want_claim(op)
-        if self.offers and op.logged:
-            self._ring(op)
+        self.pickups.room(op, self.now)
 
-    def _forget(self, rec: _Record) -> None:
-        self.offers.pop(rec.arrival.dialog.id, None)
+    def _forget(self, rec: DialogRecord) -> None:
+        if self.pickups.offers:
+            self.pickups.withdraw(rec.arrival.dialog.id)
         # a client who writes again keeps their last operator, as before clients had a lifetime
         self.router.forget(rec.arrival.dialog.id, keep_client=True)
         del self.by_id[rec.arrival.dialog.id]
-
-    # ------------------------------------------------------------ manual pools
-
-    def _want_claim(self, op: _Operator) -> None:
-        if not op.claiming and op.load < op.limit:
-            op.claiming = True
-            self._push(self.now + self.scenario.traffic.pickup.draw(self.pickup), _CLAIM_OPERATOR, op, 0)
-
-    def _claim_dialog(self, rec: _Record) -> None:
-        """Someone in the pool's group notices the dialog: the least loaded who can take it claims it."""
-        if rec.state != _WAITING or not rec.pool:
-            return
-        members = self.members.get(rec.group or "", tuple(self.ops))
-        candidates = sorted(
-            (self.ops[m] for m in members if self.ops[m].logged), key=lambda o: (o.load, o.id)
-        )
-        for op in candidates:
-            if self._try_claim(rec.arrival.dialog.id, op):
-                return
-
-    def _claim_for(self, op: _Operator) -> None:
-        """An operator with room looks at the pools and claims the oldest dialogs they can take."""
-        op.claiming = False
-        for dialog_id in self.router.claimable(op.id):
-            if not op.logged or op.load >= op.limit:
-                return
-            self._try_claim(dialog_id, op)
-
-    def _offered(self, rec: _Record, event: DialogOffered) -> None:
-        """The dialog rings for some operators: after a reaction time, one of them accepts."""
-        if rec.queue_keys:
-            self._unqueue(rec)
-        rec.state = _WAITING
-        rec.token += 1
-        self.offers[rec.arrival.dialog.id] = (rec, event.operator_ids)
-        delay = self.scenario.traffic.pickup.draw(self.pickup)
-        self._push(self.now + delay, _ACCEPT, (rec, event.operator_ids), rec.token)
-
-    def _ring(self, op: _Operator) -> None:
-        """An operator with room again notices the oldest offer still ringing for them."""
-        ringing = [offer for offer in self.offers.values() if op.id in offer[1]]
-        if ringing:
-            rec, operator_ids = min(ringing, key=lambda offer: offer[0].arrival.at)
-            delay = self.scenario.traffic.pickup.draw(self.pickup)
-            self._push(self.now + delay, _ACCEPT, (rec, operator_ids), rec.token)
-
-    def _accept(self, item: tuple[_Record, tuple[str, ...]], token: int) -> None:
-        """The least loaded operator the dialog rings for accepts it, if the offer still stands."""
-        rec, operator_ids = item
-        if token != rec.token or rec.state != _WAITING:
-            return
-        ringing = sorted(
-            (self.ops[o] for o in operator_ids if self.ops[o].logged), key=lambda o: (o.load, o.id)
-        )
-        for op in ringing:
-            try:
-                events = self.router.accept(rec.arrival.dialog.id, op.id, self.when)
-            except (NotEligible, InvalidTransition):
-                continue
-            self._absorb(events)
-            return
-
-    def _try_claim(self, dialog_id: str, op: _Operator) -> bool:
-        try:
-            events = self.router.claim(dialog_id, op.id, self.when)
-        except (NotEligible, InvalidTransition):
-            return False
-        self._absorb(events)
-        return True
 
     # ------------------------------------------------------------------ events
 
@@ -444,7 +295,13 @@ class Engine:
         self._queued(self.by_id[event.dialog_id], event)
 
     def _on_offered(self, event: DialogOffered) -> None:
-        self._offered(self.by_id[event.dialog_id], event)
+        """The dialog rings for some operators: after a reaction time, one of them accepts."""
+        rec = self.by_id[event.dialog_id]
+        if rec.queue_keys:
+            self._unqueue(rec)
+        rec.state = WAITING
+        rec.token += 1
+        self.pickups.offer(rec, event.operator_ids, self.now)
 
     def _on_released(self, event: DialogReleased) -> None:
         self._unload(self.by_id[event.dialog_id])
@@ -464,16 +321,16 @@ class Engine:
 
     # ------------------------------------------------------- holds and wrap-up
 
-    def _hold(self, rec: _Record, token: int) -> None:
+    def _hold(self, rec: DialogRecord, token: int) -> None:
         """The client goes quiet: the chat is put on hold, and resumed after the drawn length."""
         hold = self.scenario.traffic.hold
-        if token != rec.token or rec.state != _ASSIGNED or hold is None:
+        if token != rec.token or rec.state != ASSIGNED or hold is None:
             return
         self._absorb(self.router.hold(rec.arrival.dialog.id, self.when))
-        self._push(self.now + hold.length.draw(self.holds), _RESUME, rec, rec.token)
+        self._push(self.now + hold.length.draw(self.holds), RESUME, rec, rec.token)
 
-    def _resume(self, rec: _Record, token: int) -> None:
-        if token != rec.token or rec.state != _ASSIGNED:
+    def _resume(self, rec: DialogRecord, token: int) -> None:
+        if token != rec.token or rec.state != ASSIGNED:
             return
         rec.due = self.now + rec.rest
         try:
@@ -482,8 +339,8 @@ class Engine:
             return
         self._absorb(events)
         wait = self.router.config.resume_wait
-        if rec.state == _WAITING and wait:  # waiting for its operator: routed on when the wait ends
-            self._push(self.now + wait.total_seconds(), _WAKE, None, 0)
+        if rec.state == WAITING and wait:  # waiting for its operator: routed on when the wait ends
+            self._push(self.now + wait.total_seconds(), WAKE, None, 0)
 
     def _on_held(self, event: DialogHeld) -> None:
         if not event.counts:  # the slot is free while the chat is held
@@ -495,43 +352,44 @@ class Engine:
         rec = self.by_id[event.dialog_id]
         if rec.held_by is not None:
             op = self.ops[rec.held_by]
-            self._touch(op)
+            op.touch(self.now, self.warmup, self.span)
             op.load += rec.weight
             op.open += 1
             rec.operator, rec.held_by = op.id, None
-        self._push(rec.due, _COMPLETE, rec, rec.token)
+        self._push(rec.due, COMPLETE, rec, rec.token)
 
     def _on_wrap_up(self, event: WrapUpStarted) -> None:
         """The released dialog's slot stays taken; the operator is ready after their after-chat work."""
         op = self.ops[event.operator_id]
         weight = self.by_id[event.dialog_id].weight
-        self._touch(op)
+        op.touch(self.now, self.warmup, self.span)
         op.load += weight
         self.wrapping[op.id, event.dialog_id] = weight
-        self._push((event.until - self.start).total_seconds(), _WAKE, None, 0)  # the timer ends it then
+        self._push((event.until - self.start).total_seconds(), WAKE, None, 0)  # the timer ends it then
         wrap_up = self.scenario.traffic.wrap_up
         if wrap_up is not None:
             ready = self.now + wrap_up.draw(self.wrap_ups)
             if self.moment(ready) < event.until:
-                self._push(ready, _READY, op.id, 0)
+                self._push(ready, READY, op.id, 0)
 
     def _on_wrap_up_ended(self, event: WrapUpEnded) -> None:
         op = self.ops[event.operator_id]
-        self._touch(op)
+        op.touch(self.now, self.warmup, self.span)
         op.load -= self.wrapping.pop((op.id, event.dialog_id))
-        self._room(op)
+        self.pickups.room(op, self.now)
 
-    def _assigned(self, rec: _Record, op: _Operator) -> None:
+    def _assigned(self, rec: DialogRecord, op: OperatorRecord) -> None:
         if rec.queue_keys:
             self._unqueue(rec)
-        self.offers.pop(rec.arrival.dialog.id, None)
-        self._touch(op)
+        if self.pickups.offers:
+            self.pickups.withdraw(rec.arrival.dialog.id)
+        op.touch(self.now, self.warmup, self.span)
         op.load += rec.weight
         op.open += 1
         if rec.arrival.at >= self.warmup:
             op.assigned += 1
         rec.operator = op.id
-        rec.state = _ASSIGNED
+        rec.state = ASSIGNED
         rec.token += 1
         arrival = rec.arrival
         # each other open dialog makes this one slower by the concurrency factor
@@ -539,7 +397,7 @@ class Engine:
         if rec.first_at is None:
             rec.first_at = self.now
             if arrival.transfer_to is not None and arrival.transfer_after < arrival.handle:
-                self._push(self.now + arrival.transfer_after * slow, _TRANSFER, rec, rec.token)
+                self._push(self.now + arrival.transfer_after * slow, TRANSFER, rec, rec.token)
                 return
             rec.due = self.now + arrival.handle * slow
             hold = self.scenario.traffic.hold
@@ -547,14 +405,14 @@ class Engine:
                 after = hold.after.draw(self.holds)
                 if after < arrival.handle:
                     rec.rest = (arrival.handle - after) * slow
-                    self._push(self.now + after * slow, _HOLD, rec, rec.token)
+                    self._push(self.now + after * slow, HOLD, rec, rec.token)
                     return
         else:
             rec.due = self.now + rec.pending * slow
-        self._push(rec.due, _COMPLETE, rec, rec.token)
+        self._push(rec.due, COMPLETE, rec, rec.token)
 
-    def _queued(self, rec: _Record, event: DialogQueued) -> None:
-        rec.state = _WAITING
+    def _queued(self, rec: DialogRecord, event: DialogQueued) -> None:
+        rec.state = WAITING
         rec.pool = event.pool
         target = event.target
         group = target.id if target.kind is TargetKind.GROUP else "-"
@@ -566,37 +424,30 @@ class Engine:
             if measured and length > self.max_queues.get(key, 0):
                 self.max_queues[key] = length
         if event.pool:
-            self._push(self.now + self.scenario.traffic.pickup.draw(self.pickup), _CLAIM_DIALOG, rec, 0)
+            self.pickups.pooled(rec, self.now)
 
-    def _unqueue(self, rec: _Record) -> None:
+    def _unqueue(self, rec: DialogRecord) -> None:
         for key in rec.queue_keys:
             self.queues[key] -= 1
         rec.queue_keys = ()
 
-    def _moved(self, rec: _Record) -> None:
+    def _moved(self, rec: DialogRecord) -> None:
         """The dialog left its operator (transfer or requeue); its next handling is ``pending``."""
         rec.token += 1
-        rec.state = _WAITING
+        rec.state = WAITING
         self._unload(rec)
         rec.held_by = None
 
-    def _unload(self, rec: _Record) -> None:
+    def _unload(self, rec: DialogRecord) -> None:
         """The dialog stops taking room at the operator handling it, if any."""
         if rec.operator is None:
             return
         op = self.ops[rec.operator]
         rec.operator = None
-        self._touch(op)
+        op.touch(self.now, self.warmup, self.span)
         op.load -= rec.weight
         op.open -= 1
-        self._room(op)
-
-    def _room(self, op: _Operator) -> None:
-        """The operator may have room again: they look at the pools and the offers ringing."""
-        if op.manual and op.logged:
-            self._want_claim(op)
-        if self.offers and op.logged:
-            self._ring(op)
+        self.pickups.room(op, self.now)
 
     def _flagged(self, event: SlaLevelChanged) -> None:
         rec = self.by_id.get(event.dialog_id)
@@ -606,16 +457,6 @@ class Engine:
             rec.warned = True
         elif event.level is SlaLevel.CRITICAL:
             rec.warned = rec.critical = True
-
-    def _touch(self, op: _Operator) -> None:
-        """Add the operator's load and logged time since their last change (within the measured span)."""
-        low, high = self.warmup, self.span
-        begin = min(max(op.last, low), high)
-        end = min(max(self.now, low), high)
-        if end > begin and op.logged:
-            op.area += op.load * (end - begin)
-            op.logged_time += end - begin
-        op.last = self.now
 
     # ----------------------------------------------------------------- results
 
@@ -628,39 +469,15 @@ class Engine:
         """The measured outcomes and operator figures (call after :meth:`run`)."""
         self.now = max(self.now, self.span)  # operators' time counts to the end of the span
         for op in self.ops.values():
-            self._touch(op)
-        outcomes = tuple(self._outcome(rec) for rec in self.records if rec.arrival.at >= self.warmup)
-        operators = tuple(
-            OperatorMetrics(
-                id=op.id,
-                assigned=op.assigned,
-                logged_hours=op.logged_time / 3600.0,
-                occupancy=op.area / (op.limit * op.logged_time) if op.logged_time > 0 and op.limit else None,
-            )
-            for op in sorted(self.ops.values(), key=lambda o: o.id)
-        )
+            op.touch(self.now, self.warmup, self.span)
+        slas = self.slas
         return RunData(
-            outcomes=outcomes,
-            operators=operators,
+            outcomes=tuple(
+                outcome(rec, slas[rec.arrival.dialog.channel])
+                for rec in self.records
+                if rec.arrival.at >= self.warmup
+            ),
+            operators=tuple(operator_figures(op) for op in sorted(self.ops.values(), key=lambda o: o.id)),
             max_queues=dict(self.max_queues),
             simulated=len(self.records),
-        )
-
-    def _outcome(self, rec: _Record) -> DialogOutcome:
-        channel = rec.arrival.dialog.channel
-        answered = rec.first_at is not None
-        return DialogOutcome(
-            at=rec.arrival.at,
-            channel=channel,
-            group=rec.group,
-            answered=answered,
-            abandoned=rec.state == _ABANDONED,
-            rejected=rec.state == _REJECTED,
-            waited=rec.waited,
-            wait=(rec.first_at - rec.arrival.at) if rec.first_at is not None else 0.0,
-            sla=self.slas[channel],
-            warned=rec.warned,
-            critical=rec.critical,
-            transfers=rec.transfers,
-            redial=rec.arrival.redial > 0,
         )
