@@ -25,18 +25,26 @@ never compares equal to one in another zone (PEP 495): compare ``astimezone(UTC)
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 import zoneinfo
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import attrs
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rruleset, rrulestr
 
-from ._frozen import DAY_NAMES, aware, to_days, to_tuple
+from ._frozen import aware, to_days
+from ._recurrence import occurrences, rule_text
+from ._schedule_forms import (
+    clock,
+    day_list,
+    items_of,
+    to_dates,
+    to_end,
+    to_items,
+    to_start,
+    zone_name,
+)
 from .errors import InvalidValue
 
 __all__ = ["HORIZON_DAYS", "Closure", "Hours", "Schedule", "SpecialHours", "Window"]
@@ -45,63 +53,10 @@ HORIZON_DAYS = 400
 """How far ahead :meth:`Schedule.next_open` and :meth:`Schedule.next_close` look, in days."""
 
 _ONE_DAY = timedelta(days=1)
-_RULE_START = datetime(2000, 1, 1)  # local midnight in the schedule's zone, for rules without DTSTART
-_SUB_DAILY = re.compile(r"FREQ\s*=\s*(HOURLY|MINUTELY|SECONDLY)", re.IGNORECASE)
-_TIME_OF_DAY = re.compile(r"BY(HOUR|MINUTE|SECOND)\s*=", re.IGNORECASE)
-#: A rule with COUNT must have given all its dates within this many years of its start.
-_COUNT_SPAN_YEARS = 100
-#: Rules are expanded from their start; further than this, from a start moved closer.
-_NEAR_YEARS = 30
-#: The Gregorian calendar repeats every 400 years, so a moved start is found within them.
-_CALENDAR_CYCLE = 400
-_INTERVAL = re.compile(r"INTERVAL\s*=\s*([-+]?\d+)", re.IGNORECASE)
-
-
-# -- converters and validators -------------------------------------------------------------
-
-
-def _to_time(value: time | str, field: str) -> time:
-    if value == "24:00":
-        return time(0)
-    try:
-        parsed = value if isinstance(value, time) else time.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(field, value, "give a time such as '09:30'") from None
-    if parsed.tzinfo is not None:
-        raise InvalidValue(field, value, "give a local time without an offset; the zone is tz")
-    return parsed
-
-
-def _to_start(value: time | str) -> time:
-    return _to_time(value, "start")
-
-
-def _to_end(value: time | str) -> time:
-    return _to_time(value, "end")
-
-
-def _to_date(value: Any) -> date:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    elif isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    raise InvalidValue("dates", value, "give a date such as 2026-01-01")
-
-
-def _to_dates(value: Any) -> tuple[date, ...]:
-    if isinstance(value, date | str):
-        return (_to_date(value),)
-    try:
-        return tuple(_to_date(item) for item in to_tuple(value))
-    except TypeError:
-        raise InvalidValue("dates", value, "give a list of dates") from None
 
 
 def _to_hours(value: Any) -> tuple[Hours, ...]:
-    items = (value,) if isinstance(value, str | Hours) else _to_items(value)
+    items = (value,) if isinstance(value, str | Hours) else to_items(value)
     hours = []
     for item in items:
         if isinstance(item, Hours):
@@ -116,166 +71,6 @@ def _to_hours(value: Any) -> tuple[Hours, ...]:
     return tuple(sorted(hours, key=lambda h: h.start))
 
 
-def _to_items(value: Any) -> tuple[Any, ...]:
-    """A tuple of the items; a lone value (a Window, say) is one item."""
-    try:
-        return (value,) if attrs.has(type(value)) else to_tuple(value)
-    except TypeError:
-        return (value,)  # not iterable: the validator names the field
-
-
-def _items_of(kind: type) -> Any:
-    def check(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
-        for i, item in enumerate(value):
-            if not isinstance(item, kind):
-                raise InvalidValue(f"{attribute.name}[{i}]", item, f"must be a {kind.__name__}")
-
-    return check
-
-
-def _zone_name(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidValue(attribute.name, value, "unknown IANA time zone") from None
-
-
-@functools.lru_cache(maxsize=256)
-def _parse_rule(text: str) -> rrule | rruleset:
-    return rrulestr(text, dtstart=_RULE_START, ignoretz=True)
-
-
-@functools.lru_cache(maxsize=1024)
-def _occurrences(text: str, year: int) -> frozenset[date]:
-    """The local dates in ``year`` on which the rule falls."""
-    try:
-        rule = _nearer(_parse_rule(text), year)
-        found = rule.between(datetime(year, 1, 1), datetime(year + 1, 1, 1), inc=True)
-    except (ValueError, OverflowError) as exc:
-        raise InvalidValue("rrule", text, f"cannot expand the rule: {exc}") from None
-    return frozenset(moment.date() for moment in found if moment.year == year)
-
-
-def _private(rule: rrule | rruleset, name: str) -> Any:
-    """A part of a dateutil rule, which keeps them in private attributes with no accessors:
-    ``_rrule``, ``_exrule``, ``_rdate`` and ``_exdate`` of a set; ``_dtstart``, ``_count``,
-    ``_freq`` and ``_interval`` of a rule."""
-    return getattr(rule, name)
-
-
-def _nearer(rule: rrule | rruleset, year: int) -> rrule | rruleset:
-    """The same rule, started shortly before ``year`` where that keeps its dates.
-
-    Expanding a rule walks every period from its start: a daily rule asked about the
-    year 9000 would walk 2.6 million days. Each part is moved by :func:`_moved`; dates
-    given one by one stay as they are.
-    """
-    if isinstance(rule, rrule):
-        return _moved(rule, year)
-    moved = rruleset()
-    for part in _private(rule, "_rrule"):
-        moved.rrule(_moved(part, year))
-    for part in _private(rule, "_exrule"):
-        moved.exrule(_moved(part, year))
-    for day in _private(rule, "_rdate"):
-        moved.rdate(day)
-    for day in _private(rule, "_exdate"):
-        moved.exdate(day)
-    return moved
-
-
-def _moved(rule: rrule, year: int) -> rrule:
-    """``rule`` from a later start with the same dates from there on, when one is found.
-
-    A rule takes its defaults (weekday, day of month, month, time) from its start, and
-    its INTERVAL counts periods from it. So a start on the same month, day and weekday
-    a whole number of intervals later gives the same dates after it. A COUNT rule keeps
-    its start: it ends within :data:`_COUNT_SPAN_YEARS` anyway.
-    """
-    start: datetime = _private(rule, "_dtstart")
-    if _private(rule, "_count") is not None or year - start.year <= _NEAR_YEARS:
-        return rule
-    freq, interval = _private(rule, "_freq"), _private(rule, "_interval")
-    for candidate in range(year - 2, max(start.year, year - 2 - _CALENDAR_CYCLE), -1):
-        try:
-            later = start.replace(year=candidate)
-        except ValueError:  # 29 February in a common year
-            continue
-        if later.weekday() == start.weekday() and _in_step(freq, interval, start, later):
-            return rule.replace(dtstart=later)
-    return rule
-
-
-def _in_step(freq: int, interval: int, start: datetime, later: datetime) -> bool:
-    """Whether ``later`` is a whole number of the rule's intervals after ``start``."""
-    periods = {
-        YEARLY: later.year - start.year,
-        MONTHLY: 12 * (later.year - start.year),
-        WEEKLY: (later - start).days // 7,
-        DAILY: (later - start).days,
-    }
-    return freq in periods and periods[freq] % interval == 0
-
-
-def _count_ends(text: str, rule: rrule | rruleset) -> None:
-    """Refuse a rule with COUNT that has not given all its dates within the span."""
-    parts = [rule] if isinstance(rule, rrule) else [*_private(rule, "_rrule"), *_private(rule, "_exrule")]
-    for part in parts:
-        count: int | None = _private(part, "_count")
-        if count is None:
-            continue
-        start: datetime = _private(part, "_dtstart")
-        end = start + timedelta(days=366 * _COUNT_SPAN_YEARS)
-        if count > 366 * _COUNT_SPAN_YEARS or len(part.between(start, end, inc=True)) < count:
-            problem = f"a COUNT rule must end within {_COUNT_SPAN_YEARS} years of its start: use UNTIL"
-            raise InvalidValue("rrule", text, problem)
-
-
-def _rule_text(instance: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    if value is None:
-        return
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(attribute.name, value, "must be a non-empty RFC 5545 rule or None")
-    if _SUB_DAILY.search(value):
-        raise InvalidValue(attribute.name, value, "rules pick dates: repeat DAILY or less often")
-    if _TIME_OF_DAY.search(value):
-        raise InvalidValue(
-            attribute.name, value, "rules pick dates: BYHOUR, BYMINUTE and BYSECOND pick times"
-        )
-    if any(int(n) < 1 for n in _INTERVAL.findall(value)):
-        raise InvalidValue(attribute.name, value, "INTERVAL must be at least 1")
-    try:
-        rule = _parse_rule(value)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidValue(attribute.name, value, f"not an RFC 5545 rule ({exc})") from None
-    _count_ends(value, rule)
-
-
-# -- values --------------------------------------------------------------------------------
-
-
-def _clock(moment: time, *, end: bool = False) -> str:
-    """09:00, or 24:00 for a window ending at midnight; seconds only when there are some."""
-    if end and moment == time(0):
-        return "24:00"
-    return f"{moment:%H:%M:%S}" if moment.second or moment.microsecond else f"{moment:%H:%M}"
-
-
-def _day_list(days: frozenset[int]) -> str:
-    """Mon-Fri, Sat, Sun or Mon, Wed, Fri: runs of three or more days joined with a dash."""
-    runs: list[list[int]] = []
-    for day in sorted(days):
-        if runs and runs[-1][-1] == day - 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    parts = []
-    for run in runs:
-        names = [DAY_NAMES[d].capitalize() for d in run]
-        parts += [f"{names[0]}-{names[-1]}"] if len(run) >= 3 else names
-    return ", ".join(parts)
-
-
 @attrs.frozen(kw_only=True)
 class Hours:
     """Opening hours within one day: ``[start, end)`` in local time.
@@ -285,8 +80,8 @@ class Hours:
     are accepted (and ``"24:00"`` for midnight).
     """
 
-    start: time = attrs.field(converter=_to_start)
-    end: time = attrs.field(converter=_to_end)
+    start: time = attrs.field(converter=to_start)
+    end: time = attrs.field(converter=to_end)
 
     def bounds(self, day: date) -> tuple[datetime, datetime]:
         """The naive local start and end when the hours start on ``day``."""
@@ -295,7 +90,7 @@ class Hours:
         return start, end
 
     def __str__(self) -> str:
-        return f"{_clock(self.start)}-{_clock(self.end, end=True)}"
+        return f"{clock(self.start)}-{clock(self.end, end=True)}"
 
 
 @attrs.frozen(kw_only=True)
@@ -310,8 +105,8 @@ class Window:
     """
 
     days: frozenset[int] = attrs.field(converter=to_days)
-    start: time = attrs.field(converter=_to_start)
-    end: time = attrs.field(converter=_to_end)
+    start: time = attrs.field(converter=to_start)
+    end: time = attrs.field(converter=to_end)
 
     def __attrs_post_init__(self) -> None:
         if not self.days:
@@ -324,7 +119,7 @@ class Window:
 
     def describe(self) -> str:
         """``"Mon-Fri 09:00-18:00"``."""
-        return f"{_day_list(self.days)} {self.hours}"
+        return f"{day_list(self.days)} {self.hours}"
 
 
 @attrs.frozen(kw_only=True)
@@ -336,8 +131,8 @@ class _OnDates:
     to anchor it elsewhere.
     """
 
-    dates: tuple[date, ...] = attrs.field(default=(), converter=_to_dates)
-    rrule: str | None = attrs.field(default=None, validator=_rule_text)
+    dates: tuple[date, ...] = attrs.field(default=(), converter=to_dates)
+    rrule: str | None = attrs.field(default=None, validator=rule_text)
     note: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
 
     def __attrs_post_init__(self) -> None:
@@ -346,7 +141,7 @@ class _OnDates:
 
     def applies(self, day: date) -> bool:
         """Whether ``day`` (a local date) is one of the dates."""
-        return day in self.dates or (self.rrule is not None and day in _occurrences(self.rrule, day.year))
+        return day in self.dates or (self.rrule is not None and day in occurrences(self.rrule, day.year))
 
     def _which(self) -> str:
         chosen = [d.isoformat() for d in self.dates] + ([self.rrule] if self.rrule else [])
@@ -413,11 +208,11 @@ class Schedule:
             naming the field.
     """
 
-    tz: str = attrs.field(validator=_zone_name)
-    windows: tuple[Window, ...] = attrs.field(default=(), converter=_to_items, validator=_items_of(Window))
-    closures: tuple[Closure, ...] = attrs.field(default=(), converter=_to_items, validator=_items_of(Closure))
+    tz: str = attrs.field(validator=zone_name)
+    windows: tuple[Window, ...] = attrs.field(default=(), converter=to_items, validator=items_of(Window))
+    closures: tuple[Closure, ...] = attrs.field(default=(), converter=to_items, validator=items_of(Closure))
     special: tuple[SpecialHours, ...] = attrs.field(
-        default=(), converter=_to_items, validator=_items_of(SpecialHours)
+        default=(), converter=to_items, validator=items_of(SpecialHours)
     )
 
     @classmethod
@@ -555,7 +350,7 @@ class Schedule:
             day = f"{local:%a} "
         else:
             day = f"{local:%a} {local.date().isoformat()} "
-        return f"{day}{_clock(local.time())} {self.tz}"
+        return f"{day}{clock(local.time())} {self.tz}"
 
     def _intervals(self, first: date, days: int) -> Iterator[tuple[datetime, datetime]]:
         """Non-empty ``[opens, closes)`` UTC intervals of hours starting on ``days`` dates.
