@@ -34,7 +34,9 @@ class Client:
         id: unique client id.
         tags: tags on the client (Chat2Desk), seen by tag predicates.
         preferred_operator_id: the client's managing operator, if any.
-        last_operator_id: who handled the client last; the router keeps it up to date.
+        last_operator_id: who handled the client last; the router keeps it up to date, and
+            a client the host passes to :meth:`Router.route` does not overwrite it (the
+            host's value counts only while the router has noted none).
     """
 
     id: str = attrs.field(validator=non_empty_str)
