@@ -433,3 +433,44 @@ def test_stickys_wait_keeps_limits_and_a_restored_router_carries_on_alike(data: 
     for (call, _, original), (_, _, copy) in pairs:
         assert copy == original, f"{call}"
     assert restored.snapshot() == router.snapshot()
+
+
+def _sticky_desk() -> Router:
+    """Ann and bob, online with room for three; everyone is picked by Sticky (else Even)."""
+    ops = [Operator(id=op_id, status="online", limit=3) for op_id in ("ann", "bob")]
+    return Router(RoutingConfig(operators=ops, strategy=Sticky()))
+
+
+def test_a_client_the_host_passes_keeps_the_last_operator_the_router_noted() -> None:
+    """The host passes the client with new tags: the tags update, and the client's last operator
+    (which the router keeps, and the host's client does not carry) still decides for Sticky."""
+    router = _sticky_desk()
+    assert router.route(Dialog(id="d1", client_id="c1"), T0).operator_id == "ann"
+    assert router.explain(Dialog(id="probe"), at(1)).operator_id == "bob"  # the least loaded
+    told = Client(id="c1", tags=["vip"])
+    assert router.route(Dialog(id="d2", client_id="c1"), at(1), client=told).operator_id == "ann"
+    assert router.snapshot().clients == (Client(id="c1", tags=["vip"], last_operator_id="ann"),)
+    assert router.route(Dialog(id="d3", client_id="c1"), at(2)).operator_id == "ann"
+
+
+def test_the_last_operator_the_router_noted_outlasts_a_stale_one_from_the_host() -> None:
+    """A host's client carrying an older last operator does not overwrite the router's; it fills
+    in only for a client the router has no last operator for."""
+    router = _sticky_desk()
+    router.route(Dialog(id="d1", client_id="c1"), T0)  # ann
+    stale = Client(id="c1", preferred_operator_id=None, last_operator_id="bob")
+    assert router.route(Dialog(id="d2", client_id="c1"), at(1), client=stale).operator_id == "ann"
+    new = Client(id="c2", last_operator_id="bob")
+    assert router.route(Dialog(id="d3", client_id="c2"), at(2), client=new).operator_id == "bob"
+    assert {c.id: c.last_operator_id for c in router.snapshot().clients} == {"c1": "ann", "c2": "bob"}
+
+
+def test_a_client_that_is_not_the_dialogs_changes_nothing() -> None:
+    """A host's client with another id is refused, and the client the router knows stays as it was."""
+    router = _sticky_desk()
+    router.route(Dialog(id="d1", client_id="c1"), T0, client=Client(id="c1", tags=["new"]))
+    before = router.snapshot()
+    with pytest.raises(InvalidValue, match=r"client\.id"):
+        router.route(Dialog(id="d2", client_id="c1"), at(1), client=Client(id="c9", tags=["vip"]))
+    assert router.snapshot() == before
+    assert persisted(before) == before

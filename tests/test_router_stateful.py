@@ -224,8 +224,9 @@ class RouterMachine(RuleBasedStateMachine):
         decision = self.call(lambda r: r.route(dialog, now, client=client))
         assert isinstance(decision, Decision), decision
         md = ModelDialog(dialog=dialog, weight=model.channels[dialog.channel].capacity_weight, routed_at=now)
-        if client is not None:
-            own = (client.preferred_operator_id, client.last_operator_id)
+        if client is not None:  # the host's preferred operator; the last one the router noted stays
+            noted = model.client(dialog.client_id)[1]
+            own = (client.preferred_operator_id, noted if noted is not None else client.last_operator_id)
         else:
             own = model.client(dialog.client_id)
         md.target = model.target_for(md, own[0])

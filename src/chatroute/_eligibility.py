@@ -6,8 +6,9 @@ The checks come in two kinds, and a new check goes in the one it belongs to:
   cap): :func:`available` folds them into the indexes of available operators, so a
   pick that needs nothing else reads the head of an index without asking again;
 * about the operator and the dialog together (a dialog's weight, the channel limit, the
-  skills, who passed it on or declined it): :func:`picky` and :func:`constrained` say
-  which dialogs need them, so only those are checked operator by operator.
+  skills, who passed it on or declined it, whom the host asked to avoid): :func:`picky`
+  and :func:`constrained` say which dialogs need them, so only those are checked
+  operator by operator.
 
 :func:`ineligible` makes every check, in the order that names the reason in traces and
 errors; its last ones, about the dialog's requirements alone, are :func:`unqualified`,
@@ -42,12 +43,13 @@ def available(op: LiveOperator) -> bool:
 
 
 def picky(dialog: Dialog, picky_channels: Set[str], match_language: bool) -> bool:
-    """Whether the dialog needs more than a free slot: skills, a channel whose dialogs weigh
-    more than one slot or that some operator has a limit on (``picky_channels``, from the
-    topology), a language (when the config matches languages)."""
+    """Whether the dialog needs more than a free slot: skills, operators to avoid, a channel
+    whose dialogs weigh more than one slot or that some operator has a limit on
+    (``picky_channels``, from the topology), a language (when the config matches languages)."""
     return (
         dialog.channel in picky_channels
         or bool(dialog.required_skills)
+        or bool(dialog.avoid)
         or (match_language and dialog.language is not None)
     )
 
@@ -67,7 +69,10 @@ def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tupl
         return Reason.DECLINED, "declined an offer of this dialog"
     if op.capped_until is not None:
         return Reason.CAPPED, f"{len(op.intake or ())} new dialogs within {config.intake_window}"
-    return no_room(op, rec, config) or unqualified(op, rec)
+    problem = no_room(op, rec, config)
+    if problem is None and op.id in rec.dialog.avoid:  # after room: the tallies count that first
+        return Reason.AVOIDED, "the host asked to avoid them for this dialog"
+    return problem or unqualified(op, rec)
 
 
 def no_room(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tuple[Reason, str] | None:
@@ -108,8 +113,9 @@ def qualified(op: LiveOperator, rec: LiveDialog) -> bool:
 
 def declined_by_all(rec: LiveDialog, members: Iterable[LiveOperator]) -> tuple[str, ...]:
     """The operators who declined the dialog, when they are every member of its target who could
-    take it (qualified, not excluded); empty otherwise."""
+    take it (qualified, neither excluded nor avoided); empty otherwise."""
     if not rec.declined:
         return ()
-    could = [op.id for op in members if op.id not in rec.excluded and qualified(op, rec)]
+    held_back = rec.excluded | rec.dialog.avoid
+    could = [op.id for op in members if op.id not in held_back and qualified(op, rec)]
     return tuple(could) if could and rec.declined.issuperset(could) else ()

@@ -15,6 +15,7 @@ from ._model_fields import (
     OPTIONAL_TEXT,
     int_in,
     int_map,
+    to_avoid,
     to_created_at,
     to_int_map,
     to_tags,
@@ -33,7 +34,9 @@ class Client:
         id: unique client id.
         tags: tags on the client (Chat2Desk), seen by tag predicates.
         preferred_operator_id: the client's managing operator, if any.
-        last_operator_id: who handled the client last; the router keeps it up to date.
+        last_operator_id: who handled the client last; the router keeps it up to date, and
+            a client the host passes to :meth:`Router.route` does not overwrite it (the
+            host's value counts only while the router has noted none).
     """
 
     id: str = attrs.field(validator=non_empty_str)
@@ -68,6 +71,9 @@ class Dialog:
             ±(2**53 - 1), finite floats, booleans, None, lists and mappings with string
             keys, nested at most 32 deep; anything else raises ``InvalidValue`` naming
             the path (``attributes['amount']``).
+        avoid: ids of operators who must not get this dialog (the client complained
+            about them, say): the router never assigns, offers or hands it to them,
+            whatever its target, and refuses their claim (reason ``avoided``).
     """
 
     id: str = attrs.field(validator=non_empty_str)
@@ -87,6 +93,7 @@ class Dialog:
     chosen_group_id: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     attributes: Mapping[str, Any] = attrs.field(default=EMPTY_MAP, converter=to_deep_map)
     relax: tuple[Relax, ...] = attrs.field(default=NO_RELAX, converter=to_relaxes)
+    avoid: frozenset[str] = attrs.field(default=frozenset(), converter=to_avoid)
 
 
 @attrs.frozen(kw_only=True)

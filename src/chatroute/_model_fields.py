@@ -33,6 +33,7 @@ __all__ = [
     "int_map",
     "optional_count",
     "positive_int",
+    "to_avoid",
     "to_channel_wrap_up",
     "to_channels",
     "to_created_at",
@@ -83,6 +84,10 @@ def to_operator_wrap_up(value: Any) -> timedelta | None:
 
 def to_tags(value: Any) -> frozenset[str]:
     return to_strings(value, "tags")
+
+
+def to_avoid(value: Any) -> frozenset[str]:
+    return to_strings(value, "avoid")
 
 
 def to_languages(value: Any) -> frozenset[str]:

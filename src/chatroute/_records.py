@@ -3,13 +3,16 @@
 :func:`check_new` is what :meth:`~chatroute.Router.route`,
 :meth:`~chatroute.Router.explain` and the adoption calls run first: it checks the
 dialog (a new id, a known channel and chosen group) and the client the host passed,
-resolves the dialog's region once (GeoIP), and builds the live record, not yet kept.
+resolves the dialog's region once (GeoIP), and builds the live record, not yet kept;
+:func:`as_told` merges a client the host passed with what the router keeps of them.
 :func:`forget` and :func:`forget_client` check that what they drop is closed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+
+import attrs
 
 from ._departments import locate
 from ._router_state import RouterState
@@ -25,7 +28,7 @@ from .errors import (
 )
 from .model import Client, Dialog, DialogState
 
-__all__ = ["check_new", "forget", "forget_client"]
+__all__ = ["as_told", "check_new", "forget", "forget_client"]
 
 
 def check_new(
@@ -37,7 +40,8 @@ def check_new(
     *,
     known_ok: bool = False,
 ) -> tuple[LiveDialog, Client | None]:
-    """The new dialog's live record, and its client: the host's, the one known, or a new one.
+    """The new dialog's live record, and its client: the host's (with what the router keeps of
+    them), the one known, or a new one.
 
     Raises:
         InvalidValue: not a Dialog, or a client that is not the dialog's.
@@ -59,10 +63,20 @@ def check_new(
             raise InvalidValue("client", client, "must be a Client")
         if client.id != dialog.client_id:
             raise InvalidValue("client.id", client.id, f"differs from dialog.client_id {dialog.client_id!r}")
-    ctx_client = client if client is not None else state.client_of(dialog)
+    ctx_client = state.client_of(dialog) if client is None else as_told(state, client)
     located, note = locate(dialog, channel, topology.geo)
     rec = state.live(located, channel, now, region_note=note)
     return rec, ctx_client
+
+
+def as_told(state: RouterState, told: Client) -> Client:
+    """The client the host passed (their tags, preferred operator), with what the router keeps
+    of them: the last operator it noted; the host's only where it noted none."""
+    known = state.clients.get(told.id)
+    last = known.last_operator_id if known is not None else None
+    if last is None or last == told.last_operator_id:
+        return told
+    return attrs.evolve(told, last_operator_id=last)
 
 
 def forget(state: RouterState, dialog_id: str, keep_client: bool) -> None:

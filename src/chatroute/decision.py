@@ -63,6 +63,7 @@ class Reason(enum.Enum):
     WRAP_UP = "wrap_up"  # at the limit only because of after-chat work on released dialogs
     LANGUAGE = "language"  # does not speak the dialog's language (``match_language``)
     QUEUE_FULL = "queue_full"  # the group's queue holds as many dialogs as its queue_cap allows
+    AVOIDED = "avoided"  # the host asked to keep this dialog from them (``Dialog.avoid``)
 
 
 @attrs.frozen(kw_only=True)

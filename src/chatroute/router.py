@@ -129,7 +129,8 @@ class Router:
             dialog: the new dialog; its id must be new to the router.
             now: the routing time.
             client: the dialog's client, if the host knows more about them than the
-                router does (tags, preferred operator).
+                router does: their tags and preferred operator replace the router's, and
+                the last operator the router noted for them stays.
 
         Returns:
             The decision, with events and (unless explanations are off) its trace.

@@ -408,7 +408,7 @@ _omit_defaults(st.MostAvailable)
 _omit_defaults(st.Sticky, "wait")
 
 
-_omit_when_default(Dialog, "relax")
+_omit_when_default(Dialog, "relax", "avoid")
 _omit_when_default(
     DialogRecord,
     "held_since",
