@@ -2,7 +2,8 @@
 the Router against.
 
 :class:`Model` keeps, in plain dicts and sets, who holds which dialog, who was offered which
-(holding a slot) and who declined it until when, each operator's load, intake and wrap-ups,
+(holding a slot), to whom a ``Broadcast`` target's dialog is broadcast (holding none) and who
+declined it until when, each operator's load, intake and wrap-ups,
 which dialogs wait in which queue (or for which busy favourite operator, until when), which
 are closed, and each client's preferred and last operator; and spells out the routing rules
 the slow, obvious way.
@@ -82,7 +83,8 @@ class ModelDialog:
     wait_until: datetime | None = None  # waits for its busy preferred operator until then
     then: Target | None = None  # and then goes here
     fallback: Target | None = None  # handed to the favourite it waited for: placed here if it comes back
-    offer_expires: datetime | None = None  # offered to ``operator_id`` (holding a slot) until then
+    offer_expires: datetime | None = None  # offered to ``operator_id`` or ``offered_to`` until then
+    offered_to: set[str] = attrs.Factory(set)  # broadcast to these (holding no slot; no ``operator_id``)
     declined: dict[str, datetime | None] = attrs.Factory(dict)  # operator -> when the decline lapses
     assigned_at: datetime | None = None  # when it was last assigned (given, accepted, claimed, adopted)
     replied_at: datetime | None = None  # when its operator first replied since
@@ -132,6 +134,16 @@ class Model:
     def is_pool(self, target: Target) -> bool:
         strategy = self.strategy(target)
         return strategy is not None and strategy.manual
+
+    def broadcasts(self, target: Target) -> bool:
+        """Whether the target's strategy offers each dialog to every eligible member at once."""
+        strategy = self.strategy(target)
+        return strategy is not None and strategy.broadcast
+
+    def offerees(self, md: ModelDialog) -> set[str]:
+        """Who may accept the offered dialog: those it is broadcast to, or the one offered it alone."""
+        assert md.state is DialogState.OFFERED
+        return set(md.offered_to) if md.offered_to else {str(md.operator_id)}
 
     def counted(self, op_id: str) -> list[ModelDialog]:
         """The operator's dialogs that take a slot: all but the held ones, unless held ones count."""
@@ -412,34 +424,68 @@ class Model:
         if md.state is DialogState.QUEUED and md.then is not None:  # leaves its wait for a favourite
             md.fallback = md.then  # (the caller drops it unless the favourite takes it)
         md.wait_until = md.then = md.offer_expires = None
+        md.offered_to = set()
         return freed
 
     def assign(self, event: DialogAssigned | DialogOffered, drainer: str | None) -> None:
         """The dialog goes to an eligible member of its target: assigned, or offered to them alone
-        (holding a slot) when operators must accept; a claim always assigns."""
+        (holding a slot) when operators must accept; a claim always assigns. Operators always
+        accept a ``Broadcast`` target's dialogs: it is offered to every eligible member at once
+        (holding no slot), but drained into one operator, offered to them alone."""
         md = self.dialogs[event.dialog_id]
-        offered = isinstance(event, DialogOffered)
-        accepting = self.config.accept_timeout is not None
-        assert offered == (accepting and event.via is not Via.CLAIM), event
+        assert md.target is not None
+        broadcast = self.broadcasts(md.target)
+        timeout = self.config.accept_timeout
+        must_accept = timeout is not None or broadcast
+        assert isinstance(event, DialogOffered) == (must_accept and event.via is not Via.CLAIM), event
+        if isinstance(event, DialogOffered):
+            assert event.expires_at == (event.at + timeout if timeout is not None else None), event
+        self.check_placed(md, event)
+        if isinstance(event, DialogOffered) and broadcast and event.via is not Via.DRAIN:
+            eligible = self.eligible_members(md)
+            assert eligible, f"{md.dialog.id} broadcast to nobody"
+            assert event.operator_ids == tuple(eligible), f"{event} is not to {eligible}"
+            self.placed(md, event)
+            md.state, md.operator_id, md.offered_to = DialogState.OFFERED, None, set(eligible)
+            return
         if isinstance(event, DialogOffered):
             assert len(event.operator_ids) == 1, event
-            assert self.config.accept_timeout is not None
-            assert event.expires_at == event.at + self.config.accept_timeout
             op_id = event.operator_ids[0]
         else:
             op_id = event.operator_id
-        assert md.target is not None
         assert op_id in self.members(md.target), f"{op_id} does not serve {md.target}"
         assert self.ineligible(op_id, md) is None, f"{op_id} got {md.dialog.id}: {self.ineligible(op_id, md)}"
         if event.via in _PICKED:
             favourite = self.sticky_favourite(md)
             assert favourite in (None, op_id), f"{md.dialog.id} went to {op_id}, not to {favourite}"
-        assert event.group_id == (md.target.id if md.target.kind is TargetKind.GROUP else None)
         if event.via is Via.DRAIN:
-            assert md.state is DialogState.QUEUED
             assert op_id == drainer, f"drained into {op_id}, expected {drainer}"
             assert md.dialog.id == self.best_for(op_id), "a drain took a dialog out of service order"
-        elif event.via is Via.CLAIM:
+        self.placed(md, event)
+        md.state = DialogState.OFFERED if isinstance(event, DialogOffered) else DialogState.ASSIGNED
+        md.operator_id = op_id
+        self.ops[op_id].dialogs.add(md.dialog.id)
+        self.count_intake(op_id, event.at)
+        if md.state is DialogState.ASSIGNED:  # a dialog they have resets their count of missed offers
+            self.ops[op_id].missed = 0
+            self.handled(md, op_id, event.at)
+
+    @staticmethod
+    def placed(md: ModelDialog, event: DialogAssigned | DialogOffered) -> None:
+        """The dialog leaves its queue (or its place in no queue) for an operator or an offer."""
+        if md.state is DialogState.QUEUED and md.then is not None:  # handed to the favourite it waited for
+            md.fallback = md.then
+        md.seq = None
+        md.pool = False
+        md.wait_until = md.then = None
+        md.offer_expires = event.expires_at if isinstance(event, DialogOffered) else None
+
+    @staticmethod
+    def check_placed(md: ModelDialog, event: DialogAssigned | DialogOffered) -> None:
+        """The dialog may be placed this way from where it is, in its target's group."""
+        assert md.target is not None
+        assert event.group_id == (md.target.id if md.target.kind is TargetKind.GROUP else None)
+        if event.via in (Via.DRAIN, Via.CLAIM):
             assert md.state is DialogState.QUEUED
         elif event.via is Via.RELAX:  # placed by a tick or drain once a requirement relaxed
             assert md.state is DialogState.QUEUED
@@ -447,19 +493,17 @@ class Model:
             assert md.relaxed
         else:
             assert md.state is None, f"{md.dialog.id} assigned via {event.via} from {md.state}"
-        if md.state is DialogState.QUEUED and md.then is not None:  # handed to the favourite it waited for
-            md.fallback = md.then
-        md.state = DialogState.OFFERED if isinstance(event, DialogOffered) else DialogState.ASSIGNED
-        md.operator_id = op_id
-        md.seq = None
-        md.pool = False
-        md.wait_until = md.then = None
-        md.offer_expires = event.expires_at if isinstance(event, DialogOffered) else None
-        self.ops[op_id].dialogs.add(md.dialog.id)
-        self.count_intake(op_id, event.at)
-        if not offered:  # a dialog they have resets their count of missed offers
-            self.ops[op_id].missed = 0
-            self.handled(md, op_id, event.at)
+
+    def accept(self, md: ModelDialog, op_id: str, now: datetime) -> None:
+        """The operator offered the dialog accepts it and has it: in the slot the offer held, or
+        (a broadcast) in one taken now, a new dialog for their intake; the others' offers end."""
+        if md.offered_to:
+            md.operator_id, md.offered_to = op_id, set()
+            self.ops[op_id].dialogs.add(md.dialog.id)
+            self.count_intake(op_id, now)
+        md.state, md.offer_expires = DialogState.ASSIGNED, None
+        self.ops[op_id].missed = 0
+        self.handled(md, op_id, now)
 
     def decline(self, md: ModelDialog, op_id: str, now: datetime) -> None:
         """The operator declined the dialog (or let its offer lapse): not offered it again until

@@ -1,15 +1,18 @@
 """The Router against an obviously-correct model, driven by random call sequences.
 
 :class:`RouterMachine` routes, adopts, releases, claims and transfers dialogs, accepts and
-declines offers (half the machines make operators accept), changes operator statuses and
+declines offers (half the machines make operators accept; some have ``Broadcast`` groups, whose
+dialogs are offered to every eligible member at once), changes operator statuses and
 limits, holds and resumes, reports replies, and moves time forward. A small model
 (:mod:`tests.stateful_model`) records who holds which dialog, who was offered which (holding a
-slot) and who declined it until when, each operator's load and intake, which dialogs wait in
+slot), to whom which is broadcast (holding none) and who declined it until when, each
+operator's load and intake, which dialogs wait in
 which queue (or for which busy favourite operator, until when) and which are closed, and each
 client's preferred and last operator. Each call's events are
 checked one by one against the model (an assignment or offer only goes to an eligible
-member of the dialog's target, a dialog only queues when nobody can take it, a drain
-takes the best dialog in service order), and invariants compare the whole router with
+member of the dialog's target, a broadcast to exactly the eligible members, a dialog only
+queues when nobody can take it, a drain takes the best dialog in service order, the first
+accept of a broadcast ends the others' offers), and invariants compare the whole router with
 the model after every step. Now and then the router is persisted
 (snapshot -> dict -> JSON -> Router.restore) and the machine carries on with the
 restored router, making every call on the original as well and requiring the same answers.
@@ -76,7 +79,7 @@ from chatroute import (
     WrapUpStarted,
     serialize,
 )
-from chatroute.strategies import Even, RoundRobin, Sticky
+from chatroute.strategies import Broadcast, Even, RoundRobin, Sticky
 
 from .stateful_model import EVERYONE, Model, ModelDialog, ModelOperator
 from .strategies import START, STATUS_KEYS, ZONES, clients, configs, dialogs, seconds
@@ -153,6 +156,8 @@ class RouterMachine(RuleBasedStateMachine):
         config = attrs.evolve(config, channels=channels, hold_counts=hold_counts)
         if data.draw(st.booleans(), label="patient"):  # some targets wait for the client's busy favourite
             config = data.draw(_patient(config), label="patient strategies")
+        if data.draw(st.booleans(), label="broadcasts"):  # some targets offer to every eligible member
+            config = data.draw(_broadcasting(config), label="broadcasting strategies")
         if config.offline_policy is OfflinePolicy.REQUEUE and data.draw(st.booleans(), label="grace"):
             # an operator gone offline keeps their dialogs for a while
             config = attrs.evolve(config, requeue_grace=data.draw(st.integers(5, 60), label="requeue_grace"))
@@ -244,12 +249,13 @@ class RouterMachine(RuleBasedStateMachine):
         assert len(decision.events) == 1
         self.model.apply(decision.events, now)
         if md.state is DialogState.OFFERED:
+            offered_to = tuple(sorted(model.offerees(md)))
             assert decision.outcome is Outcome.OFFERED
-            assert decision.offered_to == (md.operator_id,)
+            assert decision.offered_to == offered_to
             assert decision.events[0] == DialogOffered(
                 at=now,
                 dialog_id=dialog_id,
-                operator_ids=(md.operator_id,),
+                operator_ids=offered_to,
                 group_id=decision.group_id,
                 expires_at=md.offer_expires,
                 via=Via.ROUTE,
@@ -398,7 +404,7 @@ class RouterMachine(RuleBasedStateMachine):
             reason = f"no reply within {timeout.total_seconds():g} s"
             requeued = DialogRequeued(at=now, dialog_id=dialog_id, operator_id=op_id, reason=reason)
             assert rest.pop(0) == requeued
-            self._offer_ended(md, now, rest, declined=True)
+            self._offer_ended(md, op_id, now, rest, declined=True)
 
     def _requeue_lapsed(self, now: datetime, rest: list[Event]) -> None:
         """Operators still offline since they went offline, when their grace runs out, lose their
@@ -613,39 +619,45 @@ class RouterMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.offered()))
     @rule(dt=seconds(), data=st.data())
     def accept(self, dt: int, data: st.DataObject) -> None:
-        """The operator offered a dialog accepts it and has it, in the slot the offer held; nobody
-        else can accept it, and it cannot be accepted twice."""
+        """An operator offered a dialog accepts it and has it, in the slot the offer held; a broadcast
+        goes to the first who accepts with room for it then (the others' offers end), and stays
+        open for the others when they have none. Nobody else can accept it, nor anyone twice."""
         dialog_id = data.draw(st.sampled_from(self.offered()), label="dialog_id")
         md = self.model.dialogs[dialog_id]
         now = self.advance(dt)
-        operator_id = md.operator_id
-        assert operator_id is not None
+        offerees = self.model.offerees(md)
+        operator_id = data.draw(st.sampled_from(sorted(offerees)), label="operator_id")
         assert md.target is not None
         other = self.pick_operator(data, label="other")
-        if other != operator_id:
+        if other not in offerees:
             self.expect_error(self.call(lambda r: r.accept(dialog_id, other, now)), NotEligible, dialog_id)
+        reason = self.model.ineligible(operator_id, md) if md.offered_to else None
         events = self.call(lambda r: r.accept(dialog_id, operator_id, now))
+        if reason is not None:  # a broadcast holds no slot: the accept needs room now
+            at_limit = reason in (Reason.AT_LIMIT, Reason.WRAP_UP)
+            self.expect_error(events, AtLimit if at_limit else NotEligible, dialog_id)
+            assert isinstance(events, NotEligible)
+            assert events.reason == reason.value
+            return
         group_id = md.target.id if md.target.kind is TargetKind.GROUP else None
         assert events == (
             DialogAssigned(
                 at=now, dialog_id=dialog_id, operator_id=operator_id, group_id=group_id, via=Via.ACCEPT
             ),
         )
-        md.state, md.offer_expires = DialogState.ASSIGNED, None
-        self.model.ops[operator_id].missed = 0
-        self.model.handled(md, operator_id, now)
-        again = self.call(lambda r: r.accept(dialog_id, operator_id, now))
-        self.expect_error(again, AlreadyClaimed, dialog_id)
+        self.model.accept(md, operator_id, now)
+        late = data.draw(st.sampled_from(sorted(offerees)), label="late")  # the accepter, or another
+        self.expect_error(self.call(lambda r: r.accept(dialog_id, late, now)), AlreadyClaimed, dialog_id)
 
     @precondition(lambda self: bool(self.offered()))
     @rule(dt=seconds(), data=st.data())
     def decline(self, dt: int, data: st.DataObject) -> None:
         """A declined offer goes to another member who can take it, or waits; declined by everyone
-        who could take it, the ``all_declined`` action applies; the freed slot drains the queue."""
+        who could take it, the ``all_declined`` action applies; the freed slot drains the queue.
+        A broadcast declined by one of several stays open for the others."""
         dialog_id = data.draw(st.sampled_from(self.offered()), label="dialog_id")
         md = self.model.dialogs[dialog_id]
-        operator_id = md.operator_id
-        assert operator_id is not None
+        operator_id = data.draw(st.sampled_from(sorted(self.model.offerees(md))), label="operator_id")
         now = self.advance(dt)
         events = self.call(lambda r: r.decline(dialog_id, operator_id, now))
         assert isinstance(events, tuple), events
@@ -654,9 +666,9 @@ class RouterMachine(RuleBasedStateMachine):
             at=now, dialog_id=dialog_id, operator_id=operator_id, reason="declined"
         )
         self.model.ops[operator_id].missed = 0  # a decline is an answer
-        self._offer_ended(md, now, rest, declined=True)
+        self._offer_ended(md, operator_id, now, rest, declined=True)
         assert rest == []
-        if md.state is not DialogState.OFFERED or md.operator_id != operator_id:
+        if md.state is not DialogState.OFFERED or operator_id not in self.model.offerees(md):
             again = self.call(lambda r: r.decline(dialog_id, operator_id, now))
             self.expect_error(
                 again, AlreadyClaimed if md.state is DialogState.ASSIGNED else NotEligible, dialog_id
@@ -687,12 +699,19 @@ class RouterMachine(RuleBasedStateMachine):
             md = self.model.dialogs[dialog_id]
             if md.offer_expires != expires:  # withdrawn meanwhile: its operator was set away
                 continue
+            if md.offered_to:  # a broadcast nobody accepted rings again: nobody declined or missed it
+                for op_id in sorted(md.offered_to):
+                    assert rest.pop(0) == OfferWithdrawn(
+                        at=now, dialog_id=dialog_id, operator_id=op_id, reason="expired"
+                    )
+                    self._offer_ended(md, op_id, now, rest, declined=False)
+                continue
             assert md.operator_id is not None
             op = self.model.ops[md.operator_id]
             assert rest.pop(0) == OfferWithdrawn(
                 at=now, dialog_id=dialog_id, operator_id=op.id, reason="expired"
             )
-            self._offer_ended(md, now, rest, declined=True)
+            self._offer_ended(md, op.id, now, rest, declined=True)
             op.missed += 1
             limit = self.model.config.missed_offers_limit
             if limit is not None and op.missed >= limit and self.model.routable[op.status]:
@@ -870,34 +889,43 @@ class RouterMachine(RuleBasedStateMachine):
         assert md.state is not None
 
     def _withdraw_offers(self, op: ModelOperator, now: datetime, rest: list[Event]) -> None:
-        """An operator in a status that takes no dialogs loses the offers they hold (no miss counted).
+        """An operator in a status that takes no dialogs loses the offers they hold (no miss counted):
+        those offered to them alone, then the broadcasts, each in dialog order.
 
         Takes their events from the front of ``rest``.
         """
         if self.model.routable[op.status]:
             return
-        offered = sorted(d for d in op.dialogs if self.model.dialogs[d].state is DialogState.OFFERED)
-        for dialog_id in offered:
+        dialogs = self.model.dialogs
+        alone = sorted(d for d in op.dialogs if dialogs[d].state is DialogState.OFFERED)
+        broadcasts = sorted(d for d, md in dialogs.items() if op.id in md.offered_to)
+        for dialog_id in alone + broadcasts:
             assert rest.pop(0) == OfferWithdrawn(
                 at=now, dialog_id=dialog_id, operator_id=op.id, reason="status"
             )
-            self._offer_ended(self.model.dialogs[dialog_id], now, rest, declined=False)
+            self._offer_ended(dialogs[dialog_id], op.id, now, rest, declined=False)
 
-    def _offer_ended(self, md: ModelDialog, now: datetime, rest: list[Event], *, declined: bool) -> None:
-        """An offer ended without an accept (declined, lapsed, or the operator left), or an assignee
-        did not reply in time: the dialog goes to another member of its target or waits there;
-        declined by everyone who could take it, the ``all_declined`` action applies; then the queue
-        drains into its operator.
+    def _offer_ended(
+        self, md: ModelDialog, holder: str, now: datetime, rest: list[Event], *, declined: bool
+    ) -> None:
+        """An offer to ``holder`` ended without an accept (declined, lapsed, or the operator left), or
+        an assignee did not reply in time. A broadcast that others still hold stays open for them.
+        Otherwise the dialog goes to another member of its target (a broadcast: to every eligible
+        one, those whose broadcast lapsed too) or waits there; declined by everyone who could take
+        it, the ``all_declined`` action applies; then the queue drains into the operator whose slot
+        it held (a broadcast held none).
 
         Takes its events from the front of ``rest``.
         """
         model = self.model
-        holder = md.operator_id
-        assert holder is not None
-        model.detach(md)
-        md.operator_id = None
         if declined:
             model.decline(md, holder, now)
+        if len(md.offered_to) > 1:
+            md.offered_to.discard(holder)
+            return
+        broadcast = bool(md.offered_to)
+        model.detach(md)
+        md.operator_id = None
         model.place_again(md, now)
         placed = rest.pop(0)
         assert placed.dialog_id == md.dialog.id, placed  # type: ignore[attr-defined]
@@ -916,7 +944,8 @@ class RouterMachine(RuleBasedStateMachine):
                 if retry:  # forgotten, and offered again to whoever can take it now
                     md.declined.clear()
                     self._retry_waiting(md, now, rest)
-        self._drain(holder, now, rest)
+        if not broadcast:
+            self._drain(holder, now, rest)
 
     def _drain(self, op_id: str, now: datetime, rest: list[Event]) -> None:
         """A drain into the operator: the relax steps due and the dialogs they let go, then the best
@@ -1073,7 +1102,7 @@ class RouterMachine(RuleBasedStateMachine):
                 lapsing = {op_id: until for op_id, until in md.declined.items() if until is not None}
                 assert dict(rec.declines_lapse) == lapsing, rec.id
             if md.state is DialogState.OFFERED:
-                assert rec.offered_to == {md.operator_id}
+                assert rec.offered_to == self.model.offerees(md), rec.id
                 assert rec.offer_expires_at == md.offer_expires
             assert (rec.held_since is not None) == md.held, rec.id
             assert (rec.assigned_at, rec.replied_at) == (md.assigned_at, md.replied_at), rec.id
@@ -1093,8 +1122,10 @@ class RouterMachine(RuleBasedStateMachine):
         weights = {op_id: self.model.wrap_up_weight(op_id) for op_id in self.model.ops}
         channel_counts: dict[str, dict[str, int]] = {op_id: {} for op_id in self.model.ops}
         held = [*self.router.dialogs(DialogState.ASSIGNED), *self.router.dialogs(DialogState.OFFERED)]
-        for rec in held:  # an offer holds a slot until it ends
-            assert rec.operator_id is not None
+        for rec in held:  # an offer holds a slot until it ends; a broadcast holds none
+            if rec.operator_id is None:
+                assert rec.state is DialogState.OFFERED, rec.id
+                continue
             if rec.held_since is not None and not self.model.config.hold_counts:
                 continue
             weights[rec.operator_id] += self.model.channels[rec.dialog.channel].capacity_weight
@@ -1155,6 +1186,19 @@ def _patient(draw: st.DrawFn, config: RoutingConfig) -> RoutingConfig:
     maybe = st.one_of(st.none(), patient)
     groups = [attrs.evolve(g, strategy=draw(maybe) or g.strategy) for g in config.groups]
     return attrs.evolve(config, groups=groups, strategy=draw(maybe) or config.strategy)
+
+
+@st.composite
+def _broadcasting(draw: st.DrawFn, config: RoutingConfig) -> RoutingConfig:
+    """The config with ``Broadcast()`` as the strategy of one or more groups, and maybe everyone's.
+
+    Drawn here rather than among the shared strategies, whose draws the golden corpus pins.
+    """
+    ids = sorted(g.id for g in config.groups)
+    chosen = draw(st.lists(st.sampled_from(ids), min_size=1, unique=True), label="broadcast groups")
+    groups = [attrs.evolve(g, strategy=Broadcast()) if g.id in chosen else g for g in config.groups]
+    everyone = Broadcast() if draw(st.booleans(), label="everyone broadcasts") else config.strategy
+    return attrs.evolve(config, groups=groups, strategy=everyone)
 
 
 def _drained(event: Event, into: str | None = None) -> bool:
