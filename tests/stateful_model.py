@@ -421,8 +421,6 @@ class Model:
         md.state = None
         md.seq = None
         md.held = False
-        if md.state is DialogState.QUEUED and md.then is not None:  # leaves its wait for a favourite
-            md.fallback = md.then  # (the caller drops it unless the favourite takes it)
         md.wait_until = md.then = md.offer_expires = None
         md.offered_to = set()
         return freed

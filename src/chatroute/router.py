@@ -233,8 +233,11 @@ class Router:
             UnknownDialog / UnknownOperator: unknown ids.
             DialogClosed: the dialog is closed.
             AlreadyClaimed: someone accepted or holds it already.
-            NotEligible: it is not offered to this operator (or no longer is).
-            AtLimit: a broadcast offer, and the operator has no room for it now.
+            NotEligible: it is not offered to this operator (or no longer is); or a
+                broadcast offer, and a channel limit or the intake cap keeps the
+                operator from it now.
+            AtLimit: a broadcast offer, and the operator has no room for it now (at
+                their limit or in wrap-up).
         """
         now = self._state.check_time(aware(now))
         result = self._answers.accept(dialog_id, operator_id, now)
