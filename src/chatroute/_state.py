@@ -297,8 +297,8 @@ class RankedIndex:
         current[op_id] = key
         if heap and heap[0] is was:  # the best one re-ranked (as a pick does): their old entry goes
             heapq.heapreplace(heap, key)
-        else:
-            heapq.heappush(heap, key)
+            return
+        heapq.heappush(heap, key)
         if len(heap) > 2 * len(current) + 16:
             self._heap = sorted(current.values())  # a sorted list is a heap
 
