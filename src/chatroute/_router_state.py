@@ -220,11 +220,11 @@ class RouterState:
     # -------------------------------------------------------------- dialogs kept
 
     def keep(self, rec: LiveDialog, client: Client | None) -> None:
-        """Start keeping a new dialog's record (and remember its client)."""
+        """Start keeping a new dialog's record, and remember its client (None: it has none)."""
+        self.dialogs[rec.id] = rec
         if client is not None:
             self.clients[client.id] = client
-        self.dialogs[rec.id] = rec
-        self.note_client(rec)
+            self.note_client(rec)
 
     def note_client(self, rec: LiveDialog) -> None:
         """Note the dialog among its client's (a kept or restored record)."""
