@@ -332,7 +332,6 @@ class Effects:
     def release(self, rec: LiveDialog, now: datetime, rating: Rating | None) -> tuple[Event, ...]:
         """Close the dialog; its operator's capacity frees and the queue drains into it."""
         state = self.state
-        events: list[Event] = []
         was_assigned = rec.state is DialogState.ASSIGNED
         if self.topology.wrap_ups and was_assigned:  # no operator has after-chat work: one look
             wrapped = self._wrap_up(rec, now, rating)
@@ -341,11 +340,11 @@ class Effects:
         freed = state.free_slot(rec, refresh=False)  # refreshed once, below
         state.close(rec, now, rating, handled=freed is not None and was_assigned)
         sentiment = rating.sentiment if rating is not None else None
-        events.append(
+        events: list[Event] = [
             DialogReleased(
                 at=now, dialog_id=rec.id, operator_id=rec.operator_id, rating=rating, sentiment=sentiment
             )
-        )
+        ]
         if freed is not None and not self.drain(freed, now, events):
             state.refresh(freed)
         return tuple(events)
