@@ -190,7 +190,7 @@ class Effects:
         refreshed their place in the indexes).
         """
         handed = False
-        state, config = self.state, self.topology.config
+        state = self.state
         # Requirements relaxed by now count in this drain. relax_due pops every step due,
         # so the first drain of a call applies them all and later ones only peek. It stays
         # here rather than once at the start of each call: a call that frees several
@@ -214,6 +214,7 @@ class Effects:
                 if not constrained(rec):  # whoever has room can take it
                     best_key, best = head, rec
                     continue
+                config = self.topology.config
                 for entry in queue.entries():  # walk past those this operator cannot take
                     if best_key is not None and entry >= best_key:
                         break

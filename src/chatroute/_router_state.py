@@ -30,7 +30,7 @@ from ._indexes import Availability
 from ._intake_cap import IntakeCap
 from ._offer_log import OfferLog
 from ._relaxing import applicable, next_step
-from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
+from ._state import NOBODY, LiveDialog, LiveOperator
 from ._topology import Topology, check_id, pool_key
 from .errors import DialogClosed, TimeWentBackwards, UnknownDialog, UnknownOperator
 from .model import Channel, Client, Dialog, DialogState, Rating, SlaLevel, Target
@@ -139,17 +139,14 @@ class RouterState:
 
     # ------------------------------------------------------------------ lookups
 
-    def index(self, key: str) -> AvailableIndex:
-        """Who of the target can take a dialog now, best first (built on first use)."""
-        return self.available.index(key)
-
     def dialog(self, dialog_id: str) -> LiveDialog:
-        """The dialog's record; raises UnknownDialog."""
+        """The dialog's record; raises UnknownDialog (InvalidValue for an id that is no string)."""
+        try:
+            return self.dialogs[dialog_id]
+        except (KeyError, TypeError):  # unknown, or not even hashable
+            pass
         check_id(dialog_id, "dialog_id")
-        rec = self.dialogs.get(dialog_id)
-        if rec is None:
-            raise UnknownDialog(dialog_id, field="dialog_id")
-        return rec
+        raise UnknownDialog(dialog_id, field="dialog_id")
 
     def open_dialog(self, dialog_id: str) -> LiveDialog:
         """The record of an open dialog; raises UnknownDialog or DialogClosed."""
