@@ -203,8 +203,7 @@ class Effects:
         while op.routable and op.load < op.limit and op.capped_until is None:
             best_key: QueueKey | None = None
             best: LiveDialog | None = None
-            for key in op.targets:
-                queue = queues.get(key)
+            for queue in map(queues.get, op.targets):  # the queue of each target they serve, if any
                 if queue is None:
                     continue
                 head = queue.peek()
