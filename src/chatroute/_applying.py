@@ -21,7 +21,7 @@ from ._eligibility import constrained, declined_by_all, ineligible
 from ._placement import Decider
 from ._queries import estimate, position
 from ._relaxing import steps_at
-from ._router_state import KEEP, RouterState
+from ._router_state import RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
 from ._topology import Topology
 from .config import AllDeclined
@@ -115,7 +115,8 @@ class Effects:
         if via is Via.ROUTE:
             state.retarget(rec, target, key, group_id, pool, rule, 0)
         else:  # a transfer ends the rule's escalation; anything else keeps it
-            state.retarget(rec, target, key, group_id, pool, None if via is Via.TRANSFER else KEEP)
+            kept_rule = None if via is Via.TRANSFER else rec.rule
+            state.retarget(rec, target, key, group_id, pool, kept_rule, rec.ring)
         if operator_id is not None:
             op = state.ops[operator_id]
             state.take_slot(rec, op, now)

@@ -17,7 +17,6 @@ offers and declines (:mod:`chatroute._state_offers`), wrap-ups and holds
 
 from __future__ import annotations
 
-import enum
 import random
 from datetime import datetime
 
@@ -38,16 +37,7 @@ from .queue import ChannelPriorityQueue
 from .snapshot import TransferRecord
 from .strategies import Strategy
 
-__all__ = ["KEEP", "Keep", "RouterState"]
-
-
-class Keep(enum.Enum):
-    """A field an operation leaves as it is."""
-
-    KEEP = "keep"
-
-
-KEEP = Keep.KEEP
+__all__ = ["RouterState"]
 
 _HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
 _MAX_HANDLE_SECONDS = MAX_DURATION.total_seconds()  # a longer dialog counts as this long
@@ -262,19 +252,17 @@ class RouterState:
         key: str,
         group_id: str | None,
         pool: bool,
-        rule: str | Keep | None = KEEP,
-        ring: int | None = None,
+        rule: str | None,
+        ring: int,
     ) -> None:
-        """Point the dialog at a target with this key (and its pool); with ``rule`` and
-        ``ring``, note the rule whose escalation rings now apply (None: none)."""
+        """Point the dialog at a target with this key (and its pool), noting the rule whose
+        escalation rings apply to it (None: none) and the ring it reached."""
         rec.target = target
         rec.target_key = key
         rec.group_id = group_id
         rec.pool = pool
-        if rule is not KEEP:
-            rec.rule = rule
-        if ring is not None:
-            rec.ring = ring
+        rec.rule = rule
+        rec.ring = ring
 
     def set_rule(self, rec: LiveDialog, rule: str | None, ring: int | None) -> None:
         """Note the rule whose escalation rings apply to the dialog (None: none), and its ring."""
