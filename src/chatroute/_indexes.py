@@ -160,9 +160,8 @@ class Availability:
 
     def _recount(self, op: LiveOperator, standing: int) -> None:
         """Move the operator to ``standing`` in the tallies of every target they serve."""
-        tallies, was = self.tallies, op.standing
-        for key in op.targets:
-            tally = tallies.get(key)
+        was = op.standing
+        for tally in map(self.tallies.get, op.targets):  # the tally of each target they serve, if any
             if tally is not None:
                 tally[standing] += 1
                 if was >= 0:
