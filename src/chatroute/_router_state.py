@@ -130,7 +130,7 @@ class RouterState:
     # ------------------------------------------------------------------ lookups
 
     def dialog(self, dialog_id: str) -> LiveDialog:
-        """The dialog's record; raises UnknownDialog (InvalidValue for an id that is no string)."""
+        """The dialog's record; raises UnknownDialog (InvalidValue for an id that is not a string)."""
         try:
             return self.dialogs[dialog_id]
         except (KeyError, TypeError):  # unknown, or not even hashable
