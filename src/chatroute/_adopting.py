@@ -142,7 +142,7 @@ def _adopt(
     """
     group_id = target.id if target.kind is TargetKind.GROUP else None
     state.keep(rec, client)
-    state.retarget(rec, target, state.topology.target_key(target), group_id, False, None)
+    state.retarget(rec, target, state.topology.target_key(target), group_id, False, None, 0)
     state.take_slot(rec, op, now, new=False)
     state.assigned(rec, op, now)
     state.note_reply(rec, now)

@@ -21,7 +21,7 @@ from ._eligibility import constrained, declined_by_all, ineligible
 from ._placement import Decider
 from ._queries import estimate, position
 from ._relaxing import steps_at
-from ._router_state import KEEP, RouterState
+from ._router_state import RouterState
 from ._state import NOBODY, LiveDialog, LiveOperator
 from ._topology import Topology
 from .config import AllDeclined
@@ -115,7 +115,8 @@ class Effects:
         if via is Via.ROUTE:
             state.retarget(rec, target, key, group_id, pool, rule, 0)
         else:  # a transfer ends the rule's escalation; anything else keeps it
-            state.retarget(rec, target, key, group_id, pool, None if via is Via.TRANSFER else KEEP)
+            kept_rule = None if via is Via.TRANSFER else rec.rule
+            state.retarget(rec, target, key, group_id, pool, kept_rule, rec.ring)
         if operator_id is not None:
             op = state.ops[operator_id]
             state.take_slot(rec, op, now)
@@ -190,7 +191,7 @@ class Effects:
         refreshed their place in the indexes).
         """
         handed = False
-        state, config = self.state, self.topology.config
+        state = self.state
         # Requirements relaxed by now count in this drain. relax_due pops every step due,
         # so the first drain of a call applies them all and later ones only peek. It stays
         # here rather than once at the start of each call: a call that frees several
@@ -203,8 +204,7 @@ class Effects:
         while op.routable and op.load < op.limit and op.capped_until is None:
             best_key: QueueKey | None = None
             best: LiveDialog | None = None
-            for key in op.targets:
-                queue = queues.get(key)
+            for queue in map(queues.get, op.targets):  # the queue of each target they serve, if any
                 if queue is None:
                     continue
                 head = queue.peek()
@@ -214,6 +214,7 @@ class Effects:
                 if not constrained(rec):  # whoever has room can take it
                     best_key, best = head, rec
                     continue
+                config = self.topology.config
                 for entry in queue.entries():  # walk past those this operator cannot take
                     if best_key is not None and entry >= best_key:
                         break
@@ -332,7 +333,6 @@ class Effects:
     def release(self, rec: LiveDialog, now: datetime, rating: Rating | None) -> tuple[Event, ...]:
         """Close the dialog; its operator's capacity frees and the queue drains into it."""
         state = self.state
-        events: list[Event] = []
         was_assigned = rec.state is DialogState.ASSIGNED
         if self.topology.wrap_ups and was_assigned:  # no operator has after-chat work: one look
             wrapped = self._wrap_up(rec, now, rating)
@@ -341,11 +341,11 @@ class Effects:
         freed = state.free_slot(rec, refresh=False)  # refreshed once, below
         state.close(rec, now, rating, handled=freed is not None and was_assigned)
         sentiment = rating.sentiment if rating is not None else None
-        events.append(
+        events: list[Event] = [
             DialogReleased(
                 at=now, dialog_id=rec.id, operator_id=rec.operator_id, rating=rating, sentiment=sentiment
             )
-        )
+        ]
         if freed is not None and not self.drain(freed, now, events):
             state.refresh(freed)
         return tuple(events)

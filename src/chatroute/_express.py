@@ -72,7 +72,16 @@ class Express:
             the targets the express route takes dialogs to; empty when it is off.
     """
 
-    __slots__ = ("_match_language", "decider", "effects", "lanes", "state", "topology")
+    __slots__ = (
+        "_explain",
+        "_match_language",
+        "_picky_channels",
+        "decider",
+        "effects",
+        "lanes",
+        "state",
+        "topology",
+    )
 
     def __init__(self, topology: Topology, state: RouterState, decider: Decider, effects: Effects) -> None:
         self.topology = topology
@@ -80,7 +89,10 @@ class Express:
         self.decider = decider
         self.effects = effects
         self.lanes = self._express_lanes()
+        # read on every route: kept at hand
+        self._picky_channels = topology.picky_channels
         self._match_language = topology.config.match_language
+        self._explain = topology.config.explain
 
     def _express_lanes(self) -> dict[str | None, _Lane]:
         """Lanes by the group a visitor chose (None: no choice, the fallback applies)."""
@@ -112,7 +124,7 @@ class Express:
             or channel is None
             or dialog.id in state.dialogs
             or (dialog.ip is not None and dialog.region is None)  # the general path locates it
-            or picky(dialog, self.topology.picky_channels, self._match_language)
+            or picky(dialog, self._picky_channels, self._match_language)
         ):
             return None
         rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)
@@ -120,31 +132,31 @@ class Express:
         chosen = self.decider.pick(
             rec, lane.key, lane.strategy, client, now, False, False
         )  # needs a slot only
-        trace = self._trace(rec, lane, chosen) if self.topology.config.explain else None
+        trace = self._trace(rec, lane, chosen) if self._explain else None
         state.keep(rec, client)
         events: list[Event] = []
-        effects = self.effects
-        target, group_id = lane.target, lane.group_id
-        effects.place(rec, target, lane.key, group_id, False, None, chosen, (), now, Via.ROUTE, events)
+        self.effects.place(
+            rec, lane.target, lane.key, lane.group_id, False, None, chosen, (), now, Via.ROUTE, events
+        )
         if chosen is not None:
             return Decision(
                 dialog_id=rec.id,
                 outcome=Outcome.ASSIGNED,
                 operator_id=chosen,
-                group_id=group_id,
-                target=target,
+                group_id=lane.group_id,
+                target=lane.target,
                 events=tuple(events),
                 trace=trace,
             )
-        position, wait = effects.waiting(rec)
+        position, wait = self.effects.waiting(rec)
         return Decision(
             dialog_id=rec.id,
             outcome=Outcome.QUEUED,
-            group_id=group_id,
-            target=target,
+            group_id=lane.group_id,
+            target=lane.target,
             position=position,
             estimated_wait=wait,
-            reason=lane.busy if trace is None else self.decider.tracer.busy(target, trace),
+            reason=lane.busy if trace is None else self.decider.tracer.busy(lane.target, trace),
             events=tuple(events),
             trace=trace,
         )

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from ._eligibility import available
 from ._skill_levels import SkillLevels
-from ._state import AvailableIndex, IdIndex, LiveOperator, RankedIndex, RankKey
+from ._state import AvailableIndex, IdIndex, LiveOperator, RankedIndex
 from ._topology import EVERYONE, Topology
 from .decision import Reason
 
@@ -113,7 +113,7 @@ class Availability:
                 level = op.skills.get(skill, 0)
                 if level > 0:
                     index = found.level(level, rank)
-                    op.ranked_in = (*op.ranked_in, index)
+                    _rank_in(op, index)
                     index.put(op.id, rank(op) if available(op) else None)
         return found
 
@@ -130,7 +130,7 @@ class Availability:
             if isinstance(index, IdIndex):
                 op.flagged_in = (*op.flagged_in, index)
             else:
-                op.ranked_in = (*op.ranked_in, index)
+                _rank_in(op, index)
         return index
 
     def refresh(self, op: LiveOperator) -> None:
@@ -151,21 +151,17 @@ class Availability:
             standing = 3
         if standing != op.standing:
             self._recount(op, standing)
-        rank = None
-        key: RankKey | None = None
-        for index in op.ranked_in:
-            if index.rank is not rank:
-                rank = index.rank
-                key = rank(op) if is_available else None
-            index.put(op.id, key)
+        for rank, indexes in op.ranked_in:
+            key = rank(op) if is_available else None
+            for index in indexes:
+                index.put(op.id, key)
         for flags in op.flagged_in:
             flags.mark(op.id, is_available)
 
     def _recount(self, op: LiveOperator, standing: int) -> None:
         """Move the operator to ``standing`` in the tallies of every target they serve."""
-        tallies, was = self.tallies, op.standing
-        for key in op.targets:
-            tally = tallies.get(key)
+        was = op.standing
+        for tally in map(self.tallies.get, op.targets):  # the tally of each target they serve, if any
             if tally is not None:
                 tally[standing] += 1
                 if was >= 0:
@@ -177,3 +173,15 @@ class Availability:
         capacity = self.capacity
         for key in op.targets:
             capacity[key] = capacity.get(key, 0) + delta
+
+
+def _rank_in(op: LiveOperator, index: RankedIndex) -> None:
+    """Note that the operator is ranked in ``index``, beside the other indexes of its rank."""
+    ranked_in = list(op.ranked_in)
+    for i, (rank, indexes) in enumerate(ranked_in):
+        if rank is index.rank:
+            ranked_in[i] = (rank, (*indexes, index))
+            break
+    else:
+        ranked_in.append((index.rank, (index,)))
+    op.ranked_in = tuple(ranked_in)

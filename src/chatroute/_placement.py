@@ -207,7 +207,7 @@ class Decider:
         elif strategy is None or pool:
             chosen = None
         elif strategy.broadcast:
-            offered_to, chosen = tuple(fitting(self.state, rec, self.state.index(key))), None
+            offered_to, chosen = tuple(fitting(self.state, rec, self.state.available.index(key))), None
         else:
             chosen = self.pick(rec, key, strategy, client, now, dry)
         return Placing(target, key, strategy, pool, chosen, offered_to)

@@ -17,7 +17,6 @@ offers and declines (:mod:`chatroute._state_offers`), wrap-ups and holds
 
 from __future__ import annotations
 
-import enum
 import random
 from datetime import datetime
 
@@ -30,7 +29,7 @@ from ._indexes import Availability
 from ._intake_cap import IntakeCap
 from ._offer_log import OfferLog
 from ._relaxing import applicable, next_step
-from ._state import NOBODY, AvailableIndex, LiveDialog, LiveOperator
+from ._state import NOBODY, LiveDialog, LiveOperator
 from ._topology import Topology, check_id, pool_key
 from .errors import DialogClosed, TimeWentBackwards, UnknownDialog, UnknownOperator
 from .model import Channel, Client, Dialog, DialogState, Rating, SlaLevel, Target
@@ -38,16 +37,7 @@ from .queue import ChannelPriorityQueue
 from .snapshot import TransferRecord
 from .strategies import Strategy
 
-__all__ = ["KEEP", "Keep", "RouterState"]
-
-
-class Keep(enum.Enum):
-    """A field an operation leaves as it is."""
-
-    KEEP = "keep"
-
-
-KEEP = Keep.KEEP
+__all__ = ["RouterState"]
 
 _HANDLE_TIME_WEIGHT = 0.1  # weight of the newest closed dialog in the mean handle time
 _MAX_HANDLE_SECONDS = MAX_DURATION.total_seconds()  # a longer dialog counts as this long
@@ -139,17 +129,14 @@ class RouterState:
 
     # ------------------------------------------------------------------ lookups
 
-    def index(self, key: str) -> AvailableIndex:
-        """Who of the target can take a dialog now, best first (built on first use)."""
-        return self.available.index(key)
-
     def dialog(self, dialog_id: str) -> LiveDialog:
-        """The dialog's record; raises UnknownDialog."""
+        """The dialog's record; raises UnknownDialog (InvalidValue for an id that is not a string)."""
+        try:
+            return self.dialogs[dialog_id]
+        except (KeyError, TypeError):  # unknown, or not even hashable
+            pass
         check_id(dialog_id, "dialog_id")
-        rec = self.dialogs.get(dialog_id)
-        if rec is None:
-            raise UnknownDialog(dialog_id, field="dialog_id")
-        return rec
+        raise UnknownDialog(dialog_id, field="dialog_id")
 
     def open_dialog(self, dialog_id: str) -> LiveDialog:
         """The record of an open dialog; raises UnknownDialog or DialogClosed."""
@@ -220,11 +207,11 @@ class RouterState:
     # -------------------------------------------------------------- dialogs kept
 
     def keep(self, rec: LiveDialog, client: Client | None) -> None:
-        """Start keeping a new dialog's record (and remember its client)."""
+        """Start keeping a new dialog's record, and remember its client (None: it has none)."""
+        self.dialogs[rec.id] = rec
         if client is not None:
             self.clients[client.id] = client
-        self.dialogs[rec.id] = rec
-        self.note_client(rec)
+            self.note_client(rec)
 
     def note_client(self, rec: LiveDialog) -> None:
         """Note the dialog among its client's (a kept or restored record)."""
@@ -265,19 +252,17 @@ class RouterState:
         key: str,
         group_id: str | None,
         pool: bool,
-        rule: str | Keep | None = KEEP,
-        ring: int | None = None,
+        rule: str | None,
+        ring: int,
     ) -> None:
-        """Point the dialog at a target with this key (and its pool); with ``rule`` and
-        ``ring``, note the rule whose escalation rings now apply (None: none)."""
+        """Point the dialog at a target with this key (and its pool), noting the rule whose
+        escalation rings apply to it (None: none) and the ring it reached."""
         rec.target = target
         rec.target_key = key
         rec.group_id = group_id
         rec.pool = pool
-        if rule is not KEEP:
-            rec.rule = rule
-        if ring is not None:
-            rec.ring = ring
+        rec.rule = rule
+        rec.ring = ring
 
     def set_rule(self, rec: LiveDialog, rule: str | None, ring: int | None) -> None:
         """Note the rule whose escalation rings apply to the dialog (None: none), and its ring."""

@@ -90,7 +90,8 @@ class LiveOperator:
         self.last_assigned_seq = 0
         self.last_assigned_at: datetime | None = None
         self.targets = targets  # keys of every target this operator serves
-        self.ranked_in: tuple[RankedIndex, ...] = ()  # the built indexes of those targets
+        # the built indexes of those targets, the ranked ones grouped by the rank that orders them
+        self.ranked_in: tuple[tuple[Callable[[LiveOperator], RankKey], tuple[RankedIndex, ...]], ...] = ()
         self.flagged_in: tuple[IdIndex, ...] = ()
         self.dialogs: set[str] = set()  # assigned to them, or offered to them alone
         self.offers: set[str] | None = None  # broadcast offers they may accept (made on first use)
@@ -297,8 +298,8 @@ class RankedIndex:
         current[op_id] = key
         if heap and heap[0] is was:  # the best one re-ranked (as a pick does): their old entry goes
             heapq.heapreplace(heap, key)
-        else:
-            heapq.heappush(heap, key)
+            return
+        heapq.heappush(heap, key)
         if len(heap) > 2 * len(current) + 16:
             self._heap = sorted(current.values())  # a sorted list is a heap
 
@@ -402,15 +403,17 @@ class IdIndex:
     over the target's members, sorted by id and fixed by the config.
     """
 
-    __slots__ = ("_count", "_flags", "_ids", "_position", "_step", "_tree")
+    __slots__ = ("_count", "_flags", "_ids", "_position", "_steps", "_tree")
 
     def __init__(self, members: tuple[str, ...]) -> None:
         self._ids = members
         self._position = {op_id: i for i, op_id in enumerate(members)}
         self._flags = bytearray(len(members))
-        self._tree = [0] * (len(members) + 1)
         self._count = 0
-        self._step = 1 << (len(members).bit_length() - 1) if members else 0
+        # the strides of :meth:`at`'s descent, largest first; the tree (1-based) is padded
+        # with empty places to twice the largest, so that no probe falls off its end
+        self._steps = tuple(1 << b for b in reversed(range(len(members).bit_length())))
+        self._tree = [0] * (2 * self._steps[0] if members else 1)
 
     def mark(self, op_id: str, available: bool) -> None:
         """Flag the operator as available or not (non-members are ignored)."""
@@ -421,18 +424,18 @@ class IdIndex:
         delta = 1 if available else -1
         self._count += delta
         tree, j = self._tree, i + 1
-        while j < len(tree):
+        size = len(tree)
+        while j < size:
             tree[j] += delta
             j += j & -j
 
     def at(self, k: int) -> str:
         """The k-th (from 0) available member in id order."""
-        tree, position, remaining, step = self._tree, 0, k + 1, self._step
-        while step:
+        tree, position, remaining = self._tree, 0, k + 1
+        for step in self._steps:
             probe = position + step
-            if probe < len(tree) and tree[probe] < remaining:
+            if tree[probe] < remaining:
                 position, remaining = probe, remaining - tree[probe]
-            step >>= 1
         return self._ids[position]
 
     def _before(self, i: int) -> int:

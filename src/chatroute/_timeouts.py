@@ -222,7 +222,15 @@ class Timeouts:
             self.state.set_rule(rec, rec.rule, ring)
         if decision.outcome is Outcome.QUEUED and not decision.pool:
             assert decision.target is not None
-            self.state.retarget(rec, decision.target, decision.target_key, decision.group_id, decision.pool)
+            self.state.retarget(
+                rec,
+                decision.target,
+                decision.target_key,
+                decision.group_id,
+                decision.pool,
+                rec.rule,
+                rec.ring,
+            )
             self.state.push(rec, seq, since)  # same place in line, same SLA clock
             self.state.schedule_ring(rec)
         else:
