@@ -326,7 +326,7 @@ class Effects:
         decision = self.decider.decide(rec, client, now, trace=False, forced=target)
         state.drop_fallback(rec)
         freed = state.free_slot(rec)
-        self.state.unassign(rec)
+        state.unassign(rec)
         self.apply(rec, decision, now, via, events)
         return freed
 
