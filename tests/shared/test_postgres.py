@@ -228,6 +228,30 @@ def test_a_batched_call_whose_request_was_lost_does_not_wait_forever(
         journal.close()
 
 
+class _UnreachableJournal(_LosingJournal):
+    """Loses the first request, then cannot be asked about it (as a restarted server drops connections)."""
+
+    def queued(self, desk_id: str, token: str) -> bool:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+
+def test_a_waiting_call_that_cannot_check_its_request_raises_lost_request_not_the_driver_error(
+    cluster: TemporaryCluster, schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A waiting call whose checks keep failing raises LostRequest, caused by the driver's error."""
+    monkeypatch.setattr(_batching, "_CHECK_AFTER", 0.05)
+    journal = _UnreachableJournal(cluster.dsn, schema=schema)
+    desk = SharedDesk(journal, "main", desk_config(), batching=True)
+    try:
+        with pytest.raises(LostRequest) as raised:
+            desk.route(Dialog(id="d1"), now=START)
+        assert isinstance(raised.value.__cause__, psycopg.OperationalError)
+        assert journal.entries("main", 0) == []
+    finally:
+        desk.close()
+        journal.close()
+
+
 def test_a_call_that_breaks_the_writer_raises_for_its_caller_and_the_desk_carries_on(
     journal: PostgresJournal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
