@@ -29,6 +29,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import random
 import statistics
 import sys
@@ -208,6 +209,42 @@ def fresh_snapshot(dsn: str, config: RoutingConfig) -> None:
     journal.close()
 
 
+class WorkerDied(RuntimeError):
+    """A worker process of a row exited without reporting: the row fails instead of waiting forever."""
+
+
+def gather(procs: list[Any], out: Any, what: str) -> list[dict[str, Any]]:
+    """Every process's report from ``out``; raises WorkerDied (the others killed) when one died first."""
+    results: list[dict[str, Any]] = []
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=0.5))
+        except queue.Empty:
+            stop_if_dead(procs, what)
+    return results
+
+
+def stop_if_dead(procs: list[Any], what: str) -> None:
+    """Kill the row's processes and raise WorkerDied if one of them exited with an error."""
+    dead = [(k, proc.exitcode) for k, proc in enumerate(procs) if proc.exitcode not in (None, 0)]
+    if not dead:
+        return
+    for proc in procs:
+        if proc.exitcode is None:
+            proc.kill()
+        proc.join()
+    k, code = dead[0]
+    raise WorkerDied(f"{what} worker {k} of {len(procs)} died (exit code {code})")
+
+
+def meet(barrier: Any, procs: list[Any], what: str) -> None:
+    """Join the workers at the barrier once they are all there; raises WorkerDied if one died first."""
+    while barrier.n_waiting < len(procs):
+        stop_if_dead(procs, what)
+        time.sleep(0.05)
+    barrier.wait()
+
+
 def run_shared(
     dsn: str, config: RoutingConfig, workers: int, seconds: float, batching: bool, cluster: TemporaryCluster
 ) -> dict[str, Any]:
@@ -221,9 +258,9 @@ def run_shared(
     ]
     for proc in procs:
         proc.start()
-    barrier.wait()
+    meet(barrier, procs, "desk")
     began, server_began = time.perf_counter(), server_cpu(cluster)
-    results = [out.get() for _ in procs]
+    results = gather(procs, out, "desk")
     wall = time.perf_counter() - began
     server = server_cpu(cluster) - server_began
     for proc in procs:
@@ -258,7 +295,7 @@ def baseline(dsn: str, config: RoutingConfig, workers: int, seconds: float, stat
     began = time.perf_counter()
     for proc in procs:
         proc.start()
-    results = [out.get() for _ in procs]
+    results = gather(procs, out, "baseline")
     wall = time.perf_counter() - began
     for proc in procs:
         proc.join()
@@ -271,6 +308,14 @@ def baseline(dsn: str, config: RoutingConfig, workers: int, seconds: float, stat
         "p50_ms": round(1000 * statistics.median(latencies), 1),
         "conflicts": sum(r["conflicts"] for r in results),
     }
+
+
+def baseline_row(dsn: str, config: RoutingConfig, workers: int, seconds: float, state: str) -> dict[str, Any]:
+    """A baseline row, or what failed it (a worker died)."""
+    try:
+        return baseline(dsn, config, workers, seconds, state)
+    except WorkerDied as died:
+        return {"workers": workers, "failed": str(died)}
 
 
 def baseline_worker(dsn: str, config: RoutingConfig, index: int, seconds: float, out: Any) -> None:
@@ -351,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             f" ({warm['json']['cpu_s']:.2f} s CPU); load average {report['warm']['load_average']}"
         )
         rows = []
+        failed = False
         heads = (
             "writer",
             "commit",
@@ -369,9 +415,14 @@ def main(argv: list[str] | None = None) -> int:
             for commit in ("on", "off"):
                 dsn = cluster.dsn + (" options='-c synchronous_commit=off'" if commit == "off" else "")
                 for workers in args.workers:
-                    measured = run_shared(
-                        dsn, config, workers, args.seconds, batching=writer == "batch", cluster=cluster
-                    )
+                    try:
+                        measured = run_shared(
+                            dsn, config, workers, args.seconds, batching=writer == "batch", cluster=cluster
+                        )
+                    except WorkerDied as died:
+                        print(f"{writer:>6} {commit:>7} {workers:>7}  failed: {died}")
+                        failed = True
+                        continue
                     row = {"writer": writer, "synchronous_commit": commit, **measured}
                     rows.append(row)
                     print(
@@ -386,23 +437,27 @@ def main(argv: list[str] | None = None) -> int:
                 to_dict(SharedDesk(PostgresJournal(cluster.dsn), DESK, config).read(Router.snapshot))
             )
             base = [
-                baseline(cluster.dsn, config, workers, args.seconds, state)
-                for workers in (1, min(8, max(args.workers)))
+                baseline_row(cluster.dsn, config, n, args.seconds, state)
+                for n in (1, min(8, max(args.workers)))
             ]
             report["baseline"] = base
             print("\nbaseline: the snapshot-row pattern (web-app.md), routes only, synchronous_commit on")
             for row in base:
+                if "failed" in row:
+                    print(f"{'':>7} {row['workers']:>7}  failed: {row['failed']}")
+                    continue
                 print(
                     f"{'':>7} {row['workers']:>7} {row['calls_per_s']:>9,.2f} {row['p50_ms']:>8.0f}"
                     f"  conflicts {row['conflicts']}"
                 )
-            best_shared = max(r["calls_per_s"] for r in rows if r["synchronous_commit"] == "on")
-            best_base = max(r["calls_per_s"] for r in base) or float("nan")
+            failed = failed or any("failed" in row for row in base)
+            best_shared = max((r["calls_per_s"] for r in rows if r["synchronous_commit"] == "on"), default=0)
+            best_base = max((r["calls_per_s"] for r in base if "failed" not in r), default=0) or float("nan")
             report["ratio"] = round(best_shared / best_base, 1)
             print(f"\nshared / baseline (best calls/s, synchronous_commit on): {report['ratio']:,}x")
     report["total_s"] = round(time.perf_counter() - started, 1)
     write_report(report, args.json)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
