@@ -33,6 +33,7 @@ import queue
 import random
 import statistics
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,6 +101,24 @@ def prefill(dsn: str, config: RoutingConfig, open_dialogs: int) -> tuple[float, 
     return time.perf_counter() - started, stored.position
 
 
+#: The threads of a worker process whose CPU ``--cpu`` shows apart, by name prefix.
+THREAD_KINDS = {"MainThread": "calls", "chatroute-writer-": "writer", "chatroute-replies-": "replies"}
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of this process's live threads so far, by kind (see THREAD_KINDS)."""
+    kinds = dict.fromkeys(THREAD_KINDS.values(), 0.0)
+    for thread in threading.enumerate():
+        kind = next((k for prefix, k in THREAD_KINDS.items() if thread.name.startswith(prefix)), None)
+        if kind is None or thread.ident is None:
+            continue
+        try:
+            kinds[kind] += time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+        except OSError:  # it ended meanwhile
+            continue
+    return kinds
+
+
 #: Entries between two snapshots during the runs (``--snapshot-every``; 0: none).
 SNAPSHOT_EVERY = [0]
 
@@ -130,7 +149,7 @@ def worker(
     latencies: list[float] = []
     errors = 0
     barrier.wait()
-    cpu_began = time.process_time()
+    cpu_began, threads_began = time.process_time(), thread_cpu()
     until = time.perf_counter() + seconds
     n = 0
     while time.perf_counter() < until:
@@ -158,32 +177,52 @@ def worker(
         latencies.append(time.perf_counter() - began)
         n += 1
     cpu = time.process_time() - cpu_began
+    threads = {kind: seconds - threads_began[kind] for kind, seconds in thread_cpu().items()}
     desk.close()
     journal.close()
-    out.put({"warm_s": warm, "latencies": latencies, "errors": errors, "cpu_s": cpu})
+    out.put({"warm_s": warm, "latencies": latencies, "errors": errors, "cpu_s": cpu, "threads": threads})
 
 
-def server_cpu(cluster: TemporaryCluster) -> float:
-    """CPU seconds the cluster's server processes used so far (Linux /proc).
+def server_processes(cluster: TemporaryCluster) -> dict[int, tuple[str, float]]:
+    """The cluster's server processes now (Linux /proc): their kind and CPU seconds so far, by pid.
 
-    The running backends' own time, plus the postmaster's time and its reaped children's
-    (the backends that have exited).
+    Kinds: ``backend`` (a client's: its title names its peer), ``auxiliary`` (the WAL
+    writer, checkpointer, autovacuum and the like), and ``postmaster``, whose figure
+    holds the time of its children that have exited (its ``cutime`` and ``cstime``).
     """
     postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    found: dict[int, tuple[str, float]] = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            title = (proc / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if int(proc.name) == postmaster:  # utime, stime, cutime, cstime
-            total += sum(int(value) for value in fields[11:15]) / tick
-        elif int(fields[1]) == postmaster:  # a running backend: utime, stime
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        pid = int(proc.name)
+        if pid == postmaster:  # utime, stime, cutime, cstime
+            found[pid] = ("postmaster", sum(int(value) for value in fields[11:15]) / tick)
+        elif int(fields[1]) == postmaster:  # utime, stime
+            kind = "backend" if "(" in title or "[local]" in title else "auxiliary"
+            found[pid] = (kind, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def server_cpu(began: dict[int, tuple[str, float]], ended: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds of the server between two :func:`server_processes`, by kind.
+
+    ``backends``: the client backends, those that exited meanwhile too (counted from
+    the postmaster's children's time, less what they had used before); ``auxiliary``:
+    the others (an auxiliary process that exited meanwhile counts as a backend).
+    """
+    kinds = {"backends": 0.0, "auxiliary": 0.0}
+    for pid, (kind, seconds) in ended.items():
+        start = began.get(pid, (kind, 0.0))[1]
+        kinds["auxiliary" if kind == "auxiliary" else "backends"] += seconds - start
+    kinds["backends"] -= sum(seconds for pid, (_, seconds) in began.items() if pid not in ended)
+    return kinds
 
 
 def warm_up(dsn: str, config: RoutingConfig, image: bool) -> dict[str, float]:
@@ -259,13 +298,15 @@ def run_shared(
     for proc in procs:
         proc.start()
     meet(barrier, procs, "desk")
-    began, server_began = time.perf_counter(), server_cpu(cluster)
+    began, server_began = time.perf_counter(), server_processes(cluster)
     results = gather(procs, out, "desk")
     wall = time.perf_counter() - began
-    server = server_cpu(cluster) - server_began
+    server = server_cpu(server_began, server_processes(cluster))
     for proc in procs:
         proc.join()
     latencies = sorted(x for r in results for x in r["latencies"])
+    workers_cpu = {kind: sum(r["threads"][kind] for r in results) for kind in THREAD_KINDS.values()}
+    workers_cpu["rest"] = sum(r["cpu_s"] for r in results) - sum(workers_cpu.values())
     return {
         "workers": workers,
         "calls": len(latencies),
@@ -277,7 +318,12 @@ def run_shared(
         "load_average": round(os.getloadavg()[0], 1),
         # CPU per call: the workers' (Python: calls, encoding, the writer's replica) and the server's
         "client_cpu_ms_per_call": round(1000 * sum(r["cpu_s"] for r in results) / len(latencies), 3),
-        "server_cpu_ms_per_call": round(1000 * server / len(latencies), 3),
+        "server_cpu_ms_per_call": round(1000 * sum(server.values()) / len(latencies), 3),
+        # the same, by thread of the workers and kind of server process (``--cpu``)
+        "cpu_ms_per_call": {
+            **{f"workers_{kind}": round(1000 * s / len(latencies), 3) for kind, s in workers_cpu.items()},
+            **{f"server_{kind}": round(1000 * s / len(latencies), 3) for kind, s in server.items()},
+        },
     }
 
 
@@ -368,6 +414,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--snapshot-every", type=int, default=0, help="a snapshot every N entries during the runs (0: none)"
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="print each row's CPU per call by the workers' threads (calls, writer, replies, rest)"
+        " and the server's processes (backends, auxiliary)",
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
     args = parser.parse_args(argv)
     if args.quick:
@@ -431,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
                         f" {row['calls']:>7,} {row['load_average']:>5.1f}"
                         f" {row['client_cpu_ms_per_call']:>5.2f}+{row['server_cpu_ms_per_call']:.2f}"
                     )
+                    if args.cpu:
+                        parts = row["cpu_ms_per_call"].items()
+                        print(f"{'':>22} CPU ms/call: " + ", ".join(f"{k} {v:.3f}" for k, v in parts))
         report["shared"] = rows
         if args.baseline:
             state = json.dumps(
