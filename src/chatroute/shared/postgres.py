@@ -11,6 +11,8 @@ Tables, in a schema the host names (``chatroute`` by default), made by :meth:`Po
 - ``consumers``: how far each named consumer has read each desk's outbox.
 - ``requests`` and ``replies`` (unlogged: a crash loses only calls not yet answered,
   which their callers retry): the queue of the batching writer.
+- the procedure ``submit``, which queues a call for the batching writer and wakes it
+  when it is idle, in one prepared statement.
 
 The desk's lock is ``pg_advisory_xact_lock(schema key, desk key)``, two 32-bit keys
 derived from the schema and desk names: it is taken inside the call's transaction and
@@ -45,7 +47,9 @@ class PostgresJournal:
 
     Args:
         source: a connection string (the journal opens a small pool of its own) or a
-            :class:`psycopg_pool.ConnectionPool` the host owns.
+            :class:`psycopg_pool.ConnectionPool` the host owns, whose connections are in
+            autocommit mode (``kwargs={"autocommit": True}``): the journal begins and
+            commits its own transactions.
         schema: the schema holding the tables.
         notify: send ``pg_notify`` when a call writes events (LISTEN on :attr:`channel`).
     """
@@ -148,11 +152,15 @@ class PostgresJournal:
     # ------------------------------------------------------ batching writer
 
     def submit(self, desk_id: str, request: Request) -> None:
-        """Queue a call for the desk's batching writer, and wake the writer if it is idle (one round trip)."""
+        """Queue a call for the desk's batching writer, and wake the writer if it is idle.
+
+        One statement, prepared on each connection: the ``submit`` procedure that
+        :meth:`install` made commits the request, then notifies the writer unless the
+        journal says it is busy.
+        """
         row = (desk_id, request.token, request.call, Json(request.args), request.now, request.request_id)
         with self._pool.connection() as conn:
-            params = (*row, self.requests_channel, desk_id, desk_id)
-            psycopg.ClientCursor(conn).execute(self._queries["submit"], params)
+            conn.execute(self._queries["submit"], (*row, self.requests_channel))
 
     def lead(self, desk_id: str, *, wait: bool = False) -> AbstractContextManager[OwnTransaction]:
         """A transaction of the desk's writer, with the desk's lock or not, reading the queue.
