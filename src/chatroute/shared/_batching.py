@@ -8,8 +8,10 @@ Every process of a batching desk runs two threads, started by its first call:
   queued (``LISTEN``), then writes every queued call in one transaction, under the
   desk's transaction lock (which also orders it with calls that take the lock
   themselves), with one commit per batch.
-- a *reply* thread hears the writer's reply notifications and takes this process's
-  replies, for all its waiting calls in one query.
+- a *reply* thread hears the writer's reply notifications, on a channel of this
+  desk object's own (its requests' tokens name it: a writer notifies each listener of
+  its own replies, so a process with no call in a batch sleeps on), and takes the
+  replies too large for a notification, for all its waiting calls in one query.
 
 A call queues its request and waits for its reply: only the writer's replica makes the
 calls; the others replay the journal only when they are read (or become the writer).
@@ -73,6 +75,7 @@ class BatchingWriter:
         self._desk_id = replica.desk_id
         self._lock = lock
         self._waiting: dict[str, _Waiting] = {}
+        self._listener = secrets.token_hex(4)  # the first part of this object's request tokens
         self._guard = threading.Lock()  # the waiting calls, and their replies' arrival
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -100,7 +103,7 @@ class BatchingWriter:
         """
         self._start()
         while True:
-            token = secrets.token_hex(8)
+            token = f"{self._listener}.{secrets.token_hex(8)}"
             waiting = _Waiting()
             with self._guard:
                 self._waiting[token] = waiting
@@ -181,7 +184,7 @@ class BatchingWriter:
             seat.close()
         if self._threads:
             with contextlib.suppress(Exception):
-                self._journal.wake(self._desk_id)
+                self._journal.wake(self._desk_id, self._listener)
         for thread in [*self._threads, self._storing]:
             if thread is not None:
                 thread.join(timeout=5)
@@ -190,7 +193,7 @@ class BatchingWriter:
         """Take this process's replies whenever a writer announces some for the desk."""
         while not self._stop.is_set():
             try:
-                self._replies = listener = self._journal.replies()
+                self._replies = listener = self._journal.replies(self._listener)
             except Exception:
                 time.sleep(_RETRY)
                 continue

@@ -15,10 +15,39 @@ from psycopg import sql
 from ._pg_sql import JournalCore, seat_keys
 from .journal import Reply
 
-__all__ = ["OutboxListener", "ReplyListener", "Seat", "read_reply_payload", "reply_payloads"]
+__all__ = [
+    "OutboxListener",
+    "ReplyListener",
+    "Seat",
+    "listener_channel",
+    "read_reply_payload",
+    "replies_by_channel",
+    "reply_payloads",
+]
 
 #: The bytes a notification's payload may hold (PostgreSQL takes fewer than 8,000).
 _PAYLOAD = 7900
+
+
+def listener_channel(replies_channel: str, listener: str) -> str:
+    """The channel of one process's reply listener (``listener``: the first part of its tokens).
+
+    A writer notifies each process of its own replies only, so a process that has no
+    call in a batch is not woken. A token without a listener part (no ``.``) goes to
+    ``replies_channel`` itself.
+    """
+    return f"{replies_channel[:54]}_{listener}" if listener else replies_channel
+
+
+def replies_by_channel(
+    replies_channel: str, rows: Sequence[tuple[Any, ...]]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """A batch's reply rows (token first) by the channel of the listener waiting for them."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        listener, dot, _ = row[0].partition(".")
+        found.setdefault(listener_channel(replies_channel, listener if dot else ""), []).append(row)
+    return found
 
 
 def reply_payloads(desk_id: str, rows: Sequence[tuple[Any, ...]]) -> list[str]:
@@ -57,8 +86,7 @@ def read_reply_payload(
 
     Args:
         payload: the notification's payload.
-        wanted: the tokens to decode (None: all). Every process hears every batch's
-            replies; each decodes only its own.
+        wanted: the tokens to decode (None: all).
     """
     head, *lines = payload.split("\n")
     replies: dict[str, Reply | None] = {}
@@ -157,12 +185,18 @@ class Seat:
 
 
 class ReplyListener:
-    """Waits for the batching writers' reply notifications (``LISTEN``) on a connection of its own."""
+    """Waits for the batching writers' reply notifications (``LISTEN``) on a connection of its own.
 
-    def __init__(self, journal: JournalCore) -> None:
+    Args:
+        journal: the journal.
+        listener: the first part (before ``.``) of the tokens of the requests whose
+            replies it hears.
+    """
+
+    def __init__(self, journal: JournalCore, listener: str) -> None:
         self._journal = journal
         self._conn = journal._dedicated()
-        channel = sql.Identifier(journal.replies_channel)
+        channel = sql.Identifier(listener_channel(journal.replies_channel, listener))
         self._conn.execute(sql.SQL("LISTEN {c}").format(c=channel))
 
     def wait(

@@ -10,7 +10,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Json
 
-from ._pg_listeners import reply_payloads
+from ._pg_listeners import replies_by_channel, reply_payloads
 from ._pg_sql import ENTRY_COLUMNS, JournalCore, entry_of, lock_keys, values
 from .journal import Entry, Reply, Request
 
@@ -157,8 +157,9 @@ class OwnTransaction:
         if self._request_ids:
             self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
         replies = self._rows["reply_head"]
-        for payload in reply_payloads(self._desk_id, replies):
-            self._pending.append((queries["notify"], (journal.replies_channel, payload)))
+        for channel, rows in replies_by_channel(journal.replies_channel, replies).items():
+            for payload in reply_payloads(self._desk_id, rows):
+                self._pending.append((queries["notify"], (channel, payload)))
         entries = self._rows["insert_head"]
         if replies and entries and (entries[0][1] - 1) // _FORGET_EVERY != entries[-1][1] // _FORGET_EVERY:
             # replies went out in the notifications; the rows are kept a while for callers that missed them

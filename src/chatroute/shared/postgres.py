@@ -34,7 +34,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Json
 from psycopg_pool import ConnectionPool
 
-from ._pg_listeners import OutboxListener, ReplyListener, Seat
+from ._pg_listeners import OutboxListener, ReplyListener, Seat, listener_channel
 from ._pg_sql import SCHEMA, entry_of, lock_keys, queries, seat_keys
 from ._pg_transactions import HostTransaction, OwnTransaction
 from .journal import Entry, OutboxItem, Reply, Request, StoredSnapshot, Transaction
@@ -180,9 +180,9 @@ class PostgresJournal:
         """The desk's writer seat: wait to lead the desk (a session lock), then for its requests."""
         return Seat(self, desk_id)
 
-    def replies(self) -> ReplyListener:
-        """A listener for the batching writers' replies, on a connection of its own."""
-        return ReplyListener(self)
+    def replies(self, listener: str) -> ReplyListener:
+        """A listener, on a connection of its own, for the replies to the requests of ``listener``."""
+        return ReplyListener(self, listener)
 
     def take_reply(self, desk_id: str, token: str) -> Reply | None:
         """The reply to a request, removed from the table, if the writer has answered it."""
@@ -209,13 +209,14 @@ class PostgresJournal:
             row = conn.execute(self._queries["queued"], (desk_id, token)).fetchone()
         return bool(row and row[0])
 
-    def wake(self, desk_id: str) -> None:
-        """Wake the desk's writer and reply listeners in every process (they look whether to stop)."""
+    def wake(self, desk_id: str, listener: str) -> None:
+        """Wake the desk's writer, and the reply listener ``listener`` (they look whether to stop)."""
         notify = self._queries["notify"]
+        replies = listener_channel(self.replies_channel, listener)
         with self._pool.connection() as conn:
             conn.execute(
                 sql.SQL("{n}; {n}").format(n=notify),
-                (self.requests_channel, desk_id, self.replies_channel, json.dumps(desk_id)),
+                (self.requests_channel, desk_id, replies, json.dumps(desk_id)),
             )
 
     def _dedicated(self) -> psycopg.Connection[Any]:
