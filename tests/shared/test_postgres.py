@@ -13,7 +13,7 @@ from chatroute import ChatrouteError, Dialog, Outcome, Router
 from chatroute.errors import InvalidValue, UnknownDialog
 from chatroute.serialize import to_dict
 from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _batching, _replica
-from chatroute.shared.journal import Reply, Request
+from chatroute.shared.journal import Entry, Reply, Request
 from chatroute.shared.postgres import PostgresJournal, lock_keys
 from chatroute.shared.testing import TemporaryCluster
 
@@ -194,6 +194,32 @@ def test_a_request_committed_after_the_writer_read_the_queue_stays_queued(
     assert journal.queued("main", "late")
     assert not journal.queued("main", "early")
     assert journal.take_reply("main", "early") is not None
+
+
+def test_a_commit_writes_its_rows_back_exactly_as_appended(journal: PostgresJournal) -> None:
+    """Awkward JSON values (non-ASCII, quotes, nulls, microseconds, large integers) read back unchanged."""
+    awkward = {"id": 'é\u2028"x\\', "none": None, "big": 2**62, "nested": [1.5, {"k": []}]}
+    entries = [
+        Entry(
+            position=n,
+            call="route",
+            args=awkward,
+            now=START.replace(microsecond=123456 + n),
+            geo=({"ip": "198.51.100.7", "answer": None},),
+            result=None if n == 1 else awkward,
+            request_id=None if n == 1 else "rid-é",
+            nonce=f"n{n}",
+            chatroute_version="1.0",
+            config_version=1,
+        )
+        for n in (1, 2)
+    ]
+    with journal.transaction("exact") as txn:
+        txn.entries(0)
+        for entry in entries:
+            txn.append(entry, [awkward] if entry.position == 2 else [])
+    assert list(journal.entries("exact", 0)) == entries
+    assert list(journal.outbox("exact", 0)) == [OutboxItem(desk_id="exact", position=2, events=[awkward])]
 
 
 class _LosingJournal(PostgresJournal):
