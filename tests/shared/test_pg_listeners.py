@@ -118,6 +118,30 @@ def test_a_listener_hears_its_own_replies_and_not_another_processes(journal: Pos
         theirs.close()
 
 
+def test_a_process_waiting_for_the_seat_asks_again_every_second(journal: PostgresJournal) -> None:
+    """The wait for the writer seat is a new statement each second, so its snapshot never keeps
+    VACUUM from the database's dead rows for long; it still takes the seat once it is free."""
+    holder, waiter = journal.seat("d"), journal.seat("d")
+    holder.take()
+    waiting = threading.Thread(target=waiter.take)
+    waiting.start()
+    try:
+        time.sleep(2.5)
+        with journal._pool.connection() as conn:
+            age = conn.execute(
+                "SELECT extract(epoch FROM now() - query_start) FROM pg_stat_activity"
+                " WHERE pid = %s AND wait_event = 'advisory'",
+                (waiter._conn.info.backend_pid,),
+            ).fetchone()
+        assert age is not None
+        assert age[0] < 1.5
+    finally:
+        holder.release()
+        waiting.join(timeout=10)
+    assert not waiting.is_alive()
+    waiter.release()
+
+
 def test_a_seat_met_by_a_late_cancel_goes_back_to_the_pool_open(journal: PostgresJournal) -> None:
     """A cancel that fails the seat's first cleaning statement is survived: the connection returns
     open and clean, and the pool counts no bad return (it would log "discarding closed connection")."""

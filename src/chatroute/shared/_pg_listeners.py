@@ -28,6 +28,13 @@ __all__ = [
 #: The bytes a notification's payload may hold (PostgreSQL takes fewer than 8,000).
 _PAYLOAD = 7900
 
+#: How long one wait for the writer seat lasts before it is asked again (``lock_timeout``).
+#: A statement waiting for a lock holds its snapshot, and with it every dead row that
+#: VACUUM could remove: the processes waiting for the seat all the writer's life would
+#: keep every table of the database from being vacuumed (the request queue's reads grew
+#: a millisecond slower per 7,500 calls).
+_SEAT_WAIT = "1s"
+
 
 def listener_channel(replies_channel: str, listener: str) -> str:
     """The channel of one process's reply listener (``listener``: the first part of its tokens).
@@ -142,16 +149,27 @@ class Seat:
         self._conn = journal._dedicated()
         self._releasing = threading.Lock()
         self._released = False
+        self._closing = False
 
     def take(self) -> None:
         """Wait until this connection holds the desk's writer lock (cancelled by :meth:`close`).
 
         It listens only then: PostgreSQL signals every listening connection of the
         database on each notification, and the processes waiting for the seat need none.
-        The writer reads the queue once it holds the seat, before it first waits.
+        The writer reads the queue once it holds the seat, before it first waits. The
+        lock is asked for again every second (``_SEAT_WAIT``), so the wait never keeps
+        VACUUM from the database's dead rows for longer.
         """
         keys = seat_keys(self._journal.schema, self._desk_id)
-        self._conn.execute(self._journal._queries["lead_lock"], keys)
+        self._conn.execute(sql.SQL("SET lock_timeout = {t}").format(t=sql.Literal(_SEAT_WAIT)))
+        while True:
+            try:
+                self._conn.execute(self._journal._queries["lead_lock"], keys)
+                break
+            except psycopg.errors.LockNotAvailable:
+                if self._closing:
+                    raise
+        self._conn.execute("RESET lock_timeout")
         self._conn.execute(sql.SQL("LISTEN {c}").format(c=sql.Identifier(self._journal.requests_channel)))
 
     def wait(self, timeout: float) -> None:
@@ -173,6 +191,7 @@ class Seat:
         another caller, so it is not cancelled any more.
         """
         with self._releasing:
+            self._closing = True
             if not self._released:
                 with suppress(psycopg.Error):
                     self._conn.cancel_safe(timeout=2)
@@ -237,6 +256,7 @@ def _give_back(journal: JournalCore, conn: psycopg.Connection[Any]) -> None:
         try:
             conn.execute("UNLISTEN *")
             conn.execute("SELECT pg_advisory_unlock_all()")
+            conn.execute("RESET lock_timeout")
         except psycopg.errors.QueryCanceled:
             if attempt == 0:
                 continue
