@@ -12,7 +12,15 @@ import pytest
 from chatroute import ChatrouteError, Dialog, Outcome, Router
 from chatroute.errors import InvalidValue, UnknownDialog
 from chatroute.serialize import to_dict
-from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _batching, _replica
+from chatroute.shared import (
+    LostRequest,
+    MemoryJournal,
+    OutboxItem,
+    SharedDesk,
+    _batching,
+    _pg_transactions,
+    _replica,
+)
 from chatroute.shared.journal import Entry, Reply, Request
 from chatroute.shared.postgres import PostgresJournal, lock_keys
 from chatroute.shared.testing import TemporaryCluster
@@ -220,6 +228,23 @@ def test_a_commit_writes_its_rows_back_exactly_as_appended(journal: PostgresJour
             txn.append(entry, [awkward] if entry.position == 2 else [])
     assert list(journal.entries("exact", 0)) == entries
     assert list(journal.outbox("exact", 0)) == [OutboxItem(desk_id="exact", position=2, events=[awkward])]
+
+
+def test_the_batching_writer_vacuums_its_request_queue_as_positions_pass(
+    cluster: TemporaryCluster, journal: PostgresJournal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every TIDY_EVERY positions the writer vacuums the queue, whose dead rows would slow each read."""
+    monkeypatch.setattr(_pg_transactions, "TIDY_EVERY", 3)
+    with SharedDesk(journal, "tidy", desk_config(), batching=True) as desk:
+        for n in range(8):
+            desk.route(Dialog(id=f"d{n}"), now=START)
+    with psycopg.connect(cluster.dsn) as conn:
+        vacuums = conn.execute(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE schemaname = %s AND relname = 'requests'",
+            (journal.schema,),
+        ).fetchone()
+    assert vacuums is not None
+    assert vacuums[0] >= 2
 
 
 class _LosingJournal(PostgresJournal):

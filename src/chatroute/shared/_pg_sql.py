@@ -195,6 +195,7 @@ def queries(schema: str) -> dict[str, sql.Composed]:
             " ON CONFLICT (desk_id) DO UPDATE SET snapshot_mark = excluded.snapshot_mark"
             " WHERE {s}.writers.snapshot_mark < excluded.snapshot_mark RETURNING 1"
         ).format(s=s),
+        "tidy": sql.SQL("VACUUM {s}.requests").format(s=s),
         "forget_replies": sql.SQL("DELETE FROM {s}.replies WHERE desk_id = %s AND position <= %s").format(
             s=s
         ),
