@@ -29,9 +29,11 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import random
 import statistics
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +101,24 @@ def prefill(dsn: str, config: RoutingConfig, open_dialogs: int) -> tuple[float, 
     return time.perf_counter() - started, stored.position
 
 
+#: The threads of a worker process whose CPU ``--cpu`` shows apart, by name prefix.
+THREAD_KINDS = {"MainThread": "calls", "chatroute-writer-": "writer", "chatroute-replies-": "replies"}
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of this process's live threads so far, by kind (see THREAD_KINDS)."""
+    kinds = dict.fromkeys(THREAD_KINDS.values(), 0.0)
+    for thread in threading.enumerate():
+        kind = next((k for prefix, k in THREAD_KINDS.items() if thread.name.startswith(prefix)), None)
+        if kind is None or thread.ident is None:
+            continue
+        try:
+            kinds[kind] += time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+        except OSError:  # it ended meanwhile
+            continue
+    return kinds
+
+
 #: Entries between two snapshots during the runs (``--snapshot-every``; 0: none).
 SNAPSHOT_EVERY = [0]
 
@@ -129,7 +149,7 @@ def worker(
     latencies: list[float] = []
     errors = 0
     barrier.wait()
-    cpu_began = time.process_time()
+    cpu_began, threads_began = time.process_time(), thread_cpu()
     until = time.perf_counter() + seconds
     n = 0
     while time.perf_counter() < until:
@@ -157,32 +177,52 @@ def worker(
         latencies.append(time.perf_counter() - began)
         n += 1
     cpu = time.process_time() - cpu_began
+    threads = {kind: seconds - threads_began[kind] for kind, seconds in thread_cpu().items()}
     desk.close()
     journal.close()
-    out.put({"warm_s": warm, "latencies": latencies, "errors": errors, "cpu_s": cpu})
+    out.put({"warm_s": warm, "latencies": latencies, "errors": errors, "cpu_s": cpu, "threads": threads})
 
 
-def server_cpu(cluster: TemporaryCluster) -> float:
-    """CPU seconds the cluster's server processes used so far (Linux /proc).
+def server_processes(cluster: TemporaryCluster) -> dict[int, tuple[str, float]]:
+    """The cluster's server processes now (Linux /proc): their kind and CPU seconds so far, by pid.
 
-    The running backends' own time, plus the postmaster's time and its reaped children's
-    (the backends that have exited).
+    Kinds: ``backend`` (a client's: its title names its peer), ``auxiliary`` (the WAL
+    writer, checkpointer, autovacuum and the like), and ``postmaster``, whose figure
+    holds the time of its children that have exited (its ``cutime`` and ``cstime``).
     """
     postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    found: dict[int, tuple[str, float]] = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            title = (proc / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if int(proc.name) == postmaster:  # utime, stime, cutime, cstime
-            total += sum(int(value) for value in fields[11:15]) / tick
-        elif int(fields[1]) == postmaster:  # a running backend: utime, stime
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        pid = int(proc.name)
+        if pid == postmaster:  # utime, stime, cutime, cstime
+            found[pid] = ("postmaster", sum(int(value) for value in fields[11:15]) / tick)
+        elif int(fields[1]) == postmaster:  # utime, stime
+            kind = "backend" if "(" in title or "[local]" in title else "auxiliary"
+            found[pid] = (kind, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def server_cpu(began: dict[int, tuple[str, float]], ended: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds of the server between two :func:`server_processes`, by kind.
+
+    ``backends``: the client backends, those that exited meanwhile too (counted from
+    the postmaster's children's time, less what they had used before); ``auxiliary``:
+    the others (an auxiliary process that exited meanwhile counts as a backend).
+    """
+    kinds = {"backends": 0.0, "auxiliary": 0.0}
+    for pid, (kind, seconds) in ended.items():
+        start = began.get(pid, (kind, 0.0))[1]
+        kinds["auxiliary" if kind == "auxiliary" else "backends"] += seconds - start
+    kinds["backends"] -= sum(seconds for pid, (_, seconds) in began.items() if pid not in ended)
+    return kinds
 
 
 def warm_up(dsn: str, config: RoutingConfig, image: bool) -> dict[str, float]:
@@ -208,6 +248,42 @@ def fresh_snapshot(dsn: str, config: RoutingConfig) -> None:
     journal.close()
 
 
+class WorkerDied(RuntimeError):
+    """A worker process of a row exited without reporting: the row fails instead of waiting forever."""
+
+
+def gather(procs: list[Any], out: Any, what: str) -> list[dict[str, Any]]:
+    """Every process's report from ``out``; raises WorkerDied (the others killed) when one died first."""
+    results: list[dict[str, Any]] = []
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=0.5))
+        except queue.Empty:
+            stop_if_dead(procs, what)
+    return results
+
+
+def stop_if_dead(procs: list[Any], what: str) -> None:
+    """Kill the row's processes and raise WorkerDied if one of them exited with an error."""
+    dead = [(k, proc.exitcode) for k, proc in enumerate(procs) if proc.exitcode not in (None, 0)]
+    if not dead:
+        return
+    for proc in procs:
+        if proc.exitcode is None:
+            proc.kill()
+        proc.join()
+    k, code = dead[0]
+    raise WorkerDied(f"{what} worker {k} of {len(procs)} died (exit code {code})")
+
+
+def meet(barrier: Any, procs: list[Any], what: str) -> None:
+    """Join the workers at the barrier once they are all there; raises WorkerDied if one died first."""
+    while barrier.n_waiting < len(procs):
+        stop_if_dead(procs, what)
+        time.sleep(0.05)
+    barrier.wait()
+
+
 def run_shared(
     dsn: str, config: RoutingConfig, workers: int, seconds: float, batching: bool, cluster: TemporaryCluster
 ) -> dict[str, Any]:
@@ -221,14 +297,16 @@ def run_shared(
     ]
     for proc in procs:
         proc.start()
-    barrier.wait()
-    began, server_began = time.perf_counter(), server_cpu(cluster)
-    results = [out.get() for _ in procs]
+    meet(barrier, procs, "desk")
+    began, server_began = time.perf_counter(), server_processes(cluster)
+    results = gather(procs, out, "desk")
     wall = time.perf_counter() - began
-    server = server_cpu(cluster) - server_began
+    server = server_cpu(server_began, server_processes(cluster))
     for proc in procs:
         proc.join()
     latencies = sorted(x for r in results for x in r["latencies"])
+    workers_cpu = {kind: sum(r["threads"][kind] for r in results) for kind in THREAD_KINDS.values()}
+    workers_cpu["rest"] = sum(r["cpu_s"] for r in results) - sum(workers_cpu.values())
     return {
         "workers": workers,
         "calls": len(latencies),
@@ -240,7 +318,12 @@ def run_shared(
         "load_average": round(os.getloadavg()[0], 1),
         # CPU per call: the workers' (Python: calls, encoding, the writer's replica) and the server's
         "client_cpu_ms_per_call": round(1000 * sum(r["cpu_s"] for r in results) / len(latencies), 3),
-        "server_cpu_ms_per_call": round(1000 * server / len(latencies), 3),
+        "server_cpu_ms_per_call": round(1000 * sum(server.values()) / len(latencies), 3),
+        # the same, by thread of the workers and kind of server process (``--cpu``)
+        "cpu_ms_per_call": {
+            **{f"workers_{kind}": round(1000 * s / len(latencies), 3) for kind, s in workers_cpu.items()},
+            **{f"server_{kind}": round(1000 * s / len(latencies), 3) for kind, s in server.items()},
+        },
     }
 
 
@@ -258,7 +341,7 @@ def baseline(dsn: str, config: RoutingConfig, workers: int, seconds: float, stat
     began = time.perf_counter()
     for proc in procs:
         proc.start()
-    results = [out.get() for _ in procs]
+    results = gather(procs, out, "baseline")
     wall = time.perf_counter() - began
     for proc in procs:
         proc.join()
@@ -271,6 +354,14 @@ def baseline(dsn: str, config: RoutingConfig, workers: int, seconds: float, stat
         "p50_ms": round(1000 * statistics.median(latencies), 1),
         "conflicts": sum(r["conflicts"] for r in results),
     }
+
+
+def baseline_row(dsn: str, config: RoutingConfig, workers: int, seconds: float, state: str) -> dict[str, Any]:
+    """A baseline row, or what failed it (a worker died)."""
+    try:
+        return baseline(dsn, config, workers, seconds, state)
+    except WorkerDied as died:
+        return {"workers": workers, "failed": str(died)}
 
 
 def baseline_worker(dsn: str, config: RoutingConfig, index: int, seconds: float, out: Any) -> None:
@@ -323,6 +414,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--snapshot-every", type=int, default=0, help="a snapshot every N entries during the runs (0: none)"
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="print each row's CPU per call by the workers' threads (calls, writer, replies, rest)"
+        " and the server's processes (backends, auxiliary)",
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
     args = parser.parse_args(argv)
     if args.quick:
@@ -351,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
             f" ({warm['json']['cpu_s']:.2f} s CPU); load average {report['warm']['load_average']}"
         )
         rows = []
+        failed = False
         heads = (
             "writer",
             "commit",
@@ -369,9 +467,14 @@ def main(argv: list[str] | None = None) -> int:
             for commit in ("on", "off"):
                 dsn = cluster.dsn + (" options='-c synchronous_commit=off'" if commit == "off" else "")
                 for workers in args.workers:
-                    measured = run_shared(
-                        dsn, config, workers, args.seconds, batching=writer == "batch", cluster=cluster
-                    )
+                    try:
+                        measured = run_shared(
+                            dsn, config, workers, args.seconds, batching=writer == "batch", cluster=cluster
+                        )
+                    except WorkerDied as died:
+                        print(f"{writer:>6} {commit:>7} {workers:>7}  failed: {died}")
+                        failed = True
+                        continue
                     row = {"writer": writer, "synchronous_commit": commit, **measured}
                     rows.append(row)
                     print(
@@ -380,29 +483,36 @@ def main(argv: list[str] | None = None) -> int:
                         f" {row['calls']:>7,} {row['load_average']:>5.1f}"
                         f" {row['client_cpu_ms_per_call']:>5.2f}+{row['server_cpu_ms_per_call']:.2f}"
                     )
+                    if args.cpu:
+                        parts = row["cpu_ms_per_call"].items()
+                        print(f"{'':>22} CPU ms/call: " + ", ".join(f"{k} {v:.3f}" for k, v in parts))
         report["shared"] = rows
         if args.baseline:
             state = json.dumps(
                 to_dict(SharedDesk(PostgresJournal(cluster.dsn), DESK, config).read(Router.snapshot))
             )
             base = [
-                baseline(cluster.dsn, config, workers, args.seconds, state)
-                for workers in (1, min(8, max(args.workers)))
+                baseline_row(cluster.dsn, config, n, args.seconds, state)
+                for n in (1, min(8, max(args.workers)))
             ]
             report["baseline"] = base
             print("\nbaseline: the snapshot-row pattern (web-app.md), routes only, synchronous_commit on")
             for row in base:
+                if "failed" in row:
+                    print(f"{'':>7} {row['workers']:>7}  failed: {row['failed']}")
+                    continue
                 print(
                     f"{'':>7} {row['workers']:>7} {row['calls_per_s']:>9,.2f} {row['p50_ms']:>8.0f}"
                     f"  conflicts {row['conflicts']}"
                 )
-            best_shared = max(r["calls_per_s"] for r in rows if r["synchronous_commit"] == "on")
-            best_base = max(r["calls_per_s"] for r in base) or float("nan")
+            failed = failed or any("failed" in row for row in base)
+            best_shared = max((r["calls_per_s"] for r in rows if r["synchronous_commit"] == "on"), default=0)
+            best_base = max((r["calls_per_s"] for r in base if "failed" not in r), default=0) or float("nan")
             report["ratio"] = round(best_shared / best_base, 1)
             print(f"\nshared / baseline (best calls/s, synchronous_commit on): {report['ratio']:,}x")
     report["total_s"] = round(time.perf_counter() - started, 1)
     write_report(report, args.json)
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

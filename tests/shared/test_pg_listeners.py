@@ -12,7 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.types.json import Json
 
-from chatroute.shared._pg_listeners import read_reply_payload, reply_payloads
+from chatroute.shared._pg_listeners import (
+    listener_channel,
+    read_reply_payload,
+    replies_by_channel,
+    reply_payloads,
+)
 from chatroute.shared.journal import Reply
 from chatroute.shared.postgres import PostgresJournal
 
@@ -77,6 +82,64 @@ def test_a_listener_decodes_only_the_replies_it_waits_for() -> None:
         {"mine": Reply(token="mine", position=1, now=rows[0][3], result=[1])},
     )
     assert read_reply_payload(payload, set()) == ("main", {})
+
+
+def test_a_batch_announces_each_listeners_replies_on_its_own_channel() -> None:
+    """Replies go to the channel their token names (before the dot), so a process with none sleeps on."""
+    rows = [row("a1.x", 1, [1], False), row("b2.y", 2, [2], False), row("a1.z", 3, [3], False)]
+    rows.append(row("plain", 4, [4], False))
+    assert replies_by_channel("s_replies", rows) == {
+        "s_replies_a1": [rows[0], rows[2]],
+        "s_replies_b2": [rows[1]],
+        "s_replies": [rows[3]],
+    }
+    assert len(listener_channel("s" * 80, "0123abcd")) == 63  # PostgreSQL's limit for a channel name
+
+
+def test_a_listener_hears_its_own_replies_and_not_another_processes(journal: PostgresJournal) -> None:
+    """A reply listener wakes for the replies to its own requests only."""
+    mine, theirs = journal.replies("mine"), journal.replies("theirs")
+    try:
+        with journal._pool.connection() as conn:
+            for channel, rows in replies_by_channel(
+                journal.replies_channel, [row("mine.1", 1, [1], False)]
+            ).items():
+                for payload in reply_payloads("desk", rows):
+                    conn.execute("SELECT pg_notify(%s, %s)", (channel, payload))
+        heard = mine.wait(5)
+        assert heard == {
+            "desk": {
+                "mine.1": Reply(token="mine.1", position=1, now=START + timedelta(seconds=1), result=[1])
+            }
+        }
+        assert theirs.wait(0.2) == {}
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def test_a_process_waiting_for_the_seat_asks_again_every_second(journal: PostgresJournal) -> None:
+    """The wait for the writer seat is a new statement each second, so its snapshot never keeps
+    VACUUM from the database's dead rows for long; it still takes the seat once it is free."""
+    holder, waiter = journal.seat("d"), journal.seat("d")
+    holder.take()
+    waiting = threading.Thread(target=waiter.take)
+    waiting.start()
+    try:
+        time.sleep(2.5)
+        with journal._pool.connection() as conn:
+            age = conn.execute(
+                "SELECT extract(epoch FROM now() - query_start) FROM pg_stat_activity"
+                " WHERE pid = %s AND wait_event = 'advisory'",
+                (waiter._conn.info.backend_pid,),
+            ).fetchone()
+        assert age is not None
+        assert age[0] < 1.5
+    finally:
+        holder.release()
+        waiting.join(timeout=10)
+    assert not waiting.is_alive()
+    waiter.release()
 
 
 def test_a_seat_met_by_a_late_cancel_goes_back_to_the_pool_open(journal: PostgresJournal) -> None:

@@ -12,8 +12,16 @@ import pytest
 from chatroute import ChatrouteError, Dialog, Outcome, Router
 from chatroute.errors import InvalidValue, UnknownDialog
 from chatroute.serialize import to_dict
-from chatroute.shared import LostRequest, MemoryJournal, OutboxItem, SharedDesk, _batching, _replica
-from chatroute.shared.journal import Reply, Request
+from chatroute.shared import (
+    LostRequest,
+    MemoryJournal,
+    OutboxItem,
+    SharedDesk,
+    _batching,
+    _pg_transactions,
+    _replica,
+)
+from chatroute.shared.journal import Entry, Reply, Request
 from chatroute.shared.postgres import PostgresJournal, lock_keys
 from chatroute.shared.testing import TemporaryCluster
 
@@ -196,6 +204,49 @@ def test_a_request_committed_after_the_writer_read_the_queue_stays_queued(
     assert journal.take_reply("main", "early") is not None
 
 
+def test_a_commit_writes_its_rows_back_exactly_as_appended(journal: PostgresJournal) -> None:
+    """Awkward JSON values (non-ASCII, quotes, nulls, microseconds, large integers) read back unchanged."""
+    awkward = {"id": 'é\u2028"x\\', "none": None, "big": 2**62, "nested": [1.5, {"k": []}]}
+    entries = [
+        Entry(
+            position=n,
+            call="route",
+            args=awkward,
+            now=START.replace(microsecond=123456 + n),
+            geo=({"ip": "198.51.100.7", "answer": None},),
+            result=None if n == 1 else awkward,
+            request_id=None if n == 1 else "rid-é",
+            nonce=f"n{n}",
+            chatroute_version="1.0",
+            config_version=1,
+        )
+        for n in (1, 2)
+    ]
+    with journal.transaction("exact") as txn:
+        txn.entries(0)
+        for entry in entries:
+            txn.append(entry, [awkward] if entry.position == 2 else [])
+    assert list(journal.entries("exact", 0)) == entries
+    assert list(journal.outbox("exact", 0)) == [OutboxItem(desk_id="exact", position=2, events=[awkward])]
+
+
+def test_the_batching_writer_vacuums_its_request_queue_as_positions_pass(
+    cluster: TemporaryCluster, journal: PostgresJournal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every TIDY_EVERY positions the writer vacuums the queue, whose dead rows would slow each read."""
+    monkeypatch.setattr(_pg_transactions, "TIDY_EVERY", 3)
+    with SharedDesk(journal, "tidy", desk_config(), batching=True) as desk:
+        for n in range(8):
+            desk.route(Dialog(id=f"d{n}"), now=START)
+    with psycopg.connect(cluster.dsn) as conn:
+        vacuums = conn.execute(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE schemaname = %s AND relname = 'requests'",
+            (journal.schema,),
+        ).fetchone()
+    assert vacuums is not None
+    assert vacuums[0] >= 2
+
+
 class _LosingJournal(PostgresJournal):
     """Loses the first request queued before any writer sees it (as a server crash empties the queue)."""
 
@@ -223,6 +274,30 @@ def test_a_batched_call_whose_request_was_lost_does_not_wait_forever(
         assert len(journal.entries("main", 0)) == 2
         desk.route(Dialog(id="d2"), now=START)  # the desk carries on
         assert len(journal.entries("main", 0)) == 3
+    finally:
+        desk.close()
+        journal.close()
+
+
+class _UnreachableJournal(_LosingJournal):
+    """Loses the first request, then cannot be asked about it (as a restarted server drops connections)."""
+
+    def queued(self, desk_id: str, token: str) -> bool:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+
+def test_a_waiting_call_that_cannot_check_its_request_raises_lost_request_not_the_driver_error(
+    cluster: TemporaryCluster, schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A waiting call whose checks keep failing raises LostRequest, caused by the driver's error."""
+    monkeypatch.setattr(_batching, "_CHECK_AFTER", 0.05)
+    journal = _UnreachableJournal(cluster.dsn, schema=schema)
+    desk = SharedDesk(journal, "main", desk_config(), batching=True)
+    try:
+        with pytest.raises(LostRequest) as raised:
+            desk.route(Dialog(id="d1"), now=START)
+        assert isinstance(raised.value.__cause__, psycopg.OperationalError)
+        assert journal.entries("main", 0) == []
     finally:
         desk.close()
         journal.close()

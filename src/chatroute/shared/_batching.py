@@ -8,8 +8,10 @@ Every process of a batching desk runs two threads, started by its first call:
   queued (``LISTEN``), then writes every queued call in one transaction, under the
   desk's transaction lock (which also orders it with calls that take the lock
   themselves), with one commit per batch.
-- a *reply* thread hears the writer's reply notifications and takes this process's
-  replies, for all its waiting calls in one query.
+- a *reply* thread hears the writer's reply notifications, on a channel of this
+  desk object's own (its requests' tokens name it: a writer notifies each listener of
+  its own replies, so a process with no call in a batch sleeps on), and takes the
+  replies too large for a notification, for all its waiting calls in one query.
 
 A call queues its request and waits for its reply: only the writer's replica makes the
 calls; the others replay the journal only when they are read (or become the writer).
@@ -38,6 +40,10 @@ __all__ = ["BatchingWriter"]
 #: Seconds a waiting call sleeps before it checks that its request is still queued.
 _CHECK_AFTER = 1.0
 
+#: Checks in a row that may fail (the journal unreachable: a server restarting) before a
+#: waiting call counts its request lost.
+_CHECK_FAILURES = 3
+
 #: Seconds the writer sleeps, with nothing queued, before it looks at the queue anyway.
 _IDLE = 1.0
 
@@ -52,6 +58,7 @@ class _Waiting:
     done: threading.Event = attrs.field(factory=threading.Event)
     reply: Reply | None = None
     error: ChatrouteError | None = None  # raised as it is: this process wrote the call
+    failure: Exception | None = None  # why the journal could not be asked about the request
 
 
 class BatchingWriter:
@@ -68,6 +75,7 @@ class BatchingWriter:
         self._desk_id = replica.desk_id
         self._lock = lock
         self._waiting: dict[str, _Waiting] = {}
+        self._listener = secrets.token_hex(4)  # the first part of this object's request tokens
         self._guard = threading.Lock()  # the waiting calls, and their replies' arrival
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -87,10 +95,15 @@ class BatchingWriter:
     def call(
         self, name: str, spec: CallSpec | None, encoded: Any, now: datetime | None, request_id: str | None
     ) -> Any:
-        """Queue the call and wait for its reply; raise its error as the writer raised it."""
+        """Queue the call and wait for its reply; raise its error as the writer raised it.
+
+        Raises:
+            LostRequest: the request, without a request id, left the queue unanswered, or
+                the journal could not say where it was (a server restarting).
+        """
         self._start()
         while True:
-            token = secrets.token_hex(8)
+            token = f"{self._listener}.{secrets.token_hex(8)}"
             waiting = _Waiting()
             with self._guard:
                 self._waiting[token] = waiting
@@ -107,7 +120,7 @@ class BatchingWriter:
                 raise LostRequest(
                     f"the desk's queue lost this {name} call before a writer answered it;"
                     " it may or may not have been made (give calls a request_id to have them retried)"
-                )
+                ) from waiting.failure
         reply = waiting.reply
         assert reply is not None
         if not reply.error:
@@ -124,14 +137,26 @@ class BatchingWriter:
 
         A writer removes a request and writes its reply in one commit, so a request that
         is not queued (asked first) and has no reply (taken next) was lost: the journal's
-        unlogged queue after a server crash, say.
+        unlogged queue after a server crash, say. A request the journal cannot be asked
+        about several times in a row counts as lost too (``waiting.failure`` says why).
         """
         journal = self._journal
+        failures = 0
         while not waiting.done.wait(_CHECK_AFTER):
             with self._guard:  # no reply arrives between the two questions
-                if waiting.done.is_set() or journal.queued(self._desk_id, token):
+                if waiting.done.is_set():
                     continue
-                reply = journal.take_reply(self._desk_id, token)
+                try:
+                    if journal.queued(self._desk_id, token):
+                        failures = 0
+                        continue
+                    reply = journal.take_reply(self._desk_id, token)
+                except Exception as exc:  # the connection, not the call: asked again a few times
+                    waiting.failure = exc
+                    failures += 1
+                    if failures < _CHECK_FAILURES:
+                        continue
+                    return False
                 if reply is None:
                     return False
                 waiting.reply = reply
@@ -159,7 +184,7 @@ class BatchingWriter:
             seat.close()
         if self._threads:
             with contextlib.suppress(Exception):
-                self._journal.wake(self._desk_id)
+                self._journal.wake(self._desk_id, self._listener)
         for thread in [*self._threads, self._storing]:
             if thread is not None:
                 thread.join(timeout=5)
@@ -168,7 +193,7 @@ class BatchingWriter:
         """Take this process's replies whenever a writer announces some for the desk."""
         while not self._stop.is_set():
             try:
-                self._replies = listener = self._journal.replies()
+                self._replies = listener = self._journal.replies(self._listener)
             except Exception:
                 time.sleep(_RETRY)
                 continue

@@ -91,6 +91,21 @@ CREATE UNLOGGED TABLE IF NOT EXISTS {s}.writers (
     busy boolean NOT NULL,
     snapshot_mark bigint NOT NULL DEFAULT 0
 );
+CREATE OR REPLACE PROCEDURE {s}.submit(
+    queued_desk text, queued_token text, queued_call text, queued_args json,
+    queued_now timestamptz, queued_request_id text, requests_channel text
+) LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {s}.requests (desk_id, token, call, args, now, request_id)
+        VALUES (queued_desk, queued_token, queued_call, queued_args, queued_now, queued_request_id);
+    -- committed before the writer's state is read: a writer that marked itself idle
+    -- before this request committed is woken, one that is busy reads the queue again
+    COMMIT;
+    IF NOT EXISTS (SELECT 1 FROM {s}.writers WHERE desk_id = queued_desk AND busy) THEN
+        PERFORM pg_notify(requests_channel, queued_desk);
+    END IF;
+END
+$$;
 """
 
 
@@ -170,14 +185,7 @@ def queries(schema: str) -> dict[str, sql.Composed]:
             "SELECT id, token, call, args, now, request_id FROM {s}.requests WHERE desk_id = %s"
             " ORDER BY id LIMIT 1000"
         ).format(s=s),
-        # committed before the writer's state is read: a writer that marked itself idle
-        # before this request committed is woken, one that is busy reads the queue again
-        "submit": sql.SQL(
-            "INSERT INTO {s}.requests (desk_id, token, call, args, now, request_id)"
-            " VALUES (%s, %s, %s, %s, %s, %s); COMMIT;"
-            " SELECT pg_notify(%s, %s) WHERE NOT EXISTS"
-            " (SELECT 1 FROM {s}.writers WHERE desk_id = %s AND busy)"
-        ).format(s=s),
+        "submit": sql.SQL("CALL {s}.submit(%s, %s, %s, %s, %s, %s, %s)").format(s=s),
         "busy": sql.SQL(
             "INSERT INTO {s}.writers (desk_id, busy) VALUES (%s, %s)"
             " ON CONFLICT (desk_id) DO UPDATE SET busy = excluded.busy"
@@ -187,6 +195,7 @@ def queries(schema: str) -> dict[str, sql.Composed]:
             " ON CONFLICT (desk_id) DO UPDATE SET snapshot_mark = excluded.snapshot_mark"
             " WHERE {s}.writers.snapshot_mark < excluded.snapshot_mark RETURNING 1"
         ).format(s=s),
+        "tidy": sql.SQL("VACUUM {s}.requests").format(s=s),
         "forget_replies": sql.SQL("DELETE FROM {s}.replies WHERE desk_id = %s AND position <= %s").format(
             s=s
         ),

@@ -10,11 +10,11 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Json
 
-from ._pg_listeners import reply_payloads
+from ._pg_listeners import replies_by_channel, reply_payloads
 from ._pg_sql import ENTRY_COLUMNS, JournalCore, entry_of, lock_keys, values
 from .journal import Entry, Reply, Request
 
-__all__ = ["REPLIES_KEPT", "HostTransaction", "OwnTransaction"]
+__all__ = ["REPLIES_KEPT", "TIDY_EVERY", "HostTransaction", "OwnTransaction"]
 
 #: Positions a reply stays in the replies table after its notification carried it (a
 #: caller that missed the notification finds it there).
@@ -22,6 +22,11 @@ REPLIES_KEPT = 10_000
 
 #: The writer forgets older replies once per this many positions.
 _FORGET_EVERY = 1000
+
+#: The writer vacuums the request queue once per this many positions: each call inserts
+#: and deletes a row, and the dead rows left until autovacuum's next round (a minute
+#: apart by default) make every read of the queue slower, a millisecond per 7,500.
+TIDY_EVERY = 500
 
 
 class HostTransaction:
@@ -157,10 +162,11 @@ class OwnTransaction:
         if self._request_ids:
             self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
         replies = self._rows["reply_head"]
-        for payload in reply_payloads(self._desk_id, replies):
-            self._pending.append((queries["notify"], (journal.replies_channel, payload)))
+        for channel, rows in replies_by_channel(journal.replies_channel, replies).items():
+            for payload in reply_payloads(self._desk_id, rows):
+                self._pending.append((queries["notify"], (channel, payload)))
         entries = self._rows["insert_head"]
-        if replies and entries and (entries[0][1] - 1) // _FORGET_EVERY != entries[-1][1] // _FORGET_EVERY:
+        if replies and entries and _crosses(entries, _FORGET_EVERY):
             # replies went out in the notifications; the rows are kept a while for callers that missed them
             self._pending.append((queries["forget_replies"], (self._desk_id, entries[-1][1] - REPLIES_KEPT)))
         if self.busy is not None:
@@ -168,7 +174,14 @@ class OwnTransaction:
         script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
         params = tuple(value for _, values in self._pending for value in values)
         self._cursor.execute(script, params)
+        if self._request_ids and entries and _crosses(entries, TIDY_EVERY):
+            self._cursor.execute(queries["tidy"])
 
     def rollback(self) -> None:
         if self._begun:
             self._cursor.execute("ROLLBACK")
+
+
+def _crosses(entries: Sequence[tuple[Any, ...]], every: int) -> bool:
+    """Whether the positions of these entry rows (in order) reach a multiple of ``every``."""
+    return bool((entries[0][1] - 1) // every != entries[-1][1] // every)

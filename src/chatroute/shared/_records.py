@@ -14,7 +14,11 @@ __all__ = ["LostRequest", "error_from", "error_record", "stored_result"]
 
 
 class LostRequest(RuntimeError):
-    """A batched call without a request id left the queue unanswered: it may or may not have been made."""
+    """A batched call without a request id left the queue unanswered: it may or may not have been made.
+
+    Also raised when the journal could not be asked about the request several times in
+    a row (a server restarting); the driver's error is its ``__cause__``.
+    """
 
 
 def error_record(error: ChatrouteError) -> dict[str, Any]:

@@ -11,6 +11,8 @@ Tables, in a schema the host names (``chatroute`` by default), made by :meth:`Po
 - ``consumers``: how far each named consumer has read each desk's outbox.
 - ``requests`` and ``replies`` (unlogged: a crash loses only calls not yet answered,
   which their callers retry): the queue of the batching writer.
+- the procedure ``submit``, which queues a call for the batching writer and wakes it
+  when it is idle, in one prepared statement.
 
 The desk's lock is ``pg_advisory_xact_lock(schema key, desk key)``, two 32-bit keys
 derived from the schema and desk names: it is taken inside the call's transaction and
@@ -32,7 +34,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Json
 from psycopg_pool import ConnectionPool
 
-from ._pg_listeners import OutboxListener, ReplyListener, Seat
+from ._pg_listeners import OutboxListener, ReplyListener, Seat, listener_channel
 from ._pg_sql import SCHEMA, entry_of, lock_keys, queries, seat_keys
 from ._pg_transactions import HostTransaction, OwnTransaction
 from .journal import Entry, OutboxItem, Reply, Request, StoredSnapshot, Transaction
@@ -45,7 +47,9 @@ class PostgresJournal:
 
     Args:
         source: a connection string (the journal opens a small pool of its own) or a
-            :class:`psycopg_pool.ConnectionPool` the host owns.
+            :class:`psycopg_pool.ConnectionPool` the host owns, whose connections are in
+            autocommit mode (``kwargs={"autocommit": True}``): the journal begins and
+            commits its own transactions.
         schema: the schema holding the tables.
         notify: send ``pg_notify`` when a call writes events (LISTEN on :attr:`channel`).
     """
@@ -148,11 +152,15 @@ class PostgresJournal:
     # ------------------------------------------------------ batching writer
 
     def submit(self, desk_id: str, request: Request) -> None:
-        """Queue a call for the desk's batching writer, and wake the writer if it is idle (one round trip)."""
+        """Queue a call for the desk's batching writer, and wake the writer if it is idle.
+
+        One statement, prepared on each connection: the ``submit`` procedure that
+        :meth:`install` made commits the request, then notifies the writer unless the
+        journal says it is busy.
+        """
         row = (desk_id, request.token, request.call, Json(request.args), request.now, request.request_id)
         with self._pool.connection() as conn:
-            params = (*row, self.requests_channel, desk_id, desk_id)
-            psycopg.ClientCursor(conn).execute(self._queries["submit"], params)
+            conn.execute(self._queries["submit"], (*row, self.requests_channel))
 
     def lead(self, desk_id: str, *, wait: bool = False) -> AbstractContextManager[OwnTransaction]:
         """A transaction of the desk's writer, with the desk's lock or not, reading the queue.
@@ -172,9 +180,9 @@ class PostgresJournal:
         """The desk's writer seat: wait to lead the desk (a session lock), then for its requests."""
         return Seat(self, desk_id)
 
-    def replies(self) -> ReplyListener:
-        """A listener for the batching writers' replies, on a connection of its own."""
-        return ReplyListener(self)
+    def replies(self, listener: str) -> ReplyListener:
+        """A listener, on a connection of its own, for the replies to the requests of ``listener``."""
+        return ReplyListener(self, listener)
 
     def take_reply(self, desk_id: str, token: str) -> Reply | None:
         """The reply to a request, removed from the table, if the writer has answered it."""
@@ -201,13 +209,14 @@ class PostgresJournal:
             row = conn.execute(self._queries["queued"], (desk_id, token)).fetchone()
         return bool(row and row[0])
 
-    def wake(self, desk_id: str) -> None:
-        """Wake the desk's writer and reply listeners in every process (they look whether to stop)."""
+    def wake(self, desk_id: str, listener: str) -> None:
+        """Wake the desk's writer, and the reply listener ``listener`` (they look whether to stop)."""
         notify = self._queries["notify"]
+        replies = listener_channel(self.replies_channel, listener)
         with self._pool.connection() as conn:
             conn.execute(
                 sql.SQL("{n}; {n}").format(n=notify),
-                (self.requests_channel, desk_id, self.replies_channel, json.dumps(desk_id)),
+                (self.requests_channel, desk_id, replies, json.dumps(desk_id)),
             )
 
     def _dedicated(self) -> psycopg.Connection[Any]:
