@@ -86,7 +86,13 @@ def to_tags(value: Any) -> frozenset[str]:
     return to_strings(value, "tags")
 
 
-def to_avoid(value: Any) -> frozenset[str]:
+#: :attr:`Dialog.avoid`'s default: nobody.
+NOBODY: frozenset[str] = frozenset()
+
+
+def to_avoid(value: object) -> frozenset[str]:
+    if value is NOBODY:  # the default, so most dialogs: one identity check
+        return NOBODY
     return to_strings(value, "avoid")
 
 
