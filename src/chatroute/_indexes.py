@@ -13,14 +13,18 @@ through :class:`~chatroute._router_state.RouterState`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, TypeVar, cast
 
 from ._eligibility import available
 from ._skill_levels import SkillLevels
-from ._state import AvailableIndex, IdIndex, LiveOperator, RankedIndex
+from ._state import AvailableIndex, IdIndex, LiveOperator, RankedIndex, RankKey
 from ._topology import EVERYONE, Topology
 from .decision import Reason
 
 __all__ = ["STANDINGS", "Availability"]
+
+#: A tuple of the indexes an operator is in (:attr:`LiveOperator.ranked_in`, ``flagged_in``).
+_Shape = TypeVar("_Shape", bound=tuple[Any, ...])
 
 #: What a tally counts, by an operator's standing (its position in the tally): available,
 #: then the reasons about an operator alone, in the order :func:`ineligible` checks them.
@@ -37,7 +41,7 @@ STANDINGS: tuple[Reason | None, ...] = (
 class Availability:
     """The per-target indexes of available operators, and the targets' capacities."""
 
-    __slots__ = ("_ops", "_topology", "capacity", "indexes", "levels", "tallies")
+    __slots__ = ("_ops", "_shapes", "_topology", "capacity", "indexes", "levels", "tallies")
 
     def __init__(self, topology: Topology, ops: dict[str, LiveOperator]) -> None:
         self._topology = topology
@@ -48,6 +52,9 @@ class Availability:
         self.capacity: dict[str, int] = {}
         # per target with a strategy (groups, everyone): members by standing (see STANDINGS)
         self.tallies: dict[str, list[int]] = {}
+        # each distinct tuple of indexes an operator is in, kept once: the operators who
+        # serve the same targets share one
+        self._shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     def rebuild(self, ops: Iterable[LiveOperator]) -> None:
         """Recompute indexes and capacities from the operators' states.
@@ -57,6 +64,7 @@ class Availability:
         """
         self.indexes = {}
         self.levels = {}
+        self._shapes = {}
         self.tallies = {key: [0] * len(STANDINGS) for key in self._topology.strategies}
         ops = tuple(ops)
         for op in ops:
@@ -105,7 +113,7 @@ class Availability:
                     flags = found.flags[level] = IdIndex(tuple(ids))
                     for op_id in ids:
                         op = self._ops[op_id]
-                        op.flagged_in = (*op.flagged_in, flags)
+                        op.flagged_in = self._shared((*op.flagged_in, flags))
                         flags.mark(op_id, available(op))
                 return found
             for op_id in members:
@@ -113,7 +121,7 @@ class Availability:
                 level = op.skills.get(skill, 0)
                 if level > 0:
                     index = found.level(level, rank)
-                    _rank_in(op, index)
+                    op.ranked_in = self._shared((*op.ranked_in, index))
                     index.put(op.id, rank(op) if available(op) else None)
         return found
 
@@ -128,10 +136,14 @@ class Availability:
         for op_id in members:
             op = self._ops[op_id]
             if isinstance(index, IdIndex):
-                op.flagged_in = (*op.flagged_in, index)
+                op.flagged_in = self._shared((*op.flagged_in, index))
             else:
-                _rank_in(op, index)
+                op.ranked_in = self._shared((*op.ranked_in, index))
         return index
+
+    def _shared(self, shape: _Shape) -> _Shape:
+        """The one kept tuple equal to ``shape`` (the indexes of an operator)."""
+        return cast(_Shape, self._shapes.setdefault(shape, shape))
 
     def refresh(self, op: LiveOperator) -> None:
         """Re-rank the operator in every index they are in (their key computed once per rank).
@@ -151,10 +163,13 @@ class Availability:
             standing = 3
         if standing != op.standing:
             self._recount(op, standing)
-        for rank, indexes in op.ranked_in:
-            key = rank(op) if is_available else None
-            for index in indexes:
-                index.put(op.id, key)
+        rank = None
+        key: RankKey | None = None
+        for index in op.ranked_in:
+            if index.rank is not rank:
+                rank = index.rank
+                key = rank(op) if is_available else None
+            index.put(op.id, key)
         for flags in op.flagged_in:
             flags.mark(op.id, is_available)
 
@@ -173,15 +188,3 @@ class Availability:
         capacity = self.capacity
         for key in op.targets:
             capacity[key] = capacity.get(key, 0) + delta
-
-
-def _rank_in(op: LiveOperator, index: RankedIndex) -> None:
-    """Note that the operator is ranked in ``index``, beside the other indexes of its rank."""
-    ranked_in = list(op.ranked_in)
-    for i, (rank, indexes) in enumerate(ranked_in):
-        if rank is index.rank:
-            ranked_in[i] = (rank, (*indexes, index))
-            break
-    else:
-        ranked_in.append((index.rank, (index,)))
-    op.ranked_in = tuple(ranked_in)

@@ -91,7 +91,7 @@ class LiveOperator:
         self.last_assigned_at: datetime | None = None
         self.targets = targets  # keys of every target this operator serves
         # the built indexes of those targets, the ranked ones grouped by the rank that orders them
-        self.ranked_in: tuple[tuple[Callable[[LiveOperator], RankKey], tuple[RankedIndex, ...]], ...] = ()
+        self.ranked_in: tuple[RankedIndex, ...] = ()  # the built indexes of those targets
         self.flagged_in: tuple[IdIndex, ...] = ()
         self.dialogs: set[str] = set()  # assigned to them, or offered to them alone
         self.offers: set[str] | None = None  # broadcast offers they may accept (made on first use)
