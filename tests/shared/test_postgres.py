@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from chatroute import ChatrouteError, Dialog, Outcome, Router
 from chatroute.errors import InvalidValue, UnknownDialog
@@ -245,6 +246,22 @@ def test_the_batching_writer_vacuums_its_request_queue_as_positions_pass(
         ).fetchone()
     assert vacuums is not None
     assert vacuums[0] >= 2
+
+
+def test_a_vacuum_that_fails_after_the_commit_does_not_fail_the_batch(
+    journal: PostgresJournal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue's vacuum runs after the batch committed: when it fails, the calls stand and
+    the same process stays the writer."""
+    monkeypatch.setattr(_pg_transactions, "TIDY_EVERY", 2)
+    journal._queries["tidy"] = sql.SQL("SELECT 1 / 0")  # fails at every multiple of TIDY_EVERY
+    with SharedDesk(journal, "untidy", desk_config(), batching=True) as desk:
+        decisions = [desk.route(Dialog(id=f"d{n}"), now=START) for n in range(6)]
+        assert desk.leading
+    assert [d.dialog_id for d in decisions] == [f"d{n}" for n in range(6)]
+    entries = list(journal.entries("untidy", 0))
+    assert [entry.position for entry in entries] == list(range(1, 8))
+    assert [entry.call for entry in entries] == ["open"] + ["route"] * 6
 
 
 class _LosingJournal(PostgresJournal):

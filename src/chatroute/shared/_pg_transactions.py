@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 import psycopg
@@ -175,7 +176,11 @@ class OwnTransaction:
         params = tuple(value for _, values in self._pending for value in values)
         self._cursor.execute(script, params)
         if self._request_ids and entries and _crosses(entries, TIDY_EVERY):
-            self._cursor.execute(queries["tidy"])
+            # after the commit, and best effort: the batch is written, and a vacuum that
+            # fails (cancelled, say) must not count as a failed batch; the next multiple
+            # of TIDY_EVERY, or autovacuum, does it instead
+            with suppress(psycopg.Error):
+                self._cursor.execute(queries["tidy"])
 
     def rollback(self) -> None:
         if self._begun:
