@@ -67,14 +67,14 @@ def reply_payloads(desk_id: str, rows: Sequence[tuple[Any, ...]]) -> list[str]:
 
     Args:
         desk_id: the desk.
-        rows: the replies table's rows (token, desk id, position, now, result, error).
+        rows: the replies (token, position, now, result as JSON text, error).
     """
     head = json.dumps(desk_id)
     payloads: list[str] = []
     lines: list[str] = []
     size = len(head)
-    for token, _, position, now, result, error in rows:
-        body = json.dumps([position, now.isoformat(), error, result.obj], separators=(",", ":"))
+    for token, position, now, result, error in rows:
+        body = f'[{position},"{now.isoformat()}",{"true" if error else "false"},{result}]'
         line = f"{token}\t{body}" if len(head) + len(token) + len(body) + 2 <= _PAYLOAD else token
         if lines and size + len(line) + 1 > _PAYLOAD:
             payloads.append("\n".join([head, *lines]))

@@ -20,7 +20,6 @@ __all__ = [
     "lock_keys",
     "queries",
     "seat_keys",
-    "values",
 ]
 
 ENTRY_COLUMNS = "position, call, args, now, geo, result, request_id, nonce, chatroute_version, config_version"
@@ -106,6 +105,53 @@ BEGIN
     END IF;
 END
 $$;
+CREATE OR REPLACE FUNCTION {s}.write_batch(
+    batch_desk text,
+    entry_positions bigint[], entry_calls text[], entry_args json[], entry_nows timestamptz[],
+    entry_geos json[], entry_results json[], entry_request_ids text[], entry_nonces text[],
+    entry_versions text[], entry_config_versions bigint[],
+    outbox_positions bigint[], outbox_events json[], outbox_channel text,
+    reply_tokens text[], reply_positions bigint[], reply_nows timestamptz[], reply_results json[],
+    reply_errors boolean[], reply_channels text[], reply_payloads text[],
+    served_ids bigint[], forget_through bigint, writer_busy boolean
+) RETURNS void LANGUAGE plpgsql AS $$
+-- a batch's (or a call's) writes in one statement of the same text every time, so that
+-- it is parsed and planned once per connection
+BEGIN
+    IF cardinality(entry_positions) > 0 THEN
+        INSERT INTO {s}.entries (desk_id, position, call, args, now, geo, result, request_id, nonce,
+                                 chatroute_version, config_version)
+            SELECT batch_desk, * FROM unnest(entry_positions, entry_calls, entry_args, entry_nows,
+                entry_geos, entry_results, entry_request_ids, entry_nonces, entry_versions,
+                entry_config_versions);
+    END IF;
+    IF cardinality(outbox_positions) > 0 THEN
+        INSERT INTO {s}.outbox (desk_id, position, events)
+            SELECT batch_desk, * FROM unnest(outbox_positions, outbox_events);
+        IF outbox_channel IS NOT NULL THEN
+            PERFORM pg_notify(outbox_channel, batch_desk);
+        END IF;
+    END IF;
+    IF cardinality(served_ids) > 0 THEN
+        DELETE FROM {s}.requests WHERE desk_id = batch_desk AND id = ANY(served_ids);
+    END IF;
+    IF cardinality(reply_tokens) > 0 THEN
+        INSERT INTO {s}.replies (token, desk_id, position, now, result, error)
+            SELECT token, batch_desk, position, now, result, error
+            FROM unnest(reply_tokens, reply_positions, reply_nows, reply_results, reply_errors)
+                AS reply (token, position, now, result, error);
+        PERFORM pg_notify(channel, payload)
+            FROM unnest(reply_channels, reply_payloads) AS note (channel, payload);
+    END IF;
+    IF forget_through IS NOT NULL THEN
+        DELETE FROM {s}.replies WHERE desk_id = batch_desk AND position <= forget_through;
+    END IF;
+    IF writer_busy IS NOT NULL THEN
+        INSERT INTO {s}.writers (desk_id, busy) VALUES (batch_desk, writer_busy)
+            ON CONFLICT (desk_id) DO UPDATE SET busy = excluded.busy;
+    END IF;
+END
+$$;
 """
 
 
@@ -140,12 +186,6 @@ def entry_of(row: dict[str, Any]) -> Entry:
     )
 
 
-def values(head: sql.Composed, rows: Sequence[tuple[Any, ...]]) -> sql.Composed:
-    """``head`` followed by one ``(%s, ...)`` group per row: a multi-row INSERT."""
-    group = sql.SQL("(" + ", ".join(["%s"] * len(rows[0])) + ")")
-    return head + sql.SQL(", ").join([group] * len(rows))
-
-
 def queries(schema: str) -> dict[str, sql.Composed]:
     """The journal's statements on the tables of ``schema``."""
     s = sql.Identifier(schema)
@@ -169,13 +209,6 @@ def queries(schema: str) -> dict[str, sql.Composed]:
             "INSERT INTO {s}.entries (desk_id, " + ENTRY_COLUMNS + ")"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         ).format(s=s),
-        "insert_head": sql.SQL("INSERT INTO {s}.entries (desk_id, " + ENTRY_COLUMNS + ") VALUES ").format(
-            s=s
-        ),
-        "outbox_head": sql.SQL("INSERT INTO {s}.outbox (desk_id, position, events) VALUES ").format(s=s),
-        "reply_head": sql.SQL(
-            "INSERT INTO {s}.replies (token, desk_id, position, now, result, error) VALUES "
-        ).format(s=s),
         "outbox": sql.SQL("INSERT INTO {s}.outbox (desk_id, position, events) VALUES (%s, %s, %s)").format(
             s=s
         ),
@@ -186,9 +219,12 @@ def queries(schema: str) -> dict[str, sql.Composed]:
             " ORDER BY id LIMIT 1000"
         ).format(s=s),
         "submit": sql.SQL("CALL {s}.submit(%s, %s, %s, %s, %s, %s, %s)").format(s=s),
-        "busy": sql.SQL(
-            "INSERT INTO {s}.writers (desk_id, busy) VALUES (%s, %s)"
-            " ON CONFLICT (desk_id) DO UPDATE SET busy = excluded.busy"
+        "write": sql.SQL(
+            "SELECT {s}.write_batch(%s, %s::bigint[], %s::text[], %s::json[], %s::timestamptz[],"
+            " %s::json[], %s::json[], %s::text[], %s::text[], %s::text[], %s::bigint[],"
+            " %s::bigint[], %s::json[], %s,"
+            " %s::text[], %s::bigint[], %s::timestamptz[], %s::json[], %s::boolean[], %s::text[], %s::text[],"
+            " %s::bigint[], %s::bigint, %s::boolean)"
         ).format(s=s),
         "claim_snapshot": sql.SQL(
             "INSERT INTO {s}.writers (desk_id, busy, snapshot_mark) VALUES (%s, false, %s)"
@@ -196,15 +232,11 @@ def queries(schema: str) -> dict[str, sql.Composed]:
             " WHERE {s}.writers.snapshot_mark < excluded.snapshot_mark RETURNING 1"
         ).format(s=s),
         "tidy": sql.SQL("VACUUM {s}.requests").format(s=s),
-        "forget_replies": sql.SQL("DELETE FROM {s}.replies WHERE desk_id = %s AND position <= %s").format(
-            s=s
-        ),
         "take_many": sql.SQL(
             "DELETE FROM {s}.replies WHERE desk_id = %s AND token = ANY(%s)"
             " RETURNING token, position, now, result, error"
         ).format(s=s),
         "lead_lock": sql.SQL("SELECT pg_advisory_lock(%s, %s)").format(),
-        "served": sql.SQL("DELETE FROM {s}.requests WHERE desk_id = %s AND id = ANY(%s)").format(s=s),
         "take": sql.SQL(
             "DELETE FROM {s}.replies WHERE token = %s AND desk_id = %s RETURNING position, now, result, error"
         ).format(s=s),
@@ -236,7 +268,3 @@ class JournalCore(Protocol):
     def _appends(
         self, desk_id: str, entry: Entry, events: Sequence[Any]
     ) -> list[tuple[sql.Composed, tuple[Any, ...]]]: ...
-
-    def _rows(
-        self, desk_id: str, entry: Entry, events: Sequence[Any]
-    ) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]: ...

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from contextlib import suppress
+from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
-from psycopg.types.json import Json
 
 from ._pg_listeners import replies_by_channel, reply_payloads
-from ._pg_sql import ENTRY_COLUMNS, JournalCore, entry_of, lock_keys, values
+from ._pg_sql import ENTRY_COLUMNS, JournalCore, entry_of, lock_keys
 from .journal import Entry, Reply, Request
 
 __all__ = ["REPLIES_KEPT", "TIDY_EVERY", "HostTransaction", "OwnTransaction"]
@@ -28,6 +29,9 @@ _FORGET_EVERY = 1000
 #: and deletes a row, and the dead rows left until autovacuum's next round (a minute
 #: apart by default) make every read of the queue slower, a millisecond per 7,500.
 TIDY_EVERY = 500
+
+
+_NOTHING = object()
 
 
 class HostTransaction:
@@ -81,16 +85,14 @@ class OwnTransaction:
         self._lead = lead
         self._begun = False
         self._found: Entry | None = None
-        self._pending: list[tuple[sql.Composed, tuple[Any, ...]]] = []
         self.locked = not lead
         self.busy: bool | None = None  # set: the writer's state, written with the commit
         self.requests: list[Request] = []
         self._request_ids: list[int] = []
-        self._rows: dict[str, list[tuple[Any, ...]]] = {
-            "insert_head": [],
-            "outbox_head": [],
-            "reply_head": [],
-        }
+        self._entries: list[tuple[Any, ...]] = []  # the write function's entry columns, by row
+        self._outbox: list[tuple[int, str]] = []
+        self._replies: list[tuple[str, int, datetime, str, bool]] = []
+        self._appended: tuple[Any, str] = (_NOTHING, "")  # the last entry's result, and its JSON
 
     def entries(self, after: int) -> Sequence[Entry]:
         if self._begun:
@@ -135,8 +137,10 @@ class OwnTransaction:
 
     def reply(self, reply: Reply) -> None:
         """Answer a request, in the same commit as the entries."""
-        row = (reply.token, self._desk_id, reply.position, reply.now, Json(reply.result), reply.error)
-        self._rows["reply_head"].append(row)
+        result, text = self._appended
+        if reply.result is not result:
+            text = _json(reply.result)
+        self._replies.append((reply.token, reply.position, reply.now, text, reply.error))
 
     def find(self, request_id: str) -> Entry | None:
         if request_id == self._request_id and self._begun:
@@ -144,43 +148,65 @@ class OwnTransaction:
         return HostTransaction(self._journal, self._cursor.connection, self._desk_id).find(request_id)
 
     def append(self, entry: Entry, events: Sequence[Any]) -> None:
-        row, outbox = self._journal._rows(self._desk_id, entry, events)
-        self._rows["insert_head"].append(row)
-        if outbox is not None:
-            self._rows["outbox_head"].append(outbox)
+        result = _json(entry.result)
+        self._appended = (entry.result, result)  # a reply with that result reuses its JSON
+        self._entries.append(
+            (
+                entry.position,
+                entry.call,
+                _json(entry.args),
+                entry.now,
+                _json(list(entry.geo)),
+                result,
+                entry.request_id,
+                entry.nonce,
+                entry.chatroute_version,
+                entry.config_version,
+            )
+        )
+        if events:
+            self._outbox.append((entry.position, _json(list(events))))
 
     def commit(self) -> None:
-        """Append every row with one statement per table, answer the requests, and commit: one round trip."""
+        """Write the entries, their events and the replies with the ``write_batch`` function, and commit.
+
+        One round trip (a pipeline), and a statement prepared once per connection whatever
+        the batch holds: its rows go as arrays.
+        """
         if not self._begun:
             self.entries(0)
         journal = self._journal
-        queries = journal._queries
-        for head, rows in self._rows.items():
-            if rows:
-                self._pending.append((values(queries[head], rows), tuple(v for row in rows for v in row)))
-        if self._rows["outbox_head"] and journal._notify:
-            self._pending.append((queries["notify"], (journal.channel, self._desk_id)))
-        if self._request_ids:
-            self._pending.append((queries["served"], (self._desk_id, self._request_ids)))
-        replies = self._rows["reply_head"]
-        for channel, rows in replies_by_channel(journal.replies_channel, replies).items():
-            for payload in reply_payloads(self._desk_id, rows):
-                self._pending.append((queries["notify"], (channel, payload)))
-        entries = self._rows["insert_head"]
+        entries, replies = self._entries, self._replies
+        notes = [
+            (channel, payload)
+            for channel, rows in replies_by_channel(journal.replies_channel, replies).items()
+            for payload in reply_payloads(self._desk_id, rows)
+        ]
+        forget = None
         if replies and entries and _crosses(entries, _FORGET_EVERY):
             # replies went out in the notifications; the rows are kept a while for callers that missed them
-            self._pending.append((queries["forget_replies"], (self._desk_id, entries[-1][1] - REPLIES_KEPT)))
-        if self.busy is not None:
-            self._pending.append((queries["busy"], (self._desk_id, self.busy)))
-        script = sql.SQL("; ").join([*(statement for statement, _ in self._pending), sql.SQL("COMMIT")])
-        params = tuple(value for _, values in self._pending for value in values)
-        self._cursor.execute(script, params)
+            forget = entries[-1][0] - REPLIES_KEPT
+        params = (
+            self._desk_id,
+            *_columns(entries, 10),
+            *_columns(self._outbox, 2),
+            journal.channel if journal._notify else None,
+            *_columns(replies, 5),
+            *_columns(notes, 2),
+            _array(self._request_ids),
+            forget,
+            self.busy,
+        )
+        conn = self._cursor.connection
+        with conn.pipeline():
+            conn.execute(journal._queries["write"], params, prepare=True)
+            conn.execute("COMMIT")
         if self._request_ids and entries and _crosses(entries, TIDY_EVERY):
             # after the commit, and best effort: the batch is written, and a vacuum that
             # fails (cancelled, say) must not count as a failed batch; the next multiple
             # of TIDY_EVERY, or autovacuum, does it instead
             with suppress(psycopg.Error):
-                self._cursor.execute(queries["tidy"])
+                self._cursor.execute(journal._queries["tidy"])
 
     def rollback(self) -> None:
         if self._begun:
@@ -188,5 +214,30 @@ class OwnTransaction:
 
 
 def _crosses(entries: Sequence[tuple[Any, ...]], every: int) -> bool:
-    """Whether the positions of these entry rows (in order) reach a multiple of ``every``."""
-    return bool((entries[0][1] - 1) // every != entries[-1][1] // every)
+    """Whether the positions of these entry rows (in order, position first) reach a multiple of ``every``."""
+    return bool((entries[0][0] - 1) // every != entries[-1][0] // every)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[str]:
+    """Rows as columns, each an array literal (the write function's arrays); ``width`` empty ones if none."""
+    return [_array(column) for column in zip(*rows, strict=True)] if rows else ["{}"] * width
+
+
+def _array(values: Sequence[Any]) -> str:
+    """A PostgreSQL array literal (text), cheaper to build here than psycopg's adaptation of a list."""
+    return "{" + ",".join(map(_element, values)) + "}"
+
+
+def _element(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    text = value.isoformat() if isinstance(value, datetime) else value
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

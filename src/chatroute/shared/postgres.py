@@ -13,6 +13,9 @@ Tables, in a schema the host names (``chatroute`` by default), made by :meth:`Po
   which their callers retry): the queue of the batching writer.
 - the procedure ``submit``, which queues a call for the batching writer and wakes it
   when it is idle, in one prepared statement.
+- the function ``write_batch``, which writes a transaction's entries, events and
+  replies from arrays (one prepared statement, whatever the batch holds) and sends
+  their notifications.
 
 The desk's lock is ``pg_advisory_xact_lock(schema key, desk key)``, two 32-bit keys
 derived from the schema and desk names: it is taken inside the call's transaction and
