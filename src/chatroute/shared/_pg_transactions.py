@@ -218,8 +218,8 @@ def _crosses(entries: Sequence[tuple[Any, ...]], every: int) -> bool:
     return bool((entries[0][0] - 1) // every != entries[-1][0] // every)
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+#: Encodes JSON compactly (``json.dumps`` given separators makes a new encoder on every call).
+_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[str]:
