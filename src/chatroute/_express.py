@@ -51,7 +51,9 @@ class _Lane:
 
     __slots__ = ("busy", "group_id", "key", "notes", "picker", "strategy", "target")
 
-    def __init__(self, state: RouterState, key: str, target: Target, strategy: Strategy, fallback: Target) -> None:
+    def __init__(
+        self, state: RouterState, key: str, target: Target, strategy: Strategy, fallback: Target
+    ) -> None:
         self.key = key
         self.picker = LanePicker(state, key, strategy)
         self.target = target
@@ -107,7 +109,9 @@ class Express:
             key = topology.group_keys[group.id]
             strategy = topology.strategies[key]
             if _picks(strategy) and unfiltered(group) and key not in topology.spills:
-                lanes[group.id] = _Lane(self.state, key, topology.group_targets[group.id], strategy, config.fallback)
+                lanes[group.id] = _Lane(
+                    self.state, key, topology.group_targets[group.id], strategy, config.fallback
+                )
         fallback = config.fallback
         if not config.rules and config.messenger_group is None and not fallback.tags:
             if fallback.kind is TargetKind.GROUP and fallback.id in lanes:
