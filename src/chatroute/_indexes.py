@@ -67,15 +67,9 @@ class Availability:
         self._shapes = {}
         self.tallies = {key: [0] * len(STANDINGS) for key in self._topology.strategies}
         ops = tuple(ops)
-        tallied: dict[tuple[str, ...], tuple[list[int], ...]] = {}  # by targets: kept once for those alike
         for op in ops:
             op.ranked_in, op.flagged_in = (), ()
             op.standing = -1
-            tallies = tallied.get(op.targets)
-            if tallies is None:
-                found = map(self.tallies.get, op.targets)
-                tallies = tallied[op.targets] = tuple(tally for tally in found if tally is not None)
-            op.tallied_in = tallies
         for key in self._topology.strategies:
             if key != EVERYONE:
                 self._install(key)
@@ -182,10 +176,11 @@ class Availability:
     def _recount(self, op: LiveOperator, standing: int) -> None:
         """Move the operator to ``standing`` in the tallies of every target they serve."""
         was = op.standing
-        for tally in op.tallied_in:
-            tally[standing] += 1
-            if was >= 0:
-                tally[was] -= 1
+        for tally in map(self.tallies.get, op.targets):  # the tally of each target they serve, if any
+            if tally is not None:
+                tally[standing] += 1
+                if was >= 0:
+                    tally[was] -= 1
         op.standing = standing
 
     def add_capacity(self, op: LiveOperator, delta: int) -> None:

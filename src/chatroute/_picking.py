@@ -169,8 +169,12 @@ class LanePicker(IndexPicker):
     __slots__ = ("_strategy",)
 
     def __init__(self, state: RouterState, key: str, strategy: Strategy) -> None:
-        super().__init__(state, None, key, None, None, None, False, False)  # type: ignore[arg-type]
+        # not IndexPicker's: the index, the dialog, its client and the time come with each pick
+        self._state = state
+        self._key = key
         self._strategy = strategy
+        self._dry = False
+        self.constrained = False
 
     def pick(self, rec: LiveDialog, client: Client | None, now: datetime) -> str | None:
         """The operator the lane's strategy picks for this plain dialog, or None."""
@@ -180,4 +184,7 @@ class LanePicker(IndexPicker):
         if not index:
             return None
         self._index, self._rec, self._client, self._now = index, rec, client, now
-        return self._strategy.pick(self)
+        try:
+            return self._strategy.pick(self)
+        finally:
+            del self._rec, self._client  # nothing of the dialog stays once it is picked for

@@ -70,7 +70,6 @@ class LiveOperator:
         "standing",
         "status",
         "status_since",
-        "tallied_in",
         "targets",
         "wrap_ups",
     )
@@ -93,7 +92,6 @@ class LiveOperator:
         self.targets = targets  # keys of every target this operator serves
         self.ranked_in: tuple[RankedIndex, ...] = ()  # the built indexes of those targets
         self.flagged_in: tuple[IdIndex, ...] = ()
-        self.tallied_in: tuple[list[int], ...] = ()  # the tallies of those targets (see Availability)
         self.dialogs: set[str] = set()  # assigned to them, or offered to them alone
         self.offers: set[str] | None = None  # broadcast offers they may accept (made on first use)
         self.missed = 0  # offers in a row they let expire
