@@ -7,7 +7,9 @@ operators, the same random draws, the same records, and (with explanations on) t
 
 from __future__ import annotations
 
+import gc
 import random
+import weakref
 from datetime import datetime, timedelta
 
 import attrs
@@ -15,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chatroute import (
+    Client,
     Dialog,
     Even,
     Group,
@@ -134,3 +137,23 @@ def test_express_agrees_with_explain_on_a_few_hundred_operators() -> None:
                 open_ids.append(dialog.id)
             if open_ids and rng.random() < 0.45:
                 router.release(open_ids.pop(rng.randrange(len(open_ids))), now)
+
+
+def test_the_express_lane_keeps_nothing_of_a_forgotten_dialog() -> None:
+    """The lane's picker, kept from dialog to dialog, lets go of each dialog once picked for."""
+    config = RoutingConfig(operators=(Operator(id="a", status="online", limit=2),), groups=())
+    router = Router(config, seed=1)
+    client = Client(id="c1", tags=frozenset({"vip"}))
+    router.route(Dialog(id="d0", client_id="c1"), START, client=client)  # now the router knows them
+    router.release("d0", START)
+    router.forget("d0", keep_client=True)
+    dialog = Dialog(id="d1", client_id="c1")
+    decision = router.route(dialog, START)
+    assert decision.outcome is Outcome.ASSIGNED
+    assert router._express.lanes, "the dialog could go the express route"
+    router.release("d1", START)
+    router.forget("d1", keep_client=False)
+    gone = weakref.ref(dialog), weakref.ref(client)
+    del dialog, client, decision
+    gc.collect()
+    assert [ref() for ref in gone] == [None, None]

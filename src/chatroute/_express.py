@@ -27,6 +27,7 @@ from datetime import datetime
 from ._applying import Effects
 from ._departments import unfiltered
 from ._eligibility import picky
+from ._picking import LanePicker
 from ._placement import Decider
 from ._router_state import RouterState
 from ._state import LiveDialog
@@ -48,10 +49,13 @@ def _picks(strategy: Strategy) -> bool:
 class _Lane:
     """One target the express route can place dialogs on, with what it needs at hand."""
 
-    __slots__ = ("busy", "group_id", "key", "notes", "strategy", "target")
+    __slots__ = ("busy", "group_id", "key", "notes", "picker", "strategy", "target")
 
-    def __init__(self, key: str, target: Target, strategy: Strategy, fallback: Target) -> None:
+    def __init__(
+        self, state: RouterState, key: str, target: Target, strategy: Strategy, fallback: Target
+    ) -> None:
         self.key = key
+        self.picker = LanePicker(state, key, strategy)
         self.target = target
         self.group_id = target.id if target.kind is TargetKind.GROUP else None
         self.strategy = strategy
@@ -105,13 +109,15 @@ class Express:
             key = topology.group_keys[group.id]
             strategy = topology.strategies[key]
             if _picks(strategy) and unfiltered(group) and key not in topology.spills:
-                lanes[group.id] = _Lane(key, topology.group_targets[group.id], strategy, config.fallback)
+                lanes[group.id] = _Lane(
+                    self.state, key, topology.group_targets[group.id], strategy, config.fallback
+                )
         fallback = config.fallback
         if not config.rules and config.messenger_group is None and not fallback.tags:
             if fallback.kind is TargetKind.GROUP and fallback.id in lanes:
                 lanes[None] = lanes[str(fallback.id)]
             elif fallback.kind is TargetKind.EVERYONE and _picks(config.strategy):
-                lanes[None] = _Lane(EVERYONE, fallback, config.strategy, fallback)
+                lanes[None] = _Lane(self.state, EVERYONE, fallback, config.strategy, fallback)
         return lanes
 
     def route(self, dialog: Dialog, now: datetime) -> Decision | None:
@@ -129,9 +135,7 @@ class Express:
             return None
         rec = LiveDialog(dialog, channel.capacity_weight, now, picky=False)
         client = state.client_of(dialog) if dialog.client_id is not None else None
-        chosen = self.decider.pick(
-            rec, lane.key, lane.strategy, client, now, False, False
-        )  # needs a slot only
+        chosen = lane.picker.pick(rec, client, now)
         trace = self._trace(rec, lane, chosen) if self._explain else None
         state.keep(rec, client)
         events: list[Event] = []

@@ -20,7 +20,7 @@ from .errors import InvalidValue
 from .model import Client
 from .strategies import Strategy, StrategyContext
 
-__all__ = ["IndexPicker", "fitter", "fitting"]
+__all__ = ["IndexPicker", "LanePicker", "fitter", "fitting"]
 
 
 def fitter(state: RouterState, rec: LiveDialog) -> Callable[[str], bool]:
@@ -156,3 +156,35 @@ class IndexPicker:
         if not self._dry:
             state.keep_rng(key, rng)
         return chosen
+
+
+class LanePicker(IndexPicker):
+    """The picker of one express lane, kept with the lane and aimed at each plain dialog.
+
+    An express dialog needs only a free slot (it is not :func:`constrained`) and its pick
+    is real (not dry), so a pick here is the general path's :meth:`Decider.pick
+    <chatroute._placement.Decider.pick>` without building a picker each time.
+    """
+
+    __slots__ = ("_strategy",)
+
+    def __init__(self, state: RouterState, key: str, strategy: Strategy) -> None:
+        # not IndexPicker's: the index, the dialog, its client and the time come with each pick
+        self._state = state
+        self._key = key
+        self._strategy = strategy
+        self._dry = False
+        self.constrained = False
+
+    def pick(self, rec: LiveDialog, client: Client | None, now: datetime) -> str | None:
+        """The operator the lane's strategy picks for this plain dialog, or None."""
+        index = self._state.available.indexes.get(self._key)
+        if index is None:
+            index = self._state.available.index(self._key)
+        if not index:
+            return None
+        self._index, self._rec, self._client, self._now = index, rec, client, now
+        try:
+            return self._strategy.pick(self)
+        finally:
+            del self._rec, self._client  # nothing of the dialog stays once it is picked for

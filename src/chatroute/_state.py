@@ -90,7 +90,6 @@ class LiveOperator:
         self.last_assigned_seq = 0
         self.last_assigned_at: datetime | None = None
         self.targets = targets  # keys of every target this operator serves
-        # the built indexes of those targets, the ranked ones grouped by the rank that orders them
         self.ranked_in: tuple[RankedIndex, ...] = ()  # the built indexes of those targets
         self.flagged_in: tuple[IdIndex, ...] = ()
         self.dialogs: set[str] = set()  # assigned to them, or offered to them alone
