@@ -21,10 +21,7 @@ Definitions (every dialog is judged against its own channel's SLA):
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Iterable, Sequence
-from itertools import compress
-from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -142,24 +139,11 @@ class Metrics:
 
 def share_within(outcomes: Iterable[DialogOutcome], limit: Callable[[DialogOutcome], float]) -> float | None:
     """The share of dialogs answered within their ``limit(outcome)`` seconds; None if none."""
-    outcomes = list(outcomes)
-    if not outcomes:
-        return None
-    answered = list(map(_ANSWERED, outcomes))
-    waits = compress(map(_WAIT, outcomes), answered)
-    hits: int = sum(map(operator.le, waits, map(limit, compress(outcomes, answered))))
-    return hits / len(outcomes)
-
-
-# Each figure is summed by the interpreter's own loops (map, compress, sum) over a run's
-# outcomes, several times over (overall, per group, per channel): no Python per dialog.
-_ANSWERED = attrgetter("answered")
-_WAIT = attrgetter("wait")
-_FLAGS = attrgetter("answered", "abandoned", "rejected")
-_COUNTED = {
-    name: attrgetter(name) for name in ("abandoned", "rejected", "warned", "critical", "transfers", "redial")
-}
-_SLA = attrgetter("sla")
+    total = hits = 0
+    for outcome in outcomes:
+        total += 1
+        hits += outcome.answered and outcome.wait <= limit(outcome)
+    return hits / total if total else None
 
 
 def summarize(
@@ -173,30 +157,28 @@ def summarize(
             group, or all); operators never logged in are left out.
         max_queue: the longest queue seen.
     """
-    answered = list(map(_ANSWERED, outcomes))
-    waits = sorted(compress(map(_WAIT, outcomes), answered))
-    counts = {name: sum(map(get, outcomes)) for name, get in _COUNTED.items()}
+    waits = sorted(o.wait for o in outcomes if o.answered)
     working = [op for op in operators if op.occupancy is not None]
     occupancy = sum(op.occupancy or 0.0 for op in working) / len(working) if working else None
     return Metrics(
         offered=len(outcomes),
         answered=len(waits),
-        abandoned=counts["abandoned"],
-        rejected=counts["rejected"],
-        unanswered=len(outcomes) - sum(map(any, map(_FLAGS, outcomes))),
-        waited=sum(compress(map(attrgetter("waited"), outcomes), answered)),
+        abandoned=sum(o.abandoned for o in outcomes),
+        rejected=sum(o.rejected for o in outcomes),
+        unanswered=sum(not (o.answered or o.abandoned or o.rejected) for o in outcomes),
+        waited=sum(o.answered and o.waited for o in outcomes),
         wait_mean=sum(waits) / len(waits) if waits else None,
         wait_p50=percentile(waits, 0.5) if waits else None,
         wait_p90=percentile(waits, 0.9) if waits else None,
         wait_p99=percentile(waits, 0.99) if waits else None,
-        service_level=share_within(outcomes, _SLA),
-        sla_warn=counts["warned"],
-        sla_critical=counts["critical"],
-        transfers=counts["transfers"],
+        service_level=share_within(outcomes, lambda o: o.sla),
+        sla_warn=sum(o.warned for o in outcomes),
+        sla_critical=sum(o.critical for o in outcomes),
+        transfers=sum(o.transfers for o in outcomes),
         max_queue=max_queue,
         occupancy=occupancy,
         fairness=_variation([op.assigned for op in working]),
-        redials=counts["redial"],
+        redials=sum(o.redial for o in outcomes),
     )
 
 
