@@ -9,10 +9,9 @@ from typing import Any
 
 import attrs
 
-from ._frozen import EMPTY_MAP, non_empty_str, to_deep_map, to_enum
+from ._frozen import EMPTY_MAP, EMPTY_SET, non_empty_str, to_deep_map, to_enum
 from ._model_fields import (
     MAX_PRIORITY,
-    NOBODY,
     OPTIONAL_TEXT,
     int_in,
     int_map,
@@ -94,7 +93,7 @@ class Dialog:
     chosen_group_id: str | None = attrs.field(default=None, validator=OPTIONAL_TEXT)
     attributes: Mapping[str, Any] = attrs.field(default=EMPTY_MAP, converter=to_deep_map)
     relax: tuple[Relax, ...] = attrs.field(default=NO_RELAX, converter=to_relaxes)
-    avoid: frozenset[str] = attrs.field(default=NOBODY, converter=to_avoid)
+    avoid: frozenset[str] = attrs.field(default=EMPTY_SET, converter=to_avoid)
 
 
 @attrs.frozen(kw_only=True)

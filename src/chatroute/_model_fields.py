@@ -14,6 +14,7 @@ import attrs
 
 from ._durations import parse_duration
 from ._frozen import (
+    EMPTY_SET,
     MAX_SAFE_INT,
     of_type,
     optional_aware,
@@ -86,13 +87,9 @@ def to_tags(value: Any) -> frozenset[str]:
     return to_strings(value, "tags")
 
 
-#: :attr:`Dialog.avoid`'s default: nobody.
-NOBODY: frozenset[str] = frozenset()
-
-
 def to_avoid(value: object) -> frozenset[str]:
-    if value is NOBODY:  # the default, so most dialogs: one identity check
-        return NOBODY
+    if value is EMPTY_SET:  # the default, so most dialogs: one identity check
+        return EMPTY_SET
     return to_strings(value, "avoid")
 
 
