@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import psycopg
@@ -16,6 +16,7 @@ __all__ = [
     "ENTRY_COLUMNS",
     "SCHEMA",
     "JournalCore",
+    "entry_columns",
     "entry_of",
     "lock_keys",
     "queries",
@@ -169,6 +170,22 @@ def lock_keys(schema: str, desk_id: str) -> tuple[int, int]:
 def seat_keys(schema: str, desk_id: str) -> tuple[int, int]:
     """The two keys of the session lock its batching writer holds: ``pg_advisory_lock(*seat_keys(...))``."""
     return _key(f"{schema}:writer"), _key(desk_id)
+
+
+def entry_columns(entry: Entry, as_json: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """An entry's values in the order of :data:`ENTRY_COLUMNS`, its JSON ones through ``as_json``."""
+    return (
+        entry.position,
+        entry.call,
+        as_json(entry.args),
+        entry.now,
+        as_json(list(entry.geo)),
+        as_json(entry.result),
+        entry.request_id,
+        entry.nonce,
+        entry.chatroute_version,
+        entry.config_version,
+    )
 
 
 def entry_of(row: dict[str, Any]) -> Entry:

@@ -13,7 +13,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from ._pg_listeners import replies_by_channel, reply_payloads
-from ._pg_sql import ENTRY_COLUMNS, JournalCore, entry_of, lock_keys
+from ._pg_sql import ENTRY_COLUMNS, JournalCore, entry_columns, entry_of, lock_keys
 from .journal import Entry, Reply, Request
 
 __all__ = ["REPLIES_KEPT", "TIDY_EVERY", "HostTransaction", "OwnTransaction"]
@@ -32,6 +32,7 @@ TIDY_EVERY = 500
 
 
 _NOTHING = object()
+_RESULT = ENTRY_COLUMNS.split(", ").index("result")  # where entry_columns puts the result
 
 
 class HostTransaction:
@@ -148,22 +149,9 @@ class OwnTransaction:
         return HostTransaction(self._journal, self._cursor.connection, self._desk_id).find(request_id)
 
     def append(self, entry: Entry, events: Sequence[Any]) -> None:
-        result = _json(entry.result)
-        self._appended = (entry.result, result)  # a reply with that result reuses its JSON
-        self._entries.append(
-            (
-                entry.position,
-                entry.call,
-                _json(entry.args),
-                entry.now,
-                _json(list(entry.geo)),
-                result,
-                entry.request_id,
-                entry.nonce,
-                entry.chatroute_version,
-                entry.config_version,
-            )
-        )
+        columns = entry_columns(entry, _json)
+        self._appended = (entry.result, columns[_RESULT])  # a reply with that result reuses its JSON
+        self._entries.append(columns)
         if events:
             self._outbox.append((entry.position, _json(list(events))))
 

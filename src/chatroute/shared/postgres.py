@@ -38,7 +38,7 @@ from psycopg.types.json import Json
 from psycopg_pool import ConnectionPool
 
 from ._pg_listeners import OutboxListener, ReplyListener, Seat, listener_channel
-from ._pg_sql import SCHEMA, entry_of, lock_keys, queries, seat_keys
+from ._pg_sql import SCHEMA, entry_columns, entry_of, lock_keys, queries, seat_keys
 from ._pg_transactions import HostTransaction, OwnTransaction
 from .journal import Entry, OutboxItem, Reply, Request, StoredSnapshot, Transaction
 
@@ -258,19 +258,7 @@ class PostgresJournal:
         self, desk_id: str, entry: Entry, events: Sequence[Any]
     ) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
         """An entry's row, and its outbox row if it caused events."""
-        row = (
-            desk_id,
-            entry.position,
-            entry.call,
-            Json(entry.args),
-            entry.now,
-            Json(list(entry.geo)),
-            Json(entry.result),
-            entry.request_id,
-            entry.nonce,
-            entry.chatroute_version,
-            entry.config_version,
-        )
+        row = (desk_id, *entry_columns(entry, Json))
         return row, ((desk_id, entry.position, Json(list(events))) if events else None)
 
     def latest_snapshot(self, desk_id: str) -> StoredSnapshot | None:
