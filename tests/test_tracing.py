@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -90,6 +91,28 @@ def test_a_new_dialogs_trace_agrees_with_the_full_one(config: RoutingConfig, dat
     )
     if compact.trace is not None and full.trace is not None and compact.target is not None:
         _agree(compact.trace, full.trace)
+
+
+@given(config=configs(max_operators=10), data=st.data())
+def test_tallies_counted_on_first_use_match_tallies_kept_from_the_start(
+    config: RoutingConfig, data: st.DataObject
+) -> None:
+    """A router that explains nothing counts no tallies; counted later, they match one that kept them."""
+    calls = data.draw(call_sequences(config))
+    kept = Router(attrs.evolve(config, explain=True), seed=1)
+    kept._state.available.counted()
+    late = Router(attrs.evolve(config, explain=False), seed=1)
+    for _ in play(kept, calls):
+        pass
+    for _ in play(late, calls):
+        pass
+    assert late._state.available.tallies is None  # no call asked for a trace
+    counted = late._state.available.counted()
+    assert counted == kept._state.available.counted()
+    assert late._state.available.counted() is counted  # counted once, then kept up to date
+    assert {op_id: op.standing for op_id, op in late._state.ops.items()} == {
+        op_id: op.standing for op_id, op in kept._state.ops.items()
+    }
 
 
 def _desk(n: int, strategy: Even | RoundRobin, *, skilled_every: int = 1) -> Router:

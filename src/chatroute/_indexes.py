@@ -6,7 +6,9 @@
 target's capacity (the limits of its routable members), for wait estimates, and its
 *tally*: how many of its members stand where, for the reasons about an operator alone
 (available, status not routable, capped, at the limit), so a trace counts the members
-by reason without visiting them. It is part of the router's state and changes only
+by reason without visiting them. The tallies are counted from the first trace on: a
+router nobody asks to explain (``explain=False`` and no :meth:`Router.explain`) keeps
+none. It is part of the router's state and changes only
 through :class:`~chatroute._router_state.RouterState`.
 """
 
@@ -50,8 +52,9 @@ class Availability:
         # per (target, skill), built on first use: the target's available members by level
         self.levels: dict[tuple[str, str], SkillLevels] = {}
         self.capacity: dict[str, int] = {}
-        # per target with a strategy (groups, everyone): members by standing (see STANDINGS)
-        self.tallies: dict[str, list[int]] = {}
+        # per target with a strategy (groups, everyone): members by standing (see STANDINGS);
+        # None until the first trace asks for them (see counted)
+        self.tallies: dict[str, list[int]] | None = None
         # each distinct tuple of indexes an operator is in, kept once: the operators who
         # serve the same targets share one
         self._shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -65,11 +68,10 @@ class Availability:
         self.indexes = {}
         self.levels = {}
         self._shapes = {}
-        self.tallies = {key: [0] * len(STANDINGS) for key in self._topology.strategies}
+        self.tallies = None
         ops = tuple(ops)
         for op in ops:
             op.ranked_in, op.flagged_in = (), ()
-            op.standing = -1
         for key in self._topology.strategies:
             if key != EVERYONE:
                 self._install(key)
@@ -145,24 +147,26 @@ class Availability:
         """The one kept tuple equal to ``shape`` (the indexes of an operator)."""
         return cast(_Shape, self._shapes.setdefault(shape, shape))
 
+    def counted(self) -> dict[str, list[int]]:
+        """The tallies of the targets with a strategy, counted on first use (O(operators) once)."""
+        tallies = self.tallies
+        if tallies is None:
+            tallies = self.tallies = {key: [0] * len(STANDINGS) for key in self._topology.strategies}
+            for op in self._ops.values():
+                op.standing = -1  # counted nowhere yet
+                self._stand(op, available(op), tallies)
+        return tallies
+
     def refresh(self, op: LiveOperator) -> None:
         """Re-rank the operator in every index they are in (their key computed once per rank).
 
-        Moves them in their targets' tallies too when their standing changed.
+        Moves them in their targets' tallies too, once there are tallies, when their
+        standing changed.
         """
         is_available = available(op)
-        if is_available:
-            standing = 0
-        elif not op.routable:
-            standing = 1
-        elif op.capped_until is not None:
-            standing = 2
-        elif op.wrap_ups and op.load - sum(w.weight for w in op.wrap_ups) + 1 <= op.limit:
-            standing = 4  # at their limit for a slot kept for wrap-up, as ineligible() says
-        else:
-            standing = 3
-        if standing != op.standing:
-            self._recount(op, standing)
+        tallies = self.tallies
+        if tallies is not None:
+            self._stand(op, is_available, tallies)
         rank = None
         key: RankKey | None = None
         for index in op.ranked_in:
@@ -173,15 +177,27 @@ class Availability:
         for flags in op.flagged_in:
             flags.mark(op.id, is_available)
 
-    def _recount(self, op: LiveOperator, standing: int) -> None:
-        """Move the operator to ``standing`` in the tallies of every target they serve."""
+    @staticmethod
+    def _stand(op: LiveOperator, is_available: bool, tallies: dict[str, list[int]]) -> None:
+        """Count the operator where they stand now, in the tallies of every target they serve."""
+        if is_available:
+            standing = 0
+        elif not op.routable:
+            standing = 1
+        elif op.capped_until is not None:
+            standing = 2
+        elif op.wrap_ups and op.load - sum(w.weight for w in op.wrap_ups) + 1 <= op.limit:
+            standing = 4  # at their limit for a slot kept for wrap-up, as ineligible() says
+        else:
+            standing = 3
         was = op.standing
-        for tally in map(self.tallies.get, op.targets):  # the tally of each target they serve, if any
-            if tally is not None:
-                tally[standing] += 1
-                if was >= 0:
-                    tally[was] -= 1
-        op.standing = standing
+        if standing != was:  # move them, in the tally of each target they serve (if it has one)
+            for tally in map(tallies.get, op.targets):
+                if tally is not None:
+                    tally[standing] += 1
+                    if was >= 0:
+                        tally[was] -= 1
+            op.standing = standing
 
     def add_capacity(self, op: LiveOperator, delta: int) -> None:
         """Add ``delta`` to the capacity of every target the operator serves."""

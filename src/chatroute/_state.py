@@ -98,7 +98,7 @@ class LiveOperator:
         self.held = 0  # of their dialogs, how many are on hold
         self.intake: deque[datetime] | None = None  # times of their recent new dialogs (intake cap)
         self.capped_until: datetime | None = None  # at the intake cap until then
-        self.standing = -1  # what the indexes last counted them as (see Availability.refresh)
+        self.standing = -1  # where the tallies count them; -1: nowhere yet (see Availability.counted)
         self.wrap_ups: list[WrapUp] | None = None  # slots kept for after-chat work (made on first use)
 
     def add_offer(self, dialog_id: str) -> None:

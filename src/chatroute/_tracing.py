@@ -71,7 +71,7 @@ class Tracer:
         if key is None:
             key = self.topology.target_key(target)
         described = strategy.describe() if strategy is not None else None
-        tally = None if full else self.state.available.tallies.get(key)
+        tally = None if full else self.state.available.counted().get(key)
         members = len(self.topology.members[key])
         if tally is None:  # a full trace, or an operator's own target (one member)
             checks = self._every_member(key, rec, picked, described)
@@ -146,7 +146,7 @@ class Tracer:
 
         For a dialog that holds operators back or asks for more than a slot.
         """
-        tally = self.state.available.tallies[key]
+        tally = self.state.available.counted()[key]
         rest = tally[0]  # available, before what the dialog itself asks
         counts = counts_of_tally(tally)
         held_back = rec.excluded | rec.declined
