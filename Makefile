@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench profile docs clean
+.PHONY: demo test lint typecheck bench compare profile docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_sim.py
 	$(PY) benchmarks/probe_floor.py
 	$(PY) benchmarks/bench_shared.py
+
+# Old and new code in one run, alternating (OLD: a commit; default the code before issue 14's redesign)
+compare: $(STAMP)
+	$(PY) benchmarks/compare.py $(if $(OLD),--old $(OLD))
 
 profile: $(STAMP)
 	$(PY) -m cProfile -s tottime benchmarks/bench_route.py --sizes 10000 | head -60
