@@ -37,13 +37,16 @@ from chatroute import (
     Reason,
     Router,
     RoutingConfig,
+    Rule,
     Snapshot,
     Target,
+    Trigger,
     serialize,
 )
 from chatroute._eligibility import available, constrained, ineligible, picky, qualified
 from chatroute._state import LiveDialog, LiveOperator
 from chatroute._topology import Topology
+from chatroute.rules import Always
 from chatroute.strategies import Strategy
 
 from .strategies import EXPRESS_STRATEGIES, START, call_sequences, configs, dialogs
@@ -184,8 +187,7 @@ def _desk(**config: object) -> Router:
         RoutingConfig(
             operators=[Operator(id=name, status="online", limit=1) for name in ("ann", "bob")],
             groups=[Group(id="desk", operator_ids=["ann", "bob"])],
-            fallback=Target.group("desk"),
-            **config,  # type: ignore[arg-type]
+            **{"fallback": Target.group("desk"), **config},  # type: ignore[arg-type]
         )
     )
 
@@ -285,6 +287,64 @@ def test_an_avoided_operator_who_claims_the_dialog_is_refused_with_the_reason() 
         router.claim("d", "ann", at(2))
     assert refused.value.reason == Reason.AVOIDED.value
     assert "the host asked to avoid them for this dialog" in str(refused.value)
+    assert router.snapshot() == before
+
+
+def test_a_rule_to_an_avoided_operator_is_skipped_like_a_group_that_refuses() -> None:
+    """The rule sends everything to Ann; a dialog that avoids her goes on to the fallback, saying why."""
+    router = _desk(rules=[Rule(name="to ann", when=Always(), to=Target.operator("ann"))])
+    assert router.route(Dialog(id="plain"), T0).operator_id == "ann"
+    decision = router.route(Dialog(id="d", avoid=["ann"]), T0)
+    assert (decision.target, decision.operator_id) == (Target.group("desk"), "bob")
+    assert "operator 'ann' is avoided: the host asked to avoid them for this dialog" in decision.explain()
+    fallback = _desk(fallback=Target.operator("ann")).route(Dialog(id="d", avoid=["ann"]), T0)
+    assert fallback.outcome is Outcome.REJECTED
+    assert fallback.reason == (
+        "the fallback operator 'ann' cannot take it:"
+        " operator 'ann': the host asked to avoid them for this dialog"
+    )
+
+
+def test_a_transfer_to_an_avoided_operator_is_refused_and_changes_nothing() -> None:
+    """Bob passes the dialog to Ann by name, but it avoids her: NotEligible (avoided); it stays with Bob."""
+    router = _desk()
+    router.route(Dialog(id="d", avoid=["ann"]), T0)
+    before = router.snapshot()
+    with pytest.raises(NotEligible) as refused:
+        router.transfer("d", Target.operator("ann"), at(1), by="bob")
+    assert (refused.value.operator_id, refused.value.reason) == ("ann", Reason.AVOIDED.value)
+    assert router.snapshot() == before
+    assert router.dialog("d").operator_id == "bob"
+
+
+def test_a_trigger_to_an_avoided_operator_does_not_fire_and_the_next_one_may() -> None:
+    """Escalating to Ann is passed over for a dialog that avoids her; the next trigger for the event fires."""
+    triggers = [
+        Trigger(name="to ann", on="escalate", to=Target.operator("ann")),
+        Trigger(name="to everyone", on="escalate", to=Target.everyone()),
+    ]
+    router = _desk(triggers=triggers)
+    router.route(Dialog(id="d", avoid=["ann"]), T0)
+    moved = router.handle("d", "escalate", at(1))
+    assert moved is not None
+    assert moved.target == Target.everyone()
+    assert router.dialog("d").operator_id != "ann"
+    only = _desk(triggers=triggers[:1])
+    only.route(Dialog(id="d", avoid=["ann"]), T0)
+    assert only.handle("d", "escalate", at(1)) is None
+
+
+def test_adopting_a_dialog_with_an_operator_it_avoids_is_refused_and_adopts_none() -> None:
+    """The host says Ann holds a dialog that avoids her: NotEligible (avoided) for the whole batch."""
+    router = _desk()
+    before = router.snapshot()
+    with pytest.raises(NotEligible) as refused:
+        router.adopt_many([(Dialog(id="ok"), "bob"), (Dialog(id="d", avoid=["ann"]), "ann")], T0)
+    assert (refused.value.operator_id, refused.value.dialog_id, refused.value.reason) == (
+        "ann",
+        "d",
+        Reason.AVOIDED.value,
+    )
     assert router.snapshot() == before
 
 

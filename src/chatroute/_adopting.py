@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from . import _state_operators as operator_state
+from ._eligibility import AVOIDED
 from ._records import check_new
 from ._router_state import RouterState
 from ._state import LiveDialog, LiveOperator
@@ -82,7 +83,7 @@ def plan(
     member), any other on the operator's own target.
 
     Raises:
-        NotEligible: the operator is not in the dialog's group, or (unless
+        NotEligible: the operator is one the dialog avoids, or not in its group, or (unless
             ``over_limit``) is at their limit for its channel.
         AtLimit: unless ``over_limit``, the dialog's weight would take the operator
             past their limit.
@@ -91,6 +92,8 @@ def plan(
     counts: dict[tuple[str, str], int] = {}
     found = []
     for rec, op, client in batch:
+        if op.id in rec.dialog.avoid:
+            raise NotEligible(op.id, rec.id, AVOIDED[0].value, AVOIDED[1])
         group_id = rec.dialog.chosen_group_id
         if group_id is None:
             target = Target.operator(op.id)

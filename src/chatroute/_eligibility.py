@@ -26,6 +26,7 @@ from .decision import Reason
 from .model import Dialog
 
 __all__ = [
+    "AVOIDED",
     "available",
     "constrained",
     "declined_by_all",
@@ -54,6 +55,11 @@ def picky(dialog: Dialog, picky_channels: Set[str], match_language: bool) -> boo
     )
 
 
+#: Why an operator in the dialog's ``avoid`` may not take it (a rule, transfer, trigger or
+#: adoption that names them is refused with this too).
+AVOIDED = (Reason.AVOIDED, "the host asked to avoid them for this dialog")
+
+
 def constrained(rec: LiveDialog) -> bool:
     """Whether some available operators may still be unable to take this dialog."""
     return rec.picky or bool(rec.excluded) or bool(rec.declined)
@@ -71,7 +77,7 @@ def ineligible(op: LiveOperator, rec: LiveDialog, config: RoutingConfig) -> tupl
         return Reason.CAPPED, f"{len(op.intake or ())} new dialogs within {config.intake_window}"
     problem = no_room(op, rec, config)
     if problem is None and op.id in rec.dialog.avoid:  # after room: the tallies count that first
-        return Reason.AVOIDED, "the host asked to avoid them for this dialog"
+        return AVOIDED
     return problem or unqualified(op, rec)
 
 

@@ -15,12 +15,13 @@ from typing import Any
 import attrs
 
 from ._applying import Effects
+from ._eligibility import AVOIDED
 from ._frozen import json_value
 from ._placement import Decider
 from ._router_state import RouterState
 from ._topology import Topology, check_id
 from .decision import Decision
-from .errors import InvalidTransition, InvalidValue
+from .errors import InvalidTransition, InvalidValue, NotEligible
 from .model import Target, TargetKind
 
 __all__ = ["Handoffs"]
@@ -47,6 +48,8 @@ class Handoffs:
             self.state.operator(by, field="by")
         if to.kind is TargetKind.OPERATOR and to.id == rec.operator_id:
             raise InvalidTransition(rec.id, rec.state.value, f"already with operator {to.id!r}")
+        if to.kind is TargetKind.OPERATOR and to.id in rec.dialog.avoid:
+            raise NotEligible(str(to.id), rec.id, AVOIDED[0].value, AVOIDED[1])
         return self.effects.transfer(rec, to, now, by=by, trigger=None)
 
     def handle(

@@ -73,7 +73,10 @@ class Dialog:
             the path (``attributes['amount']``).
         avoid: ids of operators who must not get this dialog (the client complained
             about them, say): the router never assigns, offers or hands it to them,
-            whatever its target, and refuses their claim (reason ``avoided``).
+            whatever its target. Their claim, a transfer to them by name and an adoption
+            with them are refused (``NotEligible``, reason ``avoided``); a rule or fallback
+            that names them is passed over like a group whose filters refuse the dialog,
+            and a trigger to them does not fire.
     """
 
     id: str = attrs.field(validator=non_empty_str)

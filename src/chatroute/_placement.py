@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from ._departments import group_problem
 from ._draft import Draft
-from ._eligibility import declined_by_all, ineligible
+from ._eligibility import AVOIDED, declined_by_all, ineligible
 from ._overflow import Placing, overflow
 from ._picking import IndexPicker, fitting
 from ._relaxing import relaxed_notes
@@ -219,17 +219,10 @@ class Decider:
             (
                 t
                 for t in self.topology.config.triggers
-                if t.on == event and t.when(dialog, ctx) and not self._holds(rec, t.to)
+                if t.on == event and t.when(dialog, ctx) and _moves(rec, t.to)
             ),
             None,
         )
-
-    @staticmethod
-    def _holds(rec: LiveDialog, target: Target) -> bool:
-        """Whether the dialog already is where ``target`` would put it."""
-        if target.kind is TargetKind.OPERATOR:
-            return rec.operator_id == target.id
-        return rec.target == target
 
     def _trace(
         self,
@@ -321,8 +314,12 @@ class Decider:
     def _target_fits(
         self, target: Target, dialog: Dialog, ctx: RuleContext, notes: _Notes | None, refusal: _Refusal
     ) -> str | None:
-        """Why a group target's filters refuse this dialog, or None when they let it in."""
+        """Why a group target's filters refuse this dialog (or an operator target it avoids), or None."""
         if target.kind is not TargetKind.GROUP:
+            if target.kind is TargetKind.OPERATOR and target.id in dialog.avoid:
+                if notes is not None:
+                    notes.notes.append(f"operator {target.id!r} is avoided: {AVOIDED[1]}")
+                return f"operator {target.id!r}: {AVOIDED[1]}"
             return None
         group = self.topology.groups[str(target.id)]
         problem = group_problem(group, dialog, self.topology.channels[dialog.channel], ctx)
@@ -457,3 +454,11 @@ class Decider:
         if not index:
             return None
         return strategy.pick(IndexPicker(self.state, rec, key, index, client, now, dry, constrained))
+
+
+def _moves(rec: LiveDialog, target: Target) -> bool:
+    """Whether a trigger to ``target`` would move the dialog: it is not there already, and
+    ``target`` is not an operator the dialog avoids."""
+    if target.kind is TargetKind.OPERATOR:
+        return rec.operator_id != target.id and target.id not in rec.dialog.avoid
+    return rec.target != target

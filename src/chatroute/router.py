@@ -183,7 +183,7 @@ class Router:
             DuplicateDialog / InvalidValue: a dialog id the router knows, or one given twice.
             UnknownOperator / UnknownChannel / UnknownGroup: unknown ids.
             AtLimit / NotEligible: a dialog that would take its operator past a limit,
-                or an operator not in the dialog's group.
+                an operator not in the dialog's group, or one the dialog avoids.
             TimeWentBackwards: ``now`` is earlier than the router's latest call.
         """
         now = self._state.check_time(aware(now))
@@ -298,6 +298,7 @@ class Router:
             UnknownDialog / UnknownGroup / UnknownOperator: unknown ids.
             DialogClosed: the dialog is closed.
             InvalidTransition: the dialog is already with that operator.
+            NotEligible: ``to`` names an operator the dialog avoids (reason ``avoided``).
         """
         now = self._state.check_time(aware(now))
         result = self._handoffs.transfer(dialog_id, to, now, by)
@@ -312,7 +313,8 @@ class Router:
         ``data`` is merged into the dialog's attributes (so ``attr`` predicates see it,
         now and later); then the config's triggers for ``event`` are tried in order, and
         the first whose ``when`` matches and whose target is not where the dialog already
-        is moves the dialog there, like a transfer with no operator.
+        is (nor an operator it avoids) moves the dialog there, like a transfer with no
+        operator.
 
         Args:
             dialog_id: an open dialog.
