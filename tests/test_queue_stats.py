@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chatroute import (
+    Broadcast,
     Channel,
     Dialog,
     Group,
@@ -33,6 +34,7 @@ def at(seconds: float) -> datetime:
 
 def desk(**config: object) -> Router:
     """Sales: ann and bob (room for one dialog each) and cy (away); site and email."""
+    settings = {"groups": [Group(id="sales", operator_ids=["ann", "bob", "cy"])], "fallback": SALES, **config}
     return Router(
         RoutingConfig(
             channels=[Channel(name="site"), Channel(name="email", priority=2)],
@@ -41,9 +43,7 @@ def desk(**config: object) -> Router:
                 Operator(id="bob", status="online", limit=1),
                 Operator(id="cy", status="away", limit=1),
             ],
-            groups=[Group(id="sales", operator_ids=["ann", "bob", "cy"])],
-            fallback=SALES,
-            **config,  # type: ignore[arg-type]
+            **settings,  # type: ignore[arg-type]
         )
     )
 
@@ -107,6 +107,19 @@ def test_offers_are_counted_by_how_they_ended_since_a_time() -> None:
         1,
         1,
     )
+
+
+def test_a_broadcast_that_lapses_is_one_offer_lapsed() -> None:
+    """Offered to ann and bob at once and answered by neither: one lapse, not one per operator."""
+    router = desk(
+        accept_timeout=20,
+        offer_memory="1h",
+        groups=[Group(id="sales", operator_ids=["ann", "bob", "cy"], strategy=Broadcast())],
+    )
+    assert router.route(Dialog(id="d1"), T0).offered_to == ("ann", "bob")
+    router.tick(at(30))
+    stats = router.queue_stats(SALES, at(30))
+    assert (stats.offers_accepted, stats.offers_declined, stats.offers_lapsed) == (0, 0, 1)
 
 
 def test_without_offer_memory_offers_are_not_counted() -> None:

@@ -262,12 +262,13 @@ class Effects:
         With ``decline``, the dialog is never offered to ``op`` again.
         """
         events.append(OfferWithdrawn(at=now, dialog_id=rec.id, operator_id=op.id, reason=reason))
+        shared = rec.operator_id is None and len(rec.offered_to) > 1  # a broadcast others still hold
         outcome = _OFFER_ENDS.get(reason)
-        if outcome is not None:
+        if outcome == "declined" or (outcome == "lapsed" and not shared):  # a broadcast lapses once
             offers.offer_ended(self.state, rec, outcome, now)
         if decline:
             offers.decline(self.state, rec, op, now)
-        if rec.operator_id is None and len(rec.offered_to) > 1:  # a broadcast others still hold
+        if shared:
             offers.withdraw_from(rec, op)
             return
         freed = self.reroute(rec, now, Via.REOFFER, events)

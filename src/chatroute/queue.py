@@ -221,7 +221,8 @@ class QueueStats:
         available: members who could take a dialog now (routable, under their limit,
             not at an intake cap).
         offers_accepted / offers_declined / offers_lapsed: how the target's offers
-            ended since ``since``.
+            ended since ``since``: each decline counts, and a broadcast nobody answers
+            lapses once, however many operators held it.
     """
 
     target: Target
