@@ -28,6 +28,7 @@ from chatroute import (
     Dialog,
     DialogAssigned,
     DialogDeclinedByAll,
+    DialogEscalated,
     DialogState,
     Group,
     InvalidValue,
@@ -35,6 +36,7 @@ from chatroute import (
     Operator,
     Outcome,
     Reason,
+    Ring,
     Router,
     RoutingConfig,
     Rule,
@@ -332,6 +334,25 @@ def test_a_trigger_to_an_avoided_operator_does_not_fire_and_the_next_one_may() -
     only = _desk(triggers=triggers[:1])
     only.route(Dialog(id="d", avoid=["ann"]), T0)
     assert only.handle("d", "escalate", at(1)) is None
+
+
+def test_an_escalation_ring_to_an_avoided_operator_is_passed_over_for_the_next_ring() -> None:
+    """Waiting for busy Bob, the dialog's first ring (Ann) is skipped; the second (everyone) widens it."""
+    rings = [Ring(after=60, to=Target.operator("ann")), Ring(after=120, to=Target.everyone())]
+    router = Router(
+        RoutingConfig(
+            operators=[Operator(id=name, status="online", limit=1) for name in ("ann", "bob", "cy")],
+            groups=[Group(id="desk", operator_ids=["bob"])],
+            rules=[Rule(name="desk", when=Always(), to=Target.group("desk"), escalate=rings)],
+        )
+    )
+    router.route(Dialog(id="busy"), T0)  # Bob
+    assert router.route(Dialog(id="d", avoid=["ann"]), T0).outcome is Outcome.QUEUED
+    assert not [e for e in router.tick(at(61)) if isinstance(e, DialogEscalated)]
+    assert (router.dialog("d").state, router.dialog("d").target) == (DialogState.QUEUED, Target.group("desk"))
+    events = router.tick(at(121))
+    assert [(e.ring, e.to) for e in events if isinstance(e, DialogEscalated)] == [(2, Target.everyone())]
+    assert router.dialog("d").operator_id == "cy"
 
 
 def test_adopting_a_dialog_with_an_operator_it_avoids_is_refused_and_adopts_none() -> None:

@@ -76,7 +76,7 @@ class Dialog:
             whatever its target. Their claim, a transfer to them by name and an adoption
             with them are refused (``NotEligible``, reason ``avoided``); a rule or fallback
             that names them is passed over like a group whose filters refuse the dialog,
-            and a trigger to them does not fire.
+            and so is an escalation ring to them; a trigger to them does not fire.
     """
 
     id: str = attrs.field(validator=non_empty_str)

@@ -35,7 +35,7 @@ from .events import (
     StatusChanged,
     Via,
 )
-from .model import DialogState, SlaLevel
+from .model import DialogState, SlaLevel, TargetKind
 
 __all__ = ["Timeouts"]
 
@@ -182,6 +182,11 @@ class Timeouts:
             if rec is None or rec.state is not DialogState.QUEUED or rec.ring != ring - 1 or rec.rule is None:
                 continue
             to = self.topology.rules[rec.rule].escalate[ring - 1].to
+            if to.kind is TargetKind.OPERATOR and to.id in rec.dialog.avoid:
+                # a ring to an operator the dialog avoids is passed over: it waits on, for the next ring
+                self.state.set_rule(rec, rec.rule, ring)
+                self.state.schedule_ring(rec)
+                continue
             # widened, not narrowed: it goes to whoever is free there, waiting for no busy favourite
             client = self.state.client_of(rec.dialog)
             decision = self.decider.decide(rec, client, now, trace=False, forced=to, patient=False)
