@@ -2,11 +2,14 @@
 
 Each arrival stream's first dialog goes through ``Dialog`` itself; the others are built
 by ``trusted_dialog`` from the fields ``Dialog`` made of the stream's values, and must
-be the very dialogs ``Dialog`` would build.
+be the very dialogs ``Dialog`` would build. A run takes its arrivals one at a time and
+keeps only the figures of a dialog it is done with.
 """
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +19,10 @@ from hypothesis import strategies as st
 
 from chatroute import Channel, Dialog, Group, Operator, RoutingConfig
 from chatroute.simulate import Arrivals, Duration, Scenario, Traffic, generate
+from chatroute.simulate.engine import Engine
+from chatroute.simulate.run import status_changes
 from chatroute.simulate.traffic import draw_arrivals
+from chatroute.simulate.variants import variant
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TEXT = st.text(min_size=1, max_size=6)
@@ -88,3 +94,19 @@ def test_drawing_arrivals_one_at_a_time_gives_the_generated_ones() -> None:
     """draw_arrivals yields generate's arrivals, in order, field for field."""
     scenario = desk(Arrivals(rate=300, clients=20, tags=["vip"]))
     assert tuple(draw_arrivals(scenario, 7)) == generate(scenario, 7)
+
+
+def test_a_run_lets_go_of_the_arrivals_and_dialogs_it_is_done_with() -> None:
+    """Once a dialog is closed, nothing of the run holds its arrival (nor so its dialog) any more."""
+    scenario = desk(Arrivals(rate=120))
+    arrivals = list(generate(scenario, 3))
+    held = [weakref.ref(arrival) for arrival in arrivals]
+    chosen = variant(scenario.config, "config")
+    horizon = scenario.hours * 3600 + scenario.drain.total_seconds()
+    engine = Engine(scenario, chosen, iter(arrivals), status_changes(scenario, horizon), seed=3)
+    del arrivals
+    engine.run()
+    gc.collect()
+    assert len(held) > 20
+    assert [ref() for ref in held] == [None] * len(held)
+    assert engine.result().simulated == len(held)

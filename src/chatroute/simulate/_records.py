@@ -36,6 +36,7 @@ class DialogRecord:
         "first_at",
         "group",
         "held_by",
+        "index",
         "operator",
         "pending",
         "pool",
@@ -49,9 +50,10 @@ class DialogRecord:
         "weight",
     )
 
-    def __init__(self, arrival: Arrival, weight: int) -> None:
+    def __init__(self, arrival: Arrival, weight: int, index: int) -> None:
         self.arrival = arrival
         self.weight = weight
+        self.index = index  # its place among the run's dialogs, in arrival order
         self.state = NEW
         self.group: str | None = None
         self.operator: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from .engine import Engine, RunData
 from .metrics import summarize
 from .report import Report, Run
 from .scenario import Scenario
-from .traffic import Arrival, StatusChange, generate, status_changes
+from .traffic import Arrival, StatusChange, draw_arrivals, generate, status_changes
 from .variants import Variant, variant
 
 __all__ = [
@@ -155,7 +155,7 @@ class Task:
 
 def _run_one(task: Task) -> Run:
     """Simulate one task (in a worker process, or in this one)."""
-    arrivals = generate(task.scenario, task.seed)
+    arrivals = draw_arrivals(task.scenario, task.seed)
     if task.changes is None:
         engine = _engine(task.scenario, task.chosen, arrivals, task.seed)
     else:
@@ -238,7 +238,7 @@ def explain_at(scenario: Scenario, dialog: Dialog, at: datetime | None = None) -
     return engine.explain(dialog, seconds)
 
 
-def _engine(scenario: Scenario, chosen: Variant, arrivals: Sequence[Arrival], seed: int) -> Engine:
+def _engine(scenario: Scenario, chosen: Variant, arrivals: Iterable[Arrival], seed: int) -> Engine:
     horizon = scenario.hours * 3600.0 + scenario.drain.total_seconds()
     return Engine(scenario, chosen, arrivals, status_changes(scenario, horizon), seed=seed)
 
