@@ -18,7 +18,7 @@ from ..errors import InvalidValue
 from ..model import Dialog
 from ..strategies import Strategy
 from .engine import Engine, RunData
-from .metrics import summarize
+from .metrics import DialogOutcome, Metrics, OperatorMetrics, summarize, with_operators
 from .report import Report, Run
 from .scenario import Scenario
 from .traffic import Arrival, StatusChange, draw_arrivals, generate, status_changes
@@ -247,6 +247,14 @@ def build_run(chosen: Variant, data: RunData) -> Run:
     """Fold one engine's raw results into a :class:`Run`."""
     config = chosen.config
     outcomes = data.outcomes
+    overall = summarize(outcomes, data.operators, data.max_queues.get("", 0))
+
+    def fold(mine: Sequence[DialogOutcome], members: Sequence[OperatorMetrics], queue: str) -> Metrics:
+        # a part that kept every measured dialog (in their order) has the overall dialog figures
+        if len(mine) == len(outcomes):
+            return with_operators(overall, members, data.max_queues.get(queue, 0))
+        return summarize(mine, members, data.max_queues.get(queue, 0))
+
     by_id = {op.id: op for op in data.operators}
     groups = {}
     seen = {o.group for o in outcomes}
@@ -254,19 +262,18 @@ def build_run(chosen: Variant, data: RunData) -> Run:
         if group.id in seen:
             members = [by_id[m] for m in group.operator_ids if m in by_id]
             mine = [o for o in outcomes if o.group == group.id]
-            groups[group.id] = summarize(mine, members, data.max_queues.get(f"group:{group.id}", 0))
+            groups[group.id] = fold(mine, members, f"group:{group.id}")
     if None in seen:
-        mine = [o for o in outcomes if o.group is None]
-        groups[NO_GROUP] = summarize(mine, [], data.max_queues.get("group:-", 0))
+        groups[NO_GROUP] = fold([o for o in outcomes if o.group is None], [], "group:-")
     channels = {}
     for channel in config.channels:
         mine = [o for o in outcomes if o.channel == channel.name]
         if mine:
-            channels[channel.name] = summarize(mine, [], data.max_queues.get(f"channel:{channel.name}", 0))
+            channels[channel.name] = fold(mine, [], f"channel:{channel.name}")
     return Run(
         name=chosen.name,
         description=chosen.description,
-        overall=summarize(outcomes, data.operators, data.max_queues.get("", 0)),
+        overall=overall,
         groups=groups,
         channels=channels,
         operators=data.operators,
