@@ -3,7 +3,8 @@
 Each arrival stream's first dialog goes through ``Dialog`` itself; the others are built
 by ``trusted_dialog`` from the fields ``Dialog`` made of the stream's values, and must
 be the very dialogs ``Dialog`` would build. A run takes its arrivals one at a time and
-keeps only the figures of a dialog it is done with.
+keeps only the figures of a dialog it is done with; its operator records integrate
+time exactly as before their clamping was spelled out.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 from chatroute import Channel, Dialog, Group, Operator, RoutingConfig
 from chatroute.simulate import Arrivals, Duration, Scenario, Traffic, generate
+from chatroute.simulate._records import OperatorRecord
 from chatroute.simulate.engine import Engine
 from chatroute.simulate.run import status_changes
 from chatroute.simulate.traffic import draw_arrivals
@@ -110,3 +112,23 @@ def test_a_run_lets_go_of_the_arrivals_and_dialogs_it_is_done_with() -> None:
     assert len(held) > 20
     assert [ref() for ref in held] == [None] * len(held)
     assert engine.result().simulated == len(held)
+
+
+FLOATS = st.floats(allow_nan=False, min_value=-1e6, max_value=1e6) | st.sampled_from([0.0, -0.0])
+
+
+@given(FLOATS, FLOATS, FLOATS, FLOATS, st.integers(0, 5), st.booleans())
+def test_an_operators_time_is_clamped_to_the_measured_span_as_min_and_max_would(
+    last: float, now: float, low: float, high: float, load: int, logged: bool
+) -> None:
+    """OperatorRecord.touch adds exactly the floats that min(max(t, low), high) gives."""
+    op = OperatorRecord("ann", 2, logged, manual=False)
+    op.last, op.load, op.area, op.logged_time = last, load, 1.5, 2.5
+    op.touch(now, low, high)
+    begin, end = min(max(last, low), high), min(max(now, low), high)
+    added = end > begin and logged
+    assert (op.area, op.logged_time, op.last) == (
+        1.5 + load * (end - begin) if added else 1.5,
+        2.5 + (end - begin) if added else 2.5,
+        now,
+    )
