@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
@@ -37,7 +38,8 @@ from chatroute import (
     Visitor,
     serialize,
 )
-from chatroute._frozen import EARLIEST, LATEST, FrozenMap
+from chatroute._frozen import EARLIEST, EMPTY_SET, LATEST, FrozenMap
+from chatroute._model_dialogs import trusted_dialog
 from chatroute.model import MAX_PRIORITY
 
 from .strategies import edge_datetimes, hostile_attributes, huge_numbers, json_values
@@ -802,3 +804,32 @@ def test_created_at_near_the_ends_of_the_range_is_refused_or_kept(moment: dateti
 def test_empty_string_tags_are_still_tags() -> None:
     """An empty string tag (a host splitting an empty field) is kept, as before."""
     assert Dialog(id="d1", tags=[""]).tags == frozenset({""})
+
+
+def test_trusted_dialog_takes_every_field_of_dialog_with_dialogs_defaults() -> None:
+    """trusted_dialog has one keyword per Dialog field, required where Dialog's is, with the same defaults."""
+    parameters = inspect.signature(trusted_dialog).parameters
+    assert list(parameters) == [field.name for field in attrs.fields(Dialog)]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters.values())
+    required = [name for name, p in parameters.items() if p.default is inspect.Parameter.empty]
+    assert required == [f.name for f in attrs.fields(Dialog) if f.default is attrs.NOTHING]
+    made, expected = trusted_dialog(id="d1"), Dialog(id="d1")
+    assert made == expected
+    for field in attrs.fields(Dialog):
+        assert getattr(made, field.name) is getattr(expected, field.name), field.name
+
+
+@given(
+    st.text(min_size=1),
+    st.none() | st.text(),
+    st.frozensets(st.text(), max_size=3),
+    st.integers(-1_000_000, 1_000_000),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+)
+def test_trusted_dialog_of_canonical_fields_equals_dialog(
+    dialog_id: str, topic: str | None, tags: frozenset[str], priority: int, created: datetime
+) -> None:
+    """Given values Dialog's converters leave as they are, trusted_dialog builds the equal dialog."""
+    fields = {"id": dialog_id, "topic": topic, "tags": tags or EMPTY_SET, "priority": priority}
+    fields |= {"created_at": created, "required_skills": FrozenMap({"cars": 3})}
+    assert trusted_dialog(**fields) == Dialog(**fields)

@@ -53,6 +53,7 @@ from chatroute.simulate import (
     simulate,
     traffic,
 )
+from chatroute.simulate.metrics import summarize, with_operators
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -505,3 +506,11 @@ def test_drawing_stops_past_the_most_dialogs_a_run_may_hold(monkeypatch: pytest.
     with pytest.raises(ConfigError) as info:
         generate(desk, 1)
     assert info.value.problems[0][0] == "traffic.arrivals"
+
+
+def test_a_part_with_every_dialog_reuses_the_overall_figures_with_its_own_operators() -> None:
+    """with_operators gives what summarize gives for the same outcomes with other operators and queue."""
+    run = simulate(small_desk(), ["config"]).runs[0]
+    overall = summarize(run.outcomes, run.operators, 7)
+    for operators in ([], run.operators[:1], run.operators):
+        assert with_operators(overall, operators, 3) == summarize(run.outcomes, operators, 3)

@@ -36,6 +36,7 @@ class DialogRecord:
         "first_at",
         "group",
         "held_by",
+        "index",
         "operator",
         "pending",
         "pool",
@@ -49,9 +50,10 @@ class DialogRecord:
         "weight",
     )
 
-    def __init__(self, arrival: Arrival, weight: int) -> None:
+    def __init__(self, arrival: Arrival, weight: int, index: int) -> None:
         self.arrival = arrival
         self.weight = weight
+        self.index = index  # its place among the run's dialogs, in arrival order
         self.state = NEW
         self.group: str | None = None
         self.operator: str | None = None
@@ -99,8 +101,18 @@ class OperatorRecord:
 
     def touch(self, now: float, low: float, high: float) -> None:
         """Add the load and logged time since the last change, within the measured span ``[low, high]``."""
-        begin = min(max(self.last, low), high)
-        end = min(max(now, low), high)
+        # min(max(x, low), high), spelled out: twice per dialog, the builtins' calls cost
+        # more than the comparisons (the same floats: max keeps x unless low > x, etc.)
+        begin = self.last
+        if low > begin:
+            begin = low
+        if high < begin:
+            begin = high
+        end = now
+        if low > end:
+            end = low
+        if high < end:
+            end = high
         if end > begin and self.logged:
             self.area += self.load * (end - begin)
             self.logged_time += end - begin

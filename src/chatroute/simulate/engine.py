@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,7 +62,7 @@ from ._records import (
     OperatorRecord,
     operator_records,
 )
-from ._results import RunData, operator_figures, outcome
+from ._results import Fate, RunData, fate, operator_figures, outcome
 from .scenario import Scenario
 from .traffic import Arrival, StatusChange
 from .variants import Variant
@@ -78,7 +78,9 @@ class Engine:
     Args:
         scenario: span, warm-up, drain and traffic settings.
         variant: the config to route with.
-        arrivals: the traffic, shared by every variant of a comparison.
+        arrivals: the traffic, shared by every variant of a comparison: a sequence, or
+            an iterator (:func:`~chatroute.simulate.traffic.draw_arrivals`), which the
+            engine consumes as the run goes, so arrivals it is done with can be freed.
         changes: shift and break status changes.
         seed: seeds the router and the manual-pool pick-up delays.
     """
@@ -87,7 +89,7 @@ class Engine:
         self,
         scenario: Scenario,
         variant: Variant,
-        arrivals: Sequence[Arrival],
+        arrivals: Iterable[Arrival],
         changes: Sequence[StatusChange],
         *,
         seed: int,
@@ -95,17 +97,19 @@ class Engine:
         config = attrs.evolve(variant.config, explain=False)
         self.router = Router(config, seed=seed)
         self.scenario = scenario
-        self.arrivals = arrivals
+        self.arrivals = iter(arrivals)
+        self.upcoming = next(self.arrivals, None)  # the next arrival, None when there are no more
         self.start = scenario.start
         self.warmup = scenario.warmup.total_seconds()
         self.span = scenario.hours * 3600.0
         self.horizon = self.span + scenario.drain.total_seconds()
         self.now = 0.0
         self.when = self.start
-        self.next_arrival = 0
+        self.arrived = 0
         self.heap: list[tuple[float, int, int, int, Any, int]] = []
         self.seq = 0
-        self.records: list[DialogRecord] = []
+        # each dialog in arrival order: its record while it goes on, its fate once it is done
+        self.records: list[DialogRecord | Fate] = []
         self.by_id: dict[str, DialogRecord] = {}
         self.queues: dict[str, int] = {}
         self.max_queues: dict[str, int] = {}
@@ -142,20 +146,21 @@ class Engine:
         """Process events in time order up to ``until`` seconds (default: the end of the drain)."""
         stop = self.horizon if until is None else min(until, self.horizon)
         heap, arrivals = self.heap, self.arrivals
-        count = len(arrivals)
         while True:
-            at_next = arrivals[self.next_arrival].at if self.next_arrival < count else math.inf
+            upcoming = self.upcoming
+            at_next = upcoming.at if upcoming is not None else math.inf
             if heap and heap[0][0] <= at_next:
                 if heap[0][0] > stop:
                     break
                 at, _, _, kind, item, token = heapq.heappop(heap)
                 self._advance(at)
                 self._handle(kind, item, token)
-            elif at_next <= stop:
+            elif upcoming is not None and at_next <= stop:
                 self._advance(at_next)
-                self._arrive(arrivals[self.next_arrival])
-                self.next_arrival += 1
-                if progress is not None and self.next_arrival % _PROGRESS_EVERY == 0:
+                self.upcoming = next(arrivals, None)
+                self._arrive(upcoming)
+                self.arrived += 1
+                if progress is not None and self.arrived % _PROGRESS_EVERY == 0:
                     progress(self.now / self.horizon)
             else:
                 break
@@ -209,7 +214,7 @@ class Engine:
 
     def _arrive(self, arrival: Arrival) -> None:
         dialog = arrival.dialog
-        rec = DialogRecord(arrival, self.weights[dialog.channel])
+        rec = DialogRecord(arrival, self.weights[dialog.channel], len(self.records))
         self.records.append(rec)
         self.by_id[dialog.id] = rec
         decision: Decision = self.router.route(dialog, self.when)
@@ -277,6 +282,9 @@ class Engine:
         # a client who writes again keeps their last operator, as before clients had a lifetime
         self.router.forget(rec.arrival.dialog.id, keep_client=True)
         del self.by_id[rec.arrival.dialog.id]
+        # nothing changes a forgotten dialog's figures: keep them in a form the garbage
+        # collector need not traverse, and let the record, arrival and dialog go
+        self.records[rec.index] = fate(rec)
 
     # ------------------------------------------------------------------ events
 
@@ -473,9 +481,9 @@ class Engine:
         slas = self.slas
         return RunData(
             outcomes=tuple(
-                outcome(rec, slas[rec.arrival.dialog.channel])
-                for rec in self.records
-                if rec.arrival.at >= self.warmup
+                outcome(done, slas[done[1]])
+                for done in (rec if isinstance(rec, tuple) else fate(rec) for rec in self.records)
+                if done[0] >= self.warmup
             ),
             operators=tuple(operator_figures(op) for op in sorted(self.ops.values(), key=lambda o: o.id)),
             max_queues=dict(self.max_queues),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from datetime import datetime
 from typing import Any
@@ -18,10 +18,10 @@ from ..errors import InvalidValue
 from ..model import Dialog
 from ..strategies import Strategy
 from .engine import Engine, RunData
-from .metrics import summarize
+from .metrics import DialogOutcome, Metrics, OperatorMetrics, summarize, with_operators
 from .report import Report, Run
 from .scenario import Scenario
-from .traffic import Arrival, StatusChange, generate, status_changes
+from .traffic import Arrival, StatusChange, draw_arrivals, generate, status_changes
 from .variants import Variant, variant
 
 __all__ = [
@@ -155,7 +155,7 @@ class Task:
 
 def _run_one(task: Task) -> Run:
     """Simulate one task (in a worker process, or in this one)."""
-    arrivals = generate(task.scenario, task.seed)
+    arrivals = draw_arrivals(task.scenario, task.seed)
     if task.changes is None:
         engine = _engine(task.scenario, task.chosen, arrivals, task.seed)
     else:
@@ -238,7 +238,7 @@ def explain_at(scenario: Scenario, dialog: Dialog, at: datetime | None = None) -
     return engine.explain(dialog, seconds)
 
 
-def _engine(scenario: Scenario, chosen: Variant, arrivals: Sequence[Arrival], seed: int) -> Engine:
+def _engine(scenario: Scenario, chosen: Variant, arrivals: Iterable[Arrival], seed: int) -> Engine:
     horizon = scenario.hours * 3600.0 + scenario.drain.total_seconds()
     return Engine(scenario, chosen, arrivals, status_changes(scenario, horizon), seed=seed)
 
@@ -247,6 +247,14 @@ def build_run(chosen: Variant, data: RunData) -> Run:
     """Fold one engine's raw results into a :class:`Run`."""
     config = chosen.config
     outcomes = data.outcomes
+    overall = summarize(outcomes, data.operators, data.max_queues.get("", 0))
+
+    def fold(mine: Sequence[DialogOutcome], members: Sequence[OperatorMetrics], queue: str) -> Metrics:
+        # a part that kept every measured dialog (in their order) has the overall dialog figures
+        if len(mine) == len(outcomes):
+            return with_operators(overall, members, data.max_queues.get(queue, 0))
+        return summarize(mine, members, data.max_queues.get(queue, 0))
+
     by_id = {op.id: op for op in data.operators}
     groups = {}
     seen = {o.group for o in outcomes}
@@ -254,19 +262,18 @@ def build_run(chosen: Variant, data: RunData) -> Run:
         if group.id in seen:
             members = [by_id[m] for m in group.operator_ids if m in by_id]
             mine = [o for o in outcomes if o.group == group.id]
-            groups[group.id] = summarize(mine, members, data.max_queues.get(f"group:{group.id}", 0))
+            groups[group.id] = fold(mine, members, f"group:{group.id}")
     if None in seen:
-        mine = [o for o in outcomes if o.group is None]
-        groups[NO_GROUP] = summarize(mine, [], data.max_queues.get("group:-", 0))
+        groups[NO_GROUP] = fold([o for o in outcomes if o.group is None], [], "group:-")
     channels = {}
     for channel in config.channels:
         mine = [o for o in outcomes if o.channel == channel.name]
         if mine:
-            channels[channel.name] = summarize(mine, [], data.max_queues.get(f"channel:{channel.name}", 0))
+            channels[channel.name] = fold(mine, [], f"channel:{channel.name}")
     return Run(
         name=chosen.name,
         description=chosen.description,
-        overall=summarize(outcomes, data.operators, data.max_queues.get("", 0)),
+        overall=overall,
         groups=groups,
         channels=channels,
         operators=data.operators,

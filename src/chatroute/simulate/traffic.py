@@ -17,6 +17,8 @@ from typing import Any
 
 import attrs
 
+from .._frozen import aware
+from .._model_dialogs import trusted_dialog
 from ..errors import ConfigError
 from ..model import Dialog
 from ..schedule import Schedule
@@ -24,7 +26,15 @@ from ._log import LoggedDialog, read_log
 from ._parts import Arrivals, Shift
 from .scenario import MAX_DIALOGS, Scenario
 
-__all__ = ["Arrival", "StatusChange", "expected_arrivals", "generate", "read_log", "status_changes"]
+__all__ = [
+    "Arrival",
+    "StatusChange",
+    "draw_arrivals",
+    "expected_arrivals",
+    "generate",
+    "read_log",
+    "status_changes",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -74,25 +84,60 @@ def generate(scenario: Scenario, seed: int) -> tuple[Arrival, ...]:
     Raises:
         ConfigError: more than :data:`MAX_DIALOGS` dialogs arrive (memory stays bounded).
     """
+    return tuple(draw_arrivals(scenario, seed))
+
+
+def draw_arrivals(scenario: Scenario, seed: int) -> Iterator[Arrival]:
+    """:func:`generate`'s arrivals one at a time, each drawn when it is asked for.
+
+    The arrival times are drawn (and :data:`MAX_DIALOGS` checked) at once; the rest of
+    each arrival, its dialog, handle time and patience, as the iterator reaches it, in
+    the same order and from the same streams, so the arrivals are :func:`generate`'s
+    exactly. A simulated run takes them so: an arrival it has consumed and a dialog it
+    has finished are then garbage, instead of staying alive (and being traversed by
+    every full collection of the garbage collector) until the run ends.
+
+    Raises:
+        ConfigError: more than :data:`MAX_DIALOGS` dialogs arrive.
+    """
+    return _drawn(_arrival_times(scenario, seed), scenario, seed)
+
+
+def _arrival_times(scenario: Scenario, seed: int) -> list[tuple[float, int, int]]:
+    """``(seconds, stream, index in the replayed log)`` of every arrival, sorted by time, then stream.
+
+    Plain tuples of numbers: the garbage collector stops tracking them.
+    """
     start, span = scenario.start, scenario.hours * 3600.0
-    found: list[tuple[float, int, Arrivals | LoggedDialog]] = []
+    found: list[tuple[float, int, int]] = []
     for i, stream in enumerate(scenario.traffic.arrivals):
         rng = random.Random(f"{seed}/arrivals/{i}")
         room = MAX_DIALOGS + 1 - len(found)  # one more than allowed shows there are too many
         times = islice(_poisson(stream, rng, start, span, scenario.timezone), room)
-        found.extend((t, i, stream) for t in times)
+        found.extend((t, i, 0) for t in times)
         if len(found) > MAX_DIALOGS:
             message = f"more than {MAX_DIALOGS:,} dialogs arrive: lower the rates or simulate fewer hours"
             raise ConfigError([("traffic.arrivals", message)])
     replay = scenario.traffic.replay
     if replay is not None:
-        for logged in replay.dialogs:
+        for j, logged in enumerate(replay.dialogs):
             at = (logged.created_at - start).total_seconds()
             if 0 <= at < span:
-                found.append((at, len(scenario.traffic.arrivals), logged))
+                found.append((at, len(scenario.traffic.arrivals), j))
     found.sort(key=lambda item: (item[0], item[1]))
+    return found
+
+
+def _drawn(found: list[tuple[float, int, int]], scenario: Scenario, seed: int) -> Iterator[Arrival]:
     rngs = {name: random.Random(f"{seed}/{name}") for name in ("handle", "patience", "transfer", "clients")}
-    return tuple(_arrival(n, at, source, scenario, rngs) for n, (at, _, source) in enumerate(found, 1))
+    streams = scenario.traffic.arrivals
+    logged = scenario.traffic.replay.dialogs if scenario.traffic.replay is not None else ()
+    shared: dict[int, dict[str, Any]] = {}
+    for n, (at, i, j) in enumerate(found, 1):
+        if i < len(streams):
+            yield _arrival(n, at, streams[i], scenario, rngs, shared.setdefault(i, {}))
+        else:
+            yield _replayed(n, at, logged[j], scenario, rngs)
 
 
 def _poisson(stream: Arrivals, rng: random.Random, start: datetime, span: float, tz: str) -> Iterator[float]:
@@ -140,35 +185,49 @@ def _hours(start: datetime, span: float, tz: str) -> Iterator[tuple[float, float
 
 
 def _arrival(
-    n: int, at: float, source: Arrivals | LoggedDialog, scenario: Scenario, rngs: Mapping[str, random.Random]
+    n: int,
+    at: float,
+    source: Arrivals,
+    scenario: Scenario,
+    rngs: Mapping[str, random.Random],
+    shared: dict[str, Any],
 ) -> Arrival:
+    """The ``n``-th arrival, at ``at`` seconds, from the stream ``source``.
+
+    ``shared`` holds the dialog fields the stream gives all its dialogs, as ``Dialog``
+    made them of the stream's values when it built (and validated) the stream's first
+    dialog; it is empty until then. Later dialogs of the stream differ only in their id,
+    client and creation time, each valid by construction (the time is checked like
+    ``Dialog`` checks it), so :func:`trusted_dialog` builds them without redoing the
+    checks: a dialog costs less than half as much.
+    """
     traffic = scenario.traffic
     created = scenario.start + timedelta(seconds=at)
     handle = traffic.handle_for(source.topic).draw(rngs["handle"])
     patience = traffic.patience.draw(rngs["patience"]) if traffic.patience is not None else math.inf
-    common: dict[str, Any] = {
-        "id": f"d{n}",
-        "channel": source.channel,
-        "created_at": created,
-        "topic": source.topic,
-        "tags": source.tags,
-        "page_url": source.page_url,
-        "region": source.region,
-        "language": source.language,
-        "priority": source.priority,
-    }
-    if isinstance(source, LoggedDialog):
-        dialog = Dialog(client_id=source.client_id, **common)
-        handle = source.handle_time if source.handle_time is not None else handle
-        patience = source.patience if source.patience is not None else patience
-        return Arrival(at=at, dialog=dialog, handle=handle, patience=patience)
     client = f"c{rngs['clients'].randrange(source.clients)}" if source.clients else None
-    dialog = Dialog(
-        client_id=client,
-        required_skills=source.required_skills,
-        chosen_group_id=source.chosen_group_id,
-        **common,
-    )
+    if shared:
+        dialog = trusted_dialog(
+            id=f"d{n}", client_id=client, created_at=aware(created, "created_at"), **shared
+        )
+    else:
+        dialog = Dialog(
+            id=f"d{n}",
+            client_id=client,
+            channel=source.channel,
+            created_at=created,
+            topic=source.topic,
+            tags=source.tags,
+            page_url=source.page_url,
+            region=source.region,
+            language=source.language,
+            priority=source.priority,
+            required_skills=source.required_skills,
+            chosen_group_id=source.chosen_group_id,
+        )
+        shared.update(attrs.asdict(dialog, recurse=False))
+        for own in _OWN_FIELDS:
+            del shared[own]
     transfer = source.transfer
     if transfer is None or rngs["transfer"].random() >= transfer.share:
         return Arrival(at=at, dialog=dialog, handle=handle, patience=patience)
@@ -183,6 +242,34 @@ def _arrival(
         transfer_after=after,
         second_handle=second,
     )
+
+
+#: The fields in which the dialogs of one arrival stream differ.
+_OWN_FIELDS = ("id", "client_id", "created_at")
+
+
+def _replayed(
+    n: int, at: float, source: LoggedDialog, scenario: Scenario, rngs: Mapping[str, random.Random]
+) -> Arrival:
+    """The ``n``-th arrival, from a replayed log, whose fields ``Dialog`` itself checks."""
+    traffic = scenario.traffic
+    handle = traffic.handle_for(source.topic).draw(rngs["handle"])
+    patience = traffic.patience.draw(rngs["patience"]) if traffic.patience is not None else math.inf
+    dialog = Dialog(
+        id=f"d{n}",
+        client_id=source.client_id,
+        channel=source.channel,
+        created_at=scenario.start + timedelta(seconds=at),
+        topic=source.topic,
+        tags=source.tags,
+        page_url=source.page_url,
+        region=source.region,
+        language=source.language,
+        priority=source.priority,
+    )
+    handle = source.handle_time if source.handle_time is not None else handle
+    patience = source.patience if source.patience is not None else patience
+    return Arrival(at=at, dialog=dialog, handle=handle, patience=patience)
 
 
 # ------------------------------------------------------------------------ shifts
