@@ -8,8 +8,8 @@ target's capacity (the limits of its routable members), for wait estimates, and 
 (available, status not routable, capped, at the limit), so a trace counts the members
 by reason without visiting them. The tallies are counted from the first trace on: a
 router nobody asks to explain (``explain=False`` and no :meth:`Router.explain`) keeps
-none. It is part of the router's state and changes only
-through :class:`~chatroute._router_state.RouterState`.
+none. It is part of the router's state and changes only through
+:class:`~chatroute._router_state.RouterState`.
 """
 
 from __future__ import annotations
