@@ -154,7 +154,7 @@ class Availability:
             tallies = self.tallies = {key: [0] * len(STANDINGS) for key in self._topology.strategies}
             for op in self._ops.values():
                 op.standing = -1  # counted nowhere yet
-                self._stand(op, available(op), tallies)
+                self.refresh(op)  # counts them; their indexes hold them already, so stay as they are
         return tallies
 
     def refresh(self, op: LiveOperator) -> None:
@@ -166,7 +166,18 @@ class Availability:
         is_available = available(op)
         tallies = self.tallies
         if tallies is not None:
-            self._stand(op, is_available, tallies)
+            if is_available:
+                standing = 0
+            elif not op.routable:
+                standing = 1
+            elif op.capped_until is not None:
+                standing = 2
+            elif op.wrap_ups and op.load - sum(w.weight for w in op.wrap_ups) + 1 <= op.limit:
+                standing = 4  # at their limit for a slot kept for wrap-up, as ineligible() says
+            else:
+                standing = 3
+            if standing != op.standing:
+                self._recount(op, standing, tallies)
         rank = None
         key: RankKey | None = None
         for index in op.ranked_in:
@@ -178,26 +189,15 @@ class Availability:
             flags.mark(op.id, is_available)
 
     @staticmethod
-    def _stand(op: LiveOperator, is_available: bool, tallies: dict[str, list[int]]) -> None:
-        """Count the operator where they stand now, in the tallies of every target they serve."""
-        if is_available:
-            standing = 0
-        elif not op.routable:
-            standing = 1
-        elif op.capped_until is not None:
-            standing = 2
-        elif op.wrap_ups and op.load - sum(w.weight for w in op.wrap_ups) + 1 <= op.limit:
-            standing = 4  # at their limit for a slot kept for wrap-up, as ineligible() says
-        else:
-            standing = 3
+    def _recount(op: LiveOperator, standing: int, tallies: dict[str, list[int]]) -> None:
+        """Move the operator to ``standing`` in the tallies of every target they serve."""
         was = op.standing
-        if standing != was:  # move them, in the tally of each target they serve (if it has one)
-            for tally in map(tallies.get, op.targets):
-                if tally is not None:
-                    tally[standing] += 1
-                    if was >= 0:
-                        tally[was] -= 1
-            op.standing = standing
+        for tally in map(tallies.get, op.targets):  # the tally of each target they serve, if any
+            if tally is not None:
+                tally[standing] += 1
+                if was >= 0:
+                    tally[was] -= 1
+        op.standing = standing
 
     def add_capacity(self, op: LiveOperator, delta: int) -> None:
         """Add ``delta`` to the capacity of every target the operator serves."""
