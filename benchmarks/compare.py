@@ -9,9 +9,9 @@ This script does that on one machine, in one sitting:
 * for ``--rounds`` rounds it runs, in alternating order (old-new, new-old, ...), each in a
   fresh process with that tree's sources first on the path:
 
-  * ``count_opcodes.py --no-sim`` of *this* tree (the same harness for both): opcodes per
-    pair and the least thread-CPU microseconds per pair over its own rounds, per
-    strategy, at ``--sizes``;
+  * ``count_opcodes.py --no-sim`` of *this* tree (the same harness for both): the least
+    thread-CPU microseconds per pair over its own rounds, per strategy, at ``--sizes``,
+    with explanations off and (unless ``--no-explain``) on, the config's default;
   * each tree's own ``bench_sim.py`` ``run_chatroute`` on the ``--models`` with
     ``--arrivals`` arrivals (the collector on, as users run it): dialogs per second;
 
@@ -66,17 +66,20 @@ def extract(rev: str, into: Path) -> Path:
     return into
 
 
-def pairs(tree: Path, sizes: Sequence[int], strategies: Sequence[str], n_pairs: int) -> dict[str, float]:
+def pairs(
+    tree: Path, sizes: Sequence[int], strategies: Sequence[str], n_pairs: int, explain: bool
+) -> dict[str, float]:
     """µs per pair (least of count_opcodes' rounds) by ``"strategy size"``, with ``tree``'s chatroute."""
     env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONHASHSEED": "0"}
     command = [sys.executable, str(HERE / "count_opcodes.py"), "--no-sim", "--rounds", "5"]
     command += ["--pairs", str(n_pairs), "--sizes", *map(str, sizes), "--strategies", *strategies]
+    command += ["--explain"] if explain else []
     out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
     found = {}
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 4 and parts[0] in strategies:  # "Even 10,000 1,868 24.2"
-            found[f"{parts[0]} {parts[1]}"] = float(parts[3])
+            found[f"{parts[0]} {parts[1]}{' explained' if explain else ''}"] = float(parts[3])
     return found
 
 
@@ -97,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=500)
     parser.add_argument("--arrivals", type=int, default=50_000)
     parser.add_argument("--models", nargs="+", default=["medium", "large"])
+    parser.add_argument("--no-explain", action="store_true", help="skip the pairs with explanations on")
     args = parser.parse_args(argv)
 
     figures: dict[str, dict[str, list[float]]] = {"old": defaultdict(list), "new": defaultdict(list)}
@@ -105,7 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for round_ in range(args.rounds):
             order = ("old", "new") if round_ % 2 == 0 else ("new", "old")
             for name in order:
-                found = pairs(trees[name], args.sizes, args.strategies, args.pairs)
+                found = pairs(trees[name], args.sizes, args.strategies, args.pairs, explain=False)
+                if not args.no_explain:
+                    found |= pairs(trees[name], args.sizes, args.strategies, args.pairs, explain=True)
                 found |= sim(trees[name], args.arrivals, args.models)
                 for what, value in found.items():
                     figures[name][what].append(value)
@@ -113,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"old {args.old} against this tree; medians of {args.rounds} alternating rounds (spread),")
     print("and the ratio of the medians and of the best rounds (noise only ever slows a round down)")
-    print(f"{'what':<22} {'old':>28} {'new':>28} {'median':>7} {'best':>7}")
+    print(f"{'what':<26} {'old':>28} {'new':>28} {'median':>7} {'best':>7}")
     for what in figures["new"]:
         old, new = figures["old"][what], figures["new"][what]
         if not old:
@@ -121,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ratio = statistics.median(new) / statistics.median(old)
         best = max(new) / max(old) if what.startswith("sim") else min(new) / min(old)
         cells = [f"{statistics.median(v):,.1f} ({min(v):,.1f}-{max(v):,.1f})" for v in (old, new)]
-        print(f"{what:<22} {cells[0]:>28} {cells[1]:>28} {ratio:>7.3f} {best:>7.3f}")
+        print(f"{what:<26} {cells[0]:>28} {cells[1]:>28} {ratio:>7.3f} {best:>7.3f}")
     print("new/old: us per pair, lower is better; sim dialogs/s, higher is better")
     return 0
 

@@ -71,8 +71,11 @@ class Counter:
         sys.settrace(None)
 
 
-def pairs(n: int, strategy_name: str, n_pairs: int, rounds: int) -> tuple[float, float]:
-    """Opcodes per route + release pair, and the least thread-CPU microseconds per pair."""
+def pairs(n: int, strategy: str, n_pairs: int, rounds: int, explain: bool = False) -> tuple[float, float]:
+    """Opcodes per route + release pair, and the least thread-CPU microseconds per pair.
+
+    ``explain``: with traces on every decision (the config's default), else without.
+    """
     bench = _import_bench("bench_route")
     settings = bench.Settings(sizes=(n,), queued=10_000, pairs=n_pairs, warmup=100, naive_budget=0, seed=1)
     floor = bench.build_floor(n, settings.seed)
@@ -82,8 +85,8 @@ def pairs(n: int, strategy_name: str, n_pairs: int, rounds: int) -> tuple[float,
         config = bench.RoutingConfig(
             operators=floor.operators,
             groups=floor.groups,
-            strategy=bench.STRATEGIES[strategy_name](),
-            explain=False,
+            strategy=bench.STRATEGIES[strategy](),
+            explain=explain,
         )
         router = bench.Router(config, seed=settings.seed)
         book = bench.fill(router, floor, settings.queued, settings.seed)
@@ -148,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--arrivals", type=int, default=3_000)
     parser.add_argument("--no-sim", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="pairs with traces on (the default)")
     args = parser.parse_args(argv)
     import chatroute
 
@@ -155,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'what':<24} {'opcodes':>10} {'us (min)':>10}")
     for n in args.sizes:
         for name in args.strategies:
-            ops, us = pairs(n, name, args.pairs, args.rounds)
+            ops, us = pairs(n, name, args.pairs, args.rounds, args.explain)
             print(f"{f'{name} {n:,}':<24} {ops:>10,.0f} {us:>10.1f}", flush=True)
     if not args.no_sim:
         for model in ("small", "medium", "large"):
