@@ -212,22 +212,14 @@ def _arrival(
         )
     else:
         dialog = Dialog(
-            id=f"d{n}",
             client_id=client,
-            channel=source.channel,
-            created_at=created,
-            topic=source.topic,
-            tags=source.tags,
-            page_url=source.page_url,
-            region=source.region,
-            language=source.language,
-            priority=source.priority,
             required_skills=source.required_skills,
             chosen_group_id=source.chosen_group_id,
+            **_fields(n, source, created),
         )
-        shared.update(attrs.asdict(dialog, recurse=False))
-        for own in _OWN_FIELDS:
-            del shared[own]
+        shared.update(
+            attrs.asdict(dialog, recurse=False, filter=lambda field, _: field.name not in _OWN_FIELDS)
+        )
     transfer = source.transfer
     if transfer is None or rngs["transfer"].random() >= transfer.share:
         return Arrival(at=at, dialog=dialog, handle=handle, patience=patience)
@@ -248,6 +240,21 @@ def _arrival(
 _OWN_FIELDS = ("id", "client_id", "created_at")
 
 
+def _fields(n: int, source: Arrivals | LoggedDialog, created: datetime) -> dict[str, Any]:
+    """The ``n``-th dialog's fields that an arrival stream and a replayed log both give."""
+    return {
+        "id": f"d{n}",
+        "channel": source.channel,
+        "created_at": created,
+        "topic": source.topic,
+        "tags": source.tags,
+        "page_url": source.page_url,
+        "region": source.region,
+        "language": source.language,
+        "priority": source.priority,
+    }
+
+
 def _replayed(
     n: int, at: float, source: LoggedDialog, scenario: Scenario, rngs: Mapping[str, random.Random]
 ) -> Arrival:
@@ -255,18 +262,7 @@ def _replayed(
     traffic = scenario.traffic
     handle = traffic.handle_for(source.topic).draw(rngs["handle"])
     patience = traffic.patience.draw(rngs["patience"]) if traffic.patience is not None else math.inf
-    dialog = Dialog(
-        id=f"d{n}",
-        client_id=source.client_id,
-        channel=source.channel,
-        created_at=scenario.start + timedelta(seconds=at),
-        topic=source.topic,
-        tags=source.tags,
-        page_url=source.page_url,
-        region=source.region,
-        language=source.language,
-        priority=source.priority,
-    )
+    dialog = Dialog(client_id=source.client_id, **_fields(n, source, scenario.start + timedelta(seconds=at)))
     handle = source.handle_time if source.handle_time is not None else handle
     patience = source.patience if source.patience is not None else patience
     return Arrival(at=at, dialog=dialog, handle=handle, patience=patience)
